@@ -8,5 +8,6 @@ export default defineConfig({
     // Database tests share one server and a 2-core machine: run files one at a time.
     fileParallelism: false,
     pool: 'forks',
+    reporters: ['default', './test/support/count-reporter.ts'],
   },
 });

@@ -1,0 +1,124 @@
+// `pgscale` command line: a thin shell over the same pipeline the action runs.
+
+import { Command, CommanderError, Option } from 'commander';
+import { analyzeCommand } from './commands/analyze.js';
+import { dryRunCommand, runCommand } from './commands/run.js';
+import { EXIT_BAD_INPUT, EXIT_FAILURE, isUserError } from './errors.js';
+import { maskSecrets } from './db/mask.js';
+import { VERSION } from './version.js';
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0    success (and, for a gate, no regression)
+  1    the run failed or stopped early; partial results were written
+  2    bad input: config, flags, baseline or database URL
+  3    regression found (gate modes)
+  130  interrupted (SIGINT/SIGTERM); partial results were written`;
+
+interface RunFlags {
+  config?: string;
+  progressive?: boolean;
+  setup?: boolean;
+  databaseUrl?: string;
+  exportPath?: string;
+  exportFormat?: 'csv' | 'json' | 'both';
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+function addRunOptions(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'progressive YAML config file')
+    .option('--progressive', 'run progressive mode even if progressive.enabled is false')
+    .option('--setup', 'create and fill the workload tables before running (idempotent)')
+    .option('--database-url <url>', 'postgres:// URL (default: DATABASE_URL, PG* variables, the config, else an embedded server)')
+    .option('--export-path <dir>', 'directory for results.json / results.csv / report.md')
+    .addOption(new Option('--export-format <format>', 'which exports to write').choices(['csv', 'json', 'both']))
+    .option('--dry-run', 'print the band plan and its estimated duration without connecting')
+    .option('--json', 'machine-readable output on stdout (logs go to stderr)');
+}
+
+async function runAction(flags: RunFlags): Promise<number> {
+  if (!flags.config) {
+    throw new CommanderError(EXIT_BAD_INPUT, 'pgscale.missingConfig', "error: required option '--config <file>' not specified");
+  }
+  const request = {
+    configPath: flags.config,
+    progressive: flags.progressive ?? false,
+    setup: flags.setup ?? false,
+    databaseUrl: flags.databaseUrl,
+    exportPath: flags.exportPath,
+    exportFormat: flags.exportFormat,
+    json: flags.json ?? false,
+  };
+  return flags.dryRun ? dryRunCommand(request) : runCommand(request);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('pgscale')
+    .description('Progressive connection-scaling benchmarks for PostgreSQL')
+    .version(VERSION, '-V, --version')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({ outputError: () => {} });
+  addRunOptions(program).action((flags: RunFlags) => runAction(flags).then(setExit));
+  addRunOptions(program.command('run').description('run the band plan (the default command)'))
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .action((flags: RunFlags) => runAction(flags).then(setExit));
+  program
+    .command('analyze')
+    .description('re-run the analysis on a saved results JSON, or on a band-table CSV from any tool')
+    .argument('<file>', 'results.json or a CSV with band_id,workers,connections,total_tps[,latency columns]')
+    .option('-c, --config <file>', 'take analysis thresholds and slo from this config')
+    .option('--json', 'print the results document with analysis and optimal_config filled in')
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .action((file: string, flags: { json?: boolean; config?: string }) =>
+      analyzeCommand(file, { json: flags.json ?? false, configPath: flags.config }).then(setExit),
+    );
+  return program;
+}
+
+function setExit(code: number): void {
+  process.exitCode = code;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+      return 0;
+    }
+    process.stderr.write(`pgscale: ${error.message.replace(/^error: /, '')}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (isUserError(error)) {
+    process.stderr.write(`pgscale: ${maskSecrets(error.message)}\n`);
+    return EXIT_BAD_INPUT;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`pgscale: ${maskSecrets(message)}\n`);
+  if (process.env.PGSCALE_LOG_LEVEL === 'debug' && error instanceof Error && error.stack) {
+    process.stderr.write(`${maskSecrets(error.stack)}\n`);
+  }
+  return EXIT_FAILURE;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = reportError(error);
+  },
+);

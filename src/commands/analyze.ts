@@ -1,0 +1,24 @@
+// `pgscale analyze FILE`: the analysis again, on a saved results JSON or any band-table CSV.
+
+import { loadConfigFile } from '../config/index.js';
+import { EXIT_OK } from '../errors.js';
+import { silentLogger } from '../log.js';
+import { finishAnalysis } from '../pipeline.js';
+import { readResultsFile, renderTerminalReport } from '../report/index.js';
+import type { PgscaleConfig } from '../types.js';
+import { DEFAULT_ANALYSIS_SETTINGS } from '../config/defaults.js';
+
+export async function analyzeCommand(file: string, options: { json: boolean; configPath?: string }): Promise<number> {
+  const doc = readResultsFile(file);
+  const settings: Pick<PgscaleConfig, 'analysis' | 'slo'> = options.configPath
+    ? loadConfigFile(options.configPath)
+    : { analysis: { ...DEFAULT_ANALYSIS_SETTINGS }, slo: { p95_latency_ms: null, error_rate: null } };
+  finishAnalysis(doc, settings, {
+    ...silentLogger,
+    warn: (line) => process.stderr.write(`warning: ${line}\n`),
+  });
+  process.stdout.write(
+    options.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderTerminalReport(doc, { color: process.stdout.isTTY === true })}\n`,
+  );
+  return EXIT_OK;
+}

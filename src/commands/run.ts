@@ -1,0 +1,100 @@
+// `pgscale run` and `pgscale run --dry-run`.
+
+import { stopAllEmbedded } from '../db/embedded.js';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
+import { createConsoleLogger } from '../log.js';
+import { prepareRun, runBenchmark } from '../pipeline.js';
+import { renderTerminalReport } from '../report/index.js';
+import type { ExportFormat } from '../types.js';
+
+export interface RunCommandRequest {
+  configPath: string;
+  progressive: boolean;
+  setup: boolean;
+  databaseUrl?: string;
+  exportPath?: string;
+  exportFormat?: ExportFormat;
+  json: boolean;
+}
+
+export async function dryRunCommand(request: RunCommandRequest): Promise<number> {
+  const { plan } = prepareRun(request);
+  if (request.json) {
+    const bands = plan.bands.map(({ band_id, workers, connections }) => ({ band_id, workers, connections }));
+    process.stdout.write(`${JSON.stringify({ bands, estimated_duration_s: plan.estimated_duration_s })}\n`);
+    return EXIT_OK;
+  }
+  process.stdout.write(
+    `Plan: ${plan.bands.length} bands, strategy ${plan.strategy}, ${plan.band_duration_s}s per band ` +
+      `(+${plan.warmup_time_s}s warm-up, +${plan.cooldown_time_s}s cool-down)\n`,
+  );
+  for (const band of plan.bands) {
+    process.stdout.write(`  band ${band.band_id}: ${band.workers} workers, ${band.connections} connections\n`);
+  }
+  process.stdout.write(`Estimated duration: ${formatSeconds(plan.estimated_duration_s)}\n`);
+  return EXIT_OK;
+}
+
+function formatSeconds(total: number): string {
+  const minutes = Math.floor(total / 60);
+  const seconds = Math.round((total - minutes * 60) * 10) / 10;
+  return minutes > 0 ? `${minutes}m${seconds}s (${total}s)` : `${seconds}s`;
+}
+
+/** Aborts the run on the first SIGINT/SIGTERM; a second one stops at once. */
+function installSignalHandlers(controller: AbortController, warn: (line: string) => void): () => void {
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals === 1) {
+      warn(`${signal} received: stopping the current band and writing partial results`);
+      controller.abort(new Error(`interrupted by ${signal}`));
+      return;
+    }
+    void stopAllEmbedded().finally(() => process.exit(EXIT_INTERRUPTED));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+}
+
+export async function runCommand(request: RunCommandRequest): Promise<number> {
+  const log = createConsoleLogger({
+    debug: process.env.PGSCALE_LOG_LEVEL === 'debug',
+    tty: !request.json && process.stdout.isTTY === true,
+    secrets: [],
+    stream: request.json ? process.stderr : process.stdout,
+  });
+  const controller = new AbortController();
+  const removeHandlers = installSignalHandlers(controller, log.warn);
+  try {
+    const result = await runBenchmark({ ...request, env: process.env, log, signal: controller.signal });
+    if (request.json) {
+      process.stdout.write(`${JSON.stringify(result.doc, null, 2)}\n`);
+    } else {
+      process.stdout.write(`\n${renderTerminalReport(result.doc, { color: process.stdout.isTTY === true })}\n`);
+    }
+    if (controller.signal.aborted) return EXIT_INTERRUPTED;
+    if (result.failure) {
+      log.warn(`run stopped early: ${result.failure.message}`);
+      return EXIT_FAILURE;
+    }
+    if (result.doc.partial) {
+      log.warn(`run is partial: ${result.doc.partial_reason ?? 'unknown reason'}`);
+      return EXIT_FAILURE;
+    }
+    const optimum = result.doc.optimal_config;
+    log.info(
+      `✅ Progressive scaling completed successfully\n📊 Tested ${result.doc.bands.length} bands` +
+        (optimum
+          ? `, optimal config: ${optimum.workers} workers, ${optimum.connections} connections (${Math.round(optimum.tps).toLocaleString('en-US')} TPS)`
+          : ''),
+    );
+    return EXIT_OK;
+  } finally {
+    removeHandlers();
+  }
+}
