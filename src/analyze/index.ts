@@ -1,0 +1,171 @@
+// The analysis stage: a results document in, `analysis` and `optimal_config` out. Pure and deterministic.
+
+import type { AnalysisSettings, ResultsDocument, SloConfig } from '../types.js';
+import type { Analysis, CurveFitting, OptimalConfig } from './types.js';
+import { summarizeBand, type BandSummary } from './bands.js';
+import { buildLines, computeMarginalGains } from './marginal.js';
+import { findInflections } from './inflection.js';
+import { analyzeQueueing } from './queueing.js';
+import { labelRegions } from './regions.js';
+import { findOptimum } from './optimum.js';
+import { buildRecommendations } from './recommendations.js';
+import { fitCurves, type FitPoint } from './fit.js';
+
+export { erlangC } from './queueing.js';
+export { studentTQuantile, batchMeans } from './stats.js';
+
+export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
+  linear_min_efficiency: 0.75,
+  saturation_tolerance: 0.05,
+  confidence: 0.95,
+  batches: 10,
+  bootstrap_resamples: 500,
+  seed: 42,
+};
+
+/** Replace out-of-range settings by the defaults, saying which. */
+function checkedSettings(s: AnalysisSettings, warnings: string[]): AnalysisSettings {
+  const out = { ...DEFAULT_ANALYSIS_SETTINGS, ...s };
+  const bad = (key: keyof AnalysisSettings, ok: boolean) => {
+    if (!ok) {
+      warnings.push(`analysis.${key} = ${String(s[key])} is out of range; used ${DEFAULT_ANALYSIS_SETTINGS[key]}`);
+      (out as Record<string, number>)[key] = DEFAULT_ANALYSIS_SETTINGS[key];
+    }
+  };
+  bad('confidence', out.confidence > 0 && out.confidence < 1);
+  bad('batches', Number.isFinite(out.batches) && out.batches >= 2);
+  bad('linear_min_efficiency', Number.isFinite(out.linear_min_efficiency) && out.linear_min_efficiency > 0);
+  bad('saturation_tolerance', Number.isFinite(out.saturation_tolerance) && out.saturation_tolerance >= 0 && out.saturation_tolerance < 1);
+  return out;
+}
+
+export function buildFitPoints(summaries: BandSummary[]): FitPoint[] {
+  return summaries.map((s) => {
+    const b = s.band;
+    const tps = s.stats.tps.value;
+    let excluded: string | null = null;
+    if (b.status === 'failed') excluded = 'band failed';
+    else if (tps === null) excluded = 'TPS missing';
+    else if (!(tps > 0)) excluded = 'zero TPS';
+    else if (s.stats.client_bound) excluded = 'client-bound: the load generator, not the database, was the limit';
+    return {
+      band_id: b.band_id,
+      concurrency: s.stats.concurrency,
+      tps: tps ?? 0,
+      tps_series: Array.isArray(b.tps_series) ? b.tps_series.filter((v) => Number.isFinite(v)) : [],
+      excluded_reason: excluded,
+    };
+  });
+}
+
+function emptyFitting(reason: string, points: FitPoint[]): CurveFitting {
+  return {
+    axis: 'concurrency',
+    points_used: 0,
+    excluded: points.filter((p) => p.excluded_reason !== null).map((p) => ({ band_id: p.band_id, reason: p.excluded_reason as string })),
+    models: [],
+    best_model: null,
+    best_model_reason: reason,
+    usl: {
+      sigma: null,
+      kappa: null,
+      lambda: null,
+      peak_concurrency: null,
+      peak_tps: null,
+      r_squared: null,
+      sigma_ci: null,
+      kappa_ci: null,
+      peak_concurrency_ci: null,
+      peak_tps_ci: null,
+      reason,
+    },
+    predictions: [],
+  };
+}
+
+/**
+ * Last line of defence for the "never NaN or Infinity" rule: any non-finite number left anywhere is
+ * replaced by null and reported, so a bug shows up as a warning rather than as invalid JSON.
+ */
+function scrubNonFinite<T>(value: T, path: string, warnings: string[]): T {
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return value;
+    warnings.push(`internal: non-finite value at ${path} replaced by null`);
+    return null as T;
+  }
+  if (Array.isArray(value)) return value.map((v, i) => scrubNonFinite(v, `${path}[${i}]`, warnings)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = scrubNonFinite(v, `${path}.${k}`, warnings);
+    return out as T;
+  }
+  return value;
+}
+
+export function analyzeResults(
+  doc: ResultsDocument,
+  settingsIn: AnalysisSettings,
+  slo: SloConfig,
+): { analysis: Analysis; optimal_config: OptimalConfig | null } {
+  const warnings: string[] = [];
+  const settings = checkedSettings(settingsIn, warnings);
+  const level = settings.confidence;
+  const bands = [...(doc.bands ?? [])].sort((a, b) => a.band_id - b.band_id);
+  const summaries = bands.map((b) => summarizeBand(b, settings));
+
+  for (const s of summaries) {
+    if (!s.usable) warnings.push(`band ${s.stats.band_id} left out of gains, regions and the optimum: ${s.unusable_reason}`);
+  }
+  if (bands.length === 0) warnings.push('no bands to analyse');
+  else if (summaries.filter((s) => s.usable).length < 2) warnings.push('fewer than two usable bands: no marginal gains, regions or inflections');
+  const noSeries = summaries.filter((s) => s.usable && s.tps_error === null).map((s) => s.stats.band_id);
+  if (noSeries.length > 0) {
+    warnings.push(`band(s) ${noSeries.join(', ')} have no per-second series long enough for batch means: their TPS has no interval, and comparisons involving them are untested`);
+  }
+  if (doc.partial) warnings.push(`partial run${doc.partial_reason ? ` (${doc.partial_reason})` : ''}: the analysis covers the bands measured before it stopped`);
+
+  const lines = buildLines(summaries, doc.strategy);
+  const gains = computeMarginalGains(lines, level);
+  const inflections = findInflections(lines, level);
+  if (inflections.untested > 0) warnings.push(`${inflections.untested} line(s) had no standard errors, so their second differences were not tested for inflections`);
+
+  const fitPoints = buildFitPoints(summaries);
+  let curveFitting: CurveFitting;
+  try {
+    curveFitting = fitCurves(fitPoints, settings);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    warnings.push(`curve fitting failed: ${message}`);
+    curveFitting = emptyFitting(`curve fitting failed: ${message}`, fitPoints);
+  }
+
+  const queueing = analyzeQueueing(bands);
+  const { band_regions, regions } = labelRegions(summaries, lines, gains, doc.strategy, settings);
+  const optimum = findOptimum(summaries, gains, slo, settings);
+  const recommendations = buildRecommendations({
+    summaries,
+    gains,
+    regions: band_regions,
+    queueing,
+    optimum,
+    environment: doc.environment ?? null,
+    settings,
+  });
+
+  const analysis: Analysis = {
+    band_statistics: summaries.map((s) => s.stats),
+    marginal_gains: gains.map((g) => g.result),
+    inflection_points: inflections.points,
+    curve_fitting: curveFitting,
+    queueing_theory: queueing,
+    band_regions,
+    regions,
+    recommendations,
+    optimal_reason: optimum.reason,
+    warnings,
+  };
+  const scrubWarnings: string[] = [];
+  const result = scrubNonFinite({ analysis, optimal_config: optimum.optimal }, '$', scrubWarnings);
+  result.analysis.warnings.push(...scrubWarnings);
+  return result;
+}
