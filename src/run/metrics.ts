@@ -1,0 +1,138 @@
+// What one band measured, recorded on the hot path with fixed memory: three HDR histograms
+// (end-to-end latency, pool wait, service time, in microseconds), counters, a per-second series
+// and errors by SQLSTATE. Only completions inside the measured window are recorded.
+
+import * as hdr from 'hdr-histogram-js';
+import type { LatencySummary } from '../types.js';
+
+/** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
+const HIGHEST_TRACKABLE_US = 3_600_000_000;
+
+export function newLatencyHistogram(): hdr.Histogram {
+  return hdr.build({
+    bitBucketSize: 32,
+    autoResize: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_TRACKABLE_US,
+    numberOfSignificantValueDigits: 3,
+  });
+}
+
+function toMicros(ms: number): number {
+  const us = Math.round(ms * 1000);
+  return us < 0 ? 0 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us;
+}
+
+/** Mean is exact (from the running sum); percentiles come from the histogram (3 significant digits). */
+export function summarise(histogram: hdr.Histogram, sumMs: number): LatencySummary {
+  const count = histogram.totalCount;
+  if (count === 0) {
+    return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
+  }
+  return {
+    count,
+    mean_ms: sumMs / count,
+    stddev_ms: histogram.stdDeviation / 1000,
+    p50_ms: histogram.getValueAtPercentile(50) / 1000,
+    p95_ms: histogram.getValueAtPercentile(95) / 1000,
+    p99_ms: histogram.getValueAtPercentile(99) / 1000,
+    max_ms: histogram.maxValue / 1000,
+  };
+}
+
+export class BandRecorder {
+  /** True between the start and the end of the measured window. */
+  measuring = false;
+  windowStart = 0;
+  windowEnd = 0;
+  /** Completions of any phase, for the live progress line. */
+  completedAnyPhase = 0;
+
+  committed = 0;
+  failed = 0;
+  statements = 0;
+  latencySumMs = 0;
+  poolWaitSumMs = 0;
+  serviceSumMs = 0;
+  readonly latency = newLatencyHistogram();
+  readonly poolWait = newLatencyHistogram();
+  readonly service = newLatencyHistogram();
+  readonly perSecond: Uint32Array;
+  readonly errors = new Map<string, number>();
+
+  lagSumMs = 0;
+  lagMaxMs = 0;
+  lagCount = 0;
+  lastLagMs = 0;
+
+  constructor(windowSeconds: number) {
+    // One spare slot: completions in the final partial second land there and are dropped later.
+    this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
+  }
+
+  startWindow(now: number): void {
+    this.windowStart = now;
+    this.measuring = true;
+  }
+
+  endWindow(now: number): void {
+    this.windowEnd = now;
+    this.measuring = false;
+  }
+
+  /**
+   * A committed transaction. Latency runs from `scheduled` (the start a closed loop asked for,
+   * or the rate schedule's slot, so a late start counts against us); pool wait from `started`.
+   */
+  commit(scheduled: number, started: number, acquired: number, ended: number, statements: number): void {
+    this.completedAnyPhase++;
+    if (!this.measuring) return;
+    this.committed++;
+    this.statements += statements;
+    const latency = ended - scheduled;
+    const wait = acquired - started;
+    const service = ended - acquired;
+    this.latencySumMs += latency;
+    this.poolWaitSumMs += wait;
+    this.serviceSumMs += service;
+    this.latency.recordValue(toMicros(latency));
+    this.poolWait.recordValue(toMicros(wait));
+    this.service.recordValue(toMicros(service));
+    let second = Math.floor((ended - this.windowStart) / 1000);
+    if (second < 0) second = 0;
+    if (second >= this.perSecond.length) second = this.perSecond.length - 1;
+    this.perSecond[second] = (this.perSecond[second] as number) + 1;
+  }
+
+  fail(code: string): void {
+    this.completedAnyPhase++;
+    if (!this.measuring) return;
+    this.failed++;
+    this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  /** Rate mode: how late a transaction started against its schedule. */
+  lag(ms: number): void {
+    this.lastLagMs = ms;
+    if (!this.measuring) return;
+    this.lagSumMs += ms;
+    this.lagCount++;
+    if (ms > this.lagMaxMs) this.lagMaxMs = ms;
+  }
+
+  /** Committed transactions in each whole second of the window. */
+  series(windowSeconds: number): number[] {
+    const whole = Math.min(Math.floor(windowSeconds + 1e-9), this.perSecond.length);
+    return Array.from(this.perSecond.subarray(0, whole));
+  }
+
+  histogramBase64(): string {
+    return hdr.encodeIntoCompressedBase64(this.latency);
+  }
+
+  destroy(): void {
+    this.latency.destroy();
+    this.poolWait.destroy();
+    this.service.destroy();
+  }
+}
