@@ -1,0 +1,591 @@
+// Baseline vs current, figure by figure, then one verdict. Pure: plain documents in, plain data out.
+//
+// Method, in brief (the README repeats it in plain words):
+// - TPS per matched band: the log of current/baseline mean TPS, with a standard error from batch means
+//   over each run's per-second series (so autocorrelated seconds are not counted as independent),
+//   Welch–Satterthwaite degrees of freedom and a Student t quantile.
+// - p95 per matched band: the log of current/baseline p95 from the serialised HDR histograms; each p95's
+//   standard error comes from its distribution-free order-statistic interval (delta method on the log).
+// - Status: fail only when the whole interval lies beyond the threshold; pass when it lies within it;
+//   otherwise inconclusive with the minimum detectable effect. Failures (and improvements) among the band
+//   figures are Holm-corrected. Passing needs no correction: "every band is within its threshold" is an
+//   intersection–union claim, which holds at level α when each part does.
+
+import * as hdr from 'hdr-histogram-js';
+import type { Interval, UslFit } from '../analyze/types.js';
+import type { BandResult, ResultsDocument } from '../types.js';
+import { batchMeans, holmAdjust, normalCdf, normalQuantile, studentTCdf, studentTQuantile, welchDf } from './stats.js';
+import type {
+  BandComparison,
+  Comparison,
+  CurveComparison,
+  FigureComparison,
+  FigureKind,
+  OptimalShift,
+  Thresholds,
+} from './types.js';
+import { DEFAULT_THRESHOLDS } from './types.js';
+import { validateBaseline } from './validate.js';
+
+export interface CompareOptions {
+  /** Batches for the batch-means standard error of TPS (default 10, as the analysis uses). */
+  batches?: number;
+}
+
+/** A log-ratio with its standard error and degrees of freedom (Infinity = normal). */
+interface LogRatioEvidence {
+  log_ratio: number;
+  se: number;
+  df: number;
+  method: string;
+}
+
+type Direction = 'higher-is-better' | 'lower-is-better';
+
+const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
+const signedPct = (x: number, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(digits)}%`;
+const num = (x: number | null, digits = 1) =>
+  x === null ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+const ratioText = (i: Interval) => `${i.low.toFixed(3)}–${i.high.toFixed(3)}`;
+const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+
+function bandLabel(b: { workers: number; connections: number }): string {
+  return `${b.workers} workers / ${b.connections} connections`;
+}
+
+/** Interval of exp(L ± q·se). */
+function expInterval(ev: LogRatioEvidence, level: number): Interval {
+  const q = quantile(1 - (1 - level) / 2, ev.df);
+  return { low: Math.exp(ev.log_ratio - q * ev.se), high: Math.exp(ev.log_ratio + q * ev.se), level };
+}
+
+function quantile(p: number, df: number): number {
+  return Number.isFinite(df) ? studentTQuantile(p, df) : normalQuantile(p);
+}
+
+function cdf(t: number, df: number): number {
+  return Number.isFinite(df) ? studentTCdf(t, df) : normalCdf(t);
+}
+
+/** One-sided p-values: of "no regression beyond the threshold" and of "no improvement beyond it". */
+function pValues(ev: LogRatioEvidence, threshold: number, direction: Direction): { regression: number; improvement: number } {
+  const badBound = direction === 'higher-is-better' ? Math.log(1 - threshold) : Math.log(1 + threshold);
+  const goodBound = direction === 'higher-is-better' ? Math.log(1 + threshold) : Math.log(1 - threshold);
+  const tail = (bound: number, below: boolean) => {
+    if (ev.se === 0) return (below ? ev.log_ratio < bound : ev.log_ratio > bound) ? 0 : 1;
+    const t = (ev.log_ratio - bound) / ev.se;
+    return below ? cdf(t, ev.df) : 1 - cdf(t, ev.df);
+  };
+  return direction === 'higher-is-better'
+    ? { regression: tail(badBound, true), improvement: tail(goodBound, false) }
+    : { regression: tail(badBound, false), improvement: tail(goodBound, true) };
+}
+
+function emptyFigure(
+  figure: FigureKind,
+  label: string,
+  unit: string,
+  direction: Direction,
+  threshold: number,
+  gating: boolean,
+  current: number | null,
+  baseline: number | null,
+  reason: string,
+): FigureComparison {
+  const ratio = finite(current) && finite(baseline) && baseline > 0 ? current / baseline : null;
+  return {
+    figure,
+    label,
+    band: null,
+    current,
+    baseline,
+    unit,
+    ratio,
+    change_pct: ratio === null ? null : (ratio - 1) * 100,
+    interval: null,
+    adjusted_interval: null,
+    method: 'none',
+    direction,
+    threshold,
+    status: 'inconclusive',
+    improved: false,
+    gating,
+    p_value: null,
+    p_adjusted: null,
+    noise: null,
+    mde: null,
+    reason,
+  };
+}
+
+/** TPS evidence from two bands' per-second series (batch means, Welch df). */
+function tpsEvidence(cur: BandResult, base: BandResult, batches: number): LogRatioEvidence | string {
+  if (!(finite(cur.total_tps) && finite(base.total_tps))) return 'TPS is not a finite number in one of the runs';
+  if (base.total_tps <= 0) return 'the baseline measured 0 TPS in this band';
+  if (cur.total_tps <= 0) return 'the current run measured 0 TPS in this band';
+  const c = batchMeans(Array.isArray(cur.tps_series) ? cur.tps_series : [], batches);
+  const b = batchMeans(Array.isArray(base.tps_series) ? base.tps_series : [], batches);
+  if (!c || !b) {
+    const which = !c ? 'current run' : 'baseline';
+    return `the ${which}'s per-second TPS series is too short for an interval (need ≥ 4 seconds)`;
+  }
+  if (c.mean <= 0 || b.mean <= 0) return 'a per-second TPS series averages 0';
+  const v1 = (c.standard_error / c.mean) ** 2;
+  const v2 = (b.standard_error / b.mean) ** 2;
+  return {
+    log_ratio: Math.log(cur.total_tps / base.total_tps),
+    se: Math.sqrt(v1 + v2),
+    df: welchDf(v1, c.df, v2, b.df),
+    method: `log TPS ratio; batch means (${c.batches}×${c.batch_size} s current, ${b.batches}×${b.batch_size} s baseline), Welch df, t quantile`,
+  };
+}
+
+interface P95Point {
+  p95_us: number;
+  /** Standard error of ln p95. */
+  log_se: number;
+  count: number;
+}
+
+/** A histogram's p95 and the standard error of its log from the order-statistic interval. */
+function p95FromHistogram(encoded: unknown, level: number): P95Point | string {
+  if (typeof encoded !== 'string' || encoded.length === 0) return 'no latency_histogram';
+  let h: hdr.Histogram;
+  try {
+    h = hdr.decodeFromCompressedBase64(encoded);
+  } catch (error) {
+    return `latency_histogram could not be decoded (${error instanceof Error ? error.message : String(error)})`;
+  }
+  try {
+    const n = h.totalCount;
+    const p = 0.95;
+    // The order-statistic interval needs a few observations above the quantile.
+    if (!(n * (1 - p) >= 5)) return `only ${n} latencies recorded (need ≥ 100 for a p95 interval)`;
+    const z = normalQuantile(1 - (1 - level) / 2);
+    const spread = z * Math.sqrt(n * p * (1 - p));
+    const loRank = Math.max(1, Math.floor(n * p - spread));
+    const hiRank = Math.min(n, Math.ceil(n * p + spread));
+    const q = h.getValueAtPercentile(95);
+    const qLo = h.getValueAtPercentile((100 * loRank) / n);
+    const qHi = h.getValueAtPercentile((100 * hiRank) / n);
+    if (!(q > 0 && qLo > 0 && qHi > 0)) return 'the p95 latency is 0 µs';
+    // HDR buckets with 3 significant digits resolve ~0.1%: never claim more precision than that.
+    const logSe = Math.max((Math.log(qHi) - Math.log(qLo)) / (2 * z), 0.001);
+    return { p95_us: q, log_se: logSe, count: n };
+  } finally {
+    h.destroy();
+  }
+}
+
+function p95Evidence(cur: BandResult, base: BandResult, level: number): { ev: LogRatioEvidence; cur_ms: number; base_ms: number } | string {
+  const c = p95FromHistogram(cur.latency_histogram, level);
+  if (typeof c === 'string') return `current run: ${c}`;
+  const b = p95FromHistogram(base.latency_histogram, level);
+  if (typeof b === 'string') return `baseline: ${b}`;
+  return {
+    ev: {
+      log_ratio: Math.log(c.p95_us / b.p95_us),
+      se: Math.sqrt(c.log_se ** 2 + b.log_se ** 2),
+      df: Infinity,
+      method: `log p95 ratio from HDR histograms (${c.count} and ${b.count} latencies); order-statistic intervals, delta method, normal quantile`,
+    },
+    cur_ms: c.p95_us / 1000,
+    base_ms: b.p95_us / 1000,
+  };
+}
+
+/** A figure with evidence, before the family correction decides fail / improved. */
+interface PendingFigure {
+  figure: FigureComparison;
+  ev: LogRatioEvidence;
+  p_regression: number;
+  p_improvement: number;
+}
+
+function figureWithEvidence(
+  figure: FigureKind,
+  label: string,
+  unit: string,
+  direction: Direction,
+  threshold: number,
+  current: number,
+  baseline: number,
+  ev: LogRatioEvidence,
+  level: number,
+): PendingFigure {
+  const interval = expInterval(ev, level);
+  const p = pValues(ev, threshold, direction);
+  const ratio = Math.exp(ev.log_ratio);
+  return {
+    figure: {
+      figure,
+      label,
+      band: null,
+      current,
+      baseline,
+      unit,
+      ratio,
+      change_pct: (ratio - 1) * 100,
+      interval,
+      adjusted_interval: null,
+      method: ev.method,
+      direction,
+      threshold,
+      status: 'inconclusive',
+      improved: false,
+      gating: true,
+      p_value: p.regression,
+      p_adjusted: p.regression,
+      noise: Math.max(interval.high / ratio - 1, 1 - interval.low / ratio),
+      mde: null,
+      reason: '',
+    },
+    ev,
+    p_regression: p.regression,
+    p_improvement: p.improvement,
+  };
+}
+
+/**
+ * Settles status, improvement, MDE and the sentence, given the (possibly Holm-adjusted) p-values and
+ * the confidence level at which this figure is judged.
+ */
+function settle(
+  pending: PendingFigure,
+  alpha: number,
+  pRegressionAdjusted: number,
+  pImprovementAdjusted: number,
+  judgedLevel: number,
+  family: { size: number } | null,
+  noun: string,
+): FigureComparison {
+  const f = pending.figure;
+  const interval = f.interval!;
+  const d = f.threshold;
+  const higher = f.direction === 'higher-is-better';
+  const halfWidth = quantile(1 - (1 - judgedLevel) / 2, pending.ev.df) * pending.ev.se;
+  f.p_adjusted = pRegressionAdjusted;
+  if (family) f.adjusted_interval = expInterval(pending.ev, judgedLevel);
+  // Smallest change whose interval (at the judged level) would clear the threshold entirely.
+  f.mde = higher ? 1 - (1 - d) * Math.exp(-halfWidth) : (1 + d) * Math.exp(halfWidth) - 1;
+  const within = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
+  const rawBeyond = higher ? interval.high < 1 - d : interval.low > 1 + d;
+  const change = `${noun} ${higher ? (f.ratio! < 1 ? 'fell' : 'rose') : f.ratio! > 1 ? 'rose' : 'fell'} ${pct(Math.abs(f.ratio! - 1))} (${num(f.baseline)} → ${num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
+  const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${ratioText(interval)}`;
+  const adjustedText = f.adjusted_interval ? `, Holm-adjusted ${ratioText(f.adjusted_interval)} over ${family!.size} figures` : '';
+  const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
+  if (pRegressionAdjusted <= alpha / 2) {
+    f.status = 'fail';
+    f.reason = `${change}; ${intervalText}${adjustedText} lies entirely ${higher ? 'below' : 'above'} ${limit}.`;
+  } else if (within) {
+    f.status = 'pass';
+    f.reason = `${change}; ${intervalText} stays within ${limit}.`;
+  } else {
+    f.status = 'inconclusive';
+    const correction = rawBeyond && family
+      ? ` Unadjusted, the interval lies beyond ${limit}, but not after the Holm correction over ${family.size} figures.`
+      : '';
+    f.reason =
+      `${change}; ${intervalText}${adjustedText} straddles ${limit}. Noise ±${pct(f.noise!)}: only a ` +
+      `${higher ? 'drop' : 'rise'} beyond ${pct(f.mde)} could have been called a regression.${correction}`;
+  }
+  f.improved = pImprovementAdjusted <= alpha / 2;
+  if (f.improved) f.reason += ` Improved: the interval lies entirely beyond the ${pct(d, 0)} threshold on the good side.`;
+  return f;
+}
+
+function matchBands(current: ResultsDocument, baseline: ResultsDocument) {
+  const key = (b: BandResult) => `${b.workers}x${b.connections}`;
+  const base = new Map<string, BandResult>();
+  for (const b of baseline.bands) if (!base.has(key(b))) base.set(key(b), b);
+  const pairs: { cur: BandResult; base: BandResult }[] = [];
+  const currentOnly: BandResult[] = [];
+  const used = new Set<string>();
+  for (const c of current.bands) {
+    const b = base.get(key(c));
+    if (b && !used.has(key(c))) {
+      pairs.push({ cur: c, base: b });
+      used.add(key(c));
+    } else currentOnly.push(c);
+  }
+  const baselineOnly = baseline.bands.filter((b) => !used.has(key(b)));
+  const spec = (b: BandResult) => ({ band_id: b.band_id, workers: b.workers, connections: b.connections });
+  return { pairs, currentOnly: currentOnly.map(spec), baselineOnly: baselineOnly.map(spec) };
+}
+
+function bandNotes(cur: BandResult, base: BandResult): string[] {
+  const notes: string[] = [];
+  for (const [side, b] of [['current run', cur], ['baseline', base]] as const) {
+    if (b.client?.client_bound) notes.push(`The load generator was saturated (client-bound) in the ${side}: TPS there measures pgscale, not PostgreSQL.`);
+    if (b.degraded) notes.push(`The band was degraded in the ${side} (error rate ${pct(b.error_rate)}).`);
+    if (b.status !== 'complete') notes.push(`The band is ${b.status} in the ${side}.`);
+  }
+  return notes;
+}
+
+function peakBand(doc: ResultsDocument): BandResult | null {
+  let best: BandResult | null = null;
+  for (const b of doc.bands) {
+    if (b.status === 'failed' || !finite(b.total_tps)) continue;
+    if (!best || b.total_tps > best.total_tps) best = b;
+  }
+  return best;
+}
+
+/** N*, σ, κ: judged from the two fits' own intervals; a fail needs the intervals to disagree beyond the threshold. */
+function uslFigure(
+  figure: 'usl_peak_concurrency' | 'usl_sigma' | 'usl_kappa',
+  cur: UslFit | null,
+  base: UslFit | null,
+  threshold: number,
+): FigureComparison {
+  const meta = {
+    usl_peak_concurrency: { key: 'peak_concurrency', ci: 'peak_concurrency_ci', label: 'USL peak concurrency N*', dir: 'higher-is-better' },
+    usl_sigma: { key: 'sigma', ci: 'sigma_ci', label: 'USL contention σ', dir: 'lower-is-better' },
+    usl_kappa: { key: 'kappa', ci: 'kappa_ci', label: 'USL coherency κ', dir: 'lower-is-better' },
+  }[figure] as { key: 'peak_concurrency' | 'sigma' | 'kappa'; ci: 'peak_concurrency_ci' | 'sigma_ci' | 'kappa_ci'; label: string; dir: Direction };
+  const cv = cur && finite(cur[meta.key]) ? (cur[meta.key] as number) : null;
+  const bv = base && finite(base[meta.key]) ? (base[meta.key] as number) : null;
+  const mk = (reason: string) => emptyFigure(figure, meta.label, '', meta.dir, threshold, false, cv, bv, reason);
+  if (!cur || !base) return mk(`No USL fit in ${!cur ? 'the current run' : 'the baseline'} (analysis missing).`);
+  if (cv === null || bv === null) {
+    const why = cv === null ? cur.reason : base.reason;
+    return mk(`USL ${meta.key} unavailable in ${cv === null ? 'the current run' : 'the baseline'}${why ? `: ${why}` : ''}.`);
+  }
+  const ci = cur[meta.ci];
+  const bci = base[meta.ci];
+  if (!ci || !bci || ![ci.low, ci.high, bci.low, bci.high].every(finite)) {
+    return mk(`USL ${meta.key} ${num(bv, 4)} → ${num(cv, 4)}; no interval on both sides, so the shift is reported, not judged.`);
+  }
+  const f = mk('');
+  f.method = 'conservative ratio bounds from the two fits\' own intervals (current low ÷ baseline high, current high ÷ baseline low)';
+  const low = bci.high > 0 ? ci.low / bci.high : null;
+  const high = bci.low > 0 ? ci.high / bci.low : null;
+  if (low !== null && high !== null) f.interval = { low, high, level: ci.level };
+  const d = threshold;
+  const both = `current ${num(cv, 4)} [${num(ci.low, 4)}, ${num(ci.high, 4)}] vs baseline ${num(bv, 4)} [${num(bci.low, 4)}, ${num(bci.high, 4)}]`;
+  if (meta.dir === 'higher-is-better') {
+    if (ci.high < bci.low * (1 - d)) {
+      f.status = 'fail';
+      f.reason = `${meta.label} fell: ${both}; the intervals disagree by more than ${pct(d, 0)}.`;
+    } else if (bci.high > 0 && ci.low >= bci.high * (1 - d)) {
+      f.status = 'pass';
+      f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${pct(d, 0)}.`;
+    } else {
+      f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${pct(d, 0)} shift.`;
+    }
+    f.improved = ci.low > bci.high * (1 + d);
+  } else {
+    if (ci.low > bci.high * (1 + d)) {
+      f.status = 'fail';
+      f.reason = `${meta.label} rose: ${both}; the intervals disagree by more than ${pct(d, 0)}.`;
+    } else if (bci.low > 0 && ci.high <= bci.low * (1 + d)) {
+      f.status = 'pass';
+      f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${pct(d, 0)}.`;
+    } else {
+      f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${pct(d, 0)} shift.`;
+    }
+    f.improved = ci.high < bci.low * (1 - d);
+  }
+  return f;
+}
+
+function optimalShift(current: ResultsDocument, baseline: ResultsDocument): OptimalShift {
+  const pick = (d: ResultsDocument) =>
+    d.optimal_config && finite(d.optimal_config.workers)
+      ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
+      : null;
+  const c = pick(current);
+  const b = pick(baseline);
+  if (!c || !b) {
+    return { current: c, baseline: b, shifted: false, message: `No optimal configuration in ${!c ? 'the current run' : 'the baseline'}; no shift to report.` };
+  }
+  const shifted = c.workers !== b.workers || c.connections !== b.connections;
+  return {
+    current: c,
+    baseline: b,
+    shifted,
+    message: shifted
+      ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS) to ${bandLabel(c)} (${num(c.tps)} TPS). A shift alone does not fail the gate; a peak TPS drop does.`
+      : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
+  };
+}
+
+/** The verdict for a run with nothing to compare against. Never a pass. */
+export function noBaseline(reason: string, thresholds: Thresholds = DEFAULT_THRESHOLDS): Comparison {
+  return {
+    verdict: 'no-baseline',
+    reason: `No baseline to compare against: ${reason}. Nothing was gated; this is not a pass.`,
+    thresholds,
+    correction: { method: 'holm', family_size: 0, alpha: 1 - thresholds.confidence, explanation: 'No comparison was made.' },
+    bands: [],
+    unmatched: { current_only: [], baseline_only: [] },
+    curve: null,
+    failures: [],
+    inconclusive: [],
+    improvements: [],
+    changed_files: [],
+    baseline_info: null,
+    notes: [],
+  };
+}
+
+function checkThresholds(t: Thresholds): void {
+  const ok = (x: number, lo: number, hi: number) => finite(x) && x > lo && x < hi;
+  if (!ok(t.max_tps_drop, 0, 1)) throw new RangeError(`max_tps_drop must be in (0, 1), got ${t.max_tps_drop}`);
+  if (!ok(t.max_p95_increase, 0, Infinity)) throw new RangeError(`max_p95_increase must be > 0, got ${t.max_p95_increase}`);
+  if (!ok(t.confidence, 0.5, 1)) throw new RangeError(`confidence must be in (0.5, 1), got ${t.confidence}`);
+}
+
+export function compareResults(current: ResultsDocument, baseline: ResultsDocument, t: Thresholds, options: CompareOptions = {}): Comparison {
+  checkThresholds(t);
+  const validation = validateBaseline(current, baseline);
+  if (!validation.ok) return noBaseline(validation.reason, t);
+  const batches = options.batches ?? 10;
+  const level = t.confidence;
+  const alpha = 1 - level;
+  const { pairs, currentOnly, baselineOnly } = matchBands(current, baseline);
+
+  // 1. Per-band evidence; figures without evidence are inconclusive and stay out of the family.
+  const pending: PendingFigure[] = [];
+  const bands: BandComparison[] = pairs.map(({ cur, base }) => {
+    const where = bandLabel(cur);
+    const bandRef = { workers: cur.workers, connections: cur.connections, current_band_id: cur.band_id, baseline_band_id: base.band_id };
+    let tps: FigureComparison;
+    let p95: FigureComparison;
+    const failedSide = cur.status === 'failed' ? 'current run' : base.status === 'failed' ? 'baseline' : null;
+    const tpsEv = failedSide ? `the band failed in the ${failedSide}` : tpsEvidence(cur, base, batches);
+    if (typeof tpsEv === 'string') {
+      tps = emptyFigure('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, true,
+        finite(cur.total_tps) ? cur.total_tps : null, finite(base.total_tps) ? base.total_tps : null, `No interval: ${tpsEv}.`);
+    } else {
+      const pf = figureWithEvidence('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, cur.total_tps, base.total_tps, tpsEv, level);
+      pending.push(pf);
+      tps = pf.figure;
+    }
+    const p95Ev = failedSide ? `the band failed in the ${failedSide}` : p95Evidence(cur, base, level);
+    if (typeof p95Ev === 'string') {
+      p95 = emptyFigure('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, true,
+        finite(cur.latency?.p95_ms) ? cur.latency.p95_ms : null, finite(base.latency?.p95_ms) ? base.latency.p95_ms : null,
+        `No interval: ${p95Ev}.`);
+    } else {
+      const pf = figureWithEvidence('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, p95Ev.cur_ms, p95Ev.base_ms, p95Ev.ev, level);
+      pending.push(pf);
+      p95 = pf.figure;
+    }
+    tps.band = bandRef;
+    p95.band = { ...bandRef };
+    return { workers: cur.workers, connections: cur.connections, current_band_id: cur.band_id, baseline_band_id: base.band_id, tps, p95_latency: p95, notes: bandNotes(cur, base) };
+  });
+
+  // 2. Peak TPS (curve level): the best band of each run, compared like a band; it joins the family.
+  const curPeak = peakBand(current);
+  const basePeak = peakBand(baseline);
+  let peak: FigureComparison;
+  if (!curPeak || !basePeak) {
+    peak = emptyFigure('peak_tps', 'Peak TPS', 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak?.total_tps ?? null, basePeak?.total_tps ?? null,
+      `No interval: no band completed in ${!curPeak ? 'the current run' : 'the baseline'}.`);
+  } else {
+    const ev = tpsEvidence(curPeak, basePeak, batches);
+    const label = `Peak TPS (current at ${bandLabel(curPeak)}, baseline at ${bandLabel(basePeak)})`;
+    if (typeof ev === 'string') {
+      peak = emptyFigure('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak.total_tps, basePeak.total_tps, `No interval: ${ev}.`);
+    } else {
+      const pf = figureWithEvidence('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, curPeak.total_tps, basePeak.total_tps, ev, level);
+      pending.push(pf);
+      peak = pf.figure;
+    }
+  }
+
+  // 3. Holm over the family (band figures and peak TPS), for regressions and (separately) for improvements.
+  const m = pending.length;
+  const reg = holmAdjust(pending.map((p) => p.p_regression));
+  const imp = holmAdjust(pending.map((p) => p.p_improvement));
+  // Holm stops at the first rank it cannot reject; every later rank is judged at that step's level,
+  // so each adjusted interval agrees with its figure's decision.
+  let stopRank = m + 1;
+  pending.forEach((_p, i) => {
+    if (reg.adjusted[i]! > alpha / 2) stopRank = Math.min(stopRank, reg.rank[i]!);
+  });
+  pending.forEach((p, i) => {
+    const stepLevel = 1 - alpha / (m - Math.min(reg.rank[i]!, stopRank) + 1);
+    settle(p, alpha, reg.adjusted[i]!, imp.adjusted[i]!, stepLevel, { size: m }, p.figure.figure === 'p95_latency' ? 'p95' : p.figure.figure === 'peak_tps' ? 'Peak TPS' : 'TPS');
+  });
+
+  // 4. USL and the optimum.
+  const curUsl = current.analysis?.curve_fitting?.usl ?? null;
+  const baseUsl = baseline.analysis?.curve_fitting?.usl ?? null;
+  const curve: CurveComparison = {
+    peak_tps: peak,
+    usl_peak_concurrency: uslFigure('usl_peak_concurrency', curUsl, baseUsl, t.max_tps_drop),
+    usl_sigma: uslFigure('usl_sigma', curUsl, baseUsl, t.max_tps_drop),
+    usl_kappa: uslFigure('usl_kappa', curUsl, baseUsl, t.max_tps_drop),
+    optimal: optimalShift(current, baseline),
+  };
+
+  // 5. Overall verdict.
+  const all: FigureComparison[] = [
+    ...bands.flatMap((b) => [b.tps, b.p95_latency]),
+    curve.peak_tps,
+    curve.usl_peak_concurrency,
+    curve.usl_sigma,
+    curve.usl_kappa,
+  ];
+  const failures = all.filter((f) => f.status === 'fail');
+  const inconclusive = all.filter((f) => f.status === 'inconclusive' && f.gating);
+  const improvements = all.filter((f) => f.improved);
+  const notes: string[] = [];
+  if (current.partial) notes.push(`The current run is partial: ${current.partial_reason ?? 'no reason recorded'}.`);
+  if (baseline.partial) notes.push(`The baseline run is partial: ${baseline.partial_reason ?? 'no reason recorded'}.`);
+  if (currentOnly.length || baselineOnly.length) notes.push(`${currentOnly.length + baselineOnly.length} band(s) exist on one side only and were not compared.`);
+  if (curve.optimal.shifted) notes.push(curve.optimal.message);
+
+  let verdict: Comparison['verdict'];
+  let reason: string;
+  const list = (fs: FigureComparison[]) =>
+    fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : signedPct(f.change_pct / 100)})`).join('; ') +
+    (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
+  if (bands.length === 0) {
+    verdict = 'inconclusive';
+    reason = 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.';
+  } else if (failures.length > 0) {
+    verdict = 'fail';
+    reason = `${failures.length} figure(s) regressed beyond the thresholds, with the whole ${pct(level, 0)} interval past them: ${list(failures)}.`;
+  } else if (inconclusive.length > 0) {
+    const mdes = inconclusive.map((f) => f.mde).filter(finite);
+    const worst = mdes.length ? ` The noisiest figure could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '';
+    verdict = 'inconclusive';
+    reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.${worst}`;
+  } else {
+    verdict = 'pass';
+    reason =
+      `Every figure's ${pct(level, 0)} interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, ` +
+      `p95 increase ${pct(t.max_p95_increase, 0)}) across ${bands.length} matched band(s).`;
+  }
+  if (improvements.length > 0 && verdict !== 'fail') reason += ` Improved: ${list(improvements)}.`;
+
+  return {
+    verdict,
+    reason,
+    thresholds: { ...t },
+    correction: {
+      method: 'holm',
+      family_size: m,
+      alpha,
+      explanation:
+        `The band figures (TPS and p95 over ${bands.length} matched bands) and peak TPS form one family of ${m} tests with an interval. A figure fails only if its ` +
+        `Holm-adjusted one-sided p-value is at most ${(alpha / 2).toFixed(3)}, so the chance of any false failure across the family stays at ` +
+        `most ${pct(alpha / 2)}. Equivalently, the k-th smallest p-value is judged with an interval at level 1 − ${alpha.toFixed(2)}/(${m} − k + 1). ` +
+        `Passing needs no correction: every band within its threshold is an intersection of claims, each made at ${pct(level, 0)}.`,
+    },
+    bands,
+    unmatched: { current_only: currentOnly, baseline_only: baselineOnly },
+    curve,
+    failures: failures.map((f) => f.label),
+    inconclusive: inconclusive.map((f) => f.label),
+    improvements: improvements.map((f) => f.label),
+    changed_files: validation.changed_files,
+    baseline_info: { test_start_time: String(baseline.test_start_time), tool_version: String(baseline.tool?.version ?? 'unknown') },
+    notes,
+  };
+}

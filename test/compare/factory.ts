@@ -1,0 +1,150 @@
+// Builds results documents with known truth: per-second TPS series around a chosen mean with a chosen
+// noise, and latency histograms from a chosen distribution, all from a seeded generator.
+
+import * as hdr from 'hdr-histogram-js';
+import type { UslFit } from '../../src/analyze/types.js';
+import type { BandResult, ResultsDocument } from '../../src/types.js';
+import { SCHEMA_VERSION } from '../../src/types.js';
+
+/** mulberry32: a small seeded PRNG, so every synthetic run is reproducible. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function gaussian(rand: () => number): number {
+  const u = Math.max(rand(), 1e-12);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rand());
+}
+
+export interface BandSpecInput {
+  workers: number;
+  connections: number;
+  /** True mean TPS. */
+  tps: number;
+  /** Standard deviation of the per-second TPS, as a fraction of the mean (default 0.02). */
+  noise?: number;
+  /** Median latency in ms (log-normal, σ = 0.5): p95 ≈ median × 2.28. Default 5 ms. */
+  median_ms?: number;
+  /** Latencies recorded in the histogram (default 4000). */
+  latencies?: number;
+  /** Omit the histogram (e.g. a CSV-born baseline). */
+  no_histogram?: boolean;
+  seconds?: number;
+  status?: BandResult['status'];
+  /** Use this per-second series as is (tps and noise are then ignored). */
+  series?: number[];
+  client_bound?: boolean;
+}
+
+function band(id: number, spec: BandSpecInput, rand: () => number): BandResult {
+  const seconds = spec.seconds ?? 30;
+  const noise = spec.noise ?? 0.02;
+  const series: number[] = spec.series ? [...spec.series] : [];
+  if (!spec.series) for (let s = 0; s < seconds; s++) series.push(Math.max(0, Math.round(spec.tps * (1 + noise * gaussian(rand)))));
+  const transactions = series.reduce((a, b) => a + b, 0);
+  const median = spec.median_ms ?? 5;
+  let encoded = '';
+  let p95: number | null = null;
+  if (!spec.no_histogram) {
+    const h = hdr.build({ numberOfSignificantValueDigits: 3 });
+    const n = spec.latencies ?? 4000;
+    for (let i = 0; i < n; i++) h.recordValue(Math.max(1, Math.round(median * 1000 * Math.exp(0.5 * gaussian(rand)))));
+    encoded = hdr.encodeIntoCompressedBase64(h);
+    p95 = h.getValueAtPercentile(95) / 1000;
+    h.destroy();
+  }
+  const latency = { count: transactions, mean_ms: median, stddev_ms: null, p50_ms: median, p95_ms: p95 ?? median * 2.28, p99_ms: null, max_ms: null };
+  return {
+    band_id: id,
+    workers: spec.workers,
+    connections: spec.connections,
+    status: spec.status ?? 'complete',
+    started_at: '2025-01-01T00:00:00.000Z',
+    duration_s: series.length,
+    transactions,
+    failed_transactions: 0,
+    statements: transactions,
+    total_tps: transactions / series.length,
+    total_qps: transactions / series.length,
+    latency,
+    pool_wait: { ...latency },
+    service_time: { ...latency },
+    tps_series: series,
+    latency_histogram: encoded,
+    errors: {},
+    error_rate: 0,
+    degraded: false,
+    client: { event_loop_utilization: null, event_loop_delay_p99_ms: null, cpu_us_per_tx: null, client_bound: spec.client_bound ?? false },
+    pg_stats: null,
+    rate: null,
+  };
+}
+
+export interface DocInput {
+  bands: BandSpecInput[];
+  seed?: number;
+  workload?: string;
+  scale?: number;
+  fingerprint?: string;
+  files?: { path: string; role: 'script' | 'setup'; sha256: string }[];
+  usl?: Partial<UslFit> | null;
+  optimal?: { workers: number; connections: number; tps: number } | null;
+}
+
+export function makeDoc(input: DocInput): ResultsDocument {
+  const rand = rng(input.seed ?? 1);
+  const bands = input.bands.map((b, i) => band(i + 1, b, rand));
+  const usl: UslFit | null = input.usl
+    ? {
+        sigma: null, kappa: null, lambda: null, peak_concurrency: null, peak_tps: null, r_squared: null,
+        sigma_ci: null, kappa_ci: null, peak_concurrency_ci: null, peak_tps_ci: null, reason: null,
+        ...input.usl,
+      }
+    : null;
+  const opt = input.optimal;
+  return {
+    schema_version: SCHEMA_VERSION,
+    tool: { name: 'pgscale', version: '0.1.0' },
+    test_start_time: '2025-01-01T00:00:00.000Z',
+    test_end_time: '2025-01-01T00:10:00.000Z',
+    partial: false,
+    partial_reason: null,
+    workload: input.workload ?? 'tpcb',
+    scale: input.scale ?? 10,
+    strategy: 'linear',
+    config: {},
+    plan_fingerprint: input.fingerprint ?? 'f'.repeat(64),
+    workload_files: input.files ?? [],
+    environment: {
+      server_version: '15', server_version_num: 150000, settings: {}, client_cpus: 2, client_cpu_model: null,
+      node_version: 'v20', platform: 'linux', embedded_server: false,
+    },
+    bands,
+    // Only the parts compare reads are filled; the rest of Analysis is not needed here.
+    analysis: usl ? ({ curve_fitting: { usl } } as unknown as ResultsDocument['analysis']) : null,
+    optimal_config: opt
+      ? {
+          band_id: bands.find((b) => b.workers === opt.workers && b.connections === opt.connections)?.band_id ?? 1,
+          workers: opt.workers, connections: opt.connections, tps: opt.tps, p95_latency_ms: null, fraction_of_peak: 1,
+          objective: '', reasoning: '', slo_met: true,
+        }
+      : null,
+  };
+}
+
+/** A grid of bands: TPS rises then flattens, like a real scaling curve. */
+export function grid(scale = 1, opts: Partial<BandSpecInput> = {}): BandSpecInput[] {
+  const out: BandSpecInput[] = [];
+  for (const workers of [4, 8, 16, 32]) {
+    const tps = 1000 * Math.min(workers, 16) / (1 + 0.02 * (workers - 1));
+    out.push({ workers, connections: workers, tps: tps * scale, ...opts });
+  }
+  return out;
+}
