@@ -10,13 +10,15 @@ export function fmt(value: number, decimals = 0): string {
   return `${negative ? '−' : ''}${grouped}${frac !== undefined ? `.${frac}` : ''}`;
 }
 
-/** Significant-figure formatting for small quantities (latencies, gains): 12 → "12", 0.0734 → "0.073". */
+/** Significant-figure formatting for small quantities (latencies, gains): 12 → "12", 0.0734 → "0.073", 30.0 → "30". */
 export function fmtSig(value: number, digits = 2): string {
   if (!Number.isFinite(value)) return 'n/a';
   if (value === 0) return '0';
   const magnitude = Math.floor(Math.log10(Math.abs(value)));
   const decimals = Math.max(0, digits - 1 - magnitude);
-  return fmt(value, Math.min(decimals, 6));
+  const text = fmt(value, Math.min(decimals, 6));
+  // Significant figures, not padding: 30.0 reads better as 30.
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 
 /** 0.9712 → "97%"; 0.0123 → "1.2%". */

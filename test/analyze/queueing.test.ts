@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { gammaln } from 'simple-statistics';
+import { analyzeQueueing, erlangC } from '../../src/analyze/queueing.js';
+import { makeBand } from './factory.js';
+
+/** Erlang C from its closed form, summed in log space so it survives c = 1000. */
+function erlangCDirect(c: number, a: number): number {
+  const logTerms: number[] = [];
+  for (let k = 0; k < c; k++) logTerms.push(k * Math.log(a) - gammaln(k + 1));
+  const logTail = c * Math.log(a) - gammaln(c + 1) + Math.log(c / (c - a));
+  const m = Math.max(...logTerms, logTail);
+  const sum = logTerms.reduce((s, t) => s + Math.exp(t - m), 0);
+  const tail = Math.exp(logTail - m);
+  return tail / (sum + tail);
+}
+
+describe('erlangC', () => {
+  it('matches textbook values', () => {
+    expect(erlangC(2, 1)).toBeCloseTo(1 / 3, 12);
+    expect(erlangC(1, 0.5)).toBeCloseTo(0.5, 12); // M/M/1: P(wait) = ρ
+    expect(erlangC(3, 2)).toBeCloseTo(4 / 9, 12);
+    expect(erlangC(5, 0)).toBe(0);
+  });
+  it('is finite and correct for c = 1000, a = 950', () => {
+    const v = erlangC(1000, 950);
+    expect(Number.isFinite(v)).toBe(true);
+    expect(v).toBeGreaterThan(0);
+    expect(v).toBeLessThan(1);
+    expect(v).toBeCloseTo(erlangCDirect(1000, 950), 9);
+  });
+  it('agrees with the closed form across loads', () => {
+    for (const [c, a] of [[10, 7.5], [50, 49], [200, 120], [1000, 999]] as const) {
+      expect(erlangC(c, a)).toBeCloseTo(erlangCDirect(c, a), 9);
+    }
+  });
+  it('refuses unstable or malformed queues', () => {
+    expect(() => erlangC(2, 2)).toThrow(RangeError);
+    expect(() => erlangC(0, 0.1)).toThrow(RangeError);
+    expect(() => erlangC(2.5, 1)).toThrow(RangeError);
+  });
+});
+
+describe('analyzeQueueing', () => {
+  it("checks Little's law and measures utilisation, and predicts pool wait with Erlang C", () => {
+    const band = makeBand(1, { workers: 10, connections: 20, tps: 1000, noise: 0 });
+    const q = analyzeQueueing([band]).bands[0]!;
+    // Factory: R = W/X = 10 ms, S = min(W,C)/X = 10 ms.
+    expect(q.littles_law_n).toBeCloseTo(10, 9);
+    expect(q.littles_law_error).toBeCloseTo(0, 9);
+    expect(q.service_time_ms).toBeCloseTo(10, 9);
+    expect(q.service_rate).toBeCloseTo(100, 9);
+    expect(q.utilization).toBeCloseTo(0.5, 9); // X·S/C = 1000·0.01/20, measured, not 1
+    const pc = erlangC(20, 10);
+    expect(q.erlang_c_probability).toBeCloseTo(pc, 12);
+    expect(q.predicted_pool_wait_ms).toBeCloseTo((pc / (20 * 100 - 1000)) * 1000, 9);
+    expect(q.observed_pool_wait_ms).toBeCloseTo(0, 9);
+    expect(q.evidence).toMatch(/cannot make anyone wait/);
+  });
+  it("reports Little's law error when latency disagrees with the workers", () => {
+    const band = makeBand(1, { workers: 10, connections: 20, tps: 1000, noise: 0 });
+    band.latency.mean_ms = 8; // X·R = 8 instead of 10
+    const q = analyzeQueueing([band]).bands[0]!;
+    expect(q.littles_law_error).toBeCloseTo(-0.2, 9);
+  });
+  it('gives a null prediction with a reason when ρ ≥ 1', () => {
+    const band = makeBand(1, { workers: 40, connections: 10, tps: 1000, noise: 0 }); // S = 10 ms, ρ = 1
+    const q = analyzeQueueing([band]).bands[0]!;
+    expect(q.utilization).toBeCloseTo(1, 9);
+    expect(q.predicted_pool_wait_ms).toBeNull();
+    expect(q.erlang_c_probability).toBeNull();
+    expect(q.evidence).toMatch(/ρ = 1\.00 ≥ 1/);
+  });
+  it('labels pool-bound, client-bound, and server classes from wait events, quoting evidence', () => {
+    const pool = makeBand(1, { workers: 40, connections: 10, tps: 1000, noise: 0 }); // pool wait 30 of 40 ms
+    const client = makeBand(2, { workers: 10, connections: 10, tps: 1000, noise: 0, overrides: { client: { event_loop_utilization: 0.97, event_loop_delay_p99_ms: 30, cpu_us_per_tx: 900, client_bound: true } } });
+    const pg = (events: { wait_event_type: string; wait_event: string | null; fraction: number }[]) => ({
+      xact_commit: 1, xact_rollback: 0, blks_hit: 900, blks_read: 100, tup_returned: 0, tup_fetched: 0, tup_inserted: 0,
+      tup_updated: 0, tup_deleted: 0, deadlocks: 0, temp_bytes: 0, wait_events: events, activity_samples: 500, top_statements: null,
+    });
+    const io = makeBand(3, { workers: 10, connections: 10, tps: 1000, noise: 0, overrides: { pg_stats: pg([{ wait_event_type: 'CPU', wait_event: null, fraction: 0.2 }, { wait_event_type: 'IO', wait_event: 'DataFileRead', fraction: 0.6 }]) } });
+    const lock = makeBand(4, { workers: 10, connections: 10, tps: 1000, noise: 0, overrides: { pg_stats: pg([{ wait_event_type: 'Lock', wait_event: 'transactionid', fraction: 0.35 }, { wait_event_type: 'LWLock', wait_event: 'BufferContent', fraction: 0.2 }, { wait_event_type: 'CPU', wait_event: null, fraction: 0.3 }]) } });
+    const cpu = makeBand(5, { workers: 10, connections: 10, tps: 1000, noise: 0, overrides: { pg_stats: pg([{ wait_event_type: 'CPU', wait_event: null, fraction: 0.8 }, { wait_event_type: 'IO', wait_event: 'WALSync', fraction: 0.1 }]) } });
+    const plain = makeBand(6, { workers: 10, connections: 10, tps: 1000, noise: 0 });
+    const qs = analyzeQueueing([pool, client, io, lock, cpu, plain]).bands;
+    expect(qs.map((q) => q.bottleneck)).toEqual(['pool-bound', 'client-bound', 'server-io', 'server-lock', 'server-cpu', 'server']);
+    expect(qs[0]!.evidence).toMatch(/pool wait 30 ms of 40 ms mean latency \(75%\)/);
+    expect(qs[1]!.evidence).toMatch(/0\.97/);
+    expect(qs[2]!.evidence).toMatch(/60% IO/);
+    expect(qs[3]!.evidence).toMatch(/55% locks/);
+    expect(qs[4]!.evidence).toMatch(/80% on CPU/);
+    expect(qs[5]!.evidence).toMatch(/no wait-event samples/);
+  });
+  it('returns nulls, not NaN, when service time and latency are missing', () => {
+    const band = makeBand(1, { workers: 10, connections: 10, tps: 0, noise: 0, seconds: 0 });
+    const q = analyzeQueueing([band]).bands[0]!;
+    expect(q.service_time_ms).toBeNull();
+    expect(q.utilization).toBeNull();
+    expect(q.predicted_pool_wait_ms).toBeNull();
+    expect(q.littles_law_n).toBeNull();
+    expect(q.evidence).toMatch(/service time missing/);
+  });
+});
