@@ -78,6 +78,19 @@ export interface ModelFit {
   aicc: number | null;
   /** Set when the model could not be fitted; then the figures above are null. */
   reason: string | null;
+  /** Why a figure of a fitted model is null (R² when SST = 0, AICc when n ≤ k + 1 …) and bound remarks. Optional, added by the fitting. */
+  notes?: string[];
+}
+
+/** How the USL intervals were obtained. */
+export interface UslBootstrap {
+  /** 'moving-block': per-second series of each band resampled in blocks; 'residual': fit residuals resampled. */
+  method: 'moving-block' | 'residual';
+  resamples: number;
+  /** Refits that failed (did not converge or were not finite); intervals use the others. */
+  failed: number;
+  failed_fraction: number;
+  description: string;
 }
 
 export interface UslFit {
@@ -91,7 +104,14 @@ export interface UslFit {
   kappa_ci: Interval | null;
   peak_concurrency_ci: Interval | null;
   peak_tps_ci: Interval | null;
+  /** Why any of the figures above is null; null when all are present. */
   reason: string | null;
+  /** σ is held at its bound 0 while the data pull it lower: throughput per unit of concurrency grows. Optional. */
+  superlinear?: boolean;
+  /** Informational remarks (bound hits, extrapolation, bootstrap caveats). Optional. */
+  notes?: string[];
+  /** Optional: the bootstrap behind the intervals, null when none was run. */
+  bootstrap?: UslBootstrap | null;
 }
 
 export interface Prediction {
