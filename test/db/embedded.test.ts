@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { startEmbedded } from '../../src/db/embedded.js';
+import { runBands } from '../../src/run/runner.js';
+import { plan, progressive, recordingLogger, sleep5ms } from '../run/helpers.js';
+
+describe('embedded PostgreSQL', () => {
+  it('starts, answers queries, survives as partial results when it dies mid-band, and stop() removes its directory', async () => {
+    const log = recordingLogger();
+    const server = await startEmbedded(log);
+    try {
+      expect(existsSync(server.directory)).toBe(true);
+      expect(server.display).not.toContain(String(server.clientConfig.password));
+      const client = new pg.Client(server.clientConfig);
+      await client.connect();
+      expect((await client.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      await client.end();
+
+      // The server goes away 1 s into a 10 s band and stays gone past the 1 s retry window:
+      // the run stops, and what the band measured before is kept.
+      const runLog = recordingLogger();
+      runLog.onInfo = (line) => {
+        if (line.startsWith('🔥')) setTimeout(() => void server.stop(), 1300);
+      };
+      const outcome = await runBands({
+        plan: plan([[2, 2], [2, 2]], 10, 0.3),
+        workload: sleep5ms,
+        clientConfig: server.clientConfig,
+        progressive: progressive(),
+        log: runLog,
+        retryWindowS: 1,
+      });
+      expect(outcome.partial).toBe(true);
+      expect(outcome.partial_reason).toMatch(/^the server stayed unreachable for \d+s/);
+      expect(outcome.bands).toHaveLength(1);
+      expect(outcome.bands[0]!.status).toBe('partial');
+      expect(outcome.bands[0]!.transactions).toBeGreaterThan(10);
+      expect(outcome.bands[0]!.duration_s).toBeLessThan(10);
+      const password = String(server.clientConfig.password);
+      expect([...log.lines, ...runLog.lines].join('\n')).not.toContain(password);
+    } finally {
+      await server.stop();
+      await server.stop(); // idempotent
+    }
+    expect(existsSync(server.directory)).toBe(false);
+  }, 120_000);
+});
