@@ -1,0 +1,45 @@
+// The TPS-vs-concurrency points that the Markdown chart and the terminal plot both draw.
+
+import type { ResultsDocument } from '../types.js';
+import type { UslFit } from '../analyze/types.js';
+
+export interface CurvePoint {
+  /** min(workers, connections): the concurrency the database sees. */
+  concurrency: number;
+  /** Best measured TPS among bands at this concurrency (a grid has several). */
+  measured: number;
+  /** Bands behind `measured`. */
+  band_ids: number[];
+  /** The fitted USL at this concurrency, when a fit exists. */
+  usl: number | null;
+}
+
+/** X(N) = λN / (1 + σ(N−1) + κN(N−1)); null when the fit is missing or the value is not finite. */
+export function uslAt(usl: UslFit | null | undefined, n: number): number | null {
+  if (!usl || usl.lambda === null || usl.sigma === null || usl.kappa === null) return null;
+  const value = (usl.lambda * n) / (1 + usl.sigma * (n - 1) + usl.kappa * n * (n - 1));
+  return Number.isFinite(value) ? value : null;
+}
+
+export function concurrencyOfBand(doc: ResultsDocument, bandId: number, workers: number, connections: number): number {
+  const stats = doc.analysis?.band_statistics.find((s) => s.band_id === bandId);
+  return stats?.concurrency ?? Math.min(workers, connections);
+}
+
+/** One point per distinct concurrency, ascending; bands that failed outright are left out. */
+export function curvePoints(doc: ResultsDocument): CurvePoint[] {
+  const byConcurrency = new Map<number, CurvePoint>();
+  const usl = doc.analysis?.curve_fitting.usl ?? null;
+  for (const band of doc.bands) {
+    if (band.status === 'failed' || !Number.isFinite(band.total_tps)) continue;
+    const n = concurrencyOfBand(doc, band.band_id, band.workers, band.connections);
+    const point = byConcurrency.get(n);
+    if (!point) {
+      byConcurrency.set(n, { concurrency: n, measured: band.total_tps, band_ids: [band.band_id], usl: uslAt(usl, n) });
+    } else {
+      point.band_ids.push(band.band_id);
+      point.measured = Math.max(point.measured, band.total_tps);
+    }
+  }
+  return [...byConcurrency.values()].sort((a, b) => a.concurrency - b.concurrency);
+}

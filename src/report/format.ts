@@ -1,0 +1,96 @@
+// Number formatting shared by every report view, so the terminal, Markdown and comments
+// quote the same figures the same way. Locale-independent on purpose: CI logs and baselines
+// must read identically on every machine.
+
+/** Shown wherever a figure is unavailable; never "null", "NaN" or "undefined". */
+export const MISSING = '—';
+
+function isNumber(value: number | null | undefined): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+/** Inserts thousands separators into the integer part of a fixed-point string. */
+function groupThousands(fixed: string): string {
+  const negative = fixed.startsWith('-');
+  const unsigned = negative ? fixed.slice(1) : fixed;
+  const [intPart = '', fraction] = unsigned.split('.');
+  const grouped = intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return (negative ? '-' : '') + grouped + (fraction !== undefined ? `.${fraction}` : '');
+}
+
+/** Fixed decimals with thousands separators: formatNumber(1234.5, 1) = "1,234.5". */
+export function formatNumber(value: number | null | undefined, decimals = 0): string {
+  if (!isNumber(value)) return MISSING;
+  const fixed = value.toFixed(decimals);
+  // toFixed can yield "-0" / "-0.0" for tiny negatives; that sign carries no information.
+  const cleaned = /^-0(\.0+)?$/.test(fixed) ? fixed.slice(1) : fixed;
+  return groupThousands(cleaned);
+}
+
+/** Integer with separators: 1234.4 → "1,234". */
+export function formatInteger(value: number | null | undefined): string {
+  return formatNumber(value, 0);
+}
+
+/**
+ * Throughput: whole numbers from 100 up (the noise is larger than a decimal there),
+ * one decimal from 10, two below: 1,234 · 56.7 · 3.25.
+ */
+export function formatTps(value: number | null | undefined): string {
+  if (!isNumber(value)) return MISSING;
+  const magnitude = Math.abs(value);
+  return formatNumber(value, magnitude >= 100 ? 0 : magnitude >= 10 ? 1 : 2);
+}
+
+/** Milliseconds with 1–3 decimals by size: 0.123 · 4.56 · 12.3 · 1,234.5. */
+export function formatMs(value: number | null | undefined): string {
+  if (!isNumber(value)) return MISSING;
+  const magnitude = Math.abs(value);
+  return formatNumber(value, magnitude === 0 ? 1 : magnitude < 1 ? 3 : magnitude < 10 ? 2 : 1);
+}
+
+/** A fraction as a percentage: 0.0234 → "2.3%"; tiny non-zero fractions keep two decimals. */
+export function formatPercent(fraction: number | null | undefined, decimals?: number): string {
+  if (!isNumber(fraction)) return MISSING;
+  const percent = fraction * 100;
+  if (decimals === undefined && percent !== 0 && Math.abs(percent) < 0.01) return percent > 0 ? '<0.01%' : '>-0.01%';
+  const digits = decimals ?? (percent !== 0 && Math.abs(percent) < 1 ? 2 : 1);
+  return `${formatNumber(percent, digits)}%`;
+}
+
+/** A signed percentage for gains: 0.12 → "+12.0%". */
+export function formatSignedPercent(fraction: number | null | undefined, decimals = 1): string {
+  if (!isNumber(fraction)) return MISSING;
+  const text = formatPercent(fraction, decimals);
+  return fraction > 0 ? `+${text}` : text;
+}
+
+/** Model coefficients and goodness of fit: significant digits, scientific when tiny. */
+export function formatSig(value: number | null | undefined, significant = 4): string {
+  if (!isNumber(value)) return MISSING;
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (magnitude < 1e-3 || magnitude >= 1e7) return value.toExponential(significant - 1);
+  const decimals = Math.max(0, significant - 1 - Math.floor(Math.log10(magnitude)));
+  return formatNumber(value, Math.min(decimals, 8));
+}
+
+/** A numeric interval: "1,200–1,300" with the given formatter; MISSING when absent. */
+export function formatRange(
+  interval: { low: number; high: number } | null | undefined,
+  format: (value: number) => string = (v) => formatSig(v),
+): string {
+  if (!interval || !isNumber(interval.low) || !isNumber(interval.high)) return MISSING;
+  return `${format(interval.low)}–${format(interval.high)}`;
+}
+
+/** Seconds as a short duration: 90 → "1m30s", 0.5 → "500ms". */
+export function formatDuration(seconds: number | null | undefined): string {
+  if (!isNumber(seconds)) return MISSING;
+  if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
+  const total = Math.round(seconds);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
+}

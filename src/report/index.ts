@@ -1,0 +1,14 @@
+// Report views of the results document: CSV, JSON, Markdown, terminal text and export files.
+
+export { CSV_COLUMNS, CSV_HEADER_PREFIX, csvField, parseBandCsv, toCsv } from './csv.js';
+export type { CsvColumn } from './csv.js';
+export { parseResultsJson, readResultsFile, toJson } from './json.js';
+export { EXPORT_FILES, writeExports } from './exports.js';
+export { MARKDOWN_MAX_BYTES, markdownTable, mermaidXyChart, renderRunMarkdown } from './markdown.js';
+export type { ChartSeries } from './markdown.js';
+export { escapeHtml, escapeMarkdown, sanitizeTerminal } from './escape.js';
+export { renderTerminalReport, sparkline } from './terminal.js';
+export type { TerminalOptions } from './terminal.js';
+export { curvePoints, uslAt } from './curve.js';
+export type { CurvePoint } from './curve.js';
+export * from './format.js';
