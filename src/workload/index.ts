@@ -94,7 +94,7 @@ export async function loadWorkload(cfg: WorkloadConfig, baseDir?: string, option
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)`;
 const CREATE_TABLE = new RegExp(
-  String.raw`\bcreate\s+(?:(?:global|local)\s+)?(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(${IDENT}(?:\s*\.\s*${IDENT})?)`,
+  String.raw`\bcreate\s+(?:(?:global|local)\s+)?(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(${IDENT})(?:\s*\.\s*(${IDENT}))?`,
   'gi',
 );
 
@@ -103,7 +103,7 @@ export function tablesCreatedBy(sqlTexts: string[]): string[] {
   const out = new Set<string>();
   for (const sql of sqlTexts) {
     const code = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/'(?:[^']|'')*'/g, "''");
-    for (const m of code.matchAll(CREATE_TABLE)) out.add(m[1]!.replace(/\s+/g, ''));
+    for (const m of code.matchAll(CREATE_TABLE)) out.add(m[2] ? `${m[1]!}.${m[2]}` : m[1]!);
   }
   return [...out];
 }
