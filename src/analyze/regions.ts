@@ -68,7 +68,8 @@ function judgeStep(step: GainDetail, settings: AnalysisSettings): Judged {
     (g.interval ? ` (${pct(g.interval.level)} CI ${fmtSig(g.interval.low, 3)} to ${fmtSig(g.interval.high, 3)})` : '') +
     (n !== null ? `, ${fmt(n, 2)} of ideal linear scaling` : '');
   const peakText = `${fmt(t, 1)} TPS vs the line's peak ${fmt(peakTps, 1)} at band ${peak.stats.band_id}`;
-  const below = significantlyBelow(band, peak, g.interval?.level ?? settings.confidence);
+  // Untestable when the step itself or the comparison with the peak lacks standard errors.
+  const below = step.diff_se === null ? null : significantlyBelow(band, peak, g.interval?.level ?? settings.confidence);
 
   if (below === null) {
     // No per-second series: point estimates against the thresholds, said plainly.
