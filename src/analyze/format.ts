@@ -25,5 +25,8 @@ export function fmtSig(value: number, digits = 2): string {
 export function pct(fraction: number): string {
   if (!Number.isFinite(fraction)) return 'n/a';
   const p = fraction * 100;
-  return Math.abs(p) >= 10 ? `${fmt(p, 0)}%` : `${fmtSig(p, 2)}%`;
+  if (Math.abs(p) < 10) return `${fmtSig(p, 2)}%`;
+  // 99.6% must not print as 100%: keep one decimal when rounding would reach a round hundred.
+  const whole = fmt(p, 0);
+  return Math.round(Math.abs(p)) % 100 === 0 && Math.abs(p) % 100 !== 0 ? `${fmt(p, 1)}%` : `${whole}%`;
 }
