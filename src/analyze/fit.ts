@@ -56,28 +56,29 @@ interface FittedModel {
 // Figures of merit
 
 function figures(model: ModelName, data: Data, evaluate: (n: number) => number): { ssr: number; fit: Omit<ModelFit, 'model' | 'parameters'>; exact: boolean } | null {
-  const { ns, xs } = data;
+  const { ns, xs, scale } = data;
   const n = ns.length;
   const k = PARAMETER_COUNT[model];
-  let ssr = 0;
+  // Sums run on TPS / scale so that huge TPS values cannot overflow the squares; the figures are
+  // scaled back (RMSE × scale, ln SSR + 2 ln scale), which is exact algebra, not an approximation.
+  let ssrScaled = 0;
   for (let i = 0; i < n; i++) {
-    const residual = xs[i]! - evaluate(ns[i]!);
-    ssr += residual * residual;
+    const residual = (xs[i]! - evaluate(ns[i]!)) / scale;
+    ssrScaled += residual * residual;
   }
-  if (!Number.isFinite(ssr)) return null;
-  const mean = xs.reduce((s, x) => s + x, 0) / n;
-  let sst = 0;
-  for (const x of xs) sst += (x - mean) * (x - mean);
-  const tiny = n * (EXACT_RELATIVE_RMSE * data.scale) ** 2;
-  const exact = ssr <= tiny;
+  if (!Number.isFinite(ssrScaled)) return null;
+  const mean = xs.reduce((s, x) => s + x / scale, 0) / n;
+  let sstScaled = 0;
+  for (const x of xs) sstScaled += (x / scale - mean) ** 2;
+  const exact = ssrScaled <= n * EXACT_RELATIVE_RMSE ** 2;
   const notes: string[] = [];
 
   let rSquared: number | null = null;
   // All-equal TPS leaves nothing to explain; rounding makes SST tiny rather than exactly 0.
-  if (sst <= n * (1e-12 * data.scale) ** 2) {
+  if (sstScaled <= n * 1e-24) {
     notes.push('R² is undefined: every band has the same TPS (SST = 0)');
   } else {
-    rSquared = exact ? 1 : 1 - ssr / sst;
+    rSquared = exact ? 1 : 1 - ssrScaled / sstScaled;
   }
 
   let aicc: number | null = null;
@@ -86,17 +87,18 @@ function figures(model: ModelName, data: Data, evaluate: (n: number) => number):
   } else if (exact) {
     notes.push('AICc is undefined: the model fits every point exactly (SSR = 0, so ln(SSR/n) = −∞)');
   } else {
-    aicc = n * Math.log(ssr / n) + 2 * k + (2 * k * (k + 1)) / (n - k - 1);
+    aicc = n * (Math.log(ssrScaled / n) + 2 * Math.log(scale)) + 2 * k + (2 * k * (k + 1)) / (n - k - 1);
     if (!Number.isFinite(aicc)) {
       aicc = null;
       notes.push('AICc is not a finite number for this fit');
     }
   }
 
+  const ssr = exact ? 0 : ssrScaled * scale * scale;
   return {
-    ssr: exact ? 0 : ssr,
+    ssr: Number.isFinite(ssr) ? ssr : Number.MAX_VALUE,
     exact,
-    fit: { r_squared: rSquared, rmse: exact ? 0 : Math.sqrt(ssr / n), aicc, reason: null, notes },
+    fit: { r_squared: rSquared, rmse: exact ? 0 : scale * Math.sqrt(ssrScaled / n), aicc, reason: null, notes },
   };
 }
 
@@ -235,10 +237,16 @@ function fitUslFamily(data: Data, amdahl: boolean): UslFitted {
 // ---------------------------------------------------------------------------------------------
 // Model choice
 
-function chooseBest(models: FittedModel[], n: number): { best: ModelName | null; reason: string } {
+function chooseBest(models: FittedModel[], n: number, distinct: number): { best: ModelName | null; reason: string } {
   const fitted = models.filter((m) => m.fit.reason === null);
   if (fitted.length === 0) {
-    return { best: null, reason: n === 0 ? 'no bands could be fitted: there are no usable points' : 'no model could be fitted to the usable points' };
+    return {
+      best: null,
+      reason:
+        n === 0
+          ? 'no model could be fitted: there are no usable points'
+          : `no model could be fitted to ${n} point${n === 1 ? '' : 's'} at ${distinct} distinct concurrenc${distinct === 1 ? 'y' : 'ies'} (see each model's reason)`,
+    };
   }
   const preference = (a: FittedModel, b: FittedModel): number =>
     PARAMETER_COUNT[a.fit.model] - PARAMETER_COUNT[b.fit.model] || MODEL_ORDER.indexOf(a.fit.model) - MODEL_ORDER.indexOf(b.fit.model);
@@ -580,7 +588,7 @@ export function fitCurves(points: FitPoint[], settings: AnalysisSettings): Curve
   const amdahl: UslFitted = noPoints ? { ...notFitted('amdahl', noPoints), params: null, superlinear: false } : fitUslFamily(data, true);
   const all: FittedModel[] = [linear, logarithmic, exponential, usl, amdahl];
 
-  const { best, reason } = chooseBest(all, used.length);
+  const { best, reason } = chooseBest(all, used.length, distinctCount(data.ns));
   const grid = predictionGrid(data.maxN);
   const predictions: Prediction[] = [];
   const bestModel = all.find((m) => m.fit.model === best);
