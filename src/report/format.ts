@@ -53,8 +53,9 @@ export function formatMs(value: number | null | undefined): string {
 export function formatPercent(fraction: number | null | undefined, decimals?: number): string {
   if (!isNumber(fraction)) return MISSING;
   const percent = fraction * 100;
-  if (decimals === undefined && percent !== 0 && Math.abs(percent) < 0.01) return percent > 0 ? '<0.01%' : '>-0.01%';
-  const digits = decimals ?? (percent !== 0 && Math.abs(percent) < 1 ? 2 : 1);
+  const magnitude = Math.abs(percent);
+  // Tiny non-zero rates keep two significant digits, so 3 failures in 100k do not read as 0.00%.
+  const digits = decimals ?? (magnitude === 0 ? 1 : magnitude < 0.01 ? Math.min(8, Math.ceil(-Math.log10(magnitude)) + 1) : magnitude < 1 ? 2 : 1);
   return `${formatNumber(percent, digits)}%`;
 }
 
