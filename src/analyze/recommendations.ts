@@ -147,7 +147,7 @@ export function buildRecommendations(input: {
       type: 'configuration',
       priority: priorityFor(gain, confidence),
       category: 'saturation',
-      suggestion: `Do not scale past the peak at ${label(peak)}: ${degraded.length} band(s) degrade, down to ${fmt(tpsOf(worst))} TPS at ${label(worst)} (${pct(tpsOf(worst) / tpsOf(peak))} of ${fmt(tpsOf(peak))}). Cap workers and the pool near the peak.`,
+      suggestion: `Do not scale past the peak at ${label(peak)}: ${degraded.length} band(s) degrade, down to ${fmt(tpsOf(worst))} TPS (${pct(tpsOf(worst) / tpsOf(peak))} of ${fmt(tpsOf(peak))}) at ${label(worst)}. Cap workers and the pool near the peak.`,
       expected_gain: gain,
       confidence,
     });
