@@ -1,0 +1,214 @@
+// The comparison as Markdown, for the job summary and the PR comment. Every string that can come from
+// a config, SQL, a file name or an error goes through escapeMarkdown, so nothing can inject Markdown
+// or HTML. The Mermaid chart holds numbers only.
+
+import type { Comparison, FigureComparison } from '../compare/types.js';
+import type { ResultsDocument } from '../types.js';
+
+/**
+ * Makes untrusted text inert in GitHub Markdown: one line, HTML special characters as entities, Markdown
+ * punctuation backslash-escaped, `@` neutralised (no mentions) and `:` escaped (no autolinks).
+ */
+export function escapeMarkdown(text: unknown): string {
+  return String(text)
+    .replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;')
+    .replace(/@/g, '&#64;')
+    .replace(/([\\`*_{}[\]()#+!|~:$=-])/g, '\\$1');
+}
+
+const fmt = (x: number | null | undefined, digits = 1): string =>
+  typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
+
+function change(f: FigureComparison): string {
+  if (f.change_pct === null) return 'n/a';
+  const sign = f.change_pct >= 0 ? '+' : '−';
+  return `${sign}${Math.abs(f.change_pct).toFixed(1)}%`;
+}
+
+function interval(f: FigureComparison): string {
+  if (!f.interval) return 'n/a';
+  const pct = (r: number) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
+  return `${pct(f.interval.low)} … ${pct(f.interval.high)}`;
+}
+
+function status(f: FigureComparison): string {
+  const s = f.status === 'fail' ? '**FAIL**' : f.status;
+  return f.improved ? `${s} (improved)` : s;
+}
+
+const VERDICT_TEXT: Record<Comparison['verdict'], string> = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  inconclusive: 'INCONCLUSIVE',
+  'no-baseline': 'NO BASELINE',
+};
+
+const ALERT: Record<Comparison['verdict'], string> = {
+  pass: 'NOTE',
+  fail: 'CAUTION',
+  inconclusive: 'WARNING',
+  'no-baseline': 'WARNING',
+};
+
+interface ChartPoint {
+  concurrency: number;
+  tps: number;
+}
+
+/** Highest TPS per concurrency (min(workers, connections)), skipping failed bands. */
+function curvePoints(doc: ResultsDocument | null): ChartPoint[] {
+  if (!doc || !Array.isArray(doc.bands)) return [];
+  const best = new Map<number, number>();
+  for (const b of doc.bands) {
+    if (b.status === 'failed' || !Number.isFinite(b.total_tps)) continue;
+    const n = Math.min(b.workers, b.connections);
+    best.set(n, Math.max(best.get(n) ?? 0, b.total_tps));
+  }
+  return [...best.entries()].map(([concurrency, tps]) => ({ concurrency, tps })).sort((a, b) => a.concurrency - b.concurrency);
+}
+
+function uslAt(doc: ResultsDocument, n: number): number | null {
+  const u = doc.analysis?.curve_fitting?.usl;
+  if (!u || u.lambda === null || u.sigma === null || u.kappa === null) return null;
+  const x = (u.lambda * n) / (1 + u.sigma * (n - 1) + u.kappa * n * (n - 1));
+  return Number.isFinite(x) ? x : null;
+}
+
+/** A Mermaid xychart-beta of TPS vs concurrency plus the same numbers as a table. */
+export function renderChart(current: ResultsDocument, baseline: ResultsDocument | null): string {
+  const cur = curvePoints(current);
+  if (cur.length === 0) return '_No completed band to chart._\n';
+  const base = new Map(curvePoints(baseline).map((p) => [p.concurrency, p.tps]));
+  const xs = cur.map((p) => p.concurrency);
+  const baseComplete = baseline !== null && xs.every((x) => base.has(x));
+  const usl = xs.map((x) => uslAt(current, x));
+  const uslComplete = usl.every((v) => v !== null);
+  const values = [...cur.map((p) => p.tps), ...(baseComplete ? xs.map((x) => base.get(x)!) : []), ...(uslComplete ? (usl as number[]) : [])];
+  const top = Math.max(1, Math.ceil((Math.max(...values) * 1.1) / 10) * 10);
+  const r = (x: number) => Math.round(x * 10) / 10;
+  const lines = [`    line [${cur.map((p) => r(p.tps)).join(', ')}]`];
+  const legend = ['line 1: current run'];
+  if (baseComplete) {
+    lines.push(`    line [${xs.map((x) => r(base.get(x)!)).join(', ')}]`);
+    legend.push(`line ${lines.length}: baseline`);
+  }
+  if (uslComplete) {
+    lines.push(`    line [${(usl as number[]).map(r).join(', ')}]`);
+    legend.push(`line ${lines.length}: USL fit of the current run`);
+  }
+  const out: string[] = [];
+  out.push(`TPS against concurrency = min(workers, connections); ${legend.join(', ')}.`, '');
+  out.push('```mermaid', 'xychart-beta', '    title "TPS vs concurrency"', `    x-axis "concurrency" [${xs.join(', ')}]`, `    y-axis "TPS" 0 --> ${top}`, ...lines, '```', '');
+  out.push('| Concurrency | Current TPS | Baseline TPS | USL fit |', '|---:|---:|---:|---:|');
+  xs.forEach((x, i) => out.push(`| ${x} | ${fmt(cur[i]!.tps)} | ${fmt(base.get(x) ?? null)} | ${fmt(usl[i] ?? null)} |`));
+  if (baseline && !baseComplete) out.push('', '_The baseline has no band at some of these concurrencies, so its line is left out of the chart._');
+  return out.join('\n') + '\n';
+}
+
+export interface SummaryInput {
+  /** null in modes run and baseline: the report then shows the current run only. */
+  comparison: Comparison | null;
+  current: ResultsDocument;
+  baseline?: ResultsDocument | null;
+  /** Shown in the heading, e.g. the config path. */
+  title?: string;
+  /** Where the baseline came from, e.g. "artifact pgscale-baseline from run 123". */
+  baseline_source?: string | null;
+}
+
+function figureRow(f: FigureComparison): string {
+  return `| ${escapeMarkdown(f.label)} | ${fmt(f.baseline, 4)} | ${fmt(f.current, 4)} | ${change(f)} | ${interval(f)} | ${status(f)} |`;
+}
+
+export function renderComparisonMarkdown(input: SummaryInput): string {
+  const { comparison: c, current } = input;
+  const out: string[] = [];
+  const title = input.title ? ` — ${escapeMarkdown(input.title)}` : '';
+  out.push(`## pgscale${title}`, '');
+  out.push(`Workload **${escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ${current.bands.length} band(s), strategy ${escapeMarkdown(current.strategy)}.`, '');
+
+  if (!c) {
+    out.push('**Verdict: NOT COMPARED** (this mode measures and records; it does not gate).', '');
+  } else {
+    out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT_TEXT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`);
+    if (c.verdict === 'no-baseline') {
+      out.push('>', '> Nothing was compared, so nothing was gated. Record a baseline with `mode: baseline` on the baseline branch.');
+    }
+    out.push('');
+    if (input.baseline_source) out.push(`Baseline: ${escapeMarkdown(input.baseline_source)}.`, '');
+    out.push(
+      `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`,
+      '',
+    );
+  }
+
+  if (c && c.verdict !== 'no-baseline') {
+    if (c.bands.length > 0) {
+      out.push('### Bands: current vs baseline', '');
+      out.push('| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval | TPS | p95 ms baseline → current | Δ p95 | p95 interval | p95 |');
+      out.push('|---:|---:|---:|---:|:---:|:---|---:|---:|:---:|:---|');
+      for (const b of c.bands) {
+        out.push(
+          `| ${b.workers} | ${b.connections} | ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} | ${change(b.tps)} | ${interval(b.tps)} | ${status(b.tps)} ` +
+            `| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ${change(b.p95_latency)} | ${interval(b.p95_latency)} | ${status(b.p95_latency)} |`,
+        );
+      }
+      out.push('');
+      const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
+      if (explain.length > 0) {
+        out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
+        for (const f of explain) out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
+        out.push('', '</details>', '');
+      }
+      const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
+      if (notes.length > 0) {
+        out.push(...notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+      }
+    }
+    if (c.curve) {
+      out.push('### Curve', '');
+      out.push('| Figure | Baseline | Current | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
+      for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) out.push(figureRow(f));
+      out.push('');
+      for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
+        out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
+      }
+      out.push(`- **Optimal configuration**: ${escapeMarkdown(c.curve.optimal.message)}`, '');
+    }
+    if (c.changed_files.length > 0) {
+      out.push('### Workload files changed since the baseline', '');
+      out.push(...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`), '');
+    }
+    if (c.unmatched.current_only.length + c.unmatched.baseline_only.length > 0) {
+      const list = (bs: { workers: number; connections: number }[]) => bs.map((b) => `${b.workers}/${b.connections}`).join(', ') || 'none';
+      out.push(`Bands not compared (workers/connections): only in this run: ${list(c.unmatched.current_only)}; only in the baseline: ${list(c.unmatched.baseline_only)}.`, '');
+    }
+  }
+
+  out.push('### TPS vs concurrency', '', renderChart(current, input.baseline ?? null));
+
+  if (current.optimal_config) {
+    out.push(`**Optimum (current run):** ${escapeMarkdown(current.optimal_config.reasoning || `${current.optimal_config.workers} workers / ${current.optimal_config.connections} connections`)}`, '');
+  }
+
+  if (c && c.verdict !== 'no-baseline') {
+    out.push('<details><summary>How the verdict is reached</summary>', '');
+    out.push(
+      '- Each figure is a ratio current ÷ baseline with an interval. TPS intervals come from batch means over both runs\' per-second series ' +
+        '(so correlated seconds are not counted as independent); p95 intervals from the latency histograms.',
+      '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within it; otherwise **inconclusive**, ' +
+        'with the smallest change the noise could have detected.',
+      `- ${escapeMarkdown(c.correction.explanation)}`,
+      '',
+      '</details>',
+      '',
+    );
+    if (c.notes.length > 0) out.push('### Notes', '', ...c.notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+  }
+  return out.join('\n');
+}
