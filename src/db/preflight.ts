@@ -3,12 +3,14 @@
 
 import type pg from 'pg';
 import { UserError } from '../errors.js';
-import type { BandPlan } from '../types.js';
+import type { BandPlan, ProgressiveConfig } from '../types.js';
 
+/** Either the progressive config (collect_pg_stats, time_budget_s), or the two values directly. */
 export interface PreflightOptions {
+  progressive?: Pick<ProgressiveConfig, 'collect_pg_stats' | 'time_budget_s'>;
   /** A stats sampler holds a connection of its own during bands. */
-  collectPgStats: boolean;
-  timeBudgetS: number | null;
+  collectPgStats?: boolean;
+  timeBudgetS?: number | null;
   /** Reports other sessions that would leave too few slots (they may come and go, so no refusal). */
   warn?: (line: string) => void;
 }
@@ -44,7 +46,8 @@ export function checkTimeBudget(plan: BandPlan, timeBudgetS: number | null): voi
 }
 
 export async function preflight(client: pg.Client, plan: BandPlan, opts: PreflightOptions): Promise<PreflightFacts> {
-  checkTimeBudget(plan, opts.timeBudgetS);
+  const collectPgStats = opts.collectPgStats ?? opts.progressive?.collect_pg_stats ?? false;
+  checkTimeBudget(plan, opts.timeBudgetS ?? opts.progressive?.time_budget_s ?? null);
 
   const result = await client.query<{ max_connections: string; reserved: string; others: string }>(
     `SELECT current_setting('max_connections') AS max_connections,
@@ -57,7 +60,7 @@ export async function preflight(client: pg.Client, plan: BandPlan, opts: Preflig
   const reserved = Number(row?.reserved ?? 0);
   const others = Number(row?.others ?? 0);
   const usable = maxConnections - reserved;
-  const ownExtra = 1 + (opts.collectPgStats ? 1 : 0);
+  const ownExtra = 1 + (collectPgStats ? 1 : 0);
 
   let largest = plan.bands[0];
   for (const band of plan.bands) if (largest === undefined || band.connections > largest.connections) largest = band;
@@ -70,7 +73,7 @@ export async function preflight(client: pg.Client, plan: BandPlan, opts: Preflig
     other_backends: others,
   };
   if (largest && needed > usable) {
-    const own = opts.collectPgStats ? "pgscale's control and stats connections" : "pgscale's control connection";
+    const own = collectPgStats ? "pgscale's control and stats connections" : "pgscale's control connection";
     throw new UserError(
       `progressive.max_connections: band ${largest.band_id} (${largest.workers} workers, ${largest.connections} connections) ` +
         `needs ${needed} connections (${largest.connections} pool + ${ownExtra} for ${own}) but the server allows ${usable} ` +

@@ -18,6 +18,8 @@ export interface PoolOptions {
   retryWindowMs: number;
   /** Called once when the pool gives up; the runner then stops the run. */
   onFatal(reason: string): void;
+  /** True once the run is being stopped (abort); opening gives up then. */
+  cancelled?(): boolean;
   debug(line: string): void;
 }
 
@@ -64,7 +66,7 @@ export class ConnectionPool {
         }
       }
       if (firstError !== null) {
-        if (Date.now() >= deadline || this.closed) throw firstError;
+        if (Date.now() >= deadline || this.closed || this.opts.cancelled?.()) throw firstError;
         await sleep(250);
       }
     }

@@ -30,6 +30,8 @@ export interface RunOptions {
   seed?: number;
   /** How long the server may stay unreachable before the run stops with partial results; default 15 s. */
   retryWindowS?: number;
+  /** Called with each band as soon as it is measured (also partial ones), before the next starts. */
+  onBand?(band: BandResult): void;
 }
 
 export interface RunOutcome {
@@ -41,6 +43,7 @@ export interface RunOutcome {
 /** Event-loop utilisation above which the generator, not the database, is the limit. */
 export const CLIENT_BOUND_ELU = 0.9;
 const DEFAULT_RETRY_WINDOW_S = 15;
+const CONNECT_TIMEOUT_MS = 10_000;
 /** How long finishing workers may take after a band ends before their connections are cut. */
 const DRAIN_MS = 2000;
 const DRAIN_ON_ABORT_MS = 500;
@@ -131,7 +134,11 @@ function errorCode(error: unknown, connection: PooledConnection): string {
   // Server errors carry a severity; Node socket errors carry codes like EPIPE that look alike.
   if (e && typeof e.code === 'string' && typeof e.severity === 'string') return e.code;
   if (connection.broken) return 'CONNECTION';
-  if (e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) return 'CONNECTION';
+  if (e && typeof e.code === 'string') {
+    if (/^E[A-Z]+$/.test(e.code)) return 'CONNECTION';
+    // The workload's own failures carry a code of their own (e.g. SCRIPT for a \set error).
+    if (/^[A-Z0-9_]{1,32}$/.test(e.code)) return e.code;
+  }
   const message = e instanceof Error ? e.message : '';
   if (/Connection terminated|not queryable|Client was closed/i.test(message)) return 'CONNECTION';
   return 'CLIENT';
@@ -259,10 +266,16 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
 
   log.info(`🔄 Band ${run.index}/${run.total}: ${band.workers} workers, ${band.connections} connections`);
   const pool = new ConnectionPool({
-    clientConfig: { ...opts.clientConfig, application_name: POOL_APPLICATION_NAME },
+    clientConfig: {
+      ...opts.clientConfig,
+      application_name: POOL_APPLICATION_NAME,
+      // Without a timeout a blackholed host would hang the band forever.
+      connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
+    },
     size: band.connections,
     retryWindowMs: (opts.retryWindowS ?? DEFAULT_RETRY_WINDOW_S) * 1000,
     onFatal: (reason) => control.halt(reason),
+    cancelled: () => control.stopReason !== null,
     debug: (line) => log.debug(maskSecrets(line, run.secrets)),
   });
   const recorder = new BandRecorder(plan.band_duration_s);
@@ -356,6 +369,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     recorder.startWindow(performance.now());
     await control.phase(plan.band_duration_s * 1000);
     recorder.endWindow(performance.now());
+    const endedEarly = control.stopReason !== null;
     const elu = performance.eventLoopUtilization(eluStart).utilization;
     delay.disable();
     const cpu = process.cpuUsage(cpuStart);
@@ -379,8 +393,6 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     const durationS = (recorder.windowEnd - recorder.windowStart) / 1000;
     const attempted = recorder.committed + recorder.failed;
     const errorRate = attempted > 0 ? recorder.failed / attempted : 0;
-    const elapsedMs = recorder.windowEnd - recorder.windowStart;
-    const endedEarly = elapsedMs + 1 < plan.band_duration_s * 1000;
     let rate: RateSchedule | null = null;
     if (ctx.scheduler && progressive.rate !== null) {
       const threshold = Math.max(100, 10 * ctx.scheduler.meanInterArrivalMs);
@@ -464,12 +476,8 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
   const bands: BandResult[] = [];
   let partialReason: string | null = null;
 
-  log.info(`🎯 Starting progressive scaling test with ${plan.bands.length} bands`);
-  log.info(
-    `📊 Strategy: ${plan.strategy}, Band Duration: ${formatSeconds(plan.band_duration_s)}, ` +
-      `Warmup: ${formatSeconds(plan.warmup_time_s)}, Cooldown: ${formatSeconds(plan.cooldown_time_s)}` +
-      (progressive.rate !== null ? `, Rate: ${progressive.rate} TPS` : ''),
-  );
+  // The caller prints the run's header ("🎯 Starting progressive scaling test…"); bands are ours.
+  if (progressive.rate !== null) log.info(`⏱️  Open-loop rate: ${progressive.rate} TPS per band`);
 
   let sampler: PgStatsSampler | null = null;
   if (progressive.collect_pg_stats) {
@@ -495,7 +503,14 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
       run.index = i + 1;
       run.isLast = i === plan.bands.length - 1;
       const outcome = await runBand(band, run);
-      if (outcome.result) bands.push(outcome.result);
+      if (outcome.result) {
+        bands.push(outcome.result);
+        try {
+          opts.onBand?.(outcome.result);
+        } catch (error) {
+          log.warn(`onBand handler failed: ${maskSecrets((error as Error).message, secrets)}`);
+        }
+      }
       if (outcome.stopReason !== null) {
         partialReason = outcome.stopReason;
         break;
