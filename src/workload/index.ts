@@ -108,6 +108,13 @@ export function tablesCreatedBy(sqlTexts: string[]): string[] {
   return [...out];
 }
 
+/** The one-line error for a run whose workload's tables are missing and --setup was not passed. */
+export function missingSchemaError(w: Workload, missing: string[]): UserError {
+  return new UserError(
+    `workload "${w.name}": missing table${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; run again with --setup to create ${missing.length === 1 ? 'it' : 'them'}`,
+  );
+}
+
 /** The required tables of `w` that do not exist (as visible through search_path). */
 export async function checkSchema(client: WorkloadClient, w: Workload): Promise<string[]> {
   if (w.requiredTables.length === 0) return [];

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScriptRuntimeError, checkSchema, loadWorkload, type Workload } from '../../src/workload/index.js';
+import { ScriptRuntimeError, checkSchema, loadWorkload, missingSchemaError, type Workload } from '../../src/workload/index.js';
 import { ScriptWorkload } from '../../src/workload/engine.js';
 
 const HOST = '127.0.0.1';
@@ -65,7 +65,11 @@ describe('built-in workloads', () => {
 
   it('checkSchema lists the missing pgbench tables before setup', async () => {
     tpcb = await loadWorkload({ kind: 'builtin', name: 'tpcb' });
-    expect(await checkSchema(client, tpcb)).toEqual(['pgbench_accounts', 'pgbench_branches', 'pgbench_history', 'pgbench_tellers']);
+    const missing = await checkSchema(client, tpcb);
+    expect(missing).toEqual(['pgbench_accounts', 'pgbench_branches', 'pgbench_history', 'pgbench_tellers']);
+    expect(missingSchemaError(tpcb, missing).message).toBe(
+      'workload "tpcb": missing tables pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers; run again with --setup to create them',
+    );
   });
 
   it('setup at scale 1 builds exactly what pgbench -i -s 1 builds', async () => {
