@@ -410,7 +410,9 @@ function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: Analysis
   let failed = 0;
   for (let r = 0; r < resamples; r++) {
     const xs = draw(random);
-    const refit = xs.every(Number.isFinite) ? fitUslModel(ns, xs, { extraStarts: [fitted] }) : null;
+    // The full-data optimum is an excellent start for a resample; one independent start guards
+    // against a resample whose optimum lies in another basin.
+    const refit = xs.every(Number.isFinite) ? fitUslModel(ns, xs, { extraStarts: [fitted], maxDefaultStarts: 1 }) : null;
     if (refit === null || !refit.converged) {
       failed++;
       continue;

@@ -134,12 +134,13 @@ export function uslStartingPoints(ns: readonly number[], xs: readonly number[], 
 
 /**
  * Fits the USL (or Amdahl when `amdahl`) to (N, X) by bounded LM from several starting points and
- * keeps the lowest SSR. `extraStarts` (e.g. the full-data solution inside a bootstrap) go first.
+ * keeps the lowest SSR. `extraStarts` (e.g. the full-data solution inside a bootstrap) go first;
+ * `maxDefaultStarts` trims the built-in starting points when a good extra start is known.
  */
 export function fitUslModel(
   ns: readonly number[],
   xs: readonly number[],
-  options: { amdahl?: boolean; extraStarts?: UslParams[]; onlyExtraStarts?: boolean } = {},
+  options: { amdahl?: boolean; extraStarts?: UslParams[]; maxDefaultStarts?: number } = {},
 ): UslModelFit | null {
   const amdahl = options.amdahl ?? false;
   const m = ns.length;
@@ -177,9 +178,7 @@ export function fitUslModel(
 
   const scaled = (p: UslParams): number[] => (amdahl ? [p.lambda / scale, p.sigma] : [p.lambda / scale, p.sigma, p.kappa]);
   const starts: number[][] = (options.extraStarts ?? []).map(scaled);
-  if (!options.onlyExtraStarts || starts.length === 0) {
-    for (const s of uslStartingPoints(ns, xs, amdahl)) starts.push(scaled(s));
-  }
+  for (const s of uslStartingPoints(ns, xs, amdahl).slice(0, options.maxDefaultStarts ?? Infinity)) starts.push(scaled(s));
 
   let best: ReturnType<typeof levenbergMarquardt> = null;
   for (const start of starts) {
