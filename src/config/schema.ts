@@ -186,9 +186,9 @@ export const configFileSchema = z
 export type ConfigFileInput = z.input<typeof configFileSchema>;
 export type ConfigFileParsed = z.output<typeof configFileSchema>;
 
-/** JSON Schema (draft 2020-12) of the config file format, for editors. */
+/** JSON Schema of the config file format, for editors (draft-07: the one yaml-language-server and most editors read). */
 export function configJsonSchema(): object {
-  const generated = z.toJSONSchema(configFileSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  const generated = z.toJSONSchema(configFileSchema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;
   return {
     $schema,
