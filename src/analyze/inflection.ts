@@ -4,7 +4,7 @@
 import type { InflectionPoint, InflectionType } from './types.js';
 import type { BandSummary } from './bands.js';
 import type { Line } from './marginal.js';
-import { combineErrors, tCritical } from './stats.js';
+import { combineErrors, twoSidedPValue } from './stats.js';
 import { fmt } from './format.js';
 
 const UNIT: Record<Line['axis'], string> = { workers: 'worker', connections: 'connection', concurrency: 'unit of concurrency' };
@@ -20,10 +20,16 @@ export interface InflectionResult {
  * second, and Δ² = (g₂ − g₁) / ((x₃ − x₁)/2), which estimates y″ whatever the spacing. Δ² is linear in
  * y₁, y₂, y₃ with coefficients 2/(h₁+h₂) · (1/h₁, −(1/h₁+1/h₂), 1/h₂), so its standard error follows from
  * the three bands' batch-means errors (independent bands), with Welch–Satterthwaite df.
- * A point is flagged when |Δ²|/SE exceeds the two-sided critical t at the configured confidence.
+ * A point is flagged when its two-sided t test (|Δ²|/SE on those df) stays significant at 1 − confidence
+ * after Holm's correction across all triples tested.
  */
 export function findInflections(lines: Line[], level: number): InflectionResult {
-  const points: InflectionPoint[] = [];
+  interface Candidate {
+    point: Omit<InflectionPoint, 'explanation'>;
+    p: number;
+    describe: (note: string) => string;
+  }
+  const candidates: Candidate[] = [];
   let untested = 0;
   for (const line of lines) {
     if (line.points.length < 3) continue;
@@ -44,16 +50,12 @@ export function findInflections(lines: Line[], level: number): InflectionResult 
         continue;
       }
       const coeffs = [scale / h1, -scale * (1 / h1 + 1 / h2), scale / h2];
-      const comb = combineErrors(
-        errs.map((e, k) => ({ coefficient: coeffs[k] as number, se: e!.se, df: e!.df })),
-      );
+      const comb = combineErrors(errs.map((e, k) => ({ coefficient: coeffs[k] as number, se: e!.se, df: e!.df })));
       // A constant (zero-noise) series would make the ratio infinite; a tiny floor relative to the
       // TPS scale keeps z finite while still flagging any real change.
       const floor = 1e-9 * Math.max(1, Math.abs(y[0]), Math.abs(y[1]), Math.abs(y[2])) * scale;
       const se = Math.max(comb.se, floor);
       const z = Math.abs(d2) / se;
-      const crit = tCritical(level, comb.df);
-      if (!(z > crit)) continue;
       const type = classify(g1, g2, d2);
       const mid = b[1];
       const unit = UNIT[line.axis];
@@ -65,20 +67,33 @@ export function findInflections(lines: Line[], level: number): InflectionResult 
         peak: 'throughput peaks here and falls beyond it',
         collapse: 'the decline in throughput steepens here',
       };
-      points.push({
-        axis: line.axis,
-        fixed: line.fixed,
-        band_id: mid.stats.band_id,
-        type,
-        second_difference: d2,
-        z_score: z,
-        explanation:
+      candidates.push({
+        point: { axis: line.axis, fixed: line.fixed, band_id: mid.stats.band_id, type, second_difference: d2, z_score: z },
+        p: twoSidedPValue(z, comb.df),
+        describe: (note) =>
           `At ${where}, ${along}, the marginal gain changes from ${fmt(g1, 2)} to ${fmt(g2, 2)} TPS per ${unit} ` +
-          `(second difference ${fmt(d2, 3)} TPS per ${unit}², ${fmt(z, 1)} standard errors, critical t ${fmt(crit, 2)}): ${meaning[type]}.`,
+          `(second difference ${fmt(d2, 3)} TPS per ${unit}², ${fmt(z, 1)} standard errors, ${note}): ${meaning[type]}.`,
       });
     }
     if (lineUntested) untested++;
   }
+  // Holm's step-down correction over every second difference tested: a grid tests dozens of
+  // triples, and at a per-test 5% some would be flagged from noise alone.
+  const alpha = 1 - level;
+  const m = candidates.length;
+  const order = candidates.map((c, k) => k).sort((a, b) => (candidates[a] as Candidate).p - (candidates[b] as Candidate).p || a - b);
+  const flagged = new Set<number>();
+  for (let rank = 0; rank < m; rank++) {
+    const k = order[rank] as number;
+    if ((candidates[k] as Candidate).p > alpha / (m - rank)) break;
+    flagged.add(k);
+  }
+  const points: InflectionPoint[] = [];
+  candidates.forEach((c, k) => {
+    if (!flagged.has(k)) return;
+    const note = `p ${c.p < 0.0001 ? '< 0.0001' : `= ${fmt(c.p, 4)}`}, significant after Holm correction over ${m} test${m === 1 ? '' : 's'}`;
+    points.push({ ...c.point, explanation: c.describe(note) });
+  });
   return { points, untested };
 }
 

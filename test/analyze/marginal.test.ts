@@ -105,6 +105,7 @@ describe('inflection points', () => {
     expect(peak.band_id).toBe(3);
     expect(peak.second_difference).toBeLessThan(0);
     expect(peak.z_score).toBeGreaterThan(tCritical(0.95, 9));
+    expect(peak.explanation).toMatch(/significant after Holm correction over 3 tests/);
     expect(peak.explanation).toMatch(/band 3 \(30 workers \/ 30 connections\)/);
     expect(peak.explanation).toMatch(/TPS per unit of concurrency/);
     expect(found.every((p) => p.band_id !== 1 && p.band_id !== 5)).toBe(true);
@@ -132,6 +133,21 @@ describe('inflection points', () => {
       tested += 3;
     }
     expect(flagged / tested).toBeLessThan(0.12);
+  });
+  it('controls false inflections across a whole grid (Holm): a noisy plane shows none in most runs', () => {
+    let docsWithFalseFlags = 0;
+    let tests = 0;
+    for (let seed = 0; seed < 10; seed++) {
+      const rows: [number, number, number][] = [];
+      for (const w of [10, 20, 30, 40, 50, 60]) for (const c of [10, 20, 30, 40, 50, 60]) rows.push([w, c, 50 * w + 10 * c]);
+      const s = rows.map(([w, c, t], i) => summarizeBand(makeBand(i + 1, { workers: w, connections: c, tps: t, noise: 0.02, seed: seed * 100 + i }), SETTINGS));
+      const r = findInflections(buildLines(s, 'linear'), 0.95);
+      tests += 1;
+      if (r.points.length > 0) docsWithFalseFlags++;
+    }
+    // 48 second differences per grid: without correction most grids would show a false inflection.
+    expect(docsWithFalseFlags).toBeLessThanOrEqual(2);
+    expect(tests).toBe(10);
   });
   it('does not test lines without standard errors', () => {
     const s = [1000, 2000, 2100].map((t, i) => summarizeBand(makeBand(i + 1, { workers: i + 1, connections: i + 1, tps: t, seconds: 0 }), SETTINGS));
