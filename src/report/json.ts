@@ -102,6 +102,113 @@ const band = z.looseObject(
   { error: 'expected a band object' },
 );
 
+// The analysis is validated as deeply as the views read it, so a hand-edited or foreign
+// baseline fails here with a located message rather than later with a TypeError.
+const finite = z.number({ error: 'expected a finite number' });
+const nullableFinite = finite.nullable();
+const interval = z.looseObject({ low: finite, high: finite, level: fraction }, { error: 'expected an interval {low, high, level}' }).nullable();
+const estimate = z.looseObject({ value: nullableFinite, interval, reason: text.nullable() }, { error: 'expected an estimate {value, interval, reason}' });
+const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: `expected an array of ${what}` });
+const regionLabel = z.enum(['linear', 'diminishing', 'saturation', 'degradation'], {
+  error: 'expected "linear", "diminishing", "saturation" or "degradation"',
+});
+
+const analysis = z.looseObject(
+  {
+    band_statistics: list(
+      z.looseObject({ band_id: positiveInt, concurrency: nonNegative, tps: estimate, latency_mean_ms: estimate, connection_utilization: nullableFinite }),
+      'band statistics',
+    ),
+    marginal_gains: list(z.looseObject({ from_band: positiveInt, to_band: positiveInt, gain: estimate, normalized_gain: estimate }), 'marginal gains'),
+    inflection_points: list(
+      z.looseObject({ band_id: positiveInt, axis: text, type: text, z_score: finite, explanation: text }),
+      'inflection points',
+    ),
+    curve_fitting: z.looseObject(
+      {
+        points_used: nonNegativeInt,
+        excluded: list(z.looseObject({ band_id: positiveInt, reason: text }), 'excluded bands'),
+        models: list(
+          z.looseObject({
+            model: text,
+            parameters: z.record(z.string(), finite, { error: 'expected an object of numbers' }),
+            r_squared: nullableFinite,
+            rmse: nullableFinite,
+            aicc: nullableFinite,
+            reason: text.nullable(),
+          }),
+          'model fits',
+        ),
+        best_model: text.nullable(),
+        best_model_reason: text,
+        usl: z.looseObject(
+          {
+            sigma: nullableFinite,
+            kappa: nullableFinite,
+            lambda: nullableFinite,
+            peak_concurrency: nullableFinite,
+            peak_tps: nullableFinite,
+            r_squared: nullableFinite,
+            sigma_ci: interval,
+            kappa_ci: interval,
+            peak_concurrency_ci: interval,
+            peak_tps_ci: interval,
+            reason: text.nullable(),
+          },
+          { error: 'expected a USL fit object' },
+        ),
+        predictions: list(z.looseObject({ concurrency: nonNegative, tps: finite, model: text }), 'predictions'),
+      },
+      { error: 'expected a curve_fitting object' },
+    ),
+    queueing_theory: z.looseObject(
+      {
+        bands: list(
+          z.looseObject({
+            band_id: positiveInt,
+            utilization: nullableFinite,
+            service_time_ms: nullableFinite,
+            observed_pool_wait_ms: nullableFinite,
+            predicted_pool_wait_ms: nullableFinite,
+            bottleneck: text,
+            evidence: text,
+          }),
+          'queueing bands',
+        ),
+        notes: list(text, 'strings'),
+      },
+      { error: 'expected a queueing_theory object' },
+    ),
+    band_regions: list(z.looseObject({ band_id: positiveInt, label: regionLabel.nullable(), reason: text }), 'band regions'),
+    regions: list(
+      z.looseObject({ label: regionLabel, from_band: positiveInt, to_band: positiveInt, band_ids: list(positiveInt, 'band ids') }),
+      'regions',
+    ),
+    recommendations: list(
+      z.looseObject({ type: text, priority: text, category: text, suggestion: text, expected_gain: nullableFinite, confidence: fraction }),
+      'recommendations',
+    ),
+    optimal_reason: text.nullable(),
+    warnings: list(text, 'strings'),
+  },
+  { error: 'expected an analysis object or null' },
+);
+
+const optimalConfig = z.looseObject(
+  {
+    band_id: positiveInt,
+    workers: positiveInt,
+    connections: positiveInt,
+    tps: nonNegative,
+    p95_latency_ms: nullableNonNegative,
+    fraction_of_peak: nonNegative,
+    objective: text,
+    reasoning: text,
+    slo_met: bool,
+  },
+  { error: 'expected an optimal_config object or null' },
+);
+
 const resultsDocument = z.looseObject({
   schema_version: z.literal(SCHEMA_VERSION),
   tool: z.looseObject({ name: text, version: text }, { error: 'expected {name, version}' }),
@@ -132,8 +239,8 @@ const resultsDocument = z.looseObject({
     { error: 'expected an environment object' },
   ),
   bands: z.array(band, { error: 'expected an array of bands' }).min(1, { error: 'expected at least one band' }),
-  analysis: z.looseObject({}, { error: 'expected an analysis object or null' }).nullable(),
-  optimal_config: z.looseObject({}, { error: 'expected an optimal_config object or null' }).nullable(),
+  analysis: analysis.nullable(),
+  optimal_config: optimalConfig.nullable(),
 });
 
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {

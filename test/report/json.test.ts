@@ -151,3 +151,23 @@ describe('readResultsFile', () => {
     expect(userErrorOf(() => readResultsFile(path)).message).toBe(`${path}: cannot read results file (no such file)`);
   });
 });
+
+describe('readResultsFile: the analysis part', () => {
+  it('rejects an analysis the views could not read, naming the field', () => {
+    const doc = JSON.parse(toJson(makeDocument()));
+    doc.analysis.band_statistics = 'oops';
+    expect(userErrorOf(() => readResultsFile(write('bad-analysis.json', JSON.stringify(doc)))).message).toMatch(
+      /analysis\.band_statistics: expected an array of band statistics, got the string "oops"$/,
+    );
+    const empty = JSON.parse(toJson(makeDocument()));
+    empty.analysis = {};
+    expect(userErrorOf(() => readResultsFile(write('empty-analysis.json', JSON.stringify(empty)))).message).toMatch(
+      /analysis\.band_statistics: expected an array of band statistics, got nothing \(the field is missing\)$/,
+    );
+    const peak = JSON.parse(toJson(makeDocument()));
+    peak.analysis.curve_fitting.usl.peak_tps = 'NaN';
+    expect(userErrorOf(() => readResultsFile(write('usl-nan.json', JSON.stringify(peak)))).message).toMatch(
+      /analysis\.curve_fitting\.usl\.peak_tps: expected a finite number, got the string "NaN"$/,
+    );
+  });
+});
