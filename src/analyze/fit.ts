@@ -6,8 +6,13 @@
 //   exponential  TPS = a·e^(b·N)          (bounded Levenberg–Marquardt)
 //   usl          X = λN / (1 + σ(N−1) + κN(N−1)), λ ≥ 0, 0 ≤ σ ≤ 1, κ ≥ 0  (bounded LM, multi-start)
 //   amdahl       the USL with κ = 0
-// Each gets R², RMSE and AICc; the best model is the lowest AICc. The USL's σ, κ, N* and peak TPS
-// get percentile intervals from a seeded bootstrap. Pure: no clock, no I/O, deterministic.
+// Each gets R² = 1 − SSR/SST, RMSE = √(SSR/n) and AICc = n·ln(SSR/n) + 2k + 2k(k+1)/(n−k−1), where k
+// counts the curve's parameters (2, or 3 for the USL). The best model is the lowest AICc; an exact
+// fit (SSR = 0 up to rounding, with n > k + 1) wins outright, simplest first. The USL's σ, κ, N* and
+// peak TPS get percentile intervals from a seeded bootstrap: circular moving blocks (≈ √L seconds)
+// over each band's per-second series, or residuals when series are missing. N* and peak TPS are
+// withheld beyond 2× the largest measured concurrency, like every prediction.
+// Pure: no clock, no I/O, deterministic for a given settings.seed.
 
 import { levenbergMarquardt, type LeastSquaresProblem } from './nls.js';
 import { createRandom, type Random } from './random.js';
