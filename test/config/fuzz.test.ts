@@ -12,13 +12,12 @@ function outcome(text: string): 'ok' | 'user-error' {
     const config = parseConfigText(text, 'fuzz.yaml', '/nonexistent-dir');
     // Whatever the loader accepts, the planner must be able to plan.
     const plan = planBands(config.progressive);
-    expect(plan.bands.map((b) => b.band_id)).toEqual(plan.bands.map((_, i) => i + 1));
-    for (const band of plan.bands) {
-      expect(band.workers).toBeGreaterThanOrEqual(config.progressive.min_workers);
-      expect(band.workers).toBeLessThanOrEqual(config.progressive.max_workers);
-      expect(band.connections).toBeGreaterThanOrEqual(config.progressive.min_connections);
-      expect(band.connections).toBeLessThanOrEqual(config.progressive.max_connections);
-    }
+    const p = config.progressive;
+    const outside = plan.bands.filter(
+      (b, i) =>
+        b.band_id !== i + 1 || b.workers < p.min_workers || b.workers > p.max_workers || b.connections < p.min_connections || b.connections > p.max_connections,
+    );
+    expect(outside).toEqual([]);
     return 'ok';
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
@@ -107,7 +106,7 @@ describe('config loader fuzzing', () => {
         if (!withExtra) delete (config as { extra?: unknown }).extra;
         if (outcome(stringify(config)) === 'ok') accepted++;
       }),
-      { numRuns: 1000 },
+      { numRuns: 500 },
     );
     // The generator must reach the success path too, or the property says little.
     expect(accepted).toBeGreaterThan(0);

@@ -188,3 +188,25 @@ describe('planFingerprint', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: null }], e: undefined })).toBe('{"a":[{"c":null,"d":2}],"b":1}');
   });
 });
+
+describe('example configs', () => {
+  const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
+
+  it('quickstart.yaml: 4 exponential bands on select-only, 16 s in total', () => {
+    const config = loadConfigFile(example('quickstart.yaml'));
+    expect(config.workload).toEqual({ kind: 'builtin', name: 'select-only' });
+    expect(config.database).toBeNull();
+    const plan = planBands(config.progressive);
+    expect(pairs(plan)).toEqual([[1, 1], [2, 2], [4, 4], [8, 8]]);
+    expect(plan.estimated_duration_s).toBe(16);
+    expect(config.progressive.export_path).toBe('./progressive_results');
+  });
+
+  it('ci.yaml: 3 small tpcb bands', () => {
+    const config = loadConfigFile(example('ci.yaml'));
+    expect(config.workload).toEqual({ kind: 'builtin', name: 'tpcb' });
+    const plan = planBands(config.progressive);
+    expect(pairs(plan)).toEqual([[1, 1], [2, 2], [4, 4]]);
+    expect(plan.estimated_duration_s).toBe(18);
+  });
+});
