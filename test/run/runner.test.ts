@@ -97,6 +97,9 @@ describe('runBands', () => {
   });
 
   it('measures pool wait when workers outnumber connections, and none when they do not', async () => {
+    const log = recordingLogger();
+    const progressLines: string[] = [];
+    log.progress = (line) => progressLines.push(line);
     const outcome = await runBands({
       plan: plan([
         [4, 2],
@@ -105,8 +108,12 @@ describe('runBands', () => {
       workload: sleep5ms,
       clientConfig: db.config,
       progressive: progressive(),
-      log: recordingLogger(),
+      log,
     });
+    // On a terminal, a live line once a second names the band, its phase and the current TPS.
+    expect(progressLines.length).toBeGreaterThanOrEqual(2);
+    expect(progressLines.some((l) => /^Band 1\/2 \(4w\/2c\) (warming up|measuring) \d+\/[\d.]+s · [\d,]+ TPS$/.test(l))).toBe(true);
+    expect(progressLines.some((l) => l.startsWith('Band 2/2 (2w/2c) measuring'))).toBe(true);
     const [crowded, enough] = outcome.bands;
     // Four workers on two connections: each waits about one service time for a connection.
     expect(crowded!.pool_wait.mean_ms!).toBeGreaterThan(0.5 * crowded!.service_time.mean_ms!);
