@@ -392,7 +392,7 @@ function uslFigure(
 
 function optimalShift(current: ResultsDocument, baseline: ResultsDocument): OptimalShift {
   const pick = (d: ResultsDocument) =>
-    d.optimal_config && finite(d.optimal_config.workers)
+    d.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
       ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
       : null;
   const c = pick(current);
@@ -487,7 +487,10 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
       `No interval: no band completed in ${!curPeak ? 'the current run' : 'the baseline'}.`);
   } else {
     const ev = tpsEvidence(curPeak, basePeak, batches);
-    const label = `Peak TPS (current at ${bandLabel(curPeak)}, baseline at ${bandLabel(basePeak)})`;
+    const samePlace = curPeak.workers === basePeak.workers && curPeak.connections === basePeak.connections;
+    const label = samePlace
+      ? `Peak TPS (at ${bandLabel(curPeak)})`
+      : `Peak TPS (current at ${bandLabel(curPeak)}, baseline at ${bandLabel(basePeak)})`;
     if (typeof ev === 'string') {
       peak = emptyFigure('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak.total_tps, basePeak.total_tps, `No interval: ${ev}.`);
     } else {

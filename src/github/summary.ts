@@ -24,6 +24,14 @@ export function escapeMarkdown(text: unknown): string {
 const fmt = (x: number | null | undefined, digits = 1): string =>
   typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 
+/** Large figures (TPS, ms) with one decimal; small ones (σ, κ) with four significant digits. */
+const fmtFigure = (x: number | null): string =>
+  typeof x === 'number' && Number.isFinite(x)
+    ? Math.abs(x) >= 100 || x === 0 || Number.isInteger(x)
+      ? fmt(x, 1)
+      : x.toLocaleString('en-US', { maximumSignificantDigits: 4 })
+    : 'n/a';
+
 function change(f: FigureComparison): string {
   if (f.change_pct === null) return 'n/a';
   const sign = f.change_pct >= 0 ? '+' : '−';
@@ -65,8 +73,9 @@ function curvePoints(doc: ResultsDocument | null): ChartPoint[] {
   if (!doc || !Array.isArray(doc.bands)) return [];
   const best = new Map<number, number>();
   for (const b of doc.bands) {
-    if (b.status === 'failed' || !Number.isFinite(b.total_tps)) continue;
+    if (!b || typeof b !== 'object' || b.status === 'failed' || !Number.isFinite(b.total_tps)) continue;
     const n = Math.min(b.workers, b.connections);
+    if (!Number.isFinite(n)) continue;
     best.set(n, Math.max(best.get(n) ?? 0, b.total_tps));
   }
   return [...best.entries()].map(([concurrency, tps]) => ({ concurrency, tps })).sort((a, b) => a.concurrency - b.concurrency);
@@ -122,7 +131,7 @@ export interface SummaryInput {
 }
 
 function figureRow(f: FigureComparison): string {
-  return `| ${escapeMarkdown(f.label)} | ${fmt(f.baseline, 4)} | ${fmt(f.current, 4)} | ${change(f)} | ${interval(f)} | ${status(f)} |`;
+  return `| ${escapeMarkdown(f.label)} | ${fmtFigure(f.baseline)} | ${fmtFigure(f.current)} | ${change(f)} | ${interval(f)} | ${status(f)} |`;
 }
 
 export function renderComparisonMarkdown(input: SummaryInput): string {
@@ -149,8 +158,9 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
 
   if (c && c.verdict !== 'no-baseline') {
     if (c.bands.length > 0) {
+      const pctLevel = `${Math.round(c.thresholds.confidence * 100)}%`;
       out.push('### Bands: current vs baseline', '');
-      out.push('| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval | TPS | p95 ms baseline → current | Δ p95 | p95 interval | p95 |');
+      out.push(`| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval (${pctLevel}) | TPS | p95 ms baseline → current | Δ p95 | p95 interval (${pctLevel}) | p95 |`);
       out.push('|---:|---:|---:|---:|:---:|:---|---:|---:|:---:|:---|');
       for (const b of c.bands) {
         out.push(
