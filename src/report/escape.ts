@@ -27,7 +27,8 @@ export function escapeMarkdown(text: string): string {
   out = out.replace(/[\\`*_{}[\]()#+!|~$]/g, (ch) => `\\${ch}`);
   // Block-level markers only matter at the start of the text.
   out = out.replace(/^(\s*)([-=])(?=[\s=-]|$)/, '$1\\$2').replace(/^(\s*\d+)([.)])(?=\s|$)/, '$1\\$2');
-  out = escapeHtml(out);
+  // Quotes only matter inside attributes, which escaped text never opens; keep them readable.
+  out = out.replace(/[&<>]/g, (ch) => HTML_ENTITIES[ch]!);
   out = out.replace(/\\#/g, `\\#${ZWSP}`);
   out = out.replace(/@/g, `@${ZWSP}`);
   out = out.replace(/\b(www)\./gi, `$1${ZWSP}.`).replace(/:\/\//g, `:${ZWSP}//`);

@@ -260,10 +260,17 @@ function fitsSection(doc: ResultsDocument, limits: Limits): string[] {
     const shown = cf.excluded.slice(0, limits.listRows);
     lines.push(`Left out of the fits: ${shown.map((e) => `band ${e.band_id} (${safe(e.reason, limits)})`).join('; ')}${shown.length < cf.excluded.length ? '; …' : ''}.`, '');
   }
-  if (cf.predictions.length) {
-    const shown = cf.predictions.slice(0, limits.listRows);
+  // Only the untested range is news; a handful of evenly spread points is enough to read it.
+  const measuredMax = Math.max(0, ...curvePoints(doc).map((p) => p.concurrency));
+  const beyond = cf.predictions.filter((p) => p.concurrency > measuredMax);
+  if (beyond.length) {
+    const count = Math.min(beyond.length, 6);
+    const picked = Array.from({ length: count }, (_, i) => beyond[count === 1 ? 0 : Math.round(((beyond.length - 1) * i) / (count - 1))]!);
+    const shown = [...new Set(picked)];
     lines.push(
-      `Predictions (up to 2× the largest measured concurrency): ${shown.map((p) => `N = ${formatInteger(p.concurrency)} → ${formatTps(p.tps)} TPS (${p.model})`).join(', ')}.`,
+      `Predicted beyond the tested range (never past 2× the largest measured concurrency): ${shown
+        .map((p) => `N = ${formatInteger(p.concurrency)} → ${formatTps(p.tps)} TPS (${p.model})`)
+        .join(', ')}.`,
       '',
     );
   }
@@ -325,7 +332,7 @@ function optimumSection(doc: ResultsDocument, limits: Limits): string[] {
     return lines;
   }
   lines.push(
-    `**${opt.workers} workers / ${opt.connections} connections** (band ${opt.band_id}): ${formatTps(opt.tps)} TPS, ${formatPercent(opt.fraction_of_peak, 0)} of peak, p95 ${formatMs(opt.p95_latency_ms)} ms, SLO ${opt.slo_met ? 'met' : '**not met**'}.`,
+    `**${opt.workers} workers / ${opt.connections} connections** (band ${opt.band_id}): ${formatTps(opt.tps)} TPS, ${formatPercent(opt.fraction_of_peak, 0)} of peak, ${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}, SLO ${opt.slo_met ? 'met' : '**not met**'}.`,
     '',
   );
   if (opt.reasoning) lines.push(`> ${safe(opt.reasoning, limits)}`, '');
@@ -379,7 +386,8 @@ function queueingSection(doc: ResultsDocument, limits: Limits): string[] {
     ),
   ];
   if (shown.length < q.bands.length) lines.push('', truncationNote(shown.length, q.bands.length, 'bands', 'results.json'));
-  for (const note of q.notes.slice(0, limits.listRows)) lines.push('', `- ${safe(note, limits)}`);
+  const notes = q.notes.slice(0, limits.listRows);
+  if (notes.length) lines.push('', ...notes.map((note) => `- ${safe(note, limits)}`));
   lines.push('', '</details>', '');
   return lines;
 }
@@ -419,8 +427,9 @@ export function renderRunMarkdown(doc: ResultsDocument): string {
   }
   // Last resort: cut at a line boundary, never inside the Mermaid block's fence pairing.
   const note = '\n\n_Report truncated to stay within GitHub size limits; see results.json._\n';
-  let cut = text.slice(0, MARKDOWN_MAX_BYTES / 2);
-  cut = cut.slice(0, cut.lastIndexOf('\n'));
+  let cut = text;
+  while (Buffer.byteLength(cut, 'utf8') > MARKDOWN_MAX_BYTES - 200) cut = cut.slice(0, Math.floor(cut.length * 0.9));
+  cut = cut.slice(0, Math.max(0, cut.lastIndexOf('\n')));
   if ((cut.match(/^```/gm) ?? []).length % 2 === 1) cut += '\n```';
   return cut + note;
 }

@@ -229,7 +229,7 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
     out.push(
       paint(
         'green',
-        `  ${opt.workers} workers / ${opt.connections} connections (band ${opt.band_id}): ${formatTps(opt.tps)} TPS, ${dash(formatPercent(opt.fraction_of_peak, 0))} of peak, p95 ${dash(formatMs(opt.p95_latency_ms))} ms${opt.slo_met ? '' : ', SLO NOT met'}`,
+        `  ${opt.workers} workers / ${opt.connections} connections (band ${opt.band_id}): ${formatTps(opt.tps)} TPS, ${dash(formatPercent(opt.fraction_of_peak, 0))} of peak, ${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}${opt.slo_met ? '' : ', SLO NOT met'}`,
       ),
     );
     if (opt.reasoning) out.push(`  ${clean(opt.reasoning)}`);

@@ -54,6 +54,7 @@ describe('escapeMarkdown / escapeHtml', () => {
 
   it('keeps ordinary text readable', () => {
     expect(escapeMarkdown('orders 15.6 ms, 3 bands')).toBe('orders 15.6 ms, 3 bands');
+    expect(escapeMarkdown("Little's law, \"quoted\"")).toBe('Little\'s law, "quoted"');
     expect(escapeMarkdown('1. not a list')).toBe('1\\. not a list');
   });
 });
@@ -70,6 +71,7 @@ describe('renderRunMarkdown', () => {
     expect(md).toContain('N* = 34.8** (95% CI 29.1–41.7)');
     expect(md).toContain('**16 workers / 16 connections** (band 5)');
     expect(md).toContain('Size the pool at 16 connections');
+    expect(md).toContain('Predicted beyond the tested range (never past 2× the largest measured concurrency): N = 48 → 10,250 TPS (usl), N = 64 → 9,419 TPS (usl).');
     expect(md).toContain('**Regions:** linear (bands 1–3) → diminishing (bands 4–5) → saturation (band 6)');
     expect(md).not.toMatch(FORBIDDEN_WORDS);
     expect(expectTablesIntact(md)).toBeGreaterThanOrEqual(5);
