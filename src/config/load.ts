@@ -21,6 +21,12 @@ interface LocatedProblem {
 
 /** Values under these keys are never echoed back: they may be credentials. */
 const SECRET_KEYS = new Set(['password', 'url']);
+/** scheme://user:password@host anywhere in a value. */
+const CREDENTIAL_URL = /\/\/[^/\s]*@/;
+
+function mayHoldSecret(path: ConfigPath, value: unknown): boolean {
+  return (path.length === 1 && path[0] === 'database') || SECRET_KEYS.has(String(path[path.length - 1])) || (typeof value === 'string' && CREDENTIAL_URL.test(value));
+}
 
 function firstLine(text: string): string {
   const line = text.split('\n', 1)[0] ?? '';
@@ -138,7 +144,7 @@ function describeIssue(flat: FlatIssue, raw: unknown, doc: Document): LocatedPro
   const where = formatPath(path) || 'config';
   const { present, value } = valueAt(raw, path);
   if (!present) return [{ offset, message: `${where}: missing, ${issue.message}`, missing: true }];
-  if (SECRET_KEYS.has(String(path[path.length - 1]))) return [{ offset, message: `${where}: ${issue.message}` }];
+  if (mayHoldSecret(path, value)) return [{ offset, message: `${where}: ${issue.message}` }];
   let message = `${where}: ${issue.message}, got ${describeValue(value)}`;
   const values = issue.code === 'invalid_value' ? issue.values.map(String) : unionValues(issue);
   if (typeof value === 'string' && values.length) {

@@ -127,6 +127,13 @@ describe('broken-config corpus', () => {
   it('never echoes a URL that may carry a password', () => {
     const error = errorOf(() => parseConfigText(`${base}database:\n  url: 5432\n`, 'c.yaml'));
     expect(error.message).toBe('c.yaml:5:8: database.url: expected a non-empty string');
+    expect(errorOf(() => parseConfigText(`${base}database: postgres://app:hunter2@db/app\n`, 'c.yaml')).message).toBe(
+      'c.yaml:4:11: database: expected a mapping with url, or host/port/dbname/username/password/sslmode',
+    );
+    expect(errorOf(() => parseConfigText(`${base}  export_path: [postgres://app:hunter2@db/app]\n`, 'c.yaml')).message).not.toContain('hunter2');
+    expect(errorOf(() => parseConfigText(`${base}workload: postgres://app:hunter2@db/app\n`, 'c.yaml')).message).toBe(
+      'c.yaml:4:11: workload: expected one of tpcb, tpcb-like, select-only, simple-update, or a mapping with name and scripts',
+    );
     const clash = errorOf(() => loadConfigFile(bad('url-and-host.yaml')));
     expect(clash.message).not.toContain('secret');
   });
