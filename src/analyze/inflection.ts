@@ -4,7 +4,7 @@
 import type { InflectionPoint, InflectionType } from './types.js';
 import type { BandSummary } from './bands.js';
 import type { Line } from './marginal.js';
-import { combineErrors, twoSidedPValue } from './stats.js';
+import { combineErrors, tCritical, twoSidedPValue } from './stats.js';
 import { fmt } from './format.js';
 
 const UNIT: Record<Line['axis'], string> = { workers: 'worker', connections: 'connection', concurrency: 'unit of concurrency' };
@@ -56,7 +56,13 @@ export function findInflections(lines: Line[], level: number): InflectionResult 
       const floor = 1e-9 * Math.max(1, Math.abs(y[0]), Math.abs(y[1]), Math.abs(y[2])) * scale;
       const se = Math.max(comb.se, floor);
       const z = Math.abs(d2) / se;
-      const type = classify(g1, g2, d2);
+      // A "peak" or "collapse" needs the throughput to really fall after the band, not a noise-level dip.
+      const fall = combineErrors([
+        { coefficient: 1 / h2, se: errs[1]!.se, df: errs[1]!.df },
+        { coefficient: 1 / h2, se: errs[2]!.se, df: errs[2]!.df },
+      ]);
+      const fallsAfter = g2 + tCritical(level, fall.df) * fall.se < 0;
+      const type = classify(g1, g2, d2, fallsAfter);
       const mid = b[1];
       const unit = UNIT[line.axis];
       const where = `band ${mid.stats.band_id} (${mid.stats.workers} workers / ${mid.stats.connections} connections)`;
@@ -97,9 +103,9 @@ export function findInflections(lines: Line[], level: number): InflectionResult 
   return { points, untested };
 }
 
-function classify(g1: number, g2: number, d2: number): InflectionType {
+function classify(g1: number, g2: number, d2: number, fallsAfter: boolean): InflectionType {
   if (d2 > 0) return 'acceleration';
-  if (g1 > 0 && g2 < 0) return 'peak';
-  if (g2 < 0) return 'collapse';
+  if (fallsAfter && g1 > 0) return 'peak';
+  if (fallsAfter) return 'collapse';
   return 'deceleration';
 }

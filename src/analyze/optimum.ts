@@ -81,9 +81,11 @@ export function findOptimum(summaries: BandSummary[], gains: GainDetail[], slo: 
   const refTps = reference.stats.tps.value as number;
   const p95 = o.stats.latency_p95_ms;
 
+  const atP95 = p95 !== null ? ` at p95 ${fmtSig(p95, 3)} ms` : '';
   let reasoning =
-    `${o.stats.workers} workers / ${o.stats.connections} connections reach ${pct(tps / peakTps)} of peak TPS ` +
-    `(${fmt(tps)} vs ${fmt(peakTps)})${p95 !== null ? ` at p95 ${fmtSig(p95, 3)} ms` : ''}`;
+    o === peak
+      ? `${o.stats.workers} workers / ${o.stats.connections} connections give the highest TPS measured (${fmt(tps)})${atP95}`
+      : `${o.stats.workers} workers / ${o.stats.connections} connections reach ${pct(tps / peakTps)} of peak TPS (${fmt(tps)} vs ${fmt(peakTps)})${atP95}`;
   if (reference !== peak) {
     reasoning += `; the peak band ${peak.stats.band_id} misses the SLO (${sloFailure(peak, slo)}), so the reference is band ${reference.stats.band_id} at ${fmt(refTps)} TPS`;
   }

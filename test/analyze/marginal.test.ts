@@ -124,6 +124,10 @@ describe('inflection points', () => {
     const col = findInflections(buildLines(diag([3000, 2900, 1500]), 'exponential'), 0.95).points;
     expect(col.map((p) => p.type)).toEqual(['collapse']);
   });
+  it('calls a flattening with a noise-level dip a deceleration, not a peak', () => {
+    const found = findInflections(buildLines(diag([1000, 2000, 1999]), 'exponential'), 0.95).points;
+    expect(found.map((p) => [p.band_id, p.type])).toEqual([[2, 'deceleration']]);
+  });
   it('does not flag noise: straight lines with 2% noise are flagged at about the nominal 5% rate', () => {
     let flagged = 0;
     let tested = 0;

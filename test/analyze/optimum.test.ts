@@ -24,6 +24,7 @@ describe('optimal configuration', () => {
     const o = analyzeResults(diagonalDoc(NS, (n) => 100 * Math.sqrt(n)), SETTINGS, NO_SLO).optimal_config!;
     expect(o.band_id).toBe(6);
     expect(o.fraction_of_peak).toBe(1);
+    expect(o.reasoning).toMatch(/^32 workers \/ 32 connections give the highest TPS measured \(56\d\)/);
     expect(o.reasoning).toMatch(/largest configuration tested/);
   });
   it('respects a p95 SLO', () => {
