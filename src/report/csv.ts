@@ -91,7 +91,25 @@ function formatCell(column: CsvColumn, value: CellValue): string {
     if (!Number.isFinite(value)) return '';
     return column.decimals === undefined ? String(Math.round(value)) : value.toFixed(column.decimals);
   }
-  return csvField(value);
+  return csvField(neutralizeFormula(value));
+}
+
+/**
+ * Spreadsheets execute cells starting with = + - @ (CSV injection); a leading apostrophe makes
+ * them text. parseBandCsv removes it again, so the value round-trips.
+ */
+function neutralizeFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+function restoreFormula(text: string): string {
+  return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+}
+
+/** The column reference as a Markdown table, for the README. */
+export function csvColumnsMarkdown(): string {
+  const rows = CSV_COLUMNS.map((c) => `| \`${c.name}\` | ${c.description.replace(/\|/g, '\\|')} |`);
+  return ['| Column | Meaning |', '| --- | --- |', ...rows].join('\n') + '\n';
 }
 
 /** One row per band, CRLF line endings as RFC 4180 asks. */
@@ -193,7 +211,7 @@ export function splitCsv(text: string, file: string): CsvRow[] {
         column++;
       }
     }
-    cells.push({ text: value, line: cellLine, column: cellColumn });
+    cells.push({ text: restoreFormula(value), line: cellLine, column: cellColumn });
     const sep = text[i];
     if (sep === ',') {
       i++;

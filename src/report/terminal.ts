@@ -87,7 +87,8 @@ export function sparkline(values: number[]): string {
 function asciiPlot(points: CurvePoint[], paint: Painter, height = 8): string[] {
   const values = points.flatMap((p) => [p.measured, p.usl ?? 0]);
   const top = Math.max(...values, 0);
-  if (top <= 0 || points.length < 2) return [];
+  // Wider than a terminal line past ~30 points; the sparkline above still shows the shape.
+  if (top <= 0 || points.length < 2 || points.length > 30) return [];
   const labelWidth = formatTps(top).length;
   const colWidth = Math.max(3, ...points.map((p) => String(p.concurrency).length + 1));
   const level = (v: number) => Math.round((v / top) * height);

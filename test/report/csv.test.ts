@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { CSV_COLUMNS, parseBandCsv, toCsv } from '../../src/report/index.js';
+import { CSV_COLUMNS, csvColumnsMarkdown, parseBandCsv, toCsv } from '../../src/report/index.js';
 import { makeBand, makeDocument } from './factory.js';
 
 const HEADER_PREFIX =
@@ -68,6 +68,19 @@ describe('toCsv', () => {
     const back = parseBandCsv(csv, 'quoted.csv');
     expect(back.workload).toBe(workload);
     expect(back.bands).toHaveLength(6);
+  });
+
+  it('keeps spreadsheet formulas inert and still round-trips the name', () => {
+    const workload = '=HYPERLINK("http://evil","x")';
+    const csv = toCsv(makeDocument({ workload }));
+    expect(csv).toContain(`,"'=HYPERLINK(""http://evil"",""x"")"\r\n`);
+    expect(parseBandCsv(csv, 'f.csv').workload).toBe(workload);
+  });
+
+  it('renders the column reference for the README', () => {
+    const table = csvColumnsMarkdown().trimEnd().split('\n');
+    expect(table).toHaveLength(CSV_COLUMNS.length + 2);
+    expect(table[2]).toBe('| `band_id` | Band number, from 1 in plan order. |');
   });
 
   it('round-trips through parseBandCsv keeping the numbers within their printed precision', () => {
