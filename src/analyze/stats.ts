@@ -200,21 +200,6 @@ export function combineErrors(parts: { coefficient: number; se: number; df: numb
   return { se: Math.sqrt(variance), df: Math.max(1, df) };
 }
 
-/** Lag-1 sample autocorrelation, null when undefined (fewer than 3 samples or zero variance). */
-export function lag1Autocorrelation(series: readonly number[]): number | null {
-  const n = series.length;
-  if (n < 3) return null;
-  const mean = series.reduce((s, v) => s + v, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (let i = 0; i < n; i++) {
-    const d = (series[i] as number) - mean;
-    den += d * d;
-    if (i > 0) num += d * ((series[i - 1] as number) - mean);
-  }
-  return den > 0 ? num / den : null;
-}
-
 /** True for a finite number. */
 export function isFiniteNumber(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v);
