@@ -64,12 +64,11 @@ export function prepareRun(request: Pick<RunRequest, 'configPath' | 'progressive
 
 /** The config as stored in results: no password, URLs masked. */
 export function redactConfig(config: PgscaleConfig, secrets: string[]): unknown {
-  const copy = structuredClone(config) as PgscaleConfig & { source?: unknown };
+  const { source: _source, ...copy } = structuredClone(config);
   if (copy.database) {
     if (copy.database.password !== undefined) copy.database.password = '***';
     if (copy.database.url !== undefined) copy.database.url = maskSecrets(copy.database.url, secrets);
   }
-  delete copy.source;
   return copy;
 }
 

@@ -6,13 +6,13 @@ import { silentLogger } from '../log.js';
 import { finishAnalysis } from '../pipeline.js';
 import { readResultsFile, renderTerminalReport } from '../report/index.js';
 import type { PgscaleConfig } from '../types.js';
-import { DEFAULT_ANALYSIS_SETTINGS } from '../config/defaults.js';
+import { analysisSchema } from '../config/schema.js';
 
 export async function analyzeCommand(file: string, options: { json: boolean; configPath?: string }): Promise<number> {
   const doc = readResultsFile(file);
   const settings: Pick<PgscaleConfig, 'analysis' | 'slo'> = options.configPath
     ? loadConfigFile(options.configPath)
-    : { analysis: { ...DEFAULT_ANALYSIS_SETTINGS }, slo: { p95_latency_ms: null, error_rate: null } };
+    : { analysis: analysisSchema.parse(undefined), slo: { p95_latency_ms: null, error_rate: null } };
   finishAnalysis(doc, settings, {
     ...silentLogger,
     warn: (line) => process.stderr.write(`warning: ${line}\n`),

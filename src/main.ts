@@ -1,0 +1,181 @@
+// The action: inputs ─▶ the same pipeline as the CLI ─▶ baseline upload or comparison ─▶ summary,
+// comment, annotations, outputs, gate. It owns the try/catch and core.setFailed.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import * as core from '@actions/core';
+import * as github from '@actions/github';
+import { compareResults, noBaseline } from './compare/index.js';
+import type { Comparison } from './compare/types.js';
+import { isUserError } from './errors.js';
+import { maskSecrets } from './db/mask.js';
+import {
+  annotateComparison,
+  commentAction,
+  findBaseline,
+  gateFails,
+  pullRequestNumber,
+  readInputs,
+  renderComparisonMarkdown,
+  resolveBaselineBranch,
+  setOutputs,
+  uploadBaseline,
+  uploadResultsArtifact,
+  upsertStickyComment,
+  type ActionInputs,
+} from './github/index.js';
+import type { Logger } from './log.js';
+import { runBenchmark } from './pipeline.js';
+import { readResultsFile, renderRunMarkdown } from './report/index.js';
+import type { ResultsDocument } from './types.js';
+
+interface BaselineChoice {
+  doc: ResultsDocument | null;
+  reason: string | null;
+  source: string | null;
+  runId: number | null;
+}
+
+function actionLogger(secrets: string[]): Logger & { secrets: string[] } {
+  // core masks registered secrets in the runner's log; maskSecrets also covers URLs we never saw.
+  return {
+    secrets,
+    info: (line) => core.info(maskSecrets(line, secrets)),
+    warn: (line) => core.warning(maskSecrets(line, secrets)),
+    debug: (line) => core.debug(maskSecrets(line, secrets)),
+  };
+}
+
+async function chooseBaseline(inputs: ActionInputs, log: Logger): Promise<BaselineChoice> {
+  if (inputs.baseline_file) {
+    return { doc: readResultsFile(inputs.baseline_file), reason: null, source: `file ${inputs.baseline_file}`, runId: null };
+  }
+  if (!inputs.github_token) {
+    return { doc: null, reason: 'no github-token: cannot look up the baseline artifact', source: null, runId: null };
+  }
+  const { owner, repo } = github.context.repo;
+  const branch = resolveBaselineBranch(inputs, github.context.payload as { repository?: { default_branch?: string } });
+  const lookup = await findBaseline({
+    token: inputs.github_token,
+    owner,
+    repo,
+    branch,
+    name: inputs.baseline_artifact,
+    repositoryId: typeof github.context.payload.repository?.id === 'number' ? github.context.payload.repository.id : undefined,
+  });
+  for (const line of lookup.skipped) log.debug(`baseline candidate skipped: ${line}`);
+  if (!lookup.found) return { doc: null, reason: lookup.reason, source: null, runId: null };
+  return {
+    doc: lookup.document,
+    reason: null,
+    source: `artifact ${inputs.baseline_artifact} from run ${lookup.run_id} on ${branch}`,
+    runId: lookup.run_id,
+  };
+}
+
+async function postComment(inputs: ActionInputs, comparison: Comparison, body: string): Promise<string | null> {
+  const action = commentAction(inputs.comment, comparison.verdict);
+  const issueNumber = pullRequestNumber(github.context.payload);
+  if (action === 'skip' || issueNumber === null || !inputs.github_token) return null;
+  const { owner, repo } = github.context.repo;
+  return upsertStickyComment({
+    token: inputs.github_token,
+    owner,
+    repo,
+    issueNumber,
+    configPath: inputs.config,
+    body,
+    createIfMissing: action === 'create',
+  });
+}
+
+export async function run(): Promise<void> {
+  const controller = new AbortController();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    core.warning(`${signal} received: stopping the current band and writing partial results`);
+    controller.abort(new Error(`interrupted by ${signal}`));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const secrets: string[] = [];
+  try {
+    const inputs = readInputs();
+    if (inputs.database_url) secrets.push(inputs.database_url);
+    const log = actionLogger(secrets);
+    const result = await runBenchmark({
+      configPath: inputs.config,
+      progressive: false,
+      setup: inputs.setup,
+      databaseUrl: inputs.database_url ?? undefined,
+      exportPath: inputs.export_path ?? undefined,
+      env: process.env,
+      log,
+      signal: controller.signal,
+    });
+    for (const secret of log.secrets) core.setSecret(secret);
+    const doc = result.doc;
+    const resultsJson = result.files.find((f) => f.endsWith('.json')) ?? null;
+    const reportMarkdown = result.files.find((f) => f.endsWith('.md')) ?? null;
+
+    let comparison: Comparison | null = null;
+    let baseline: BaselineChoice = { doc: null, reason: null, source: null, runId: null };
+    if (inputs.mode === 'baseline' && !doc.partial) {
+      const upload = await uploadBaseline(doc, inputs.baseline_artifact, inputs.retention_days);
+      log.info(`⬆️  Uploaded baseline artifact ${inputs.baseline_artifact} (id ${upload.id ?? 'unknown'})`);
+    } else if (inputs.mode === 'baseline') {
+      log.warn('the run is partial: not uploading it as the baseline');
+    }
+    if (inputs.mode === 'compare') {
+      baseline = await chooseBaseline(inputs, log);
+      const thresholds = { max_tps_drop: inputs.max_tps_drop, max_p95_increase: inputs.max_p95_increase, confidence: 0.95 };
+      comparison = baseline.doc ? compareResults(doc, baseline.doc, thresholds) : noBaseline(baseline.reason ?? 'no baseline', thresholds);
+      annotateComparison(comparison, core, inputs.config);
+    }
+
+    const summary =
+      renderComparisonMarkdown({
+        comparison,
+        current: doc,
+        baseline: baseline.doc,
+        title: inputs.config,
+        baseline_source: baseline.source,
+      }) +
+      '\n' +
+      renderRunMarkdown(doc);
+    const safeSummary = maskSecrets(summary, log.secrets);
+    await core.summary.addRaw(safeSummary).write();
+    const commentUrl = comparison ? await postComment(inputs, comparison, safeSummary) : null;
+
+    try {
+      const files = result.files.filter((f) => fs.existsSync(f));
+      if (files.length > 0 && process.env.ACTIONS_RUNTIME_TOKEN) {
+        await uploadResultsArtifact(files, `pgscale-results-${process.env.GITHUB_JOB ?? 'run'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`, inputs.retention_days);
+      }
+    } catch (error) {
+      core.warning(`could not upload the results artifact: ${maskSecrets(String(error), log.secrets)}`);
+    }
+
+    setOutputs({
+      comparison,
+      doc,
+      results_json: resultsJson ? path.resolve(resultsJson) : null,
+      report_markdown: reportMarkdown ? path.resolve(reportMarkdown) : null,
+      baseline_run_id: baseline.runId,
+      comment_url: commentUrl,
+    });
+
+    if (controller.signal.aborted) {
+      core.setFailed('pgscale was interrupted; partial results were written');
+    } else if (result.failure || doc.partial) {
+      core.setFailed(`pgscale run is partial: ${maskSecrets(doc.partial_reason ?? result.failure?.message ?? 'unknown reason', log.secrets)}`);
+    } else if (comparison && gateFails(comparison.verdict, inputs.fail_on)) {
+      core.setFailed(`pgscale verdict: ${comparison.verdict} — ${maskSecrets(comparison.reason, log.secrets)}`);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    core.setFailed(maskSecrets(isUserError(error) ? message : `pgscale failed: ${message}`, secrets));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
