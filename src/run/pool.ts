@@ -123,6 +123,11 @@ export class ConnectionPool {
       if (this.waitersHead === this.waiters.length) {
         this.waiters.length = 0;
         this.waitersHead = 0;
+      } else if (this.waitersHead >= 1024 && this.waitersHead * 2 >= this.waiters.length) {
+        // With workers always waiting the queue never empties; drop the served prefix so
+        // memory stays flat however long the band runs.
+        this.waiters.splice(0, this.waitersHead);
+        this.waitersHead = 0;
       }
       waiter(connection);
       return;

@@ -519,7 +519,6 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
         await interruptibleSleep(plan.cooldown_time_s * 1000, opts.signal);
       }
     }
-    if (partialReason === null && opts.signal?.aborted) partialReason = 'interrupted';
   } finally {
     await sampler?.close();
   }
