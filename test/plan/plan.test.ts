@@ -192,13 +192,13 @@ describe('planFingerprint', () => {
 describe('example configs', () => {
   const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
 
-  it('quickstart.yaml: 4 exponential bands on select-only, 16 s in total', () => {
+  it('quickstart.yaml: 4 exponential bands on select-only, 24 s in total', () => {
     const config = loadConfigFile(example('quickstart.yaml'));
     expect(config.workload).toEqual({ kind: 'builtin', name: 'select-only' });
     expect(config.database).toBeNull();
     const plan = planBands(config.progressive);
     expect(pairs(plan)).toEqual([[1, 1], [2, 2], [4, 4], [8, 8]]);
-    expect(plan.estimated_duration_s).toBe(16);
+    expect(plan.estimated_duration_s).toBe(24);
     expect(config.progressive.export_path).toBe('./progressive_results');
   });
 
