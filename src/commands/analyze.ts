@@ -4,7 +4,7 @@ import { loadConfigFile } from '../config/index.js';
 import { EXIT_OK } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { finishAnalysis } from '../pipeline.js';
-import { readResultsFile, renderTerminalReport } from '../report/index.js';
+import { readResultsFile, renderTerminalReport, toJson } from '../report/index.js';
 import type { PgscaleConfig } from '../types.js';
 import { analysisSchema } from '../config/schema.js';
 
@@ -18,7 +18,7 @@ export async function analyzeCommand(file: string, options: { json: boolean; con
     warn: (line) => process.stderr.write(`warning: ${line}\n`),
   });
   process.stdout.write(
-    options.json ? `${JSON.stringify(doc, null, 2)}\n` : `${renderTerminalReport(doc, { color: process.stdout.isTTY === true })}\n`,
+    options.json ? toJson(doc) : `${renderTerminalReport(doc, { color: process.stdout.isTTY === true })}\n`,
   );
   return EXIT_OK;
 }

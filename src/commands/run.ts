@@ -4,7 +4,7 @@ import { stopAllEmbedded } from '../db/embedded.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
 import { createConsoleLogger } from '../log.js';
 import { prepareRun, runBenchmark } from '../pipeline.js';
-import { renderTerminalReport } from '../report/index.js';
+import { renderTerminalReport, toJson } from '../report/index.js';
 import type { ExportFormat } from '../types.js';
 
 export interface RunCommandRequest {
@@ -73,7 +73,7 @@ export async function runCommand(request: RunCommandRequest): Promise<number> {
   try {
     const result = await runBenchmark({ ...request, env: process.env, log, signal: controller.signal });
     if (request.json) {
-      process.stdout.write(`${JSON.stringify(result.doc, null, 2)}\n`);
+      process.stdout.write(toJson(result.doc));
     } else {
       process.stdout.write(`\n${renderTerminalReport(result.doc, { color: process.stdout.isTTY === true })}\n`);
     }
