@@ -1,0 +1,718 @@
+// The statistics of a same-runner A/B run, from paired rounds to one verdict. Pure.
+//
+// Per band and figure (TPS, p95 latency): the paired per-round log-ratios dᵣ = ln(head/base), the
+// Hodges–Lehmann estimate (median of Walsh averages) and the exact Wilcoxon signed-rank interval
+// at the largest attainable level ≤ the requested one (the widest interval when even that is below:
+// fewer than 6 rounds for 95%). Status against compare mode's thresholds: fail only when the whole
+// (Holm-step) interval lies beyond the threshold, pass when the unadjusted interval lies within it,
+// inconclusive otherwise. Holm across the family (TPS and p95 of every band) uses exact one-sided
+// signed-rank p-values for the order and judges the k-th figure with the interval at level
+// 1 − α/(m − k + 1), stopping at the first figure that does not fail. With `confirm`, a failing
+// figure fails the gate only when the confirmation rounds fail it again at the same level.
+// Curve level: USL fitted to each side's band means (fitCurves), and a paired bootstrap over whole
+// rounds (same rounds for both sides, fixed seed) for the ratios of measured peak TPS and USL N*.
+// Curve figures are reported, never gated: a bootstrap over a handful of rounds is too coarse.
+
+import { fitCurves, type FitPoint } from '../analyze/fit.js';
+import { createRandom } from '../analyze/random.js';
+import type { CurveFitting, Interval } from '../analyze/types.js';
+import { fitUslModel, uslPeak } from '../analyze/usl.js';
+import { changedWorkloadFiles } from '../compare/validate.js';
+import { holmAdjust } from '../compare/stats.js';
+import type { BandComparison, Comparison, FigureComparison, FigureStatus, OptimalShift, Thresholds, Verdict } from '../compare/types.js';
+import type { AnalysisSettings, BandSpec, ResultsDocument } from '../types.js';
+import type { Side } from './plan.js';
+import {
+  hodgesLehmann,
+  medianAbsoluteDeviation,
+  percentileInterval,
+  signedRankPValueAbove,
+  signedRankPValueBelow,
+  wilcoxonInterval,
+  type WilcoxonInterval,
+} from './stats.js';
+
+/** One side's measurement of one band in one round, reduced to what the statistics need. */
+export interface AbSideMeasurement {
+  tps: number;
+  p95_ms: number | null;
+  status: 'complete' | 'partial' | 'failed';
+  client_bound: boolean;
+  error_rate: number;
+}
+
+export interface AbPair {
+  band_index: number;
+  round: number;
+  phase: 'main' | 'confirm';
+  order: [Side, Side];
+  base: AbSideMeasurement;
+  head: AbSideMeasurement;
+}
+
+export type AbFigureKind = 'tps' | 'p95_latency';
+
+/** The paired statistics of one figure of one band (over the main or the confirmation rounds). */
+export interface AbFigureStats {
+  figure: AbFigureKind;
+  /** Rounds with a usable value on both sides. */
+  rounds: number;
+  /** ln(head / base) per usable round, in round order. */
+  log_ratios: number[];
+  /** Hodges–Lehmann estimate of the log-ratio, and exp() of it. */
+  hl_log_ratio: number | null;
+  ratio: number | null;
+  /** Exact signed-rank interval of the ratio at the largest attainable level ≤ the requested one. */
+  interval: (Interval & { requested_level: number; k: number; below_requested: boolean }) | null;
+  /** Median |dᵣ − HL|: the typical noise of one paired round, as a log-ratio (≈ a fraction). */
+  mad_log_ratio: number | null;
+  /** Exact one-sided p-value of "no regression beyond the threshold". */
+  p_value: number | null;
+}
+
+export interface AbBandSection {
+  band_id: number;
+  workers: number;
+  connections: number;
+  /** Mean TPS / p95 over the main rounds, per side. */
+  base_tps: number | null;
+  head_tps: number | null;
+  base_p95_ms: number | null;
+  head_p95_ms: number | null;
+  tps: AbFigureStats;
+  p95_latency: AbFigureStats;
+  status: { tps: FigureStatus; p95_latency: FigureStatus };
+  confirmation: {
+    rounds: number;
+    tps: AbFigureStats;
+    p95_latency: AbFigureStats;
+    /** Per figure that failed in the main rounds: did the confirmation fail it again? */
+    reproduced: Partial<Record<AbFigureKind, boolean>>;
+  } | null;
+}
+
+export interface AbCurveSide {
+  peak_tps_measured: number | null;
+  usl: { sigma: number | null; kappa: number | null; lambda: number | null; peak_concurrency: number | null; peak_tps: number | null; r_squared: number | null; reason: string | null };
+}
+
+export interface AbCurveSection {
+  base: AbCurveSide;
+  head: AbCurveSide;
+  /** head ÷ base, with percentile intervals of a paired round bootstrap (null when unavailable). */
+  peak_tps_ratio: { ratio: number | null; interval: Interval | null; method: string; reason: string | null };
+  peak_concurrency_ratio: { ratio: number | null; interval: Interval | null; method: string; reason: string | null };
+  bootstrap: { resamples: number; usable: number; seed: number } | null;
+}
+
+export interface AbNoise {
+  /** Median over bands of the TPS MAD of the paired log-ratios (null without bands). */
+  tps_mad_log_ratio: number | null;
+  /** Median over bands of the TPS interval half-width (as a fraction of the ratio). */
+  tps_interval_half_width: number | null;
+  /** Largest minimum detectable TPS drop over the bands, at the level each was judged. */
+  tps_mde: number | null;
+  sentence: string;
+}
+
+/** The `ab` section of ab-results.json. */
+export interface AbSection {
+  kind: 'pgscale-ab';
+  version: 1;
+  method: string;
+  rounds: number;
+  order: 'ABBA, rounds outer, bands inner';
+  confirm: boolean;
+  confidence: number;
+  level_rule: 'largest attainable level <= requested (widest interval when none is)';
+  thresholds: Thresholds;
+  sides: Record<Side, { source: string; database: string }>;
+  pairs: AbPair[];
+  bands: AbBandSection[];
+  curve: AbCurveSection;
+  noise: AbNoise;
+  verdict: Verdict;
+  reason: string;
+}
+
+export interface AbAnalysisInput {
+  bands: BandSpec[];
+  pairs: AbPair[];
+  rounds: number;
+  confirm: boolean;
+  thresholds: Thresholds;
+  settings: AnalysisSettings;
+  /** The merged per-side documents (analysed), for the optimum shift and changed files; optional. */
+  baseDoc?: ResultsDocument | null;
+  headDoc?: ResultsDocument | null;
+  sides: Record<Side, { source: string; database: string }>;
+}
+
+const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+const num = (x: number | null, digits = 1): string =>
+  x === null || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits });
+const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const medianOf = (xs: number[]): number | null => {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/** Below this many usable rounds no interval is computed (3 rounds give at best a 75% interval). */
+export const MIN_ROUNDS = 3;
+
+function usable(m: AbSideMeasurement, figure: AbFigureKind): number | null {
+  if (m.status === 'failed') return null;
+  const v = figure === 'tps' ? m.tps : m.p95_ms;
+  return finite(v) && v > 0 ? v : null;
+}
+
+/** Paired statistics of one figure over some pairs, with the interval at `level`. */
+export function figureStats(pairs: readonly AbPair[], figure: AbFigureKind, level: number, threshold: number): AbFigureStats {
+  const d: number[] = [];
+  for (const p of [...pairs].sort((a, b) => a.round - b.round)) {
+    const b = usable(p.base, figure);
+    const h = usable(p.head, figure);
+    if (b !== null && h !== null) d.push(Math.log(h / b));
+  }
+  if (d.length < MIN_ROUNDS) {
+    return { figure, rounds: d.length, log_ratios: d, hl_log_ratio: null, ratio: null, interval: null, mad_log_ratio: null, p_value: null };
+  }
+  const hl = hodgesLehmann(d);
+  const iv = wilcoxonInterval(d, level);
+  const bad = figure === 'tps' ? Math.log(1 - threshold) : Math.log(1 + threshold);
+  return {
+    figure,
+    rounds: d.length,
+    log_ratios: d,
+    hl_log_ratio: hl,
+    ratio: Math.exp(hl),
+    interval: toRatioInterval(iv),
+    mad_log_ratio: medianAbsoluteDeviation(d, hl),
+    p_value: figure === 'tps' ? signedRankPValueBelow(d, bad) : signedRankPValueAbove(d, bad),
+  };
+}
+
+function toRatioInterval(iv: WilcoxonInterval): NonNullable<AbFigureStats['interval']> {
+  return { low: Math.exp(iv.low), high: Math.exp(iv.high), level: iv.level, requested_level: iv.requested_level, k: iv.k, below_requested: iv.below_requested };
+}
+
+function intervalAt(stats: AbFigureStats, level: number): NonNullable<AbFigureStats['interval']> {
+  return toRatioInterval(wilcoxonInterval(stats.log_ratios, level));
+}
+
+function beyond(iv: Interval, figure: AbFigureKind, threshold: number): boolean {
+  return figure === 'tps' ? iv.high < 1 - threshold : iv.low > 1 + threshold;
+}
+
+function within(iv: Interval, figure: AbFigureKind, threshold: number): boolean {
+  return figure === 'tps' ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
+}
+
+function improvedBeyond(iv: Interval, figure: AbFigureKind, threshold: number): boolean {
+  return figure === 'tps' ? iv.low > 1 + threshold : iv.high < 1 - threshold;
+}
+
+function ratioText(iv: Interval): string {
+  return `${iv.low.toFixed(3)}–${iv.high.toFixed(3)}`;
+}
+
+function levelText(iv: AbFigureStats['interval'] & object): string {
+  const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
+  return iv.below_requested ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more rounds)` : exact;
+}
+
+function bandLabel(b: { workers: number; connections: number }): string {
+  return `${b.workers} workers / ${b.connections} connections`;
+}
+
+interface Judged {
+  status: FigureStatus;
+  judged: NonNullable<AbFigureStats['interval']> | null;
+  improved: boolean;
+  p_adjusted: number | null;
+  step_level: number | null;
+}
+
+/** Holm over the family: returns the judgement of every figure (keyed by its index in `family`). */
+function judgeFamily(family: AbFigureStats[], thresholds: (f: AbFigureStats) => number, confidence: number): Judged[] {
+  const alpha = 1 - confidence;
+  const withEvidence = family.map((f, i) => ({ f, i })).filter(({ f }) => f.p_value !== null);
+  const m = withEvidence.length;
+  const out: Judged[] = family.map(() => ({ status: 'inconclusive', judged: null, improved: false, p_adjusted: null, step_level: null }));
+  if (m === 0) return out;
+  const adjusted = holmAdjust(withEvidence.map(({ f }) => f.p_value!));
+  const order = withEvidence.map((e, j) => ({ ...e, j })).sort((a, b) => a.f.p_value! - b.f.p_value! || a.i - b.i);
+  let stopped = false;
+  let stopLevel = 0;
+  order.forEach(({ f, i, j }, rank) => {
+    const d = thresholds(f);
+    const stepLevel = stopped ? stopLevel : 1 - alpha / (m - rank);
+    const judged = intervalAt(f, stepLevel);
+    let status: FigureStatus;
+    if (!stopped && beyond(judged, f.figure, d)) status = 'fail';
+    else {
+      if (!stopped) {
+        stopped = true;
+        stopLevel = stepLevel;
+      }
+      status = within(f.interval!, f.figure, d) ? 'pass' : 'inconclusive';
+    }
+    // Improvements: Bonferroni (the first Holm step's level), conservative and simple.
+    const improved = improvedBeyond(intervalAt(f, 1 - alpha / m), f.figure, d);
+    out[i] = { status, judged, improved, p_adjusted: adjusted.adjusted[j]!, step_level: stepLevel };
+  });
+  return out;
+}
+
+function figureComparison(
+  band: BandSpec,
+  stats: AbFigureStats,
+  judged: Judged,
+  threshold: number,
+  baseValue: number | null,
+  headValue: number | null,
+  confirmation: { stats: AbFigureStats; interval: NonNullable<AbFigureStats['interval']> | null; reproduced: boolean } | null,
+  rounds: number,
+): FigureComparison {
+  const tps = stats.figure === 'tps';
+  const label = `${tps ? 'TPS' : 'p95 latency'} at ${bandLabel(band)}`;
+  const higher = tps;
+  const iv = stats.interval;
+  const judgedIv = judged.judged;
+  const d = threshold;
+  const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
+  let mde: number | null = null;
+  let noise: number | null = null;
+  if (iv && judgedIv && stats.ratio !== null) {
+    const hw = (Math.log(judgedIv.high) - Math.log(judgedIv.low)) / 2;
+    mde = higher ? 1 - (1 - d) * Math.exp(-hw) : (1 + d) * Math.exp(hw) - 1;
+    noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
+  }
+  let status = judged.status;
+  let reason: string;
+  if (!iv || stats.ratio === null) {
+    reason = `No interval: only ${stats.rounds} round(s) with a usable ${tps ? 'TPS' : 'p95'} on both sides (need ≥ ${MIN_ROUNDS}).`;
+  } else {
+    const noun = tps ? 'TPS' : 'p95';
+    const moved = stats.ratio < 1 ? 'fell' : 'rose';
+    const change = `${noun} ${moved} ${pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
+    const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
+    if (status === 'fail') {
+      reason = `${change}; the ${levelText(judgedIv!)} interval ${ratioText(judgedIv!)} (Holm step) lies entirely ${higher ? 'below' : 'above'} ${limit}.`;
+    } else if (status === 'pass') {
+      reason = `${change}; ${ivText} stays within ${limit}.`;
+    } else {
+      reason =
+        `${change}; ${ivText} straddles ${limit}. Noise ±${pct(noise!)}: only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde!)} ` +
+        `could have been called a regression with ${rounds} rounds.`;
+    }
+    if (confirmation) {
+      const c = confirmation;
+      const civ = c.interval;
+      const ctext = civ && c.stats.ratio !== null
+        ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ${levelText(civ)} interval ${ratioText(civ)}`
+        : `${c.stats.rounds} confirmation round(s) gave no interval`;
+      if (c.reproduced) reason += ` Confirmed: ${ctext}, again entirely ${higher ? 'below' : 'above'} ${limit}.`;
+      else {
+        status = 'inconclusive';
+        reason += ` Not reproduced: ${ctext}, so the gate does not fail on it.`;
+      }
+    }
+    if (judged.improved) reason += ` Improved: the interval lies entirely beyond the ${pct(d, 0)} threshold on the good side.`;
+  }
+  return {
+    figure: tps ? 'tps' : 'p95_latency',
+    label,
+    band: { workers: band.workers, connections: band.connections, current_band_id: band.band_id, baseline_band_id: band.band_id },
+    current: headValue,
+    baseline: baseValue,
+    unit: tps ? 'TPS' : 'ms',
+    ratio: stats.ratio,
+    change_pct: stats.ratio === null ? null : (stats.ratio - 1) * 100,
+    interval: iv ? { low: iv.low, high: iv.high, level: iv.level } : null,
+    adjusted_interval: judgedIv ? { low: judgedIv.low, high: judgedIv.high, level: judgedIv.level } : null,
+    method: iv
+      ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval`
+      : 'none',
+    direction: higher ? 'higher-is-better' : 'lower-is-better',
+    threshold: d,
+    status,
+    improved: judged.improved,
+    gating: true,
+    p_value: stats.p_value,
+    p_adjusted: judged.p_adjusted,
+    noise,
+    mde,
+    reason,
+  };
+}
+
+/** Paired bootstrap over whole rounds: per side, band means → measured peak and USL N*. */
+function curveSection(input: AbAnalysisInput): AbCurveSection {
+  const bands = input.bands;
+  const main = input.pairs.filter((p) => p.phase === 'main');
+  const rounds = [...new Set(main.map((p) => p.round))].sort((a, b) => a - b);
+  // Only rounds in which every band measured TPS on both sides, so resampled means stay paired.
+  const table = new Map<number, Map<number, AbPair>>();
+  for (const p of main) {
+    if (!table.has(p.round)) table.set(p.round, new Map());
+    table.get(p.round)!.set(p.band_index, p);
+  }
+  const complete = rounds.filter((r) =>
+    bands.every((_b, i) => {
+      const p = table.get(r)?.get(i);
+      return p !== undefined && usable(p.base, 'tps') !== null && usable(p.head, 'tps') !== null;
+    }),
+  );
+  const ns = bands.map((b) => Math.min(b.workers, b.connections));
+  const sideMeans = (side: Side, rs: number[]): number[] =>
+    bands.map((_b, i) => mean(rs.map((r) => table.get(r)!.get(i)![side].tps))!);
+  const fitSide = (side: Side): { side: AbCurveSide; fitting: CurveFitting | null } => {
+    if (complete.length === 0) {
+      return { side: { peak_tps_measured: null, usl: { sigma: null, kappa: null, lambda: null, peak_concurrency: null, peak_tps: null, r_squared: null, reason: 'no round with every band measured on both sides' } }, fitting: null };
+    }
+    const means = sideMeans(side, complete);
+    const points: FitPoint[] = bands.map((b, i) => ({
+      band_id: b.band_id,
+      concurrency: ns[i]!,
+      tps: means[i]!,
+      // Per-round TPS stands in for the per-second series: fitCurves' bootstrap then resamples rounds.
+      tps_series: complete.map((r) => table.get(r)!.get(i)![side].tps),
+      excluded_reason: null,
+    }));
+    const fitting = fitCurves(points, input.settings);
+    const u = fitting.usl;
+    return {
+      side: {
+        peak_tps_measured: Math.max(...means),
+        usl: { sigma: u.sigma, kappa: u.kappa, lambda: u.lambda, peak_concurrency: u.peak_concurrency, peak_tps: u.peak_tps, r_squared: u.r_squared, reason: u.reason },
+      },
+      fitting,
+    };
+  };
+  const base = fitSide('base').side;
+  const head = fitSide('head').side;
+  const level = input.thresholds.confidence;
+  const peakRatio = finite(base.peak_tps_measured) && finite(head.peak_tps_measured) && base.peak_tps_measured > 0 ? head.peak_tps_measured / base.peak_tps_measured : null;
+  const nStarRatio = finite(base.usl.peak_concurrency) && finite(head.usl.peak_concurrency) && base.usl.peak_concurrency > 0 ? head.usl.peak_concurrency / base.usl.peak_concurrency : null;
+  const method = `percentile interval of a paired bootstrap over whole rounds (the same resampled rounds for both sides), seed ${input.settings.seed}`;
+  const resamples = Math.max(0, Math.floor(input.settings.bootstrap_resamples));
+  if (complete.length < MIN_ROUNDS || resamples < 2) {
+    const why = complete.length < MIN_ROUNDS ? `only ${complete.length} complete round(s); need ≥ ${MIN_ROUNDS} for a bootstrap` : 'bootstrap disabled (bootstrap_resamples < 2)';
+    return {
+      base,
+      head,
+      peak_tps_ratio: { ratio: peakRatio, interval: null, method, reason: why },
+      peak_concurrency_ratio: { ratio: nStarRatio, interval: null, method, reason: nStarRatio === null ? 'no USL peak on both sides' : why },
+      bootstrap: null,
+    };
+  }
+  const random = createRandom(input.settings.seed);
+  const peaks: number[] = [];
+  const nStars: number[] = [];
+  const uslFits = bands.length >= 3;
+  let nStarAttempts = 0;
+  for (let b = 0; b < resamples; b++) {
+    const pick = complete.map(() => complete[random.int(complete.length)]!);
+    const mb = sideMeans('base', pick);
+    const mh = sideMeans('head', pick);
+    peaks.push(Math.max(...mh) / Math.max(...mb));
+    if (uslFits && nStarRatio !== null) {
+      nStarAttempts++;
+      const fb = fitUslModel(ns, mb, { maxDefaultStarts: 2 });
+      const fh = fitUslModel(ns, mh, { maxDefaultStarts: 2 });
+      const pb = fb ? uslPeak(fb.params).concurrency : null;
+      const ph = fh ? uslPeak(fh.params).concurrency : null;
+      if (finite(pb) && finite(ph) && pb > 0) nStars.push(ph / pb);
+    }
+  }
+  const peakIv = percentileInterval(peaks, level);
+  let nStarIv: Interval | null = null;
+  let nStarReason: string | null = nStarRatio === null ? 'no USL peak on both sides' : null;
+  if (nStarRatio !== null) {
+    if (nStars.length >= 0.8 * nStarAttempts && nStars.length >= 2) {
+      const iv = percentileInterval(nStars, level);
+      if (iv) nStarIv = { ...iv, level };
+    } else nStarReason = `only ${nStars.length} of ${nStarAttempts} bootstrap refits had a USL peak on both sides; no interval`;
+  }
+  return {
+    base,
+    head,
+    peak_tps_ratio: { ratio: peakRatio, interval: peakIv ? { ...peakIv, level } : null, method, reason: null },
+    peak_concurrency_ratio: { ratio: nStarRatio, interval: nStarIv, method, reason: nStarReason },
+    bootstrap: { resamples, usable: complete.length, seed: input.settings.seed },
+  };
+}
+
+function curveFigure(
+  figure: 'peak_tps' | 'usl_peak_concurrency' | 'usl_sigma' | 'usl_kappa',
+  label: string,
+  baseValue: number | null,
+  headValue: number | null,
+  ratio: number | null,
+  interval: Interval | null,
+  method: string,
+  why: string | null,
+  threshold: number,
+): FigureComparison {
+  const higher = figure === 'peak_tps' || figure === 'usl_peak_concurrency';
+  let status: FigureStatus = 'inconclusive';
+  let reason: string;
+  const values = `base ${num(baseValue, 4)} → head ${num(headValue, 4)}`;
+  if (!interval || ratio === null) {
+    reason = `${label}: ${values}; reported, not judged${why ? ` (${why})` : ''}.`;
+  } else {
+    const d = threshold;
+    const ok = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
+    const bad = higher ? interval.high < 1 - d : interval.low > 1 + d;
+    status = ok ? 'pass' : 'inconclusive';
+    reason = `${label}: ${values}, ratio ${ratio.toFixed(3)}, ${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
+      (bad ? `, beyond the ${pct(d, 0)} threshold; curve-level A/B figures are informational, the band figures gate.` : ok ? `, within ${pct(d, 0)}.` : `, straddling ${pct(d, 0)}.`);
+  }
+  return {
+    figure,
+    label,
+    band: null,
+    current: headValue,
+    baseline: baseValue,
+    unit: figure === 'peak_tps' ? 'TPS' : '',
+    ratio,
+    change_pct: ratio === null ? null : (ratio - 1) * 100,
+    interval,
+    adjusted_interval: null,
+    method: interval ? method : 'none',
+    direction: higher ? 'higher-is-better' : 'lower-is-better',
+    threshold,
+    status,
+    improved: false,
+    gating: false,
+    p_value: null,
+    p_adjusted: null,
+    noise: null,
+    mde: null,
+    reason,
+  };
+}
+
+/** Everything: the `ab` section and the Comparison that the summary, comment, annotations and outputs read. */
+export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: Comparison } {
+  const t = input.thresholds;
+  const level = t.confidence;
+  const alpha = 1 - level;
+  const thresholdOf = (f: { figure: AbFigureKind }): number => (f.figure === 'tps' ? t.max_tps_drop : t.max_p95_increase);
+
+  const perBand = input.bands.map((band, i) => {
+    const main = input.pairs.filter((p) => p.band_index === i && p.phase === 'main');
+    const confirm = input.pairs.filter((p) => p.band_index === i && p.phase === 'confirm');
+    const sideMean = (side: Side, figure: AbFigureKind): number | null =>
+      mean(main.map((p) => usable(p[side], figure)).filter(finite));
+    return {
+      band,
+      main,
+      confirm,
+      tps: figureStats(main, 'tps', level, t.max_tps_drop),
+      p95: figureStats(main, 'p95_latency', level, t.max_p95_increase),
+      base_tps: sideMean('base', 'tps'),
+      head_tps: sideMean('head', 'tps'),
+      base_p95: sideMean('base', 'p95_latency'),
+      head_p95: sideMean('head', 'p95_latency'),
+    };
+  });
+
+  const family = perBand.flatMap((b) => [b.tps, b.p95]);
+  const judged = judgeFamily(family, thresholdOf, level);
+
+  const bandSections: AbBandSection[] = [];
+  const bandComparisons: BandComparison[] = [];
+  perBand.forEach((b, i) => {
+    const jt = judged[2 * i]!;
+    const jp = judged[2 * i + 1]!;
+    let confirmation: AbBandSection['confirmation'] = null;
+    const conf: Partial<Record<AbFigureKind, { stats: AbFigureStats; interval: NonNullable<AbFigureStats['interval']> | null; reproduced: boolean }>> = {};
+    if (b.confirm.length > 0) {
+      const ct = figureStats(b.confirm, 'tps', level, t.max_tps_drop);
+      const cp = figureStats(b.confirm, 'p95_latency', level, t.max_p95_increase);
+      const reproduced: Partial<Record<AbFigureKind, boolean>> = {};
+      for (const [stats, j, kind] of [[ct, jt, 'tps'], [cp, jp, 'p95_latency']] as const) {
+        if (j.status !== 'fail') continue;
+        // The confirmation is judged at the level the original failure was judged at.
+        const civ = stats.log_ratios.length >= MIN_ROUNDS ? intervalAt(stats, j.step_level ?? level) : null;
+        const again = civ !== null && beyond(civ, kind, thresholdOf({ figure: kind }));
+        reproduced[kind] = again;
+        conf[kind] = { stats, interval: civ, reproduced: again };
+      }
+      confirmation = { rounds: new Set(b.confirm.map((p) => p.round)).size, tps: ct, p95_latency: cp, reproduced };
+    } else if (input.confirm) {
+      for (const [j, kind] of [[jt, 'tps'], [jp, 'p95_latency']] as const) {
+        if (j.status === 'fail') conf[kind] = { stats: figureStats([], kind, level, 1), interval: null, reproduced: false };
+      }
+    }
+    const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, input.rounds);
+    const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, input.rounds);
+    const notes: string[] = [];
+    for (const side of ['base', 'head'] as const) {
+      const cb = b.main.filter((p) => p[side].client_bound).length;
+      if (cb > 0) notes.push(`The load generator was saturated (client-bound) in ${cb} ${side} round(s): TPS there measures pgscale, not PostgreSQL.`);
+      const bad = b.main.filter((p) => p[side].status !== 'complete').length;
+      if (bad > 0) notes.push(`${bad} ${side} round(s) did not complete.`);
+    }
+    bandSections.push({
+      band_id: b.band.band_id,
+      workers: b.band.workers,
+      connections: b.band.connections,
+      base_tps: b.base_tps,
+      head_tps: b.head_tps,
+      base_p95_ms: b.base_p95,
+      head_p95_ms: b.head_p95,
+      tps: b.tps,
+      p95_latency: b.p95,
+      status: { tps: tpsFigure.status, p95_latency: p95Figure.status },
+      confirmation,
+    });
+    bandComparisons.push({
+      workers: b.band.workers,
+      connections: b.band.connections,
+      current_band_id: b.band.band_id,
+      baseline_band_id: b.band.band_id,
+      tps: tpsFigure,
+      p95_latency: p95Figure,
+      notes,
+    });
+  });
+
+  const curve = curveSection(input);
+  const usl = (s: AbCurveSide) => s.usl;
+  const curveFigures = {
+    peak_tps: curveFigure('peak_tps', 'Peak TPS (best band, measured)', curve.base.peak_tps_measured, curve.head.peak_tps_measured, curve.peak_tps_ratio.ratio, curve.peak_tps_ratio.interval, curve.peak_tps_ratio.method, curve.peak_tps_ratio.reason, t.max_tps_drop),
+    usl_peak_concurrency: curveFigure('usl_peak_concurrency', 'USL peak concurrency N*', usl(curve.base).peak_concurrency, usl(curve.head).peak_concurrency, curve.peak_concurrency_ratio.ratio, curve.peak_concurrency_ratio.interval, curve.peak_concurrency_ratio.method, curve.peak_concurrency_ratio.reason ?? usl(curve.head).reason ?? usl(curve.base).reason, t.max_tps_drop),
+    usl_sigma: curveFigure('usl_sigma', 'USL contention σ', usl(curve.base).sigma, usl(curve.head).sigma, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
+    usl_kappa: curveFigure('usl_kappa', 'USL coherency κ', usl(curve.base).kappa, usl(curve.head).kappa, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
+  };
+  const optimal = optimalShift(input.baseDoc ?? null, input.headDoc ?? null);
+
+  // Noise and MDE, for the headline.
+  const tpsStats = bandSections.map((b) => b.tps).filter((s) => s.interval && s.ratio !== null);
+  const noise: AbNoise = {
+    tps_mad_log_ratio: medianOf(tpsStats.map((s) => s.mad_log_ratio!).filter(finite)),
+    tps_interval_half_width: medianOf(tpsStats.map((s) => Math.max(s.interval!.high / s.ratio! - 1, 1 - s.interval!.low / s.ratio!))),
+    tps_mde: (() => {
+      const m = bandComparisons.map((b) => b.tps.mde).filter(finite);
+      return m.length ? Math.max(...m) : null;
+    })(),
+    sentence: '',
+  };
+  noise.sentence =
+    `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
+    (input.confirm ? ', failures re-measured for confirmation' : '') +
+    '. Noise observed: ' +
+    (noise.tps_mad_log_ratio === null
+      ? 'not measurable (too few rounds).'
+      : `a paired round's TPS log-ratio deviates by ${pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
+        `the TPS interval half-width is ±${pct(noise.tps_interval_half_width!, 1)}` +
+        (noise.tps_mde !== null ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.` : '.'));
+
+  const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
+  const failures = bandFigures.filter((f) => f.status === 'fail');
+  const inconclusive = bandFigures.filter((f) => f.status === 'inconclusive' && f.gating);
+  const improvements = bandFigures.filter((f) => f.improved);
+  const list = (fs: FigureComparison[]) =>
+    fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`})`).join('; ') +
+    (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
+  let verdict: Verdict;
+  let reason: string;
+  const withEvidence = bandFigures.filter((f) => f.interval !== null).length;
+  if (withEvidence === 0) {
+    verdict = 'inconclusive';
+    reason = `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`;
+  } else if (failures.length > 0) {
+    verdict = 'fail';
+    reason = `${failures.length} figure(s) regressed beyond the thresholds with the whole paired interval past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list(failures)}.`;
+  } else if (inconclusive.length > 0) {
+    verdict = 'inconclusive';
+    const mdes = inconclusive.map((f) => f.mde).filter(finite);
+    reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.` +
+      (mdes.length ? ` The noisiest could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '');
+  } else {
+    verdict = 'pass';
+    reason = `Every band figure's paired interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, p95 increase ${pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`;
+  }
+  if (improvements.length > 0 && verdict !== 'fail') reason += ` Improved: ${list(improvements)}.`;
+
+  const m = family.filter((f) => f.p_value !== null).length;
+  const notes: string[] = [noise.sentence];
+  const below = family.some((f) => f.interval?.below_requested);
+  if (below) {
+    notes.push(
+      `With ${input.rounds} rounds the exact signed-rank interval cannot reach ${pct(level, 0)}; the widest attainable one is used and its exact level is shown. ` +
+        `Use 6 or more rounds for ${pct(level, 0)}.`,
+    );
+  }
+  if (optimal.shifted) notes.push(optimal.message);
+  const comparison: Comparison = {
+    verdict,
+    reason,
+    thresholds: { ...t },
+    correction: {
+      method: 'holm',
+      family_size: m,
+      alpha,
+      explanation:
+        `The band figures (TPS and p95 over ${bandComparisons.length} bands) form one family of ${m} tests. They are ordered by exact one-sided ` +
+        `signed-rank p-values; the k-th is failed only if its exact signed-rank interval at level 1 − ${alpha.toFixed(2)}/(${m} − k + 1) ` +
+        `(the largest attainable level at most that) lies entirely beyond the threshold, stopping at the first that does not. ` +
+        `Passing needs no correction: every band within its threshold is an intersection of claims.`,
+    },
+    bands: bandComparisons,
+    unmatched: { current_only: [], baseline_only: [] },
+    curve: { ...curveFigures, optimal },
+    failures: failures.map((f) => f.label),
+    inconclusive: inconclusive.map((f) => f.label),
+    improvements: improvements.map((f) => f.label),
+    changed_files: input.baseDoc && input.headDoc ? changedWorkloadFiles(input.headDoc, input.baseDoc) : [],
+    baseline_info: input.baseDoc ? { test_start_time: String(input.baseDoc.test_start_time), tool_version: String(input.baseDoc.tool?.version ?? 'unknown') } : null,
+    notes,
+  };
+  const ab: AbSection = {
+    kind: 'pgscale-ab',
+    version: 1,
+    method:
+      'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; Holm across band figures; ' +
+      'curve figures from a paired round bootstrap (informational).',
+    rounds: input.rounds,
+    order: 'ABBA, rounds outer, bands inner',
+    confirm: input.confirm,
+    confidence: level,
+    level_rule: 'largest attainable level <= requested (widest interval when none is)',
+    thresholds: { ...t },
+    sides: input.sides,
+    pairs: input.pairs,
+    bands: bandSections,
+    curve,
+    noise,
+    verdict,
+    reason,
+  };
+  return { ab, comparison };
+}
+
+function optimalShift(base: ResultsDocument | null, head: ResultsDocument | null): OptimalShift {
+  const pick = (d: ResultsDocument | null) =>
+    d?.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
+      ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
+      : null;
+  const c = pick(head);
+  const b = pick(base);
+  if (!c || !b) return { current: c, baseline: b, shifted: false, message: `No optimal configuration on ${!c ? 'the head side' : 'the base side'}; no shift to report.` };
+  const shifted = c.workers !== b.workers || c.connections !== b.connections;
+  return {
+    current: c,
+    baseline: b,
+    shifted,
+    message: shifted
+      ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS, base) to ${bandLabel(c)} (${num(c.tps)} TPS, head). A shift alone does not fail the gate.`
+      : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
+  };
+}
