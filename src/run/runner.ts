@@ -269,6 +269,9 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     clientConfig: {
       ...opts.clientConfig,
       application_name: POOL_APPLICATION_NAME,
+      // Lets a workload send all statements of an explicit transaction before the first answer
+      // (see pipelineBlock); one statement at a time, a pipelined client behaves as a plain one.
+      pipeline: true,
       // Without a timeout a blackholed host would hang the band forever.
       connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
     },
