@@ -10,7 +10,7 @@ import { resolveDatabase, type ResolvedDatabase } from './db/connection.js';
 import { startEmbedded, type EmbeddedServer } from './db/embedded.js';
 import { readEnvironment } from './db/environment.js';
 import { maskSecrets } from './db/mask.js';
-import { preflight } from './db/preflight.js';
+import { checkTimeBudget, preflight } from './db/preflight.js';
 import { UserError } from './errors.js';
 import type { Logger } from './log.js';
 import { planBands, planFingerprint } from './plan/index.js';
@@ -141,11 +141,15 @@ export async function runBenchmark(request: RunRequest): Promise<RunResult> {
   const log = request.log;
   const workload = await loadWorkload(config.workload, config.source.dir);
   const doc = newResultsDocument(config, plan, workload, log.secrets);
+  // The budget needs no server: refuse before starting or connecting to one.
+  checkTimeBudget(plan, config.progressive.time_budget_s);
   const database = await openDatabase(request, config);
   try {
     log.info(`🔌 Database: ${database.display}`);
     await withClient(database.clientConfig, async (client) => {
       doc.environment = await readEnvironment(client, database.embedded !== null);
+      // Before --setup: a plan the server cannot hold must not cost a (possibly long) data load.
+      await preflight(client, plan, { progressive: config.progressive });
       if (request.setup || database.embedded) {
         log.info(`🛠️  Setting up workload ${workload.name} (scale ${config.scale})`);
         await workload.setup(client, config.scale, (line) => log.info(`   ${line}`));
@@ -156,7 +160,6 @@ export async function runBenchmark(request: RunRequest): Promise<RunResult> {
           `workload ${workload.name}: table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing; pass --setup to create the schema and data`,
         );
       }
-      await preflight(client, plan, { progressive: config.progressive });
     });
     return await measureAndExport(request, config, plan, workload, doc, database.clientConfig);
   } finally {
