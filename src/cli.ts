@@ -60,6 +60,8 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
+    // The root and `analyze` both take --json/--config; without this the root would take them.
+    .enablePositionalOptions()
     .showSuggestionAfterError(true)
     .configureOutput({ outputError: () => {} });
   addRunOptions(program).action((flags: RunFlags) => runAction(flags).then(setExit));
@@ -99,7 +101,8 @@ function reportError(error: unknown): number {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
       return 0;
     }
-    process.stderr.write(`pgscale: ${error.message.replace(/^error: /, '')}\n`);
+    // Commander puts its "(Did you mean …?)" on a second line; user errors are one line.
+    process.stderr.write(`pgscale: ${error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`);
     return EXIT_BAD_INPUT;
   }
   if (isUserError(error)) {
