@@ -54,8 +54,9 @@ function maskedForError(url: string): string {
 }
 
 function fromUrl(url: string, field: string): ResolvedDatabase {
-  const bad = (): UserError =>
-    new UserError(`${field}: expected ${EXPECTED_URL}, got "${maskedForError(url)}"`);
+  // Text without a scheme may be a password pasted in the wrong place: never echo it.
+  const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? `"${maskedForError(url)}"` : 'text that is not a URL (not shown)';
+  const bad = (): UserError => new UserError(`${field}: expected ${EXPECTED_URL}, got ${shown}`);
   if (!/^postgres(?:ql)?:\/\//i.test(url)) throw bad();
   let parsed: pg.ClientConfig;
   try {
