@@ -3,6 +3,7 @@
 import type { AnalysisSettings, BandResult } from '../types.js';
 import type { BandStatistics, Estimate } from './types.js';
 import { batchMeans, isFiniteNumber, tCritical, type MeanEstimate } from './stats.js';
+import { measuredUtilisation } from './queueing.js';
 
 /** A band's statistics plus what later stages need (the TPS mean's standard error). */
 export interface BandSummary {
@@ -67,8 +68,8 @@ export function summarizeBand(band: BandResult, settings: AnalysisSettings): Ban
   const connections = band.connections;
   const serviceMs = finiteOrNull(band.service_time?.mean_ms);
   const attempted = attemptedThroughput(band);
-  const utilization =
-    serviceMs !== null && attempted !== null && connections > 0 ? (serviceMs / 1000) * attempted / connections : null;
+  // Clipped to [0, 1]: transactions straddling the window edges can push X·S/C a hair above 1.
+  const utilization = measuredUtilisation(attempted, serviceMs, connections).value;
 
   const stats: BandStatistics = {
     band_id: band.band_id,

@@ -479,9 +479,25 @@ function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: An
   const reasons: string[] = [];
   const notes: string[] = [...(usl.fit.notes ?? [])];
   if (usl.fit.r_squared === null) reasons.push('R² is undefined: every band has the same TPS');
-  if (usl.superlinear) reasons.push('no peak: the data scale superlinearly, so σ sits at its bound 0 and the USL cannot describe them');
-
   const peak = uslPeak(p);
+  if (usl.superlinear) {
+    // σ pinned at 0 only says the low-concurrency points rise faster than linear; a positive κ still
+    // gives the curve a peak, which is then reported (resting on κ alone), not denied.
+    if (peak.reason !== null) reasons.push('no peak: the data scale superlinearly, so σ sits at its bound 0 and the USL cannot describe them');
+    else notes.push('the data rise superlinearly at low concurrency, so σ is pinned at 0 and N* rests on κ alone; treat N* as approximate');
+  }
+  const distinct = distinctCount(data.ns);
+  if (distinct <= PARAMETER_COUNT.usl) {
+    notes.push(
+      `only ${distinct} distinct concurrencies for the USL's ${PARAMETER_COUNT.usl} parameters: the curve can pass through every concurrency's mean TPS, so the data cannot test its shape, and N* is an interpolation, not a finding`,
+    );
+  }
+  if (data.ns.length > distinct) {
+    notes.push(
+      `${data.ns.length} bands at ${distinct} distinct concurrencies: bands with the same min(workers, connections) are treated as replicates of one concurrency (extra workers queue in the pool, extra connections sit idle)`,
+    );
+  }
+
   let peakConcurrency = peak.concurrency;
   let peakTps = peak.tps;
   const limit = 2 * data.maxN;

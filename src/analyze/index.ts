@@ -1,12 +1,13 @@
 // The analysis stage: a results document in, `analysis` and `optimal_config` out. Pure and deterministic.
 
-import type { AnalysisSettings, ResultsDocument, SloConfig } from '../types.js';
+import type { AnalysisSettings, BandResult, ResultsDocument, SloConfig } from '../types.js';
 import type { Analysis, CurveFitting, OptimalConfig } from './types.js';
 import { summarizeBand, type BandSummary } from './bands.js';
 import { buildLines, computeMarginalGains } from './marginal.js';
 import { findInflections } from './inflection.js';
 import { analyzeQueueing } from './queueing.js';
-import { labelRegions } from './regions.js';
+import { labelRegions, sameConcurrency } from './regions.js';
+import { fmtSig } from './format.js';
 import { findOptimum } from './optimum.js';
 import { buildRecommendations } from './recommendations.js';
 import { fitCurves, type FitPoint } from './fit.js';
@@ -102,6 +103,26 @@ function scrubNonFinite<T>(value: T, path: string, warnings: string[]): T {
   return value;
 }
 
+/** A per-second series that does not add up to the band's transaction count makes its intervals suspect. */
+const SERIES_MISMATCH = 0.05;
+
+export function seriesConsistencyWarnings(bands: BandResult[]): string[] {
+  const out: string[] = [];
+  for (const b of bands) {
+    const series = Array.isArray(b.tps_series) ? b.tps_series.filter((v) => Number.isFinite(v)) : [];
+    if (series.length < 2 || !(b.duration_s > 0) || !(b.total_tps > 0)) continue;
+    const seriesMean = series.reduce((s, v) => s + v, 0) / series.length;
+    const gap = Math.abs(seriesMean - b.total_tps) / b.total_tps;
+    if (gap > SERIES_MISMATCH) {
+      out.push(
+        `band ${b.band_id}: its per-second series (${series.length} samples over a ${fmtSig(b.duration_s, 3)} s window, mean ${fmtSig(seriesMean, 4)} TPS) ` +
+          `differs from the band's TPS (${fmtSig(b.total_tps, 4)}) by ${fmtSig(gap * 100, 2)}%: the series is incomplete or misaligned, so the band's interval and the bootstrap rest on it only approximately`,
+      );
+    }
+  }
+  return out;
+}
+
 export function analyzeResults(
   doc: ResultsDocument,
   settingsIn: AnalysisSettings,
@@ -128,6 +149,16 @@ export function analyzeResults(
   const gains = computeMarginalGains(lines, level);
   const inflections = findInflections(lines, level);
   if (inflections.untested > 0) warnings.push(`${inflections.untested} line(s) had no standard errors, so their second differences were not tested for inflections`);
+
+  for (const g of gains) {
+    if (!g.result.significant || !sameConcurrency(g)) continue;
+    const from = g.line.points[g.index] as BandSummary;
+    warnings.push(
+      `bands ${g.result.from_band} and ${g.result.to_band} give the database the same concurrency (min(workers, connections) = ${from.stats.concurrency}) ` +
+        `yet differ significantly in TPS (${fmtSig(g.diff, 3)}): that difference comes from the client side (pool queueing, the event loop) or from other load on the server, not from PostgreSQL's scaling`,
+    );
+  }
+  warnings.push(...seriesConsistencyWarnings(bands));
 
   const fitPoints = buildFitPoints(summaries);
   let curveFitting: CurveFitting;

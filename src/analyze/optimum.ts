@@ -95,6 +95,20 @@ export function findOptimum(summaries: BandSummary[], gains: GainDetail[], slo: 
         ? `; the gap to band ${reference.stats.band_id} is not significant (p = ${fmt(chosen.test.p, 2)})`
         : `; within ${pct(settings.saturation_tolerance)} of band ${reference.stats.band_id} (no per-second series to test the gap)`;
   }
+  // "Not significantly below" is not "as good as": when the gap is large and the bands noisy, say so.
+  if (o !== reference && tps < (1 - settings.saturation_tolerance) * refTps) {
+    const widths = [o, reference]
+      .map((s) => (s.stats.tps.interval ? `band ${s.stats.band_id} ±${pct((s.stats.tps.interval.high - s.stats.tps.interval.low) / 2 / (s.stats.tps.value as number))}` : null))
+      .filter((w): w is string => w !== null);
+    reasoning +=
+      `; caution: it is ${pct(1 - tps / refTps)} below band ${reference.stats.band_id}, a gap the test cannot rule out only because the bands are noisy` +
+      (widths.length ? ` (${pct(settings.confidence)} CI ${widths.join(', ')})` : '') +
+      `, so this choice is provisional: longer bands would tell them apart`;
+  }
+  if (o.stats.client_bound || reference.stats.client_bound) {
+    const cb = [o, reference].filter((s, i, a) => s.stats.client_bound && a.indexOf(s) === i).map((s) => s.stats.band_id);
+    reasoning += `; band ${cb.join(' and ')} was client-bound: the load generator, not PostgreSQL, set its TPS, so the database's real optimum may lie higher`;
+  }
   const beyond = gains.filter((g) => g.result.from_band === o.stats.band_id && g.result.gain.value !== null);
   if (beyond.length > 0) {
     const phrases = beyond.slice(0, 3).map((g) => {

@@ -46,6 +46,23 @@ function significantlyBelow(b: BandSummary, peak: BandSummary, level: number): b
   return d.diff + tCritical(level, d.df) * d.se < 0;
 }
 
+/**
+ * Along workers at fixed connections with W ≥ C (or connections at fixed workers with C ≥ W) the
+ * database sees the same concurrency min(W, C) in both bands: a real TPS change there is not
+ * PostgreSQL scaling but the client side (pool hand-off, event loop) or outside interference.
+ */
+export function sameConcurrency(step: GainDetail): boolean {
+  const from = step.line.points[step.index] as BandSummary;
+  const to = step.line.points[step.index + 1] as BandSummary;
+  return step.line.axis !== 'concurrency' && from.stats.concurrency === to.stats.concurrency;
+}
+
+function sameConcurrencyNote(step: GainDetail): string {
+  if (!sameConcurrency(step)) return '';
+  const c = (step.line.points[step.index] as BandSummary).stats.concurrency;
+  return `; both bands give the database the same concurrency (min(workers, connections) = ${c}), so this drop comes from the client side (pool queueing and hand-off, the event loop) or outside interference, not from how PostgreSQL scales`;
+}
+
 function judgeStep(step: GainDetail, settings: AnalysisSettings): Judged {
   const line = step.line;
   const j = step.index + 1;
@@ -82,7 +99,7 @@ function judgeStep(step: GainDetail, settings: AnalysisSettings): Judged {
   }
 
   if (below && pastPeak) {
-    return { label: 'degradation', reason: `${peakText}: significantly below the peak and past it` };
+    return { label: 'degradation', reason: `${peakText}: significantly below the peak and past it${sameConcurrencyNote(step)}` };
   }
   const positive = step.result.significant && (g.value as number) > 0;
   if (positive) {
@@ -92,6 +109,15 @@ function judgeStep(step: GainDetail, settings: AnalysisSettings): Judged {
   }
   if (withinTol) {
     return { label: 'saturation', reason: `${stepText}, not a significant rise; ${peakText}, within ${pct(settings.saturation_tolerance)}` };
+  }
+  if (pastPeak) {
+    // Past the peak, lower, but not significantly: the noise cannot tell a plateau from a decline,
+    // so the band is called saturated (no significant change), never "before the peak".
+    const gap = peakTps > 0 ? 1 - t / peakTps : 0;
+    return {
+      label: 'saturation',
+      reason: `${stepText}, not a significant change; ${peakText}: ${pct(gap)} below it past the peak, but not significantly, so the noise cannot tell a plateau from a decline`,
+    };
   }
   // Not significant and well below the peak: an early noisy step or a dip before the peak.
   if (n !== null && n >= eff) return { label: 'linear', reason: `${stepText} ≥ ${fmt(eff, 2)} (not significant on its own; the line peaks later)` };
@@ -111,6 +137,15 @@ export function labelRegions(
   for (const s of sorted) {
     if (!s.usable) {
       judged.set(s, { label: null, reason: `not labelled: ${s.unusable_reason}` });
+      continue;
+    }
+    if (s.stats.client_bound) {
+      // The load generator set this band's TPS, so a scaling label would describe the client.
+      const elu = s.band.client?.event_loop_utilization;
+      judged.set(s, {
+        label: null,
+        reason: `not labelled: client-bound (the load generator was saturated${typeof elu === 'number' && Number.isFinite(elu) ? `, event-loop utilisation ${fmt(elu, 2)}` : ''}), so its TPS describes the client, not how PostgreSQL scales`,
+      });
       continue;
     }
     const p = primaryLine(s, lines, strategy);

@@ -31,7 +31,11 @@ export interface BandStatistics {
   latency_cv: number | null;
   tps_per_worker: number | null;
   tps_per_connection: number | null;
-  /** Busy fraction of the pool by Little's law: mean service time × TPS / C. */
+  /**
+   * Busy fraction of the pool by Little's law: mean service time × attempted TPS / C, clipped to [0, 1].
+   * In a closed loop it is ≈ min(W, C)/C minus the share of time workers spend client-side between
+   * transactions, so ~1 at W ≥ C says the pool was never idle, not that the server was saturated.
+   */
   connection_utilization: number | null;
   client_bound: boolean;
 }
@@ -144,10 +148,25 @@ export interface QueueingBand {
   service_time_ms: number | null;
   /** Per-connection service rate μ = 1 / service time. */
   service_rate: number | null;
+  /** ρ = X·S / C, the busy fraction of the pool, clipped to [0, 1] (window-edge transactions can push the raw ratio a hair above 1). */
   utilization: number | null;
+  /**
+   * Mean pool wait the queueing model expects, in ms: 0 when workers ≤ connections (a closed loop
+   * cannot queue for the pool), else the open M/M/c (Erlang C) wait capped by the closed-loop bound
+   * (W − C)·S/C. See prediction_method / prediction_reason.
+   */
   predicted_pool_wait_ms: number | null;
   observed_pool_wait_ms: number | null;
+  /** Erlang C probability of waiting in the open M/M/c model; null where that model does not apply (W ≤ C or ρ ≥ 1). */
   erlang_c_probability: number | null;
+  /** Optional (added after v1): the uncapped open M/M/c mean wait, ms; null where the model does not apply. */
+  open_model_pool_wait_ms?: number | null;
+  /** Optional: the closed-loop upper bound on mean pool wait, (W − C)·S/C ms (0 when W ≤ C). */
+  closed_loop_bound_ms?: number | null;
+  /** Optional: how predicted_pool_wait_ms was obtained. */
+  prediction_method?: 'no-pool-queue' | 'erlang-c' | 'closed-loop-bound' | null;
+  /** Optional: why the prediction is what it is (or null), in words. */
+  prediction_reason?: string | null;
   bottleneck: Bottleneck;
   evidence: string;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { gammaln } from 'simple-statistics';
 import { analyzeQueueing, erlangC } from '../../src/analyze/queueing.js';
-import { makeBand } from './factory.js';
+import { summarizeBand } from '../../src/analyze/bands.js';
+import { makeBand, SETTINGS } from './factory.js';
 
 /** Erlang C from its closed form, summed in log space so it survives c = 1000. */
 function erlangCDirect(c: number, a: number): number {
@@ -41,7 +42,7 @@ describe('erlangC', () => {
 });
 
 describe('analyzeQueueing', () => {
-  it("checks Little's law and measures utilisation, and predicts pool wait with Erlang C", () => {
+  it("checks Little's law and measures utilisation; with W ≤ C the predicted pool wait is 0, not Erlang C", () => {
     const band = makeBand(1, { workers: 10, connections: 20, tps: 1000, noise: 0 });
     const q = analyzeQueueing([band]).bands[0]!;
     // Factory: R = W/X = 10 ms, S = min(W,C)/X = 10 ms.
@@ -50,25 +51,68 @@ describe('analyzeQueueing', () => {
     expect(q.service_time_ms).toBeCloseTo(10, 9);
     expect(q.service_rate).toBeCloseTo(100, 9);
     expect(q.utilization).toBeCloseTo(0.5, 9); // X·S/C = 1000·0.01/20, measured, not 1
-    const pc = erlangC(20, 10);
-    expect(q.erlang_c_probability).toBeCloseTo(pc, 12);
-    expect(q.predicted_pool_wait_ms).toBeCloseTo((pc / (20 * 100 - 1000)) * 1000, 9);
+    expect(q.predicted_pool_wait_ms).toBe(0);
+    expect(q.erlang_c_probability).toBeNull();
+    expect(q.prediction_method).toBe('no-pool-queue');
     expect(q.observed_pool_wait_ms).toBeCloseTo(0, 9);
-    expect(q.evidence).toMatch(/cannot make anyone wait/);
+    expect(q.evidence).toMatch(/10 workers ≤ 20 connections/);
   });
-  it("reports Little's law error when latency disagrees with the workers", () => {
-    const band = makeBand(1, { workers: 10, connections: 20, tps: 1000, noise: 0 });
-    band.latency.mean_ms = 8; // X·R = 8 instead of 10
+  it('a real W = C band at ρ ≈ 0.995 predicts 0 ms of pool wait, not hundreds of seconds', () => {
+    // Band 1 of a real tpcb scan (1 worker, 1 connection): the open M/M/1 formula gives ρ/(μ − λ) ≈ 824 ms
+    // while the observed wait was 0.002 ms; a closed loop with W ≤ C cannot queue for the pool at all.
+    const band = makeBand(1, { workers: 1, connections: 1, tps: 241.4, noise: 0 });
+    band.service_time.mean_ms = 4.122;
+    band.latency.mean_ms = 4.124;
+    band.pool_wait.mean_ms = 0.0024;
     const q = analyzeQueueing([band]).bands[0]!;
-    expect(q.littles_law_error).toBeCloseTo(-0.2, 9);
+    expect(q.utilization).toBeCloseTo(0.995, 3);
+    expect(q.predicted_pool_wait_ms).toBe(0);
+    expect(q.open_model_pool_wait_ms).toBeNull();
+    expect(q.erlang_c_probability).toBeNull();
   });
-  it('gives a null prediction with a reason when ρ ≥ 1', () => {
+  it('W > C at moderate load: the open M/M/c (Erlang C) wait, below the closed-loop bound', () => {
+    const band = makeBand(1, { workers: 12, connections: 10, tps: 500, noise: 0 });
+    band.service_time.mean_ms = 10; // a = X·S = 5 Erlangs on c = 10, ρ = 0.5
+    const q = analyzeQueueing([band]).bands[0]!;
+    const pc = erlangC(10, 5);
+    expect(q.utilization).toBeCloseTo(0.5, 12);
+    expect(q.erlang_c_probability).toBeCloseTo(pc, 12);
+    expect(q.predicted_pool_wait_ms).toBeCloseTo((pc / (10 * 100 - 500)) * 1000, 9);
+    expect(q.closed_loop_bound_ms).toBeCloseTo(((12 - 10) * 10) / 10, 12);
+    expect(q.prediction_method).toBe('erlang-c');
+  });
+  it('W > C near ρ = 1: the open-model wait is capped by the closed-loop bound (W − C)·S/C', () => {
+    const band = makeBand(1, { workers: 40, connections: 10, tps: 1000, noise: 0 });
+    band.service_time.mean_ms = 9.9; // ρ = 0.99
+    const q = analyzeQueueing([band]).bands[0]!;
+    const pc = erlangC(10, 9.9);
+    const open = (pc / (10 * (1000 / 9.9) - 1000)) * 1000;
+    const bound = ((40 - 10) * 9.9) / 10;
+    expect(open).toBeGreaterThan(bound);
+    expect(q.open_model_pool_wait_ms).toBeCloseTo(open, 9);
+    expect(q.predicted_pool_wait_ms).toBeCloseTo(bound, 12);
+    expect(q.prediction_method).toBe('closed-loop-bound');
+    expect(q.prediction_reason).toMatch(/capped/);
+  });
+  it('ρ ≥ 1 with W > C predicts the closed-loop bound, which matches a saturated closed loop', () => {
     const band = makeBand(1, { workers: 40, connections: 10, tps: 1000, noise: 0 }); // S = 10 ms, ρ = 1
     const q = analyzeQueueing([band]).bands[0]!;
     expect(q.utilization).toBeCloseTo(1, 9);
-    expect(q.predicted_pool_wait_ms).toBeNull();
     expect(q.erlang_c_probability).toBeNull();
-    expect(q.evidence).toMatch(/ρ = 1\.00 ≥ 1/);
+    expect(q.open_model_pool_wait_ms).toBeNull();
+    // (40 − 10)·10/10 = 30 ms, and the factory's pool wait is R − S = 40 − 10 = 30 ms.
+    expect(q.predicted_pool_wait_ms).toBeCloseTo(30, 9);
+    expect(q.observed_pool_wait_ms).toBeCloseTo(30, 9);
+    expect(q.evidence).toMatch(/ρ = 1\.000 ≥ 1/);
+  });
+  it('never reports utilisation above 1: window-edge overshoot is clipped, and said', () => {
+    const band = makeBand(1, { workers: 32, connections: 32, tps: 400.9, noise: 0 });
+    band.service_time.mean_ms = (32 / 400.9) * 1000 * 1.0009; // raw X·S/C = 1.0009, as in a real scan
+    const q = analyzeQueueing([band]).bands[0]!;
+    expect(q.utilization).toBe(1);
+    expect(q.evidence).toMatch(/raw X·S\/C = 1\.0009 is clipped to 1/);
+    const s = summarizeBand(band, SETTINGS);
+    expect(s.stats.connection_utilization).toBe(1);
   });
   it('labels pool-bound, client-bound, and server classes from wait events, quoting evidence', () => {
     const pool = makeBand(1, { workers: 40, connections: 10, tps: 1000, noise: 0 }); // pool wait 30 of 40 ms
@@ -91,12 +135,15 @@ describe('analyzeQueueing', () => {
     expect(qs[5]!.evidence).toMatch(/no wait-event samples/);
   });
   it('returns nulls, not NaN, when service time and latency are missing', () => {
-    const band = makeBand(1, { workers: 10, connections: 10, tps: 0, noise: 0, seconds: 0 });
+    const band = makeBand(1, { workers: 20, connections: 10, tps: 0, noise: 0, seconds: 0 });
     const q = analyzeQueueing([band]).bands[0]!;
     expect(q.service_time_ms).toBeNull();
     expect(q.utilization).toBeNull();
     expect(q.predicted_pool_wait_ms).toBeNull();
     expect(q.littles_law_n).toBeNull();
     expect(q.evidence).toMatch(/service time missing/);
+    // With W ≤ C no service time is needed: the pool cannot make anyone wait.
+    const fits = analyzeQueueing([makeBand(2, { workers: 10, connections: 10, tps: 0, noise: 0, seconds: 0 })]).bands[0]!;
+    expect(fits.predicted_pool_wait_ms).toBe(0);
   });
 });
