@@ -162,6 +162,16 @@ export function predictPoolWait(workers: number, c: number, x: number | null, se
   const probability = erlangC(c, offered);
   const mu = 1000 / serviceMs;
   const open = (probability / (c * mu - x)) * 1000;
+  if (!Number.isFinite(open)) {
+    return {
+      predicted: bound,
+      open: null,
+      bound,
+      probability,
+      method: 'closed-loop-bound',
+      reason: `ρ = ${fmt(rho, 4)} is so close to 1 that the open M/M/c wait is not a finite number; a closed loop cannot queue without bound, so the prediction is the ${boundText}`,
+    };
+  }
   const caveat = rho > NEAR_SATURATION_RHO ? ` At ρ = ${fmt(rho, 3)} the open-model wait is extremely sensitive to ρ and assumes an unbounded population, so treat it as an order of magnitude.` : '';
   if (open > bound) {
     return {
