@@ -1,6 +1,7 @@
 // `pgscale` command line: a thin shell over the same pipeline the action runs.
 
 import { Command, CommanderError, Option } from 'commander';
+import { abCommand, type AbFlags } from './commands/ab.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { dryRunCommand, runCommand } from './commands/run.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, isUserError } from './errors.js';
@@ -80,6 +81,25 @@ export function buildProgram(): Command {
     .action((file: string, flags: { json?: boolean; config?: string }) =>
       analyzeCommand(file, { json: flags.json ?? false, configPath: flags.config }).then(setExit),
     );
+  program
+    .command('ab')
+    .description('same-runner A/B: measure base and head workload files in interleaved ABBA rounds on one server and gate on the paired difference')
+    .option('-c, --config <file>', 'progressive YAML config; its workload/setup paths are taken relative to each side\'s directory')
+    .option('--base-dir <dir>', 'directory holding the base side\'s workload and setup files (laid out as next to the config)')
+    .option('--head-dir <dir>', 'directory holding the head side\'s files (default: the config file\'s directory)')
+    .option('--rounds <n>', 'ABBA rounds per band, 3-50 (default 6)')
+    .option('--confirm', 're-measure failing bands for as many rounds; fail only if the failure reproduces')
+    .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
+    .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')
+    .addOption(new Option('--reset <when>', 're-create each side\'s database from its template before every measurement (always), once, or auto (once for select-only)').choices(['always', 'once', 'auto']))
+    .addOption(new Option('--fail-on <verdict>', 'which verdict exits with 3').choices(['regression', 'inconclusive', 'never']))
+    .option('--database-url <url>', 'postgres:// URL (default: DATABASE_URL, PG* variables, the config, else an embedded server)')
+    .option('--export-path <dir>', 'directory for ab-results.json and the base/ and head/ exports')
+    .addOption(new Option('--export-format <format>', 'which per-side exports to write').choices(['csv', 'json', 'both']))
+    .option('--json', 'print the ab section and the comparison as JSON on stdout (logs go to stderr)')
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .action((flags: AbFlags) => abCommand(flags).then(setExit));
   return program;
 }
 
