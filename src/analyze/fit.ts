@@ -230,7 +230,7 @@ function fitUslFamily(data: Data, amdahl: boolean): UslFitted {
   const p = result.params;
   const notes: string[] = [];
   if (result.superlinear) {
-    notes.push('σ is held at its lower bound 0: the data scale superlinearly (TPS per unit of concurrency grows with N), which this model cannot describe');
+    notes.push('σ is held at its lower bound 0: TPS per unit of concurrency grows with N somewhere in the data (superlinear scaling), which σ ≥ 0 cannot describe');
   }
   if (!amdahl && result.kappaAtBound) notes.push('κ is at its lower bound 0: no coherency penalty is visible in the data');
   if (p.sigma >= 1) notes.push('σ is at its upper bound 1: throughput does not grow with concurrency at all');
@@ -484,7 +484,7 @@ function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: An
     // σ pinned at 0 only says the low-concurrency points rise faster than linear; a positive κ still
     // gives the curve a peak, which is then reported (resting on κ alone), not denied.
     if (peak.reason !== null) reasons.push('no peak: the data scale superlinearly, so σ sits at its bound 0 and the USL cannot describe them');
-    else notes.push('the data rise superlinearly at low concurrency, so σ is pinned at 0 and N* rests on κ alone; treat N* as approximate');
+    else notes.push('with σ pinned at 0 the peak N* rests on κ alone; treat it as approximate');
   }
   const distinct = distinctCount(data.ns);
   if (distinct <= PARAMETER_COUNT.usl) {
