@@ -14,8 +14,9 @@
 //        --workloads select-only,tpcb · --rss-long S (default 60) · --pgbench-jobs N
 //        (default: min(clients, CPUs)) · --url postgres://… (default postgres://postgres@127.0.0.1:5432)
 //        --skip-build (reuse .tmp/bench-build) · --table-only (skip RSS, overhead, sampling) · --json FILE (also write the raw numbers)
-//        --variants 'PGSCALE_PIPELINE=0,PGSCALE_PIPELINE=1' (compare pgscale settings in one
-//        interleaved run: each cell runs pgbench, every variant, then the same in reverse)
+//        --variants 'nopipe:PGSCALE_PIPELINE=0,new:' (compare pgscale settings in one interleaved
+//        run: each cell runs pgbench, every variant, then the same in reverse; `label:` is optional;
+//        PGSCALE_BENCH_BUILD=DIR runs a variant from another build, e.g. of an older commit)
 // Environment passed to the pgscale children as is, e.g. PGSCALE_PIPELINE=0 to measure without
 // pipelining, PGSCALE_THREADS=N for the worker-thread count.
 
@@ -92,7 +93,8 @@ function dbUrl(base, db) {
 }
 
 async function importBuild(rel) {
-  return import(pathToFileURL(path.join(buildDir, rel)).href);
+  // PGSCALE_BENCH_BUILD points a variant at another build (e.g. of an older commit) to compare.
+  return import(pathToFileURL(path.join(process.env.PGSCALE_BENCH_BUILD || buildDir, rel)).href);
 }
 
 // ------------------------------------------------------------------------------------ child
@@ -192,10 +194,19 @@ function build() {
   console.log(`built src/ into ${path.relative(root, buildDir)} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
+/** 'label:A=1 B=2' → the label ('label', or the settings themselves when unlabelled). */
+function variantLabel(variant) {
+  const m = /^([\w-]+):/.exec(variant);
+  return m ? m[1] : variant === '' ? 'pgscale' : variant;
+}
+function variantSpec(variant) {
+  return variant.replace(/^[\w-]+:/, '');
+}
+
 /** 'A=1 B=2' → { A: '1', B: '2' } */
 function variantEnv(variant) {
   const env = {};
-  for (const pair of variant.split(/\s+/).filter(Boolean)) {
+  for (const pair of variantSpec(variant).split(/\s+/).filter(Boolean)) {
     const eq = pair.indexOf('=');
     if (eq <= 0) fail(`--variants: expected NAME=value pairs, got ${pair}`);
     env[pair.slice(0, eq)] = pair.slice(eq + 1);
@@ -304,7 +315,7 @@ async function main() {
   const raw = { opts: { ...opts, child: undefined }, env, cells: [], rss: null, overhead: null, sampling: null };
 
   const variants = opts.variants;
-  const label = (v) => (v === '' ? 'pgscale' : `pgscale ${v}`);
+  const label = variantLabel;
   for (const workload of opts.workloads) {
     const rows = [];
     for (const clients of opts.clients) {

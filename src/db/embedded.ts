@@ -127,7 +127,12 @@ function postgresOwner(): { uid: number; gid: number } | null {
   }
 }
 
-export async function startEmbedded(log: EmbeddedLogger): Promise<EmbeddedServer> {
+export interface EmbeddedOptions {
+  /** Extra server settings, e.g. ['-c', 'shared_preload_libraries=pg_stat_statements']. */
+  postgresFlags?: string[];
+}
+
+export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'pgscale-pg-'));
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -145,7 +150,7 @@ export async function startEmbedded(log: EmbeddedLogger): Promise<EmbeddedServer
     authMethod: 'scram-sha-256',
     persistent: false,
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(options.postgresFlags ?? [])],
     onLog: (message: string) => log.debug(`embedded postgres: ${message.trimEnd()}`),
     onError: (error: unknown) =>
       log.debug(`embedded postgres: ${error instanceof Error ? error.message : String(error)}`),

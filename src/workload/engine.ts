@@ -1,8 +1,10 @@
 // The one execution path for every workload: compiled pgbench scripts chosen by weight and run
-// by per-worker sessions. Everything a transaction needs is allocated in createWorker, so the hot
-// path only evaluates closures, fills reused parameter arrays and awaits the server.
+// by per-worker sessions. Everything a transaction needs is allocated in createWorker: each SQL
+// step owns one reusable statement object, and a transaction is a small state machine driven by
+// pg's callbacks, so the hot path allocates one promise per transaction and nothing per
+// statement beyond what pg's wire serializer needs.
 
-import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
 import type { WorkloadFileDigest } from '../types.js';
 import type { EvalContext } from './expr.js';
 import { Prng } from './prng.js';
@@ -10,6 +12,7 @@ import { STEP_SET, STEP_SLEEP, STEP_SQL, type CompiledScript, type Step } from '
 import type { Workload, WorkloadClient, WorkerSession } from './types.js';
 
 type SetupFn = (client: WorkloadClient, scale: number, log: (line: string) => void) => Promise<void>;
+type SqlStep = Extract<Step, { k: typeof STEP_SQL }>;
 
 export interface ScriptWorkloadOptions {
   name: string;
@@ -19,24 +22,6 @@ export interface ScriptWorkloadOptions {
   files: WorkloadFileDigest[];
   scale: number;
   setup: SetupFn;
-}
-
-interface PreparedQuery {
-  name: string;
-  text: string;
-  values: unknown[];
-  rowMode: 'array';
-}
-
-/** One script as one worker runs it: its variables and one reusable query config per statement. */
-interface ScriptRunner {
-  steps: Step[];
-  ctx: EvalContext;
-  queries: (PreparedQuery | null)[];
-  /** Step indices of the BEGIN and END that bound a pipelineable block, or null. */
-  pipeline: { begin: number; end: number } | null;
-  /** Reused across transactions: outstanding pipelined statements and the first error. */
-  batch: PipelineBatch;
 }
 
 /**
@@ -64,7 +49,7 @@ export function pipelineBlock(steps: Step[]): { begin: number; end: number } | n
   if (sql.length < 3) return null;
   const begin = sql[0]!;
   const end = sql[sql.length - 1]!;
-  const text = (i: number): string => (steps[i] as Extract<Step, { k: typeof STEP_SQL }>).text;
+  const text = (i: number): string => (steps[i] as SqlStep).text;
   if (!TX_BEGIN.test(text(begin)) || !TX_END.test(text(end))) return null;
   for (let i = begin + 1; i < end; i++) {
     const s = steps[i]!;
@@ -74,30 +59,44 @@ export function pipelineBlock(steps: Step[]): { begin: number; end: number } | n
   return { begin, end };
 }
 
-/** Completion state of one pipelined transaction; one per script runner, reused. */
-class PipelineBatch {
-  remaining = 0;
-  firstError: unknown = null;
-  private resolve: (() => void) | null = null;
-  private reject: ((error: unknown) => void) | null = null;
-  /** pg calls each query's callback in the order the statements were sent. */
-  readonly onResult = (error: Error | null): void => {
-    if (error && this.firstError === null) this.firstError = error;
-    if (--this.remaining === 0) {
-      const resolve = this.resolve;
-      const reject = this.reject;
-      this.resolve = this.reject = null;
-      if (this.firstError !== null) reject?.(this.firstError);
-      else resolve?.();
-    }
-  };
+type Done = (error: Error | null) => void;
 
-  wait(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+/**
+ * A named prepared statement that one worker reuses for every execution. pg's own Query is
+ * single-use and turns every row into JavaScript values; a benchmark, like pgbench, only needs
+ * to know that the statement completed (or how it failed), so rows are read off the wire and
+ * dropped. Subclassing pg.Query keeps pg's protocol code (Parse once per connection, then
+ * Bind/Describe/Execute/Sync) and its pipeline-mode checks.
+ */
+class ReusableStatement extends pg.Query {
+  declare values: unknown[];
+  declare callback: Done;
+
+  constructor(name: string, text: string, paramCount: number, done: Done) {
+    super({ name, text });
+    this.values = new Array(paramCount);
+    this.callback = done;
   }
+
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleCommandComplete(): void {}
+  handleEmptyQuery(): void {}
+  handleError(error: Error): void {
+    this.callback(error);
+  }
+  handleReadyForQuery(): void {
+    this.callback(null);
+  }
+}
+
+/** One script as one worker runs it: its variables and one reusable statement per SQL step. */
+interface ScriptRunner {
+  steps: Step[];
+  ctx: EvalContext;
+  statements: (ReusableStatement | null)[];
+  /** Step indices of the BEGIN and END that bound a pipelineable block, or null. */
+  pipeline: { begin: number; end: number } | null;
 }
 
 interface PipelineClient {
@@ -112,16 +111,38 @@ export function defaultSeedFor(seed: number): bigint {
 }
 
 class ScriptWorker implements WorkerSession {
-  private readonly runners: ScriptRunner[];
+  readonly runners: ScriptRunner[] = [];
   private readonly cumulative: Float64Array;
   private readonly total: number;
 
+  // The transaction in flight (a worker runs one at a time).
+  private runner: ScriptRunner | null = null;
+  private client: WorkloadClient | null = null;
+  private step = 0;
+  private sent = 0;
+  /** Statements sent and not yet answered. */
+  private pending = 0;
+  private firstError: unknown = null;
+  private resolve: ((sent: number) => void) | null = null;
+  private reject: ((error: unknown) => void) | null = null;
+  private readonly executor = (resolve: (sent: number) => void, reject: (error: unknown) => void): void => {
+    this.resolve = resolve;
+    this.reject = reject;
+  };
+  /** pg calls each statement's callback once, in the order the statements were sent. */
+  readonly onStatementDone: Done = (error) => {
+    if (error !== null && this.firstError === null) this.firstError = error;
+    if (--this.pending === 0) {
+      if (this.firstError !== null) this.finish();
+      else this.advance();
+    }
+  };
+  private readonly wake = (): void => this.advance();
+
   constructor(
-    runners: ScriptRunner[],
     weights: number[],
     private readonly rng: Prng,
   ) {
-    this.runners = runners;
     this.cumulative = new Float64Array(weights.length);
     let sum = 0;
     weights.forEach((w, i) => {
@@ -141,23 +162,31 @@ class ScriptWorker implements WorkerSession {
     return runners[runners.length - 1]!;
   }
 
-  async runTransaction(client: WorkloadClient): Promise<number> {
-    const runner = this.pick();
-    const block = runner.pipeline;
-    // pg only pipelines on a client opened with { pipeline: true } (the runner's pool does that).
-    if (block !== null && (client as unknown as PipelineClient).pipeline === true) {
-      let sent = await this.runSteps(runner, client, 0, block.begin);
-      sent += await this.runPipelined(runner, client, block.begin, block.end + 1);
-      return sent + (await this.runSteps(runner, client, block.end + 1, runner.steps.length));
-    }
-    return this.runSteps(runner, client, 0, runner.steps.length);
+  runTransaction(client: WorkloadClient): Promise<number> {
+    this.runner = this.pick();
+    this.client = client;
+    this.step = 0;
+    this.sent = 0;
+    this.pending = 0;
+    this.firstError = null;
+    const done = new Promise<number>(this.executor);
+    this.advance();
+    return done;
   }
 
-  private fillParams(runner: ScriptRunner, i: number): PreparedQuery {
-    const step = runner.steps[i] as Extract<Step, { k: typeof STEP_SQL }>;
-    const q = runner.queries[i]!;
-    const vars = runner.ctx.vars;
-    const values = q.values;
+  /** Settles the transaction: with the first error, or with the number of statements sent. */
+  private finish(): void {
+    const resolve = this.resolve!;
+    const reject = this.reject!;
+    this.resolve = this.reject = null;
+    this.runner = null;
+    this.client = null;
+    if (this.firstError !== null) reject(this.firstError);
+    else resolve(this.sent);
+  }
+
+  private fill(statement: ReusableStatement, step: SqlStep, vars: unknown[]): ReusableStatement {
+    const values = statement.values;
     const slots = step.paramSlots;
     const fmt = step.paramFormat;
     for (let p = 0; p < slots.length; p++) {
@@ -165,62 +194,78 @@ class ScriptWorker implements WorkerSession {
       const f = fmt[p];
       values[p] = f ? f(v) : v;
     }
-    return q;
+    return statement;
   }
 
-  private async runSteps(runner: ScriptRunner, client: WorkloadClient, from: number, to: number): Promise<number> {
+  /** Runs steps until one must wait for the server or a \sleep; resumes from callbacks. */
+  private advance(): void {
+    const runner = this.runner!;
+    const client = this.client!;
     const { steps, ctx } = runner;
-    const vars = ctx.vars;
-    let sent = 0;
-    for (let i = from; i < to; i++) {
-      const step = steps[i]!;
-      if (step.k === STEP_SET) {
-        vars[step.slot] = step.f(ctx);
-      } else if (step.k === STEP_SQL) {
-        await client.query(this.fillParams(runner, i));
-        sent++;
-      } else {
-        const us = step.toInt ? step.toInt(ctx) * step.unitUs : step.us;
-        if (us > 0) await sleep(us / 1000);
+    const block = runner.pipeline;
+    try {
+      while (this.step < steps.length) {
+        const i = this.step;
+        const step = steps[i]!;
+        if (step.k === STEP_SET) {
+          ctx.vars[step.slot] = step.f(ctx);
+          this.step++;
+        } else if (step.k === STEP_SQL) {
+          // pg only pipelines on a client opened with { pipeline: true } (the runner's pool does).
+          if (block !== null && i === block.begin && (client as unknown as PipelineClient).pipeline === true) {
+            this.sendBlock(runner, client, block.end);
+          } else {
+            this.step++;
+            this.pending = 1;
+            this.sent++;
+            client.query(this.fill(runner.statements[i]!, step, ctx.vars));
+          }
+          return;
+        } else {
+          this.step++;
+          const us = step.toInt ? step.toInt(ctx) * step.unitUs : step.us;
+          if (us > 0) {
+            setTimeout(this.wake, us / 1000);
+            return;
+          }
+        }
       }
+    } catch (error) {
+      // A \set failed (e.g. division by zero): the script stops here, as pgbench's does.
+      this.firstError ??= error;
+      if (this.pending > 0) return; // answers still due; the last one settles
     }
-    return sent;
+    this.finish();
   }
 
   /**
    * Sends every statement of the block before reading any answer, in one socket write (the
    * stream is corked around the sends; pg binds the values synchronously as each is queued).
-   * Rejects with the first statement's error, after all answers are in, so the connection is
-   * idle again when the runner rolls back.
+   * Settles after all answers are in, so the connection is idle again when the runner rolls back.
    */
-  private runPipelined(runner: ScriptRunner, client: WorkloadClient, from: number, to: number): Promise<number> {
-    const { steps, ctx, batch } = runner;
-    const vars = ctx.vars;
+  private sendBlock(runner: ScriptRunner, client: WorkloadClient, end: number): void {
+    const { steps, ctx } = runner;
     const stream = (client as unknown as PipelineClient).connection?.stream;
-    batch.firstError = null;
-    batch.remaining = 1; // held until every statement is queued, so no early completion
-    const done = batch.wait();
-    let sent = 0;
+    this.pending = 1; // held until every statement is queued, so no callback settles early
     stream?.cork?.();
     try {
-      for (let i = from; i < to; i++) {
-        const step = steps[i]!;
+      for (; this.step <= end; this.step++) {
+        const step = steps[this.step]!;
         if (step.k === STEP_SET) {
-          vars[step.slot] = step.f(ctx);
+          ctx.vars[step.slot] = step.f(ctx);
         } else if (step.k === STEP_SQL) {
-          batch.remaining++;
-          client.query(this.fillParams(runner, i), batch.onResult);
-          sent++;
+          this.pending++;
+          this.sent++;
+          client.query(this.fill(runner.statements[this.step]!, step, ctx.vars));
         }
       }
     } catch (error) {
-      // A \set failed midway (e.g. division by zero): what was sent must still be answered.
-      batch.firstError ??= error;
+      this.firstError ??= error;
+      this.step = steps.length; // stop after the answers
     } finally {
       stream?.uncork?.();
     }
-    batch.onResult(null);
-    return done.then(() => sent);
+    this.onStatementDone(null);
   }
 }
 
@@ -247,19 +292,20 @@ export class ScriptWorkload implements Workload {
   createWorker(workerId: number, seed: number): WorkerSession {
     const rng = new Prng(seed, workerId);
     const defaultSeed = defaultSeedFor(seed);
-    const runners = this.scripts.map((script): ScriptRunner => {
+    const worker = new ScriptWorker(this.weights, rng);
+    for (const script of this.scripts) {
       const vars: unknown[] = new Array(script.slots.size).fill(0);
       vars[script.slots.get('scale')!] = this.scale;
       vars[script.slots.get('client_id')!] = workerId - 1; // pgbench numbers clients from 0
       vars[script.slots.get('random_seed')!] = Number.isSafeInteger(seed) ? seed : 0;
       vars[script.slots.get('default_seed')!] = defaultSeed;
-      const queries = script.steps.map((s) =>
-        s.k === STEP_SQL ? { name: s.name, text: s.text, values: new Array(s.paramSlots.length), rowMode: 'array' as const } : null,
+      const statements = script.steps.map((s) =>
+        s.k === STEP_SQL ? new ReusableStatement(s.name, s.text, s.paramSlots.length, worker.onStatementDone) : null,
       );
       const pipeline = PIPELINE_ENABLED ? pipelineBlock(script.steps) : null;
-      return { steps: script.steps, ctx: { vars, rng }, queries, pipeline, batch: new PipelineBatch() };
-    });
-    return new ScriptWorker(runners, this.weights, rng);
+      worker.runners.push({ steps: script.steps, ctx: { vars, rng }, statements, pipeline });
+    }
+    return worker;
   }
 
   async setup(client: WorkloadClient, scale: number, log: (line: string) => void): Promise<void> {
