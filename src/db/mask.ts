@@ -3,9 +3,10 @@
 
 const MASK = '***';
 
-/** user:password@ inside postgres:// or postgresql:// URLs. Greedy up to the last '@' of the
- *  authority, so an unencoded '@' in a password is still covered. */
-const URL_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]*:)[^\s/?#]*@/gi;
+/** user:password@ inside postgres:// or postgresql:// URLs. Greedy up to the last '@' before
+ *  whitespace, so an unencoded '@', '/', '?' or '#' in a password is still covered (at worst a
+ *  query string holding an '@' is masked too). */
+const URL_PASSWORD = /(postgres(?:ql)?:\/\/[^:/@\s]*:)[^\s]*@/gi;
 /** password=... in key-value connection strings, query strings and env dumps (PGPASSWORD=...). */
 const KEY_VALUE_PASSWORD = /(password\s*=\s*)('(?:[^'\\]|\\.)*'|"[^"]*"|[^\s&;,'"]+)/gi;
 
