@@ -73,6 +73,23 @@ async function chooseBaseline(inputs: ActionInputs, log: Logger): Promise<Baseli
   };
 }
 
+/**
+ * Artifact names are unique per workflow run, and matrix legs (or two pgscale steps) share GITHUB_JOB:
+ * when the name is taken (409), try name-2, name-3, ... instead of losing the results.
+ */
+async function uploadResults(files: string[], baseName: string, retentionDays: number | null): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const name = attempt === 1 ? baseName : `${baseName}-${attempt}`;
+    try {
+      await uploadResultsArtifact(files, name, retentionDays);
+      return name;
+    } catch (error) {
+      const taken = /\(409\)|already exists/i.test(error instanceof Error ? error.message : String(error));
+      if (!taken || attempt >= 20) throw error;
+    }
+  }
+}
+
 async function postComment(inputs: ActionInputs, comparison: Comparison, body: string): Promise<string | null> {
   const action = commentAction(inputs.comment, comparison.verdict);
   const issueNumber = pullRequestNumber(github.context.payload);
@@ -149,7 +166,8 @@ export async function run(): Promise<void> {
     try {
       const files = result.files.filter((f) => fs.existsSync(f));
       if (files.length > 0 && process.env.ACTIONS_RUNTIME_TOKEN) {
-        await uploadResultsArtifact(files, `pgscale-results-${process.env.GITHUB_JOB ?? 'run'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`, inputs.retention_days);
+        const name = await uploadResults(files, `pgscale-results-${process.env.GITHUB_JOB ?? 'run'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`, inputs.retention_days);
+        log.info(`⬆️  Uploaded the results as artifact ${name}`);
       }
     } catch (error) {
       core.warning(`could not upload the results artifact: ${maskSecrets(String(error), log.secrets)}`);
