@@ -169,12 +169,13 @@ describe('a real regression: the pull request drops the index the lookup uses', 
 
     if (process.env['PGSCALE_E2E_DEBUG']) console.log(r.summary, r.stdout);
     const errors = commands(r.stdout, 'error');
-    // Sequential scans of 200k rows instead of an index probe: ~99% less TPS and ~100x the p95 in
-    // every band, far past the 5% / 10% thresholds even with 5-second bands' wide intervals.
+    // Sequential scans of 200k rows instead of an index probe: ~99% less TPS in every band, far past
+    // the 5% threshold even with 5-second bands' wide intervals. (p95 usually fails too, but a baseline
+    // band starved by a loaded machine can have a p95 as bad as a sequential scan's, so it is not required.)
     const named = (prefix: string) => errors.filter((e) => e.startsWith(prefix)).map((e) => e.split(':')[0]);
     const bands = ['1 workers / 1 connections', '2 workers / 2 connections', '4 workers / 4 connections'];
     expect(named('TPS at ')).toEqual(bands.map((b) => `TPS at ${b}`));
-    expect(named('p95 latency at ')).toEqual(bands.map((b) => `p95 latency at ${b}`));
+    for (const p95 of named('p95 latency at ')) expect(bands.map((b) => `p95 latency at ${b}`)).toContain(p95);
     expect(errors.filter((e) => e.startsWith('Peak TPS'))).toHaveLength(1);
     expect(errors.find((e) => e.startsWith('TPS at 1 workers'))).toMatch(/TPS fell 9\d\.\d%.*lies entirely below the 5% drop threshold/);
     // The step's failure message names the verdict.
@@ -252,6 +253,20 @@ describe('a read-only token', () => {
     } finally {
       fake.commentWriteStatus = null;
     }
+  });
+});
+
+describe('two pgscale steps in one job', () => {
+  it('both upload their results artifact (names do not collide)', async () => {
+    const first = await act({ inputs: { mode: 'run' }, runId: 801 });
+    const second = await act({ inputs: { mode: 'run' }, runId: 801 });
+    for (const r of [first, second]) {
+      expect(r.code, transcript(r)).toBe(0);
+      expect(commands(r.stdout, 'warning').filter((w) => w.includes('results artifact'))).toEqual([]);
+    }
+    const names = [...fake.artifacts.values()].filter((a) => a.run_id === 801 && a.finalized).map((a) => a.name);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
   });
 });
 
