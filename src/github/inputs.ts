@@ -4,7 +4,7 @@
 import * as core from '@actions/core';
 import { UserError } from '../errors.js';
 
-export type ActionMode = 'run' | 'baseline' | 'compare';
+export type ActionMode = 'run' | 'baseline' | 'compare' | 'ab';
 export type CommentPolicy = 'always' | 'on-regression' | 'never';
 export type FailOn = 'regression' | 'inconclusive' | 'never';
 
@@ -47,6 +47,9 @@ export const INPUT_DEFAULTS = {
   'max-p95-increase': '10%',
   'export-path': '',
   'retention-days': '90',
+  'ab-rounds': '6',
+  confirm: 'false',
+  'base-ref': '',
 } as const;
 
 export type InputReader = (name: string) => string;
@@ -142,7 +145,7 @@ export function readInputs(read: InputReader = defaultReader, env: NodeJS.Proces
 
   const config = get('config');
   if (/[\0\n\r]/.test(config)) throw new UserError('input config: expected a single path to the pgscale YAML config');
-  const mode = oneOf<ActionMode>('mode', get('mode'), ['run', 'baseline', 'compare']);
+  const mode = oneOf<ActionMode>('mode', get('mode'), ['run', 'baseline', 'compare', 'ab']);
   const setup = parseBoolean('setup', get('setup'));
 
   const baselineArtifact = get('baseline-artifact');
@@ -190,6 +193,29 @@ export function readInputs(read: InputReader = defaultReader, env: NodeJS.Proces
     export_path: exportPath,
     retention_days: retentionDays,
   };
+}
+
+/** The inputs only mode `ab` reads (kept apart so the other modes' inputs keep their shape). */
+export interface AbInputs {
+  /** ABBA rounds per band, 3-50. */
+  rounds: number;
+  /** Re-measure failing bands; fail only when the failure reproduces. */
+  confirm: boolean;
+  /** Commit whose files make the base side; null = the pull request's base commit. */
+  base_ref: string | null;
+}
+
+export function readAbInputs(read: InputReader = defaultReader): AbInputs {
+  const get = (name: 'ab-rounds' | 'confirm' | 'base-ref'): string => read(name).trim() || INPUT_DEFAULTS[name];
+  const roundsText = get('ab-rounds');
+  if (!/^[0-9]+$/.test(roundsText) || Number(roundsText) < 3 || Number(roundsText) > 50) {
+    throw new UserError(`input ab-rounds: expected a whole number from 3 to 50, got ${JSON.stringify(clip(roundsText))}`);
+  }
+  const baseRef = get('base-ref');
+  if (baseRef && (!/^[A-Za-z0-9._/@^~-]+$/.test(baseRef) || baseRef.startsWith('-'))) {
+    throw new UserError(`input base-ref: expected a commit SHA or ref name, got ${JSON.stringify(clip(baseRef))}`);
+  }
+  return { rounds: Number(roundsText), confirm: parseBoolean('confirm', get('confirm')), base_ref: baseRef || null };
 }
 
 /** The baseline branch: the input, else the default branch from the event payload, else `main`. */

@@ -25,3 +25,22 @@ describe('ABBA schedule', () => {
     expect(() => abSchedule([0], 0)).toThrow(RangeError);
   });
 });
+
+import { INPUT_DEFAULTS, readAbInputs } from '../../src/github/inputs.js';
+import { parseRounds } from '../../src/commands/ab.js';
+
+describe('ab inputs and flags', () => {
+  const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
+  it('defaults: 6 rounds, no confirmation, base from the event', () => {
+    expect(readAbInputs(reader({}))).toEqual({ rounds: 6, confirm: false, base_ref: null });
+    expect(INPUT_DEFAULTS['ab-rounds']).toBe('6');
+    expect(parseRounds(undefined)).toBe(6);
+  });
+  it('reads and checks each input with a one-line error', () => {
+    expect(readAbInputs(reader({ 'ab-rounds': '8', confirm: 'true', 'base-ref': 'abc1234' }))).toEqual({ rounds: 8, confirm: true, base_ref: 'abc1234' });
+    expect(() => readAbInputs(reader({ 'ab-rounds': '2' }))).toThrow(/^input ab-rounds: expected a whole number from 3 to 50, got "2"$/);
+    expect(() => readAbInputs(reader({ confirm: 'maybe' }))).toThrow(/^input confirm: expected true or false/);
+    expect(() => readAbInputs(reader({ 'base-ref': '--upload-pack=x' }))).toThrow(/^input base-ref: /);
+    expect(() => parseRounds('x')).toThrow(/^--rounds: expected a whole number from 3 to 50/);
+  });
+});

@@ -55,7 +55,7 @@ describe('action inputs', () => {
   });
 
   it.each([
-    [{ mode: 'gate' }, 'input mode: expected one of run, baseline, compare, got "gate"'],
+    [{ mode: 'gate' }, 'input mode: expected one of run, baseline, compare, ab, got "gate"'],
     [{ setup: 'maybe' }, 'input setup: expected true or false, got "maybe"'],
     [{ comment: 'sometimes' }, 'input comment: expected one of always, on-regression, never, got "sometimes"'],
     [{ 'fail-on': 'error' }, 'input fail-on: expected one of regression, inconclusive, never, got "error"'],
