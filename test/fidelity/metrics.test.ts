@@ -1,0 +1,31 @@
+// The band summary's standard deviation comes from running sums (exact and cheap) rather than
+// from walking the histogram; it must agree with both the exact value and the histogram's.
+import { describe, expect, it } from 'vitest';
+import { BandRecorder, summarise } from '../../src/run/metrics.js';
+
+describe('BandRecorder summary', () => {
+  it('gives the exact mean and standard deviation of the recorded latencies, consistent with the histogram', () => {
+    const recorder = new BandRecorder(10);
+    recorder.startWindow(0);
+    const latencies: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const ms = 0.3 + ((i * 7919) % 997) / 50; // 0.3 … 20.2 ms, spread out
+      latencies.push(ms);
+      recorder.commit(0, 0, 0, ms, 1);
+    }
+    const n = latencies.length;
+    const mean = latencies.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(latencies.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+    const fast = summarise(recorder.latency, recorder.latencySumMs, recorder.latencySumSqMs);
+    const slow = summarise(recorder.latency, recorder.latencySumMs);
+    expect(fast.count).toBe(n);
+    expect(fast.mean_ms).toBeCloseTo(mean, 9);
+    expect(fast.stddev_ms).toBeCloseTo(sd, 9);
+    // The histogram's own figure is bucketed to 3 significant digits and microseconds.
+    expect(Math.abs(slow.stddev_ms! - sd) / sd).toBeLessThan(0.005);
+    // All of a band's latency is service time here (no pool wait).
+    expect(summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs).stddev_ms).toBeCloseTo(sd, 9);
+    expect(summarise(recorder.poolWait, recorder.poolWaitSumMs, recorder.poolWaitSumSqMs).stddev_ms).toBe(0);
+    recorder.destroy();
+  });
+});
