@@ -7,7 +7,9 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { compareResults, noBaseline } from './compare/index.js';
 import type { Comparison } from './compare/types.js';
-import { isUserError } from './errors.js';
+import { baseShaFromPayload, materializeBaseFiles, renderAbMarkdown, runAb, workloadFiles } from './ab/index.js';
+import { loadConfigFile } from './config/index.js';
+import { isUserError, UserError } from './errors.js';
 import { maskSecrets } from './db/mask.js';
 import {
   annotateComparison,
@@ -15,6 +17,7 @@ import {
   findBaseline,
   gateFails,
   pullRequestNumber,
+  readAbInputs,
   readInputs,
   renderComparisonMarkdown,
   resolveBaselineBranch,
@@ -106,6 +109,57 @@ async function postComment(inputs: ActionInputs, comparison: Comparison, body: s
   });
 }
 
+/** Mode ab: base files from the PR's base commit, head files from the working tree, one server, paired rounds. */
+async function runAbMode(inputs: ActionInputs, log: Logger & { secrets: string[] }, controller: AbortController): Promise<void> {
+  const abInputs = readAbInputs();
+  const config = loadConfigFile(inputs.config);
+  const ref = abInputs.base_ref ?? baseShaFromPayload(github.context.payload);
+  if (!ref) {
+    throw new UserError('input base-ref: mode ab needs the base commit; run it on pull_request events or set base-ref');
+  }
+  const baseDir = await materializeBaseFiles({ ref, configDir: config.source.dir, files: workloadFiles(config.workload), cwd: process.cwd(), log: (l) => log.info(l) });
+  const result = await runAb({
+    configPath: inputs.config,
+    baseDir,
+    baseLabel: `base commit ${ref.slice(0, 12)}`,
+    headLabel: 'head (working tree)',
+    rounds: abInputs.rounds,
+    confirm: abInputs.confirm,
+    thresholds: { max_tps_drop: inputs.max_tps_drop, max_p95_increase: inputs.max_p95_increase, confidence: 0.95 },
+    databaseUrl: inputs.database_url ?? undefined,
+    exportPath: inputs.export_path ?? undefined,
+    env: process.env,
+    log,
+    signal: controller.signal,
+  });
+  for (const secret of log.secrets) core.setSecret(secret);
+  const { comparison } = result;
+  annotateComparison(comparison, core, inputs.config);
+  const summary = maskSecrets(renderAbMarkdown({ ...result, title: inputs.config }), log.secrets);
+  await core.summary.addRaw(summary).write();
+  const commentUrl = await postComment(inputs, comparison, summary);
+  try {
+    const files = result.files.filter((f) => fs.existsSync(f));
+    if (files.length > 0 && process.env.ACTIONS_RUNTIME_TOKEN) {
+      await uploadResults(files, `pgscale-ab-${process.env.GITHUB_JOB ?? 'run'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`, inputs.retention_days);
+    }
+  } catch (error) {
+    core.warning(`could not upload the results artifact: ${maskSecrets(String(error), log.secrets)}`);
+  }
+  const headReport = result.files.find((f) => f.includes(`${path.sep}head${path.sep}`) && f.endsWith('.md')) ?? null;
+  setOutputs({
+    comparison,
+    doc: result.head,
+    results_json: result.files[0] ? path.resolve(result.files[0]) : null,
+    report_markdown: headReport ? path.resolve(headReport) : null,
+    baseline_run_id: null,
+    comment_url: commentUrl,
+  });
+  if (controller.signal.aborted) core.setFailed('pgscale was interrupted; partial results were written');
+  else if (result.failure) core.setFailed(`pgscale A/B run is partial: ${maskSecrets(result.failure.message, log.secrets)}`);
+  else if (gateFails(comparison.verdict, inputs.fail_on)) core.setFailed(`pgscale verdict: ${comparison.verdict} — ${maskSecrets(comparison.reason, log.secrets)}`);
+}
+
 export async function run(): Promise<void> {
   const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -119,6 +173,10 @@ export async function run(): Promise<void> {
     const inputs = readInputs();
     if (inputs.database_url) secrets.push(inputs.database_url);
     const log = actionLogger(secrets);
+    if (inputs.mode === 'ab') {
+      await runAbMode(inputs, log, controller);
+      return;
+    }
     const result = await runBenchmark({
       configPath: inputs.config,
       progressive: false,
