@@ -27,7 +27,9 @@ describe('pgscale ab on the local server', () => {
       configPath: path.join(FIXTURE, 'ab.yaml'),
       baseDir: FIXTURE,
       rounds: 4,
-      confirm: false,
+      // On a shared 2-core box other jobs load the server; with 4 rounds a false failure of one of the 4
+      // figures is a few-percent event, so the test runs the gate as CI should: failures must reproduce.
+      confirm: true,
       thresholds: DEFAULT_THRESHOLDS,
       databaseUrl: URL,
       exportPath: out,
@@ -36,7 +38,7 @@ describe('pgscale ab on the local server', () => {
       dbSuffix: suffix,
     });
     expect(result.failure).toBeNull();
-    expect(result.comparison.verdict).not.toBe('fail');
+    expect(result.comparison.verdict, result.comparison.reason).not.toBe('fail');
     expect(result.ab.bands).toHaveLength(2);
     for (const b of result.ab.bands) {
       expect(b.tps.rounds).toBe(4);
@@ -44,9 +46,10 @@ describe('pgscale ab on the local server', () => {
       expect(b.tps.interval!.low).toBeLessThanOrEqual(b.tps.ratio!);
       expect(b.tps.interval!.high).toBeGreaterThanOrEqual(b.tps.ratio!);
     }
-    // 2 bands × 4 rounds pairs, the order alternating per band from round to round.
-    expect(result.ab.pairs).toHaveLength(8);
-    const band0 = result.ab.pairs.filter((p) => p.band_index === 0).map((p) => p.order[0]);
+    // 2 bands × 4 rounds pairs (plus any confirmation rounds), the order alternating per band from round to round.
+    const main = result.ab.pairs.filter((p) => p.phase === 'main');
+    expect(main).toHaveLength(8);
+    const band0 = main.filter((p) => p.band_index === 0).map((p) => p.order[0]);
     expect(band0).toEqual(['base', 'head', 'base', 'head']);
     // Each side: an ordinary results document with one merged band per planned band (4 rounds each).
     expect(result.base.bands.map((b) => b.workers)).toEqual([2, 4]);
