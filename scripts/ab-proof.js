@@ -66,9 +66,9 @@ side(path.join(work, 'same'), BASE_SQL);
 side(path.join(work, 'slow'), SLOW_SQL);
 writeFileSync(path.join(work, 'base', 'ab.yaml'), CONFIG);
 
-function once(headDir, label, rep) {
+function once(headDir, label, rep, attempt) {
   const started = Date.now();
-  const out = path.join(work, `out-${label}-${rep}`);
+  const out = path.join(work, `out-${label}-${rep}-${attempt ?? 1}`);
   const res = spawnSync(
     process.execPath,
     [cli, 'ab', '--config', path.join(work, 'base', 'ab.yaml'), '--base-dir', path.join(work, 'base'), '--head-dir', headDir,
@@ -76,8 +76,13 @@ function once(headDir, label, rep) {
     { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
   );
   if (res.status !== 0) {
-    process.stderr.write(res.stderr);
-    throw new Error(`${label} rep ${rep}: pgscale ab exited ${res.status}`);
+    // A shared server can refuse connections (another job holds them all): retry the repetition.
+    const why = res.stderr.trim().split('\n').pop();
+    if ((attempt ?? 1) < 3) {
+      console.log(`${label} rep ${rep}: pgscale ab exited ${res.status} (${why}); retrying`);
+      return once(headDir, label, rep, (attempt ?? 1) + 1);
+    }
+    throw new Error(`${label} rep ${rep}: pgscale ab exited ${res.status}: ${why}`);
   }
   const { ab, comparison } = JSON.parse(readFileSync(path.join(out, 'ab-results.json'), 'utf8'));
   const bands = ab.bands.map((b, i) => ({
