@@ -181,6 +181,10 @@ function findStructuralProblem(doc: Document): { node: Node; message: string } |
     if (isMap(node)) {
       for (const pair of node.items) {
         if (pair.key !== null && !isScalar(pair.key)) return { node: pair.key as Node, message: `keys must be plain names, got ${kindOf(pair.key)}` };
+        // A tagged key such as !!binary becomes a byte array, which yaml stringifies with a process warning.
+        if (isScalar(pair.key) && pair.key.value !== null && !['string', 'number', 'boolean'].includes(typeof pair.key.value)) {
+          return { node: pair.key as Node, message: 'keys must be plain names, got a tagged value' };
+        }
         stack.push(pair.value);
       }
     } else if (isSeq(node)) {
@@ -198,7 +202,9 @@ function parse(text: string, file: string, dir: string): PgscaleConfig {
   const doc = parseDocument(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const fail = (offset: number, message: string): never => {
     const { line, col } = lineCounter.linePos(offset);
-    throw new UserError(message, { file, line, column: col });
+    // Keys and values quoted from the file may hold control characters: the message stays one line.
+    const oneLine = message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    throw new UserError(oneLine, { file, line, column: col });
   };
 
   const syntax = [...doc.errors].sort((a, b) => a.pos[0] - b.pos[0])[0];
