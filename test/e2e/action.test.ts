@@ -3,12 +3,13 @@
 // Workload: test/fixtures/e2e/<variant>/ copied to <workspace>/bench/ — a 200k-row table looked up by
 // an indexed column; the head-noindex variant's setup creates it without the index.
 
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commentMarker } from '../../src/github/comment.js';
+import { escapeMarkdown } from '../../src/github/summary.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { ACTION_ENTRY, commands, pullRequestPayload, pushPayload, REPO_ROOT, runAction, type ActionRun } from './runner.js';
 
@@ -62,6 +63,8 @@ interface Scenario {
   runId: number;
   branch?: string;
   event?: 'pull_request' | 'push';
+  /** Rewrites the checked-out bench/pgscale.yml. */
+  editConfig?: (text: string) => string;
 }
 
 async function act(s: Scenario): Promise<ActionRun & { workspace: string }> {
@@ -69,6 +72,10 @@ async function act(s: Scenario): Promise<ActionRun & { workspace: string }> {
   const branch = s.branch ?? (s.event === 'push' ? 'main' : 'feature');
   gh.setCurrentRun({ id: s.runId, head_branch: branch, head_repository_id: REPO.id, conclusion: null });
   const ws = workspace(s.variant ?? 'base');
+  if (s.editConfig) {
+    const file = path.join(ws, CONFIG);
+    writeFileSync(file, s.editConfig(readFileSync(file, 'utf8')));
+  }
   const event =
     s.event === 'push'
       ? { name: 'push', ref: `refs/heads/${branch}`, payload: pushPayload(REPO, branch) }
@@ -198,6 +205,36 @@ describe('a real regression: the pull request drops the index the lookup uses', 
     expect(mine).toHaveLength(1);
     expect(mine[0]!.body).toContain('**Verdict: FAIL**');
     expect(r.outputs['comment-url']).toBe(mine[0]!.html_url);
+  });
+});
+
+describe('other baselines', () => {
+  it('baseline-file: compares with a local results file, on a push (no pull request, so no comment)', async () => {
+    const file = path.join(root, 'baseline-from-file.json');
+    // The results document of a fresh baseline-mode run stands in for a file kept in the repository.
+    const base = await act({ inputs: { mode: 'run' }, runId: 901, event: 'push' });
+    expect(base.code, transcript(base)).toBe(0);
+    cpSync(base.outputs['results-json']!, file);
+    const requestsBefore = fake.requests.length;
+    const r = await act({ inputs: { mode: 'compare', 'baseline-file': file, comment: 'always', 'fail-on': 'never' }, runId: 902, event: 'push' });
+    expect(r.code, transcript(r)).toBe(0);
+    expect(['pass', 'inconclusive', 'fail']).toContain(r.outputs.verdict);
+    expect(r.outputs['baseline-run-id']).toBe('');
+    expect(r.outputs['comment-url']).toBe('');
+    expect(r.summary).toContain('### Bands: current vs baseline');
+    expect(r.summary).toContain(`Baseline: ${escapeMarkdown(`file ${file}`)}.`);
+    // Neither the artifact list nor the comments were asked for.
+    const asked = fake.requests.slice(requestsBefore);
+    expect(asked.filter((q) => q.includes('/actions/artifacts?') || q.includes('/comments'))).toEqual([]);
+  });
+
+  it('a baseline made under a different plan gives no-baseline with the reason, not a comparison', async () => {
+    const r = await act({ inputs: { mode: 'compare' }, runId: 903, editConfig: (t) => t.replace('max_workers: 4', 'max_workers: 2') });
+    expect(r.code, transcript(r)).toBe(0);
+    expect(r.outputs.verdict).toBe('no-baseline');
+    expect(r.summary).toContain('**Verdict: NO BASELINE**');
+    expect(r.summary).toMatch(/different plan \\\(fingerprint [0-9a-f]{12}… vs [0-9a-f]{12}…\\\)/);
+    expect(r.summary).not.toContain('### Bands: current vs baseline');
   });
 });
 
