@@ -7,11 +7,14 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commentMarker } from '../../src/github/comment.js';
 import { escapeMarkdown } from '../../src/github/summary.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
 import { ACTION_ENTRY, commands, pullRequestPayload, pushPayload, REPO_ROOT, runAction, type ActionRun } from './runner.js';
+
+// Each action run is ~20 s of bands, setup and analysis; some tests make two runs on a shared machine.
+vi.setConfig({ testTimeout: 240_000 });
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const DB = `pgscale_t_e2e_action_${process.pid}`;
