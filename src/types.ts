@@ -182,6 +182,12 @@ export interface BandResult {
   service_time: LatencySummary;
   /** Committed transactions in each whole second of the measured window. */
   tps_series: number[];
+  /**
+   * p95 latency (ms) of the transactions committed in each whole second of the measured window,
+   * null for a second with none. Lets comparisons see how much p95 moves over time, not only
+   * within one pooled histogram. Absent in documents from older runners.
+   */
+  p95_series_ms?: (number | null)[];
   /** HDR histograms of end-to-end latency in microseconds, base64 compressed (hdr-histogram-js encoding). */
   latency_histogram: string;
   /** Failed transactions by SQLSTATE (or a pgscale code such as 'CONNECTION' when there is none). */
