@@ -310,7 +310,7 @@ async function main() {
   const env = ['PGSCALE_PIPELINE', 'PGSCALE_THREADS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
   console.log(
     `\n${os.availableParallelism()} CPUs (client and server share them) · ${opts.duration} s per run · pgscale warm-up ${warmup} s · ` +
-      `order per cell: pgbench, pgscale, pgscale, pgbench${env.length ? ` · ${env.join(' ')}` : ''}\n`,
+      `order per cell: ${opts.quick ? 'pgbench, pgscale' : 'pgbench, pgscale, pgscale, pgbench (ABBA)'}${env.length ? ` · ${env.join(' ')}` : ''}\n`,
   );
   const raw = { opts: { ...opts, child: undefined }, env, cells: [], rss: null, overhead: null, sampling: null };
 
