@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nonEmptyLines, ROOT, runAction, runCli, scratchDir, stackLines, type CliResult } from './helpers.js';
+import { cleanEnv, createDatabase, nonEmptyLines, ROOT, runAction, runCli, scratchDir, stackLines, type CliResult } from './helpers.js';
 
 const scratch = scratchDir();
 /** Nothing listens here: a config that wrongly passed validation fails fast with exit 1, not 2. */
@@ -54,6 +54,9 @@ const configCases: ConfigCase[] = [
   { name: 'number beyond double precision', config: 'progressive:\n  min_workers: 1\n  max_workers: 1e400\n', expect: /config\.yaml:3:\d+: progressive\.max_workers: / },
   { name: 'empty file', config: '', expect: /config\.yaml.*progressive/ },
   { name: 'not a mapping', config: '- progressive\n', expect: /config\.yaml:1:1: / },
+  { name: 'a list as a key', config: '? [a, b]\n: 1\n', expect: /config\.yaml:1:3: keys must be plain names, got a list/ },
+  { name: 'a !!binary key (no yaml warning on stderr)', config: '!!binary aGVsbG8=: 1\n', expect: /config\.yaml:1:\d+: keys must be plain names, got a tagged value/ },
+  { name: 'a key holding a line break stays one line', config: `${PROGRESSIVE}"work\\nload": x\n`, expect: /config\.yaml:7:1: work\\u000aload: unknown key/ },
   { name: 'duplicate key', config: 'progressive:\n  min_workers: 1\n  max_workers: 8\n  min_workers: 2\n', expect: /config\.yaml:4:\d+: .*min_workers/ },
   {
     name: 'password of the wrong type, never echoed',
@@ -138,14 +141,12 @@ describe('bad database URLs', () => {
 
   it('a bad DATABASE_URL in the environment', async () => {
     const config = scratch.write('url.yaml', `${PROGRESSIVE}workload: select-only\n`);
-    const { cleanEnv } = await import('./helpers.js');
     const result = await runCli(['--config', config], { env: cleanEnv({ DATABASE_URL: `postgres://u:${SECRET}@db:0/app` }) });
     expectOneLine(result, 2, /DATABASE_URL: expected/);
   });
 
   it('a bad PGPORT', async () => {
     const config = scratch.write('url.yaml', `${PROGRESSIVE}workload: select-only\n`);
-    const { cleanEnv } = await import('./helpers.js');
     const result = await runCli(['--config', config], { env: cleanEnv({ PGPORT: 'fivefourthreetwo', PGPASSWORD: SECRET }) });
     expectOneLine(result, 2, /PGPORT: expected a port number/);
   });
@@ -230,4 +231,49 @@ describe('bad action inputs through dist/index.js', () => {
     const shown = nonEmptyLines(result.stdout + result.stderr).filter((l) => !l.startsWith('::add-mask::'));
     expect(shown.join('\n'), context).not.toContain(SECRET);
   });
+});
+
+describe('bad baselines given to the action in compare mode', () => {
+  let db: { name: string; url: string; drop(): Promise<void> };
+  beforeAll(async () => {
+    db = await createDatabase('baseline');
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  function compareInputs(baseline: string): Record<string, string> {
+    scratch.write('compare/q.sql', 'SELECT 1;\n');
+    const config = scratch.write(
+      'compare/pgscale.yml',
+      `${PROGRESSIVE}  export_path: ${join(scratch.dir, 'compare', 'out')}\nworkload:\n  name: orders\n  scripts:\n    - file: q.sql\n`,
+    );
+    return { config, mode: 'compare', 'baseline-file': baseline, 'fail-on': 'inconclusive', 'database-url': db.url };
+  }
+
+  async function runCompare(baseline: string): Promise<{ result: CliResult; errors: string[]; context: string }> {
+    const summary = scratch.write('compare/summary.md', '');
+    const result = await runAction(compareInputs(baseline), { cwd: scratch.dir, env: { GITHUB_STEP_SUMMARY: summary } });
+    const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+    expect(stackLines(result.stdout + result.stderr), context).toEqual([]);
+    const errors = nonEmptyLines(result.stdout + result.stderr).filter((l) => l.startsWith('::error'));
+    return { result, errors, context };
+  }
+
+  it('a truncated baseline file: one ::error:: line with file:line:column', async () => {
+    const text = readFileSync(join(ROOT, 'test', 'reliability', 'fixtures', 'results.json'), 'utf8');
+    const path = scratch.write('compare/truncated.json', text.slice(0, 2000));
+    const { result, errors, context } = await runCompare(path);
+    expect(result.code, context).not.toBe(0);
+    expect(errors, context).toHaveLength(1);
+    expect(errors[0], context).toMatch(/truncated\.json:\d+:\d+: invalid JSON/);
+  }, 60_000);
+
+  it('a baseline of a different workload: not compared, named, and gated by fail-on: inconclusive', async () => {
+    const path = join(ROOT, 'test', 'reliability', 'fixtures', 'results.json');
+    const { result, errors, context } = await runCompare(path);
+    expect(result.code, context).not.toBe(0);
+    expect(errors, context).toHaveLength(1);
+    expect(errors[0], context).toMatch(/verdict: no-baseline .*the baseline ran workload "select-only", this run "orders"\. Nothing was gated/);
+  }, 60_000);
 });
