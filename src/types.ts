@@ -35,6 +35,11 @@ export interface ProgressiveConfig {
   time_budget_s: number | null;
   /** A band whose error rate exceeds this is marked degraded. */
   max_error_rate: number;
+  /**
+   * Send each BEGIN…END block of a script in one round trip (pgbench's \startpipeline). Off by
+   * default: pgbench waits for each statement, and shorter lock hold times change the curve.
+   */
+  pipeline: boolean;
 }
 
 export interface DatabaseConfig {

@@ -83,6 +83,9 @@ export const progressiveSchema = z
       rate: positive('Open-loop target rate in transactions per second per band; null = closed loop.').nullable().default(null),
       time_budget: duration('Refuse to start when the plan\'s estimated duration exceeds this.').nullable().default(null),
       max_error_rate: fraction('A band whose error rate exceeds this is marked degraded.').default(0.05),
+      pipeline: boolean(
+        'Send each BEGIN…END block of a script in one round trip, like pgbench\'s \\startpipeline. Off by default: pgbench waits for each statement.',
+      ).default(false),
     },
     { error: 'expected a mapping with at least min_workers and max_workers' },
   )

@@ -270,8 +270,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       ...opts.clientConfig,
       application_name: POOL_APPLICATION_NAME,
       // Lets a workload send all statements of an explicit transaction before the first answer
-      // (see pipelineBlock); one statement at a time, a pipelined client behaves as a plain one.
-      pipeline: true,
+      // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
+      pipeline: opts.progressive.pipeline,
       // Without a timeout a blackholed host would hang the band forever.
       connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
     },

@@ -24,11 +24,6 @@ export interface ScriptWorkloadOptions {
   setup: SetupFn;
 }
 
-/**
- * Pipelining is on unless PGSCALE_PIPELINE=0 (a diagnostic switch to measure what it buys).
- * Read once: the hot path must not look at the environment.
- */
-const PIPELINE_ENABLED = process.env.PGSCALE_PIPELINE !== '0';
 
 const TX_CONTROL = /^\s*(begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction)\b/i;
 const TX_BEGIN = /^\s*(begin|start\s+transaction)\b/i;
@@ -302,7 +297,8 @@ export class ScriptWorkload implements Workload {
       const statements = script.steps.map((s) =>
         s.k === STEP_SQL ? new ReusableStatement(s.name, s.text, s.paramSlots.length, worker.onStatementDone) : null,
       );
-      const pipeline = PIPELINE_ENABLED ? pipelineBlock(script.steps) : null;
+      // Used only on clients opened in pipeline mode (progressive.pipeline), see runTransaction.
+      const pipeline = pipelineBlock(script.steps);
       worker.runners.push({ steps: script.steps, ctx: { vars, rng }, statements, pipeline });
     }
     return worker;

@@ -44,6 +44,7 @@ describe('the spec sample configs load as written', () => {
       rate: null,
       time_budget_s: null,
       max_error_rate: 0.05,
+      pipeline: false,
     });
     expect(c.workload).toEqual({ kind: 'builtin', name: 'tpcb' });
     expect(c.scale).toBe(1);

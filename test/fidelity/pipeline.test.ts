@@ -124,7 +124,7 @@ END;
       plan: plan([[2, 2]], 1, 0.2),
       workload,
       clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 1 }),
+      progressive: progressive({ max_error_rate: 1, pipeline: true }),
       log: recordingLogger(),
     });
     const band = outcome.bands[0]!;
@@ -157,7 +157,7 @@ INSERT INTO items VALUES (:id + 1000000000000, 2);
       plan: plan([[2, 2]], 1, 0.2),
       workload,
       clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 1 }),
+      progressive: progressive({ max_error_rate: 1, pipeline: true }),
       log: recordingLogger(),
     });
     const band = outcome.bands[0]!;
@@ -190,7 +190,7 @@ END;
       plan: plan([[1, 1]], 1, 0),
       workload,
       clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 1 }),
+      progressive: progressive({ max_error_rate: 1, pipeline: true }),
       log: recordingLogger(),
     });
     const band = outcome.bands[0]!;

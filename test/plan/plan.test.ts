@@ -38,6 +38,7 @@ function progressive(overrides: Partial<ProgressiveConfig>): ProgressiveConfig {
     rate: null,
     time_budget_s: null,
     max_error_rate: 0.05,
+    pipeline: false,
     ...overrides,
   };
 }

@@ -68,6 +68,7 @@ export function progressive(overrides: Partial<ProgressiveConfig> = {}): Progres
     pg_stat_statements: false,
     rate: null,
     time_budget_s: null,
+    pipeline: false,
     max_error_rate: 0.05,
     ...overrides,
   };
