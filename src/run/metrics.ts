@@ -67,6 +67,17 @@ export class BandRecorder {
   readonly poolWait = newLatencyHistogram();
   readonly service = newLatencyHistogram();
   readonly perSecond: Uint32Array;
+  /** p95 latency (ms) of each whole second; NaN until that second is closed or when it had none. */
+  readonly p95PerSecond: Float64Array;
+  /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
+  private readonly secondLatency = hdr.build({
+    bitBucketSize: 32,
+    autoResize: false,
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: HIGHEST_TRACKABLE_US,
+    numberOfSignificantValueDigits: 2,
+  });
+  private currentSecond = 0;
   readonly errors = new Map<string, number>();
 
   lagSumMs = 0;
@@ -77,6 +88,15 @@ export class BandRecorder {
   constructor(windowSeconds: number) {
     // One spare slot: completions in the final partial second land there and are dropped later.
     this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
+    this.p95PerSecond = new Float64Array(this.perSecond.length).fill(Number.NaN);
+  }
+
+  /** Completions arrive in time order, so a second is final once a later one starts. */
+  private closeSecond(): void {
+    if (this.secondLatency.totalCount > 0) {
+      this.p95PerSecond[this.currentSecond] = this.secondLatency.getValueAtPercentile(95) / 1000;
+      this.secondLatency.reset();
+    }
   }
 
   startWindow(now: number): void {
@@ -114,6 +134,11 @@ export class BandRecorder {
     if (second < 0) second = 0;
     if (second >= this.perSecond.length) second = this.perSecond.length - 1;
     this.perSecond[second] = (this.perSecond[second] as number) + 1;
+    if (second > this.currentSecond) {
+      this.closeSecond();
+      this.currentSecond = second;
+    }
+    this.secondLatency.recordValue(toMicros(latency));
   }
 
   fail(code: string): void {
@@ -132,10 +157,23 @@ export class BandRecorder {
     if (ms > this.lagMaxMs) this.lagMaxMs = ms;
   }
 
-  /** Committed transactions in each whole second of the window. */
+  /**
+   * Committed transactions in each whole second of the window. A window that ends a few
+   * milliseconds short of a whole second (timer granularity) still counts that second: dropping
+   * it would lose a full second of samples to save a bias under 2% in one of them.
+   */
   series(windowSeconds: number): number[] {
-    const whole = Math.min(Math.floor(windowSeconds + 1e-9), this.perSecond.length);
-    return Array.from(this.perSecond.subarray(0, whole));
+    return Array.from(this.perSecond.subarray(0, this.wholeSeconds(windowSeconds)));
+  }
+
+  /** p95 latency (ms) of each whole second of the window, null for a second without commits. */
+  p95Series(windowSeconds: number): (number | null)[] {
+    this.closeSecond();
+    return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) => (Number.isNaN(v) ? null : v));
+  }
+
+  private wholeSeconds(windowSeconds: number): number {
+    return Math.min(Math.floor(windowSeconds + 0.02), this.perSecond.length);
   }
 
   histogramBase64(): string {
@@ -146,5 +184,6 @@ export class BandRecorder {
     this.latency.destroy();
     this.poolWait.destroy();
     this.service.destroy();
+    this.secondLatency.destroy();
   }
 }

@@ -429,6 +429,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       pool_wait: summarise(recorder.poolWait, recorder.poolWaitSumMs, recorder.poolWaitSumSqMs),
       service_time: summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs),
       tps_series: recorder.series(durationS),
+      p95_series_ms: recorder.p95Series(durationS),
       latency_histogram: recorder.histogramBase64(),
       errors: Object.fromEntries([...recorder.errors].sort(([a], [b]) => a.localeCompare(b))),
       error_rate: errorRate,

@@ -29,3 +29,24 @@ describe('BandRecorder summary', () => {
     recorder.destroy();
   });
 });
+
+describe('per-second series', () => {
+  it('keeps a window a few milliseconds short of whole seconds, and gives each second its own p95', () => {
+    const recorder = new BandRecorder(3);
+    recorder.startWindow(0);
+    // Second 0: 100 transactions of 1..100 ms; second 1: 10 of 50 ms; second 2: none; second 3 (past the window): one.
+    for (let i = 1; i <= 100; i++) recorder.commit(0, 0, 0, i * 9.9, 1);
+    for (let i = 0; i < 10; i++) recorder.commit(1000 + i * 10, 1000 + i * 10, 1000 + i * 10, 1050 + i * 10, 1);
+    recorder.commit(3000, 3000, 3000, 3001, 1);
+    recorder.endWindow(2995);
+    expect(recorder.series(2.995)).toEqual([100, 10, 0]);
+    const p95 = recorder.p95Series(2.995);
+    expect(p95).toHaveLength(3);
+    // Latencies 9.9, 19.8, … 990 ms: the 95th of 100 is 940.5 ms (2 significant digits: within 1%).
+    expect(p95[0]!).toBeGreaterThan(940.5 * 0.99);
+    expect(p95[0]!).toBeLessThan(940.5 * 1.01);
+    expect(p95[1]!).toBeCloseTo(50, 0);
+    expect(p95[2]).toBeNull();
+    recorder.destroy();
+  });
+});

@@ -80,6 +80,13 @@ describe('runBands', () => {
     const inSeries = band.tps_series.reduce((a, b) => a + b, 0);
     expect(inSeries).toBeLessThanOrEqual(band.transactions);
     expect(inSeries).toBeGreaterThanOrEqual(band.transactions * 0.9);
+    // One p95 per second of the series, each between the band's fastest and slowest latency.
+    expect(band.p95_series_ms).toHaveLength(band.tps_series.length);
+    for (const p95 of band.p95_series_ms!) {
+      expect(p95).not.toBeNull();
+      expect(p95!).toBeGreaterThan(0);
+      expect(p95!).toBeLessThanOrEqual(band.latency.max_ms! * 1.01);
+    }
     // The serialised histogram decodes to the same count of latencies.
     expect(hdr.decodeFromCompressedBase64(band.latency_histogram).totalCount).toBe(band.transactions);
     expect(band.latency.count).toBe(band.transactions);
