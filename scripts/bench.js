@@ -14,11 +14,11 @@
 //        --workloads select-only,tpcb · --rss-long S (default 60) · --pgbench-jobs N
 //        (default: min(clients, CPUs)) · --url postgres://… (default postgres://postgres@127.0.0.1:5432)
 //        --skip-build (reuse .tmp/bench-build) · --table-only (skip RSS, overhead, sampling) · --json FILE (also write the raw numbers)
-//        --variants 'nopipe:PGSCALE_PIPELINE=0,new:' (compare pgscale settings in one interleaved
+//        --variants 'plain:,pipelined:PGSCALE_BENCH_PIPELINE=1' (compare pgscale settings in one interleaved
 //        run: each cell runs pgbench, every variant, then the same in reverse; `label:` is optional;
 //        PGSCALE_BENCH_BUILD=DIR runs a variant from another build, e.g. of an older commit)
-// Environment passed to the pgscale children as is, e.g. PGSCALE_PIPELINE=0 to measure without
-// pipelining, PGSCALE_THREADS=N for the worker-thread count.
+// Environment passed to the pgscale children as is: PGSCALE_BENCH_PIPELINE=1 measures with
+// progressive.pipeline: true (off by default, as pgbench does not pipeline).
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -121,6 +121,7 @@ async function child(spec) {
       '  export_format: both',
       `  export_path: ${JSON.stringify(path.join(dir, 'out'))}`,
       `  collect_pg_stats: ${spec.pgStats ? 'true' : 'false'}`,
+      `  pipeline: ${process.env.PGSCALE_BENCH_PIPELINE === '1' ? 'true' : 'false'}`,
       `workload: ${spec.workload}`,
       `scale: ${SCALE}`,
       '',
@@ -307,7 +308,7 @@ async function main() {
   const url = dbUrl(opts.url, DB_NAME);
   await prepareDatabase(opts);
   const warmup = 1;
-  const env = ['PGSCALE_PIPELINE', 'PGSCALE_THREADS'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
+  const env = ['PGSCALE_BENCH_PIPELINE'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
   console.log(
     `\n${os.availableParallelism()} CPUs (client and server share them) · ${opts.duration} s per run · pgscale warm-up ${warmup} s · ` +
       `order per cell: ${opts.quick ? 'pgbench, pgscale' : 'pgbench, pgscale, pgscale, pgbench (ABBA)'}${env.length ? ` · ${env.join(' ')}` : ''}\n`,
