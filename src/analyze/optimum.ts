@@ -36,19 +36,18 @@ export function describeObjective(slo: SloConfig, settings: AnalysisSettings): s
   return (
     `The smallest band (fewest connections, then fewest workers) whose TPS is not significantly below the highest TPS ` +
     `among bands meeting the SLO (${parts.length ? parts.join(', ') : 'none configured'}), tested at ${pct(settings.confidence)} confidence ` +
-    `on the batch-means standard errors; without per-second series, within ${pct(settings.saturation_tolerance)} of that TPS.`
+    `on the batch-means standard errors, and within ${pct(settings.saturation_tolerance)} of that TPS ` +
+    `(so that noisy bands, which no test can separate, never make a far slower band the optimum).`
   );
 }
 
 /** Is `band` statistically indistinguishable from (or above) `reference`? */
 function notSignificantlyBelow(band: BandSummary, reference: BandSummary, settings: AnalysisSettings): { ok: boolean; p: number | null } {
   if (band === reference) return { ok: true, p: null };
+  const withinTolerance = (band.stats.tps.value as number) >= (1 - settings.saturation_tolerance) * (reference.stats.tps.value as number);
   const d = tpsDifference(reference, band);
-  if (d.se === null || d.df === null) {
-    const ref = reference.stats.tps.value as number;
-    return { ok: (band.stats.tps.value as number) >= (1 - settings.saturation_tolerance) * ref, p: null };
-  }
-  return { ok: d.diff + tCritical(settings.confidence, d.df) * d.se >= 0, p: differencePValue(d.diff, d.se, d.df) };
+  if (d.se === null || d.df === null) return { ok: withinTolerance, p: null };
+  return { ok: withinTolerance && d.diff + tCritical(settings.confidence, d.df) * d.se >= 0, p: differencePValue(d.diff, d.se, d.df) };
 }
 
 const UNIT: Record<string, string> = { workers: 'worker', connections: 'connection', concurrency: 'unit of concurrency' };
@@ -94,16 +93,6 @@ export function findOptimum(summaries: BandSummary[], gains: GainDetail[], slo: 
       chosen.test.p !== null
         ? `; the gap to band ${reference.stats.band_id} is not significant (p = ${fmt(chosen.test.p, 2)})`
         : `; within ${pct(settings.saturation_tolerance)} of band ${reference.stats.band_id} (no per-second series to test the gap)`;
-  }
-  // "Not significantly below" is not "as good as": when the gap is large and the bands noisy, say so.
-  if (o !== reference && tps < (1 - settings.saturation_tolerance) * refTps) {
-    const widths = [o, reference]
-      .map((s) => (s.stats.tps.interval ? `band ${s.stats.band_id} ±${pct((s.stats.tps.interval.high - s.stats.tps.interval.low) / 2 / (s.stats.tps.value as number))}` : null))
-      .filter((w): w is string => w !== null);
-    reasoning +=
-      `; caution: it is ${pct(1 - tps / refTps)} below band ${reference.stats.band_id}, a gap the test cannot rule out only because the bands are noisy` +
-      (widths.length ? ` (${pct(settings.confidence)} CI ${widths.join(', ')})` : '') +
-      `, so this choice is provisional: longer bands would tell them apart`;
   }
   if (o.stats.client_bound || reference.stats.client_bound) {
     const cb = [o, reference].filter((s, i, a) => s.stats.client_bound && a.indexOf(s) === i).map((s) => s.stats.band_id);
