@@ -49,9 +49,9 @@ function actionLogger(secrets: string[]): Logger & { secrets: string[] } {
   };
 }
 
-async function chooseBaseline(inputs: ActionInputs, log: Logger): Promise<BaselineChoice> {
-  if (inputs.baseline_file) {
-    return { doc: readResultsFile(inputs.baseline_file), reason: null, source: `file ${inputs.baseline_file}`, runId: null };
+async function chooseBaseline(inputs: ActionInputs, log: Logger, fromFile: ResultsDocument | null): Promise<BaselineChoice> {
+  if (inputs.baseline_file && fromFile) {
+    return { doc: fromFile, reason: null, source: `file ${inputs.baseline_file}`, runId: null };
   }
   if (!inputs.github_token) {
     return { doc: null, reason: 'no github-token: cannot look up the baseline artifact', source: null, runId: null };
@@ -177,6 +177,8 @@ export async function run(): Promise<void> {
       await runAbMode(inputs, log, controller);
       return;
     }
+    // A broken baseline file is bad input: say so before a benchmark of many minutes, not after.
+    const baselineFromFile = inputs.mode === 'compare' && inputs.baseline_file ? readResultsFile(inputs.baseline_file) : null;
     const result = await runBenchmark({
       configPath: inputs.config,
       progressive: false,
@@ -201,7 +203,7 @@ export async function run(): Promise<void> {
       log.warn('the run is partial: not uploading it as the baseline');
     }
     if (inputs.mode === 'compare') {
-      baseline = await chooseBaseline(inputs, log);
+      baseline = await chooseBaseline(inputs, log, baselineFromFile);
       const thresholds = { max_tps_drop: inputs.max_tps_drop, max_p95_increase: inputs.max_p95_increase, confidence: 0.95 };
       comparison = baseline.doc ? compareResults(doc, baseline.doc, thresholds) : noBaseline(baseline.reason ?? 'no baseline', thresholds);
       annotateComparison(comparison, core, inputs.config);
