@@ -4,8 +4,13 @@
 // - TPS per matched band: the log of current/baseline mean TPS, with a standard error from batch means
 //   over each run's per-second series (so autocorrelated seconds are not counted as independent),
 //   Welch–Satterthwaite degrees of freedom and a Student t quantile.
-// - p95 per matched band: the log of current/baseline p95 from the serialised HDR histograms; each p95's
-//   standard error comes from its distribution-free order-statistic interval (delta method on the log).
+// - p95 per matched band: the log of current/baseline overall p95, with a standard error from batch means
+//   over each run's log per-second p95 series (p95 drifts with time; thousands of latencies are not
+//   independent, so the pooled histogram's order statistics are not used: they made identical code fail).
+//   A failure must also show in the ratio of the geometric means of the per-second p95. Without the
+//   series (older documents) or with fewer than MIN_P95_SECONDS seconds, p95 is inconclusive, never judged.
+// - Environment: when the baseline's machine or server setup differs (CPU, cores, PostgreSQL version,
+//   settings), a fail is reported as inconclusive, naming what differed.
 // - Status: fail only when the whole interval lies beyond the threshold; pass when it lies within it;
 //   otherwise inconclusive with the minimum detectable effect. Failures (and improvements) among the band
 //   figures are Holm-corrected. Passing needs no correction: "every band is within its threshold" is an
@@ -14,7 +19,7 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Interval, UslFit } from '../analyze/types.js';
 import type { BandResult, ResultsDocument } from '../types.js';
-import { batchMeans, holmAdjust, normalCdf, normalQuantile, studentTCdf, studentTQuantile, welchDf } from './stats.js';
+import { batchMeans, holmAdjust, type BatchMeansEstimate, normalCdf, normalQuantile, studentTCdf, studentTQuantile, welchDf } from './stats.js';
 import type {
   BandComparison,
   Comparison,
@@ -25,6 +30,7 @@ import type {
   Thresholds,
 } from './types.js';
 import { DEFAULT_THRESHOLDS } from './types.js';
+import { environmentDifferences } from './environment.js';
 import { validateBaseline } from './validate.js';
 
 export interface CompareOptions {
@@ -140,16 +146,35 @@ function tpsEvidence(cur: BandResult, base: BandResult, batches: number): LogRat
   };
 }
 
-interface P95Point {
-  p95_us: number;
-  /** Standard error of ln p95. */
-  log_se: number;
-  count: number;
+/** Fewer non-empty seconds than this leave the spread of the per-second p95 too poorly known to judge. */
+export const MIN_P95_SECONDS = 10;
+
+/** Per-second p95 values are rounded by the runner; below 1 µs (the histogram's unit) they are clamped. */
+const MIN_P95_MS = 0.001;
+
+/** Batch means of the log per-second p95 of one band, or why there are none. */
+function logP95Series(b: BandResult, batches: number): BatchMeansEstimate | string {
+  const raw: unknown = (b as { p95_series_ms?: unknown }).p95_series_ms;
+  if (raw === undefined || raw === null) return 'no per-second p95 series (p95_series_ms; the run was recorded by an older pgscale)';
+  if (!Array.isArray(raw)) return 'p95_series_ms is not an array';
+  const logs: number[] = [];
+  for (const v of raw) {
+    if (v === null) continue; // a second in which nothing committed
+    if (!finite(v) || v < 0) return 'p95_series_ms holds a value that is not a latency in ms';
+    logs.push(Math.log(Math.max(v, MIN_P95_MS)));
+  }
+  if (logs.length < MIN_P95_SECONDS) {
+    return `only ${logs.length} second(s) with a per-second p95 (need ≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`;
+  }
+  return batchMeans(logs, batches) ?? `the per-second p95 series is too short for batch means`;
 }
 
-/** A histogram's p95 and the standard error of its log from the order-statistic interval. */
-function p95FromHistogram(encoded: unknown, level: number): P95Point | string {
-  if (typeof encoded !== 'string' || encoded.length === 0) return 'no latency_histogram';
+/** The band's overall p95 in ms: the recorded summary, else the histogram's. */
+function overallP95Ms(b: BandResult): number | string {
+  const recorded: unknown = (b.latency as { p95_ms?: unknown } | null | undefined)?.p95_ms;
+  if (finite(recorded) && recorded > 0) return recorded;
+  const encoded: unknown = b.latency_histogram;
+  if (typeof encoded !== 'string' || encoded.length === 0) return 'no p95 latency recorded';
   let h: hdr.Histogram;
   try {
     h = hdr.decodeFromCompressedBase64(encoded);
@@ -157,40 +182,54 @@ function p95FromHistogram(encoded: unknown, level: number): P95Point | string {
     return `latency_histogram could not be decoded (${error instanceof Error ? error.message : String(error)})`;
   }
   try {
-    const n = h.totalCount;
-    const p = 0.95;
-    // The order-statistic interval needs a few observations above the quantile.
-    if (!(n * (1 - p) >= 5)) return `only ${n} latencies recorded (need ≥ 100 for a p95 interval)`;
-    const z = normalQuantile(1 - (1 - level) / 2);
-    const spread = z * Math.sqrt(n * p * (1 - p));
-    const loRank = Math.max(1, Math.floor(n * p - spread));
-    const hiRank = Math.min(n, Math.ceil(n * p + spread));
-    const q = h.getValueAtPercentile(95);
-    const qLo = h.getValueAtPercentile((100 * loRank) / n);
-    const qHi = h.getValueAtPercentile((100 * hiRank) / n);
-    if (!(q > 0 && qLo > 0 && qHi > 0)) return 'the p95 latency is 0 µs';
-    // HDR buckets with 3 significant digits resolve ~0.1%: never claim more precision than that.
-    const logSe = Math.max((Math.log(qHi) - Math.log(qLo)) / (2 * z), 0.001);
-    return { p95_us: q, log_se: logSe, count: n };
+    const q = h.totalCount > 0 ? h.getValueAtPercentile(95) : 0;
+    return q > 0 ? q / 1000 : 'the p95 latency is 0 µs';
   } finally {
     h.destroy();
   }
 }
 
-function p95Evidence(cur: BandResult, base: BandResult, level: number): { ev: LogRatioEvidence; cur_ms: number; base_ms: number } | string {
-  const c = p95FromHistogram(cur.latency_histogram, level);
+/**
+ * p95 evidence. p95 moves with time (bursts, background load, checkpoints), so the thousands of latencies
+ * in a band are not independent draws: an interval from the pooled histogram's order statistics is far
+ * too narrow and fails identical code. Instead each run's per-second p95 series is the sample: batch
+ * means of its log give the standard error of the run's p95 level (autocorrelated seconds within a batch
+ * do not shrink it), Welch df, t quantile. The interval is centred on the ratio of the bands' overall p95.
+ * `typical` is the same test on the ratio of the geometric means of the per-second p95: a failure must
+ * show there too (intersection–union, p = max of both), because the pooled p95 jumps when a few more
+ * seconds are slow (it crosses into the burst tail) while the typical second has not changed.
+ */
+function p95Evidence(
+  cur: BandResult,
+  base: BandResult,
+  batches: number,
+): { ev: LogRatioEvidence; typical: LogRatioEvidence; cur_ms: number; base_ms: number } | string {
+  const cm = overallP95Ms(cur);
+  if (typeof cm === 'string') return `current run: ${cm}`;
+  const bm = overallP95Ms(base);
+  if (typeof bm === 'string') return `baseline: ${bm}`;
+  const c = logP95Series(cur, batches);
   if (typeof c === 'string') return `current run: ${c}`;
-  const b = p95FromHistogram(base.latency_histogram, level);
+  const b = logP95Series(base, batches);
   if (typeof b === 'string') return `baseline: ${b}`;
+  // HDR buckets resolve ~0.1%: never claim more precision than that, even for a flat series.
+  const v1 = Math.max(c.standard_error, 0.001) ** 2;
+  const v2 = Math.max(b.standard_error, 0.001) ** 2;
+  const se = Math.sqrt(v1 + v2);
+  const df = welchDf(v1, c.df, v2, b.df);
   return {
     ev: {
-      log_ratio: Math.log(c.p95_us / b.p95_us),
-      se: Math.sqrt(c.log_se ** 2 + b.log_se ** 2),
-      df: Infinity,
-      method: `log p95 ratio from HDR histograms (${c.count} and ${b.count} latencies); order-statistic intervals, delta method, normal quantile`,
+      log_ratio: Math.log(cm / bm),
+      se,
+      df,
+      method:
+        `log ratio of the bands' p95; standard error from batch means of the log per-second p95 ` +
+        `(${c.batches}×${c.batch_size} non-empty seconds current, ${b.batches}×${b.batch_size} baseline), Welch df, t quantile; ` +
+        `a failure must also show in the typical second's p95 (geometric mean of the per-second values)`,
     },
-    cur_ms: c.p95_us / 1000,
-    base_ms: b.p95_us / 1000,
+    typical: { log_ratio: c.mean - b.mean, se, df, method: 'log ratio of the geometric means of the per-second p95' },
+    cur_ms: cm,
+    base_ms: bm,
   };
 }
 
@@ -198,6 +237,8 @@ function p95Evidence(cur: BandResult, base: BandResult, level: number): { ev: Lo
 interface PendingFigure {
   figure: FigureComparison;
   ev: LogRatioEvidence;
+  /** A second view of the same change that a failure (or improvement) must also show (p95 only). */
+  typical: LogRatioEvidence | null;
   p_regression: number;
   p_improvement: number;
 }
@@ -212,9 +253,13 @@ function figureWithEvidence(
   baseline: number,
   ev: LogRatioEvidence,
   level: number,
+  typical: LogRatioEvidence | null = null,
 ): PendingFigure {
   const interval = expInterval(ev, level);
-  const p = pValues(ev, threshold, direction);
+  const main = pValues(ev, threshold, direction);
+  // Intersection–union: a call needs both views, so its p-value is the larger of the two.
+  const second = typical ? pValues(typical, threshold, direction) : main;
+  const p = { regression: Math.max(main.regression, second.regression), improvement: Math.max(main.improvement, second.improvement) };
   const ratio = Math.exp(ev.log_ratio);
   return {
     figure: {
@@ -241,6 +286,7 @@ function figureWithEvidence(
       reason: '',
     },
     ev,
+    typical,
     p_regression: p.regression,
     p_improvement: p.improvement,
   };
@@ -274,20 +320,31 @@ function settle(
   const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${ratioText(interval)}`;
   const adjustedText = f.adjusted_interval ? `, Holm-adjusted ${ratioText(f.adjusted_interval)} over ${family!.size} figures` : '';
   const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
+  // The second view (p95: the typical second), at the unadjusted level, to say why a figure did not fail.
+  const typical = pending.typical ? expInterval(pending.typical, interval.level) : null;
+  const typicalBeyond = typical === null || (higher ? typical.high < 1 - d : typical.low > 1 + d);
+  const typicalText = typical
+    ? `the typical second's p95 (geometric mean of the per-second values) changed ${signedPct(Math.exp(pending.typical!.log_ratio) - 1)}, interval ${ratioText(typical)}`
+    : '';
   if (pRegressionAdjusted <= alpha / 2) {
     f.status = 'fail';
-    f.reason = `${change}; ${intervalText}${adjustedText} lies entirely ${higher ? 'below' : 'above'} ${limit}.`;
+    f.reason = `${change}; ${intervalText}${adjustedText} lies entirely ${higher ? 'below' : 'above'} ${limit}${typical ? `; ${typicalText}` : ''}.`;
   } else if (within) {
     f.status = 'pass';
     f.reason = `${change}; ${intervalText} stays within ${limit}.`;
   } else {
     f.status = 'inconclusive';
-    const correction = rawBeyond && family
-      ? ` Unadjusted, the interval lies beyond ${limit}, but not after the Holm correction over ${family.size} figures.`
-      : '';
+    let why = '';
+    if (rawBeyond && !typicalBeyond) {
+      why =
+        ` The pooled p95's interval lies beyond ${limit}, but ${typicalText}: the change sits in a minority of slow seconds ` +
+        `(bursts, background load), which runs of identical code also show, so it is not called a regression.`;
+    } else if (rawBeyond && family) {
+      why = ` Unadjusted, the interval lies beyond ${limit}, but not after the Holm correction over ${family.size} figures.`;
+    }
     f.reason =
       `${change}; ${intervalText}${adjustedText} straddles ${limit}. Noise ±${pct(f.noise!)}: only a ` +
-      `${higher ? 'drop' : 'rise'} beyond ${pct(f.mde)} could have been called a regression.${correction}`;
+      `${higher ? 'drop' : 'rise'} beyond ${pct(f.mde)} could have been called a regression.${why}`;
   }
   f.improved = pImprovementAdjusted <= alpha / 2;
   if (f.improved) f.reason += ` Improved: the interval lies entirely beyond the ${pct(d, 0)} threshold on the good side.`;
@@ -425,6 +482,7 @@ export function noBaseline(reason: string, thresholds: Thresholds = DEFAULT_THRE
     inconclusive: [],
     improvements: [],
     changed_files: [],
+    environment_differences: [],
     baseline_info: null,
     notes: [],
   };
@@ -463,13 +521,13 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
       pending.push(pf);
       tps = pf.figure;
     }
-    const p95Ev = failedSide ? `the band failed in the ${failedSide}` : p95Evidence(cur, base, level);
+    const p95Ev = failedSide ? `the band failed in the ${failedSide}` : p95Evidence(cur, base, batches);
     if (typeof p95Ev === 'string') {
       p95 = emptyFigure('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, true,
         finite(cur.latency?.p95_ms) ? cur.latency.p95_ms : null, finite(base.latency?.p95_ms) ? base.latency.p95_ms : null,
         `No interval: ${p95Ev}.`);
     } else {
-      const pf = figureWithEvidence('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, p95Ev.cur_ms, p95Ev.base_ms, p95Ev.ev, level);
+      const pf = figureWithEvidence('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, p95Ev.cur_ms, p95Ev.base_ms, p95Ev.ev, level, p95Ev.typical);
       pending.push(pf);
       p95 = pf.figure;
     }
@@ -534,6 +592,16 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     curve.usl_sigma,
     curve.usl_kappa,
   ];
+  // Another machine or server setup moves TPS and latency by itself: a failure against it is not
+  // evidence about the code, so it is reported as inconclusive (and gates as such), never as a fail.
+  const environmentDiffs = environmentDifferences(current, baseline);
+  const environmentText = `${environmentDiffs.join('; ')} (baseline vs current)`;
+  const downgraded = environmentDiffs.length > 0 ? all.filter((f) => f.status === 'fail') : [];
+  for (const f of downgraded) {
+    f.status = 'inconclusive';
+    f.gating = true;
+    f.reason = `Not called a regression: the baseline was measured on a different machine or server setup (${environmentText}). ${f.reason}`;
+  }
   const failures = all.filter((f) => f.status === 'fail');
   const inconclusive = all.filter((f) => f.status === 'inconclusive' && f.gating);
   const improvements = all.filter((f) => f.improved);
@@ -542,6 +610,12 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
   if (baseline.partial) notes.push(`The baseline run is partial: ${baseline.partial_reason ?? 'no reason recorded'}.`);
   if (currentOnly.length || baselineOnly.length) notes.push(`${currentOnly.length + baselineOnly.length} band(s) exist on one side only and were not compared.`);
   if (curve.optimal.shifted) notes.push(curve.optimal.message);
+  if (environmentDiffs.length > 0) {
+    notes.push(
+      `The baseline was measured on a different machine or server setup: ${environmentText}. Failures are reported as inconclusive; ` +
+        `a same-runner A/B run (mode: ab) can tell.`,
+    );
+  }
 
   let verdict: Comparison['verdict'];
   let reason: string;
@@ -554,6 +628,11 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
   } else if (failures.length > 0) {
     verdict = 'fail';
     reason = `${failures.length} figure(s) regressed beyond the thresholds, with the whole ${pct(level, 0)} interval past them: ${list(failures)}.`;
+  } else if (downgraded.length > 0) {
+    verdict = 'inconclusive';
+    reason =
+      `Baseline measured on a different machine or server setup: ${environmentText}. ${downgraded.length} figure(s) would have failed ` +
+      `(${list(downgraded)}), but the other environment explains such a shift as well as the code does; a same-runner A/B run (mode: ab) can tell.`;
   } else if (inconclusive.length > 0) {
     const mdes = inconclusive.map((f) => f.mde).filter(finite);
     const worst = mdes.length ? ` The noisiest figure could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '';
@@ -588,6 +667,7 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     inconclusive: inconclusive.map((f) => f.label),
     improvements: improvements.map((f) => f.label),
     changed_files: validation.changed_files,
+    environment_differences: environmentDiffs,
     baseline_info: { test_start_time: String(baseline.test_start_time), tool_version: String(baseline.tool?.version ?? 'unknown') },
     notes,
   };

@@ -119,6 +119,13 @@ export interface Comparison {
   improvements: string[];
   /** Workload files (setup SQL, scripts) whose content differs from the baseline's. */
   changed_files: string[];
+  /**
+   * What differs between the baseline's environment and this run's (client CPU model and count,
+   * PostgreSQL version, server settings…), each as "baseline vs current". When non-empty, every
+   * `fail` is reported as `inconclusive`: another machine explains a shift as well as the code does.
+   * Optional for comparisons built elsewhere (mode ab compares on one runner).
+   */
+  environment_differences?: string[];
   baseline_info: { test_start_time: string; tool_version: string } | null;
   notes: string[];
 }

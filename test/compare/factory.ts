@@ -1,5 +1,6 @@
 // Builds results documents with known truth: per-second TPS series around a chosen mean with a chosen
-// noise, and latency histograms from a chosen distribution, all from a seeded generator.
+// noise, and latencies from a chosen distribution second by second (with optional drift and bursts),
+// pooled into the histogram and summarised as the per-second p95 series, all from a seeded generator.
 
 import * as hdr from 'hdr-histogram-js';
 import type { UslFit } from '../../src/analyze/types.js';
@@ -32,10 +33,23 @@ export interface BandSpecInput {
   noise?: number;
   /** Median latency in ms (log-normal, σ = 0.5): p95 ≈ median × 2.28. Default 5 ms. */
   median_ms?: number;
-  /** Latencies recorded in the histogram (default 4000). */
+  /** Latencies recorded in the histogram (default 4000), spread evenly over the seconds. */
   latencies?: number;
-  /** Omit the histogram (e.g. a CSV-born baseline). */
+  /** Omit the histogram and the per-second p95 series (e.g. a CSV-born baseline). */
   no_histogram?: boolean;
+  /** Omit only the per-second p95 series (a document from an older runner). */
+  no_p95_series?: boolean;
+  /**
+   * Every latency of the run multiplied by this (default 1): a run-level shift, e.g. 2 for a real
+   * p95 regression, or a few percent either way for the level differences of identical code.
+   */
+  latency_level?: number;
+  /** Stationary sd of an AR(1) process on the log latency of each second (default 0: no drift). */
+  p95_wobble?: number;
+  /** AR(1) coefficient of that process (default 0.6: slow seconds come in runs). */
+  p95_ar?: number;
+  /** A fraction of seconds (chosen at random) whose latencies are multiplied by factor: bursts. */
+  burst?: { fraction: number; factor: number };
   seconds?: number;
   status?: BandResult['status'];
   /** Use this per-second series as is (tps and noise are then ignored). */
@@ -52,13 +66,31 @@ function band(id: number, spec: BandSpecInput, rand: () => number): BandResult {
   const median = spec.median_ms ?? 5;
   let encoded = '';
   let p95: number | null = null;
+  let p95Series: (number | null)[] | undefined;
   if (!spec.no_histogram) {
     const h = hdr.build({ numberOfSignificantValueDigits: 3 });
-    const n = spec.latencies ?? 4000;
-    for (let i = 0; i < n; i++) h.recordValue(Math.max(1, Math.round(median * 1000 * Math.exp(0.5 * gaussian(rand)))));
+    const perSecond = Math.max(1, Math.ceil((spec.latencies ?? 4000) / series.length));
+    const wobble = spec.p95_wobble ?? 0;
+    const phi = spec.p95_ar ?? 0.6;
+    const level = Math.log(spec.latency_level ?? 1);
+    p95Series = [];
+    let drift = wobble * gaussian(rand); // start in the stationary distribution
+    for (let s = 0; s < series.length; s++) {
+      if (s > 0) drift = phi * drift + wobble * Math.sqrt(1 - phi * phi) * gaussian(rand);
+      const burst = spec.burst && rand() < spec.burst.fraction ? Math.log(spec.burst.factor) : 0;
+      const second: number[] = [];
+      for (let i = 0; i < perSecond; i++) {
+        const us = Math.max(1, Math.round(median * 1000 * Math.exp(0.5 * gaussian(rand) + level + drift + burst)));
+        h.recordValue(us);
+        second.push(us);
+      }
+      second.sort((a, b) => a - b);
+      p95Series.push(second[Math.ceil(0.95 * second.length) - 1]! / 1000);
+    }
     encoded = hdr.encodeIntoCompressedBase64(h);
     p95 = h.getValueAtPercentile(95) / 1000;
     h.destroy();
+    if (spec.no_p95_series) p95Series = undefined;
   }
   const latency = { count: transactions, mean_ms: median, stddev_ms: null, p50_ms: median, p95_ms: p95 ?? median * 2.28, p99_ms: null, max_ms: null };
   return {
@@ -77,6 +109,7 @@ function band(id: number, spec: BandSpecInput, rand: () => number): BandResult {
     pool_wait: { ...latency },
     service_time: { ...latency },
     tps_series: series,
+    ...(p95Series ? { p95_series_ms: p95Series } : {}),
     latency_histogram: encoded,
     errors: {},
     error_rate: 0,
@@ -89,6 +122,8 @@ function band(id: number, spec: BandSpecInput, rand: () => number): BandResult {
 
 export interface DocInput {
   bands: BandSpecInput[];
+  /** Replaces parts of the environment (default: 2 unnamed CPUs, PostgreSQL 15, no settings). */
+  environment?: Partial<ResultsDocument['environment']>;
   seed?: number;
   workload?: string;
   scale?: number;
@@ -125,6 +160,7 @@ export function makeDoc(input: DocInput): ResultsDocument {
     environment: {
       server_version: '15', server_version_num: 150000, settings: {}, client_cpus: 2, client_cpu_model: null,
       node_version: 'v20', platform: 'linux', embedded_server: false,
+      ...input.environment,
     },
     bands,
     // Only the parts compare reads are filled; the rest of Analysis is not needed here.
