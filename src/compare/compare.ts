@@ -149,6 +149,14 @@ function tpsEvidence(cur: BandResult, base: BandResult, batches: number): LogRat
 /** Fewer non-empty seconds than this leave the spread of the per-second p95 too poorly known to judge. */
 export const MIN_P95_SECONDS = 10;
 
+/**
+ * At most this many batches for the per-second p95 (TPS uses 10): p95 drifts more slowly than TPS
+ * (slow spells last several seconds), so batches must be longer for their means to be nearly
+ * independent. In simulation (AR(1) drift, φ = 0.6, 60 s bands) 10 batches failed identical code in
+ * 0.4% of runs, 5 in none of 1000, while a 2× regression still failed every run.
+ */
+export const P95_MAX_BATCHES = 5;
+
 /** Per-second p95 values are rounded by the runner; below 1 µs (the histogram's unit) they are clamped. */
 const MIN_P95_MS = 0.001;
 
@@ -166,7 +174,7 @@ function logP95Series(b: BandResult, batches: number): BatchMeansEstimate | stri
   if (logs.length < MIN_P95_SECONDS) {
     return `only ${logs.length} second(s) with a per-second p95 (need ≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`;
   }
-  return batchMeans(logs, batches) ?? `the per-second p95 series is too short for batch means`;
+  return batchMeans(logs, Math.min(batches, P95_MAX_BATCHES)) ?? `the per-second p95 series is too short for batch means`;
 }
 
 /** The band's overall p95 in ms: the recorded summary, else the histogram's. */
