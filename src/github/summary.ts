@@ -150,6 +150,14 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
     }
     out.push('');
     if (input.baseline_source) out.push(`Baseline: ${escapeMarkdown(input.baseline_source)}.`, '');
+    const envDiffs = c.environment_differences ?? [];
+    if (c.verdict !== 'no-baseline' && envDiffs.length > 0) {
+      out.push(
+        `**Baseline measured on a different machine or server setup** (baseline vs current): ${envDiffs.map(escapeMarkdown).join('; ')}. ` +
+          'A regression against it is reported as inconclusive, never as a failure; a same-runner A/B run (`mode: ab`) can tell.',
+        '',
+      );
+    }
     out.push(
       `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`,
       '',
@@ -210,7 +218,8 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
     out.push('<details><summary>How the verdict is reached</summary>', '');
     out.push(
       '- Each figure is a ratio current ÷ baseline with an interval. TPS intervals come from batch means over both runs\' per-second series ' +
-        '(so correlated seconds are not counted as independent); p95 intervals from the latency histograms.',
+        '(so correlated seconds are not counted as independent); p95 intervals from batch means over both runs\' per-second p95 ' +
+        '(p95 drifts with time, so pooled latencies are not treated as independent; without that series p95 is inconclusive).',
       '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within it; otherwise **inconclusive**, ' +
         'with the smallest change the noise could have detected.',
       `- ${escapeMarkdown(c.correction.explanation)}`,

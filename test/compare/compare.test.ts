@@ -433,3 +433,17 @@ describe('environment: a baseline from another machine never fails the gate', ()
     expect(c.notes.join(' ')).toContain('different machine or server setup');
   });
 });
+
+describe('summary markdown shows environment differences', () => {
+  it('renders one line naming them next to the verdict (escaped), and none when they match', async () => {
+    const { renderComparisonMarkdown } = await import('../../src/github/summary.js');
+    const base = makeDoc({ bands: grid(1, { noise: 0.01 }), seed: 1, environment: { client_cpu_model: 'AMD EPYC 7763', client_cpus: 4 } });
+    const cur = makeDoc({ bands: grid(0.8, { noise: 0.01 }), seed: 2, environment: { client_cpu_model: 'Intel Xeon 8370C', client_cpus: 2 } });
+    const md = renderComparisonMarkdown({ comparison: compareResults(cur, base, T), current: cur, baseline: base });
+    expect(md).toContain('**Verdict: INCONCLUSIVE**');
+    expect(md).toContain('**Baseline measured on a different machine or server setup** (baseline vs current): client machine AMD EPYC 7763 ×4 vs Intel Xeon 8370C ×2.');
+    expect(md).toContain('(`mode: ab`) can tell');
+    const same = renderComparisonMarkdown({ comparison: compareResults(cur, cur, T), current: cur, baseline: cur });
+    expect(same).not.toContain('different machine');
+  });
+});
