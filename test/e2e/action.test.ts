@@ -312,7 +312,7 @@ describe('two pgscale steps in one job', () => {
 
 describe('invalid inputs', () => {
   const cases: [string, Record<string, string>, RegExp][] = [
-    ['mode', { mode: 'sideways' }, /^input mode: expected one of run, baseline, compare, got "sideways"$/],
+    ['mode', { mode: 'sideways' }, /^input mode: expected one of run, baseline, compare, ab, got "sideways"$/],
     ['max-tps-drop', { 'max-tps-drop': 'lots' }, /^input max-tps-drop: expected a percentage like "5%" or a fraction like 0\.05, got "lots"$/],
     ['retention-days', { 'retention-days': '0' }, /^input retention-days: expected a whole number of days/],
     ['fail-on', { 'fail-on': 'maybe' }, /^input fail-on: expected one of regression, inconclusive, never/],
