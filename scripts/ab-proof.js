@@ -6,7 +6,7 @@
 // It prints every repetition, the noise observed (median absolute paired log-ratio deviation, interval
 // half-width) and the minimum detectable effect.
 //
-// Usage: npm run bundle && node scripts/ab-proof.js [--reps 10] [--rounds 6] [--database-url URL]
+// Usage: npm run bundle && node scripts/ab-proof.js [--reps 10] [--rounds 6] [--band-duration 3] [--database-url URL]
 // Runs dist/cli.js (the shipped CLI) against the server (default postgres://postgres@127.0.0.1:5432/postgres).
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -23,6 +23,7 @@ const flag = (name, fallback) => {
 };
 const REPS = Number(flag('--reps', '10'));
 const ROUNDS = flag('--rounds', '6');
+const BAND_S = Number(flag('--band-duration', '3'));
 const URL = flag('--database-url', 'postgres://postgres@127.0.0.1:5432/postgres');
 const cli = path.join(root, 'dist', 'cli.js');
 
@@ -41,7 +42,7 @@ const CONFIG = `progressive:
   min_workers: 4
   max_workers: 4
   strategy: exponential
-  band_duration: 3s
+  band_duration: ${BAND_S}s
   warmup_time: 0.5s
   cooldown_time: 0s
   export_format: json
@@ -109,7 +110,7 @@ const median = (xs) => {
 
 const results = { aa: [], slow: [] };
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
-console.log(`A/B proof: ${REPS} A/A + ${REPS} slowdown repetitions, ${ROUNDS} rounds, 1 band (4 workers / 4 connections) of 3 s after 0.5 s warm-up; cpus ${os.cpus().length}, load ${load()}`);
+console.log(`A/B proof: ${REPS} A/A + ${REPS} slowdown repetitions, ${ROUNDS} rounds, 1 band (4 workers / 4 connections) of ${BAND_S} s after 0.5 s warm-up; cpus ${os.cpus().length}, load ${load()}`);
 try {
   for (const [label, headDir] of [['aa', path.join(work, 'same')], ['slow', path.join(work, 'slow')]]) {
     for (let rep = 1; rep <= REPS; rep++) {

@@ -83,6 +83,16 @@ export interface AnalysisSettings {
   seed: number;
 }
 
+/** The documented defaults of `analysis:`; the config schema and the analysis both use these. */
+export const DEFAULT_ANALYSIS_SETTINGS: Readonly<AnalysisSettings> = {
+  linear_min_efficiency: 0.75,
+  saturation_tolerance: 0.05,
+  confidence: 0.95,
+  batches: 10,
+  bootstrap_resamples: 500,
+  seed: 42,
+};
+
 export interface PgscaleConfig {
   /** The config file (absolute) or null when built from flags alone; dir resolves relative paths. */
   source: { file: string | null; dir: string };

@@ -2,7 +2,7 @@
 // terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
 
 import type { Comparison, FigureComparison } from '../compare/types.js';
-import { escapeMarkdown, renderChart } from '../github/summary.js';
+import { bandFigureNotes, escapeMarkdown, renderChart } from '../github/summary.js';
 import type { ResultsDocument } from '../types.js';
 import type { AbSection } from './analyze.js';
 
@@ -55,15 +55,7 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
           `| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ${signed(b.p95_latency)} | ${intervalText(b.p95_latency)} | ${status(b.p95_latency)} |`,
       );
     });
-    out.push('');
-    const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
-    if (explain.length > 0) {
-      out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
-      for (const f of explain) out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
-      out.push('', '</details>', '');
-    }
-    const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
-    if (notes.length > 0) out.push(...notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+    out.push('', ...bandFigureNotes(c));
   }
   if (c.curve) {
     out.push('### Curve (informational in A/B mode)', '');

@@ -1,6 +1,6 @@
 // The analysis stage: a results document in, `analysis` and `optimal_config` out. Pure and deterministic.
 
-import type { AnalysisSettings, BandResult, ResultsDocument, SloConfig } from '../types.js';
+import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings, type BandResult, type ResultsDocument, type SloConfig } from '../types.js';
 import type { Analysis, CurveFitting, OptimalConfig } from './types.js';
 import { summarizeBand, type BandSummary } from './bands.js';
 import { buildLines, computeMarginalGains } from './marginal.js';
@@ -15,14 +15,7 @@ import { fitCurves, type FitPoint } from './fit.js';
 export { erlangC } from './queueing.js';
 export { studentTQuantile, batchMeans } from './stats.js';
 
-export const DEFAULT_ANALYSIS_SETTINGS: AnalysisSettings = {
-  linear_min_efficiency: 0.75,
-  saturation_tolerance: 0.05,
-  confidence: 0.95,
-  batches: 10,
-  bootstrap_resamples: 500,
-  seed: 42,
-};
+export { DEFAULT_ANALYSIS_SETTINGS };
 
 /** Replace out-of-range settings by the defaults, saying which. */
 function checkedSettings(s: AnalysisSettings, warnings: string[]): AnalysisSettings {

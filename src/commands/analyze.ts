@@ -5,14 +5,13 @@ import { EXIT_OK } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { finishAnalysis } from '../pipeline.js';
 import { readResultsFile, renderTerminalReport, toJson } from '../report/index.js';
-import type { PgscaleConfig } from '../types.js';
-import { analysisSchema } from '../config/schema.js';
+import { DEFAULT_ANALYSIS_SETTINGS, type PgscaleConfig } from '../types.js';
 
 export async function analyzeCommand(file: string, options: { json: boolean; configPath?: string }): Promise<number> {
   const doc = readResultsFile(file);
   const settings: Pick<PgscaleConfig, 'analysis' | 'slo'> = options.configPath
     ? loadConfigFile(options.configPath)
-    : { analysis: analysisSchema.parse(undefined), slo: { p95_latency_ms: null, error_rate: null } };
+    : { analysis: { ...DEFAULT_ANALYSIS_SETTINGS }, slo: { p95_latency_ms: null, error_rate: null } };
   finishAnalysis(doc, settings, {
     ...silentLogger,
     warn: (line) => process.stderr.write(`warning: ${line}\n`),

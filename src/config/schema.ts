@@ -2,6 +2,7 @@
 // types and ranges; defaults that depend on other keys, cross-field rules and duration maths
 // live in normalize.ts. The published JSON Schema is generated from this same object.
 import { z } from 'zod';
+import { DEFAULT_ANALYSIS_SETTINGS } from '../types.js';
 import { DURATION_EXPECTED, DURATION_PATTERN } from './duration.js';
 
 /** Upper bound of every worker/connection/step/scale value: larger ones are typos, not plans. */
@@ -153,23 +154,16 @@ export const sloSchema = z
 export const analysisSchema = z
   .strictObject(
     {
-      linear_min_efficiency: fraction('Normalised marginal gain at or above which a step counts as linear.', { exclusiveMin: true }).default(0.75),
-      saturation_tolerance: fraction('Fraction of peak TPS within which a non-significant band is saturated.', { exclusiveMax: true }).default(0.05),
-      confidence: fraction('Confidence level of every interval.', { exclusiveMin: true, exclusiveMax: true }).default(0.95),
-      batches: int(2, 1000, 'Batch count for batch-means intervals.').default(10),
-      bootstrap_resamples: int(1, MAX_COUNT, 'Bootstrap resamples for USL intervals.').default(500),
-      seed: int(0, 4294967295, 'Seed of every random choice of the analysis.').default(42),
+      linear_min_efficiency: fraction('Normalised marginal gain at or above which a step counts as linear.', { exclusiveMin: true }).default(DEFAULT_ANALYSIS_SETTINGS.linear_min_efficiency),
+      saturation_tolerance: fraction('Fraction of peak TPS within which a non-significant band is saturated.', { exclusiveMax: true }).default(DEFAULT_ANALYSIS_SETTINGS.saturation_tolerance),
+      confidence: fraction('Confidence level of every interval.', { exclusiveMin: true, exclusiveMax: true }).default(DEFAULT_ANALYSIS_SETTINGS.confidence),
+      batches: int(2, 1000, 'Batch count for batch-means intervals.').default(DEFAULT_ANALYSIS_SETTINGS.batches),
+      bootstrap_resamples: int(1, MAX_COUNT, 'Bootstrap resamples for USL intervals.').default(DEFAULT_ANALYSIS_SETTINGS.bootstrap_resamples),
+      seed: int(0, 4294967295, 'Seed of every random choice of the analysis.').default(DEFAULT_ANALYSIS_SETTINGS.seed),
     },
     { error: 'expected a mapping of analysis settings' },
   )
-  .default({
-    linear_min_efficiency: 0.75,
-    saturation_tolerance: 0.05,
-    confidence: 0.95,
-    batches: 10,
-    bootstrap_resamples: 500,
-    seed: 42,
-  })
+  .default({ ...DEFAULT_ANALYSIS_SETTINGS })
   .describe('Thresholds of the scaling analysis.');
 
 export const configFileSchema = z

@@ -119,6 +119,20 @@ export function renderChart(current: ResultsDocument, baseline: ResultsDocument 
   return out.join('\n') + '\n';
 }
 
+/** The reasons behind every band figure that is not a plain pass, and the per-band notes. */
+export function bandFigureNotes(c: Comparison): string[] {
+  const out: string[] = [];
+  const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
+  if (explain.length > 0) {
+    out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
+    for (const f of explain) out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
+    out.push('', '</details>', '');
+  }
+  const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
+  if (notes.length > 0) out.push(...notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+  return out;
+}
+
 export interface SummaryInput {
   /** null in modes run and baseline: the report then shows the current run only. */
   comparison: Comparison | null;
@@ -176,17 +190,7 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
             `| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ${change(b.p95_latency)} | ${interval(b.p95_latency)} | ${status(b.p95_latency)} |`,
         );
       }
-      out.push('');
-      const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
-      if (explain.length > 0) {
-        out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
-        for (const f of explain) out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
-        out.push('', '</details>', '');
-      }
-      const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
-      if (notes.length > 0) {
-        out.push(...notes.map((n) => `- ${escapeMarkdown(n)}`), '');
-      }
+      out.push('', ...bandFigureNotes(c));
     }
     if (c.curve) {
       out.push('### Curve', '');

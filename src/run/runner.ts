@@ -164,42 +164,52 @@ async function yieldToLoop(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
+/**
+ * One transaction on a pooled connection: acquire, run, release, record. Latency counts from
+ * `scheduled` (the rate schedule's slot; `started` in a closed loop). False once the pool closed.
+ */
+async function transactOnce(session: WorkerSession, ctx: WorkerContext, scheduled: number, started: number): Promise<boolean> {
+  const { pool, recorder } = ctx;
+  let connection = pool.tryAcquire();
+  if (connection === null) {
+    connection = await pool.acquire();
+    if (connection === null) return false;
+  }
+  const acquired = performance.now();
+  let statements = 0;
+  let failure: unknown = null;
+  let failed = false;
+  try {
+    statements = await session.runTransaction(connection.client);
+  } catch (error) {
+    failed = true;
+    failure = error;
+  }
+  if (!failed) {
+    const ended = performance.now();
+    pool.release(connection);
+    recorder.commit(scheduled, started, acquired, ended, statements);
+  } else {
+    const code = errorCode(failure, connection);
+    if (!connection.broken) await rollbackQuietly(connection.client);
+    pool.release(connection);
+    recorder.fail(code);
+    ctx.onError(code, failure);
+  }
+  return true;
+}
+
 async function closedLoopWorker(session: WorkerSession, ctx: WorkerContext): Promise<void> {
-  const { pool, recorder, control } = ctx;
+  const { control } = ctx;
   while (!control.stopping) {
     const started = performance.now();
     if (started - control.lastTimerTick > STARVATION_MS) await yieldToLoop();
-    let connection = pool.tryAcquire();
-    if (connection === null) {
-      connection = await pool.acquire();
-      if (connection === null) return;
-    }
-    const acquired = performance.now();
-    let statements = 0;
-    let failure: unknown = null;
-    let failed = false;
-    try {
-      statements = await session.runTransaction(connection.client);
-    } catch (error) {
-      failed = true;
-      failure = error;
-    }
-    if (!failed) {
-      const ended = performance.now();
-      pool.release(connection);
-      recorder.commit(started, started, acquired, ended, statements);
-    } else {
-      const code = errorCode(failure, connection);
-      if (!connection.broken) await rollbackQuietly(connection.client);
-      pool.release(connection);
-      recorder.fail(code);
-      ctx.onError(code, failure);
-    }
+    if (!(await transactOnce(session, ctx, started, started))) return;
   }
 }
 
 async function openLoopWorker(session: WorkerSession, ctx: WorkerContext): Promise<void> {
-  const { pool, recorder, control } = ctx;
+  const { recorder, control } = ctx;
   const scheduler = ctx.scheduler as RateScheduler;
   while (!control.stopping) {
     const scheduled = scheduler.take();
@@ -210,32 +220,7 @@ async function openLoopWorker(session: WorkerSession, ctx: WorkerContext): Promi
     }
     if (control.stopping) return;
     recorder.lag(started - scheduled);
-    let connection = pool.tryAcquire();
-    if (connection === null) {
-      connection = await pool.acquire();
-      if (connection === null) return;
-    }
-    const acquired = performance.now();
-    let statements = 0;
-    let failure: unknown = null;
-    let failed = false;
-    try {
-      statements = await session.runTransaction(connection.client);
-    } catch (error) {
-      failed = true;
-      failure = error;
-    }
-    if (!failed) {
-      const ended = performance.now();
-      pool.release(connection);
-      recorder.commit(scheduled, started, acquired, ended, statements);
-    } else {
-      const code = errorCode(failure, connection);
-      if (!connection.broken) await rollbackQuietly(connection.client);
-      pool.release(connection);
-      recorder.fail(code);
-      ctx.onError(code, failure);
-    }
+    if (!(await transactOnce(session, ctx, scheduled, started))) return;
   }
 }
 
