@@ -60247,6 +60247,21 @@ function fitCurves(points, settings) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/types.ts
+// The shared vocabulary of pgscale: the effective config, the band plan and the one
+// versioned results document that every view (CSV, JSON, Markdown, baselines) is made from.
+// Only types and constants live here, so every stage may import it.
+const types_SCHEMA_VERSION = 1;
+/** The documented defaults of `analysis:`; the config schema and the analysis both use these. */
+const DEFAULT_ANALYSIS_SETTINGS = {
+    linear_min_efficiency: 0.75,
+    saturation_tolerance: 0.05,
+    confidence: 0.95,
+    batches: 10,
+    bootstrap_resamples: 500,
+    seed: 42,
+};
+
 ;// CONCATENATED MODULE: ./src/compare/validate.ts
 // Is a baseline comparable with the current run? Same schema, plan (bands and durations), workload
 // name and scale. Workload file contents are what a pull request changes, so they are compared and
@@ -66687,6 +66702,21 @@ function summary_renderChart(current, baseline) {
         out.push('', '_The baseline has no band at some of these concurrencies, so its line is left out of the chart._');
     return out.join('\n') + '\n';
 }
+/** The reasons behind every band figure that is not a plain pass, and the per-band notes. */
+function summary_bandFigureNotes(c) {
+    const out = [];
+    const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
+    if (explain.length > 0) {
+        out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
+        for (const f of explain)
+            out.push(`- **${summary_escapeMarkdown(f.label)}**: ${summary_escapeMarkdown(f.reason)}`);
+        out.push('', '</details>', '');
+    }
+    const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
+    if (notes.length > 0)
+        out.push(...notes.map((n) => `- ${summary_escapeMarkdown(n)}`), '');
+    return out;
+}
 function figureRow(f) {
     return `| ${summary_escapeMarkdown(f.label)} | ${fmtFigure(f.baseline)} | ${fmtFigure(f.current)} | ${change(f)} | ${interval(f)} | ${summary_status(f)} |`;
 }
@@ -66724,18 +66754,7 @@ function renderComparisonMarkdown(input) {
                 out.push(`| ${b.workers} | ${b.connections} | ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} | ${change(b.tps)} | ${interval(b.tps)} | ${summary_status(b.tps)} ` +
                     `| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ${change(b.p95_latency)} | ${interval(b.p95_latency)} | ${summary_status(b.p95_latency)} |`);
             }
-            out.push('');
-            const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
-            if (explain.length > 0) {
-                out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
-                for (const f of explain)
-                    out.push(`- **${summary_escapeMarkdown(f.label)}**: ${summary_escapeMarkdown(f.reason)}`);
-                out.push('', '</details>', '');
-            }
-            const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
-            if (notes.length > 0) {
-                out.push(...notes.map((n) => `- ${summary_escapeMarkdown(n)}`), '');
-            }
+            out.push('', ...summary_bandFigureNotes(c));
         }
         if (c.curve) {
             out.push('### Curve', '');
@@ -66806,17 +66825,7 @@ function renderAbMarkdown(input) {
             out.push(`| ${b.workers} | ${b.connections} | ${s?.tps.rounds ?? 'n/a'}${s?.confirmation ? ` + ${s.confirmation.rounds}` : ''} | ${report_fmt(b.tps.baseline)} → ${report_fmt(b.tps.current)} | ${signed(b.tps)} | ${intervalText(b.tps)} | ${levelOf(b.tps)} | ${report_status(b.tps)} ` +
                 `| ${report_fmt(b.p95_latency.baseline, 2)} → ${report_fmt(b.p95_latency.current, 2)} | ${signed(b.p95_latency)} | ${intervalText(b.p95_latency)} | ${report_status(b.p95_latency)} |`);
         });
-        out.push('');
-        const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
-        if (explain.length > 0) {
-            out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
-            for (const f of explain)
-                out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
-            out.push('', '</details>', '');
-        }
-        const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
-        if (notes.length > 0)
-            out.push(...notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+        out.push('', ...bandFigureNotes(c));
     }
     if (c.curve) {
         out.push('### Curve (informational in A/B mode)', '');
@@ -68143,14 +68152,8 @@ function buildRecommendations(input) {
 
 
 
-const DEFAULT_ANALYSIS_SETTINGS = {
-    linear_min_efficiency: 0.75,
-    saturation_tolerance: 0.05,
-    confidence: 0.95,
-    batches: 10,
-    bootstrap_resamples: 500,
-    seed: 42,
-};
+
+
 /** Replace out-of-range settings by the defaults, saying which. */
 function checkedSettings(s, warnings) {
     const out = { ...DEFAULT_ANALYSIS_SETTINGS, ...s };
@@ -78108,6 +78111,7 @@ function preprocess(fn, schema) {
 // live in normalize.ts. The published JSON Schema is generated from this same object.
 
 
+
 /** Upper bound of every worker/connection/step/scale value: larger ones are typos, not plans. */
 const MAX_COUNT = 100_000;
 const STRATEGIES = ['linear', 'exponential', 'fibonacci'];
@@ -78208,21 +78212,14 @@ const sloSchema = strictObject({
     .default({ p95_latency_ms: null, error_rate: null })
     .describe('Service-level objective the optimal configuration must meet.');
 const analysisSchema = strictObject({
-    linear_min_efficiency: fraction('Normalised marginal gain at or above which a step counts as linear.', { exclusiveMin: true }).default(0.75),
-    saturation_tolerance: fraction('Fraction of peak TPS within which a non-significant band is saturated.', { exclusiveMax: true }).default(0.05),
-    confidence: fraction('Confidence level of every interval.', { exclusiveMin: true, exclusiveMax: true }).default(0.95),
-    batches: schema_int(2, 1000, 'Batch count for batch-means intervals.').default(10),
-    bootstrap_resamples: schema_int(1, MAX_COUNT, 'Bootstrap resamples for USL intervals.').default(500),
-    seed: schema_int(0, 4294967295, 'Seed of every random choice of the analysis.').default(42),
+    linear_min_efficiency: fraction('Normalised marginal gain at or above which a step counts as linear.', { exclusiveMin: true }).default(DEFAULT_ANALYSIS_SETTINGS.linear_min_efficiency),
+    saturation_tolerance: fraction('Fraction of peak TPS within which a non-significant band is saturated.', { exclusiveMax: true }).default(DEFAULT_ANALYSIS_SETTINGS.saturation_tolerance),
+    confidence: fraction('Confidence level of every interval.', { exclusiveMin: true, exclusiveMax: true }).default(DEFAULT_ANALYSIS_SETTINGS.confidence),
+    batches: schema_int(2, 1000, 'Batch count for batch-means intervals.').default(DEFAULT_ANALYSIS_SETTINGS.batches),
+    bootstrap_resamples: schema_int(1, MAX_COUNT, 'Bootstrap resamples for USL intervals.').default(DEFAULT_ANALYSIS_SETTINGS.bootstrap_resamples),
+    seed: schema_int(0, 4294967295, 'Seed of every random choice of the analysis.').default(DEFAULT_ANALYSIS_SETTINGS.seed),
 }, { error: 'expected a mapping of analysis settings' })
-    .default({
-    linear_min_efficiency: 0.75,
-    saturation_tolerance: 0.05,
-    confidence: 0.95,
-    batches: 10,
-    bootstrap_resamples: 500,
-    seed: 42,
-})
+    .default({ ...DEFAULT_ANALYSIS_SETTINGS })
     .describe('Thresholds of the scaling analysis.');
 const configFileSchema = strictObject({
     progressive: progressiveSchema,
@@ -79193,12 +79190,6 @@ function planFingerprint(plan, workload, scale) {
     };
     return (0,external_node_crypto_.createHash)('sha256').update(canonicalJson(identity)).digest('hex');
 }
-
-;// CONCATENATED MODULE: ./src/types.ts
-// The shared vocabulary of pgscale: the effective config, the band plan and the one
-// versioned results document that every view (CSV, JSON, Markdown, baselines) is made from.
-// Only types and constants live here, so every stage may import it.
-const types_SCHEMA_VERSION = 1;
 
 ;// CONCATENATED MODULE: ./src/report/csv.ts
 // The band table as CSV (one row per band) and its inverse, so band tables from any tool
@@ -81453,46 +81444,56 @@ async function rollbackQuietly(client) {
 async function yieldToLoop() {
     await new Promise((resolve) => setImmediate(resolve));
 }
+/**
+ * One transaction on a pooled connection: acquire, run, release, record. Latency counts from
+ * `scheduled` (the rate schedule's slot; `started` in a closed loop). False once the pool closed.
+ */
+async function transactOnce(session, ctx, scheduled, started) {
+    const { pool, recorder } = ctx;
+    let connection = pool.tryAcquire();
+    if (connection === null) {
+        connection = await pool.acquire();
+        if (connection === null)
+            return false;
+    }
+    const acquired = external_node_perf_hooks_.performance.now();
+    let statements = 0;
+    let failure = null;
+    let failed = false;
+    try {
+        statements = await session.runTransaction(connection.client);
+    }
+    catch (error) {
+        failed = true;
+        failure = error;
+    }
+    if (!failed) {
+        const ended = external_node_perf_hooks_.performance.now();
+        pool.release(connection);
+        recorder.commit(scheduled, started, acquired, ended, statements);
+    }
+    else {
+        const code = errorCode(failure, connection);
+        if (!connection.broken)
+            await rollbackQuietly(connection.client);
+        pool.release(connection);
+        recorder.fail(code);
+        ctx.onError(code, failure);
+    }
+    return true;
+}
 async function closedLoopWorker(session, ctx) {
-    const { pool, recorder, control } = ctx;
+    const { control } = ctx;
     while (!control.stopping) {
         const started = external_node_perf_hooks_.performance.now();
         if (started - control.lastTimerTick > STARVATION_MS)
             await yieldToLoop();
-        let connection = pool.tryAcquire();
-        if (connection === null) {
-            connection = await pool.acquire();
-            if (connection === null)
-                return;
-        }
-        const acquired = external_node_perf_hooks_.performance.now();
-        let statements = 0;
-        let failure = null;
-        let failed = false;
-        try {
-            statements = await session.runTransaction(connection.client);
-        }
-        catch (error) {
-            failed = true;
-            failure = error;
-        }
-        if (!failed) {
-            const ended = external_node_perf_hooks_.performance.now();
-            pool.release(connection);
-            recorder.commit(started, started, acquired, ended, statements);
-        }
-        else {
-            const code = errorCode(failure, connection);
-            if (!connection.broken)
-                await rollbackQuietly(connection.client);
-            pool.release(connection);
-            recorder.fail(code);
-            ctx.onError(code, failure);
-        }
+        if (!(await transactOnce(session, ctx, started, started)))
+            return;
     }
 }
 async function openLoopWorker(session, ctx) {
-    const { pool, recorder, control } = ctx;
+    const { recorder, control } = ctx;
     const scheduler = ctx.scheduler;
     while (!control.stopping) {
         const scheduled = scheduler.take();
@@ -81504,36 +81505,8 @@ async function openLoopWorker(session, ctx) {
         if (control.stopping)
             return;
         recorder.lag(started - scheduled);
-        let connection = pool.tryAcquire();
-        if (connection === null) {
-            connection = await pool.acquire();
-            if (connection === null)
-                return;
-        }
-        const acquired = external_node_perf_hooks_.performance.now();
-        let statements = 0;
-        let failure = null;
-        let failed = false;
-        try {
-            statements = await session.runTransaction(connection.client);
-        }
-        catch (error) {
-            failed = true;
-            failure = error;
-        }
-        if (!failed) {
-            const ended = external_node_perf_hooks_.performance.now();
-            pool.release(connection);
-            recorder.commit(scheduled, started, acquired, ended, statements);
-        }
-        else {
-            const code = errorCode(failure, connection);
-            if (!connection.broken)
-                await rollbackQuietly(connection.client);
-            pool.release(connection);
-            recorder.fail(code);
-            ctx.onError(code, failure);
-        }
+        if (!(await transactOnce(session, ctx, scheduled, started)))
+            return;
     }
 }
 async function runBand(band, run) {
@@ -87355,7 +87328,7 @@ async function analyzeCommand(file, options) {
     const doc = readResultsFile(file);
     const settings = options.configPath
         ? loadConfigFile(options.configPath)
-        : { analysis: analysisSchema.parse(undefined), slo: { p95_latency_ms: null, error_rate: null } };
+        : { analysis: { ...DEFAULT_ANALYSIS_SETTINGS }, slo: { p95_latency_ms: null, error_rate: null } };
     finishAnalysis(doc, settings, {
         ...silentLogger,
         warn: (line) => process.stderr.write(`warning: ${line}\n`),
