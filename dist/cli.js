@@ -60073,8 +60073,9 @@ function bootstrapUsl(points, fitted, settings) {
         notes,
     };
 }
-function describeUsl(usl, used, data, settings) {
-    const blank = {
+/** A USL fit with every figure unknown, for the reason given. */
+function emptyUslFit(reason) {
+    return {
         sigma: null,
         kappa: null,
         lambda: null,
@@ -60085,11 +60086,14 @@ function describeUsl(usl, used, data, settings) {
         kappa_ci: null,
         peak_concurrency_ci: null,
         peak_tps_ci: null,
-        reason: null,
+        reason,
         superlinear: false,
         notes: [],
         bootstrap: null,
     };
+}
+function describeUsl(usl, used, data, settings) {
+    const blank = emptyUslFit(null);
     if (usl.fit.reason !== null || usl.params === null)
         return { ...blank, reason: `USL not fitted: ${usl.fit.reason ?? 'no parameters'}` };
     const p = usl.params;
@@ -68199,19 +68203,7 @@ function emptyFitting(reason, points) {
         models: [],
         best_model: null,
         best_model_reason: reason,
-        usl: {
-            sigma: null,
-            kappa: null,
-            lambda: null,
-            peak_concurrency: null,
-            peak_tps: null,
-            r_squared: null,
-            sigma_ci: null,
-            kappa_ci: null,
-            peak_concurrency_ci: null,
-            peak_tps_ci: null,
-            reason,
-        },
+        usl: emptyUslFit(reason),
         predictions: [],
     };
 }

@@ -456,8 +456,9 @@ function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: Analysis
   };
 }
 
-function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: AnalysisSettings): UslFit {
-  const blank: UslFit = {
+/** A USL fit with every figure unknown, for the reason given. */
+export function emptyUslFit(reason: string | null): UslFit {
+  return {
     sigma: null,
     kappa: null,
     lambda: null,
@@ -468,11 +469,15 @@ function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: An
     kappa_ci: null,
     peak_concurrency_ci: null,
     peak_tps_ci: null,
-    reason: null,
+    reason,
     superlinear: false,
     notes: [],
     bootstrap: null,
   };
+}
+
+function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: AnalysisSettings): UslFit {
+  const blank = emptyUslFit(null);
   if (usl.fit.reason !== null || usl.params === null) return { ...blank, reason: `USL not fitted: ${usl.fit.reason ?? 'no parameters'}` };
 
   const p = usl.params;

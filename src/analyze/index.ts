@@ -10,7 +10,7 @@ import { labelRegions, sameConcurrency } from './regions.js';
 import { fmtSig } from './format.js';
 import { findOptimum } from './optimum.js';
 import { buildRecommendations } from './recommendations.js';
-import { fitCurves, type FitPoint } from './fit.js';
+import { emptyUslFit, fitCurves, type FitPoint } from './fit.js';
 
 export { erlangC } from './queueing.js';
 export { studentTQuantile, batchMeans } from './stats.js';
@@ -60,19 +60,7 @@ function emptyFitting(reason: string, points: FitPoint[]): CurveFitting {
     models: [],
     best_model: null,
     best_model_reason: reason,
-    usl: {
-      sigma: null,
-      kappa: null,
-      lambda: null,
-      peak_concurrency: null,
-      peak_tps: null,
-      r_squared: null,
-      sigma_ci: null,
-      kappa_ci: null,
-      peak_concurrency_ci: null,
-      peak_tps_ci: null,
-      reason,
-    },
+    usl: emptyUslFit(reason),
     predictions: [],
   };
 }
