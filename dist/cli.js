@@ -81375,9 +81375,19 @@ class BandControl {
     phase(ms) {
         if (this.stopReason !== null || ms <= 0)
             return Promise.resolve();
+        // libuv arms timers from its cached loop time, which lags behind performance.now() on a busy
+        // loop, so a timer can fire tens of milliseconds early: re-arm until the phase really lasted ms.
+        const target = external_node_perf_hooks_.performance.now() + ms;
         return new Promise((resolve) => {
-            const timer = setTimeout(done, ms);
             const self = this;
+            let timer = setTimeout(onTimer, ms);
+            function onTimer() {
+                const left = target - external_node_perf_hooks_.performance.now();
+                if (left > 0.5 && self.stopReason === null)
+                    timer = setTimeout(onTimer, Math.ceil(left));
+                else
+                    done();
+            }
             function done() {
                 clearTimeout(timer);
                 self.wakeSleeper = null;

@@ -93,9 +93,17 @@ class BandControl {
   /** Sleeps for a phase; returns early when the run must stop. */
   phase(ms: number): Promise<void> {
     if (this.stopReason !== null || ms <= 0) return Promise.resolve();
+    // libuv arms timers from its cached loop time, which lags behind performance.now() on a busy
+    // loop, so a timer can fire tens of milliseconds early: re-arm until the phase really lasted ms.
+    const target = performance.now() + ms;
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
       const self = this;
+      let timer = setTimeout(onTimer, ms);
+      function onTimer(): void {
+        const left = target - performance.now();
+        if (left > 0.5 && self.stopReason === null) timer = setTimeout(onTimer, Math.ceil(left));
+        else done();
+      }
       function done(): void {
         clearTimeout(timer);
         self.wakeSleeper = null;
