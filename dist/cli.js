@@ -81617,11 +81617,13 @@ async function runBand(band, run) {
         const eluStart = external_node_perf_hooks_.performance.eventLoopUtilization();
         const delay = (0,external_node_perf_hooks_.monitorEventLoopDelay)({ resolution: 10 });
         delay.enable();
-        const startedAt = new Date().toISOString();
         phase = 'measuring';
         phaseStart = external_node_perf_hooks_.performance.now();
         phaseLength = plan.band_duration_s;
         recorder.startWindow(external_node_perf_hooks_.performance.now());
+        // The wall-clock start of exactly this window (not a Date taken a few statements earlier), so
+        // started_at + duration_s matches what was measured.
+        const startedAt = new Date(external_node_perf_hooks_.performance.timeOrigin + recorder.windowStart).toISOString();
         await control.phase(plan.band_duration_s * 1000);
         recorder.endWindow(external_node_perf_hooks_.performance.now());
         const endedEarly = control.stopReason !== null;

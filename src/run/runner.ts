@@ -358,11 +358,13 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     const eluStart = performance.eventLoopUtilization();
     const delay = monitorEventLoopDelay({ resolution: 10 });
     delay.enable();
-    const startedAt = new Date().toISOString();
     phase = 'measuring';
     phaseStart = performance.now();
     phaseLength = plan.band_duration_s;
     recorder.startWindow(performance.now());
+    // The wall-clock start of exactly this window (not a Date taken a few statements earlier), so
+    // started_at + duration_s matches what was measured.
+    const startedAt = new Date(performance.timeOrigin + recorder.windowStart).toISOString();
     await control.phase(plan.band_duration_s * 1000);
     recorder.endWindow(performance.now());
     const endedEarly = control.stopReason !== null;
