@@ -87,7 +87,7 @@ export function buildProgram(): Command {
     .option('-c, --config <file>', 'progressive YAML config; its workload/setup paths are taken relative to each side\'s directory')
     .option('--base-dir <dir>', 'directory holding the base side\'s workload and setup files (laid out as next to the config)')
     .option('--head-dir <dir>', 'directory holding the head side\'s files (default: the config file\'s directory)')
-    .option('--rounds <n>', 'ABBA rounds per band, 3-50 (default 6)')
+    .option('--rounds <n>', 'ABBA rounds per band, 3-50 (default 7)')
     .option('--confirm', 're-measure failing bands for as many rounds; fail only if the failure reproduces')
     .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
     .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')

@@ -2,13 +2,15 @@
 //
 // Per band and figure (TPS, p95 latency): the paired per-round log-ratios dᵣ = ln(head/base), the
 // Hodges–Lehmann estimate (median of Walsh averages) and the exact Wilcoxon signed-rank interval
-// at the largest attainable level ≤ the requested one (the widest interval when even that is below:
-// fewer than 6 rounds for 95%). Status against compare mode's thresholds: fail only when the whole
-// (Holm-step) interval lies beyond the threshold, pass when the unadjusted interval lies within it,
-// inconclusive otherwise. Holm across the family (TPS and p95 of every band) uses exact one-sided
-// signed-rank p-values for the order and judges the k-th figure with the interval at level
-// 1 − α/(m − k + 1), stopping at the first figure that does not fail. With `confirm`, a failing
-// figure fails the gate only when the confirmation rounds fail it again at the same level.
+// at the smallest attainable level ≥ the requested one (the widest interval when none reaches it:
+// fewer than 6 rounds for 95%). Gating: each figure's exact one-sided signed-rank p-value of "no
+// regression beyond the threshold", adjusted across the family (TPS and p95 of every band) by the
+// Westfall–Young step-down minP method over sign flips of whole rounds (stats.ts); a figure fails
+// when its adjusted p-value is at most α/2, passes when its interval lies within the threshold, and
+// is inconclusive otherwise. Flipping whole rounds keeps the dependence between figures: TPS and p95
+// of a band move together in a closed loop, and Holm would charge for two independent tests, which
+// with 6–7 rounds leaves only the most extreme Walsh averages usable. With `confirm`, a failing
+// figure fails the gate only when the confirmation rounds fail it again (a family of their own).
 // Curve level: USL fitted to each side's band means (fitCurves), and a paired bootstrap over whole
 // rounds (same rounds for both sides, fixed seed) for the ratios of measured peak TPS and USL N*.
 // Curve figures are reported, never gated: a bootstrap over a handful of rounds is too coarse.
@@ -18,7 +20,6 @@ import { createRandom } from '../analyze/random.js';
 import type { CurveFitting, Interval } from '../analyze/types.js';
 import { fitUslModel, uslPeak } from '../analyze/usl.js';
 import { changedWorkloadFiles } from '../compare/validate.js';
-import { holmAdjust } from '../compare/stats.js';
 import type { BandComparison, Comparison, FigureComparison, FigureStatus, OptimalShift, Thresholds, Verdict } from '../compare/types.js';
 import type { AnalysisSettings, BandSpec, ResultsDocument } from '../types.js';
 import type { Side } from './plan.js';
@@ -28,7 +29,9 @@ import {
   percentileInterval,
   signedRankPValueAbove,
   signedRankPValueBelow,
+  signFlipStepDown,
   wilcoxonInterval,
+  type FlipFigure,
   type WilcoxonInterval,
 } from './stats.js';
 
@@ -59,10 +62,12 @@ export interface AbFigureStats {
   rounds: number;
   /** ln(head / base) per usable round, in round order. */
   log_ratios: number[];
+  /** The round each log-ratio came from (rounds flip together in the family test). */
+  round_ids: number[];
   /** Hodges–Lehmann estimate of the log-ratio, and exp() of it. */
   hl_log_ratio: number | null;
   ratio: number | null;
-  /** Exact signed-rank interval of the ratio at the largest attainable level ≤ the requested one. */
+  /** Exact signed-rank interval of the ratio at the smallest attainable level ≥ the requested one (the widest when none reaches it). */
   interval: (Interval & { requested_level: number; k: number; below_requested: boolean }) | null;
   /** Median |dᵣ − HL|: the typical noise of one paired round, as a log-ratio (≈ a fraction). */
   mad_log_ratio: number | null;
@@ -124,7 +129,7 @@ export interface AbSection {
   order: 'ABBA, rounds outer, bands inner';
   confirm: boolean;
   confidence: number;
-  level_rule: 'largest attainable level <= requested (widest interval when none is)';
+  level_rule: 'smallest attainable level >= requested (widest interval when none is)';
   thresholds: Thresholds;
   sides: Record<Side, { source: string; database: string }>;
   pairs: AbPair[];
@@ -160,6 +165,11 @@ const medianOf = (xs: number[]): number | null => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
+/** The fewest rounds whose smallest exact one-sided signed-rank p-value (2^−R) is at most `oneSided`. */
+function minRoundsFor(oneSided: number): number {
+  return Math.max(MIN_ROUNDS, Math.ceil(-Math.log2(oneSided) - 1e-9));
+}
+
 /** Below this many usable rounds no interval is computed (3 rounds give at best a 75% interval). */
 export const MIN_ROUNDS = 3;
 
@@ -172,21 +182,27 @@ function usable(m: AbSideMeasurement, figure: AbFigureKind): number | null {
 /** Paired statistics of one figure over some pairs, with the interval at `level`. */
 export function figureStats(pairs: readonly AbPair[], figure: AbFigureKind, level: number, threshold: number): AbFigureStats {
   const d: number[] = [];
+  const roundIds: number[] = [];
   for (const p of [...pairs].sort((a, b) => a.round - b.round)) {
     const b = usable(p.base, figure);
     const h = usable(p.head, figure);
-    if (b !== null && h !== null) d.push(Math.log(h / b));
+    if (b !== null && h !== null) {
+      d.push(Math.log(h / b));
+      roundIds.push(p.round);
+    }
   }
   if (d.length < MIN_ROUNDS) {
-    return { figure, rounds: d.length, log_ratios: d, hl_log_ratio: null, ratio: null, interval: null, mad_log_ratio: null, p_value: null };
+    return { figure, rounds: d.length, log_ratios: d, round_ids: roundIds, hl_log_ratio: null, ratio: null, interval: null, mad_log_ratio: null, p_value: null };
   }
   const hl = hodgesLehmann(d);
-  const iv = wilcoxonInterval(d, level);
+  // At least the requested level: a "pass" (interval within the threshold) is then never claimed at lower confidence.
+  const iv = wilcoxonInterval(d, level, 'at-least');
   const bad = figure === 'tps' ? Math.log(1 - threshold) : Math.log(1 + threshold);
   return {
     figure,
     rounds: d.length,
     log_ratios: d,
+    round_ids: roundIds,
     hl_log_ratio: hl,
     ratio: Math.exp(hl),
     interval: toRatioInterval(iv),
@@ -199,20 +215,8 @@ function toRatioInterval(iv: WilcoxonInterval): NonNullable<AbFigureStats['inter
   return { low: Math.exp(iv.low), high: Math.exp(iv.high), level: iv.level, requested_level: iv.requested_level, k: iv.k, below_requested: iv.below_requested };
 }
 
-function intervalAt(stats: AbFigureStats, level: number): NonNullable<AbFigureStats['interval']> {
-  return toRatioInterval(wilcoxonInterval(stats.log_ratios, level));
-}
-
-function beyond(iv: Interval, figure: AbFigureKind, threshold: number): boolean {
-  return figure === 'tps' ? iv.high < 1 - threshold : iv.low > 1 + threshold;
-}
-
 function within(iv: Interval, figure: AbFigureKind, threshold: number): boolean {
   return figure === 'tps' ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
-}
-
-function improvedBeyond(iv: Interval, figure: AbFigureKind, threshold: number): boolean {
-  return figure === 'tps' ? iv.low > 1 + threshold : iv.high < 1 - threshold;
 }
 
 function ratioText(iv: Interval): string {
@@ -228,43 +232,62 @@ function bandLabel(b: { workers: number; connections: number }): string {
   return `${b.workers} workers / ${b.connections} connections`;
 }
 
-interface Judged {
-  status: FigureStatus;
-  judged: NonNullable<AbFigureStats['interval']> | null;
-  improved: boolean;
+/** A failing figure re-measured: its confirmation statistics and whether the failure reproduced. */
+interface Confirmation {
+  stats: AbFigureStats;
   p_adjusted: number | null;
-  step_level: number | null;
+  reproduced: boolean;
 }
 
-/** Holm over the family: returns the judgement of every figure (keyed by its index in `family`). */
-function judgeFamily(family: AbFigureStats[], thresholds: (f: AbFigureStats) => number, confidence: number): Judged[] {
-  const alpha = 1 - confidence;
+const fmtP = (p: number | null): string => (p === null ? 'n/a' : p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(2))));
+
+interface Judged {
+  status: FigureStatus;
+  improved: boolean;
+  /** Step-down adjusted one-sided p-value of "no regression beyond the threshold" (null without evidence). */
+  p_adjusted: number | null;
+}
+
+/** The per-round values of a figure shifted by a boundary, as the sign-flip test takes them. */
+function flipFigure(f: AbFigureStats, boundary: number, evidence: 'below' | 'above'): FlipFigure {
+  return { values: f.log_ratios.map((d) => d - boundary), rounds: f.round_ids, evidence };
+}
+
+/** ln of the regression boundary (bad side) or the improvement boundary (good side) of a figure. */
+function logBoundary(figure: AbFigureKind, threshold: number, side: 'bad' | 'good'): number {
+  const drop = figure === 'tps' ? side === 'bad' : side === 'good';
+  return Math.log(drop ? 1 - threshold : 1 + threshold);
+}
+
+/** Step-down adjusted p-values of "no change beyond the threshold on `side`" for the figures with evidence. */
+function stepDown(family: readonly AbFigureStats[], thresholds: (f: AbFigureStats) => number, side: 'bad' | 'good', seed: number): (number | null)[] {
   const withEvidence = family.map((f, i) => ({ f, i })).filter(({ f }) => f.p_value !== null);
-  const m = withEvidence.length;
-  const out: Judged[] = family.map(() => ({ status: 'inconclusive', judged: null, improved: false, p_adjusted: null, step_level: null }));
-  if (m === 0) return out;
-  const adjusted = holmAdjust(withEvidence.map(({ f }) => f.p_value!));
-  const order = withEvidence.map((e, j) => ({ ...e, j })).sort((a, b) => a.f.p_value! - b.f.p_value! || a.i - b.i);
-  let stopped = false;
-  let stopLevel = 0;
-  order.forEach(({ f, i, j }, rank) => {
-    const d = thresholds(f);
-    const stepLevel = stopped ? stopLevel : 1 - alpha / (m - rank);
-    const judged = intervalAt(f, stepLevel);
-    let status: FigureStatus;
-    if (!stopped && beyond(judged, f.figure, d)) status = 'fail';
-    else {
-      if (!stopped) {
-        stopped = true;
-        stopLevel = stepLevel;
-      }
-      status = within(f.interval!, f.figure, d) ? 'pass' : 'inconclusive';
-    }
-    // Improvements: Bonferroni (the first Holm step's level), conservative and simple.
-    const improved = improvedBeyond(intervalAt(f, 1 - alpha / m), f.figure, d);
-    out[i] = { status, judged, improved, p_adjusted: adjusted.adjusted[j]!, step_level: stepLevel };
+  const out: (number | null)[] = family.map(() => null);
+  const figures = withEvidence.map(({ f }) => {
+    const towardsLower = (f.figure === 'tps') === (side === 'bad');
+    return flipFigure(f, logBoundary(f.figure, thresholds(f), side), towardsLower ? 'below' : 'above');
   });
+  const { adjusted } = signFlipStepDown(figures, seed);
+  withEvidence.forEach(({ i }, j) => (out[i] = adjusted[j]!));
   return out;
+}
+
+/**
+ * The family's judgement. Fail: the step-down adjusted one-sided p-value of "no regression beyond
+ * the threshold" is at most α/2 (the one-sided level of compare mode's two-sided intervals), which
+ * implies that the figure's own interval lies beyond the threshold. Pass: the interval lies within it.
+ * Improved: the same test on the good side.
+ */
+function judgeFamily(family: AbFigureStats[], thresholds: (f: AbFigureStats) => number, confidence: number, seed: number): Judged[] {
+  const oneSided = (1 - confidence) / 2;
+  const regression = stepDown(family, thresholds, 'bad', seed);
+  const improvement = stepDown(family, thresholds, 'good', seed);
+  return family.map((f, i) => {
+    const p = regression[i] ?? null;
+    if (p === null || !f.interval) return { status: 'inconclusive', improved: false, p_adjusted: null };
+    const status: FigureStatus = p <= oneSided + 1e-12 ? 'fail' : within(f.interval, f.figure, thresholds(f)) ? 'pass' : 'inconclusive';
+    return { status, improved: (improvement[i] ?? 1) <= oneSided + 1e-12, p_adjusted: p };
+  });
 }
 
 function figureComparison(
@@ -274,20 +297,22 @@ function figureComparison(
   threshold: number,
   baseValue: number | null,
   headValue: number | null,
-  confirmation: { stats: AbFigureStats; interval: NonNullable<AbFigureStats['interval']> | null; reproduced: boolean } | null,
+  confirmation: Confirmation | null,
   rounds: number,
+  familySize: number,
+  oneSided: number,
 ): FigureComparison {
   const tps = stats.figure === 'tps';
   const label = `${tps ? 'TPS' : 'p95 latency'} at ${bandLabel(band)}`;
   const higher = tps;
   const iv = stats.interval;
-  const judgedIv = judged.judged;
   const d = threshold;
   const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
   let mde: number | null = null;
   let noise: number | null = null;
-  if (iv && judgedIv && stats.ratio !== null) {
-    const hw = (Math.log(judgedIv.high) - Math.log(judgedIv.low)) / 2;
+  if (iv && stats.ratio !== null) {
+    // The smallest change whose interval, as wide as this one, would lie wholly past the threshold.
+    const hw = (Math.log(iv.high) - Math.log(iv.low)) / 2;
     mde = higher ? 1 - (1 - d) * Math.exp(-hw) : (1 + d) * Math.exp(hw) - 1;
     noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
   }
@@ -300,8 +325,11 @@ function figureComparison(
     const moved = stats.ratio < 1 ? 'fell' : 'rose';
     const change = `${noun} ${moved} ${pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
     const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
+    const test = (p: number | null) =>
+      `the exact sign-flip test of "no ${higher ? 'drop' : 'rise'} beyond the threshold" gives p = ${fmtP(p)} one-sided, ` +
+      `adjusted step-down over ${familySize} gating figure(s), at most ${fmtP(oneSided)}`;
     if (status === 'fail') {
-      reason = `${change}; the ${levelText(judgedIv!)} interval ${ratioText(judgedIv!)} (Holm step) lies entirely ${higher ? 'below' : 'above'} ${limit}.`;
+      reason = `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ${limit}, and ${test(judged.p_adjusted)}.`;
     } else if (status === 'pass') {
       reason = `${change}; ${ivText} stays within ${limit}.`;
     } else {
@@ -311,17 +339,17 @@ function figureComparison(
     }
     if (confirmation) {
       const c = confirmation;
-      const civ = c.interval;
+      const civ = c.stats.interval;
       const ctext = civ && c.stats.ratio !== null
-        ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ${levelText(civ)} interval ${ratioText(civ)}`
+        ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
         : `${c.stats.rounds} confirmation round(s) gave no interval`;
-      if (c.reproduced) reason += ` Confirmed: ${ctext}, again entirely ${higher ? 'below' : 'above'} ${limit}.`;
+      if (c.reproduced) reason += ` Confirmed: ${ctext}; the failure reproduces.`;
       else {
         status = 'inconclusive';
         reason += ` Not reproduced: ${ctext}, so the gate does not fail on it.`;
       }
     }
-    if (judged.improved) reason += ` Improved: the interval lies entirely beyond the ${pct(d, 0)} threshold on the good side.`;
+    if (judged.improved) reason += ` Improved: the same test on the good side shows a change beyond the ${pct(d, 0)} threshold.`;
   }
   return {
     figure: tps ? 'tps' : 'p95_latency',
@@ -333,9 +361,10 @@ function figureComparison(
     ratio: stats.ratio,
     change_pct: stats.ratio === null ? null : (stats.ratio - 1) * 100,
     interval: iv ? { low: iv.low, high: iv.high, level: iv.level } : null,
-    adjusted_interval: judgedIv ? { low: judgedIv.low, high: judgedIv.high, level: judgedIv.level } : null,
+    adjusted_interval: null,
     method: iv
-      ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval`
+      ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ` +
+        'exact sign-flip step-down (minP) test across the gating figures'
       : 'none',
     direction: higher ? 'higher-is-better' : 'lower-is-better',
     threshold: d,
@@ -523,7 +552,10 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   });
 
   const family = perBand.flatMap((b) => [b.tps, b.p95]);
-  const judged = judgeFamily(family, thresholdOf, level);
+  const seed = input.settings.seed;
+  const judged = judgeFamily(family, thresholdOf, level, seed);
+  const familySize = family.filter((f) => f.p_value !== null).length;
+  const oneSided = alpha / 2;
 
   const bandSections: AbBandSection[] = [];
   const bandComparisons: BandComparison[] = [];
@@ -531,27 +563,27 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     const jt = judged[2 * i]!;
     const jp = judged[2 * i + 1]!;
     let confirmation: AbBandSection['confirmation'] = null;
-    const conf: Partial<Record<AbFigureKind, { stats: AbFigureStats; interval: NonNullable<AbFigureStats['interval']> | null; reproduced: boolean }>> = {};
+    const conf: Partial<Record<AbFigureKind, Confirmation>> = {};
+    const failed = ([[b.tps, jt], [b.p95, jp]] as const).filter(([, j]) => j.status === 'fail').map(([f]) => f.figure);
     if (b.confirm.length > 0) {
       const ct = figureStats(b.confirm, 'tps', level, t.max_tps_drop);
       const cp = figureStats(b.confirm, 'p95_latency', level, t.max_p95_increase);
+      const stats = { tps: ct, p95_latency: cp };
+      // The confirmation rounds test the failed figures again, as a family of their own, at the same level.
+      const again = failed.map((kind) => stats[kind]);
+      const adjusted = stepDown(again, thresholdOf, 'bad', seed);
       const reproduced: Partial<Record<AbFigureKind, boolean>> = {};
-      for (const [stats, j, kind] of [[ct, jt, 'tps'], [cp, jp, 'p95_latency']] as const) {
-        if (j.status !== 'fail') continue;
-        // The confirmation is judged at the level the original failure was judged at.
-        const civ = stats.log_ratios.length >= MIN_ROUNDS ? intervalAt(stats, j.step_level ?? level) : null;
-        const again = civ !== null && beyond(civ, kind, thresholdOf({ figure: kind }));
-        reproduced[kind] = again;
-        conf[kind] = { stats, interval: civ, reproduced: again };
-      }
+      failed.forEach((kind, k) => {
+        const p = adjusted[k] ?? null;
+        reproduced[kind] = p !== null && p <= oneSided + 1e-12;
+        conf[kind] = { stats: stats[kind], p_adjusted: p, reproduced: reproduced[kind] };
+      });
       confirmation = { rounds: new Set(b.confirm.map((p) => p.round)).size, tps: ct, p95_latency: cp, reproduced };
     } else if (input.confirm) {
-      for (const [j, kind] of [[jt, 'tps'], [jp, 'p95_latency']] as const) {
-        if (j.status === 'fail') conf[kind] = { stats: figureStats([], kind, level, 1), interval: null, reproduced: false };
-      }
+      for (const kind of failed) conf[kind] = { stats: figureStats([], kind, level, 1), p_adjusted: null, reproduced: false };
     }
-    const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, input.rounds);
-    const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, input.rounds);
+    const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, input.rounds, familySize, oneSided);
+    const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, input.rounds, familySize, oneSided);
     const notes: string[] = [];
     for (const side of ['base', 'head'] as const) {
       const cb = b.main.filter((p) => p[side].client_bound).length;
@@ -641,13 +673,13 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   }
   if (improvements.length > 0 && verdict !== 'fail') reason += ` Improved: ${list(improvements)}.`;
 
-  const m = family.filter((f) => f.p_value !== null).length;
+  const m = familySize;
   const notes: string[] = [noise.sentence];
   const below = family.some((f) => f.interval?.below_requested);
   if (below) {
     notes.push(
-      `With ${input.rounds} rounds the exact signed-rank interval cannot reach ${pct(level, 0)}; the widest attainable one is used and its exact level is shown. ` +
-        `Use 6 or more rounds for ${pct(level, 0)}.`,
+      `With ${input.rounds} rounds the exact signed-rank interval cannot reach ${pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
+        `and no figure can fail (the smallest attainable one-sided p-value is above ${fmtP(oneSided)}). Use ${minRoundsFor(oneSided)} or more rounds.`,
     );
   }
   if (optimal.shifted) notes.push(optimal.message);
@@ -656,13 +688,15 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     reason,
     thresholds: { ...t },
     correction: {
-      method: 'holm',
+      method: 'sign-flip-step-down',
       family_size: m,
       alpha,
       explanation:
-        `The band figures (TPS and p95 over ${bandComparisons.length} bands) form one family of ${m} tests. They are ordered by exact one-sided ` +
-        `signed-rank p-values; the k-th is failed only if its exact signed-rank interval at level 1 − ${alpha.toFixed(2)}/(${m} − k + 1) ` +
-        `(the largest attainable level at most that) lies entirely beyond the threshold, stopping at the first that does not. ` +
+        `The band figures (TPS and p95 over ${bandComparisons.length} bands) form one family of ${m} tests of "no regression beyond the threshold". ` +
+        `Each has an exact one-sided signed-rank p-value; the family is adjusted by the Westfall–Young step-down minP method, with the null ` +
+        `distribution from flipping the sign of whole rounds (all figures of a round together), so figures that move together, such as TPS and ` +
+        `p95 in a closed loop, are not penalised as if independent. A figure fails when its adjusted p-value is at most ${fmtP(oneSided)} ` +
+        `(one side of ${pct(level, 0)}), which implies its ${pct(level, 0)} interval lies beyond the threshold. ` +
         `Passing needs no correction: every band within its threshold is an intersection of claims.`,
     },
     bands: bandComparisons,
@@ -679,13 +713,13 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     kind: 'pgscale-ab',
     version: 1,
     method:
-      'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; Holm across band figures; ' +
+      'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; sign-flip step-down minP across band figures; ' +
       'curve figures from a paired round bootstrap (informational).',
     rounds: input.rounds,
     order: 'ABBA, rounds outer, bands inner',
     confirm: input.confirm,
     confidence: level,
-    level_rule: 'largest attainable level <= requested (widest interval when none is)',
+    level_rule: 'smallest attainable level >= requested (widest interval when none is)',
     thresholds: { ...t },
     sides: input.sides,
     pairs: input.pairs,

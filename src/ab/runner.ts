@@ -27,7 +27,8 @@ import { analyzeAb, type AbPair, type AbSection, type AbSideMeasurement } from '
 import { mergeRounds } from './merge.js';
 import { abSchedule, type Side } from './plan.js';
 
-export const DEFAULT_AB_ROUNDS = 6;
+// 7: the fewest rounds at which one off round still leaves a 2.5% one-sided p-value reachable (2/128).
+export const DEFAULT_AB_ROUNDS = 7;
 export const AB_RESULTS_FILE = 'ab-results.json';
 
 export interface AbRequest extends Pick<RunRequest, 'databaseUrl' | 'exportPath' | 'exportFormat' | 'env' | 'log' | 'signal'> {

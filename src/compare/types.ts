@@ -100,7 +100,8 @@ export interface Comparison {
   reason: string;
   thresholds: Thresholds;
   correction: {
-    method: 'holm';
+    /** Holm over t-based intervals (compare mode); exact sign-flip step-down minP (A/B mode). */
+    method: 'holm' | 'sign-flip-step-down';
     /** Number of figures in the family (band TPS and p95 over matched bands, plus peak TPS) that had an interval. */
     family_size: number;
     /** Family-wise error rate for calling failures: 1 − confidence, split over both tails. */

@@ -47,7 +47,7 @@ export const INPUT_DEFAULTS = {
   'max-p95-increase': '10%',
   'export-path': '',
   'retention-days': '90',
-  'ab-rounds': '6',
+  'ab-rounds': '7',
   confirm: 'false',
   'base-ref': '',
 } as const;

@@ -38,7 +38,11 @@ describe('A/B verdict rules', () => {
     expect(tps.status).toBe('fail');
     expect(tps.interval!.high).toBeLessThan(0.95);
     expect(tps.ratio!).toBeCloseTo(0.85, 2);
-    expect(ab.bands[0]!.tps.interval!.level).toBeCloseTo(1 - 4 / 64, 12);
+    // 6 rounds: the smallest exact level ≥ 95% is the widest interval, 1 − 2/64 (k = 1).
+    expect(ab.bands[0]!.tps.interval!.level).toBeCloseTo(1 - 2 / 64, 12);
+    // TPS and p95 move together, so the family of two costs nothing: adjusted p = raw p = 1/64.
+    expect(tps.p_value).toBeCloseTo(1 / 64, 12);
+    expect(tps.p_adjusted).toBeCloseTo(1 / 64, 12);
     expect(comparison.failures).toContain('TPS at 4 workers / 4 connections');
   });
   it('identical sides within ±1% pass', () => {
@@ -52,25 +56,31 @@ describe('A/B verdict rules', () => {
     expect(comparison.verdict).toBe('inconclusive');
     expect(comparison.bands[0]!.tps.mde!).toBeGreaterThan(0.05);
   });
-  it('discrete levels: one mildly-off round (0.97) is tolerated at 7 rounds (k = 2) but not at 6 (k = 1)', () => {
-    // One band: the family is TPS and p95 (m = 2), so the first Holm step asks for 97.5%. With 7 rounds the
-    // largest attainable level not above it is 1 − 4/128 (k = 2); with 6 rounds only 1 − 2/64 (k = 1).
+  it('discrete p-values: one mildly-off round (0.97) still fails at 7 rounds but not at 6', () => {
+    // The off round has the smallest |d − ln 0.95|, so TPS has T⁺ = 1: raw p = P(T⁺ ≤ 1) = 2/2^R, against α/2 = 0.025.
+    // Against its own 10% threshold, p95's off round ranks second (the 0.87 round is closer), so the pair of
+    // figures reaches p ≤ 2/128 under 3 sign patterns (none, round 3, rounds 3 and 5): adjusted p = 3/128.
     const seven = run(one, pairs(one, [[0.85, 0.86, 0.97, 0.85, 0.87, 0.85, 0.86]]), 7).comparison.bands[0]!.tps;
+    expect(seven.p_value).toBeCloseTo(2 / 128, 12);
+    expect(seven.p_adjusted).toBeCloseTo(3 / 128, 12);
     expect(seven.status).toBe('fail');
-    expect(seven.adjusted_interval!.level).toBeCloseTo(1 - 4 / 128, 12);
     const six = run(one, pairs(one, [[0.85, 0.86, 0.97, 0.85, 0.87, 0.85]]), 6).comparison.bands[0]!.tps;
-    expect(six.adjusted_interval!.level).toBeCloseTo(1 - 2 / 64, 12);
+    expect(six.p_value).toBeCloseTo(2 / 64, 12);
     expect(six.status).toBe('inconclusive');
   });
-  it('fewer rounds than 6: the widest interval is used and its exact level reported', () => {
+  it('fewer rounds than 6: the widest interval is reported at its exact level, and nothing can fail', () => {
     const { ab, comparison } = run(one, pairs(one, [[0.85, 0.86, 0.84, 0.85, 0.87]]), 5);
     expect(ab.bands[0]!.tps.interval).toMatchObject({ level: 1 - 2 / 32, below_requested: true, k: 1 });
-    expect(comparison.verdict).toBe('fail');
-    expect(comparison.notes.join(' ')).toMatch(/cannot reach 95%/);
+    // The smallest one-sided p-value with 5 rounds is 1/32 > 0.025.
+    expect(comparison.bands[0]!.tps.p_adjusted).toBeCloseTo(1 / 32, 12);
+    expect(comparison.verdict).toBe('inconclusive');
+    expect(comparison.notes.join(' ')).toMatch(/cannot reach 95%.*no figure can fail.*Use 6 or more rounds/);
   });
-  it('Holm: a figure that fails alone at its level is not failed when it ranks behind a non-rejection', () => {
-    // 7 rounds: smallest attainable one-sided p = 1/128. Band 1 clearly fails; band 2 has one round above
-    // the threshold (p = 2/128); with m = 6 figures the Holm levels tighten enough to stop there.
+  it('the family test flips whole rounds: figures that move together are not charged as independent', () => {
+    // 3 bands × (TPS, p95) = 6 figures over 7 rounds. Band 2 has one round above the threshold: raw p = 2/128.
+    // Holm would judge it at α/(2·5) and not fail it. Flipping whole rounds, the smallest p-values of the
+    // family come from exactly 3 of the 128 sign patterns (band 1 unflipped, band 2 with round 7 flipped,
+    // band 3 all flipped), so every failing figure's adjusted p is 3/128 ≤ 0.025.
     const ps = pairs(three, [
       [0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8],
       [0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.96],
@@ -80,11 +90,11 @@ describe('A/B verdict rules', () => {
     const [b1, b2, b3] = comparison.bands;
     expect(b1!.tps.status).toBe('fail');
     expect(b3!.tps.status).toBe('pass');
-    // Unadjusted, band 2's 95% interval (k = 3 of 28) is below 0.95 …
-    expect(b2!.tps.interval!.high).toBeLessThan(0.95);
-    // … but at its Holm step level it is not, so it is not failed.
-    expect(b2!.tps.status).not.toBe('fail');
-    expect(comparison.correction.family_size).toBe(6);
+    expect(b2!.tps.p_value).toBeCloseTo(2 / 128, 12);
+    expect(b2!.tps.p_adjusted).toBeCloseTo(3 / 128, 12);
+    expect(b1!.tps.p_adjusted).toBeCloseTo(3 / 128, 12);
+    expect(b2!.tps.status).toBe('fail');
+    expect(comparison.correction).toMatchObject({ method: 'sign-flip-step-down', family_size: 6 });
   });
   it('confirmation: a failure that does not reproduce does not fail the gate; one that does, does', () => {
     const main = pairs(one, [[0.85, 0.86, 0.84, 0.85, 0.87, 0.85]]);

@@ -33,7 +33,7 @@ describe('ab inputs and flags', () => {
   const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
   it('defaults: 6 rounds, no confirmation, base from the event', () => {
     expect(readAbInputs(reader({}))).toEqual({ rounds: 6, confirm: false, base_ref: null });
-    expect(INPUT_DEFAULTS['ab-rounds']).toBe('6');
+    expect(INPUT_DEFAULTS['ab-rounds']).toBe('7');
     expect(parseRounds(undefined)).toBe(6);
   });
   it('reads and checks each input with a one-line error', () => {

@@ -6,9 +6,11 @@ import {
   signedRankCounts,
   signedRankPValueAbove,
   signedRankPValueBelow,
+  signFlipStepDown,
   walshAverages,
   wilcoxonInterval,
 } from '../../src/ab/stats.js';
+import { createRandom } from '../../src/analyze/random.js';
 
 // Hollander & Wolfe (1973, p. 29), the depression-scale data of R's ?wilcox.test example:
 // wilcox.test(x, y, paired = TRUE, alternative = "greater") gives V = 40, p-value = 0.01953;
@@ -92,5 +94,58 @@ describe('Hodges–Lehmann and the exact interval (known answers)', () => {
     expect(wilcoxonInterval([1, 2, 3, 4, 5], 0.9).level).toBeCloseTo(0.875, 12);
     expect(covered / trials).toBeGreaterThan(0.855);
     expect(covered / trials).toBeLessThan(0.895);
+  });
+});
+
+describe('signFlipStepDown (Westfall–Young minP over sign flips of whole rounds)', () => {
+  const rounds = (n: number) => Array.from({ length: n }, (_, i) => i);
+  it('a family of one gives exactly the signed-rank p-value', () => {
+    const random = createRandom(7);
+    for (let trial = 0; trial < 20; trial++) {
+      const n = 4 + (trial % 6);
+      const xs = Array.from({ length: n }, () => random.normal() - 0.5);
+      const r = signFlipStepDown([{ values: xs, rounds: rounds(n), evidence: 'below' }], 1);
+      expect(r.exact).toBe(true);
+      expect(r.raw[0]).toBeCloseTo(signedRankPValueBelow(xs, 0), 12);
+      expect(r.adjusted[0]).toBeCloseTo(r.raw[0]!, 12);
+      const up = signFlipStepDown([{ values: xs, rounds: rounds(n), evidence: 'above' }], 1);
+      expect(up.adjusted[0]).toBeCloseTo(signedRankPValueAbove(xs, 0), 12);
+    }
+  });
+  it('two figures that always move together cost nothing; two whose extreme rounds differ pay Bonferroni', () => {
+    const a = [-1, -2, -3, -4];
+    const same = signFlipStepDown([{ values: a, rounds: rounds(4), evidence: 'below' }, { values: a.map((x) => 2 * x), rounds: rounds(4), evidence: 'below' }], 1);
+    expect(same.adjusted).toEqual([1 / 16, 1 / 16]);
+    // A is extreme unflipped (T⁺ = 0), B only with round 4 flipped: 2 of 16 patterns reach p ≤ 1/16.
+    const b = [-1, -2, -3, 4];
+    const apart = signFlipStepDown([{ values: a, rounds: rounds(4), evidence: 'below' }, { values: b, rounds: rounds(4), evidence: 'below' }], 1);
+    expect(apart.raw).toEqual([1 / 16, 7 / 16]);
+    expect(apart.adjusted[0]).toBeCloseTo(2 / 16, 12);
+    // B's own step: patterns where B alone reaches p ≤ 7/16 (its null distribution), monotone after A's.
+    expect(apart.adjusted[1]).toBeCloseTo(7 / 16, 12);
+  });
+  it('figures over different rounds are aligned by round id', () => {
+    // A over rounds 0–3, B over rounds 1–4, both extreme when unflipped. Of the 32 patterns of 5 rounds,
+    // A reaches p = 1/16 with rounds 0–3 unflipped (round 4 free), B with rounds 1–4 unflipped (round 0
+    // free): 3 distinct patterns, so 3/32 (misaligned onto the same 4 rounds it would be 2/32).
+    const r = signFlipStepDown(
+      [{ values: [-1, -2, -3, -4], rounds: [0, 1, 2, 3], evidence: 'below' }, { values: [-1, -2, -3, -4], rounds: [1, 2, 3, 4], evidence: 'below' }],
+      1,
+    );
+    expect(r.raw).toEqual([1 / 16, 1 / 16]);
+    expect(r.flips).toBe(32);
+    expect(r.adjusted[0]).toBeCloseTo(3 / 32, 12);
+    expect(r.adjusted[1]).toBeCloseTo(3 / 32, 12);
+  });
+  it('beyond 12 rounds: a seeded random subset of patterns, reproducible and close to the exact answer', () => {
+    const random = createRandom(3);
+    const xs = Array.from({ length: 16 }, () => random.normal() - 0.4);
+    const one = signFlipStepDown([{ values: xs, rounds: rounds(16), evidence: 'below' }], 99);
+    expect(one.exact).toBe(false);
+    expect(one.flips).toBe(4096);
+    expect(signFlipStepDown([{ values: xs, rounds: rounds(16), evidence: 'below' }], 99)).toEqual(one);
+    const exact = signedRankPValueBelow(xs, 0);
+    // Monte Carlo standard error of a proportion over 4096 draws, 4 of them.
+    expect(Math.abs(one.adjusted[0]! - exact)).toBeLessThan(4 * Math.sqrt((exact * (1 - exact)) / 4096) + 1 / 4096);
   });
 });
