@@ -31,10 +31,10 @@ import { parseRounds } from '../../src/commands/ab.js';
 
 describe('ab inputs and flags', () => {
   const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
-  it('defaults: 6 rounds, no confirmation, base from the event', () => {
-    expect(readAbInputs(reader({}))).toEqual({ rounds: 6, confirm: false, base_ref: null });
+  it('defaults: 7 rounds, no confirmation, base from the event', () => {
+    expect(readAbInputs(reader({}))).toEqual({ rounds: 7, confirm: false, base_ref: null });
     expect(INPUT_DEFAULTS['ab-rounds']).toBe('7');
-    expect(parseRounds(undefined)).toBe(6);
+    expect(parseRounds(undefined)).toBe(7);
   });
   it('reads and checks each input with a one-line error', () => {
     expect(readAbInputs(reader({ 'ab-rounds': '8', confirm: 'true', 'base-ref': 'abc1234' }))).toEqual({ rounds: 8, confirm: true, base_ref: 'abc1234' });
