@@ -3,23 +3,11 @@
 // or HTML. The Mermaid chart holds numbers only.
 
 import type { Comparison, FigureComparison } from '../compare/types.js';
+import { escapeMarkdown } from '../report/escape.js';
 import type { ResultsDocument } from '../types.js';
 
-/**
- * Makes untrusted text inert in GitHub Markdown: one line, HTML special characters as entities, Markdown
- * punctuation backslash-escaped, `@` neutralised (no mentions) and `:` escaped (no autolinks).
- */
-export function escapeMarkdown(text: unknown): string {
-  return String(text)
-    .replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;')
-    .replace(/@/g, '&#64;')
-    .replace(/([\\`*_{}[\]()#+!|~:$=-])/g, '\\$1');
-}
+// Re-exported for the renderers that import it from here (A/B report, tests).
+export { escapeMarkdown };
 
 const fmt = (x: number | null | undefined, digits = 1): string =>
   typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';

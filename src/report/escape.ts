@@ -14,23 +14,22 @@ const ZWSP = '&#8203;';
 
 /**
  * Makes untrusted text safe to place inline in GitHub-flavoured Markdown, including inside a
- * table cell: HTML is escaped, Markdown punctuation is backslash-escaped, line breaks become
- * spaces (so a table row stays one row), and @mentions, #references and URLs are broken with a
- * zero-width space so they neither notify anyone nor link anywhere.
+ * table cell: line breaks and tabs become one space (so a table row stays one row), other control
+ * characters go, Markdown punctuation is backslash-escaped (':' too, against autolinks), HTML
+ * special characters and quotes become entities, and @mentions, #references and URLs are broken
+ * with a zero-width space so they neither notify anyone nor link anywhere.
  */
-export function escapeMarkdown(text: string): string {
+export function escapeMarkdown(text: unknown): string {
   let out = String(text)
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
-    .replace(/\r\n|\r|\n|\u2028|\u2029/g, ' ');
-  // Backslash-escape every ASCII punctuation GFM gives meaning to inline (before entities are
-  // introduced, whose '#' and ';' must stay intact).
-  out = out.replace(/[\\`*_{}[\]()#+!|~$]/g, (ch) => `\\${ch}`);
-  // Block-level markers only matter at the start of the text.
-  out = out.replace(/^(\s*)([-=])(?=[\s=-]|$)/, '$1\\$2').replace(/^(\s*\d+)([.)])(?=\s|$)/, '$1\\$2');
-  // Quotes only matter inside attributes, which escaped text never opens; keep them readable.
-  out = out.replace(/[&<>]/g, (ch) => HTML_ENTITIES[ch]!);
+    .replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ')
+    .replace(/[\u0000-\u001f\u007f]/g, '');
+  // Backslash-escape before entities are introduced: their '#' must stay intact.
+  out = out.replace(/[\\`*_{}[\]()#+!|~:$=-]/g, (ch) => `\\${ch}`);
+  // An ordered-list marker only matters at the start of the text.
+  out = out.replace(/^(\s*\d+)\.(?=\s|$)/, '$1\\.');
+  out = escapeHtml(out);
   out = out.replace(/\\#/g, `\\#${ZWSP}`);
-  out = out.replace(/@/g, `@${ZWSP}`);
+  out = out.replace(/@/g, `&#64;${ZWSP}`);
   out = out.replace(/\b(www)\./gi, `$1${ZWSP}.`).replace(/:\/\//g, `:${ZWSP}//`);
   return out;
 }

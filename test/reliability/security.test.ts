@@ -134,7 +134,7 @@ describe('passwords never reach logs, exports or summaries', () => {
       expect(text, where).not.toContain('<img');
       expect(text, where).not.toContain('](https://evil');
       expect(text, where).not.toMatch(/(^|[^\\])\*\*bold/);
-      expect(text, where).toContain('&lt;img src=x onerror=alert\\(1\\)&gt;');
+      expect(text, where).toContain('&lt;img src\\=x onerror\\=alert\\(1\\)&gt;');
       // @mentions are broken so nobody is notified.
       expect(text, where).not.toMatch(/@octocat/);
     }

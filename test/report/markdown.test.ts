@@ -52,9 +52,17 @@ describe('escapeMarkdown / escapeHtml', () => {
     expect(out).not.toContain('\n');
   });
 
+  it('escapes autolink colons, = and - (setext headings, lists), and accepts any value', () => {
+    expect(escapeMarkdown('a-b=c: d')).toBe('a\\-b\\=c\\: d');
+    expect(escapeMarkdown(42)).toBe('42');
+    expect(escapeMarkdown(null)).toBe('null');
+    expect(escapeMarkdown('a\t\r\n\vb\u0001c')).toBe('a bc');
+  });
+
   it('keeps ordinary text readable', () => {
     expect(escapeMarkdown('orders 15.6 ms, 3 bands')).toBe('orders 15.6 ms, 3 bands');
-    expect(escapeMarkdown("Little's law, \"quoted\"")).toBe('Little\'s law, "quoted"');
+    // Quotes become entities, which GitHub renders as quotes; the entity's '#' is not escaped.
+    expect(escapeMarkdown("Little's law, \"quoted\"")).toBe('Little&#39;s law, &quot;quoted&quot;');
     expect(escapeMarkdown('1. not a list')).toBe('1\\. not a list');
   });
 });
