@@ -87,7 +87,21 @@ function pValues(ev: LogRatioEvidence, threshold: number, direction: Direction):
     : { regression: tail(badBound, false), improvement: tail(goodBound, true) };
 }
 
-function emptyFigure(
+/** What a figure's interval and p-value rest on, when there is evidence to rest them on. */
+interface FigureEvidence {
+  /** exp(log ratio) of the evidence, which need not equal current ÷ baseline. */
+  ratio: number;
+  interval: Interval;
+  method: string;
+  p_value: number;
+  noise: number;
+}
+
+/**
+ * A figure before any judgement: inconclusive, not improved, nothing adjusted. Without evidence it
+ * has no interval and its ratio is current ÷ baseline (when both are usable).
+ */
+function makeFigure(
   figure: FigureKind,
   label: string,
   unit: string,
@@ -97,8 +111,9 @@ function emptyFigure(
   current: number | null,
   baseline: number | null,
   reason: string,
+  evidence: FigureEvidence | null = null,
 ): FigureComparison {
-  const ratio = finite(current) && finite(baseline) && baseline > 0 ? current / baseline : null;
+  const ratio = evidence ? evidence.ratio : finite(current) && finite(baseline) && baseline > 0 ? current / baseline : null;
   return {
     figure,
     label,
@@ -108,17 +123,17 @@ function emptyFigure(
     unit,
     ratio,
     change_pct: ratio === null ? null : (ratio - 1) * 100,
-    interval: null,
+    interval: evidence?.interval ?? null,
     adjusted_interval: null,
-    method: 'none',
+    method: evidence?.method ?? 'none',
     direction,
     threshold,
     status: 'inconclusive',
     improved: false,
     gating,
-    p_value: null,
-    p_adjusted: null,
-    noise: null,
+    p_value: evidence?.p_value ?? null,
+    p_adjusted: evidence?.p_value ?? null,
+    noise: evidence?.noise ?? null,
     mde: null,
     reason,
   };
@@ -269,30 +284,15 @@ function figureWithEvidence(
   const second = typical ? pValues(typical, threshold, direction) : main;
   const p = { regression: Math.max(main.regression, second.regression), improvement: Math.max(main.improvement, second.improvement) };
   const ratio = Math.exp(ev.log_ratio);
+  const noise = Math.max(interval.high / ratio - 1, 1 - interval.low / ratio);
   return {
-    figure: {
-      figure,
-      label,
-      band: null,
-      current,
-      baseline,
-      unit,
+    figure: makeFigure(figure, label, unit, direction, threshold, true, current, baseline, '', {
       ratio,
-      change_pct: (ratio - 1) * 100,
       interval,
-      adjusted_interval: null,
       method: ev.method,
-      direction,
-      threshold,
-      status: 'inconclusive',
-      improved: false,
-      gating: true,
       p_value: p.regression,
-      p_adjusted: p.regression,
-      noise: Math.max(interval.high / ratio - 1, 1 - interval.low / ratio),
-      mde: null,
-      reason: '',
-    },
+      noise,
+    }),
     ev,
     typical,
     p_regression: p.regression,
@@ -411,7 +411,7 @@ function uslFigure(
   }[figure] as { key: 'peak_concurrency' | 'sigma' | 'kappa'; ci: 'peak_concurrency_ci' | 'sigma_ci' | 'kappa_ci'; label: string; dir: Direction };
   const cv = cur && finite(cur[meta.key]) ? (cur[meta.key] as number) : null;
   const bv = base && finite(base[meta.key]) ? (base[meta.key] as number) : null;
-  const mk = (reason: string) => emptyFigure(figure, meta.label, '', meta.dir, threshold, false, cv, bv, reason);
+  const mk = (reason: string) => makeFigure(figure, meta.label, '', meta.dir, threshold, false, cv, bv, reason);
   if (!cur || !base) return mk(`No USL fit in ${!cur ? 'the current run' : 'the baseline'} (analysis missing).`);
   if (cv === null || bv === null) {
     const why = cv === null ? cur.reason : base.reason;
@@ -522,7 +522,7 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     const failedSide = cur.status === 'failed' ? 'current run' : base.status === 'failed' ? 'baseline' : null;
     const tpsEv = failedSide ? `the band failed in the ${failedSide}` : tpsEvidence(cur, base, batches);
     if (typeof tpsEv === 'string') {
-      tps = emptyFigure('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, true,
+      tps = makeFigure('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, true,
         finite(cur.total_tps) ? cur.total_tps : null, finite(base.total_tps) ? base.total_tps : null, `No interval: ${tpsEv}.`);
     } else {
       const pf = figureWithEvidence('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, cur.total_tps, base.total_tps, tpsEv, level);
@@ -531,7 +531,7 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     }
     const p95Ev = failedSide ? `the band failed in the ${failedSide}` : p95Evidence(cur, base, batches);
     if (typeof p95Ev === 'string') {
-      p95 = emptyFigure('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, true,
+      p95 = makeFigure('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, true,
         finite(cur.latency?.p95_ms) ? cur.latency.p95_ms : null, finite(base.latency?.p95_ms) ? base.latency.p95_ms : null,
         `No interval: ${p95Ev}.`);
     } else {
@@ -549,7 +549,7 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
   const basePeak = peakBand(baseline);
   let peak: FigureComparison;
   if (!curPeak || !basePeak) {
-    peak = emptyFigure('peak_tps', 'Peak TPS', 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak?.total_tps ?? null, basePeak?.total_tps ?? null,
+    peak = makeFigure('peak_tps', 'Peak TPS', 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak?.total_tps ?? null, basePeak?.total_tps ?? null,
       `No interval: no band completed in ${!curPeak ? 'the current run' : 'the baseline'}.`);
   } else {
     const ev = tpsEvidence(curPeak, basePeak, batches);
@@ -558,7 +558,7 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
       ? `Peak TPS (at ${bandLabel(curPeak)})`
       : `Peak TPS (current at ${bandLabel(curPeak)}, baseline at ${bandLabel(basePeak)})`;
     if (typeof ev === 'string') {
-      peak = emptyFigure('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak.total_tps, basePeak.total_tps, `No interval: ${ev}.`);
+      peak = makeFigure('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak.total_tps, basePeak.total_tps, `No interval: ${ev}.`);
     } else {
       const pf = figureWithEvidence('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, curPeak.total_tps, basePeak.total_tps, ev, level);
       pending.push(pf);
