@@ -91,18 +91,35 @@ export function scanJson(text: string, target: JsonPath | null = null): number |
     }
   };
 
+  /** From an opening bracket to its `close`: the members, comma-separated, each read by `member`. */
+  const members = (close: '}' | ']', what: string, member: (index: number) => void): void => {
+    i++;
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (let index = 0; ; index++) {
+      member(index);
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i] === close) {
+        i++;
+        return;
+      }
+      fail(`',' or '${close}' after ${what}`);
+    }
+  };
+
   const value = (): void => {
     ws();
     if (target && found === null && samePath(path, target)) found = i;
     const ch = text[i];
     if (ch === '{') {
-      i++;
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      for (;;) {
+      members('}', 'a property value', () => {
         ws();
         if (text[i] !== '"') fail("a double-quoted property name");
         const key = string();
@@ -112,40 +129,16 @@ export function scanJson(text: string, target: JsonPath | null = null): number |
         path.push(key);
         value();
         path.pop();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail("',' or '}' after a property value");
-      }
+      });
+      return;
     }
     if (ch === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (let index = 0; ; index++) {
+      members(']', 'an array element', (index) => {
         path.push(index);
         value();
         path.pop();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail("',' or ']' after an array element");
-      }
+      });
+      return;
     }
     if (ch === '"') {
       string();
