@@ -10,6 +10,7 @@ import { pipelineBlock } from '../../src/workload/engine.js';
 import { checkSchema, loadWorkload } from '../../src/workload/index.js';
 import { compileScript, parseScript } from '../../src/workload/script.js';
 import { BUILTIN_SCRIPTS } from '../../src/workload/builtin.js';
+import type { BandPlan } from '../../src/types.js';
 import { createTestDatabase, plan, progressive, recordingLogger } from '../run/helpers.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -24,6 +25,18 @@ async function scriptWorkload(name: string, text: string) {
   const file = path.join(dir, `${name}.sql`);
   writeFileSync(file, text);
   return loadWorkload({ kind: 'scripts', name, scripts: [{ file, weight: 1 }], setup: [] });
+}
+
+/** Runs `script` as a pipelined workload over `bandPlan`, tolerating every error; returns the first band. */
+async function runPipelined(name: string, script: string, bandPlan: BandPlan) {
+  const outcome = await runBands({
+    plan: bandPlan,
+    workload: await scriptWorkload(name, script),
+    clientConfig: db.config,
+    progressive: progressive({ max_error_rate: 1, pipeline: true }),
+    log: recordingLogger(),
+  });
+  return outcome.bands[0]!;
 }
 
 beforeAll(async () => {
@@ -109,7 +122,7 @@ describe('pipelined transactions on the server', () => {
 
   it('inside BEGIN…END, the first error aborts the transaction: nothing commits, only its SQLSTATE is counted', async () => {
     await observer.query('TRUNCATE items');
-    const workload = await scriptWorkload(
+    const band = await runPipelined(
       'explicit',
       `\\set id random(1, 1000000000)
 \\set zero 0
@@ -119,15 +132,8 @@ SELECT 1 / :zero;
 INSERT INTO items VALUES (:id + 1000000000000, 2);
 END;
 `,
+      plan([[2, 2]], 1, 0.2),
     );
-    const outcome = await runBands({
-      plan: plan([[2, 2]], 1, 0.2),
-      workload,
-      clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 1, pipeline: true }),
-      log: recordingLogger(),
-    });
-    const band = outcome.bands[0]!;
     expect(band.transactions).toBe(0);
     expect(band.failed_transactions).toBeGreaterThan(10);
     // 25P02 (in failed transaction) for the statements behind the error is not counted.
@@ -144,7 +150,7 @@ END;
 
   it('without BEGIN, statements run one by one and stop at the first error, as pgbench does', async () => {
     await observer.query('TRUNCATE items');
-    const workload = await scriptWorkload(
+    const band = await runPipelined(
       'autocommit',
       `\\set id random(1, 1000000000)
 \\set zero 0
@@ -152,15 +158,8 @@ INSERT INTO items VALUES (:id, 1);
 SELECT 1 / :zero;
 INSERT INTO items VALUES (:id + 1000000000000, 2);
 `,
+      plan([[2, 2]], 1, 0.2),
     );
-    const outcome = await runBands({
-      plan: plan([[2, 2]], 1, 0.2),
-      workload,
-      clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 1, pipeline: true }),
-      log: recordingLogger(),
-    });
-    const band = outcome.bands[0]!;
     expect(band.errors).toEqual({ '22012': band.failed_transactions });
     const counts = await observer.query<{ first: string; after: string }>(
       'SELECT count(*) FILTER (WHERE v = 1) AS first, count(*) FILTER (WHERE v = 2) AS after FROM items',
@@ -174,7 +173,7 @@ INSERT INTO items VALUES (:id + 1000000000000, 2);
     await observer.query('TRUNCATE items');
     await observer.query('INSERT INTO items VALUES (-1, 0)');
     // Every other transaction collides on the primary key in its last statement.
-    const workload = await scriptWorkload(
+    const band = await runPipelined(
       'collide',
       `\\set id random(1, 1000000000)
 \\set clash random(0, 1)
@@ -185,15 +184,8 @@ INSERT INTO items VALUES (:neg, 2);
 DELETE FROM items WHERE id = 0;
 END;
 `,
+      plan([[1, 1]], 1, 0),
     );
-    const outcome = await runBands({
-      plan: plan([[1, 1]], 1, 0),
-      workload,
-      clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 1, pipeline: true }),
-      log: recordingLogger(),
-    });
-    const band = outcome.bands[0]!;
     expect(band.transactions).toBeGreaterThan(5);
     expect(band.failed_transactions).toBeGreaterThan(5);
     expect(Object.keys(band.errors)).toEqual(['23505']);

@@ -12,36 +12,15 @@ import {
   planFingerprint,
 } from '../../src/plan/index.js';
 import { UserError } from '../../src/errors.js';
-import type { BandPlan, ProgressiveConfig } from '../../src/types.js';
+import type { BandPlan } from '../../src/types.js';
+import { progressive } from '../support/progressive.js';
 
 const spec = (name: string) => join(fileURLToPath(new URL('../fixtures/spec/', import.meta.url)), name);
 const pairs = (plan: BandPlan) => plan.bands.map((b) => [b.workers, b.connections]);
 const ids = (plan: BandPlan) => plan.bands.map((b) => b.band_id);
 
-function progressive(overrides: Partial<ProgressiveConfig>): ProgressiveConfig {
-  return {
-    enabled: true,
-    min_workers: 1,
-    max_workers: 1,
-    step_workers: 1,
-    min_connections: 1,
-    max_connections: 1,
-    step_connections: 1,
-    band_duration_s: 30,
-    warmup_time_s: 10,
-    cooldown_time_s: 5,
-    strategy: 'linear',
-    export_format: 'both',
-    export_path: './progressive_results',
-    collect_pg_stats: false,
-    pg_stat_statements: false,
-    rate: null,
-    time_budget_s: null,
-    max_error_rate: 0.05,
-    pipeline: false,
-    ...overrides,
-  };
-}
+/** The phase lengths the duration and fingerprint expectations below are written for. */
+const phases = { band_duration_s: 30, warmup_time_s: 10, cooldown_time_s: 5 };
 
 describe('strategy value sequences', () => {
   it('linear steps from min and ends on max even when the step overshoots it', () => {
@@ -140,7 +119,7 @@ describe('planBands', () => {
   });
 
   it('a disabled progressive block plans one band at the maxima', () => {
-    const plan = planBands(progressive({ enabled: false, min_workers: 2, max_workers: 16, min_connections: 4, max_connections: 20 }));
+    const plan = planBands(progressive({ ...phases, enabled: false, min_workers: 2, max_workers: 16, min_connections: 4, max_connections: 20 }));
     expect(plan.bands).toEqual([{ band_id: 1, workers: 16, connections: 20 }]);
     expect(plan.estimated_duration_s).toBe(45);
   });
@@ -158,7 +137,7 @@ describe('planBands', () => {
 });
 
 describe('planFingerprint', () => {
-  const plan = planBands(progressive({ max_workers: 4, step_workers: 2, max_connections: 4, step_connections: 2 }));
+  const plan = planBands(progressive({ ...phases, max_workers: 4, step_workers: 2, max_connections: 4, step_connections: 2 }));
 
   it('is the sha256 of the canonical JSON of what makes runs comparable', async () => {
     const { createHash } = await import('node:crypto');

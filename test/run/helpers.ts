@@ -1,8 +1,10 @@
 // Test support: a database of our own on the shared server, tiny workloads, a recording logger.
 import pg from 'pg';
-import type { BandPlan, ProgressiveConfig } from '../../src/types.js';
+import type { BandPlan } from '../../src/types.js';
 import type { Workload, WorkerSession, WorkloadClient } from '../../src/workload/types.js';
 import type { Logger } from '../../src/run/runner.js';
+
+export { progressive } from '../support/progressive.js';
 
 export const ADMIN: pg.ClientConfig = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' };
 
@@ -48,31 +50,6 @@ export const sleep5ms = tinyWorkload('sleep-5ms', async (c) => {
   await c.query('SELECT pg_sleep(0.005)');
   return 1;
 });
-
-export function progressive(overrides: Partial<ProgressiveConfig> = {}): ProgressiveConfig {
-  return {
-    enabled: true,
-    min_workers: 1,
-    max_workers: 1,
-    step_workers: 1,
-    min_connections: 1,
-    max_connections: 1,
-    step_connections: 1,
-    band_duration_s: 1.5,
-    warmup_time_s: 0.5,
-    cooldown_time_s: 0,
-    strategy: 'linear',
-    export_format: 'json',
-    export_path: './out',
-    collect_pg_stats: false,
-    pg_stat_statements: false,
-    rate: null,
-    time_budget_s: null,
-    pipeline: false,
-    max_error_rate: 0.05,
-    ...overrides,
-  };
-}
 
 export function plan(bands: Array<[number, number]>, duration = 1.5, warmup = 0.5, cooldown = 0): BandPlan {
   return {
