@@ -3,17 +3,12 @@
 import { stopAllEmbedded } from '../db/embedded.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
 import { createConsoleLogger } from '../log.js';
-import { prepareRun, runBenchmark } from '../pipeline.js';
+import { prepareRun, runBenchmark, type RunRequest } from '../pipeline.js';
 import { renderTerminalReport, toJson } from '../report/index.js';
-import type { ExportFormat } from '../types.js';
 
-export interface RunCommandRequest {
-  configPath: string;
-  progressive: boolean;
-  setup: boolean;
-  databaseUrl?: string;
-  exportPath?: string;
-  exportFormat?: ExportFormat;
+/** The run's options as the command line gives them, plus --json. */
+export interface RunCommandRequest
+  extends Pick<RunRequest, 'configPath' | 'progressive' | 'setup' | 'databaseUrl' | 'exportPath' | 'exportFormat'> {
   json: boolean;
 }
 
