@@ -13,6 +13,7 @@ export interface OutputValues {
   results_json: string | null;
   /** Path of the Markdown report written by the run ('' when none). */
   report_markdown: string | null;
+  /** The run the baseline artifact came from; the output stays empty when the comparison rejected it (no-baseline). */
   baseline_run_id: number | null;
   comment_url: string | null;
 }
@@ -33,7 +34,8 @@ export function outputValues(v: OutputValues): Record<string, string> {
     'optimal-connections': opt ? String(opt.connections) : '',
     'results-json': v.results_json ?? '',
     'report-markdown': v.report_markdown ?? '',
-    'baseline-run-id': v.baseline_run_id === null ? '' : String(v.baseline_run_id),
+    // A baseline the comparison rejected (another plan, a malformed document) was not compared against.
+    'baseline-run-id': v.baseline_run_id === null || v.comparison?.verdict === 'no-baseline' ? '' : String(v.baseline_run_id),
     'comment-url': v.comment_url ?? '',
   };
 }

@@ -235,6 +235,8 @@ describe('other baselines', () => {
     const r = await act({ inputs: { mode: 'compare' }, runId: 903, editConfig: (t) => t.replace('max_workers: 4', 'max_workers: 2') });
     expect(r.code, transcript(r)).toBe(0);
     expect(r.outputs.verdict).toBe('no-baseline');
+    // The artifact was found but not compared against, so no baseline run is named.
+    expect(r.outputs['baseline-run-id']).toBe('');
     expect(r.summary).toContain('**Verdict: NO BASELINE**');
     expect(r.summary).toMatch(/different plan \\\(fingerprint [0-9a-f]{12}… vs [0-9a-f]{12}…\\\)/);
     expect(r.summary).not.toContain('### Bands: current vs baseline');

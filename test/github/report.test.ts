@@ -114,6 +114,14 @@ describe('outputs and the gate', () => {
     }
   });
 
+  it('no baseline-run-id when the comparison rejected that baseline', () => {
+    const otherPlan = { ...base, plan_fingerprint: '0'.repeat(64) };
+    const c = compareResults(slow, otherPlan, DEFAULT_THRESHOLDS);
+    expect(c.verdict).toBe('no-baseline');
+    const values = outputValues({ comparison: c, doc: slow, results_json: null, report_markdown: null, baseline_run_id: 101, comment_url: null });
+    expect(values['baseline-run-id']).toBe('');
+  });
+
   it('run mode reports not-compared', () => {
     expect(outputValues({ comparison: null, doc: slow, results_json: null, report_markdown: null, baseline_run_id: null, comment_url: null }).verdict).toBe('not-compared');
   });
