@@ -10,7 +10,7 @@ import type { Comparison } from './compare/types.js';
 import { baseShaFromPayload, materializeBaseFiles, renderAbMarkdown, runAb, workloadFiles } from './ab/index.js';
 import { loadConfigFile } from './config/index.js';
 import { isUserError, UserError } from './errors.js';
-import { maskSecrets } from './db/mask.js';
+import { maskSecrets, urlHasPassword } from './db/mask.js';
 import {
   annotateComparison,
   commentAction,
@@ -171,7 +171,7 @@ export async function run(): Promise<void> {
   const secrets: string[] = [];
   try {
     const inputs = readInputs();
-    if (inputs.database_url) secrets.push(inputs.database_url);
+    if (inputs.database_url && urlHasPassword(inputs.database_url)) secrets.push(inputs.database_url);
     const log = actionLogger(secrets);
     if (inputs.mode === 'ab') {
       await runAbMode(inputs, log, controller);

@@ -6,7 +6,7 @@ import type pg from 'pg';
 import { parseIntoClientConfig } from 'pg-connection-string';
 import { UserError } from '../errors.js';
 import type { DatabaseConfig } from '../types.js';
-import { maskSecrets } from './mask.js';
+import { maskSecrets, urlHasPassword } from './mask.js';
 
 export interface ResolvedDatabase {
   config: pg.ClientConfig;
@@ -73,7 +73,7 @@ function fromUrl(url: string, field: string): ResolvedDatabase {
     throw bad();
   }
   const password = typeof config.password === 'string' ? config.password : '';
-  const secrets = password ? [url, password, encodeURIComponent(password)] : [url];
+  const secrets = password ? [url, password, encodeURIComponent(password)] : urlHasPassword(url) ? [url] : [];
   // The URL patterns cover the userinfo and ?password=; masking the bare password string too
   // would also blank a user name that happens to equal it.
   return { config, display: maskSecrets(url), secrets };

@@ -28,3 +28,18 @@ export function maskSecrets(text: string, secrets: readonly string[] = []): stri
   masked = masked.replace(KEY_VALUE_PASSWORD, `$1${MASK}`);
   return masked;
 }
+
+/**
+ * Whether a database URL carries a password, in its user info or a password= parameter. Only then
+ * is the URL itself a secret; one without is shown as is (user@host:port/db). Text that does not
+ * parse as a URL counts as carrying one: it may be a password pasted in the wrong place.
+ */
+export function urlHasPassword(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return true;
+  }
+  return parsed.password !== '' || maskSecrets(url) !== url;
+}

@@ -2,6 +2,7 @@
 // input and what was expected. Credentials are masked before anything else can print them.
 
 import * as core from '@actions/core';
+import { urlHasPassword } from '../db/mask.js';
 import { UserError } from '../errors.js';
 
 export type ActionMode = 'run' | 'baseline' | 'compare' | 'ab';
@@ -98,6 +99,8 @@ export function parseFraction(name: string, value: string, max: number): number 
 
 /** Masks a database URL and its password (raw and percent-decoded) in every later log line. */
 export function maskDatabaseUrl(url: string): void {
+  // Without a password the URL is no secret, and masking it would hide which server a run used.
+  if (!urlHasPassword(url)) return;
   core.setSecret(url);
   try {
     const parsed = new URL(url);

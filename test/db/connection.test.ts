@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { resolveDatabase } from '../../src/db/connection.js';
-import { maskSecrets } from '../../src/db/mask.js';
+import { maskSecrets, urlHasPassword } from '../../src/db/mask.js';
 import { UserError } from '../../src/errors.js';
 
 const SECRET = 's3cr3t-Pa55';
@@ -58,6 +58,19 @@ describe('resolveDatabase', () => {
     expect(r?.secrets).toEqual(expect.arrayContaining([url, SECRET + '@/x']));
   });
 
+  it('shows a URL without a password as is: it is no secret, so the Database line names the server', () => {
+    const url = 'postgres://app@db.example:5433/shop';
+    const r = resolveDatabase({ flagUrl: url, config: null, env: {} });
+    expect(r?.display).toBe(url);
+    expect(r?.secrets).toEqual([]);
+    // What the pipeline logs: the display, through the logger's mask with the run's secrets.
+    expect(maskSecrets(`Database: ${r!.display}`, r!.secrets)).toBe(`Database: ${url}`);
+    // A password given as a parameter still keeps itself and the URL out of the line.
+    const param = resolveDatabase({ flagUrl: `postgres://app@db.example/shop?password=${SECRET}`, config: null, env: {} });
+    expect(param?.secrets).toEqual([`postgres://app@db.example/shop?password=${SECRET}`, SECRET, SECRET]);
+    expect(maskSecrets(`Database: ${param!.display}`, param!.secrets)).not.toContain(SECRET);
+  });
+
   it('rejects a bad URL with a one-line UserError naming the field, never showing the password', () => {
     const cases: Array<[string, string]> = [
       [`mysql://root:${SECRET}@h/d`, '--database-url'],
@@ -97,6 +110,15 @@ describe('maskSecrets', () => {
     expect(maskSecrets(`password='a b\\'c' x`)).toBe('password=*** x');
     expect(maskSecrets(`PGPASSWORD=${SECRET}`)).toBe('PGPASSWORD=***');
     expect(maskSecrets(`postgres://h/d?sslmode=require&password=${SECRET}`)).toBe('postgres://h/d?sslmode=require&password=***');
+  });
+
+  it('a database URL is a secret only when it carries a password (or is no URL at all)', () => {
+    expect(urlHasPassword('postgres://app@db.example:5433/shop')).toBe(false);
+    expect(urlHasPassword('postgresql://db.example/shop?sslmode=require')).toBe(false);
+    expect(urlHasPassword(`postgres://app:${SECRET}@db.example/shop`)).toBe(true);
+    expect(urlHasPassword(`postgres://db.example/shop?password=${SECRET}`)).toBe(true);
+    expect(urlHasPassword(`mysql://root:${SECRET}@h/d`)).toBe(true);
+    expect(urlHasPassword(SECRET)).toBe(true);
   });
 
   it('masks every given secret, wherever it appears', () => {

@@ -110,6 +110,9 @@ describe('baseline on main, then compare on the identical setup', () => {
     baseline = await act({ inputs: { mode: 'baseline' }, runId: 101, event: 'push' });
     expect(baseline.code, transcript(baseline)).toBe(0);
     expect(baseline.outputs.verdict).toBe('not-compared');
+    // A URL without a password is no secret: the log names the server and the runner is not asked to mask it.
+    expect(baseline.stdout).toContain(`Database: ${DB_URL}`);
+    expect(commands(baseline.stdout, 'add-mask')).not.toContain(DB_URL);
 
     const uploaded = [...fake.artifacts.values()].filter((a) => a.run_id === 101);
     expect(uploaded.map((a) => a.name).sort()).toEqual(['pgscale-baseline', 'pgscale-results-bench-1']);
@@ -349,6 +352,7 @@ describe('secrets', () => {
     expect(masks).toContain(PASSWORD);
     expect(masks).toContain(ENCODED);
     expect(masks).toContain(secretUrl);
+    expect(withoutMaskCommands(r.stdout)).toContain(`Database: postgres://postgres:***@127.0.0.1:5432/${DB}`);
 
     const exports = ['results-json', 'report-markdown'].map((k) => readFileSync(r.outputs[k]!, 'utf8'));
     const csv = readFileSync(r.outputs['results-json']!.replace(/\.json$/, '.csv'), 'utf8');

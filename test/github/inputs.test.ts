@@ -96,6 +96,16 @@ describe('action inputs', () => {
     expect(writes.some((w) => w.includes('::add-mask::mysql://u:hunter2@h/db'))).toBe(true);
   });
 
+  it('does not mask a database URL without a password: it names the server and hides nothing', () => {
+    const writes: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    readInputs(reader({ 'database-url': 'postgres://app@db.internal:5432/shop' }), {});
+    expect(writes.filter((w) => w.startsWith('::add-mask::'))).toEqual([]);
+  });
+
   it('parses fractions both ways', () => {
     expect(parseFraction('x', '5%', 1)).toBeCloseTo(0.05, 12);
     expect(parseFraction('x', ' 0.05 ', 1)).toBeCloseTo(0.05, 12);
