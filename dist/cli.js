@@ -60333,6 +60333,1429 @@ function validateBaseline(current, baseline) {
     return { ok: true, changed_files: changedWorkloadFiles(current, baseline) };
 }
 
+;// CONCATENATED MODULE: ./src/ab/stats.ts
+// Paired statistics for same-runner A/B runs: the exact null distribution of the Wilcoxon
+// signed-rank statistic, Walsh averages, the Hodges–Lehmann estimate and its exact
+// distribution-free confidence interval, and exact one-sided p-values. Pure and deterministic.
+//
+// With R paired differences there are M = R(R+1)/2 Walsh averages (dᵢ + dⱼ)/2, i ≤ j. Their
+// median is the Hodges–Lehmann estimate. The interval [W₍ₖ₎, W₍M+1−k₎] covers the true centre
+// (of a symmetric distribution) with probability exactly 1 − 2·P(T⁺ ≤ k − 1), where T⁺ is the
+// signed-rank statistic under the null. Only these discrete levels are attainable; see
+// `wilcoxonInterval` for which one is picked.
+
+/**
+ * counts[t] = number of subsets of {1..n} whose sum is t, t = 0..n(n+1)/2: the exact null
+ * distribution of T⁺ is counts[t] / 2ⁿ. Dynamic programming, O(n³); n is a round count (small).
+ */
+function signedRankCounts(n) {
+    if (!(Number.isInteger(n) && n >= 0 && n <= 200))
+        throw new RangeError(`signedRankCounts: n must be an integer in [0, 200], got ${n}`);
+    const max = (n * (n + 1)) / 2;
+    const counts = new Array(max + 1).fill(0);
+    counts[0] = 1;
+    for (let k = 1; k <= n; k++) {
+        for (let t = (k * (k + 1)) / 2; t >= k; t--)
+            counts[t] += counts[t - k];
+    }
+    return counts;
+}
+/** P(T⁺ ≤ t) under the null for n pairs (t may be fractional: it is floored). */
+function signedRankCdf(t, n) {
+    if (t < 0)
+        return 0;
+    const counts = signedRankCounts(n);
+    const top = Math.min(Math.floor(t), counts.length - 1);
+    let s = 0;
+    for (let i = 0; i <= top; i++)
+        s += counts[i];
+    return s / 2 ** n;
+}
+/** The R(R+1)/2 Walsh averages (xᵢ + xⱼ)/2, i ≤ j, sorted ascending. */
+function walshAverages(xs) {
+    const out = [];
+    for (let i = 0; i < xs.length; i++)
+        for (let j = i; j < xs.length; j++)
+            out.push((xs[i] + xs[j]) / 2);
+    return out.sort((a, b) => a - b);
+}
+function median(sorted) {
+    const n = sorted.length;
+    const mid = Math.floor(n / 2);
+    return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+/** Hodges–Lehmann estimate of the centre: the median of the Walsh averages. */
+function hodgesLehmann(xs) {
+    if (xs.length === 0)
+        throw new RangeError('hodgesLehmann: no data');
+    return median(walshAverages(xs));
+}
+/** Median absolute deviation from `centre` (unscaled): the typical size of one pair's noise. */
+function medianAbsoluteDeviation(xs, centre) {
+    if (xs.length === 0)
+        throw new RangeError('medianAbsoluteDeviation: no data');
+    return median(xs.map((x) => Math.abs(x - centre)).sort((a, b) => a - b));
+}
+/**
+ * The exact levels attainable with n pairs: level(k) = 1 − 2·P(T⁺ ≤ k − 1) for k = 1, 2, …
+ * (k = 1 is the widest interval, [min, max] of the Walsh averages). Decreasing in k.
+ */
+function attainableLevels(n) {
+    const counts = signedRankCounts(n);
+    const m = (n * (n + 1)) / 2;
+    const out = [];
+    let cumulative = 0;
+    for (let k = 1; k <= Math.floor((m + 1) / 2); k++) {
+        cumulative += counts[k - 1];
+        const level = 1 - (2 * cumulative) / 2 ** n;
+        if (level <= 0)
+            break;
+        out.push({ k, level });
+    }
+    return out;
+}
+function chooseLevel(n, requested, rule = 'at-most') {
+    const levels = attainableLevels(n);
+    if (levels.length === 0)
+        throw new RangeError(`wilcoxon interval: ${n} pair(s) are too few for any interval`);
+    const widest = levels[0];
+    const eps = 1e-12;
+    if (widest.level < requested - eps)
+        return { ...widest, below_requested: true };
+    if (rule === 'at-least') {
+        let pick = widest;
+        for (const l of levels)
+            if (l.level >= requested - eps)
+                pick = l;
+        return { ...pick, below_requested: false };
+    }
+    for (const l of levels)
+        if (l.level <= requested + eps)
+            return { ...l, below_requested: false };
+    const last = levels[levels.length - 1];
+    return { ...last, below_requested: false };
+}
+/** Exact Wilcoxon signed-rank confidence interval of the centre (Hodges–Lehmann's companion). */
+function wilcoxonInterval(xs, requested, rule = 'at-most') {
+    if (!(requested > 0 && requested < 1))
+        throw new RangeError(`wilcoxonInterval: level must be in (0, 1), got ${requested}`);
+    const n = xs.length;
+    const w = walshAverages(xs);
+    const { k, level, below_requested } = chooseLevel(n, requested, rule);
+    return { low: w[k - 1], high: w[w.length - k], level, requested_level: requested, k, below_requested };
+}
+/**
+ * Exact one-sided p-value of the signed-rank test of H₀: centre ≥ c against "centre < c":
+ * P(T⁺ ≤ t) with t = #{Walsh averages > c} + ½·#{= c} (rounded up: ties never help a rejection).
+ * By duality, the 'at-most'/'at-least' interval of level L lies entirely below c exactly when this
+ * p-value is ≤ (1 − L)/2.
+ */
+function signedRankPValueBelow(xs, c) {
+    const w = walshAverages(xs);
+    let t = 0;
+    for (const v of w)
+        t += v > c ? 1 : v === c ? 0.5 : 0;
+    return signedRankCdf(Math.ceil(t), xs.length);
+}
+/** The mirror image: p-value of H₀: centre ≤ c against "centre > c". */
+function signedRankPValueAbove(xs, c) {
+    return signedRankPValueBelow(xs.map((x) => -x), -c);
+}
+/** Percentile interval of a bootstrap sample (linear interpolation between order statistics). */
+function stats_percentileInterval(values, level) {
+    const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+    if (v.length < 2)
+        return null;
+    const at = (p) => {
+        const pos = p * (v.length - 1);
+        const lo = Math.floor(pos);
+        const hi = Math.ceil(pos);
+        return v[lo] + (v[hi] - v[lo]) * (pos - lo);
+    };
+    const tail = (1 - level) / 2;
+    return { low: at(tail), high: at(1 - tail) };
+}
+/** Rounds up to this many are enumerated exactly (2^12 = 4096 sign patterns). */
+const MAX_EXACT_FLIP_ROUNDS = 12;
+const RANDOM_FLIPS = 4096;
+/** Mid-ranks of |x| (1-based), so that T⁺ can be re-summed under any sign pattern in O(n). */
+function absoluteRanks(xs) {
+    const order = xs.map((x, i) => ({ a: Math.abs(x), i })).sort((p, q) => p.a - q.a);
+    const ranks = new Array(xs.length);
+    for (let s = 0; s < order.length;) {
+        let e = s;
+        while (e + 1 < order.length && order[e + 1].a === order[s].a)
+            e++;
+        const mid = (s + e) / 2 + 1;
+        for (let k = s; k <= e; k++)
+            ranks[order[k].i] = mid;
+        s = e + 1;
+    }
+    return ranks;
+}
+/**
+ * Westfall–Young step-down minP over a family of paired figures, with the null distribution
+ * generated by flipping the sign of whole rounds: every figure of a round flips together, so the
+ * dependence between figures measured in the same round (TPS and p95 of a band move together in a
+ * closed loop; neighbouring bands share the server's state) is kept, and correlated figures do not
+ * pay Bonferroni's price. Each figure's statistic is its exact one-sided signed-rank p-value
+ * (T⁺ = Σ ranks of the positive x, equal to the count of positive Walsh averages), so a family of
+ * one gives exactly that p-value. Valid under the same assumption as the signed-rank test: each
+ * round's vector of shifted values is symmetric about 0 under H₀ (swapping base and head in a round
+ * negates it). Rounds up to MAX_EXACT_FLIP_ROUNDS are enumerated; beyond, 4096 seeded patterns.
+ */
+function signFlipStepDown(figures, seed) {
+    const roundIds = [...new Set(figures.flatMap((f) => f.rounds))].sort((a, b) => a - b);
+    const roundIndex = new Map(roundIds.map((r, i) => [r, i]));
+    const prepared = figures.map((f) => {
+        if (f.values.length !== f.rounds.length)
+            throw new RangeError('signFlipStepDown: values and rounds differ in length');
+        const xs = f.evidence === 'below' ? f.values : f.values.map((x) => -x);
+        const counts = signedRankCounts(xs.length);
+        const cdf = new Float64Array(counts.length);
+        let s = 0;
+        counts.forEach((c, t) => (cdf[t] = (s += c) / 2 ** xs.length));
+        return { sign: xs.map(Math.sign), ranks: absoluteRanks(xs), round: f.rounds.map((r) => roundIndex.get(r)), cdf };
+    });
+    // p-value of one figure when the rounds in `flipped` change sign: P(T⁺ ≤ ⌈t⌉), ties never helping.
+    const pValue = (f, flipped) => {
+        let t = 0;
+        for (let i = 0; i < f.ranks.length; i++) {
+            const s = flipped(f.round[i]) ? -f.sign[i] : f.sign[i];
+            t += s > 0 ? f.ranks[i] : s === 0 ? f.ranks[i] / 2 : 0;
+        }
+        return f.cdf[Math.min(Math.ceil(t - 1e-9), f.cdf.length - 1)];
+    };
+    const raw = prepared.map((f) => pValue(f, () => false));
+    const m = figures.length;
+    if (m === 0)
+        return { raw, adjusted: [], flips: 0, exact: true };
+    const order = raw.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
+    const exceed = new Array(m).fill(0);
+    const tally = (flipped) => {
+        // Successive minima from the least significant figure up: u_k = min over figures k..m.
+        let u = Infinity;
+        for (let k = m - 1; k >= 0; k--) {
+            u = Math.min(u, pValue(prepared[order[k].i], flipped));
+            if (u <= order[k].p + 1e-12)
+                exceed[k]++;
+        }
+    };
+    const n = roundIds.length;
+    let flips;
+    const exact = n <= MAX_EXACT_FLIP_ROUNDS;
+    if (exact) {
+        flips = 2 ** n;
+        for (let mask = 0; mask < flips; mask++)
+            tally((r) => ((mask >>> r) & 1) === 1);
+    }
+    else {
+        const random = createRandom(seed);
+        flips = RANDOM_FLIPS;
+        tally(() => false);
+        const pattern = new Uint8Array(n);
+        for (let b = 1; b < flips; b++) {
+            for (let r = 0; r < n; r++)
+                pattern[r] = random.next() < 0.5 ? 1 : 0;
+            tally((r) => pattern[r] === 1);
+        }
+    }
+    const adjusted = new Array(m);
+    let running = 0;
+    order.forEach(({ i }, k) => {
+        running = Math.max(running, exceed[k] / flips);
+        adjusted[i] = running;
+    });
+    return { raw, adjusted, flips, exact };
+}
+
+;// CONCATENATED MODULE: ./src/ab/analyze.ts
+// The statistics of a same-runner A/B run, from paired rounds to one verdict. Pure.
+//
+// Per band and figure (TPS, p95 latency): the paired per-round log-ratios dᵣ = ln(head/base), the
+// Hodges–Lehmann estimate (median of Walsh averages) and the exact Wilcoxon signed-rank interval
+// at the smallest attainable level ≥ the requested one (the widest interval when none reaches it:
+// fewer than 6 rounds for 95%). Gating: each figure's exact one-sided signed-rank p-value of "no
+// regression beyond the threshold", adjusted across the family (TPS and p95 of every band) by the
+// Westfall–Young step-down minP method over sign flips of whole rounds (stats.ts); a figure fails
+// when its adjusted p-value is at most α/2, passes when its interval lies within the threshold, and
+// is inconclusive otherwise. Flipping whole rounds keeps the dependence between figures: TPS and p95
+// of a band move together in a closed loop, and Holm would charge for two independent tests, which
+// with 6–7 rounds leaves only the most extreme Walsh averages usable. With `confirm`, a failing
+// figure fails the gate only when the confirmation rounds fail it again (a family of their own).
+// Curve level: USL fitted to each side's band means (fitCurves), and a paired bootstrap over whole
+// rounds (same rounds for both sides, fixed seed) for the ratios of measured peak TPS and USL N*.
+// Curve figures are reported, never gated: a bootstrap over a handful of rounds is too coarse.
+
+
+
+
+
+const pct = (x, digits = 1) => `${(x * 100).toFixed(digits)}%`;
+const num = (x, digits = 1) => x === null || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits });
+const finite = (x) => typeof x === 'number' && Number.isFinite(x);
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+const medianOf = (xs) => {
+    if (xs.length === 0)
+        return null;
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+/** The fewest rounds whose smallest exact one-sided signed-rank p-value (2^−R) is at most `oneSided`. */
+function minRoundsFor(oneSided) {
+    return Math.max(MIN_ROUNDS, Math.ceil(-Math.log2(oneSided) - 1e-9));
+}
+/** Below this many usable rounds no interval is computed (3 rounds give at best a 75% interval). */
+const MIN_ROUNDS = 3;
+function usable(m, figure) {
+    if (m.status === 'failed')
+        return null;
+    const v = figure === 'tps' ? m.tps : m.p95_ms;
+    return finite(v) && v > 0 ? v : null;
+}
+/** Paired statistics of one figure over some pairs, with the interval at `level`. */
+function figureStats(pairs, figure, level, threshold) {
+    const d = [];
+    const roundIds = [];
+    for (const p of [...pairs].sort((a, b) => a.round - b.round)) {
+        const b = usable(p.base, figure);
+        const h = usable(p.head, figure);
+        if (b !== null && h !== null) {
+            d.push(Math.log(h / b));
+            roundIds.push(p.round);
+        }
+    }
+    if (d.length < MIN_ROUNDS) {
+        return { figure, rounds: d.length, log_ratios: d, round_ids: roundIds, hl_log_ratio: null, ratio: null, interval: null, mad_log_ratio: null, p_value: null };
+    }
+    const hl = hodgesLehmann(d);
+    // At least the requested level: a "pass" (interval within the threshold) is then never claimed at lower confidence.
+    const iv = wilcoxonInterval(d, level, 'at-least');
+    const bad = figure === 'tps' ? Math.log(1 - threshold) : Math.log(1 + threshold);
+    return {
+        figure,
+        rounds: d.length,
+        log_ratios: d,
+        round_ids: roundIds,
+        hl_log_ratio: hl,
+        ratio: Math.exp(hl),
+        interval: toRatioInterval(iv),
+        mad_log_ratio: medianAbsoluteDeviation(d, hl),
+        p_value: figure === 'tps' ? signedRankPValueBelow(d, bad) : signedRankPValueAbove(d, bad),
+    };
+}
+function toRatioInterval(iv) {
+    return { low: Math.exp(iv.low), high: Math.exp(iv.high), level: iv.level, requested_level: iv.requested_level, k: iv.k, below_requested: iv.below_requested };
+}
+function within(iv, figure, threshold) {
+    return figure === 'tps' ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
+}
+function ratioText(iv) {
+    return `${iv.low.toFixed(3)}–${iv.high.toFixed(3)}`;
+}
+function levelText(iv) {
+    const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
+    return iv.below_requested ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more rounds)` : exact;
+}
+function bandLabel(b) {
+    return `${b.workers} workers / ${b.connections} connections`;
+}
+const fmtP = (p) => (p === null ? 'n/a' : p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(2))));
+/** The per-round values of a figure shifted by a boundary, as the sign-flip test takes them. */
+function flipFigure(f, boundary, evidence) {
+    return { values: f.log_ratios.map((d) => d - boundary), rounds: f.round_ids, evidence };
+}
+/** ln of the regression boundary (bad side) or the improvement boundary (good side) of a figure. */
+function logBoundary(figure, threshold, side) {
+    const drop = figure === 'tps' ? side === 'bad' : side === 'good';
+    return Math.log(drop ? 1 - threshold : 1 + threshold);
+}
+/** Step-down adjusted p-values of "no change beyond the threshold on `side`" for the figures with evidence. */
+function stepDown(family, thresholds, side, seed) {
+    const withEvidence = family.map((f, i) => ({ f, i })).filter(({ f }) => f.p_value !== null);
+    const out = family.map(() => null);
+    const figures = withEvidence.map(({ f }) => {
+        const towardsLower = (f.figure === 'tps') === (side === 'bad');
+        return flipFigure(f, logBoundary(f.figure, thresholds(f), side), towardsLower ? 'below' : 'above');
+    });
+    const { adjusted } = signFlipStepDown(figures, seed);
+    withEvidence.forEach(({ i }, j) => (out[i] = adjusted[j]));
+    return out;
+}
+/**
+ * The family's judgement. Fail: the step-down adjusted one-sided p-value of "no regression beyond
+ * the threshold" is at most α/2 (the one-sided level of compare mode's two-sided intervals), which
+ * implies that the figure's own interval lies beyond the threshold. Pass: the interval lies within it.
+ * Improved: the same test on the good side.
+ */
+function judgeFamily(family, thresholds, confidence, seed) {
+    const oneSided = (1 - confidence) / 2;
+    const regression = stepDown(family, thresholds, 'bad', seed);
+    const improvement = stepDown(family, thresholds, 'good', seed);
+    return family.map((f, i) => {
+        const p = regression[i] ?? null;
+        if (p === null || !f.interval)
+            return { status: 'inconclusive', improved: false, p_adjusted: null };
+        const status = p <= oneSided + 1e-12 ? 'fail' : within(f.interval, f.figure, thresholds(f)) ? 'pass' : 'inconclusive';
+        return { status, improved: (improvement[i] ?? 1) <= oneSided + 1e-12, p_adjusted: p };
+    });
+}
+function figureComparison(band, stats, judged, threshold, baseValue, headValue, confirmation, rounds, familySize, oneSided) {
+    const tps = stats.figure === 'tps';
+    const label = `${tps ? 'TPS' : 'p95 latency'} at ${bandLabel(band)}`;
+    const higher = tps;
+    const iv = stats.interval;
+    const d = threshold;
+    const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
+    let mde = null;
+    let noise = null;
+    if (iv && stats.ratio !== null) {
+        // The smallest change whose interval, as wide as this one, would lie wholly past the threshold.
+        const hw = (Math.log(iv.high) - Math.log(iv.low)) / 2;
+        mde = higher ? 1 - (1 - d) * Math.exp(-hw) : (1 + d) * Math.exp(hw) - 1;
+        noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
+    }
+    let status = judged.status;
+    let reason;
+    if (!iv || stats.ratio === null) {
+        reason = `No interval: only ${stats.rounds} round(s) with a usable ${tps ? 'TPS' : 'p95'} on both sides (need ≥ ${MIN_ROUNDS}).`;
+    }
+    else {
+        const noun = tps ? 'TPS' : 'p95';
+        const moved = stats.ratio < 1 ? 'fell' : 'rose';
+        const change = `${noun} ${moved} ${pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
+        const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
+        const test = (p) => `the exact sign-flip test of "no ${higher ? 'drop' : 'rise'} beyond the threshold" gives p = ${fmtP(p)} one-sided, ` +
+            `adjusted step-down over ${familySize} gating figure(s), at most ${fmtP(oneSided)}`;
+        if (status === 'fail') {
+            reason = `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ${limit}, and ${test(judged.p_adjusted)}.`;
+        }
+        else if (status === 'pass') {
+            reason = `${change}; ${ivText} stays within ${limit}.`;
+        }
+        else {
+            reason =
+                `${change}; ${ivText} straddles ${limit}. Noise ±${pct(noise)}: only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde)} ` +
+                    `could have been called a regression with ${rounds} rounds.`;
+        }
+        if (confirmation) {
+            const c = confirmation;
+            const civ = c.stats.interval;
+            const ctext = civ && c.stats.ratio !== null
+                ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
+                : `${c.stats.rounds} confirmation round(s) gave no interval`;
+            if (c.reproduced)
+                reason += ` Confirmed: ${ctext}; the failure reproduces.`;
+            else {
+                status = 'inconclusive';
+                reason += ` Not reproduced: ${ctext}, so the gate does not fail on it.`;
+            }
+        }
+        if (judged.improved)
+            reason += ` Improved: the same test on the good side shows a change beyond the ${pct(d, 0)} threshold.`;
+    }
+    return {
+        figure: tps ? 'tps' : 'p95_latency',
+        label,
+        band: { workers: band.workers, connections: band.connections, current_band_id: band.band_id, baseline_band_id: band.band_id },
+        current: headValue,
+        baseline: baseValue,
+        unit: tps ? 'TPS' : 'ms',
+        ratio: stats.ratio,
+        change_pct: stats.ratio === null ? null : (stats.ratio - 1) * 100,
+        interval: iv ? { low: iv.low, high: iv.high, level: iv.level } : null,
+        adjusted_interval: null,
+        method: iv
+            ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ` +
+                'exact sign-flip step-down (minP) test across the gating figures'
+            : 'none',
+        direction: higher ? 'higher-is-better' : 'lower-is-better',
+        threshold: d,
+        status,
+        improved: judged.improved,
+        gating: true,
+        p_value: stats.p_value,
+        p_adjusted: judged.p_adjusted,
+        noise,
+        mde,
+        reason,
+    };
+}
+/** Paired bootstrap over whole rounds: per side, band means → measured peak and USL N*. */
+function curveSection(input) {
+    const bands = input.bands;
+    const main = input.pairs.filter((p) => p.phase === 'main');
+    const rounds = [...new Set(main.map((p) => p.round))].sort((a, b) => a - b);
+    // Only rounds in which every band measured TPS on both sides, so resampled means stay paired.
+    const table = new Map();
+    for (const p of main) {
+        if (!table.has(p.round))
+            table.set(p.round, new Map());
+        table.get(p.round).set(p.band_index, p);
+    }
+    const complete = rounds.filter((r) => bands.every((_b, i) => {
+        const p = table.get(r)?.get(i);
+        return p !== undefined && usable(p.base, 'tps') !== null && usable(p.head, 'tps') !== null;
+    }));
+    const ns = bands.map((b) => Math.min(b.workers, b.connections));
+    const sideMeans = (side, rs) => bands.map((_b, i) => mean(rs.map((r) => table.get(r).get(i)[side].tps)));
+    const fitSide = (side) => {
+        if (complete.length === 0) {
+            return { side: { peak_tps_measured: null, usl: { sigma: null, kappa: null, lambda: null, peak_concurrency: null, peak_tps: null, r_squared: null, reason: 'no round with every band measured on both sides' } }, fitting: null };
+        }
+        const means = sideMeans(side, complete);
+        const points = bands.map((b, i) => ({
+            band_id: b.band_id,
+            concurrency: ns[i],
+            tps: means[i],
+            // Per-round TPS stands in for the per-second series: fitCurves' bootstrap then resamples rounds.
+            tps_series: complete.map((r) => table.get(r).get(i)[side].tps),
+            excluded_reason: null,
+        }));
+        const fitting = fitCurves(points, input.settings);
+        const u = fitting.usl;
+        return {
+            side: {
+                peak_tps_measured: Math.max(...means),
+                usl: { sigma: u.sigma, kappa: u.kappa, lambda: u.lambda, peak_concurrency: u.peak_concurrency, peak_tps: u.peak_tps, r_squared: u.r_squared, reason: u.reason },
+            },
+            fitting,
+        };
+    };
+    const base = fitSide('base').side;
+    const head = fitSide('head').side;
+    const level = input.thresholds.confidence;
+    const peakRatio = finite(base.peak_tps_measured) && finite(head.peak_tps_measured) && base.peak_tps_measured > 0 ? head.peak_tps_measured / base.peak_tps_measured : null;
+    const nStarRatio = finite(base.usl.peak_concurrency) && finite(head.usl.peak_concurrency) && base.usl.peak_concurrency > 0 ? head.usl.peak_concurrency / base.usl.peak_concurrency : null;
+    const method = `percentile interval of a paired bootstrap over whole rounds (the same resampled rounds for both sides), seed ${input.settings.seed}`;
+    const resamples = Math.max(0, Math.floor(input.settings.bootstrap_resamples));
+    if (complete.length < MIN_ROUNDS || resamples < 2) {
+        const why = complete.length < MIN_ROUNDS ? `only ${complete.length} complete round(s); need ≥ ${MIN_ROUNDS} for a bootstrap` : 'bootstrap disabled (bootstrap_resamples < 2)';
+        return {
+            base,
+            head,
+            peak_tps_ratio: { ratio: peakRatio, interval: null, method, reason: why },
+            peak_concurrency_ratio: { ratio: nStarRatio, interval: null, method, reason: nStarRatio === null ? 'no USL peak on both sides' : why },
+            bootstrap: null,
+        };
+    }
+    const random = createRandom(input.settings.seed);
+    const peaks = [];
+    const nStars = [];
+    const uslFits = bands.length >= 3;
+    let nStarAttempts = 0;
+    for (let b = 0; b < resamples; b++) {
+        const pick = complete.map(() => complete[random.int(complete.length)]);
+        const mb = sideMeans('base', pick);
+        const mh = sideMeans('head', pick);
+        peaks.push(Math.max(...mh) / Math.max(...mb));
+        if (uslFits && nStarRatio !== null) {
+            nStarAttempts++;
+            const fb = fitUslModel(ns, mb, { maxDefaultStarts: 2 });
+            const fh = fitUslModel(ns, mh, { maxDefaultStarts: 2 });
+            const pb = fb ? uslPeak(fb.params).concurrency : null;
+            const ph = fh ? uslPeak(fh.params).concurrency : null;
+            if (finite(pb) && finite(ph) && pb > 0)
+                nStars.push(ph / pb);
+        }
+    }
+    const peakIv = stats_percentileInterval(peaks, level);
+    let nStarIv = null;
+    let nStarReason = nStarRatio === null ? 'no USL peak on both sides' : null;
+    if (nStarRatio !== null) {
+        if (nStars.length >= 0.8 * nStarAttempts && nStars.length >= 2) {
+            const iv = stats_percentileInterval(nStars, level);
+            if (iv)
+                nStarIv = { ...iv, level };
+        }
+        else
+            nStarReason = `only ${nStars.length} of ${nStarAttempts} bootstrap refits had a USL peak on both sides; no interval`;
+    }
+    return {
+        base,
+        head,
+        peak_tps_ratio: { ratio: peakRatio, interval: peakIv ? { ...peakIv, level } : null, method, reason: null },
+        peak_concurrency_ratio: { ratio: nStarRatio, interval: nStarIv, method, reason: nStarReason },
+        bootstrap: { resamples, usable: complete.length, seed: input.settings.seed },
+    };
+}
+function curveFigure(figure, label, baseValue, headValue, ratio, interval, method, why, threshold) {
+    const higher = figure === 'peak_tps' || figure === 'usl_peak_concurrency';
+    let status = 'inconclusive';
+    let reason;
+    const values = `base ${num(baseValue, 4)} → head ${num(headValue, 4)}`;
+    if (!interval || ratio === null) {
+        reason = `${label}: ${values}; reported, not judged${why ? ` (${why})` : ''}.`;
+    }
+    else {
+        const d = threshold;
+        const ok = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
+        const bad = higher ? interval.high < 1 - d : interval.low > 1 + d;
+        status = ok ? 'pass' : 'inconclusive';
+        reason = `${label}: ${values}, ratio ${ratio.toFixed(3)}, ${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
+            (bad ? `, beyond the ${pct(d, 0)} threshold; curve-level A/B figures are informational, the band figures gate.` : ok ? `, within ${pct(d, 0)}.` : `, straddling ${pct(d, 0)}.`);
+    }
+    return {
+        figure,
+        label,
+        band: null,
+        current: headValue,
+        baseline: baseValue,
+        unit: figure === 'peak_tps' ? 'TPS' : '',
+        ratio,
+        change_pct: ratio === null ? null : (ratio - 1) * 100,
+        interval,
+        adjusted_interval: null,
+        method: interval ? method : 'none',
+        direction: higher ? 'higher-is-better' : 'lower-is-better',
+        threshold,
+        status,
+        improved: false,
+        gating: false,
+        p_value: null,
+        p_adjusted: null,
+        noise: null,
+        mde: null,
+        reason,
+    };
+}
+/** Everything: the `ab` section and the Comparison that the summary, comment, annotations and outputs read. */
+function analyzeAb(input) {
+    const t = input.thresholds;
+    const level = t.confidence;
+    const alpha = 1 - level;
+    const thresholdOf = (f) => (f.figure === 'tps' ? t.max_tps_drop : t.max_p95_increase);
+    const perBand = input.bands.map((band, i) => {
+        const main = input.pairs.filter((p) => p.band_index === i && p.phase === 'main');
+        const confirm = input.pairs.filter((p) => p.band_index === i && p.phase === 'confirm');
+        const sideMean = (side, figure) => mean(main.map((p) => usable(p[side], figure)).filter(finite));
+        return {
+            band,
+            main,
+            confirm,
+            tps: figureStats(main, 'tps', level, t.max_tps_drop),
+            p95: figureStats(main, 'p95_latency', level, t.max_p95_increase),
+            base_tps: sideMean('base', 'tps'),
+            head_tps: sideMean('head', 'tps'),
+            base_p95: sideMean('base', 'p95_latency'),
+            head_p95: sideMean('head', 'p95_latency'),
+        };
+    });
+    const family = perBand.flatMap((b) => [b.tps, b.p95]);
+    const seed = input.settings.seed;
+    const judged = judgeFamily(family, thresholdOf, level, seed);
+    const familySize = family.filter((f) => f.p_value !== null).length;
+    const oneSided = alpha / 2;
+    const bandSections = [];
+    const bandComparisons = [];
+    perBand.forEach((b, i) => {
+        const jt = judged[2 * i];
+        const jp = judged[2 * i + 1];
+        let confirmation = null;
+        const conf = {};
+        const failed = [[b.tps, jt], [b.p95, jp]].filter(([, j]) => j.status === 'fail').map(([f]) => f.figure);
+        if (b.confirm.length > 0) {
+            const ct = figureStats(b.confirm, 'tps', level, t.max_tps_drop);
+            const cp = figureStats(b.confirm, 'p95_latency', level, t.max_p95_increase);
+            const stats = { tps: ct, p95_latency: cp };
+            // The confirmation rounds test the failed figures again, as a family of their own, at the same level.
+            const again = failed.map((kind) => stats[kind]);
+            const adjusted = stepDown(again, thresholdOf, 'bad', seed);
+            const reproduced = {};
+            failed.forEach((kind, k) => {
+                const p = adjusted[k] ?? null;
+                reproduced[kind] = p !== null && p <= oneSided + 1e-12;
+                conf[kind] = { stats: stats[kind], p_adjusted: p, reproduced: reproduced[kind] };
+            });
+            confirmation = { rounds: new Set(b.confirm.map((p) => p.round)).size, tps: ct, p95_latency: cp, reproduced };
+        }
+        else if (input.confirm) {
+            for (const kind of failed)
+                conf[kind] = { stats: figureStats([], kind, level, 1), p_adjusted: null, reproduced: false };
+        }
+        const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, input.rounds, familySize, oneSided);
+        const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, input.rounds, familySize, oneSided);
+        const notes = [];
+        for (const side of ['base', 'head']) {
+            const cb = b.main.filter((p) => p[side].client_bound).length;
+            if (cb > 0)
+                notes.push(`The load generator was saturated (client-bound) in ${cb} ${side} round(s): TPS there measures pgscale, not PostgreSQL.`);
+            const bad = b.main.filter((p) => p[side].status !== 'complete').length;
+            if (bad > 0)
+                notes.push(`${bad} ${side} round(s) did not complete.`);
+        }
+        bandSections.push({
+            band_id: b.band.band_id,
+            workers: b.band.workers,
+            connections: b.band.connections,
+            base_tps: b.base_tps,
+            head_tps: b.head_tps,
+            base_p95_ms: b.base_p95,
+            head_p95_ms: b.head_p95,
+            tps: b.tps,
+            p95_latency: b.p95,
+            status: { tps: tpsFigure.status, p95_latency: p95Figure.status },
+            confirmation,
+        });
+        bandComparisons.push({
+            workers: b.band.workers,
+            connections: b.band.connections,
+            current_band_id: b.band.band_id,
+            baseline_band_id: b.band.band_id,
+            tps: tpsFigure,
+            p95_latency: p95Figure,
+            notes,
+        });
+    });
+    const curve = curveSection(input);
+    const usl = (s) => s.usl;
+    const curveFigures = {
+        peak_tps: curveFigure('peak_tps', 'Peak TPS (best band, measured)', curve.base.peak_tps_measured, curve.head.peak_tps_measured, curve.peak_tps_ratio.ratio, curve.peak_tps_ratio.interval, curve.peak_tps_ratio.method, curve.peak_tps_ratio.reason, t.max_tps_drop),
+        usl_peak_concurrency: curveFigure('usl_peak_concurrency', 'USL peak concurrency N*', usl(curve.base).peak_concurrency, usl(curve.head).peak_concurrency, curve.peak_concurrency_ratio.ratio, curve.peak_concurrency_ratio.interval, curve.peak_concurrency_ratio.method, curve.peak_concurrency_ratio.reason ?? usl(curve.head).reason ?? usl(curve.base).reason, t.max_tps_drop),
+        usl_sigma: curveFigure('usl_sigma', 'USL contention σ', usl(curve.base).sigma, usl(curve.head).sigma, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
+        usl_kappa: curveFigure('usl_kappa', 'USL coherency κ', usl(curve.base).kappa, usl(curve.head).kappa, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
+    };
+    const optimal = optimalShift(input.baseDoc ?? null, input.headDoc ?? null);
+    // Noise and MDE, for the headline.
+    const tpsStats = bandSections.map((b) => b.tps).filter((s) => s.interval && s.ratio !== null);
+    const noise = {
+        tps_mad_log_ratio: medianOf(tpsStats.map((s) => s.mad_log_ratio).filter(finite)),
+        tps_interval_half_width: medianOf(tpsStats.map((s) => Math.max(s.interval.high / s.ratio - 1, 1 - s.interval.low / s.ratio))),
+        tps_mde: (() => {
+            const m = bandComparisons.map((b) => b.tps.mde).filter(finite);
+            return m.length ? Math.max(...m) : null;
+        })(),
+        sentence: '',
+    };
+    noise.sentence =
+        `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
+            (input.confirm ? ', failures re-measured for confirmation' : '') +
+            '. Noise observed: ' +
+            (noise.tps_mad_log_ratio === null
+                ? 'not measurable (too few rounds).'
+                : `a paired round's TPS log-ratio deviates by ${pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
+                    `the TPS interval half-width is ±${pct(noise.tps_interval_half_width, 1)}` +
+                    (noise.tps_mde !== null ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.` : '.'));
+    const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
+    const failures = bandFigures.filter((f) => f.status === 'fail');
+    const inconclusive = bandFigures.filter((f) => f.status === 'inconclusive' && f.gating);
+    const improvements = bandFigures.filter((f) => f.improved);
+    const list = (fs) => fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`})`).join('; ') +
+        (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
+    let verdict;
+    let reason;
+    const withEvidence = bandFigures.filter((f) => f.interval !== null).length;
+    if (withEvidence === 0) {
+        verdict = 'inconclusive';
+        reason = `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`;
+    }
+    else if (failures.length > 0) {
+        verdict = 'fail';
+        reason = `${failures.length} figure(s) regressed beyond the thresholds with the whole paired interval past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list(failures)}.`;
+    }
+    else if (inconclusive.length > 0) {
+        verdict = 'inconclusive';
+        const mdes = inconclusive.map((f) => f.mde).filter(finite);
+        reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.` +
+            (mdes.length ? ` The noisiest could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '');
+    }
+    else {
+        verdict = 'pass';
+        reason = `Every band figure's paired interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, p95 increase ${pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`;
+    }
+    if (improvements.length > 0 && verdict !== 'fail')
+        reason += ` Improved: ${list(improvements)}.`;
+    const m = familySize;
+    const notes = [noise.sentence];
+    const below = family.some((f) => f.interval?.below_requested);
+    if (below) {
+        notes.push(`With ${input.rounds} rounds the exact signed-rank interval cannot reach ${pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
+            `and no figure can fail (the smallest attainable one-sided p-value is above ${fmtP(oneSided)}). Use ${minRoundsFor(oneSided)} or more rounds.`);
+    }
+    if (optimal.shifted)
+        notes.push(optimal.message);
+    const comparison = {
+        verdict,
+        reason,
+        thresholds: { ...t },
+        correction: {
+            method: 'sign-flip-step-down',
+            family_size: m,
+            alpha,
+            explanation: `The band figures (TPS and p95 over ${bandComparisons.length} bands) form one family of ${m} tests of "no regression beyond the threshold". ` +
+                `Each has an exact one-sided signed-rank p-value; the family is adjusted by the Westfall–Young step-down minP method, with the null ` +
+                `distribution from flipping the sign of whole rounds (all figures of a round together), so figures that move together, such as TPS and ` +
+                `p95 in a closed loop, are not penalised as if independent. A figure fails when its adjusted p-value is at most ${fmtP(oneSided)} ` +
+                `(one side of ${pct(level, 0)}), which implies its ${pct(level, 0)} interval lies beyond the threshold. ` +
+                `Passing needs no correction: every band within its threshold is an intersection of claims.`,
+        },
+        bands: bandComparisons,
+        unmatched: { current_only: [], baseline_only: [] },
+        curve: { ...curveFigures, optimal },
+        failures: failures.map((f) => f.label),
+        inconclusive: inconclusive.map((f) => f.label),
+        improvements: improvements.map((f) => f.label),
+        changed_files: input.baseDoc && input.headDoc ? changedWorkloadFiles(input.headDoc, input.baseDoc) : [],
+        baseline_info: input.baseDoc ? { test_start_time: String(input.baseDoc.test_start_time), tool_version: String(input.baseDoc.tool?.version ?? 'unknown') } : null,
+        notes,
+    };
+    const ab = {
+        kind: 'pgscale-ab',
+        version: 1,
+        method: 'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; sign-flip step-down minP across band figures; ' +
+            'curve figures from a paired round bootstrap (informational).',
+        rounds: input.rounds,
+        order: 'ABBA, rounds outer, bands inner',
+        confirm: input.confirm,
+        confidence: level,
+        level_rule: 'smallest attainable level >= requested (widest interval when none is)',
+        thresholds: { ...t },
+        sides: input.sides,
+        pairs: input.pairs,
+        bands: bandSections,
+        curve,
+        noise,
+        verdict,
+        reason,
+    };
+    return { ab, comparison };
+}
+function optimalShift(base, head) {
+    const pick = (d) => d?.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
+        ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
+        : null;
+    const c = pick(head);
+    const b = pick(base);
+    if (!c || !b)
+        return { current: c, baseline: b, shifted: false, message: `No optimal configuration on ${!c ? 'the head side' : 'the base side'}; no shift to report.` };
+    const shifted = c.workers !== b.workers || c.connections !== b.connections;
+    return {
+        current: c,
+        baseline: b,
+        shifted,
+        message: shifted
+            ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS, base) to ${bandLabel(c)} (${num(c.tps)} TPS, head). A shift alone does not fail the gate.`
+            : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
+    };
+}
+
+// EXTERNAL MODULE: ./node_modules/hdr-histogram-js/dist/index.js
+var dist = __nccwpck_require__(2960);
+;// CONCATENATED MODULE: ./src/run/metrics.ts
+// What one band measured, recorded on the hot path with fixed memory: three HDR histograms
+// (end-to-end latency, pool wait, service time, in microseconds), counters, a per-second series
+// and errors by SQLSTATE. Only completions inside the measured window are recorded.
+
+/** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
+const HIGHEST_TRACKABLE_US = 3_600_000_000;
+function newLatencyHistogram() {
+    return dist/* build */.jq({
+        bitBucketSize: 32,
+        autoResize: false,
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: HIGHEST_TRACKABLE_US,
+        numberOfSignificantValueDigits: 3,
+    });
+}
+function toMicros(ms) {
+    const us = Math.round(ms * 1000);
+    return us < 0 ? 0 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us;
+}
+/**
+ * Mean is exact (from the running sum); percentiles come from the histogram (3 significant digits).
+ * With `sumSqMs` (running sum of squares) the standard deviation is exact too, and cheap:
+ * hdr-histogram-js's stdDeviation walks every bucket through iterator objects, which took
+ * 60–300 ms per histogram on the 2-core machine, time spent outside the planned bands.
+ */
+function summarise(histogram, sumMs, sumSqMs) {
+    const count = histogram.totalCount;
+    if (count === 0) {
+        return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
+    }
+    const mean = sumMs / count;
+    return {
+        count,
+        mean_ms: mean,
+        stddev_ms: sumSqMs === undefined ? histogram.stdDeviation / 1000 : Math.sqrt(Math.max(0, sumSqMs / count - mean * mean)),
+        p50_ms: histogram.getValueAtPercentile(50) / 1000,
+        p95_ms: histogram.getValueAtPercentile(95) / 1000,
+        p99_ms: histogram.getValueAtPercentile(99) / 1000,
+        max_ms: histogram.maxValue / 1000,
+    };
+}
+class BandRecorder {
+    /** True between the start and the end of the measured window. */
+    measuring = false;
+    windowStart = 0;
+    windowEnd = 0;
+    /** Completions of any phase, for the live progress line. */
+    completedAnyPhase = 0;
+    committed = 0;
+    failed = 0;
+    statements = 0;
+    latencySumMs = 0;
+    poolWaitSumMs = 0;
+    serviceSumMs = 0;
+    latencySumSqMs = 0;
+    poolWaitSumSqMs = 0;
+    serviceSumSqMs = 0;
+    latency = newLatencyHistogram();
+    poolWait = newLatencyHistogram();
+    service = newLatencyHistogram();
+    perSecond;
+    /** p95 latency (ms) of each whole second; NaN until that second is closed or when it had none. */
+    p95PerSecond;
+    /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
+    secondLatency = dist/* build */.jq({
+        bitBucketSize: 32,
+        autoResize: false,
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: HIGHEST_TRACKABLE_US,
+        numberOfSignificantValueDigits: 2,
+    });
+    currentSecond = 0;
+    errors = new Map();
+    lagSumMs = 0;
+    lagMaxMs = 0;
+    lagCount = 0;
+    lastLagMs = 0;
+    constructor(windowSeconds) {
+        // One spare slot: completions in the final partial second land there and are dropped later.
+        this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
+        this.p95PerSecond = new Float64Array(this.perSecond.length).fill(Number.NaN);
+    }
+    /** Completions arrive in time order, so a second is final once a later one starts. */
+    closeSecond() {
+        if (this.secondLatency.totalCount > 0) {
+            this.p95PerSecond[this.currentSecond] = this.secondLatency.getValueAtPercentile(95) / 1000;
+            this.secondLatency.reset();
+        }
+    }
+    startWindow(now) {
+        this.windowStart = now;
+        this.measuring = true;
+    }
+    endWindow(now) {
+        this.windowEnd = now;
+        this.measuring = false;
+    }
+    /**
+     * A committed transaction. Latency runs from `scheduled` (the start a closed loop asked for,
+     * or the rate schedule's slot, so a late start counts against us); pool wait from `started`.
+     */
+    commit(scheduled, started, acquired, ended, statements) {
+        this.completedAnyPhase++;
+        if (!this.measuring)
+            return;
+        this.committed++;
+        this.statements += statements;
+        const latency = ended - scheduled;
+        const wait = acquired - started;
+        const service = ended - acquired;
+        this.latencySumMs += latency;
+        this.poolWaitSumMs += wait;
+        this.serviceSumMs += service;
+        this.latencySumSqMs += latency * latency;
+        this.poolWaitSumSqMs += wait * wait;
+        this.serviceSumSqMs += service * service;
+        this.latency.recordValue(toMicros(latency));
+        this.poolWait.recordValue(toMicros(wait));
+        this.service.recordValue(toMicros(service));
+        let second = Math.floor((ended - this.windowStart) / 1000);
+        if (second < 0)
+            second = 0;
+        if (second >= this.perSecond.length)
+            second = this.perSecond.length - 1;
+        this.perSecond[second] = this.perSecond[second] + 1;
+        if (second > this.currentSecond) {
+            this.closeSecond();
+            this.currentSecond = second;
+        }
+        this.secondLatency.recordValue(toMicros(latency));
+    }
+    fail(code) {
+        this.completedAnyPhase++;
+        if (!this.measuring)
+            return;
+        this.failed++;
+        this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+    }
+    /** Rate mode: how late a transaction started against its schedule. */
+    lag(ms) {
+        this.lastLagMs = ms;
+        if (!this.measuring)
+            return;
+        this.lagSumMs += ms;
+        this.lagCount++;
+        if (ms > this.lagMaxMs)
+            this.lagMaxMs = ms;
+    }
+    /**
+     * Committed transactions in each whole second of the window. A window that ends a few
+     * milliseconds short of a whole second (timer granularity) still counts that second: dropping
+     * it would lose a full second of samples to save a bias under 2% in one of them.
+     */
+    series(windowSeconds) {
+        return Array.from(this.perSecond.subarray(0, this.wholeSeconds(windowSeconds)));
+    }
+    /** p95 latency (ms) of each whole second of the window, null for a second without commits. */
+    p95Series(windowSeconds) {
+        this.closeSecond();
+        return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) => (Number.isNaN(v) ? null : v));
+    }
+    wholeSeconds(windowSeconds) {
+        return Math.min(Math.floor(windowSeconds + 0.02), this.perSecond.length);
+    }
+    histogramBase64() {
+        return dist/* encodeIntoCompressedBase64 */.dH(this.latency);
+    }
+    destroy() {
+        this.latency.destroy();
+        this.poolWait.destroy();
+        this.service.destroy();
+        this.secondLatency.destroy();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/ab/merge.ts
+// One side's rounds of a band, merged into one BandResult, so each side of an A/B run is an
+// ordinary results document (schema unchanged) that analyze, report and compare can read.
+// End-to-end latency is exact (the rounds' HDR histograms are added). Pool wait and service time
+// keep no histogram in the results, so their percentiles are count-weighted means of the rounds'
+// percentiles (an approximation; their means are exact). pg_stats and rate are kept only when
+// there is a single round.
+
+
+function weighted(summaries) {
+    const count = summaries.reduce((s, x) => s + x.count, 0);
+    if (count === 0)
+        return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
+    const avg = (key) => {
+        let s = 0;
+        let n = 0;
+        for (const x of summaries) {
+            const v = x[key];
+            if (x.count > 0 && v !== null) {
+                s += v * x.count;
+                n += x.count;
+            }
+        }
+        return n > 0 ? s / n : null;
+    };
+    const maxes = summaries.map((x) => x.max_ms).filter((v) => v !== null);
+    return { count, mean_ms: avg('mean_ms'), stddev_ms: avg('stddev_ms'), p50_ms: avg('p50_ms'), p95_ms: avg('p95_ms'), p99_ms: avg('p99_ms'), max_ms: maxes.length ? Math.max(...maxes) : null };
+}
+function mergedLatency(rounds) {
+    const total = newLatencyHistogram();
+    try {
+        let sumMs = 0;
+        for (const r of rounds) {
+            if (r.latency.count > 0 && r.latency.mean_ms !== null)
+                sumMs += r.latency.mean_ms * r.latency.count;
+            if (!r.latency_histogram)
+                continue;
+            const h = dist/* decodeFromCompressedBase64 */.Vc(r.latency_histogram);
+            try {
+                total.add(h);
+            }
+            finally {
+                h.destroy();
+            }
+        }
+        return { summary: summarise(total, sumMs), encoded: dist/* encodeIntoCompressedBase64 */.dH(total) };
+    }
+    finally {
+        total.destroy();
+    }
+}
+function mergeRounds(rounds) {
+    const first = rounds[0];
+    if (!first)
+        throw new RangeError('mergeRounds: no rounds');
+    if (rounds.length === 1)
+        return structuredClone(first);
+    const duration = rounds.reduce((s, r) => s + r.duration_s, 0);
+    const transactions = rounds.reduce((s, r) => s + r.transactions, 0);
+    const failed = rounds.reduce((s, r) => s + r.failed_transactions, 0);
+    const statements = rounds.reduce((s, r) => s + r.statements, 0);
+    const errors = {};
+    for (const r of rounds)
+        for (const [code, n] of Object.entries(r.errors))
+            errors[code] = (errors[code] ?? 0) + n;
+    const latency = mergedLatency(rounds);
+    const elus = rounds.map((r) => r.client.event_loop_utilization).filter((v) => v !== null);
+    const delays = rounds.map((r) => r.client.event_loop_delay_p99_ms).filter((v) => v !== null);
+    const cpu = rounds.filter((r) => r.client.cpu_us_per_tx !== null && r.transactions > 0);
+    const cpuTx = cpu.reduce((s, r) => s + r.transactions, 0);
+    const status = rounds.every((r) => r.status === 'complete') ? 'complete' : rounds.every((r) => r.status === 'failed') ? 'failed' : 'partial';
+    const errorRate = transactions + failed > 0 ? failed / (transactions + failed) : 0;
+    return {
+        band_id: first.band_id,
+        workers: first.workers,
+        connections: first.connections,
+        status,
+        started_at: first.started_at,
+        duration_s: duration,
+        transactions,
+        failed_transactions: failed,
+        statements,
+        total_tps: duration > 0 ? transactions / duration : 0,
+        total_qps: duration > 0 ? statements / duration : 0,
+        latency: latency.summary,
+        pool_wait: weighted(rounds.map((r) => r.pool_wait)),
+        service_time: weighted(rounds.map((r) => r.service_time)),
+        tps_series: rounds.flatMap((r) => r.tps_series),
+        latency_histogram: latency.encoded,
+        errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b))),
+        error_rate: errorRate,
+        degraded: rounds.some((r) => r.degraded),
+        client: {
+            event_loop_utilization: elus.length ? elus.reduce((a, b) => a + b, 0) / elus.length : null,
+            event_loop_delay_p99_ms: delays.length ? Math.max(...delays) : null,
+            cpu_us_per_tx: cpuTx > 0 ? cpu.reduce((s, r) => s + r.client.cpu_us_per_tx * r.transactions, 0) / cpuTx : null,
+            client_bound: rounds.some((r) => r.client.client_bound),
+        },
+        pg_stats: null,
+        rate: null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/report/escape.ts
+// Escaping for text that comes from configs, SQL and error messages before it reaches
+// Markdown (job summaries, PR comments) or a terminal. Nothing a user or a server wrote may
+// open a tag, break a table, mention someone or move the cursor.
+const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Escapes the five HTML-significant characters. */
+function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch]);
+}
+/** A zero-width space: keeps the text readable while breaking GitHub's auto-linking. */
+const ZWSP = '&#8203;';
+/**
+ * Makes untrusted text safe to place inline in GitHub-flavoured Markdown, including inside a
+ * table cell: line breaks and tabs become one space (so a table row stays one row), other control
+ * characters go, Markdown punctuation is backslash-escaped (':' too, against autolinks), HTML
+ * special characters and quotes become entities, and @mentions, #references and URLs are broken
+ * with a zero-width space so they neither notify anyone nor link anywhere.
+ */
+function escape_escapeMarkdown(text) {
+    let out = String(text)
+        .replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ')
+        .replace(/[\u0000-\u001f\u007f]/g, '');
+    // Backslash-escape before entities are introduced: their '#' must stay intact.
+    out = out.replace(/[\\`*_{}[\]()#+!|~:$=-]/g, (ch) => `\\${ch}`);
+    // An ordered-list marker only matters at the start of the text.
+    out = out.replace(/^(\s*\d+)\.(?=\s|$)/, '$1\\.');
+    out = escapeHtml(out);
+    out = out.replace(/\\#/g, `\\#${ZWSP}`);
+    out = out.replace(/@/g, `&#64;${ZWSP}`);
+    out = out.replace(/\b(www)\./gi, `$1${ZWSP}.`).replace(/:\/\//g, `:${ZWSP}//`);
+    return out;
+}
+/** Removes control characters (ANSI escapes included) from text bound for a terminal. */
+function sanitizeTerminal(text) {
+    return String(text)
+        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+        .replace(/\r\n|\r|\n|\t/g, ' ');
+}
+
+;// CONCATENATED MODULE: ./src/github/summary.ts
+// The comparison as Markdown, for the job summary and the PR comment. Every string that can come from
+// a config, SQL, a file name or an error goes through escapeMarkdown, so nothing can inject Markdown
+// or HTML. The Mermaid chart holds numbers only.
+
+// Re-exported for the renderers that import it from here (A/B report, tests).
+
+const fmt = (x, digits = 1) => typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
+/** Large figures (TPS, ms) with one decimal; small ones (σ, κ) with four significant digits. */
+const fmtFigure = (x) => typeof x === 'number' && Number.isFinite(x)
+    ? Math.abs(x) >= 100 || x === 0 || Number.isInteger(x)
+        ? fmt(x, 1)
+        : x.toLocaleString('en-US', { maximumSignificantDigits: 4 })
+    : 'n/a';
+function change(f) {
+    if (f.change_pct === null)
+        return 'n/a';
+    const sign = f.change_pct >= 0 ? '+' : '−';
+    return `${sign}${Math.abs(f.change_pct).toFixed(1)}%`;
+}
+function interval(f) {
+    if (!f.interval)
+        return 'n/a';
+    const pct = (r) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
+    return `${pct(f.interval.low)} … ${pct(f.interval.high)}`;
+}
+function summary_status(f) {
+    const s = f.status === 'fail' ? '**FAIL**' : f.status;
+    return f.improved ? `${s} (improved)` : s;
+}
+const VERDICT_TEXT = {
+    pass: 'PASS',
+    fail: 'FAIL',
+    inconclusive: 'INCONCLUSIVE',
+    'no-baseline': 'NO BASELINE',
+};
+const ALERT = {
+    pass: 'NOTE',
+    fail: 'CAUTION',
+    inconclusive: 'WARNING',
+    'no-baseline': 'WARNING',
+};
+/** Highest TPS per concurrency (min(workers, connections)), skipping failed bands. */
+function curvePoints(doc) {
+    if (!doc || !Array.isArray(doc.bands))
+        return [];
+    const best = new Map();
+    for (const b of doc.bands) {
+        if (!b || typeof b !== 'object' || b.status === 'failed' || !Number.isFinite(b.total_tps))
+            continue;
+        const n = Math.min(b.workers, b.connections);
+        if (!Number.isFinite(n))
+            continue;
+        best.set(n, Math.max(best.get(n) ?? 0, b.total_tps));
+    }
+    return [...best.entries()].map(([concurrency, tps]) => ({ concurrency, tps })).sort((a, b) => a.concurrency - b.concurrency);
+}
+function uslAt(doc, n) {
+    const u = doc.analysis?.curve_fitting?.usl;
+    if (!u || u.lambda === null || u.sigma === null || u.kappa === null)
+        return null;
+    const x = (u.lambda * n) / (1 + u.sigma * (n - 1) + u.kappa * n * (n - 1));
+    return Number.isFinite(x) ? x : null;
+}
+/** A Mermaid xychart-beta of TPS vs concurrency plus the same numbers as a table. */
+function summary_renderChart(current, baseline) {
+    const cur = curvePoints(current);
+    if (cur.length === 0)
+        return '_No completed band to chart._\n';
+    const base = new Map(curvePoints(baseline).map((p) => [p.concurrency, p.tps]));
+    const xs = cur.map((p) => p.concurrency);
+    const baseComplete = baseline !== null && xs.every((x) => base.has(x));
+    const usl = xs.map((x) => uslAt(current, x));
+    const uslComplete = usl.every((v) => v !== null);
+    const values = [...cur.map((p) => p.tps), ...(baseComplete ? xs.map((x) => base.get(x)) : []), ...(uslComplete ? usl : [])];
+    const top = Math.max(1, Math.ceil((Math.max(...values) * 1.1) / 10) * 10);
+    const r = (x) => Math.round(x * 10) / 10;
+    const lines = [`    line [${cur.map((p) => r(p.tps)).join(', ')}]`];
+    const legend = ['line 1: current run'];
+    if (baseComplete) {
+        lines.push(`    line [${xs.map((x) => r(base.get(x))).join(', ')}]`);
+        legend.push(`line ${lines.length}: baseline`);
+    }
+    if (uslComplete) {
+        lines.push(`    line [${usl.map(r).join(', ')}]`);
+        legend.push(`line ${lines.length}: USL fit of the current run`);
+    }
+    const out = [];
+    out.push(`TPS against concurrency = min(workers, connections); ${legend.join(', ')}.`, '');
+    out.push('```mermaid', 'xychart-beta', '    title "TPS vs concurrency"', `    x-axis "concurrency" [${xs.join(', ')}]`, `    y-axis "TPS" 0 --> ${top}`, ...lines, '```', '');
+    out.push('| Concurrency | Current TPS | Baseline TPS | USL fit |', '|---:|---:|---:|---:|');
+    xs.forEach((x, i) => out.push(`| ${x} | ${fmt(cur[i].tps)} | ${fmt(base.get(x) ?? null)} | ${fmt(usl[i] ?? null)} |`));
+    if (baseline && !baseComplete)
+        out.push('', '_The baseline has no band at some of these concurrencies, so its line is left out of the chart._');
+    return out.join('\n') + '\n';
+}
+/** The reasons behind every band figure that is not a plain pass, and the per-band notes. */
+function summary_bandFigureNotes(c) {
+    const out = [];
+    const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
+    if (explain.length > 0) {
+        out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
+        for (const f of explain)
+            out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
+        out.push('', '</details>', '');
+    }
+    const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
+    if (notes.length > 0)
+        out.push(...notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+    return out;
+}
+function figureRow(f) {
+    return `| ${escapeMarkdown(f.label)} | ${fmtFigure(f.baseline)} | ${fmtFigure(f.current)} | ${change(f)} | ${interval(f)} | ${summary_status(f)} |`;
+}
+function renderComparisonMarkdown(input) {
+    const { comparison: c, current } = input;
+    const out = [];
+    const title = input.title ? ` — ${escapeMarkdown(input.title)}` : '';
+    out.push(`## pgscale${title}`, '');
+    out.push(`Workload **${escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ${current.bands.length} band(s), strategy ${escapeMarkdown(current.strategy)}.`, '');
+    if (!c) {
+        out.push('**Verdict: NOT COMPARED** (this mode measures and records; it does not gate).', '');
+    }
+    else {
+        out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT_TEXT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`);
+        if (c.verdict === 'no-baseline') {
+            out.push('>', '> Nothing was compared, so nothing was gated. Record a baseline with `mode: baseline` on the baseline branch.');
+        }
+        out.push('');
+        if (input.baseline_source)
+            out.push(`Baseline: ${escapeMarkdown(input.baseline_source)}.`, '');
+        const envDiffs = c.environment_differences ?? [];
+        if (c.verdict !== 'no-baseline' && envDiffs.length > 0) {
+            out.push(`**Baseline measured on a different machine or server setup** (baseline vs current): ${envDiffs.map(escapeMarkdown).join('; ')}. ` +
+                'A regression against it is reported as inconclusive, never as a failure; a same-runner A/B run (`mode: ab`) can tell.', '');
+        }
+        out.push(`Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
+    }
+    if (c && c.verdict !== 'no-baseline') {
+        if (c.bands.length > 0) {
+            const pctLevel = `${Math.round(c.thresholds.confidence * 100)}%`;
+            out.push('### Bands: current vs baseline', '');
+            out.push(`| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval (${pctLevel}) | TPS | p95 ms baseline → current | Δ p95 | p95 interval (${pctLevel}) | p95 |`);
+            out.push('|---:|---:|---:|---:|:---:|:---|---:|---:|:---:|:---|');
+            for (const b of c.bands) {
+                out.push(`| ${b.workers} | ${b.connections} | ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} | ${change(b.tps)} | ${interval(b.tps)} | ${summary_status(b.tps)} ` +
+                    `| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ${change(b.p95_latency)} | ${interval(b.p95_latency)} | ${summary_status(b.p95_latency)} |`);
+            }
+            out.push('', ...summary_bandFigureNotes(c));
+        }
+        if (c.curve) {
+            out.push('### Curve', '');
+            out.push('| Figure | Baseline | Current | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
+            for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa])
+                out.push(figureRow(f));
+            out.push('');
+            for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
+                out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
+            }
+            out.push(`- **Optimal configuration**: ${escapeMarkdown(c.curve.optimal.message)}`, '');
+        }
+        if (c.changed_files.length > 0) {
+            out.push('### Workload files changed since the baseline', '');
+            out.push(...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`), '');
+        }
+        if (c.unmatched.current_only.length + c.unmatched.baseline_only.length > 0) {
+            const list = (bs) => bs.map((b) => `${b.workers}/${b.connections}`).join(', ') || 'none';
+            out.push(`Bands not compared (workers/connections): only in this run: ${list(c.unmatched.current_only)}; only in the baseline: ${list(c.unmatched.baseline_only)}.`, '');
+        }
+    }
+    out.push('### TPS vs concurrency', '', summary_renderChart(current, input.baseline ?? null));
+    if (current.optimal_config) {
+        out.push(`**Optimum (current run):** ${escapeMarkdown(current.optimal_config.reasoning || `${current.optimal_config.workers} workers / ${current.optimal_config.connections} connections`)}`, '');
+    }
+    if (c && c.verdict !== 'no-baseline') {
+        out.push('<details><summary>How the verdict is reached</summary>', '');
+        out.push('- Each figure is a ratio current ÷ baseline with an interval. TPS intervals come from batch means over both runs\' per-second series ' +
+            '(so correlated seconds are not counted as independent); p95 intervals from batch means over both runs\' per-second p95 ' +
+            '(p95 drifts with time, so pooled latencies are not treated as independent; without that series p95 is inconclusive).', '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within it; otherwise **inconclusive**, ' +
+            'with the smallest change the noise could have detected.', `- ${escapeMarkdown(c.correction.explanation)}`, '', '</details>', '');
+        if (c.notes.length > 0)
+            out.push('### Notes', '', ...c.notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+    }
+    return out.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/ab/report.ts
+// Views of an A/B run: Markdown for the job summary and the sticky comment, plain text for the
+// terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
+
+const report_fmt = (x, digits = 1) => typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
+const signed = (f) => f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`;
+const intervalText = (f) => {
+    if (!f.interval)
+        return 'n/a';
+    const p = (r) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
+    return `${p(f.interval.low)} … ${p(f.interval.high)}`;
+};
+const levelOf = (f) => (f.interval ? `${(f.interval.level * 100).toFixed(1)}%` : '');
+const report_status = (f) => `${f.status === 'fail' ? '**FAIL**' : f.status}${f.improved ? ' (improved)' : ''}`;
+const VERDICT = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', 'no-baseline': 'NO BASELINE' };
+const report_ALERT = { pass: 'NOTE', fail: 'CAUTION', inconclusive: 'WARNING', 'no-baseline': 'WARNING' };
+function renderAbMarkdown(input) {
+    const { ab, comparison: c, head, base } = input;
+    const out = [];
+    out.push(`## pgscale A/B${input.title ? ` — ${escapeMarkdown(input.title)}` : ''}`, '');
+    out.push(`> [!${report_ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`, '');
+    out.push(`**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) and head (${escapeMarkdown(ab.sides.head.source)}) ` +
+        `measured on this runner against one server, each in its own database, ${ab.rounds} interleaved ABBA rounds per band` +
+        `${ab.confirm ? ', failures re-measured for confirmation' : ''}. Workload **${escapeMarkdown(head.workload)}** at scale ${report_fmt(head.scale, 0)}.`, '', escapeMarkdown(ab.noise.sentence), '', `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, requested confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
+    if (c.bands.length > 0) {
+        out.push('### Bands: head vs base, paired by round', '');
+        out.push('| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |');
+        out.push('|---:|---:|---:|---:|---:|:---:|---:|:---|---:|---:|:---:|:---|');
+        c.bands.forEach((b, i) => {
+            const s = ab.bands[i];
+            out.push(`| ${b.workers} | ${b.connections} | ${s?.tps.rounds ?? 'n/a'}${s?.confirmation ? ` + ${s.confirmation.rounds}` : ''} | ${report_fmt(b.tps.baseline)} → ${report_fmt(b.tps.current)} | ${signed(b.tps)} | ${intervalText(b.tps)} | ${levelOf(b.tps)} | ${report_status(b.tps)} ` +
+                `| ${report_fmt(b.p95_latency.baseline, 2)} → ${report_fmt(b.p95_latency.current, 2)} | ${signed(b.p95_latency)} | ${intervalText(b.p95_latency)} | ${report_status(b.p95_latency)} |`);
+        });
+        out.push('', ...bandFigureNotes(c));
+    }
+    if (c.curve) {
+        out.push('### Curve (informational in A/B mode)', '');
+        out.push('| Figure | Base | Head | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
+        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
+            out.push(`| ${escapeMarkdown(f.label)} | ${report_fmt(f.baseline, 4)} | ${report_fmt(f.current, 4)} | ${signed(f)} | ${intervalText(f)} | ${f.status} |`);
+        }
+        out.push('');
+        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency])
+            out.push(`- ${escapeMarkdown(f.reason)}`);
+        out.push(`- **Optimal configuration**: ${escapeMarkdown(c.curve.optimal.message)}`, '');
+    }
+    if (c.changed_files.length > 0) {
+        out.push('### Workload files that differ between base and head', '', ...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`), '');
+    }
+    out.push('### TPS vs concurrency', '', 'Current run = head, baseline = base (band means over the rounds).', '', renderChart(head, base));
+    out.push('<details><summary>How the verdict is reached</summary>', '');
+    out.push('- Base and head run alternately on the same runner and server (ABBA order), so machine noise hits both sides of a round alike. ' +
+        'Each round gives one paired log-ratio head ÷ base per band, for TPS and for p95 latency.', '- The estimate is the Hodges–Lehmann median of the pairwise (Walsh) averages; its interval is the exact Wilcoxon signed-rank interval. ' +
+        'With few rounds only some levels are exact: the largest one not above the requested level is used and shown (the widest interval when even that is below it).', '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within; otherwise **inconclusive**, with the smallest change the noise could have detected.', `- ${escapeMarkdown(c.correction.explanation)}`, ab.confirm ? '- With confirmation, a failing band is measured again for as many rounds, and fails the gate only when the new rounds fail it too.' : '', '', '</details>', '');
+    if (c.notes.length > 1)
+        out.push('### Notes', '', ...c.notes.slice(1).map((n) => `- ${escapeMarkdown(n)}`), '');
+    return out.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n');
+}
+/** A short plain-text report for the terminal. */
+function renderAbText(input) {
+    const { ab, comparison: c } = input;
+    const lines = [];
+    lines.push(`A/B verdict: ${VERDICT[c.verdict]} — ${c.reason}`);
+    lines.push(ab.noise.sentence);
+    for (const b of c.bands) {
+        lines.push(`  ${String(b.workers).padStart(4)}w/${String(b.connections).padEnd(4)}c  TPS ${report_fmt(b.tps.baseline)} → ${report_fmt(b.tps.current)} ${signed(b.tps)} [${intervalText(b.tps)} @${levelOf(b.tps)}] ${b.tps.status}` +
+            `   p95 ${report_fmt(b.p95_latency.baseline, 2)} → ${report_fmt(b.p95_latency.current, 2)} ms ${signed(b.p95_latency)} ${b.p95_latency.status}`);
+    }
+    if (c.curve) {
+        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency])
+            lines.push(`  ${f.reason}`);
+    }
+    for (const n of c.notes.slice(1))
+        lines.push(`  note: ${n}`);
+    return lines.join('\n');
+}
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
+;// CONCATENATED MODULE: external "node:fs/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(3273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
 /**
  * When adding a new value to a list, one does not have to necessary
@@ -60825,7 +62248,7 @@ function sum(x) {
  * @example
  * mean([0, 10]); // => 5
  */
-function mean(x) {
+function simple_statistics_mean(x) {
     if (x.length === 0) {
         throw new Error("mean requires at least one data point");
     }
@@ -60849,7 +62272,7 @@ function mean(x) {
  * sumNthPowerDeviations(input, 2) / input.length;
  */
 function sumNthPowerDeviations(x, n) {
-    var meanValue = mean(x);
+    var meanValue = simple_statistics_mean(x);
     var sum = 0;
     var tempValue;
     var i;
@@ -60932,7 +62355,7 @@ function sampleStandardDeviation(x) {
  * coefficientOfVariation([-1, 0, 1, 2, 3, 4]).toFixed(3); // => 1.247
  */
 function coefficientOfVariation(x) {
-    return sampleStandardDeviation(x) / mean(x);
+    return sampleStandardDeviation(x) / simple_statistics_mean(x);
 }
 
 /**
@@ -61912,7 +63335,7 @@ function meanSimple(x) {
  * @example
  * median([10, 2, 5, 100, 2, 1]); // => 3.5
  */
-function median(x) {
+function simple_statistics_median(x) {
     return +simple_statistics_quantile(x, 0.5);
 }
 
@@ -61926,8 +63349,8 @@ function median(x) {
  * @example
  * medianAbsoluteDeviation([1, 1, 2, 2, 4, 6, 9]); // => 1
  */
-function medianAbsoluteDeviation(x) {
-    var medianValue = median(x);
+function simple_statistics_medianAbsoluteDeviation(x) {
+    var medianValue = simple_statistics_median(x);
     var medianAbsoluteDeviations = [];
 
     // Make a list of absolute deviations from the median
@@ -61936,7 +63359,7 @@ function medianAbsoluteDeviation(x) {
     }
 
     // Find the median value of that list
-    return median(medianAbsoluteDeviations);
+    return simple_statistics_median(medianAbsoluteDeviations);
 }
 
 /**
@@ -62499,8 +63922,8 @@ function sampleCovariance(x, y) {
     // value of the dataset fairly as the difference from the mean. this
     // way, if one dataset is [1, 2, 3] and [2, 3, 4], their covariance
     // does not suffer because of the difference in absolute values
-    var xmean = mean(x);
-    var ymean = mean(y);
+    var xmean = simple_statistics_mean(x);
+    var ymean = simple_statistics_mean(y);
     var sum = 0;
 
     // for each pair of values, the covariance increases when their
@@ -62561,7 +63984,7 @@ function sampleKurtosis(x) {
         throw new Error("sampleKurtosis requires at least four data points");
     }
 
-    var meanValue = mean(x);
+    var meanValue = simple_statistics_mean(x);
     var tempValue;
     var secondCentralMoment = 0;
     var fourthCentralMoment = 0;
@@ -62665,7 +64088,7 @@ function sampleSkewness(x, biased) {
         throw new Error("sampleSkewness requires at least three data points");
     }
 
-    var meanValue = mean(x);
+    var meanValue = simple_statistics_mean(x);
     var tempValue;
     var sumSquaredDeviations = 0;
     var sumCubedDeviations = 0;
@@ -62879,7 +64302,7 @@ function subtractFromMean(mean, n, value) {
  */
 function tTest(x, expectedValue) {
     // The mean of the sample
-    var sampleMean = mean(x);
+    var sampleMean = simple_statistics_mean(x);
 
     // The standard deviation of the sample
     var sd = standardDeviation(x);
@@ -62933,8 +64356,8 @@ function tTestTwoSample(sampleX, sampleY, difference) {
         difference = 0;
     }
 
-    var meanX = mean(sampleX);
-    var meanY = mean(sampleY);
+    var meanX = simple_statistics_mean(sampleX);
+    var meanY = simple_statistics_mean(sampleY);
     var sampleVarianceX = sampleVariance(sampleX);
     var sampleVarianceY = sampleVariance(sampleY);
 
@@ -64244,7 +65667,7 @@ var chiSquaredDistributionTable = {
  */
 function chiSquaredGoodnessOfFit(data, distributionType, significance) {
     // Estimate from the sample data, a weighted mean.
-    var inputMean = mean(data);
+    var inputMean = simple_statistics_mean(data);
     // Calculated value of the χ2 statistic.
     var chiSquared = 0;
     // Number of hypothesized distribution parameters estimated, expected to be supplied in the distribution test.
@@ -65030,8 +66453,8 @@ function permutationTest(sampleX, sampleY, alternative, k, randomSource) {
     }
 
     // get means for each sample
-    var meanX = mean(sampleX);
-    var meanY = mean(sampleY);
+    var meanX = simple_statistics_mean(sampleX);
+    var meanY = simple_statistics_mean(sampleY);
 
     // calculate initial test statistic. This will be our point of comparison with
     // the generated test statistics.
@@ -65055,7 +66478,7 @@ function permutationTest(sampleX, sampleY, alternative, k, randomSource) {
         var permRight = allData.slice(splitIndex, allData.length);
 
         // 2.re-calculate test statistic
-        var permTestStatistic = mean(permLeft) - mean(permRight);
+        var permTestStatistic = simple_statistics_mean(permLeft) - simple_statistics_mean(permRight);
 
         // 3. store test statistic to build test statistic distribution
         testStatDsn[i] = permTestStatistic;
@@ -65570,1341 +66993,6 @@ function isFiniteNumber(v) {
     return typeof v === 'number' && Number.isFinite(v);
 }
 
-;// CONCATENATED MODULE: ./src/compare/stats.ts
-// Small, pure statistics for the comparison. The distributions (normal and Student t) and batch means
-// are the analysis stage's (src/analyze/stats.ts), so the gate and the analysis share one
-// implementation; what is specific to comparing two runs (Welch df, Holm) lives here.
-
-
-/**
- * Batch means (Law & Kelton) as the analysis computes them: k contiguous batches, the spread of their
- * means for the standard error, so autocorrelation inside a batch does not shrink it; the oldest
- * seconds are dropped when the length is not a multiple of k. Stricter than the analysis on input:
- * a series holding a non-finite value is refused (null), since a damaged baseline must not be judged.
- * Returns null when fewer than 2 batches of at least 2 seconds can be made.
- */
-function stats_batchMeans(series, batches = 10) {
-    if (!series.every((x) => Number.isFinite(x)))
-        return null;
-    if (batches < 2)
-        return null;
-    const r = analyzeBatchMeans(series, batches);
-    if (!r.estimate)
-        return null;
-    return { mean: r.estimate.mean, standard_error: r.estimate.se, df: r.estimate.df, batches: r.batches_used, batch_size: r.batch_size };
-}
-/** Welch–Satterthwaite degrees of freedom for a sum of two variances with their own df. */
-function welchDf(v1, df1, v2, df2) {
-    const num = (v1 + v2) ** 2;
-    const den = (v1 * v1) / df1 + (v2 * v2) / df2;
-    if (den === 0)
-        return Infinity;
-    return num / den;
-}
-/**
- * Holm's step-down adjusted p-values: sort ascending, p̃₍ᵢ₎ = max_{j≤i} min(1, (m − j + 1)·p₍ⱼ₎).
- * Rejecting where p̃ ≤ α controls the family-wise error rate at α (Holm 1979).
- * Also returns each hypothesis' rank (1 = smallest p) so callers can state its step level α/(m − rank + 1).
- */
-function holmAdjust(pValues) {
-    const m = pValues.length;
-    const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
-    const adjusted = new Array(m).fill(1);
-    const rank = new Array(m).fill(0);
-    let running = 0;
-    order.forEach(({ p, i }, j) => {
-        running = Math.max(running, Math.min(1, (m - j) * p));
-        adjusted[i] = running;
-        rank[i] = j + 1;
-    });
-    return { adjusted, rank };
-}
-
-;// CONCATENATED MODULE: ./src/ab/stats.ts
-// Paired statistics for same-runner A/B runs: the exact null distribution of the Wilcoxon
-// signed-rank statistic, Walsh averages, the Hodges–Lehmann estimate and its exact
-// distribution-free confidence interval, and exact one-sided p-values. Pure and deterministic.
-//
-// With R paired differences there are M = R(R+1)/2 Walsh averages (dᵢ + dⱼ)/2, i ≤ j. Their
-// median is the Hodges–Lehmann estimate. The interval [W₍ₖ₎, W₍M+1−k₎] covers the true centre
-// (of a symmetric distribution) with probability exactly 1 − 2·P(T⁺ ≤ k − 1), where T⁺ is the
-// signed-rank statistic under the null. Only these discrete levels are attainable; see
-// `wilcoxonInterval` for which one is picked.
-/**
- * counts[t] = number of subsets of {1..n} whose sum is t, t = 0..n(n+1)/2: the exact null
- * distribution of T⁺ is counts[t] / 2ⁿ. Dynamic programming, O(n³); n is a round count (small).
- */
-function signedRankCounts(n) {
-    if (!(Number.isInteger(n) && n >= 0 && n <= 200))
-        throw new RangeError(`signedRankCounts: n must be an integer in [0, 200], got ${n}`);
-    const max = (n * (n + 1)) / 2;
-    const counts = new Array(max + 1).fill(0);
-    counts[0] = 1;
-    for (let k = 1; k <= n; k++) {
-        for (let t = (k * (k + 1)) / 2; t >= k; t--)
-            counts[t] += counts[t - k];
-    }
-    return counts;
-}
-/** P(T⁺ ≤ t) under the null for n pairs (t may be fractional: it is floored). */
-function signedRankCdf(t, n) {
-    if (t < 0)
-        return 0;
-    const counts = signedRankCounts(n);
-    const top = Math.min(Math.floor(t), counts.length - 1);
-    let s = 0;
-    for (let i = 0; i <= top; i++)
-        s += counts[i];
-    return s / 2 ** n;
-}
-/** The R(R+1)/2 Walsh averages (xᵢ + xⱼ)/2, i ≤ j, sorted ascending. */
-function walshAverages(xs) {
-    const out = [];
-    for (let i = 0; i < xs.length; i++)
-        for (let j = i; j < xs.length; j++)
-            out.push((xs[i] + xs[j]) / 2);
-    return out.sort((a, b) => a - b);
-}
-function stats_median(sorted) {
-    const n = sorted.length;
-    const mid = Math.floor(n / 2);
-    return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-/** Hodges–Lehmann estimate of the centre: the median of the Walsh averages. */
-function hodgesLehmann(xs) {
-    if (xs.length === 0)
-        throw new RangeError('hodgesLehmann: no data');
-    return stats_median(walshAverages(xs));
-}
-/** Median absolute deviation from `centre` (unscaled): the typical size of one pair's noise. */
-function stats_medianAbsoluteDeviation(xs, centre) {
-    if (xs.length === 0)
-        throw new RangeError('medianAbsoluteDeviation: no data');
-    return stats_median(xs.map((x) => Math.abs(x - centre)).sort((a, b) => a - b));
-}
-/**
- * The exact levels attainable with n pairs: level(k) = 1 − 2·P(T⁺ ≤ k − 1) for k = 1, 2, …
- * (k = 1 is the widest interval, [min, max] of the Walsh averages). Decreasing in k.
- */
-function attainableLevels(n) {
-    const counts = signedRankCounts(n);
-    const m = (n * (n + 1)) / 2;
-    const out = [];
-    let cumulative = 0;
-    for (let k = 1; k <= Math.floor((m + 1) / 2); k++) {
-        cumulative += counts[k - 1];
-        const level = 1 - (2 * cumulative) / 2 ** n;
-        if (level <= 0)
-            break;
-        out.push({ k, level });
-    }
-    return out;
-}
-function chooseLevel(n, requested, rule = 'at-most') {
-    const levels = attainableLevels(n);
-    if (levels.length === 0)
-        throw new RangeError(`wilcoxon interval: ${n} pair(s) are too few for any interval`);
-    const widest = levels[0];
-    const eps = 1e-12;
-    if (widest.level < requested - eps)
-        return { ...widest, below_requested: true };
-    if (rule === 'at-least') {
-        let pick = widest;
-        for (const l of levels)
-            if (l.level >= requested - eps)
-                pick = l;
-        return { ...pick, below_requested: false };
-    }
-    for (const l of levels)
-        if (l.level <= requested + eps)
-            return { ...l, below_requested: false };
-    const last = levels[levels.length - 1];
-    return { ...last, below_requested: false };
-}
-/** Exact Wilcoxon signed-rank confidence interval of the centre (Hodges–Lehmann's companion). */
-function wilcoxonInterval(xs, requested, rule = 'at-most') {
-    if (!(requested > 0 && requested < 1))
-        throw new RangeError(`wilcoxonInterval: level must be in (0, 1), got ${requested}`);
-    const n = xs.length;
-    const w = walshAverages(xs);
-    const { k, level, below_requested } = chooseLevel(n, requested, rule);
-    return { low: w[k - 1], high: w[w.length - k], level, requested_level: requested, k, below_requested };
-}
-/**
- * Exact one-sided p-value of the signed-rank test of H₀: centre ≥ c against "centre < c":
- * P(T⁺ ≤ t) with t = #{Walsh averages > c} + ½·#{= c} (rounded up: ties never help a rejection).
- * By duality, the 'at-most'/'at-least' interval of level L lies entirely below c exactly when this
- * p-value is ≤ (1 − L)/2.
- */
-function signedRankPValueBelow(xs, c) {
-    const w = walshAverages(xs);
-    let t = 0;
-    for (const v of w)
-        t += v > c ? 1 : v === c ? 0.5 : 0;
-    return signedRankCdf(Math.ceil(t), xs.length);
-}
-/** The mirror image: p-value of H₀: centre ≤ c against "centre > c". */
-function signedRankPValueAbove(xs, c) {
-    return signedRankPValueBelow(xs.map((x) => -x), -c);
-}
-/** Percentile interval of a bootstrap sample (linear interpolation between order statistics). */
-function stats_percentileInterval(values, level) {
-    const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-    if (v.length < 2)
-        return null;
-    const at = (p) => {
-        const pos = p * (v.length - 1);
-        const lo = Math.floor(pos);
-        const hi = Math.ceil(pos);
-        return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-    };
-    const tail = (1 - level) / 2;
-    return { low: at(tail), high: at(1 - tail) };
-}
-
-;// CONCATENATED MODULE: ./src/ab/analyze.ts
-// The statistics of a same-runner A/B run, from paired rounds to one verdict. Pure.
-//
-// Per band and figure (TPS, p95 latency): the paired per-round log-ratios dᵣ = ln(head/base), the
-// Hodges–Lehmann estimate (median of Walsh averages) and the exact Wilcoxon signed-rank interval
-// at the largest attainable level ≤ the requested one (the widest interval when even that is below:
-// fewer than 6 rounds for 95%). Status against compare mode's thresholds: fail only when the whole
-// (Holm-step) interval lies beyond the threshold, pass when the unadjusted interval lies within it,
-// inconclusive otherwise. Holm across the family (TPS and p95 of every band) uses exact one-sided
-// signed-rank p-values for the order and judges the k-th figure with the interval at level
-// 1 − α/(m − k + 1), stopping at the first figure that does not fail. With `confirm`, a failing
-// figure fails the gate only when the confirmation rounds fail it again at the same level.
-// Curve level: USL fitted to each side's band means (fitCurves), and a paired bootstrap over whole
-// rounds (same rounds for both sides, fixed seed) for the ratios of measured peak TPS and USL N*.
-// Curve figures are reported, never gated: a bootstrap over a handful of rounds is too coarse.
-
-
-
-
-
-
-const pct = (x, digits = 1) => `${(x * 100).toFixed(digits)}%`;
-const num = (x, digits = 1) => x === null || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits });
-const finite = (x) => typeof x === 'number' && Number.isFinite(x);
-const analyze_mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-const medianOf = (xs) => {
-    if (xs.length === 0)
-        return null;
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-/** Below this many usable rounds no interval is computed (3 rounds give at best a 75% interval). */
-const MIN_ROUNDS = 3;
-function usable(m, figure) {
-    if (m.status === 'failed')
-        return null;
-    const v = figure === 'tps' ? m.tps : m.p95_ms;
-    return finite(v) && v > 0 ? v : null;
-}
-/** Paired statistics of one figure over some pairs, with the interval at `level`. */
-function figureStats(pairs, figure, level, threshold) {
-    const d = [];
-    for (const p of [...pairs].sort((a, b) => a.round - b.round)) {
-        const b = usable(p.base, figure);
-        const h = usable(p.head, figure);
-        if (b !== null && h !== null)
-            d.push(Math.log(h / b));
-    }
-    if (d.length < MIN_ROUNDS) {
-        return { figure, rounds: d.length, log_ratios: d, hl_log_ratio: null, ratio: null, interval: null, mad_log_ratio: null, p_value: null };
-    }
-    const hl = hodgesLehmann(d);
-    const iv = wilcoxonInterval(d, level);
-    const bad = figure === 'tps' ? Math.log(1 - threshold) : Math.log(1 + threshold);
-    return {
-        figure,
-        rounds: d.length,
-        log_ratios: d,
-        hl_log_ratio: hl,
-        ratio: Math.exp(hl),
-        interval: toRatioInterval(iv),
-        mad_log_ratio: stats_medianAbsoluteDeviation(d, hl),
-        p_value: figure === 'tps' ? signedRankPValueBelow(d, bad) : signedRankPValueAbove(d, bad),
-    };
-}
-function toRatioInterval(iv) {
-    return { low: Math.exp(iv.low), high: Math.exp(iv.high), level: iv.level, requested_level: iv.requested_level, k: iv.k, below_requested: iv.below_requested };
-}
-function intervalAt(stats, level) {
-    return toRatioInterval(wilcoxonInterval(stats.log_ratios, level));
-}
-function beyond(iv, figure, threshold) {
-    return figure === 'tps' ? iv.high < 1 - threshold : iv.low > 1 + threshold;
-}
-function within(iv, figure, threshold) {
-    return figure === 'tps' ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
-}
-function improvedBeyond(iv, figure, threshold) {
-    return figure === 'tps' ? iv.low > 1 + threshold : iv.high < 1 - threshold;
-}
-function ratioText(iv) {
-    return `${iv.low.toFixed(3)}–${iv.high.toFixed(3)}`;
-}
-function levelText(iv) {
-    const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
-    return iv.below_requested ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more rounds)` : exact;
-}
-function bandLabel(b) {
-    return `${b.workers} workers / ${b.connections} connections`;
-}
-/** Holm over the family: returns the judgement of every figure (keyed by its index in `family`). */
-function judgeFamily(family, thresholds, confidence) {
-    const alpha = 1 - confidence;
-    const withEvidence = family.map((f, i) => ({ f, i })).filter(({ f }) => f.p_value !== null);
-    const m = withEvidence.length;
-    const out = family.map(() => ({ status: 'inconclusive', judged: null, improved: false, p_adjusted: null, step_level: null }));
-    if (m === 0)
-        return out;
-    const adjusted = holmAdjust(withEvidence.map(({ f }) => f.p_value));
-    const order = withEvidence.map((e, j) => ({ ...e, j })).sort((a, b) => a.f.p_value - b.f.p_value || a.i - b.i);
-    let stopped = false;
-    let stopLevel = 0;
-    order.forEach(({ f, i, j }, rank) => {
-        const d = thresholds(f);
-        const stepLevel = stopped ? stopLevel : 1 - alpha / (m - rank);
-        const judged = intervalAt(f, stepLevel);
-        let status;
-        if (!stopped && beyond(judged, f.figure, d))
-            status = 'fail';
-        else {
-            if (!stopped) {
-                stopped = true;
-                stopLevel = stepLevel;
-            }
-            status = within(f.interval, f.figure, d) ? 'pass' : 'inconclusive';
-        }
-        // Improvements: Bonferroni (the first Holm step's level), conservative and simple.
-        const improved = improvedBeyond(intervalAt(f, 1 - alpha / m), f.figure, d);
-        out[i] = { status, judged, improved, p_adjusted: adjusted.adjusted[j], step_level: stepLevel };
-    });
-    return out;
-}
-function figureComparison(band, stats, judged, threshold, baseValue, headValue, confirmation, rounds) {
-    const tps = stats.figure === 'tps';
-    const label = `${tps ? 'TPS' : 'p95 latency'} at ${bandLabel(band)}`;
-    const higher = tps;
-    const iv = stats.interval;
-    const judgedIv = judged.judged;
-    const d = threshold;
-    const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
-    let mde = null;
-    let noise = null;
-    if (iv && judgedIv && stats.ratio !== null) {
-        const hw = (Math.log(judgedIv.high) - Math.log(judgedIv.low)) / 2;
-        mde = higher ? 1 - (1 - d) * Math.exp(-hw) : (1 + d) * Math.exp(hw) - 1;
-        noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
-    }
-    let status = judged.status;
-    let reason;
-    if (!iv || stats.ratio === null) {
-        reason = `No interval: only ${stats.rounds} round(s) with a usable ${tps ? 'TPS' : 'p95'} on both sides (need ≥ ${MIN_ROUNDS}).`;
-    }
-    else {
-        const noun = tps ? 'TPS' : 'p95';
-        const moved = stats.ratio < 1 ? 'fell' : 'rose';
-        const change = `${noun} ${moved} ${pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
-        const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
-        if (status === 'fail') {
-            reason = `${change}; the ${levelText(judgedIv)} interval ${ratioText(judgedIv)} (Holm step) lies entirely ${higher ? 'below' : 'above'} ${limit}.`;
-        }
-        else if (status === 'pass') {
-            reason = `${change}; ${ivText} stays within ${limit}.`;
-        }
-        else {
-            reason =
-                `${change}; ${ivText} straddles ${limit}. Noise ±${pct(noise)}: only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde)} ` +
-                    `could have been called a regression with ${rounds} rounds.`;
-        }
-        if (confirmation) {
-            const c = confirmation;
-            const civ = c.interval;
-            const ctext = civ && c.stats.ratio !== null
-                ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ${levelText(civ)} interval ${ratioText(civ)}`
-                : `${c.stats.rounds} confirmation round(s) gave no interval`;
-            if (c.reproduced)
-                reason += ` Confirmed: ${ctext}, again entirely ${higher ? 'below' : 'above'} ${limit}.`;
-            else {
-                status = 'inconclusive';
-                reason += ` Not reproduced: ${ctext}, so the gate does not fail on it.`;
-            }
-        }
-        if (judged.improved)
-            reason += ` Improved: the interval lies entirely beyond the ${pct(d, 0)} threshold on the good side.`;
-    }
-    return {
-        figure: tps ? 'tps' : 'p95_latency',
-        label,
-        band: { workers: band.workers, connections: band.connections, current_band_id: band.band_id, baseline_band_id: band.band_id },
-        current: headValue,
-        baseline: baseValue,
-        unit: tps ? 'TPS' : 'ms',
-        ratio: stats.ratio,
-        change_pct: stats.ratio === null ? null : (stats.ratio - 1) * 100,
-        interval: iv ? { low: iv.low, high: iv.high, level: iv.level } : null,
-        adjusted_interval: judgedIv ? { low: judgedIv.low, high: judgedIv.high, level: judgedIv.level } : null,
-        method: iv
-            ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval`
-            : 'none',
-        direction: higher ? 'higher-is-better' : 'lower-is-better',
-        threshold: d,
-        status,
-        improved: judged.improved,
-        gating: true,
-        p_value: stats.p_value,
-        p_adjusted: judged.p_adjusted,
-        noise,
-        mde,
-        reason,
-    };
-}
-/** Paired bootstrap over whole rounds: per side, band means → measured peak and USL N*. */
-function curveSection(input) {
-    const bands = input.bands;
-    const main = input.pairs.filter((p) => p.phase === 'main');
-    const rounds = [...new Set(main.map((p) => p.round))].sort((a, b) => a - b);
-    // Only rounds in which every band measured TPS on both sides, so resampled means stay paired.
-    const table = new Map();
-    for (const p of main) {
-        if (!table.has(p.round))
-            table.set(p.round, new Map());
-        table.get(p.round).set(p.band_index, p);
-    }
-    const complete = rounds.filter((r) => bands.every((_b, i) => {
-        const p = table.get(r)?.get(i);
-        return p !== undefined && usable(p.base, 'tps') !== null && usable(p.head, 'tps') !== null;
-    }));
-    const ns = bands.map((b) => Math.min(b.workers, b.connections));
-    const sideMeans = (side, rs) => bands.map((_b, i) => analyze_mean(rs.map((r) => table.get(r).get(i)[side].tps)));
-    const fitSide = (side) => {
-        if (complete.length === 0) {
-            return { side: { peak_tps_measured: null, usl: { sigma: null, kappa: null, lambda: null, peak_concurrency: null, peak_tps: null, r_squared: null, reason: 'no round with every band measured on both sides' } }, fitting: null };
-        }
-        const means = sideMeans(side, complete);
-        const points = bands.map((b, i) => ({
-            band_id: b.band_id,
-            concurrency: ns[i],
-            tps: means[i],
-            // Per-round TPS stands in for the per-second series: fitCurves' bootstrap then resamples rounds.
-            tps_series: complete.map((r) => table.get(r).get(i)[side].tps),
-            excluded_reason: null,
-        }));
-        const fitting = fitCurves(points, input.settings);
-        const u = fitting.usl;
-        return {
-            side: {
-                peak_tps_measured: Math.max(...means),
-                usl: { sigma: u.sigma, kappa: u.kappa, lambda: u.lambda, peak_concurrency: u.peak_concurrency, peak_tps: u.peak_tps, r_squared: u.r_squared, reason: u.reason },
-            },
-            fitting,
-        };
-    };
-    const base = fitSide('base').side;
-    const head = fitSide('head').side;
-    const level = input.thresholds.confidence;
-    const peakRatio = finite(base.peak_tps_measured) && finite(head.peak_tps_measured) && base.peak_tps_measured > 0 ? head.peak_tps_measured / base.peak_tps_measured : null;
-    const nStarRatio = finite(base.usl.peak_concurrency) && finite(head.usl.peak_concurrency) && base.usl.peak_concurrency > 0 ? head.usl.peak_concurrency / base.usl.peak_concurrency : null;
-    const method = `percentile interval of a paired bootstrap over whole rounds (the same resampled rounds for both sides), seed ${input.settings.seed}`;
-    const resamples = Math.max(0, Math.floor(input.settings.bootstrap_resamples));
-    if (complete.length < MIN_ROUNDS || resamples < 2) {
-        const why = complete.length < MIN_ROUNDS ? `only ${complete.length} complete round(s); need ≥ ${MIN_ROUNDS} for a bootstrap` : 'bootstrap disabled (bootstrap_resamples < 2)';
-        return {
-            base,
-            head,
-            peak_tps_ratio: { ratio: peakRatio, interval: null, method, reason: why },
-            peak_concurrency_ratio: { ratio: nStarRatio, interval: null, method, reason: nStarRatio === null ? 'no USL peak on both sides' : why },
-            bootstrap: null,
-        };
-    }
-    const random = createRandom(input.settings.seed);
-    const peaks = [];
-    const nStars = [];
-    const uslFits = bands.length >= 3;
-    let nStarAttempts = 0;
-    for (let b = 0; b < resamples; b++) {
-        const pick = complete.map(() => complete[random.int(complete.length)]);
-        const mb = sideMeans('base', pick);
-        const mh = sideMeans('head', pick);
-        peaks.push(Math.max(...mh) / Math.max(...mb));
-        if (uslFits && nStarRatio !== null) {
-            nStarAttempts++;
-            const fb = fitUslModel(ns, mb, { maxDefaultStarts: 2 });
-            const fh = fitUslModel(ns, mh, { maxDefaultStarts: 2 });
-            const pb = fb ? uslPeak(fb.params).concurrency : null;
-            const ph = fh ? uslPeak(fh.params).concurrency : null;
-            if (finite(pb) && finite(ph) && pb > 0)
-                nStars.push(ph / pb);
-        }
-    }
-    const peakIv = stats_percentileInterval(peaks, level);
-    let nStarIv = null;
-    let nStarReason = nStarRatio === null ? 'no USL peak on both sides' : null;
-    if (nStarRatio !== null) {
-        if (nStars.length >= 0.8 * nStarAttempts && nStars.length >= 2) {
-            const iv = stats_percentileInterval(nStars, level);
-            if (iv)
-                nStarIv = { ...iv, level };
-        }
-        else
-            nStarReason = `only ${nStars.length} of ${nStarAttempts} bootstrap refits had a USL peak on both sides; no interval`;
-    }
-    return {
-        base,
-        head,
-        peak_tps_ratio: { ratio: peakRatio, interval: peakIv ? { ...peakIv, level } : null, method, reason: null },
-        peak_concurrency_ratio: { ratio: nStarRatio, interval: nStarIv, method, reason: nStarReason },
-        bootstrap: { resamples, usable: complete.length, seed: input.settings.seed },
-    };
-}
-function curveFigure(figure, label, baseValue, headValue, ratio, interval, method, why, threshold) {
-    const higher = figure === 'peak_tps' || figure === 'usl_peak_concurrency';
-    let status = 'inconclusive';
-    let reason;
-    const values = `base ${num(baseValue, 4)} → head ${num(headValue, 4)}`;
-    if (!interval || ratio === null) {
-        reason = `${label}: ${values}; reported, not judged${why ? ` (${why})` : ''}.`;
-    }
-    else {
-        const d = threshold;
-        const ok = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
-        const bad = higher ? interval.high < 1 - d : interval.low > 1 + d;
-        status = ok ? 'pass' : 'inconclusive';
-        reason = `${label}: ${values}, ratio ${ratio.toFixed(3)}, ${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
-            (bad ? `, beyond the ${pct(d, 0)} threshold; curve-level A/B figures are informational, the band figures gate.` : ok ? `, within ${pct(d, 0)}.` : `, straddling ${pct(d, 0)}.`);
-    }
-    return {
-        figure,
-        label,
-        band: null,
-        current: headValue,
-        baseline: baseValue,
-        unit: figure === 'peak_tps' ? 'TPS' : '',
-        ratio,
-        change_pct: ratio === null ? null : (ratio - 1) * 100,
-        interval,
-        adjusted_interval: null,
-        method: interval ? method : 'none',
-        direction: higher ? 'higher-is-better' : 'lower-is-better',
-        threshold,
-        status,
-        improved: false,
-        gating: false,
-        p_value: null,
-        p_adjusted: null,
-        noise: null,
-        mde: null,
-        reason,
-    };
-}
-/** Everything: the `ab` section and the Comparison that the summary, comment, annotations and outputs read. */
-function analyzeAb(input) {
-    const t = input.thresholds;
-    const level = t.confidence;
-    const alpha = 1 - level;
-    const thresholdOf = (f) => (f.figure === 'tps' ? t.max_tps_drop : t.max_p95_increase);
-    const perBand = input.bands.map((band, i) => {
-        const main = input.pairs.filter((p) => p.band_index === i && p.phase === 'main');
-        const confirm = input.pairs.filter((p) => p.band_index === i && p.phase === 'confirm');
-        const sideMean = (side, figure) => analyze_mean(main.map((p) => usable(p[side], figure)).filter(finite));
-        return {
-            band,
-            main,
-            confirm,
-            tps: figureStats(main, 'tps', level, t.max_tps_drop),
-            p95: figureStats(main, 'p95_latency', level, t.max_p95_increase),
-            base_tps: sideMean('base', 'tps'),
-            head_tps: sideMean('head', 'tps'),
-            base_p95: sideMean('base', 'p95_latency'),
-            head_p95: sideMean('head', 'p95_latency'),
-        };
-    });
-    const family = perBand.flatMap((b) => [b.tps, b.p95]);
-    const judged = judgeFamily(family, thresholdOf, level);
-    const bandSections = [];
-    const bandComparisons = [];
-    perBand.forEach((b, i) => {
-        const jt = judged[2 * i];
-        const jp = judged[2 * i + 1];
-        let confirmation = null;
-        const conf = {};
-        if (b.confirm.length > 0) {
-            const ct = figureStats(b.confirm, 'tps', level, t.max_tps_drop);
-            const cp = figureStats(b.confirm, 'p95_latency', level, t.max_p95_increase);
-            const reproduced = {};
-            for (const [stats, j, kind] of [[ct, jt, 'tps'], [cp, jp, 'p95_latency']]) {
-                if (j.status !== 'fail')
-                    continue;
-                // The confirmation is judged at the level the original failure was judged at.
-                const civ = stats.log_ratios.length >= MIN_ROUNDS ? intervalAt(stats, j.step_level ?? level) : null;
-                const again = civ !== null && beyond(civ, kind, thresholdOf({ figure: kind }));
-                reproduced[kind] = again;
-                conf[kind] = { stats, interval: civ, reproduced: again };
-            }
-            confirmation = { rounds: new Set(b.confirm.map((p) => p.round)).size, tps: ct, p95_latency: cp, reproduced };
-        }
-        else if (input.confirm) {
-            for (const [j, kind] of [[jt, 'tps'], [jp, 'p95_latency']]) {
-                if (j.status === 'fail')
-                    conf[kind] = { stats: figureStats([], kind, level, 1), interval: null, reproduced: false };
-            }
-        }
-        const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, input.rounds);
-        const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, input.rounds);
-        const notes = [];
-        for (const side of ['base', 'head']) {
-            const cb = b.main.filter((p) => p[side].client_bound).length;
-            if (cb > 0)
-                notes.push(`The load generator was saturated (client-bound) in ${cb} ${side} round(s): TPS there measures pgscale, not PostgreSQL.`);
-            const bad = b.main.filter((p) => p[side].status !== 'complete').length;
-            if (bad > 0)
-                notes.push(`${bad} ${side} round(s) did not complete.`);
-        }
-        bandSections.push({
-            band_id: b.band.band_id,
-            workers: b.band.workers,
-            connections: b.band.connections,
-            base_tps: b.base_tps,
-            head_tps: b.head_tps,
-            base_p95_ms: b.base_p95,
-            head_p95_ms: b.head_p95,
-            tps: b.tps,
-            p95_latency: b.p95,
-            status: { tps: tpsFigure.status, p95_latency: p95Figure.status },
-            confirmation,
-        });
-        bandComparisons.push({
-            workers: b.band.workers,
-            connections: b.band.connections,
-            current_band_id: b.band.band_id,
-            baseline_band_id: b.band.band_id,
-            tps: tpsFigure,
-            p95_latency: p95Figure,
-            notes,
-        });
-    });
-    const curve = curveSection(input);
-    const usl = (s) => s.usl;
-    const curveFigures = {
-        peak_tps: curveFigure('peak_tps', 'Peak TPS (best band, measured)', curve.base.peak_tps_measured, curve.head.peak_tps_measured, curve.peak_tps_ratio.ratio, curve.peak_tps_ratio.interval, curve.peak_tps_ratio.method, curve.peak_tps_ratio.reason, t.max_tps_drop),
-        usl_peak_concurrency: curveFigure('usl_peak_concurrency', 'USL peak concurrency N*', usl(curve.base).peak_concurrency, usl(curve.head).peak_concurrency, curve.peak_concurrency_ratio.ratio, curve.peak_concurrency_ratio.interval, curve.peak_concurrency_ratio.method, curve.peak_concurrency_ratio.reason ?? usl(curve.head).reason ?? usl(curve.base).reason, t.max_tps_drop),
-        usl_sigma: curveFigure('usl_sigma', 'USL contention σ', usl(curve.base).sigma, usl(curve.head).sigma, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
-        usl_kappa: curveFigure('usl_kappa', 'USL coherency κ', usl(curve.base).kappa, usl(curve.head).kappa, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
-    };
-    const optimal = optimalShift(input.baseDoc ?? null, input.headDoc ?? null);
-    // Noise and MDE, for the headline.
-    const tpsStats = bandSections.map((b) => b.tps).filter((s) => s.interval && s.ratio !== null);
-    const noise = {
-        tps_mad_log_ratio: medianOf(tpsStats.map((s) => s.mad_log_ratio).filter(finite)),
-        tps_interval_half_width: medianOf(tpsStats.map((s) => Math.max(s.interval.high / s.ratio - 1, 1 - s.interval.low / s.ratio))),
-        tps_mde: (() => {
-            const m = bandComparisons.map((b) => b.tps.mde).filter(finite);
-            return m.length ? Math.max(...m) : null;
-        })(),
-        sentence: '',
-    };
-    noise.sentence =
-        `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
-            (input.confirm ? ', failures re-measured for confirmation' : '') +
-            '. Noise observed: ' +
-            (noise.tps_mad_log_ratio === null
-                ? 'not measurable (too few rounds).'
-                : `a paired round's TPS log-ratio deviates by ${pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
-                    `the TPS interval half-width is ±${pct(noise.tps_interval_half_width, 1)}` +
-                    (noise.tps_mde !== null ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.` : '.'));
-    const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
-    const failures = bandFigures.filter((f) => f.status === 'fail');
-    const inconclusive = bandFigures.filter((f) => f.status === 'inconclusive' && f.gating);
-    const improvements = bandFigures.filter((f) => f.improved);
-    const list = (fs) => fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`})`).join('; ') +
-        (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
-    let verdict;
-    let reason;
-    const withEvidence = bandFigures.filter((f) => f.interval !== null).length;
-    if (withEvidence === 0) {
-        verdict = 'inconclusive';
-        reason = `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`;
-    }
-    else if (failures.length > 0) {
-        verdict = 'fail';
-        reason = `${failures.length} figure(s) regressed beyond the thresholds with the whole paired interval past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list(failures)}.`;
-    }
-    else if (inconclusive.length > 0) {
-        verdict = 'inconclusive';
-        const mdes = inconclusive.map((f) => f.mde).filter(finite);
-        reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.` +
-            (mdes.length ? ` The noisiest could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '');
-    }
-    else {
-        verdict = 'pass';
-        reason = `Every band figure's paired interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, p95 increase ${pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`;
-    }
-    if (improvements.length > 0 && verdict !== 'fail')
-        reason += ` Improved: ${list(improvements)}.`;
-    const m = family.filter((f) => f.p_value !== null).length;
-    const notes = [noise.sentence];
-    const below = family.some((f) => f.interval?.below_requested);
-    if (below) {
-        notes.push(`With ${input.rounds} rounds the exact signed-rank interval cannot reach ${pct(level, 0)}; the widest attainable one is used and its exact level is shown. ` +
-            `Use 6 or more rounds for ${pct(level, 0)}.`);
-    }
-    if (optimal.shifted)
-        notes.push(optimal.message);
-    const comparison = {
-        verdict,
-        reason,
-        thresholds: { ...t },
-        correction: {
-            method: 'holm',
-            family_size: m,
-            alpha,
-            explanation: `The band figures (TPS and p95 over ${bandComparisons.length} bands) form one family of ${m} tests. They are ordered by exact one-sided ` +
-                `signed-rank p-values; the k-th is failed only if its exact signed-rank interval at level 1 − ${alpha.toFixed(2)}/(${m} − k + 1) ` +
-                `(the largest attainable level at most that) lies entirely beyond the threshold, stopping at the first that does not. ` +
-                `Passing needs no correction: every band within its threshold is an intersection of claims.`,
-        },
-        bands: bandComparisons,
-        unmatched: { current_only: [], baseline_only: [] },
-        curve: { ...curveFigures, optimal },
-        failures: failures.map((f) => f.label),
-        inconclusive: inconclusive.map((f) => f.label),
-        improvements: improvements.map((f) => f.label),
-        changed_files: input.baseDoc && input.headDoc ? changedWorkloadFiles(input.headDoc, input.baseDoc) : [],
-        baseline_info: input.baseDoc ? { test_start_time: String(input.baseDoc.test_start_time), tool_version: String(input.baseDoc.tool?.version ?? 'unknown') } : null,
-        notes,
-    };
-    const ab = {
-        kind: 'pgscale-ab',
-        version: 1,
-        method: 'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; Holm across band figures; ' +
-            'curve figures from a paired round bootstrap (informational).',
-        rounds: input.rounds,
-        order: 'ABBA, rounds outer, bands inner',
-        confirm: input.confirm,
-        confidence: level,
-        level_rule: 'largest attainable level <= requested (widest interval when none is)',
-        thresholds: { ...t },
-        sides: input.sides,
-        pairs: input.pairs,
-        bands: bandSections,
-        curve,
-        noise,
-        verdict,
-        reason,
-    };
-    return { ab, comparison };
-}
-function optimalShift(base, head) {
-    const pick = (d) => d?.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
-        ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
-        : null;
-    const c = pick(head);
-    const b = pick(base);
-    if (!c || !b)
-        return { current: c, baseline: b, shifted: false, message: `No optimal configuration on ${!c ? 'the head side' : 'the base side'}; no shift to report.` };
-    const shifted = c.workers !== b.workers || c.connections !== b.connections;
-    return {
-        current: c,
-        baseline: b,
-        shifted,
-        message: shifted
-            ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS, base) to ${bandLabel(c)} (${num(c.tps)} TPS, head). A shift alone does not fail the gate.`
-            : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/hdr-histogram-js/dist/index.js
-var dist = __nccwpck_require__(2960);
-;// CONCATENATED MODULE: ./src/run/metrics.ts
-// What one band measured, recorded on the hot path with fixed memory: three HDR histograms
-// (end-to-end latency, pool wait, service time, in microseconds), counters, a per-second series
-// and errors by SQLSTATE. Only completions inside the measured window are recorded.
-
-/** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
-const HIGHEST_TRACKABLE_US = 3_600_000_000;
-function newLatencyHistogram() {
-    return dist/* build */.jq({
-        bitBucketSize: 32,
-        autoResize: false,
-        lowestDiscernibleValue: 1,
-        highestTrackableValue: HIGHEST_TRACKABLE_US,
-        numberOfSignificantValueDigits: 3,
-    });
-}
-function toMicros(ms) {
-    const us = Math.round(ms * 1000);
-    return us < 0 ? 0 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us;
-}
-/**
- * Mean is exact (from the running sum); percentiles come from the histogram (3 significant digits).
- * With `sumSqMs` (running sum of squares) the standard deviation is exact too, and cheap:
- * hdr-histogram-js's stdDeviation walks every bucket through iterator objects, which took
- * 60–300 ms per histogram on the 2-core machine, time spent outside the planned bands.
- */
-function summarise(histogram, sumMs, sumSqMs) {
-    const count = histogram.totalCount;
-    if (count === 0) {
-        return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
-    }
-    const mean = sumMs / count;
-    return {
-        count,
-        mean_ms: mean,
-        stddev_ms: sumSqMs === undefined ? histogram.stdDeviation / 1000 : Math.sqrt(Math.max(0, sumSqMs / count - mean * mean)),
-        p50_ms: histogram.getValueAtPercentile(50) / 1000,
-        p95_ms: histogram.getValueAtPercentile(95) / 1000,
-        p99_ms: histogram.getValueAtPercentile(99) / 1000,
-        max_ms: histogram.maxValue / 1000,
-    };
-}
-class BandRecorder {
-    /** True between the start and the end of the measured window. */
-    measuring = false;
-    windowStart = 0;
-    windowEnd = 0;
-    /** Completions of any phase, for the live progress line. */
-    completedAnyPhase = 0;
-    committed = 0;
-    failed = 0;
-    statements = 0;
-    latencySumMs = 0;
-    poolWaitSumMs = 0;
-    serviceSumMs = 0;
-    latencySumSqMs = 0;
-    poolWaitSumSqMs = 0;
-    serviceSumSqMs = 0;
-    latency = newLatencyHistogram();
-    poolWait = newLatencyHistogram();
-    service = newLatencyHistogram();
-    perSecond;
-    /** p95 latency (ms) of each whole second; NaN until that second is closed or when it had none. */
-    p95PerSecond;
-    /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
-    secondLatency = dist/* build */.jq({
-        bitBucketSize: 32,
-        autoResize: false,
-        lowestDiscernibleValue: 1,
-        highestTrackableValue: HIGHEST_TRACKABLE_US,
-        numberOfSignificantValueDigits: 2,
-    });
-    currentSecond = 0;
-    errors = new Map();
-    lagSumMs = 0;
-    lagMaxMs = 0;
-    lagCount = 0;
-    lastLagMs = 0;
-    constructor(windowSeconds) {
-        // One spare slot: completions in the final partial second land there and are dropped later.
-        this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
-        this.p95PerSecond = new Float64Array(this.perSecond.length).fill(Number.NaN);
-    }
-    /** Completions arrive in time order, so a second is final once a later one starts. */
-    closeSecond() {
-        if (this.secondLatency.totalCount > 0) {
-            this.p95PerSecond[this.currentSecond] = this.secondLatency.getValueAtPercentile(95) / 1000;
-            this.secondLatency.reset();
-        }
-    }
-    startWindow(now) {
-        this.windowStart = now;
-        this.measuring = true;
-    }
-    endWindow(now) {
-        this.windowEnd = now;
-        this.measuring = false;
-    }
-    /**
-     * A committed transaction. Latency runs from `scheduled` (the start a closed loop asked for,
-     * or the rate schedule's slot, so a late start counts against us); pool wait from `started`.
-     */
-    commit(scheduled, started, acquired, ended, statements) {
-        this.completedAnyPhase++;
-        if (!this.measuring)
-            return;
-        this.committed++;
-        this.statements += statements;
-        const latency = ended - scheduled;
-        const wait = acquired - started;
-        const service = ended - acquired;
-        this.latencySumMs += latency;
-        this.poolWaitSumMs += wait;
-        this.serviceSumMs += service;
-        this.latencySumSqMs += latency * latency;
-        this.poolWaitSumSqMs += wait * wait;
-        this.serviceSumSqMs += service * service;
-        this.latency.recordValue(toMicros(latency));
-        this.poolWait.recordValue(toMicros(wait));
-        this.service.recordValue(toMicros(service));
-        let second = Math.floor((ended - this.windowStart) / 1000);
-        if (second < 0)
-            second = 0;
-        if (second >= this.perSecond.length)
-            second = this.perSecond.length - 1;
-        this.perSecond[second] = this.perSecond[second] + 1;
-        if (second > this.currentSecond) {
-            this.closeSecond();
-            this.currentSecond = second;
-        }
-        this.secondLatency.recordValue(toMicros(latency));
-    }
-    fail(code) {
-        this.completedAnyPhase++;
-        if (!this.measuring)
-            return;
-        this.failed++;
-        this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
-    }
-    /** Rate mode: how late a transaction started against its schedule. */
-    lag(ms) {
-        this.lastLagMs = ms;
-        if (!this.measuring)
-            return;
-        this.lagSumMs += ms;
-        this.lagCount++;
-        if (ms > this.lagMaxMs)
-            this.lagMaxMs = ms;
-    }
-    /**
-     * Committed transactions in each whole second of the window. A window that ends a few
-     * milliseconds short of a whole second (timer granularity) still counts that second: dropping
-     * it would lose a full second of samples to save a bias under 2% in one of them.
-     */
-    series(windowSeconds) {
-        return Array.from(this.perSecond.subarray(0, this.wholeSeconds(windowSeconds)));
-    }
-    /** p95 latency (ms) of each whole second of the window, null for a second without commits. */
-    p95Series(windowSeconds) {
-        this.closeSecond();
-        return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) => (Number.isNaN(v) ? null : v));
-    }
-    wholeSeconds(windowSeconds) {
-        return Math.min(Math.floor(windowSeconds + 0.02), this.perSecond.length);
-    }
-    histogramBase64() {
-        return dist/* encodeIntoCompressedBase64 */.dH(this.latency);
-    }
-    destroy() {
-        this.latency.destroy();
-        this.poolWait.destroy();
-        this.service.destroy();
-        this.secondLatency.destroy();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/ab/merge.ts
-// One side's rounds of a band, merged into one BandResult, so each side of an A/B run is an
-// ordinary results document (schema unchanged) that analyze, report and compare can read.
-// End-to-end latency is exact (the rounds' HDR histograms are added). Pool wait and service time
-// keep no histogram in the results, so their percentiles are count-weighted means of the rounds'
-// percentiles (an approximation; their means are exact). pg_stats and rate are kept only when
-// there is a single round.
-
-
-function weighted(summaries) {
-    const count = summaries.reduce((s, x) => s + x.count, 0);
-    if (count === 0)
-        return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
-    const avg = (key) => {
-        let s = 0;
-        let n = 0;
-        for (const x of summaries) {
-            const v = x[key];
-            if (x.count > 0 && v !== null) {
-                s += v * x.count;
-                n += x.count;
-            }
-        }
-        return n > 0 ? s / n : null;
-    };
-    const maxes = summaries.map((x) => x.max_ms).filter((v) => v !== null);
-    return { count, mean_ms: avg('mean_ms'), stddev_ms: avg('stddev_ms'), p50_ms: avg('p50_ms'), p95_ms: avg('p95_ms'), p99_ms: avg('p99_ms'), max_ms: maxes.length ? Math.max(...maxes) : null };
-}
-function mergedLatency(rounds) {
-    const total = newLatencyHistogram();
-    try {
-        let sumMs = 0;
-        for (const r of rounds) {
-            if (r.latency.count > 0 && r.latency.mean_ms !== null)
-                sumMs += r.latency.mean_ms * r.latency.count;
-            if (!r.latency_histogram)
-                continue;
-            const h = dist/* decodeFromCompressedBase64 */.Vc(r.latency_histogram);
-            try {
-                total.add(h);
-            }
-            finally {
-                h.destroy();
-            }
-        }
-        return { summary: summarise(total, sumMs), encoded: dist/* encodeIntoCompressedBase64 */.dH(total) };
-    }
-    finally {
-        total.destroy();
-    }
-}
-function mergeRounds(rounds) {
-    const first = rounds[0];
-    if (!first)
-        throw new RangeError('mergeRounds: no rounds');
-    if (rounds.length === 1)
-        return structuredClone(first);
-    const duration = rounds.reduce((s, r) => s + r.duration_s, 0);
-    const transactions = rounds.reduce((s, r) => s + r.transactions, 0);
-    const failed = rounds.reduce((s, r) => s + r.failed_transactions, 0);
-    const statements = rounds.reduce((s, r) => s + r.statements, 0);
-    const errors = {};
-    for (const r of rounds)
-        for (const [code, n] of Object.entries(r.errors))
-            errors[code] = (errors[code] ?? 0) + n;
-    const latency = mergedLatency(rounds);
-    const elus = rounds.map((r) => r.client.event_loop_utilization).filter((v) => v !== null);
-    const delays = rounds.map((r) => r.client.event_loop_delay_p99_ms).filter((v) => v !== null);
-    const cpu = rounds.filter((r) => r.client.cpu_us_per_tx !== null && r.transactions > 0);
-    const cpuTx = cpu.reduce((s, r) => s + r.transactions, 0);
-    const status = rounds.every((r) => r.status === 'complete') ? 'complete' : rounds.every((r) => r.status === 'failed') ? 'failed' : 'partial';
-    const errorRate = transactions + failed > 0 ? failed / (transactions + failed) : 0;
-    return {
-        band_id: first.band_id,
-        workers: first.workers,
-        connections: first.connections,
-        status,
-        started_at: first.started_at,
-        duration_s: duration,
-        transactions,
-        failed_transactions: failed,
-        statements,
-        total_tps: duration > 0 ? transactions / duration : 0,
-        total_qps: duration > 0 ? statements / duration : 0,
-        latency: latency.summary,
-        pool_wait: weighted(rounds.map((r) => r.pool_wait)),
-        service_time: weighted(rounds.map((r) => r.service_time)),
-        tps_series: rounds.flatMap((r) => r.tps_series),
-        latency_histogram: latency.encoded,
-        errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b))),
-        error_rate: errorRate,
-        degraded: rounds.some((r) => r.degraded),
-        client: {
-            event_loop_utilization: elus.length ? elus.reduce((a, b) => a + b, 0) / elus.length : null,
-            event_loop_delay_p99_ms: delays.length ? Math.max(...delays) : null,
-            cpu_us_per_tx: cpuTx > 0 ? cpu.reduce((s, r) => s + r.client.cpu_us_per_tx * r.transactions, 0) / cpuTx : null,
-            client_bound: rounds.some((r) => r.client.client_bound),
-        },
-        pg_stats: null,
-        rate: null,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/github/summary.ts
-// The comparison as Markdown, for the job summary and the PR comment. Every string that can come from
-// a config, SQL, a file name or an error goes through escapeMarkdown, so nothing can inject Markdown
-// or HTML. The Mermaid chart holds numbers only.
-/**
- * Makes untrusted text inert in GitHub Markdown: one line, HTML special characters as entities, Markdown
- * punctuation backslash-escaped, `@` neutralised (no mentions) and `:` escaped (no autolinks).
- */
-function summary_escapeMarkdown(text) {
-    return String(text)
-        .replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ')
-        .replace(/&/g, '&amp;')
-        .replace(/</g, '&lt;')
-        .replace(/>/g, '&gt;')
-        .replace(/"/g, '&quot;')
-        .replace(/'/g, '&#39;')
-        .replace(/@/g, '&#64;')
-        .replace(/([\\`*_{}[\]()#+!|~:$=-])/g, '\\$1');
-}
-const fmt = (x, digits = 1) => typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
-/** Large figures (TPS, ms) with one decimal; small ones (σ, κ) with four significant digits. */
-const fmtFigure = (x) => typeof x === 'number' && Number.isFinite(x)
-    ? Math.abs(x) >= 100 || x === 0 || Number.isInteger(x)
-        ? fmt(x, 1)
-        : x.toLocaleString('en-US', { maximumSignificantDigits: 4 })
-    : 'n/a';
-function change(f) {
-    if (f.change_pct === null)
-        return 'n/a';
-    const sign = f.change_pct >= 0 ? '+' : '−';
-    return `${sign}${Math.abs(f.change_pct).toFixed(1)}%`;
-}
-function interval(f) {
-    if (!f.interval)
-        return 'n/a';
-    const pct = (r) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
-    return `${pct(f.interval.low)} … ${pct(f.interval.high)}`;
-}
-function summary_status(f) {
-    const s = f.status === 'fail' ? '**FAIL**' : f.status;
-    return f.improved ? `${s} (improved)` : s;
-}
-const VERDICT_TEXT = {
-    pass: 'PASS',
-    fail: 'FAIL',
-    inconclusive: 'INCONCLUSIVE',
-    'no-baseline': 'NO BASELINE',
-};
-const ALERT = {
-    pass: 'NOTE',
-    fail: 'CAUTION',
-    inconclusive: 'WARNING',
-    'no-baseline': 'WARNING',
-};
-/** Highest TPS per concurrency (min(workers, connections)), skipping failed bands. */
-function curvePoints(doc) {
-    if (!doc || !Array.isArray(doc.bands))
-        return [];
-    const best = new Map();
-    for (const b of doc.bands) {
-        if (!b || typeof b !== 'object' || b.status === 'failed' || !Number.isFinite(b.total_tps))
-            continue;
-        const n = Math.min(b.workers, b.connections);
-        if (!Number.isFinite(n))
-            continue;
-        best.set(n, Math.max(best.get(n) ?? 0, b.total_tps));
-    }
-    return [...best.entries()].map(([concurrency, tps]) => ({ concurrency, tps })).sort((a, b) => a.concurrency - b.concurrency);
-}
-function uslAt(doc, n) {
-    const u = doc.analysis?.curve_fitting?.usl;
-    if (!u || u.lambda === null || u.sigma === null || u.kappa === null)
-        return null;
-    const x = (u.lambda * n) / (1 + u.sigma * (n - 1) + u.kappa * n * (n - 1));
-    return Number.isFinite(x) ? x : null;
-}
-/** A Mermaid xychart-beta of TPS vs concurrency plus the same numbers as a table. */
-function summary_renderChart(current, baseline) {
-    const cur = curvePoints(current);
-    if (cur.length === 0)
-        return '_No completed band to chart._\n';
-    const base = new Map(curvePoints(baseline).map((p) => [p.concurrency, p.tps]));
-    const xs = cur.map((p) => p.concurrency);
-    const baseComplete = baseline !== null && xs.every((x) => base.has(x));
-    const usl = xs.map((x) => uslAt(current, x));
-    const uslComplete = usl.every((v) => v !== null);
-    const values = [...cur.map((p) => p.tps), ...(baseComplete ? xs.map((x) => base.get(x)) : []), ...(uslComplete ? usl : [])];
-    const top = Math.max(1, Math.ceil((Math.max(...values) * 1.1) / 10) * 10);
-    const r = (x) => Math.round(x * 10) / 10;
-    const lines = [`    line [${cur.map((p) => r(p.tps)).join(', ')}]`];
-    const legend = ['line 1: current run'];
-    if (baseComplete) {
-        lines.push(`    line [${xs.map((x) => r(base.get(x))).join(', ')}]`);
-        legend.push(`line ${lines.length}: baseline`);
-    }
-    if (uslComplete) {
-        lines.push(`    line [${usl.map(r).join(', ')}]`);
-        legend.push(`line ${lines.length}: USL fit of the current run`);
-    }
-    const out = [];
-    out.push(`TPS against concurrency = min(workers, connections); ${legend.join(', ')}.`, '');
-    out.push('```mermaid', 'xychart-beta', '    title "TPS vs concurrency"', `    x-axis "concurrency" [${xs.join(', ')}]`, `    y-axis "TPS" 0 --> ${top}`, ...lines, '```', '');
-    out.push('| Concurrency | Current TPS | Baseline TPS | USL fit |', '|---:|---:|---:|---:|');
-    xs.forEach((x, i) => out.push(`| ${x} | ${fmt(cur[i].tps)} | ${fmt(base.get(x) ?? null)} | ${fmt(usl[i] ?? null)} |`));
-    if (baseline && !baseComplete)
-        out.push('', '_The baseline has no band at some of these concurrencies, so its line is left out of the chart._');
-    return out.join('\n') + '\n';
-}
-/** The reasons behind every band figure that is not a plain pass, and the per-band notes. */
-function summary_bandFigureNotes(c) {
-    const out = [];
-    const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
-    if (explain.length > 0) {
-        out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
-        for (const f of explain)
-            out.push(`- **${summary_escapeMarkdown(f.label)}**: ${summary_escapeMarkdown(f.reason)}`);
-        out.push('', '</details>', '');
-    }
-    const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
-    if (notes.length > 0)
-        out.push(...notes.map((n) => `- ${summary_escapeMarkdown(n)}`), '');
-    return out;
-}
-function figureRow(f) {
-    return `| ${summary_escapeMarkdown(f.label)} | ${fmtFigure(f.baseline)} | ${fmtFigure(f.current)} | ${change(f)} | ${interval(f)} | ${summary_status(f)} |`;
-}
-function renderComparisonMarkdown(input) {
-    const { comparison: c, current } = input;
-    const out = [];
-    const title = input.title ? ` — ${summary_escapeMarkdown(input.title)}` : '';
-    out.push(`## pgscale${title}`, '');
-    out.push(`Workload **${summary_escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ${current.bands.length} band(s), strategy ${summary_escapeMarkdown(current.strategy)}.`, '');
-    if (!c) {
-        out.push('**Verdict: NOT COMPARED** (this mode measures and records; it does not gate).', '');
-    }
-    else {
-        out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT_TEXT[c.verdict]}**`, '>', `> ${summary_escapeMarkdown(c.reason)}`);
-        if (c.verdict === 'no-baseline') {
-            out.push('>', '> Nothing was compared, so nothing was gated. Record a baseline with `mode: baseline` on the baseline branch.');
-        }
-        out.push('');
-        if (input.baseline_source)
-            out.push(`Baseline: ${summary_escapeMarkdown(input.baseline_source)}.`, '');
-        const envDiffs = c.environment_differences ?? [];
-        if (c.verdict !== 'no-baseline' && envDiffs.length > 0) {
-            out.push(`**Baseline measured on a different machine or server setup** (baseline vs current): ${envDiffs.map(summary_escapeMarkdown).join('; ')}. ` +
-                'A regression against it is reported as inconclusive, never as a failure; a same-runner A/B run (`mode: ab`) can tell.', '');
-        }
-        out.push(`Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
-    }
-    if (c && c.verdict !== 'no-baseline') {
-        if (c.bands.length > 0) {
-            const pctLevel = `${Math.round(c.thresholds.confidence * 100)}%`;
-            out.push('### Bands: current vs baseline', '');
-            out.push(`| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval (${pctLevel}) | TPS | p95 ms baseline → current | Δ p95 | p95 interval (${pctLevel}) | p95 |`);
-            out.push('|---:|---:|---:|---:|:---:|:---|---:|---:|:---:|:---|');
-            for (const b of c.bands) {
-                out.push(`| ${b.workers} | ${b.connections} | ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} | ${change(b.tps)} | ${interval(b.tps)} | ${summary_status(b.tps)} ` +
-                    `| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ${change(b.p95_latency)} | ${interval(b.p95_latency)} | ${summary_status(b.p95_latency)} |`);
-            }
-            out.push('', ...summary_bandFigureNotes(c));
-        }
-        if (c.curve) {
-            out.push('### Curve', '');
-            out.push('| Figure | Baseline | Current | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
-            for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa])
-                out.push(figureRow(f));
-            out.push('');
-            for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
-                out.push(`- **${summary_escapeMarkdown(f.label)}**: ${summary_escapeMarkdown(f.reason)}`);
-            }
-            out.push(`- **Optimal configuration**: ${summary_escapeMarkdown(c.curve.optimal.message)}`, '');
-        }
-        if (c.changed_files.length > 0) {
-            out.push('### Workload files changed since the baseline', '');
-            out.push(...c.changed_files.map((f) => `- ${summary_escapeMarkdown(f)}`), '');
-        }
-        if (c.unmatched.current_only.length + c.unmatched.baseline_only.length > 0) {
-            const list = (bs) => bs.map((b) => `${b.workers}/${b.connections}`).join(', ') || 'none';
-            out.push(`Bands not compared (workers/connections): only in this run: ${list(c.unmatched.current_only)}; only in the baseline: ${list(c.unmatched.baseline_only)}.`, '');
-        }
-    }
-    out.push('### TPS vs concurrency', '', summary_renderChart(current, input.baseline ?? null));
-    if (current.optimal_config) {
-        out.push(`**Optimum (current run):** ${summary_escapeMarkdown(current.optimal_config.reasoning || `${current.optimal_config.workers} workers / ${current.optimal_config.connections} connections`)}`, '');
-    }
-    if (c && c.verdict !== 'no-baseline') {
-        out.push('<details><summary>How the verdict is reached</summary>', '');
-        out.push('- Each figure is a ratio current ÷ baseline with an interval. TPS intervals come from batch means over both runs\' per-second series ' +
-            '(so correlated seconds are not counted as independent); p95 intervals from batch means over both runs\' per-second p95 ' +
-            '(p95 drifts with time, so pooled latencies are not treated as independent; without that series p95 is inconclusive).', '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within it; otherwise **inconclusive**, ' +
-            'with the smallest change the noise could have detected.', `- ${summary_escapeMarkdown(c.correction.explanation)}`, '', '</details>', '');
-        if (c.notes.length > 0)
-            out.push('### Notes', '', ...c.notes.map((n) => `- ${summary_escapeMarkdown(n)}`), '');
-    }
-    return out.join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/ab/report.ts
-// Views of an A/B run: Markdown for the job summary and the sticky comment, plain text for the
-// terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
-
-const report_fmt = (x, digits = 1) => typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
-const signed = (f) => f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`;
-const intervalText = (f) => {
-    if (!f.interval)
-        return 'n/a';
-    const p = (r) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
-    return `${p(f.interval.low)} … ${p(f.interval.high)}`;
-};
-const levelOf = (f) => (f.interval ? `${(f.interval.level * 100).toFixed(1)}%` : '');
-const report_status = (f) => `${f.status === 'fail' ? '**FAIL**' : f.status}${f.improved ? ' (improved)' : ''}`;
-const VERDICT = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', 'no-baseline': 'NO BASELINE' };
-const report_ALERT = { pass: 'NOTE', fail: 'CAUTION', inconclusive: 'WARNING', 'no-baseline': 'WARNING' };
-function renderAbMarkdown(input) {
-    const { ab, comparison: c, head, base } = input;
-    const out = [];
-    out.push(`## pgscale A/B${input.title ? ` — ${escapeMarkdown(input.title)}` : ''}`, '');
-    out.push(`> [!${report_ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`, '');
-    out.push(`**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) and head (${escapeMarkdown(ab.sides.head.source)}) ` +
-        `measured on this runner against one server, each in its own database, ${ab.rounds} interleaved ABBA rounds per band` +
-        `${ab.confirm ? ', failures re-measured for confirmation' : ''}. Workload **${escapeMarkdown(head.workload)}** at scale ${report_fmt(head.scale, 0)}.`, '', escapeMarkdown(ab.noise.sentence), '', `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, requested confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
-    if (c.bands.length > 0) {
-        out.push('### Bands: head vs base, paired by round', '');
-        out.push('| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |');
-        out.push('|---:|---:|---:|---:|---:|:---:|---:|:---|---:|---:|:---:|:---|');
-        c.bands.forEach((b, i) => {
-            const s = ab.bands[i];
-            out.push(`| ${b.workers} | ${b.connections} | ${s?.tps.rounds ?? 'n/a'}${s?.confirmation ? ` + ${s.confirmation.rounds}` : ''} | ${report_fmt(b.tps.baseline)} → ${report_fmt(b.tps.current)} | ${signed(b.tps)} | ${intervalText(b.tps)} | ${levelOf(b.tps)} | ${report_status(b.tps)} ` +
-                `| ${report_fmt(b.p95_latency.baseline, 2)} → ${report_fmt(b.p95_latency.current, 2)} | ${signed(b.p95_latency)} | ${intervalText(b.p95_latency)} | ${report_status(b.p95_latency)} |`);
-        });
-        out.push('', ...bandFigureNotes(c));
-    }
-    if (c.curve) {
-        out.push('### Curve (informational in A/B mode)', '');
-        out.push('| Figure | Base | Head | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
-        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
-            out.push(`| ${escapeMarkdown(f.label)} | ${report_fmt(f.baseline, 4)} | ${report_fmt(f.current, 4)} | ${signed(f)} | ${intervalText(f)} | ${f.status} |`);
-        }
-        out.push('');
-        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency])
-            out.push(`- ${escapeMarkdown(f.reason)}`);
-        out.push(`- **Optimal configuration**: ${escapeMarkdown(c.curve.optimal.message)}`, '');
-    }
-    if (c.changed_files.length > 0) {
-        out.push('### Workload files that differ between base and head', '', ...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`), '');
-    }
-    out.push('### TPS vs concurrency', '', 'Current run = head, baseline = base (band means over the rounds).', '', renderChart(head, base));
-    out.push('<details><summary>How the verdict is reached</summary>', '');
-    out.push('- Base and head run alternately on the same runner and server (ABBA order), so machine noise hits both sides of a round alike. ' +
-        'Each round gives one paired log-ratio head ÷ base per band, for TPS and for p95 latency.', '- The estimate is the Hodges–Lehmann median of the pairwise (Walsh) averages; its interval is the exact Wilcoxon signed-rank interval. ' +
-        'With few rounds only some levels are exact: the largest one not above the requested level is used and shown (the widest interval when even that is below it).', '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within; otherwise **inconclusive**, with the smallest change the noise could have detected.', `- ${escapeMarkdown(c.correction.explanation)}`, ab.confirm ? '- With confirmation, a failing band is measured again for as many rounds, and fails the gate only when the new rounds fail it too.' : '', '', '</details>', '');
-    if (c.notes.length > 1)
-        out.push('### Notes', '', ...c.notes.slice(1).map((n) => `- ${escapeMarkdown(n)}`), '');
-    return out.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n');
-}
-/** A short plain-text report for the terminal. */
-function renderAbText(input) {
-    const { ab, comparison: c } = input;
-    const lines = [];
-    lines.push(`A/B verdict: ${VERDICT[c.verdict]} — ${c.reason}`);
-    lines.push(ab.noise.sentence);
-    for (const b of c.bands) {
-        lines.push(`  ${String(b.workers).padStart(4)}w/${String(b.connections).padEnd(4)}c  TPS ${report_fmt(b.tps.baseline)} → ${report_fmt(b.tps.current)} ${signed(b.tps)} [${intervalText(b.tps)} @${levelOf(b.tps)}] ${b.tps.status}` +
-            `   p95 ${report_fmt(b.p95_latency.baseline, 2)} → ${report_fmt(b.p95_latency.current, 2)} ms ${signed(b.p95_latency)} ${b.p95_latency.status}`);
-    }
-    if (c.curve) {
-        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency])
-            lines.push(`  ${f.reason}`);
-    }
-    for (const n of c.notes.slice(1))
-        lines.push(`  note: ${n}`);
-    return lines.join('\n');
-}
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
-;// CONCATENATED MODULE: external "node:fs/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs/promises");
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(3273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
 ;// CONCATENATED MODULE: ./src/analyze/format.ts
 // Number formatting for explanation sentences. Locale-free, so the text is identical on every machine.
 /** 2341.5 → "2,341.5" with the given decimals (trailing zeros kept); −0 prints as 0. */
@@ -78578,6 +78666,21 @@ function maskSecrets(text, secrets = []) {
     masked = masked.replace(KEY_VALUE_PASSWORD, `$1${MASK}`);
     return masked;
 }
+/**
+ * Whether a database URL carries a password, in its user info or a password= parameter. Only then
+ * is the URL itself a secret; one without is shown as is (user@host:port/db). Text that does not
+ * parse as a URL counts as carrying one: it may be a password pasted in the wrong place.
+ */
+function mask_urlHasPassword(url) {
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return true;
+    }
+    return parsed.password !== '' || maskSecrets(url) !== url;
+}
 
 ;// CONCATENATED MODULE: ./src/db/connection.ts
 // Which database to run against. Whoever names one first wins: the --database-url flag, then
@@ -78641,7 +78744,7 @@ function fromUrl(url, field) {
         throw bad();
     }
     const password = typeof config.password === 'string' ? config.password : '';
-    const secrets = password ? [url, password, encodeURIComponent(password)] : [url];
+    const secrets = password ? [url, password, encodeURIComponent(password)] : mask_urlHasPassword(url) ? [url] : [];
     // The URL patterns cover the userinfo and ?password=; masking the bare password string too
     // would also blank a user name that happens to equal it.
     return { config, display: maskSecrets(url), secrets };
@@ -79740,19 +79843,35 @@ function scanJson(text, target = null) {
             i++;
         }
     };
+    /** From an opening bracket to its `close`: the members, comma-separated, each read by `member`. */
+    const members = (close, what, member) => {
+        i++;
+        ws();
+        if (text[i] === close) {
+            i++;
+            return;
+        }
+        for (let index = 0;; index++) {
+            member(index);
+            ws();
+            if (text[i] === ',') {
+                i++;
+                continue;
+            }
+            if (text[i] === close) {
+                i++;
+                return;
+            }
+            fail(`',' or '${close}' after ${what}`);
+        }
+    };
     const value = () => {
         ws();
         if (target && found === null && samePath(path, target))
             found = i;
         const ch = text[i];
         if (ch === '{') {
-            i++;
-            ws();
-            if (text[i] === '}') {
-                i++;
-                return;
-            }
-            for (;;) {
+            members('}', 'a property value', () => {
                 ws();
                 if (text[i] !== '"')
                     fail("a double-quoted property name");
@@ -79764,40 +79883,16 @@ function scanJson(text, target = null) {
                 path.push(key);
                 value();
                 path.pop();
-                ws();
-                if (text[i] === ',') {
-                    i++;
-                    continue;
-                }
-                if (text[i] === '}') {
-                    i++;
-                    return;
-                }
-                fail("',' or '}' after a property value");
-            }
+            });
+            return;
         }
         if (ch === '[') {
-            i++;
-            ws();
-            if (text[i] === ']') {
-                i++;
-                return;
-            }
-            for (let index = 0;; index++) {
+            members(']', 'an array element', (index) => {
                 path.push(index);
                 value();
                 path.pop();
-                ws();
-                if (text[i] === ',') {
-                    i++;
-                    continue;
-                }
-                if (text[i] === ']') {
-                    i++;
-                    return;
-                }
-                fail("',' or ']' after an array element");
-            }
+            });
+            return;
         }
         if (ch === '"') {
             string();
@@ -80159,47 +80254,6 @@ function curve_curvePoints(doc) {
         }
     }
     return [...byConcurrency.values()].sort((a, b) => a.concurrency - b.concurrency);
-}
-
-;// CONCATENATED MODULE: ./src/report/escape.ts
-// Escaping for text that comes from configs, SQL and error messages before it reaches
-// Markdown (job summaries, PR comments) or a terminal. Nothing a user or a server wrote may
-// open a tag, break a table, mention someone or move the cursor.
-const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** Escapes the five HTML-significant characters. */
-function escapeHtml(text) {
-    return text.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch]);
-}
-/** A zero-width space: keeps the text readable while breaking GitHub's auto-linking. */
-const ZWSP = '&#8203;';
-/**
- * Makes untrusted text safe to place inline in GitHub-flavoured Markdown, including inside a
- * table cell: HTML is escaped, Markdown punctuation is backslash-escaped, line breaks become
- * spaces (so a table row stays one row), and @mentions, #references and URLs are broken with a
- * zero-width space so they neither notify anyone nor link anywhere.
- */
-function escape_escapeMarkdown(text) {
-    let out = String(text)
-        .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
-        .replace(/\r\n|\r|\n|\u2028|\u2029/g, ' ');
-    // Backslash-escape every ASCII punctuation GFM gives meaning to inline (before entities are
-    // introduced, whose '#' and ';' must stay intact).
-    out = out.replace(/[\\`*_{}[\]()#+!|~$]/g, (ch) => `\\${ch}`);
-    // Block-level markers only matter at the start of the text.
-    out = out.replace(/^(\s*)([-=])(?=[\s=-]|$)/, '$1\\$2').replace(/^(\s*\d+)([.)])(?=\s|$)/, '$1\\$2');
-    // Quotes only matter inside attributes, which escaped text never opens; keep them readable.
-    out = out.replace(/[&<>]/g, (ch) => HTML_ENTITIES[ch]);
-    out = out.replace(/\\#/g, `\\#${ZWSP}`);
-    out = out.replace(/@/g, `@${ZWSP}`);
-    out = out.replace(/\b(www)\./gi, `$1${ZWSP}.`).replace(/:\/\//g, `:${ZWSP}//`);
-    return out;
-}
-/** Removes control characters (ANSI escapes included) from text bound for a terminal. */
-function sanitizeTerminal(text) {
-    return String(text)
-        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
-        .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
-        .replace(/\r\n|\r|\n|\t/g, ' ');
 }
 
 ;// CONCATENATED MODULE: ./src/report/format.ts
@@ -83777,7 +83831,8 @@ function flattenSchedule(slots) {
 
 
 
-const DEFAULT_AB_ROUNDS = 6;
+// 7: the fewest rounds at which one off round still leaves a 2.5% one-sided p-value reachable (2/128).
+const DEFAULT_AB_ROUNDS = 7;
 const AB_RESULTS_FILE = 'ab-results.json';
 const quote = (name) => `"${name.replace(/"/g, '""')}"`;
 /** The config's workload with its files re-rooted from the config's directory to `sideDir`. */
@@ -87012,6 +87067,7 @@ function getIDToken(aud) {
 // input and what was expected. Credentials are masked before anything else can print them.
 
 
+
 /** The defaults action.yml declares; applied here too when an input arrives empty. */
 const INPUT_DEFAULTS = {
     config: 'pgscale.yml',
@@ -87028,7 +87084,7 @@ const INPUT_DEFAULTS = {
     'max-p95-increase': '10%',
     'export-path': '',
     'retention-days': '90',
-    'ab-rounds': '6',
+    'ab-rounds': '7',
     confirm: 'false',
     'base-ref': '',
 };
@@ -87076,6 +87132,9 @@ function parseFraction(name, value, max) {
 }
 /** Masks a database URL and its password (raw and percent-decoded) in every later log line. */
 function maskDatabaseUrl(url) {
+    // Without a password the URL is no secret, and masking it would hide which server a run used.
+    if (!urlHasPassword(url))
+        return;
     core.setSecret(url);
     try {
         const parsed = new URL(url);
@@ -87498,7 +87557,7 @@ function buildProgram() {
         .option('-c, --config <file>', 'progressive YAML config; its workload/setup paths are taken relative to each side\'s directory')
         .option('--base-dir <dir>', 'directory holding the base side\'s workload and setup files (laid out as next to the config)')
         .option('--head-dir <dir>', 'directory holding the head side\'s files (default: the config file\'s directory)')
-        .option('--rounds <n>', 'ABBA rounds per band, 3-50 (default 6)')
+        .option('--rounds <n>', 'ABBA rounds per band, 3-50 (default 7)')
         .option('--confirm', 're-measure failing bands for as many rounds; fail only if the failure reproduces')
         .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
         .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')
