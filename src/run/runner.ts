@@ -5,6 +5,7 @@
 
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type pg from 'pg';
+import { createRandom, type Random } from '../analyze/random.js';
 import { maskSecrets } from '../db/mask.js';
 import { POOL_APPLICATION_NAME, openStatsSampler, type PgStatsSampler } from '../db/stats.js';
 import type { BandPlan, BandResult, BandSpec, PgStatsDelta, ProgressiveConfig, RateSchedule } from '../types.js';
@@ -54,18 +55,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** mulberry32: small, fast, seeded; for the rate schedule's inter-arrival times. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** A band's own seed, so that bands of one run draw unrelated streams. */
 function bandSeed(seed: number, bandId: number): number {
   return (Math.imul(seed >>> 0, 0x9e3779b1) + bandId * 0x85ebca6b) >>> 0;
 }
@@ -118,17 +108,17 @@ class BandControl {
 class RateScheduler {
   private next: number;
   private readonly meanMs: number;
-  private readonly random: () => number;
+  private readonly random: Random;
 
   constructor(targetTps: number, start: number, seed: number) {
     this.meanMs = 1000 / targetTps;
-    this.random = seededRandom(seed);
+    this.random = createRandom(seed);
     this.next = start;
   }
 
   take(): number {
     const slot = this.next;
-    this.next += -Math.log(1 - this.random()) * this.meanMs;
+    this.next += -Math.log(1 - this.random.next()) * this.meanMs;
     return slot;
   }
 
