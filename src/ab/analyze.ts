@@ -115,6 +115,11 @@ export interface AbNoise {
   tps_mad_log_ratio: number | null;
   /** Median over bands of the TPS interval half-width (as a fraction of the ratio). */
   tps_interval_half_width: number | null;
+  /**
+   * Rounds that would bring the noisiest band's minimum detectable TPS drop down to twice the
+   * threshold, at this run's noise (interval width shrinks as 1/√R); null when it already is there.
+   */
+  rounds_for_twice_threshold: number | null;
   /** Largest minimum detectable TPS drop over the bands, at the level each was judged. */
   tps_mde: number | null;
   sentence: string;
@@ -634,8 +639,10 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       const m = bandComparisons.map((b) => b.tps.mde).filter(finite);
       return m.length ? Math.max(...m) : null;
     })(),
+    rounds_for_twice_threshold: null,
     sentence: '',
   };
+  noise.rounds_for_twice_threshold = roundsForTwiceThreshold(tpsStats, t.max_tps_drop);
   noise.sentence =
     `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
     (input.confirm ? ', failures re-measured for confirmation' : '') +
@@ -644,7 +651,10 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       ? 'not measurable (too few rounds).'
       : `a paired round's TPS log-ratio deviates by ${pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
         `the TPS interval half-width is ±${pct(noise.tps_interval_half_width!, 1)}` +
-        (noise.tps_mde !== null ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.` : '.'));
+        (noise.tps_mde !== null ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.` : '.') +
+        (noise.rounds_for_twice_threshold !== null
+          ? ` About ${noise.rounds_for_twice_threshold} rounds (shorter bands are fine) would bring that down to ${pct(2 * t.max_tps_drop, 0)}.`
+          : ''));
 
   const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
   const failures = bandFigures.filter((f) => f.status === 'fail');
@@ -730,6 +740,20 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     reason,
   };
   return { ab, comparison };
+}
+
+/** R·(hw/hw*)² for the widest TPS interval, where hw* makes the minimum detectable drop 2·d. */
+function roundsForTwiceThreshold(stats: readonly AbFigureStats[], drop: number): number | null {
+  if (!(drop > 0 && drop < 0.5)) return null;
+  const target = Math.log((1 - drop) / (1 - 2 * drop));
+  let worst: { hw: number; rounds: number } | null = null;
+  for (const s of stats) {
+    if (!s.interval) continue;
+    const hw = (Math.log(s.interval.high) - Math.log(s.interval.low)) / 2;
+    if (worst === null || hw > worst.hw) worst = { hw, rounds: s.rounds };
+  }
+  if (worst === null || worst.hw <= target) return null;
+  return Math.ceil(worst.rounds * (worst.hw / target) ** 2);
 }
 
 function optimalShift(base: ResultsDocument | null, head: ResultsDocument | null): OptimalShift {

@@ -56,6 +56,15 @@ describe('A/B verdict rules', () => {
     expect(comparison.verdict).toBe('inconclusive');
     expect(comparison.bands[0]!.tps.mde!).toBeGreaterThan(0.05);
   });
+  it('a noisy run says how many rounds would bring the minimum detectable drop to twice the threshold', () => {
+    // 6 rounds, k = 1: the interval is [0.8, 1.1], log half-width 0.15923; 2 × 5% needs ln(0.95/0.90) = 0.05407,
+    // so 6 · (0.15923 / 0.05407)² = 52.04 → 53 rounds.
+    const { ab, comparison } = run(one, pairs(one, [[0.8, 1.1, 0.9, 1.05, 0.85, 1.0]]), 6);
+    expect(ab.noise.rounds_for_twice_threshold).toBe(53);
+    expect(comparison.notes[0]).toMatch(/About 53 rounds \(shorter bands are fine\) would bring that down to 10%\./);
+    // A quiet run needs no advice.
+    expect(run(one, pairs(one, [[1.01, 0.99, 1.0, 1.005, 0.995, 1.0]]), 6).ab.noise.rounds_for_twice_threshold).toBeNull();
+  });
   it('discrete p-values: one mildly-off round (0.97) still fails at 7 rounds but not at 6', () => {
     // The off round has the smallest |d − ln 0.95|, so TPS has T⁺ = 1: raw p = P(T⁺ ≤ 1) = 2/2^R, against α/2 = 0.025.
     // Against its own 10% threshold, p95's off round ranks second (the 0.87 round is closer), so the pair of
