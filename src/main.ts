@@ -209,13 +209,15 @@ export async function run(): Promise<void> {
       annotateComparison(comparison, core, inputs.config);
     }
 
+    // A baseline that the comparison rejected (another plan) is named as such and kept out of the chart.
+    const rejected = comparison?.verdict === 'no-baseline' && baseline.doc !== null;
     const summary =
       renderComparisonMarkdown({
         comparison,
         current: doc,
-        baseline: baseline.doc,
+        baseline: rejected ? null : baseline.doc,
         title: inputs.config,
-        baseline_source: baseline.source,
+        baseline_source: rejected && baseline.source ? `${baseline.source} (not compared; see the verdict)` : baseline.source,
       }) +
       '\n' +
       renderRunMarkdown(doc);

@@ -243,6 +243,9 @@ describe('other baselines', () => {
     expect(r.summary).toContain('**Verdict: NO BASELINE**');
     expect(r.summary).toMatch(/different plan \\\(fingerprint [0-9a-f]{12}… vs [0-9a-f]{12}…\\\)/);
     expect(r.summary).not.toContain('### Bands: current vs baseline');
+    // Named as not compared, and the chart draws only the current run.
+    expect(r.summary.replace(/\\/g, '')).toMatch(/Baseline: .*\(not compared; see the verdict\)/);
+    expect(r.summary).not.toMatch(/line \d: baseline/);
   });
 });
 
