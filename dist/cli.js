@@ -61026,8 +61026,10 @@ function analyzeAb(input) {
             const m = bandComparisons.map((b) => b.tps.mde).filter(finite);
             return m.length ? Math.max(...m) : null;
         })(),
+        rounds_for_twice_threshold: null,
         sentence: '',
     };
+    noise.rounds_for_twice_threshold = roundsForTwiceThreshold(tpsStats, t.max_tps_drop);
     noise.sentence =
         `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
             (input.confirm ? ', failures re-measured for confirmation' : '') +
@@ -61036,7 +61038,10 @@ function analyzeAb(input) {
                 ? 'not measurable (too few rounds).'
                 : `a paired round's TPS log-ratio deviates by ${pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
                     `the TPS interval half-width is ±${pct(noise.tps_interval_half_width, 1)}` +
-                    (noise.tps_mde !== null ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.` : '.'));
+                    (noise.tps_mde !== null ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.` : '.') +
+                    (noise.rounds_for_twice_threshold !== null
+                        ? ` About ${noise.rounds_for_twice_threshold} rounds (shorter bands are fine) would bring that down to ${pct(2 * t.max_tps_drop, 0)}.`
+                        : ''));
     const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
     const failures = bandFigures.filter((f) => f.status === 'fail');
     const inconclusive = bandFigures.filter((f) => f.status === 'inconclusive' && f.gating);
@@ -61120,6 +61125,23 @@ function analyzeAb(input) {
         reason,
     };
     return { ab, comparison };
+}
+/** R·(hw/hw*)² for the widest TPS interval, where hw* makes the minimum detectable drop 2·d. */
+function roundsForTwiceThreshold(stats, drop) {
+    if (!(drop > 0 && drop < 0.5))
+        return null;
+    const target = Math.log((1 - drop) / (1 - 2 * drop));
+    let worst = null;
+    for (const s of stats) {
+        if (!s.interval)
+            continue;
+        const hw = (Math.log(s.interval.high) - Math.log(s.interval.low)) / 2;
+        if (worst === null || hw > worst.hw)
+            worst = { hw, rounds: s.rounds };
+    }
+    if (worst === null || worst.hw <= target)
+        return null;
+    return Math.ceil(worst.rounds * (worst.hw / target) ** 2);
 }
 function optimalShift(base, head) {
     const pick = (d) => d?.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
@@ -81382,6 +81404,7 @@ class ConnectionPool {
 
 
 
+
 /** Event-loop utilisation above which the generator, not the database, is the limit. */
 const CLIENT_BOUND_ELU = 0.9;
 const DEFAULT_RETRY_WINDOW_S = 15;
@@ -81394,17 +81417,7 @@ const STARVATION_MS = 50;
 function runner_sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
-/** mulberry32: small, fast, seeded; for the rate schedule's inter-arrival times. */
-function seededRandom(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
+/** A band's own seed, so that bands of one run draw unrelated streams. */
 function bandSeed(seed, bandId) {
     return (Math.imul(seed >>> 0, 0x9e3779b1) + bandId * 0x85ebca6b) >>> 0;
 }
@@ -81458,12 +81471,12 @@ class RateScheduler {
     random;
     constructor(targetTps, start, seed) {
         this.meanMs = 1000 / targetTps;
-        this.random = seededRandom(seed);
+        this.random = createRandom(seed);
         this.next = start;
     }
     take() {
         const slot = this.next;
-        this.next += -Math.log(1 - this.random()) * this.meanMs;
+        this.next += -Math.log(1 - this.random.next()) * this.meanMs;
         return slot;
     }
     get meanInterArrivalMs() {
