@@ -60563,7 +60563,8 @@ function signFlipStepDown(figures, seed) {
     const adjusted = new Array(m);
     let running = 0;
     order.forEach(({ i }, k) => {
-        running = Math.max(running, exceed[k] / flips);
+        // Never below the figure's own exact p-value: with sampled patterns the estimate could dip under it.
+        running = Math.max(running, exceed[k] / flips, raw[i]);
         adjusted[i] = running;
     });
     return { raw, adjusted, flips, exact };

@@ -261,7 +261,8 @@ export function signFlipStepDown(figures: readonly FlipFigure[], seed: number): 
   const adjusted = new Array<number>(m);
   let running = 0;
   order.forEach(({ i }, k) => {
-    running = Math.max(running, exceed[k]! / flips);
+    // Never below the figure's own exact p-value: with sampled patterns the estimate could dip under it.
+    running = Math.max(running, exceed[k]! / flips, raw[i]!);
     adjusted[i] = running;
   });
   return { raw, adjusted, flips, exact };
