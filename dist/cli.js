@@ -81418,6 +81418,21 @@ const STARVATION_MS = 50;
 function runner_sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
+/**
+ * Wall clock minus monotonic clock, to a few microseconds. performance.timeOrigin drifts from the
+ * wall clock by milliseconds in a long-lived process, and Date.now() is truncated to whole
+ * milliseconds; at the instant Date.now() ticks over, though, it is exact. Spins ≤ 2 ms for that tick.
+ */
+function wallClockOffsetMs() {
+    const first = Date.now();
+    const deadline = external_node_perf_hooks_.performance.now() + 2;
+    for (;;) {
+        const wall = Date.now();
+        const mono = external_node_perf_hooks_.performance.now();
+        if (wall !== first || mono > deadline)
+            return wall - mono;
+    }
+}
 /** A band's own seed, so that bands of one run draw unrelated streams. */
 function bandSeed(seed, bandId) {
     return (Math.imul(seed >>> 0, 0x9e3779b1) + bandId * 0x85ebca6b) >>> 0;
@@ -81681,6 +81696,8 @@ async function runBand(band, run) {
                 log.warn(`band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets(error.message, run.secrets)}`);
             }
         }
+        // Taken before the window opens: finding the offset may spin the loop for up to 2 ms.
+        const clockOffsetMs = wallClockOffsetMs();
         const cpuStart = process.cpuUsage();
         const eluStart = external_node_perf_hooks_.performance.eventLoopUtilization();
         const delay = (0,external_node_perf_hooks_.monitorEventLoopDelay)({ resolution: 10 });
@@ -81689,9 +81706,8 @@ async function runBand(band, run) {
         phaseStart = external_node_perf_hooks_.performance.now();
         phaseLength = plan.band_duration_s;
         recorder.startWindow(external_node_perf_hooks_.performance.now());
-        // The wall-clock start of exactly this window (not a Date taken a few statements earlier), so
-        // started_at + duration_s matches what was measured.
-        const startedAt = new Date(external_node_perf_hooks_.performance.timeOrigin + recorder.windowStart).toISOString();
+        // The wall-clock start of exactly this window, so started_at + duration_s matches what was measured.
+        const startedAt = new Date(clockOffsetMs + recorder.windowStart).toISOString();
         await control.phase(plan.band_duration_s * 1000);
         recorder.endWindow(external_node_perf_hooks_.performance.now());
         const endedEarly = control.stopReason !== null;

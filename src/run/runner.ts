@@ -55,6 +55,21 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * Wall clock minus monotonic clock, to a few microseconds. performance.timeOrigin drifts from the
+ * wall clock by milliseconds in a long-lived process, and Date.now() is truncated to whole
+ * milliseconds; at the instant Date.now() ticks over, though, it is exact. Spins ≤ 2 ms for that tick.
+ */
+function wallClockOffsetMs(): number {
+  const first = Date.now();
+  const deadline = performance.now() + 2;
+  for (;;) {
+    const wall = Date.now();
+    const mono = performance.now();
+    if (wall !== first || mono > deadline) return wall - mono;
+  }
+}
+
 /** A band's own seed, so that bands of one run draw unrelated streams. */
 function bandSeed(seed: number, bandId: number): number {
   return (Math.imul(seed >>> 0, 0x9e3779b1) + bandId * 0x85ebca6b) >>> 0;
@@ -344,6 +359,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
         log.warn(`band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets((error as Error).message, run.secrets)}`);
       }
     }
+    // Taken before the window opens: finding the offset may spin the loop for up to 2 ms.
+    const clockOffsetMs = wallClockOffsetMs();
     const cpuStart = process.cpuUsage();
     const eluStart = performance.eventLoopUtilization();
     const delay = monitorEventLoopDelay({ resolution: 10 });
@@ -352,9 +369,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     phaseStart = performance.now();
     phaseLength = plan.band_duration_s;
     recorder.startWindow(performance.now());
-    // The wall-clock start of exactly this window (not a Date taken a few statements earlier), so
-    // started_at + duration_s matches what was measured.
-    const startedAt = new Date(performance.timeOrigin + recorder.windowStart).toISOString();
+    // The wall-clock start of exactly this window, so started_at + duration_s matches what was measured.
+    const startedAt = new Date(clockOffsetMs + recorder.windowStart).toISOString();
     await control.phase(plan.band_duration_s * 1000);
     recorder.endWindow(performance.now());
     const endedEarly = control.stopReason !== null;
