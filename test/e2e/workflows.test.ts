@@ -124,10 +124,11 @@ const workflowFiles = (dir: string) =>
 function checkActionUses(rel: string, wf: RawWorkflow, isThisAction: (uses: string) => boolean): number {
   const { inputs, outputs } = actionYml();
   const enums: Record<string, string[]> = {
-    mode: ['run', 'baseline', 'compare'],
+    mode: ['run', 'baseline', 'compare', 'ab'],
     comment: ['always', 'on-regression', 'never'],
     'fail-on': ['regression', 'inconclusive', 'never'],
     setup: ['true', 'false'],
+    confirm: ['true', 'false'],
   };
   let uses = 0;
   const ids = new Set<string>();
@@ -211,9 +212,9 @@ describe('docs/workflows (the README examples)', () => {
     return steps[0]!;
   };
 
-  it('holds exactly the three examples (four files), each parsing without errors', async () => {
+  it('holds exactly the four examples (five files), each parsing without errors', async () => {
     const files = workflowFiles('docs/workflows');
-    expect(files.map((f) => path.basename(f))).toEqual(['baseline.yml', 'fork-pr-bench.yml', 'fork-pr-comment.yml', 'pr-check.yml']);
+    expect(files.map((f) => path.basename(f))).toEqual(['ab-check.yml', 'baseline.yml', 'fork-pr-bench.yml', 'fork-pr-comment.yml', 'pr-check.yml']);
     for (const rel of files) await parseWorkflowFile(rel);
   });
 
@@ -224,6 +225,17 @@ describe('docs/workflows (the README examples)', () => {
     const job = Object.keys(wf.raw.jobs)[0]!;
     expect(permissions(wf.raw, job)).toMatchObject({ actions: 'read', 'pull-requests': 'write' });
     expect(pgscaleStep(wf.raw).with).toMatchObject({ mode: 'compare' });
+    expect(Object.values(wf.raw.jobs)[0]!.services?.['postgres']?.image).toMatch(/^postgres:/);
+    expect(checkActionUses(rel, wf.raw, isPgscale)).toBe(1);
+  });
+
+  it('ab-check.yml runs mode ab on pull_request with the rounds the measured proof used', async () => {
+    const rel = 'docs/workflows/ab-check.yml';
+    const wf = await parseWorkflowFile(rel);
+    expect(Object.keys(wf.events)).toEqual(['pull_request']);
+    const job = Object.keys(wf.raw.jobs)[0]!;
+    expect(permissions(wf.raw, job)).toMatchObject({ contents: 'read', 'pull-requests': 'write' });
+    expect(pgscaleStep(wf.raw).with).toMatchObject({ mode: 'ab', 'ab-rounds': '24' });
     expect(Object.values(wf.raw.jobs)[0]!.services?.['postgres']?.image).toMatch(/^postgres:/);
     expect(checkActionUses(rel, wf.raw, isPgscale)).toBe(1);
   });
