@@ -2,7 +2,8 @@
 // terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
 
 import type { Comparison, FigureComparison } from '../compare/types.js';
-import { bandFigureNotes, escapeMarkdown, renderChart } from '../github/summary.js';
+import { bandFigureNotes, renderChart } from '../github/summary.js';
+import { escapeMarkdown } from '../report/escape.js';
 import type { ResultsDocument } from '../types.js';
 import type { AbSection } from './analyze.js';
 

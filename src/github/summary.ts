@@ -6,9 +6,6 @@ import type { Comparison, FigureComparison } from '../compare/types.js';
 import { escapeMarkdown } from '../report/escape.js';
 import type { ResultsDocument } from '../types.js';
 
-// Re-exported for the renderers that import it from here (A/B report, tests).
-export { escapeMarkdown };
-
 const fmt = (x: number | null | undefined, digits = 1): string =>
   typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { compareResults, DEFAULT_THRESHOLDS, noBaseline } from '../../src/compare/index.js';
 import { annotateComparison } from '../../src/github/annotations.js';
 import { gateFails, outputValues, setOutputs } from '../../src/github/outputs.js';
-import { escapeMarkdown, renderChart, renderComparisonMarkdown } from '../../src/github/summary.js';
+import { renderChart, renderComparisonMarkdown } from '../../src/github/summary.js';
+import { escapeMarkdown } from '../../src/report/escape.js';
 import { grid, makeDoc } from '../compare/factory.js';
 
 const usl = { lambda: 1000, sigma: 0.02, kappa: 0.0005, peak_concurrency: 44, peak_tps: 15000 };
