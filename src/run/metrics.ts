@@ -8,13 +8,13 @@ import type { LatencySummary } from '../types.js';
 /** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
 
-export function newLatencyHistogram(): hdr.Histogram {
+export function newLatencyHistogram(significantDigits: 2 | 3 = 3): hdr.Histogram {
   return hdr.build({
     bitBucketSize: 32,
     autoResize: false,
     lowestDiscernibleValue: 1,
     highestTrackableValue: HIGHEST_TRACKABLE_US,
-    numberOfSignificantValueDigits: 3,
+    numberOfSignificantValueDigits: significantDigits,
   });
 }
 
@@ -70,13 +70,7 @@ export class BandRecorder {
   /** p95 latency (ms) of each whole second; NaN until that second is closed or when it had none. */
   readonly p95PerSecond: Float64Array;
   /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
-  private readonly secondLatency = hdr.build({
-    bitBucketSize: 32,
-    autoResize: false,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: HIGHEST_TRACKABLE_US,
-    numberOfSignificantValueDigits: 2,
-  });
+  private readonly secondLatency = newLatencyHistogram(2);
   private currentSecond = 0;
   readonly errors = new Map<string, number>();
 
