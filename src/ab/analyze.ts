@@ -202,7 +202,7 @@ export function figureStats(pairs: readonly AbPair[], figure: AbFigureKind, leve
   const hl = hodgesLehmann(d);
   // At least the requested level: a "pass" (interval within the threshold) is then never claimed at lower confidence.
   const iv = wilcoxonInterval(d, level, 'at-least');
-  const bad = figure === 'tps' ? Math.log(1 - threshold) : Math.log(1 + threshold);
+  const bad = logBoundary(figure, threshold, 'bad');
   return {
     figure,
     rounds: d.length,

@@ -24,7 +24,6 @@ export interface ScriptWorkloadOptions {
   setup: SetupFn;
 }
 
-
 const TX_CONTROL = /^\s*(begin|start|commit|end|rollback|abort|savepoint|release|prepare\s+transaction)\b/i;
 const TX_BEGIN = /^\s*(begin|start\s+transaction)\b/i;
 const TX_END = /^\s*(end|commit)\b/i;
