@@ -3,16 +3,9 @@ import { expect } from 'vitest';
 import type { FitPoint } from '../../src/analyze/fit.js';
 import { createRandom } from '../../src/analyze/random.js';
 import { uslThroughput, type UslParams } from '../../src/analyze/usl.js';
-import type { AnalysisSettings } from '../../src/types.js';
+import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from '../../src/types.js';
 
-export const SETTINGS: AnalysisSettings = {
-  linear_min_efficiency: 0.75,
-  saturation_tolerance: 0.05,
-  confidence: 0.95,
-  batches: 10,
-  bootstrap_resamples: 500,
-  seed: 42,
-};
+export const SETTINGS: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS };
 
 /** Points with no per-second series (band tables from other tools). */
 export function pointsOf(ns: readonly number[], tps: readonly number[]): FitPoint[] {

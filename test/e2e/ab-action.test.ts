@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commentMarker } from '../../src/github/comment.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
-import { pullRequestPayload, REPO_ROOT, runAction, type ActionRun } from './runner.js';
+import { pullRequestPayload, REPO_ROOT, runAction, transcript, type ActionRun } from './runner.js';
 
 vi.setConfig({ testTimeout: 240_000 });
 
@@ -68,8 +68,6 @@ async function actAb(checkout: { workspace: string; base: string }, runId: numbe
     githubEnv: fake.env(),
   });
 }
-
-const transcript = (r: ActionRun): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 async function leftoverDatabases(): Promise<string[]> {
   const client = new pg.Client({ connectionString: ADMIN_URL });

@@ -9,9 +9,9 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commentMarker } from '../../src/github/comment.js';
-import { escapeMarkdown } from '../../src/github/summary.js';
+import { escapeMarkdown } from '../../src/report/escape.js';
 import { startFakeGitHub, type FakeGitHub } from '../support/fake-github.js';
-import { ACTION_ENTRY, commands, pullRequestPayload, pushPayload, REPO_ROOT, runAction, type ActionRun } from './runner.js';
+import { ACTION_ENTRY, commands, pullRequestPayload, pushPayload, REPO_ROOT, runAction, transcript, type ActionRun } from './runner.js';
 
 // Each action run is ~20 s of bands, setup and analysis; some tests make two runs on a shared machine.
 vi.setConfig({ testTimeout: 240_000 });
@@ -95,8 +95,6 @@ async function act(s: Scenario): Promise<ActionRun & { workspace: string }> {
   return { ...run, workspace: ws };
 }
 
-/** For failure messages: what the action printed. */
-const transcript = (r: ActionRun): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
 
 const ourComments = (gh: FakeGitHub) => gh.comments.filter((c) => c.issue_number === PR && c.body.startsWith(MARKER));
 

@@ -138,6 +138,9 @@ export interface ActionRun {
   env: Record<string, string>;
 }
 
+/** For failure messages: what the action printed. */
+export const transcript = (r: ActionRun): string => `exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+
 export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
   const files = mkdtempSync(path.join(opts.workspace, '..', 'runner-files-'));
   const at = (name: string): string => {
