@@ -60633,7 +60633,7 @@ function figureStats(pairs, figure, level, threshold) {
     const hl = hodgesLehmann(d);
     // At least the requested level: a "pass" (interval within the threshold) is then never claimed at lower confidence.
     const iv = wilcoxonInterval(d, level, 'at-least');
-    const bad = figure === 'tps' ? Math.log(1 - threshold) : Math.log(1 + threshold);
+    const bad = logBoundary(figure, threshold, 'bad');
     return {
         figure,
         rounds: d.length,
@@ -61172,13 +61172,13 @@ var dist = __nccwpck_require__(2960);
 
 /** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
-function newLatencyHistogram() {
+function newLatencyHistogram(significantDigits = 3) {
     return dist/* build */.jq({
         bitBucketSize: 32,
         autoResize: false,
         lowestDiscernibleValue: 1,
         highestTrackableValue: HIGHEST_TRACKABLE_US,
-        numberOfSignificantValueDigits: 3,
+        numberOfSignificantValueDigits: significantDigits,
     });
 }
 function toMicros(ms) {
@@ -61230,13 +61230,7 @@ class BandRecorder {
     /** p95 latency (ms) of each whole second; NaN until that second is closed or when it had none. */
     p95PerSecond;
     /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
-    secondLatency = dist/* build */.jq({
-        bitBucketSize: 32,
-        autoResize: false,
-        lowestDiscernibleValue: 1,
-        highestTrackableValue: HIGHEST_TRACKABLE_US,
-        numberOfSignificantValueDigits: 2,
-    });
+    secondLatency = newLatencyHistogram(2);
     currentSecond = 0;
     errors = new Map();
     lagSumMs = 0;
@@ -61489,8 +61483,6 @@ function sanitizeTerminal(text) {
 // a config, SQL, a file name or an error goes through escapeMarkdown, so nothing can inject Markdown
 // or HTML. The Mermaid chart holds numbers only.
 
-// Re-exported for the renderers that import it from here (A/B report, tests).
-
 const fmt = (x, digits = 1) => typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 /** Large figures (TPS, ms) with one decimal; small ones (σ, κ) with four significant digits. */
 const fmtFigure = (x) => typeof x === 'number' && Number.isFinite(x)
@@ -61673,6 +61665,7 @@ function renderComparisonMarkdown(input) {
 ;// CONCATENATED MODULE: ./src/ab/report.ts
 // Views of an A/B run: Markdown for the job summary and the sticky comment, plain text for the
 // terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
+
 
 const report_fmt = (x, digits = 1) => typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 const signed = (f) => f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`;
