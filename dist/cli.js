@@ -83227,12 +83227,267 @@ function compileScript(parsed, index) {
     return { file, steps, slots, statements };
 }
 
+;// CONCATENATED MODULE: ./src/workload/wire.ts
+// The benchmark's hot path speaks PostgreSQL's extended query protocol itself. pg's Query turns
+// every answer into message objects, events and callbacks, and its writer assembles each message
+// from several buffers; a benchmark only needs to know that a statement completed or how it
+// failed. On a small machine the client's CPU is taken from the server it measures, so this path
+// writes each transaction's (or statement's) messages with one socket write from pre-encoded
+// parts and reads the answers by type byte and length, decoding nothing but errors.
+//
+// pg still opens, authenticates (SCRAM, TLS) and closes every connection. The socket's data
+// listener is wrapped once per connection: while a wire transaction is in flight the bytes come
+// here, otherwise they go to pg's own parser unchanged, so pg's queries on the same connection
+// (the runner's ROLLBACK, setup, schema checks) keep working.
+
+// After the values: all results in text format; Describe the portal (as libpq's
+// PQsendQueryPrepared does, so the server's work matches pgbench -M prepared); Execute with no
+// row limit; Sync, so each statement gets its own ReadyForQuery and error recovery point.
+const BIND_TAIL_AND_EXECUTE = Buffer.from([
+    0, 0, // result format codes: none (all text)
+    0x44, 0, 0, 0, 6, 0x50, 0, // Describe portal ""
+    0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0, // Execute portal "", all rows
+    0x53, 0, 0, 0, 4, // Sync
+]);
+function wireStatement(name, text, paramCount) {
+    const nameBytes = Buffer.byteLength(name);
+    const textBytes = Buffer.byteLength(text);
+    const parse = Buffer.alloc(1 + 4 + nameBytes + 1 + textBytes + 1 + 2);
+    parse[0] = 0x50; // 'P'
+    parse.writeInt32BE(parse.length - 1, 1);
+    parse.write(name, 5);
+    parse.write(text, 5 + nameBytes + 1);
+    // The parameter type count stays 0: the server infers the types, as pg and libpq let it.
+    const bindHead = Buffer.alloc(1 + 4 + 1 + nameBytes + 1 + 2 + 2);
+    bindHead[0] = 0x42; // 'B'; the length is patched per execution
+    bindHead.write(name, 6);
+    bindHead.writeInt16BE(paramCount, bindHead.length - 2);
+    return { name, parse, bindHead, paramCount };
+}
+// One encoding buffer for every connection: encoding is synchronous and each flush copies the
+// bytes out, so a single growable buffer serves the whole event loop.
+let scratch = Buffer.allocUnsafe(4096);
+let used = 0;
+function reserve(bytes) {
+    if (used + bytes <= scratch.length)
+        return;
+    let size = scratch.length * 2;
+    while (size < used + bytes)
+        size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    scratch.copy(bigger, 0, 0, used);
+    scratch = bigger;
+}
+function append(bytes) {
+    reserve(bytes.length);
+    bytes.copy(scratch, used);
+    used += bytes.length;
+}
+/** Writes a safe integer's decimal digits (what String() gives) without making a string. */
+function appendInteger(value) {
+    reserve(4 + 17);
+    const lengthAt = used;
+    used += 4;
+    let v = value;
+    if (v < 0) {
+        scratch[used++] = 0x2d; // '-'
+        v = -v;
+    }
+    const start = used;
+    do {
+        scratch[used++] = 0x30 + (v % 10);
+        v = Math.floor(v / 10);
+    } while (v > 0);
+    scratch.subarray(start, used).reverse();
+    scratch.writeInt32BE(used - lengthAt - 4, lengthAt);
+}
+/** A parameter in text format, as pg's prepareValue would send the values a script produces. */
+function appendValue(value) {
+    if (value === null || value === undefined) {
+        reserve(4);
+        scratch.writeInt32BE(-1, used);
+        used += 4;
+        return;
+    }
+    if (typeof value === 'number' && Number.isSafeInteger(value) && !Object.is(value, -0)) {
+        appendInteger(value);
+        return;
+    }
+    const text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    const bytes = Buffer.byteLength(text);
+    reserve(4 + bytes);
+    scratch.writeInt32BE(bytes, used);
+    scratch.write(text, used + 4);
+    used += 4 + bytes;
+}
+const WIRE = Symbol('pgscale.wire');
+// Backend message types this path acts on.
+const PARSE_COMPLETE = 0x31; // '1'
+const ERROR_RESPONSE = 0x45; // 'E'
+const READY_FOR_QUERY = 0x5a; // 'Z'
+/** Builds the error pg would have raised, so callers see the same code, severity and fields. */
+function databaseError(buf, start, end) {
+    const fields = {};
+    let at = start;
+    while (at < end && buf[at] !== 0) {
+        const key = String.fromCharCode(buf[at]);
+        const stop = buf.indexOf(0, at + 1);
+        if (stop < 0 || stop >= end)
+            break;
+        fields[key] = buf.toString('utf8', at + 1, stop);
+        at = stop + 1;
+    }
+    const error = new esm.DatabaseError(fields.M ?? 'unknown server error', end - start + 4, 'error');
+    error.severity = fields.S;
+    error.code = fields.C;
+    error.detail = fields.D;
+    error.hint = fields.H;
+    error.position = fields.P;
+    error.internalPosition = fields.p;
+    error.internalQuery = fields.q;
+    error.where = fields.W;
+    error.schema = fields.s;
+    error.table = fields.t;
+    error.column = fields.c;
+    error.dataType = fields.d;
+    error.constraint = fields.n;
+    error.file = fields.F;
+    error.line = fields.L;
+    error.routine = fields.R;
+    return error;
+}
+/**
+ * A pooled connection's wire-level channel. One transaction (or one pipelined block) is in
+ * flight at a time: queue() encodes statements, flush() sends them in one write and calls back
+ * once every statement's ReadyForQuery has arrived, with the first error if any.
+ */
+class WireConnection {
+    stream;
+    /** Statement names the server has (or is about to have) prepared on this connection. */
+    prepared = new Set();
+    forward;
+    queued = 0;
+    /** The Parse sent with each statement of the flight, in order (null: already prepared). */
+    parses = [];
+    segment = 0;
+    segmentParsed = false;
+    due = 0;
+    firstError = null;
+    done = null;
+    carry = null;
+    constructor(stream) {
+        this.stream = stream;
+        // pg's parser (and anything else reading the socket) gets the bytes between flights.
+        this.forward = stream.listeners('data');
+        stream.removeAllListeners('data');
+        stream.on('data', (chunk) => this.onData(chunk));
+        stream.on('close', () => this.settle(this.firstError ?? new Error('Connection terminated unexpectedly')));
+    }
+    /** The channel of a connected pg client, created on first use. */
+    static of(client) {
+        const holder = client;
+        return (holder[WIRE] ??= new WireConnection(holder.connection.stream));
+    }
+    /** Encodes one statement execution (with its Parse the first time on this connection). */
+    queue(statement, values) {
+        if (this.queued === 0)
+            used = 0;
+        if (this.prepared.has(statement.name)) {
+            this.parses.push(null);
+        }
+        else {
+            append(statement.parse);
+            this.prepared.add(statement.name);
+            this.parses.push(statement.name);
+        }
+        const bindAt = used;
+        append(statement.bindHead);
+        for (let p = 0; p < statement.paramCount; p++)
+            appendValue(values[p]);
+        scratch.writeInt32BE(used + 2 - bindAt - 1, bindAt + 1); // Bind's length covers the result formats
+        append(BIND_TAIL_AND_EXECUTE);
+        this.queued++;
+    }
+    /** Sends what was queued in one write; `done` runs once with the first error or null. */
+    flush(done) {
+        const bytes = Buffer.allocUnsafe(used);
+        scratch.copy(bytes, 0, 0, used);
+        used = 0;
+        this.due = this.queued;
+        this.queued = 0;
+        this.segment = 0;
+        this.segmentParsed = false;
+        this.firstError = null;
+        this.done = done;
+        this.stream.write(bytes);
+    }
+    onData(chunk) {
+        if (this.done === null) {
+            for (const listener of this.forward)
+                listener.call(this.stream, chunk);
+            return;
+        }
+        let buf = chunk;
+        if (this.carry !== null) {
+            buf = Buffer.concat([this.carry, chunk]);
+            this.carry = null;
+        }
+        let at = 0;
+        while (this.done !== null && at + 5 <= buf.length) {
+            const end = at + 1 + buf.readInt32BE(at + 1);
+            if (end > buf.length)
+                break;
+            this.onMessage(buf[at], buf, at + 5, end);
+            at = end;
+        }
+        if (at >= buf.length)
+            return;
+        if (this.done !== null)
+            this.carry = buf.subarray(at);
+        // Bytes after the flight's last ReadyForQuery (an asynchronous notice) belong to pg.
+        else
+            for (const listener of this.forward)
+                listener.call(this.stream, buf.subarray(at));
+    }
+    onMessage(type, buf, start, end) {
+        if (type === READY_FOR_QUERY) {
+            this.segment++;
+            this.segmentParsed = false;
+            if (--this.due === 0)
+                this.settle(this.firstError);
+        }
+        else if (type === PARSE_COMPLETE) {
+            this.segmentParsed = true;
+        }
+        else if (type === ERROR_RESPONSE) {
+            // A Parse that failed left nothing prepared: the next execution must send it again.
+            const parsed = this.parses[this.segment];
+            if (parsed && !this.segmentParsed)
+                this.prepared.delete(parsed);
+            const error = databaseError(buf, start, end);
+            if (this.firstError === null)
+                this.firstError = error;
+        }
+        // Everything else (BindComplete, RowDescription, DataRow, CommandComplete, notices) is
+        // read past: the benchmark counts completions, not rows.
+    }
+    settle(error) {
+        const done = this.done;
+        if (done === null)
+            return;
+        this.done = null;
+        this.parses.length = 0;
+        this.carry = null;
+        done(error);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/workload/engine.ts
 // The one execution path for every workload: compiled pgbench scripts chosen by weight and run
 // by per-worker sessions. Everything a transaction needs is allocated in createWorker: each SQL
-// step owns one reusable statement object, and a transaction is a small state machine driven by
-// pg's callbacks, so the hot path allocates one promise per transaction and nothing per
-// statement beyond what pg's wire serializer needs.
+// step owns one encoded statement (wire.ts) and one values array, and a transaction is a small
+// state machine driven by the wire's callbacks, so the hot path allocates one promise per
+// transaction and one buffer per socket write.
 
 
 
@@ -83269,30 +83524,6 @@ function pipelineBlock(steps) {
     }
     return { begin, end };
 }
-/**
- * A named prepared statement that one worker reuses for every execution. pg's own Query is
- * single-use and turns every row into JavaScript values; a benchmark, like pgbench, only needs
- * to know that the statement completed (or how it failed), so rows are read off the wire and
- * dropped. Subclassing pg.Query keeps pg's protocol code (Parse once per connection, then
- * Bind/Describe/Execute/Sync) and its pipeline-mode checks.
- */
-class ReusableStatement extends esm.Query {
-    constructor(name, text, paramCount, done) {
-        super({ name, text });
-        this.values = new Array(paramCount);
-        this.callback = done;
-    }
-    handleRowDescription() { }
-    handleDataRow() { }
-    handleCommandComplete() { }
-    handleEmptyQuery() { }
-    handleError(error) {
-        this.callback(error);
-    }
-    handleReadyForQuery() {
-        this.callback(null);
-    }
-}
 /** Derives pgbench's :default_seed (one per run, shared by all clients) from the run seed. */
 function defaultSeedFor(seed) {
     const r = new Prng(seed, 0x5eed);
@@ -83305,11 +83536,10 @@ class ScriptWorker {
     total;
     // The transaction in flight (a worker runs one at a time).
     runner = null;
-    client = null;
+    wire = null;
+    pipelined = false;
     step = 0;
     sent = 0;
-    /** Statements sent and not yet answered. */
-    pending = 0;
     firstError = null;
     resolve = null;
     reject = null;
@@ -83317,16 +83547,14 @@ class ScriptWorker {
         this.resolve = resolve;
         this.reject = reject;
     };
-    /** pg calls each statement's callback once, in the order the statements were sent. */
-    onStatementDone = (error) => {
+    /** The wire calls back once per flight, after the last answer, with the first error. */
+    onFlight = (error) => {
         if (error !== null && this.firstError === null)
             this.firstError = error;
-        if (--this.pending === 0) {
-            if (this.firstError !== null)
-                this.finish();
-            else
-                this.advance();
-        }
+        if (this.firstError !== null)
+            this.finish();
+        else
+            this.advance();
     };
     wake = () => this.advance();
     constructor(weights, rng) {
@@ -83353,10 +83581,12 @@ class ScriptWorker {
     }
     runTransaction(client) {
         this.runner = this.pick();
-        this.client = client;
+        this.wire = WireConnection.of(client);
+        // pg only pipelines on a client opened with { pipeline: true }; the runner's pool opens its
+        // connections that way when progressive.pipeline is set.
+        this.pipelined = client.pipeline === true;
         this.step = 0;
         this.sent = 0;
-        this.pending = 0;
         this.firstError = null;
         const done = new Promise(this.executor);
         this.advance();
@@ -83368,14 +83598,16 @@ class ScriptWorker {
         const reject = this.reject;
         this.resolve = this.reject = null;
         this.runner = null;
-        this.client = null;
+        this.wire = null;
         if (this.firstError !== null)
             reject(this.firstError);
         else
             resolve(this.sent);
     }
-    fill(statement, step, vars) {
-        const values = statement.values;
+    /** Encodes step i's statement with the current values of its variables. */
+    queue(runner, i, step) {
+        const values = runner.values[i];
+        const vars = runner.ctx.vars;
         const slots = step.paramSlots;
         const fmt = step.paramFormat;
         for (let p = 0; p < slots.length; p++) {
@@ -83383,14 +83615,15 @@ class ScriptWorker {
             const f = fmt[p];
             values[p] = f ? f(v) : v;
         }
-        return statement;
+        this.wire.queue(runner.statements[i], values);
+        this.sent++;
     }
     /** Runs steps until one must wait for the server or a \sleep; resumes from callbacks. */
     advance() {
         const runner = this.runner;
-        const client = this.client;
         const { steps, ctx } = runner;
-        const block = runner.pipeline;
+        const block = this.pipelined ? runner.pipeline : null;
+        let queued = 0;
         try {
             while (this.step < steps.length) {
                 const i = this.step;
@@ -83400,16 +83633,24 @@ class ScriptWorker {
                     this.step++;
                 }
                 else if (step.k === STEP_SQL) {
-                    // pg only pipelines on a client opened with { pipeline: true } (the runner's pool does).
-                    if (block !== null && i === block.begin && client.pipeline === true) {
-                        this.sendBlock(runner, client, block.end);
+                    if (block !== null && i === block.begin) {
+                        // The whole BEGIN … END block goes out in one write (see pipelineBlock).
+                        for (; this.step <= block.end; this.step++) {
+                            const s = steps[this.step];
+                            if (s.k === STEP_SET)
+                                ctx.vars[s.slot] = s.f(ctx);
+                            else if (s.k === STEP_SQL) {
+                                this.queue(runner, this.step, s);
+                                queued++;
+                            }
+                        }
                     }
                     else {
                         this.step++;
-                        this.pending = 1;
-                        this.sent++;
-                        client.query(this.fill(runner.statements[i], step, ctx.vars));
+                        this.queue(runner, i, step);
+                        queued++;
                     }
+                    this.wire.flush(this.onFlight);
                     return;
                 }
                 else {
@@ -83425,42 +83666,15 @@ class ScriptWorker {
         catch (error) {
             // A \set failed (e.g. division by zero): the script stops here, as pgbench's does.
             this.firstError ??= error;
-            if (this.pending > 0)
-                return; // answers still due; the last one settles
-        }
-        this.finish();
-    }
-    /**
-     * Sends every statement of the block before reading any answer, in one socket write (the
-     * stream is corked around the sends; pg binds the values synchronously as each is queued).
-     * Settles after all answers are in, so the connection is idle again when the runner rolls back.
-     */
-    sendBlock(runner, client, end) {
-        const { steps, ctx } = runner;
-        const stream = client.connection?.stream;
-        this.pending = 1; // held until every statement is queued, so no callback settles early
-        stream?.cork?.();
-        try {
-            for (; this.step <= end; this.step++) {
-                const step = steps[this.step];
-                if (step.k === STEP_SET) {
-                    ctx.vars[step.slot] = step.f(ctx);
-                }
-                else if (step.k === STEP_SQL) {
-                    this.pending++;
-                    this.sent++;
-                    client.query(this.fill(runner.statements[this.step], step, ctx.vars));
-                }
+            this.step = steps.length;
+            if (queued > 0) {
+                // Part of a pipelined block is encoded: send it, so the connection is idle again (and
+                // its open transaction visible to the runner's ROLLBACK) once the answers are in.
+                this.wire.flush(this.onFlight);
+                return;
             }
         }
-        catch (error) {
-            this.firstError ??= error;
-            this.step = steps.length; // stop after the answers
-        }
-        finally {
-            stream?.uncork?.();
-        }
-        this.onStatementDone(null);
+        this.finish();
     }
 }
 class ScriptWorkload {
@@ -83470,6 +83684,8 @@ class ScriptWorkload {
     scripts;
     weights;
     setupFn;
+    /** Each script's statements, encoded once and shared by all workers. */
+    statements;
     /** :scale for new workers; setup() and checkSchema() (built-ins: read from pgbench_branches) update it. */
     scale;
     constructor(o) {
@@ -83480,22 +83696,24 @@ class ScriptWorkload {
         this.files = o.files;
         this.scale = o.scale;
         this.setupFn = o.setup;
+        this.statements = o.scripts.map((script) => script.steps.map((s) => (s.k === STEP_SQL ? wireStatement(s.name, s.text, s.paramSlots.length) : null)));
     }
     createWorker(workerId, seed) {
         const rng = new Prng(seed, workerId);
         const defaultSeed = defaultSeedFor(seed);
         const worker = new ScriptWorker(this.weights, rng);
-        for (const script of this.scripts) {
+        this.scripts.forEach((script, index) => {
             const vars = new Array(script.slots.size).fill(0);
             vars[script.slots.get('scale')] = this.scale;
             vars[script.slots.get('client_id')] = workerId - 1; // pgbench numbers clients from 0
             vars[script.slots.get('random_seed')] = Number.isSafeInteger(seed) ? seed : 0;
             vars[script.slots.get('default_seed')] = defaultSeed;
-            const statements = script.steps.map((s) => s.k === STEP_SQL ? new ReusableStatement(s.name, s.text, s.paramSlots.length, worker.onStatementDone) : null);
+            const statements = this.statements[index];
+            const values = script.steps.map((s) => (s.k === STEP_SQL ? new Array(s.paramSlots.length) : []));
             // Used only on clients opened in pipeline mode (progressive.pipeline), see runTransaction.
             const pipeline = pipelineBlock(script.steps);
-            worker.runners.push({ steps: script.steps, ctx: { vars, rng }, statements, pipeline });
-        }
+            worker.runners.push({ steps: script.steps, ctx: { vars, rng }, statements, values, pipeline });
+        });
         return worker;
     }
     async setup(client, scale, log) {

@@ -1,15 +1,15 @@
 // The one execution path for every workload: compiled pgbench scripts chosen by weight and run
 // by per-worker sessions. Everything a transaction needs is allocated in createWorker: each SQL
-// step owns one reusable statement object, and a transaction is a small state machine driven by
-// pg's callbacks, so the hot path allocates one promise per transaction and nothing per
-// statement beyond what pg's wire serializer needs.
+// step owns one encoded statement (wire.ts) and one values array, and a transaction is a small
+// state machine driven by the wire's callbacks, so the hot path allocates one promise per
+// transaction and one buffer per socket write.
 
-import pg from 'pg';
 import type { WorkloadFileDigest } from '../types.js';
 import type { EvalContext } from './expr.js';
 import { Prng } from './prng.js';
 import { STEP_SET, STEP_SLEEP, STEP_SQL, type CompiledScript, type Step } from './script.js';
 import type { Workload, WorkloadClient, WorkerSession } from './types.js';
+import { WireConnection, wireStatement, type WireStatement } from './wire.js';
 
 type SetupFn = (client: WorkloadClient, scale: number, log: (line: string) => void) => Promise<void>;
 type SqlStep = Extract<Step, { k: typeof STEP_SQL }>;
@@ -53,49 +53,15 @@ export function pipelineBlock(steps: Step[]): { begin: number; end: number } | n
   return { begin, end };
 }
 
-type Done = (error: Error | null) => void;
-
-/**
- * A named prepared statement that one worker reuses for every execution. pg's own Query is
- * single-use and turns every row into JavaScript values; a benchmark, like pgbench, only needs
- * to know that the statement completed (or how it failed), so rows are read off the wire and
- * dropped. Subclassing pg.Query keeps pg's protocol code (Parse once per connection, then
- * Bind/Describe/Execute/Sync) and its pipeline-mode checks.
- */
-class ReusableStatement extends pg.Query {
-  declare values: unknown[];
-  declare callback: Done;
-
-  constructor(name: string, text: string, paramCount: number, done: Done) {
-    super({ name, text });
-    this.values = new Array(paramCount);
-    this.callback = done;
-  }
-
-  handleRowDescription(): void {}
-  handleDataRow(): void {}
-  handleCommandComplete(): void {}
-  handleEmptyQuery(): void {}
-  handleError(error: Error): void {
-    this.callback(error);
-  }
-  handleReadyForQuery(): void {
-    this.callback(null);
-  }
-}
-
-/** One script as one worker runs it: its variables and one reusable statement per SQL step. */
+/** One script as one worker runs it: its variables and one encoded statement per SQL step. */
 interface ScriptRunner {
   steps: Step[];
   ctx: EvalContext;
-  statements: (ReusableStatement | null)[];
+  statements: (WireStatement | null)[];
+  /** Parameter values of each SQL step, refilled per execution. */
+  values: unknown[][];
   /** Step indices of the BEGIN and END that bound a pipelineable block, or null. */
   pipeline: { begin: number; end: number } | null;
-}
-
-interface PipelineClient {
-  pipeline?: boolean;
-  connection?: { stream?: { cork?(): void; uncork?(): void } };
 }
 
 /** Derives pgbench's :default_seed (one per run, shared by all clients) from the run seed. */
@@ -111,11 +77,10 @@ class ScriptWorker implements WorkerSession {
 
   // The transaction in flight (a worker runs one at a time).
   private runner: ScriptRunner | null = null;
-  private client: WorkloadClient | null = null;
+  private wire: WireConnection | null = null;
+  private pipelined = false;
   private step = 0;
   private sent = 0;
-  /** Statements sent and not yet answered. */
-  private pending = 0;
   private firstError: unknown = null;
   private resolve: ((sent: number) => void) | null = null;
   private reject: ((error: unknown) => void) | null = null;
@@ -123,13 +88,11 @@ class ScriptWorker implements WorkerSession {
     this.resolve = resolve;
     this.reject = reject;
   };
-  /** pg calls each statement's callback once, in the order the statements were sent. */
-  readonly onStatementDone: Done = (error) => {
+  /** The wire calls back once per flight, after the last answer, with the first error. */
+  private readonly onFlight = (error: Error | null): void => {
     if (error !== null && this.firstError === null) this.firstError = error;
-    if (--this.pending === 0) {
-      if (this.firstError !== null) this.finish();
-      else this.advance();
-    }
+    if (this.firstError !== null) this.finish();
+    else this.advance();
   };
   private readonly wake = (): void => this.advance();
 
@@ -158,10 +121,12 @@ class ScriptWorker implements WorkerSession {
 
   runTransaction(client: WorkloadClient): Promise<number> {
     this.runner = this.pick();
-    this.client = client;
+    this.wire = WireConnection.of(client);
+    // pg only pipelines on a client opened with { pipeline: true }; the runner's pool opens its
+    // connections that way when progressive.pipeline is set.
+    this.pipelined = (client as unknown as { pipeline?: boolean }).pipeline === true;
     this.step = 0;
     this.sent = 0;
-    this.pending = 0;
     this.firstError = null;
     const done = new Promise<number>(this.executor);
     this.advance();
@@ -174,13 +139,15 @@ class ScriptWorker implements WorkerSession {
     const reject = this.reject!;
     this.resolve = this.reject = null;
     this.runner = null;
-    this.client = null;
+    this.wire = null;
     if (this.firstError !== null) reject(this.firstError);
     else resolve(this.sent);
   }
 
-  private fill(statement: ReusableStatement, step: SqlStep, vars: unknown[]): ReusableStatement {
-    const values = statement.values;
+  /** Encodes step i's statement with the current values of its variables. */
+  private queue(runner: ScriptRunner, i: number, step: SqlStep): void {
+    const values = runner.values[i]!;
+    const vars = runner.ctx.vars;
     const slots = step.paramSlots;
     const fmt = step.paramFormat;
     for (let p = 0; p < slots.length; p++) {
@@ -188,15 +155,16 @@ class ScriptWorker implements WorkerSession {
       const f = fmt[p];
       values[p] = f ? f(v) : v;
     }
-    return statement;
+    this.wire!.queue(runner.statements[i]!, values);
+    this.sent++;
   }
 
   /** Runs steps until one must wait for the server or a \sleep; resumes from callbacks. */
   private advance(): void {
     const runner = this.runner!;
-    const client = this.client!;
     const { steps, ctx } = runner;
-    const block = runner.pipeline;
+    const block = this.pipelined ? runner.pipeline : null;
+    let queued = 0;
     try {
       while (this.step < steps.length) {
         const i = this.step;
@@ -205,15 +173,22 @@ class ScriptWorker implements WorkerSession {
           ctx.vars[step.slot] = step.f(ctx);
           this.step++;
         } else if (step.k === STEP_SQL) {
-          // pg only pipelines on a client opened with { pipeline: true } (the runner's pool does).
-          if (block !== null && i === block.begin && (client as unknown as PipelineClient).pipeline === true) {
-            this.sendBlock(runner, client, block.end);
+          if (block !== null && i === block.begin) {
+            // The whole BEGIN … END block goes out in one write (see pipelineBlock).
+            for (; this.step <= block.end; this.step++) {
+              const s = steps[this.step]!;
+              if (s.k === STEP_SET) ctx.vars[s.slot] = s.f(ctx);
+              else if (s.k === STEP_SQL) {
+                this.queue(runner, this.step, s);
+                queued++;
+              }
+            }
           } else {
             this.step++;
-            this.pending = 1;
-            this.sent++;
-            client.query(this.fill(runner.statements[i]!, step, ctx.vars));
+            this.queue(runner, i, step);
+            queued++;
           }
+          this.wire!.flush(this.onFlight);
           return;
         } else {
           this.step++;
@@ -227,39 +202,15 @@ class ScriptWorker implements WorkerSession {
     } catch (error) {
       // A \set failed (e.g. division by zero): the script stops here, as pgbench's does.
       this.firstError ??= error;
-      if (this.pending > 0) return; // answers still due; the last one settles
+      this.step = steps.length;
+      if (queued > 0) {
+        // Part of a pipelined block is encoded: send it, so the connection is idle again (and
+        // its open transaction visible to the runner's ROLLBACK) once the answers are in.
+        this.wire!.flush(this.onFlight);
+        return;
+      }
     }
     this.finish();
-  }
-
-  /**
-   * Sends every statement of the block before reading any answer, in one socket write (the
-   * stream is corked around the sends; pg binds the values synchronously as each is queued).
-   * Settles after all answers are in, so the connection is idle again when the runner rolls back.
-   */
-  private sendBlock(runner: ScriptRunner, client: WorkloadClient, end: number): void {
-    const { steps, ctx } = runner;
-    const stream = (client as unknown as PipelineClient).connection?.stream;
-    this.pending = 1; // held until every statement is queued, so no callback settles early
-    stream?.cork?.();
-    try {
-      for (; this.step <= end; this.step++) {
-        const step = steps[this.step]!;
-        if (step.k === STEP_SET) {
-          ctx.vars[step.slot] = step.f(ctx);
-        } else if (step.k === STEP_SQL) {
-          this.pending++;
-          this.sent++;
-          client.query(this.fill(runner.statements[this.step]!, step, ctx.vars));
-        }
-      }
-    } catch (error) {
-      this.firstError ??= error;
-      this.step = steps.length; // stop after the answers
-    } finally {
-      stream?.uncork?.();
-    }
-    this.onStatementDone(null);
   }
 }
 
@@ -270,6 +221,8 @@ export class ScriptWorkload implements Workload {
   readonly scripts: CompiledScript[];
   private readonly weights: number[];
   private readonly setupFn: SetupFn;
+  /** Each script's statements, encoded once and shared by all workers. */
+  private readonly statements: (WireStatement | null)[][];
   /** :scale for new workers; setup() and checkSchema() (built-ins: read from pgbench_branches) update it. */
   scale: number;
 
@@ -281,25 +234,27 @@ export class ScriptWorkload implements Workload {
     this.files = o.files;
     this.scale = o.scale;
     this.setupFn = o.setup;
+    this.statements = o.scripts.map((script) =>
+      script.steps.map((s) => (s.k === STEP_SQL ? wireStatement(s.name, s.text, s.paramSlots.length) : null)),
+    );
   }
 
   createWorker(workerId: number, seed: number): WorkerSession {
     const rng = new Prng(seed, workerId);
     const defaultSeed = defaultSeedFor(seed);
     const worker = new ScriptWorker(this.weights, rng);
-    for (const script of this.scripts) {
+    this.scripts.forEach((script, index) => {
       const vars: unknown[] = new Array(script.slots.size).fill(0);
       vars[script.slots.get('scale')!] = this.scale;
       vars[script.slots.get('client_id')!] = workerId - 1; // pgbench numbers clients from 0
       vars[script.slots.get('random_seed')!] = Number.isSafeInteger(seed) ? seed : 0;
       vars[script.slots.get('default_seed')!] = defaultSeed;
-      const statements = script.steps.map((s) =>
-        s.k === STEP_SQL ? new ReusableStatement(s.name, s.text, s.paramSlots.length, worker.onStatementDone) : null,
-      );
+      const statements = this.statements[index]!;
+      const values = script.steps.map((s) => (s.k === STEP_SQL ? new Array<unknown>(s.paramSlots.length) : []));
       // Used only on clients opened in pipeline mode (progressive.pipeline), see runTransaction.
       const pipeline = pipelineBlock(script.steps);
-      worker.runners.push({ steps: script.steps, ctx: { vars, rng }, statements, pipeline });
-    }
+      worker.runners.push({ steps: script.steps, ctx: { vars, rng }, statements, values, pipeline });
+    });
     return worker;
   }
 
