@@ -173,8 +173,13 @@ export class WireConnection {
   private firstError: Error | null = null;
   private done: Done | null = null;
   private carry: Buffer | null = null;
+  /** A flight held back until pg has read the ReadyForQuery of its own last query. */
+  private held: Buffer | null = null;
 
-  private constructor(private readonly stream: WireStream) {
+  private constructor(
+    private readonly stream: WireStream,
+    private readonly pgState: { readyForQuery?: boolean },
+  ) {
     // pg's parser (and anything else reading the socket) gets the bytes between flights.
     this.forward = stream.listeners('data');
     stream.removeAllListeners('data');
@@ -185,7 +190,7 @@ export class WireConnection {
   /** The channel of a connected pg client, created on first use. */
   static of(client: pg.Client): WireConnection {
     const holder = client as unknown as { [WIRE]?: WireConnection; connection: { stream: WireStream } };
-    return (holder[WIRE] ??= new WireConnection(holder.connection.stream));
+    return (holder[WIRE] ??= new WireConnection(holder.connection.stream, holder as { readyForQuery?: boolean }));
   }
 
   /** Encodes one statement execution (with its Parse the first time on this connection). */
@@ -217,12 +222,20 @@ export class WireConnection {
     this.segmentParsed = false;
     this.firstError = null;
     this.done = done;
-    this.stream.write(bytes);
+    // pg settles a failed query on its ErrorResponse, before the ReadyForQuery that follows;
+    // that ReadyForQuery is pg's, so the flight waits for it rather than taking it as its own.
+    if (this.pgState.readyForQuery === false) this.held = bytes;
+    else this.stream.write(bytes);
   }
 
   private onData(chunk: Buffer): void {
-    if (this.done === null) {
+    if (this.done === null || this.held !== null) {
       for (const listener of this.forward) listener.call(this.stream, chunk);
+      if (this.held !== null && this.pgState.readyForQuery !== false) {
+        const bytes = this.held;
+        this.held = null;
+        this.stream.write(bytes);
+      }
       return;
     }
     let buf = chunk;
@@ -265,6 +278,7 @@ export class WireConnection {
     const done = this.done;
     if (done === null) return;
     this.done = null;
+    this.held = null;
     this.parses.length = 0;
     this.carry = null;
     done(error);

@@ -403,7 +403,7 @@ describe('sharing the connection with pg', () => {
       await c.query('ROLLBACK');
       expect((await c.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
       // A pg error, then a flight, then pg again. pg rejects on the ErrorResponse, before its
-      // ReadyForQuery has arrived: a pg query in between waits for it (see the BUG test below).
+      // ReadyForQuery has arrived: a pg query in between waits for it (see the test below).
       await expect(c.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
       expect((await c.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
       expect(await flight(wire, [[insert, [3]]])).toBeNull();
@@ -419,14 +419,12 @@ describe('sharing the connection with pg', () => {
     }
   });
 
-  // BUG in wire.ts (kept as it.fails so the suite stays green; flip to it() once fixed). pg
-  // settles a failed query on its ErrorResponse, and PostgreSQL flushes an ErrorResponse at once
+  // pg settles a failed query on its ErrorResponse, and PostgreSQL flushes an ErrorResponse at once
   // but sends ReadyForQuery only after aborting the transaction. A flight started as soon as the
-  // pg query rejected takes that query's late ReadyForQuery for its own: done(null) runs before
-  // the server has even answered, and the flight's real answers go to pg, which reports
-  // "Received unexpected parseComplete message from backend" and makes the client unqueryable.
+  // pg query rejected must not take that query's late ReadyForQuery for its own (it would report
+  // success before the server answered, and pg would then choke on the flight's answers).
   // The temp tables make the abort slow enough to split the two messages every time.
-  it.fails('BUG: a flight right after a failed pg query takes that query’s ReadyForQuery as its own', async () => {
+  it('a flight right after a failed pg query waits for that query’s ReadyForQuery', async () => {
     const c = await connect();
     const errors: unknown[] = [];
     c.on('error', (e) => errors.push(e));
