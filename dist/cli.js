@@ -61207,6 +61207,7 @@ function summarise(histogram, sumMs, sumSqMs) {
         max_ms: histogram.maxValue / 1000,
     };
 }
+const decode = (encoded) => dist/* decodeFromCompressedBase64 */.Vc(encoded, 32, false);
 class BandRecorder {
     /** True between the start and the end of the measured window. */
     measuring = false;
@@ -61232,21 +61233,97 @@ class BandRecorder {
     /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
     secondLatency = newLatencyHistogram(2);
     currentSecond = 0;
+    /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
+    seconds;
     errors = new Map();
     lagSumMs = 0;
     lagMaxMs = 0;
     lagCount = 0;
     lastLagMs = 0;
-    constructor(windowSeconds) {
+    /** keepSeconds: keep every second's histogram, for a band measured by several threads. */
+    constructor(windowSeconds, keepSeconds = false) {
         // One spare slot: completions in the final partial second land there and are dropped later.
         this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
         this.p95PerSecond = new Float64Array(this.perSecond.length).fill(Number.NaN);
+        this.seconds = keepSeconds ? new Array(this.perSecond.length).fill(null) : null;
     }
     /** Completions arrive in time order, so a second is final once a later one starts. */
     closeSecond() {
         if (this.secondLatency.totalCount > 0) {
             this.p95PerSecond[this.currentSecond] = this.secondLatency.getValueAtPercentile(95) / 1000;
+            if (this.seconds !== null)
+                this.seconds[this.currentSecond] = dist/* encodeIntoCompressedBase64 */.dH(this.secondLatency);
             this.secondLatency.reset();
+        }
+    }
+    /** Everything measured, for the main thread to absorb; closes the second in progress. */
+    snapshot() {
+        this.closeSecond();
+        return {
+            committed: this.committed,
+            failed: this.failed,
+            statements: this.statements,
+            latencySumMs: this.latencySumMs,
+            poolWaitSumMs: this.poolWaitSumMs,
+            serviceSumMs: this.serviceSumMs,
+            latencySumSqMs: this.latencySumSqMs,
+            poolWaitSumSqMs: this.poolWaitSumSqMs,
+            serviceSumSqMs: this.serviceSumSqMs,
+            latency: dist/* encodeIntoCompressedBase64 */.dH(this.latency),
+            poolWait: dist/* encodeIntoCompressedBase64 */.dH(this.poolWait),
+            service: dist/* encodeIntoCompressedBase64 */.dH(this.service),
+            perSecond: Array.from(this.perSecond),
+            seconds: this.seconds ?? [],
+            errors: [...this.errors],
+        };
+    }
+    /**
+     * Adds the shares other threads measured over the same window. Counts, sums and histograms add
+     * exactly; each second's p95 comes from the merged histograms of that second, not from the
+     * shares' p95s (percentiles do not add). Needs keepSeconds.
+     */
+    absorb(shares) {
+        if (shares.length === 0)
+            return;
+        this.closeSecond();
+        for (const share of shares) {
+            this.committed += share.committed;
+            this.failed += share.failed;
+            this.statements += share.statements;
+            this.latencySumMs += share.latencySumMs;
+            this.poolWaitSumMs += share.poolWaitSumMs;
+            this.serviceSumMs += share.serviceSumMs;
+            this.latencySumSqMs += share.latencySumSqMs;
+            this.poolWaitSumSqMs += share.poolWaitSumSqMs;
+            this.serviceSumSqMs += share.serviceSumSqMs;
+            for (const [own, encoded] of [
+                [this.latency, share.latency],
+                [this.poolWait, share.poolWait],
+                [this.service, share.service],
+            ]) {
+                const other = decode(encoded);
+                own.add(other);
+                other.destroy();
+            }
+            const n = Math.min(this.perSecond.length, share.perSecond.length);
+            for (let i = 0; i < n; i++)
+                this.perSecond[i] = this.perSecond[i] + share.perSecond[i];
+            for (const [code, count] of share.errors)
+                this.errors.set(code, (this.errors.get(code) ?? 0) + count);
+        }
+        const own = this.seconds ?? [];
+        for (let i = 0; i < this.p95PerSecond.length; i++) {
+            const parts = [own[i] ?? null, ...shares.map((share) => share.seconds[i] ?? null)].filter((e) => e !== null);
+            if (parts.length === 0)
+                continue;
+            const merged = decode(parts[0]);
+            for (const encoded of parts.slice(1)) {
+                const other = decode(encoded);
+                merged.add(other);
+                other.destroy();
+            }
+            this.p95PerSecond[i] = merged.getValueAtPercentile(95) / 1000;
+            merged.destroy();
         }
     }
     startWindow(now) {
@@ -68604,6 +68681,7 @@ function normalizeProgressive(p) {
         time_budget_s: p.time_budget === null ? null : seconds(p.time_budget, at('time_budget'), { positive: true, max: null }),
         max_error_rate: p.max_error_rate,
         pipeline: p.pipeline,
+        client_threads: p.client_threads,
     };
 }
 const CONNECTION_PARTS = ['host', 'port', 'dbname', 'username', 'password', 'sslmode'];
@@ -76550,7 +76628,7 @@ const _decode = (_Err) => {
     };
     return fn;
 };
-const decode = /* @__PURE__*/ _decode($ZodRealError);
+const parse_decode = /* @__PURE__*/ _decode($ZodRealError);
 const _encodeAsync = (_Err) => {
     const parseAsync = _parseAsync(_Err);
     const fn = async (schema, value, _ctx, _params) => {
@@ -76656,7 +76734,7 @@ const parse_safeParseAsync = /* @__PURE__ */ _safeParseAsync(ZodRealError);
 
 // Codec functions
 const parse_encode = /* @__PURE__ */ _encode(ZodRealError);
-const parse_decode = /* @__PURE__ */ _decode(ZodRealError);
+const classic_parse_decode = /* @__PURE__ */ _decode(ZodRealError);
 const parse_encodeAsync = /* @__PURE__ */ _encodeAsync(ZodRealError);
 const parse_decodeAsync = /* @__PURE__ */ _decodeAsync(ZodRealError);
 const parse_safeEncode = /* @__PURE__ */ _safeEncode(ZodRealError);
@@ -76827,7 +76905,7 @@ const ZodType = /*@__PURE__*/ $constructor("ZodType", (inst, def) => {
         return parse_encode(this, data, params, { callee: _encode });
     },
     decode: function _decode(data, params) {
-        return parse_decode(this, data, params, { callee: _decode });
+        return classic_parse_decode(this, data, params, { callee: _decode });
     },
     encodeAsync: async function _encodeAsync(data, params) {
         return await parse_encodeAsync(this, data, params, { callee: _encodeAsync });
@@ -78271,6 +78349,9 @@ const progressiveSchema = strictObject({
     time_budget: schema_duration('Refuse to start when the plan\'s estimated duration exceeds this.').nullable().default(null),
     max_error_rate: fraction('A band whose error rate exceeds this is marked degraded.').default(0.05),
     pipeline: schema_boolean('Send each BEGIN…END block of a script in one round trip, like pgbench\'s \\startpipeline. Off by default: pgbench waits for each statement.').default(false),
+    client_threads: union([literal('auto'), schemas_number().int().min(1).max(64)], { error: 'expected "auto" or an integer from 1 to 64' })
+        .default('auto')
+        .describe('Event loops that drive the workers: each runs a share of the workers and connections. "auto" uses one per CPU core (closed loop only); 1 keeps everything on the main thread.'),
 }, { error: 'expected a mapping with at least min_workers and max_workers' })
     .describe(`The band plan and its timing. Worker and connection values are ${counts}.`);
 const databaseSchema = strictObject({
@@ -81216,6 +81297,159 @@ async function openStatsSampler(clientConfig, opts) {
     };
 }
 
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(5919);
+;// CONCATENATED MODULE: ./src/run/client-threads.ts
+// Client threads: extra event loops that drive a share of a band's workers. One Node event loop
+// tops out at a few tens of thousands of transactions per second; on a machine where PostgreSQL
+// leaves cores idle, a second loop measures the database instead of the generator. Threads are
+// started once per run and reused by every band (see band-thread.ts and thread-protocol.ts).
+
+
+
+
+
+/**
+ * The thread's entry, next to this module: dist/band-thread.js beside the bundles, or the
+ * compiled band-thread.js beside runner.js. Running from TypeScript sources (the tests) there is
+ * none, and bands run on the main thread.
+ */
+const THREAD_ENTRY = external_node_path_default().join(external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(import.meta.url)), 'band-thread.js');
+/** How many event loops a run may use for its closed-loop bands; 1 = the main thread only. */
+function runThreadCount(progressive, workload, clientConfig) {
+    const wanted = progressive.client_threads === 'auto' ? external_node_os_default().availableParallelism() : progressive.client_threads;
+    if (wanted <= 1 || progressive.rate !== null || !workload.portable || !(0,external_node_fs_.existsSync)(THREAD_ENTRY))
+        return 1;
+    try {
+        structuredClone(clientConfig); // e.g. a password function or a custom stream cannot cross threads
+    }
+    catch {
+        return 1;
+    }
+    return wanted;
+}
+/** Splits n into `parts` near-equal counts, larger ones first. */
+function splitEvenly(n, parts) {
+    return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
+}
+/** One client thread, driven by the main thread's runner one band share at a time. */
+class ClientThread {
+    worker;
+    handlers = null;
+    pending = null;
+    failure = null;
+    terminating = false;
+    constructor() {
+        this.worker = new external_node_worker_threads_.Worker(THREAD_ENTRY);
+        this.worker.on('message', (message) => this.onMessage(message));
+        this.worker.on('error', (error) => this.fail(new Error(`client thread failed: ${error.message}`)));
+        this.worker.on('exit', (code) => this.fail(new Error(`client thread exited with code ${code}`)));
+    }
+    fail(error) {
+        if (this.terminating || this.failure !== null)
+            return;
+        this.failure = error;
+        this.handlers?.halt(error.message);
+        const pending = this.pending;
+        this.pending = null;
+        pending?.reject(error);
+    }
+    onMessage(message) {
+        switch (message.t) {
+            case 'halt':
+                this.handlers?.halt(message.reason);
+                return;
+            case 'first-error':
+                this.handlers?.firstError(message.code, message.message);
+                return;
+            case 'debug':
+                this.handlers?.debug(message.line);
+                return;
+            case 'progress':
+                this.handlers?.progress(message.completed);
+                return;
+            default: {
+                const pending = this.pending;
+                if (pending === null || !pending.expect.includes(message.t))
+                    return;
+                this.pending = null;
+                pending.resolve(message);
+            }
+        }
+    }
+    request(message, expect) {
+        if (this.failure !== null)
+            return Promise.reject(this.failure);
+        this.pending?.reject(new Error(`client thread: ${message.t} sent before the previous answer`));
+        return new Promise((resolve, reject) => {
+            this.pending = { expect, resolve, reject };
+            this.worker.postMessage(message);
+        });
+    }
+    post(message) {
+        if (this.failure === null)
+            this.worker.postMessage(message);
+    }
+    /** Opens the share's connections; rejects with the reason when they cannot be opened. */
+    async open(spec, handlers) {
+        this.handlers = handlers;
+        const answer = await this.request({ t: 'open', spec }, ['opened', 'open-failed']);
+        if (answer.t === 'open-failed')
+            throw new Error(answer.message);
+    }
+    /** Starts the share's workers (the warm-up begins). */
+    begin() {
+        this.post({ t: 'begin' });
+    }
+    /** The measured window opens. */
+    window() {
+        this.post({ t: 'window' });
+    }
+    /** The window closes: the share stops its workers and reports what it measured. */
+    async end(drainMs) {
+        const answer = await this.request({ t: 'end', drainMs }, ['result']);
+        return answer.result;
+    }
+    /** Closes the share's connections; resolves once they are closed (or the thread is gone). */
+    async close() {
+        if (this.failure !== null)
+            return;
+        await this.request({ t: 'close' }, ['closed']).catch(() => undefined);
+        this.handlers = null;
+    }
+    /** True once the thread died; the run replaces it before the next band. */
+    get failed() {
+        return this.failure !== null;
+    }
+    async terminate() {
+        this.terminating = true;
+        await this.worker.terminate();
+    }
+}
+/** The run's client threads, started when a band first needs them. */
+class ClientThreads {
+    threads = [];
+    /** `count` threads, started on first use; one that died in an earlier band is replaced. */
+    take(count) {
+        for (let i = 0; i < this.threads.length; i++) {
+            const thread = this.threads[i];
+            if (thread.failed) {
+                void thread.terminate();
+                this.threads[i] = new ClientThread();
+            }
+        }
+        while (this.threads.length < count)
+            this.threads.push(new ClientThread());
+        return this.threads.slice(0, count);
+    }
+    async terminate() {
+        await Promise.all(this.threads.map((t) => t.terminate()));
+        this.threads.length = 0;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/run/pool.ts
 // A small FIFO connection pool for one band. Exactly C connections are opened up front; workers
 // take one per transaction. A free connection is taken synchronously (no promise on the hot
@@ -81388,51 +81622,16 @@ class ConnectionPool {
     }
 }
 
-;// CONCATENATED MODULE: ./src/run/runner.ts
-// The band runner. For each band: open exactly C connections (not timed, as pgbench does),
-// start W workers sharing them, warm up, measure band_duration, stop, close, cool down.
-// The hot path (one worker iteration) allocates nothing of its own beyond the workload's
-// promise, takes a free connection synchronously and records into fixed-size histograms.
+;// CONCATENATED MODULE: ./src/run/worker-loop.ts
+// One band's closed- and open-loop workers and what they share: the connection pool, the
+// recorder, the band's stop control and (open loop) the rate schedule. Used by the runner on the
+// main thread and by client threads (band-thread.ts) alike.
 
 
-
-
-
-
-/** Event-loop utilisation above which the generator, not the database, is the limit. */
-const CLIENT_BOUND_ELU = 0.9;
-const DEFAULT_RETRY_WINDOW_S = 15;
-const CONNECT_TIMEOUT_MS = 10_000;
-/** How long finishing workers may take after a band ends before their connections are cut. */
-const DRAIN_MS = 2000;
-const DRAIN_ON_ABORT_MS = 500;
 /** If timers have not run for this long, the loop is starved by workers that never do I/O. */
 const STARVATION_MS = 50;
-function runner_sleep(ms) {
+function worker_loop_sleep(ms) {
     return new Promise((resolve) => setTimeout(resolve, ms));
-}
-/**
- * Wall clock minus monotonic clock, to a few microseconds. performance.timeOrigin drifts from the
- * wall clock by milliseconds in a long-lived process, and Date.now() is truncated to whole
- * milliseconds; at the instant Date.now() ticks over, though, it is exact. Spins ≤ 2 ms for that tick.
- */
-function wallClockOffsetMs() {
-    const first = Date.now();
-    const deadline = external_node_perf_hooks_.performance.now() + 2;
-    for (;;) {
-        const wall = Date.now();
-        const mono = external_node_perf_hooks_.performance.now();
-        if (wall !== first || mono > deadline)
-            return wall - mono;
-    }
-}
-/** A band's own seed, so that bands of one run draw unrelated streams. */
-function bandSeed(seed, bandId) {
-    return (Math.imul(seed >>> 0, 0x9e3779b1) + bandId * 0x85ebca6b) >>> 0;
-}
-const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-function formatSeconds(s) {
-    return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
 }
 /** Stops a band: on abort, on a fatal pool error, or at the end of its phases. */
 class BandControl {
@@ -81511,12 +81710,13 @@ function errorCode(error, connection) {
         return 'CONNECTION';
     return 'CLIENT';
 }
-async function rollbackQuietly(client) {
+async function rollbackQuietly(connection) {
     try {
-        await client.query('ROLLBACK');
+        await connection.client.query('ROLLBACK');
     }
     catch {
-        // The connection may be gone; the pool replaces it.
+        // Gone, or in a state a ROLLBACK cannot fix: the pool replaces it on release.
+        connection.broken = true;
     }
 }
 async function yieldToLoop() {
@@ -81553,7 +81753,7 @@ async function transactOnce(session, ctx, scheduled, started) {
     else {
         const code = errorCode(failure, connection);
         if (!connection.broken)
-            await rollbackQuietly(connection.client);
+            await rollbackQuietly(connection);
         pool.release(connection);
         recorder.fail(code);
         ctx.onError(code, failure);
@@ -81577,7 +81777,7 @@ async function openLoopWorker(session, ctx) {
         const scheduled = scheduler.take();
         let started = external_node_perf_hooks_.performance.now();
         while (scheduled > started && !control.stopping) {
-            await runner_sleep(Math.min(scheduled - started, 100));
+            await worker_loop_sleep(Math.min(scheduled - started, 100));
             started = external_node_perf_hooks_.performance.now();
         }
         if (control.stopping)
@@ -81586,6 +81786,49 @@ async function openLoopWorker(session, ctx) {
         if (!(await transactOnce(session, ctx, scheduled, started)))
             return;
     }
+}
+
+;// CONCATENATED MODULE: ./src/run/runner.ts
+// The band runner. For each band: open exactly C connections (not timed, as pgbench does),
+// start W workers sharing them, warm up, measure band_duration, stop, close, cool down.
+// The hot path (one worker iteration) allocates nothing of its own beyond the workload's
+// promise, takes a free connection synchronously and records into fixed-size histograms.
+
+
+
+
+
+
+
+/** Event-loop utilisation above which the generator, not the database, is the limit. */
+const CLIENT_BOUND_ELU = 0.9;
+const DEFAULT_RETRY_WINDOW_S = 15;
+const CONNECT_TIMEOUT_MS = 10_000;
+/** How long finishing workers may take after a band ends before their connections are cut. */
+const DRAIN_MS = 2000;
+const DRAIN_ON_ABORT_MS = 500;
+/**
+ * Wall clock minus monotonic clock, to a few microseconds. performance.timeOrigin drifts from the
+ * wall clock by milliseconds in a long-lived process, and Date.now() is truncated to whole
+ * milliseconds; at the instant Date.now() ticks over, though, it is exact. Spins ≤ 2 ms for that tick.
+ */
+function wallClockOffsetMs() {
+    const first = Date.now();
+    const deadline = external_node_perf_hooks_.performance.now() + 2;
+    for (;;) {
+        const wall = Date.now();
+        const mono = external_node_perf_hooks_.performance.now();
+        if (wall !== first || mono > deadline)
+            return wall - mono;
+    }
+}
+/** A band's own seed, so that bands of one run draw unrelated streams. */
+function bandSeed(seed, bandId) {
+    return (Math.imul(seed >>> 0, 0x9e3779b1) + bandId * 0x85ebca6b) >>> 0;
+}
+const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+function formatSeconds(s) {
+    return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
 }
 async function runBand(band, run) {
     const { opts } = run;
@@ -81597,32 +81840,73 @@ async function runBand(band, run) {
     if (opts.signal?.aborted)
         return { result: null, stopReason: 'interrupted' };
     opts.signal?.addEventListener('abort', onAbort);
-    log.info(`🔄 Band ${run.index}/${run.total}: ${band.workers} workers, ${band.connections} connections`);
+    const clientConfig = {
+        ...opts.clientConfig,
+        application_name: POOL_APPLICATION_NAME,
+        // Lets a workload send all statements of an explicit transaction before the first answer
+        // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
+        pipeline: opts.progressive.pipeline,
+        // Without a timeout a blackholed host would hang the band forever.
+        connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
+    };
+    const retryWindowMs = (opts.retryWindowS ?? DEFAULT_RETRY_WINDOW_S) * 1000;
+    // With several event loops each runs a share of the workers on a share of the connections;
+    // share 0 is this thread's. Workers keep their band-wide ids, so their random streams (and
+    // pgbench's :client_id) do not depend on the split.
+    const loops = Math.min(run.threadCount, band.workers, band.connections);
+    const workerShares = splitEvenly(band.workers, loops);
+    const connectionShares = splitEvenly(band.connections, loops);
+    const remote = loops > 1 ? run.threads.take(loops - 1) : [];
+    log.info(`🔄 Band ${run.index}/${run.total}: ${band.workers} workers, ${band.connections} connections` + (loops > 1 ? ` on ${loops} event loops` : ''));
     const pool = new ConnectionPool({
-        clientConfig: {
-            ...opts.clientConfig,
-            application_name: POOL_APPLICATION_NAME,
-            // Lets a workload send all statements of an explicit transaction before the first answer
-            // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
-            pipeline: opts.progressive.pipeline,
-            // Without a timeout a blackholed host would hang the band forever.
-            connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
-        },
-        size: band.connections,
-        retryWindowMs: (opts.retryWindowS ?? DEFAULT_RETRY_WINDOW_S) * 1000,
+        clientConfig,
+        size: connectionShares[0],
+        retryWindowMs,
         onFatal: (reason) => control.halt(reason),
         cancelled: () => control.stopReason !== null,
         debug: (line) => log.debug(maskSecrets(line, run.secrets)),
     });
-    const recorder = new BandRecorder(plan.band_duration_s);
+    const recorder = new BandRecorder(plan.band_duration_s, loops > 1);
     const tickTimer = setInterval(() => {
         control.lastTimerTick = external_node_perf_hooks_.performance.now();
     }, 10);
     let progressTimer = null;
     let workers = [];
     try {
+        const seed = bandSeed(opts.seed ?? 1, band.band_id);
+        const remoteCompleted = remote.map(() => 0);
+        const shareHandlers = (k) => ({
+            halt: (reason) => control.halt(reason),
+            firstError: (code, message) => reportFirstError(code, message),
+            debug: (line) => log.debug(maskSecrets(line, run.secrets)),
+            progress: (completed) => {
+                remoteCompleted[k] = completed;
+            },
+        });
+        const reportFirstError = (code, message) => {
+            if (run.errorsSeen.has(code))
+                return;
+            run.errorsSeen.add(code);
+            log.warn(`band ${band.band_id}: first ${code} error: ${maskSecrets(message, run.secrets)}`);
+        };
         try {
-            await pool.open();
+            let firstWorkerId = 1 + workerShares[0];
+            const opening = remote.map((thread, k) => {
+                const spec = {
+                    bandId: band.band_id,
+                    firstWorkerId,
+                    workers: workerShares[k + 1],
+                    connections: connectionShares[k + 1],
+                    seed,
+                    windowSeconds: plan.band_duration_s,
+                    clientConfig,
+                    retryWindowMs,
+                    workload: workload.portable(),
+                };
+                firstWorkerId += spec.workers;
+                return thread.open(spec, shareHandlers(k));
+            });
+            await Promise.all([pool.open(), ...opening]);
         }
         catch (error) {
             const message = maskSecrets(error.message ?? String(error), run.secrets);
@@ -81633,24 +81917,19 @@ async function runBand(band, run) {
         }
         if (control.stopReason !== null)
             return { result: null, stopReason: control.stopReason };
-        const seed = bandSeed(opts.seed ?? 1, band.band_id);
         const ctx = {
             pool,
             recorder,
             control,
             scheduler: progressive.rate !== null && progressive.rate > 0 ? new RateScheduler(progressive.rate, external_node_perf_hooks_.performance.now(), seed) : null,
-            onError: (code, error) => {
-                if (run.errorsSeen.has(code))
-                    return;
-                run.errorsSeen.add(code);
-                const message = error instanceof Error ? error.message : String(error);
-                log.warn(`band ${band.band_id}: first ${code} error: ${maskSecrets(message, run.secrets)}`);
-            },
+            onError: (code, error) => reportFirstError(code, error instanceof Error ? error.message : String(error)),
         };
         const loop = ctx.scheduler ? openLoopWorker : closedLoopWorker;
-        workers = Array.from({ length: band.workers }, (_, i) => loop(workload.createWorker(i + 1, seed), ctx).catch((error) => {
+        workers = Array.from({ length: workerShares[0] }, (_, i) => loop(workload.createWorker(i + 1, seed), ctx).catch((error) => {
             log.debug(`worker ${i + 1} stopped: ${maskSecrets(String(error), run.secrets)}`);
         }));
+        for (const thread of remote)
+            thread.begin();
         let phase = 'warming up';
         let phaseStart = external_node_perf_hooks_.performance.now();
         let phaseLength = plan.warmup_time_s;
@@ -81660,8 +81939,9 @@ async function runBand(band, run) {
             const progress = log.progress.bind(log);
             progressTimer = setInterval(() => {
                 const now = external_node_perf_hooks_.performance.now();
-                const tps = ((recorder.completedAnyPhase - lastCount) * 1000) / (now - lastTime);
-                lastCount = recorder.completedAnyPhase;
+                const completed = recorder.completedAnyPhase + remoteCompleted.reduce((a, b) => a + b, 0);
+                const tps = ((completed - lastCount) * 1000) / (now - lastTime);
+                lastCount = completed;
                 lastTime = now;
                 const elapsed = Math.min(phaseLength, (now - phaseStart) / 1000);
                 progress(`Band ${run.index}/${run.total} (${band.workers}w/${band.connections}c) ${phase} ` +
@@ -81698,22 +81978,43 @@ async function runBand(band, run) {
         phase = 'measuring';
         phaseStart = external_node_perf_hooks_.performance.now();
         phaseLength = plan.band_duration_s;
+        for (const thread of remote)
+            thread.window();
         recorder.startWindow(external_node_perf_hooks_.performance.now());
         // The wall-clock start of exactly this window, so started_at + duration_s matches what was measured.
         const startedAt = new Date(clockOffsetMs + recorder.windowStart).toISOString();
         await control.phase(plan.band_duration_s * 1000);
         recorder.endWindow(external_node_perf_hooks_.performance.now());
+        const drainMs = control.stopReason === 'interrupted' ? DRAIN_ON_ABORT_MS : DRAIN_MS;
+        const shareResults = Promise.all(remote.map((thread) => thread.end(drainMs)));
         const endedEarly = control.stopReason !== null;
-        const elu = external_node_perf_hooks_.performance.eventLoopUtilization(eluStart).utilization;
+        const mainElu = external_node_perf_hooks_.performance.eventLoopUtilization(eluStart).utilization;
         delay.disable();
-        const cpu = process.cpuUsage(cpuStart);
-        const delayP99Ms = delay.count > 0 ? delay.percentile(99) / 1e6 : null;
+        const mainDelayP99Ms = delay.count > 0 ? delay.percentile(99) / 1e6 : null;
         // Stop the workers: each finishes its transaction; stragglers are cut off by closing.
         control.stopping = true;
         pool.stopHandingOut();
-        const drained = Promise.all(workers);
-        const drainMs = control.stopReason === 'interrupted' ? DRAIN_ON_ABORT_MS : DRAIN_MS;
-        await Promise.race([drained, runner_sleep(drainMs)]);
+        await Promise.race([Promise.all(workers), worker_loop_sleep(drainMs)]);
+        let shares;
+        try {
+            shares = await shareResults;
+        }
+        catch (error) {
+            // A share's numbers are lost with its thread: what is left would not be this band.
+            return { result: null, stopReason: control.stopReason ?? error.message };
+        }
+        // CPU of every thread of the process, taken once all shares have stopped.
+        const cpu = process.cpuUsage(cpuStart);
+        recorder.absorb(shares.map((share) => share.snapshot));
+        const loopFigures = [
+            { event_loop_utilization: mainElu, event_loop_delay_p99_ms: mainDelayP99Ms },
+            ...shares.map((share) => ({ event_loop_utilization: share.elu, event_loop_delay_p99_ms: share.delayP99Ms })),
+        ];
+        // The busiest loop decides: one saturated loop skews the band even if the others idle.
+        const elu = Math.max(...loopFigures.map((l) => l.event_loop_utilization));
+        const delays = loopFigures.map((l) => l.event_loop_delay_p99_ms).filter((d) => d !== null);
+        const delayP99Ms = delays.length > 0 ? Math.max(...delays) : null;
+        const replaced = pool.replaced + shares.reduce((sum, share) => sum + share.replaced, 0);
         if (samplerStarted && run.sampler) {
             try {
                 pgStats = await run.sampler.end();
@@ -81766,6 +82067,8 @@ async function runBand(band, run) {
                 event_loop_delay_p99_ms: delayP99Ms,
                 cpu_us_per_tx: recorder.committed > 0 ? (cpu.user + cpu.system) / recorder.committed : null,
                 client_bound: elu > CLIENT_BOUND_ELU,
+                threads: loops,
+                ...(loops > 1 ? { loops: loopFigures } : {}),
             },
             pg_stats: pgStats,
             rate,
@@ -81781,8 +82084,8 @@ async function runBand(band, run) {
             log.warn(`band ${band.band_id}: the load generator was saturated (event-loop utilisation ${elu.toFixed(2)}); ` +
                 'this band measures pgscale, not PostgreSQL');
         }
-        if (pool.replaced > 0)
-            log.info(`🔌 Band ${band.band_id}: replaced ${pool.replaced} broken connections`);
+        if (replaced > 0)
+            log.info(`🔌 Band ${band.band_id}: replaced ${replaced} broken connections`);
         return { result, stopReason: control.stopReason };
     }
     finally {
@@ -81791,9 +82094,9 @@ async function runBand(band, run) {
         if (progressTimer)
             clearInterval(progressTimer);
         opts.signal?.removeEventListener('abort', onAbort);
-        await pool.close();
+        await Promise.all([pool.close(), ...remote.map((thread) => thread.close())]);
         // Closing rejects whatever was still in flight, so the workers end now.
-        await Promise.race([Promise.all(workers), runner_sleep(1000)]);
+        await Promise.race([Promise.all(workers), worker_loop_sleep(1000)]);
         recorder.destroy();
     }
 }
@@ -81820,7 +82123,18 @@ async function runBands(opts) {
             log.warn(`PostgreSQL statistics are not collected: ${maskSecrets(error.message, secrets)}`);
         }
     }
-    const run = { opts, secrets, sampler, errorsSeen: new Set(), index: 0, total: plan.bands.length, isLast: false };
+    const threadCount = runThreadCount(progressive, opts.workload, opts.clientConfig);
+    const run = {
+        opts,
+        secrets,
+        sampler,
+        errorsSeen: new Set(),
+        threadCount,
+        threads: new ClientThreads(),
+        index: 0,
+        total: plan.bands.length,
+        isLast: false,
+    };
     try {
         for (let i = 0; i < plan.bands.length; i++) {
             const band = plan.bands[i];
@@ -81850,7 +82164,7 @@ async function runBands(opts) {
         }
     }
     finally {
-        await sampler?.close();
+        await Promise.all([sampler?.close(), run.threads.terminate()]);
     }
     if (partialReason !== null) {
         log.warn(`run stopped early: ${partialReason}; ${bands.length} band(s) measured are kept`);
@@ -82856,7 +83170,7 @@ function isSpace(ch) {
     return ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === '\f' || ch === '\v';
 }
 /** Parses a pgbench script; every problem is a UserError with file:line:column. */
-function parseScript(source, file) {
+function script_parseScript(source, file) {
     const fail = (offset, message) => {
         throw scriptError(file, source, offset, message);
     };
@@ -83150,7 +83464,7 @@ const PREDEFINED = {
     default_seed: 'big',
 };
 /** Type-checks and compiles a parsed script; `index` keeps statement names distinct across scripts. */
-function compileScript(parsed, index) {
+function script_compileScript(parsed, index) {
     const { file, source } = parsed;
     const fail = (offset, message) => {
         throw scriptError(file, source, offset, message);
@@ -83363,6 +83677,7 @@ function databaseError(buf, start, end) {
  */
 class WireConnection {
     stream;
+    pgState;
     /** Statement names the server has (or is about to have) prepared on this connection. */
     prepared = new Set();
     forward;
@@ -83375,8 +83690,11 @@ class WireConnection {
     firstError = null;
     done = null;
     carry = null;
-    constructor(stream) {
+    /** A flight held back until pg has read the ReadyForQuery of its own last query. */
+    held = null;
+    constructor(stream, pgState) {
         this.stream = stream;
+        this.pgState = pgState;
         // pg's parser (and anything else reading the socket) gets the bytes between flights.
         this.forward = stream.listeners('data');
         stream.removeAllListeners('data');
@@ -83386,7 +83704,7 @@ class WireConnection {
     /** The channel of a connected pg client, created on first use. */
     static of(client) {
         const holder = client;
-        return (holder[WIRE] ??= new WireConnection(holder.connection.stream));
+        return (holder[WIRE] ??= new WireConnection(holder.connection.stream, holder));
     }
     /** Encodes one statement execution (with its Parse the first time on this connection). */
     queue(statement, values) {
@@ -83419,12 +83737,22 @@ class WireConnection {
         this.segmentParsed = false;
         this.firstError = null;
         this.done = done;
-        this.stream.write(bytes);
+        // pg settles a failed query on its ErrorResponse, before the ReadyForQuery that follows;
+        // that ReadyForQuery is pg's, so the flight waits for it rather than taking it as its own.
+        if (this.pgState.readyForQuery === false)
+            this.held = bytes;
+        else
+            this.stream.write(bytes);
     }
     onData(chunk) {
-        if (this.done === null) {
+        if (this.done === null || this.held !== null) {
             for (const listener of this.forward)
                 listener.call(this.stream, chunk);
+            if (this.held !== null && this.pgState.readyForQuery !== false) {
+                const bytes = this.held;
+                this.held = null;
+                this.stream.write(bytes);
+            }
             return;
         }
         let buf = chunk;
@@ -83476,6 +83804,7 @@ class WireConnection {
         if (done === null)
             return;
         this.done = null;
+        this.held = null;
         this.parses.length = 0;
         this.carry = null;
         done(error);
@@ -83677,12 +84006,13 @@ class ScriptWorker {
         this.finish();
     }
 }
-class ScriptWorkload {
+class engine_ScriptWorkload {
     name;
     requiredTables;
     files;
     scripts;
     weights;
+    sources;
     setupFn;
     /** Each script's statements, encoded once and shared by all workers. */
     statements;
@@ -83692,6 +84022,7 @@ class ScriptWorkload {
         this.name = o.name;
         this.scripts = o.scripts;
         this.weights = o.weights;
+        this.sources = o.sources;
         this.requiredTables = o.requiredTables;
         this.files = o.files;
         this.scale = o.scale;
@@ -83720,6 +84051,9 @@ class ScriptWorkload {
         await this.setupFn(client, scale, log);
         this.scale = scale;
     }
+    portable() {
+        return { name: this.name, scripts: this.sources, weights: this.weights, scale: this.scale };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/workload/index.ts
@@ -83746,8 +84080,18 @@ async function loadWorkload(cfg, baseDir, options = {}) {
         if (!builtinWorkloadNames.includes(name)) {
             throw new errors_UserError(`workload: unknown built-in workload "${String(name)}" (expected one of: ${builtinWorkloadNames.join(', ')})`);
         }
-        const script = compileScript(parseScript(BUILTIN_SCRIPTS[name], `<builtin ${name}>`), 0);
-        return new ScriptWorkload({ name, scripts: [script], weights: [1], requiredTables: [...PGBENCH_TABLES], files: [], scale, setup: setupPgbench });
+        const source = { text: BUILTIN_SCRIPTS[name], shown: `<builtin ${name}>` };
+        const script = script_compileScript(script_parseScript(source.text, source.shown), 0);
+        return new engine_ScriptWorkload({
+            name,
+            scripts: [script],
+            sources: [source],
+            weights: [1],
+            requiredTables: [...PGBENCH_TABLES],
+            files: [],
+            scale,
+            setup: setupPgbench,
+        });
     }
     if (cfg.scripts.length === 0)
         throw new errors_UserError('workload.scripts: expected at least one script');
@@ -83766,6 +84110,7 @@ async function loadWorkload(cfg, baseDir, options = {}) {
     const digest = (text) => (0,external_node_crypto_.createHash)('sha256').update(text).digest('hex');
     const files = [];
     const scripts = [];
+    const sources = [];
     const weights = [];
     for (const [i, ref] of cfg.scripts.entries()) {
         if (!(typeof ref.weight === 'number' && Number.isFinite(ref.weight) && ref.weight >= 0)) {
@@ -83773,7 +84118,8 @@ async function loadWorkload(cfg, baseDir, options = {}) {
         }
         const text = await read(ref.file, `workload.scripts[${i}].file`, 'script');
         const shown = display(resolve(ref.file));
-        scripts.push(compileScript(parseScript(text, shown), i));
+        scripts.push(script_compileScript(script_parseScript(text, shown), i));
+        sources.push({ text, shown });
         weights.push(ref.weight);
         files.push({ path: shown, role: 'script', sha256: digest(text) });
     }
@@ -83786,9 +84132,10 @@ async function loadWorkload(cfg, baseDir, options = {}) {
         setupTexts.push({ shown, text });
         files.push({ path: shown, role: 'setup', sha256: digest(text) });
     }
-    return new ScriptWorkload({
+    return new engine_ScriptWorkload({
         name: cfg.name,
         scripts,
+        sources,
         weights,
         requiredTables: tablesCreatedBy(setupTexts.map((s) => s.text)),
         files,
@@ -83802,6 +84149,19 @@ async function loadWorkload(cfg, baseDir, options = {}) {
                 log(`setup: ${s.shown} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
             }
         },
+    });
+}
+/** Rebuilds a workload's workers on another thread (see Workload.portable); it cannot set up. */
+function workloadFromPortable(p) {
+    return new ScriptWorkload({
+        name: p.name,
+        scripts: p.scripts.map((s, i) => compileScript(parseScript(s.text, s.shown), i)),
+        sources: p.scripts,
+        weights: p.weights,
+        requiredTables: [],
+        files: [],
+        scale: p.scale,
+        setup: () => Promise.reject(new Error('a portable workload cannot run its setup')),
     });
 }
 const IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)`;
@@ -83830,7 +84190,7 @@ async function checkSchema(client, w) {
     });
     const missing = res.rows.map((r) => r.t);
     // As pgbench does for its built-ins, :scale comes from the database: the number of branches.
-    if (missing.length === 0 && w instanceof ScriptWorkload && w.requiredTables.includes('pgbench_branches') && w.files.length === 0) {
+    if (missing.length === 0 && w instanceof engine_ScriptWorkload && w.requiredTables.includes('pgbench_branches') && w.files.length === 0) {
         const count = await client.query('select count(*) as n from pgbench_branches');
         const n = Number(count.rows[0]?.n ?? 0);
         if (n > 0)

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the action (dist/index.js) and the CLI (dist/cli.js) with ncc.
+// Bundles the action (dist/index.js), the CLI (dist/cli.js) and the client thread both start
+// (dist/band-thread.js, found next to them at run time) with ncc.
 // Both are committed, as every JavaScript action's dist is; CI rebuilds and diffs them.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,9 +24,11 @@ rmSync(join(root, 'dist'), { recursive: true, force: true });
 mkdirSync(join(root, 'dist'), { recursive: true });
 const action = build('src/index.ts', 'action');
 const cli = build('src/cli.ts', 'cli');
+const thread = build('src/run/band-thread.ts', 'thread');
 renameSync(join(action, 'index.js'), join(root, 'dist', 'index.js'));
 renameSync(join(action, 'licenses.txt'), join(root, 'dist', 'licenses.txt'));
 renameSync(join(cli, 'index.js'), join(root, 'dist', 'cli.js'));
+renameSync(join(thread, 'index.js'), join(root, 'dist', 'band-thread.js'));
 writeFileSync(join(root, 'dist', 'package.json'), '{"type":"module"}\n');
 rmSync(tmp, { recursive: true, force: true });
-console.log('bundled dist/index.js and dist/cli.js');
+console.log('bundled dist/index.js, dist/cli.js and dist/band-thread.js');

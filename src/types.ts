@@ -40,6 +40,11 @@ export interface ProgressiveConfig {
    * default: pgbench waits for each statement, and shorter lock hold times change the curve.
    */
   pipeline: boolean;
+  /**
+   * Event loops driving the workers: 'auto' = one per CPU core. Each loop runs a share of the
+   * workers and of the connections; open-loop (rate) bands always run on one loop.
+   */
+  client_threads: 'auto' | number;
 }
 
 export interface DatabaseConfig {
@@ -137,6 +142,10 @@ export interface ClientLoad {
   cpu_us_per_tx: number | null;
   /** True when the load generator, not the database, was the limit. */
   client_bound: boolean;
+  /** Event loops that drove the workers (absent in results from before client threads: 1). */
+  threads?: number;
+  /** Each loop's own figures when there were several; event_loop_utilization above is the busiest. */
+  loops?: { event_loop_utilization: number; event_loop_delay_p99_ms: number | null }[];
 }
 
 export interface WaitEventShare {

@@ -103,6 +103,7 @@ function normalizeProgressive(p: ParsedProgressive): ProgressiveConfig {
     time_budget_s: p.time_budget === null ? null : seconds(p.time_budget, at('time_budget'), { positive: true, max: null }),
     max_error_rate: p.max_error_rate,
     pipeline: p.pipeline,
+    client_threads: p.client_threads,
   };
 }
 

@@ -87,6 +87,12 @@ export const progressiveSchema = z
       pipeline: boolean(
         'Send each BEGIN…END block of a script in one round trip, like pgbench\'s \\startpipeline. Off by default: pgbench waits for each statement.',
       ).default(false),
+      client_threads: z
+        .union([z.literal('auto'), z.number().int().min(1).max(64)], { error: 'expected "auto" or an integer from 1 to 64' })
+        .default('auto')
+        .describe(
+          'Event loops that drive the workers: each runs a share of the workers and connections. "auto" uses one per CPU core (closed loop only); 1 keeps everything on the main thread.',
+        ),
     },
     { error: 'expected a mapping with at least min_workers and max_workers' },
   )

@@ -46,6 +46,28 @@ export function summarise(histogram: hdr.Histogram, sumMs: number, sumSqMs?: num
   };
 }
 
+/** What a client thread's recorder measured, in a form that crosses threads (see absorb). */
+export interface RecorderSnapshot {
+  committed: number;
+  failed: number;
+  statements: number;
+  latencySumMs: number;
+  poolWaitSumMs: number;
+  serviceSumMs: number;
+  latencySumSqMs: number;
+  poolWaitSumSqMs: number;
+  serviceSumSqMs: number;
+  latency: string;
+  poolWait: string;
+  service: string;
+  perSecond: number[];
+  /** Each second's latency histogram (compressed), null for a second without commits. */
+  seconds: (string | null)[];
+  errors: [string, number][];
+}
+
+const decode = (encoded: string): hdr.Histogram => hdr.decodeFromCompressedBase64(encoded, 32, false);
+
 export class BandRecorder {
   /** True between the start and the end of the measured window. */
   measuring = false;
@@ -72,6 +94,8 @@ export class BandRecorder {
   /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
   private readonly secondLatency = newLatencyHistogram(2);
   private currentSecond = 0;
+  /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
+  private readonly seconds: (string | null)[] | null;
   readonly errors = new Map<string, number>();
 
   lagSumMs = 0;
@@ -79,17 +103,88 @@ export class BandRecorder {
   lagCount = 0;
   lastLagMs = 0;
 
-  constructor(windowSeconds: number) {
+  /** keepSeconds: keep every second's histogram, for a band measured by several threads. */
+  constructor(windowSeconds: number, keepSeconds = false) {
     // One spare slot: completions in the final partial second land there and are dropped later.
     this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
     this.p95PerSecond = new Float64Array(this.perSecond.length).fill(Number.NaN);
+    this.seconds = keepSeconds ? new Array<string | null>(this.perSecond.length).fill(null) : null;
   }
 
   /** Completions arrive in time order, so a second is final once a later one starts. */
   private closeSecond(): void {
     if (this.secondLatency.totalCount > 0) {
       this.p95PerSecond[this.currentSecond] = this.secondLatency.getValueAtPercentile(95) / 1000;
+      if (this.seconds !== null) this.seconds[this.currentSecond] = hdr.encodeIntoCompressedBase64(this.secondLatency);
       this.secondLatency.reset();
+    }
+  }
+
+  /** Everything measured, for the main thread to absorb; closes the second in progress. */
+  snapshot(): RecorderSnapshot {
+    this.closeSecond();
+    return {
+      committed: this.committed,
+      failed: this.failed,
+      statements: this.statements,
+      latencySumMs: this.latencySumMs,
+      poolWaitSumMs: this.poolWaitSumMs,
+      serviceSumMs: this.serviceSumMs,
+      latencySumSqMs: this.latencySumSqMs,
+      poolWaitSumSqMs: this.poolWaitSumSqMs,
+      serviceSumSqMs: this.serviceSumSqMs,
+      latency: hdr.encodeIntoCompressedBase64(this.latency),
+      poolWait: hdr.encodeIntoCompressedBase64(this.poolWait),
+      service: hdr.encodeIntoCompressedBase64(this.service),
+      perSecond: Array.from(this.perSecond),
+      seconds: this.seconds ?? [],
+      errors: [...this.errors],
+    };
+  }
+
+  /**
+   * Adds the shares other threads measured over the same window. Counts, sums and histograms add
+   * exactly; each second's p95 comes from the merged histograms of that second, not from the
+   * shares' p95s (percentiles do not add). Needs keepSeconds.
+   */
+  absorb(shares: RecorderSnapshot[]): void {
+    if (shares.length === 0) return;
+    this.closeSecond();
+    for (const share of shares) {
+      this.committed += share.committed;
+      this.failed += share.failed;
+      this.statements += share.statements;
+      this.latencySumMs += share.latencySumMs;
+      this.poolWaitSumMs += share.poolWaitSumMs;
+      this.serviceSumMs += share.serviceSumMs;
+      this.latencySumSqMs += share.latencySumSqMs;
+      this.poolWaitSumSqMs += share.poolWaitSumSqMs;
+      this.serviceSumSqMs += share.serviceSumSqMs;
+      for (const [own, encoded] of [
+        [this.latency, share.latency],
+        [this.poolWait, share.poolWait],
+        [this.service, share.service],
+      ] as const) {
+        const other = decode(encoded);
+        own.add(other);
+        other.destroy();
+      }
+      const n = Math.min(this.perSecond.length, share.perSecond.length);
+      for (let i = 0; i < n; i++) this.perSecond[i] = this.perSecond[i]! + share.perSecond[i]!;
+      for (const [code, count] of share.errors) this.errors.set(code, (this.errors.get(code) ?? 0) + count);
+    }
+    const own = this.seconds ?? [];
+    for (let i = 0; i < this.p95PerSecond.length; i++) {
+      const parts = [own[i] ?? null, ...shares.map((share) => share.seconds[i] ?? null)].filter((e): e is string => e !== null);
+      if (parts.length === 0) continue;
+      const merged = decode(parts[0]!);
+      for (const encoded of parts.slice(1)) {
+        const other = decode(encoded);
+        merged.add(other);
+        other.destroy();
+      }
+      this.p95PerSecond[i] = merged.getValueAtPercentile(95) / 1000;
+      merged.destroy();
     }
   }
 

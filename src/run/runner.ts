@@ -5,13 +5,14 @@
 
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type pg from 'pg';
-import { createRandom, type Random } from '../analyze/random.js';
 import { maskSecrets } from '../db/mask.js';
 import { POOL_APPLICATION_NAME, openStatsSampler, type PgStatsSampler } from '../db/stats.js';
 import type { BandPlan, BandResult, BandSpec, PgStatsDelta, ProgressiveConfig, RateSchedule } from '../types.js';
-import type { Workload, WorkerSession } from '../workload/types.js';
+import type { Workload } from '../workload/types.js';
+import { ClientThreads, runThreadCount, splitEvenly, type ClientThread, type ShareHandlers } from './client-threads.js';
 import { BandRecorder, summarise } from './metrics.js';
-import { ConnectionPool, type PooledConnection } from './pool.js';
+import { ConnectionPool } from './pool.js';
+import { BandControl, RateScheduler, closedLoopWorker, openLoopWorker, sleep, type WorkerContext } from './worker-loop.js';
 
 export interface Logger {
   info(line: string): void;
@@ -48,12 +49,6 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** How long finishing workers may take after a band ends before their connections are cut. */
 const DRAIN_MS = 2000;
 const DRAIN_ON_ABORT_MS = 500;
-/** If timers have not run for this long, the loop is starved by workers that never do I/O. */
-const STARVATION_MS = 50;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 /**
  * Wall clock minus monotonic clock, to a few microseconds. performance.timeOrigin drifts from the
@@ -80,163 +75,6 @@ function formatSeconds(s: number): string {
   return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
 }
 
-/** Stops a band: on abort, on a fatal pool error, or at the end of its phases. */
-class BandControl {
-  /** Workers leave their loop when this is set. */
-  stopping = false;
-  /** Why the run must stop after this band (null = it may go on). */
-  stopReason: string | null = null;
-  private wakeSleeper: (() => void) | null = null;
-  /** Refreshed by a 10 ms timer; a stale value means workers are starving the event loop. */
-  lastTimerTick = performance.now();
-
-  halt(reason: string): void {
-    this.stopReason ??= reason;
-    this.wakeSleeper?.();
-  }
-
-  /** Sleeps for a phase; returns early when the run must stop. */
-  phase(ms: number): Promise<void> {
-    if (this.stopReason !== null || ms <= 0) return Promise.resolve();
-    // libuv arms timers from its cached loop time, which lags behind performance.now() on a busy
-    // loop, so a timer can fire tens of milliseconds early: re-arm until the phase really lasted ms.
-    const target = performance.now() + ms;
-    return new Promise((resolve) => {
-      const self = this;
-      let timer = setTimeout(onTimer, ms);
-      function onTimer(): void {
-        const left = target - performance.now();
-        if (left > 0.5 && self.stopReason === null) timer = setTimeout(onTimer, Math.ceil(left));
-        else done();
-      }
-      function done(): void {
-        clearTimeout(timer);
-        self.wakeSleeper = null;
-        resolve();
-      }
-      this.wakeSleeper = done;
-    });
-  }
-}
-
-/** The open-loop schedule shared by a band's workers: exponential inter-arrival times. */
-class RateScheduler {
-  private next: number;
-  private readonly meanMs: number;
-  private readonly random: Random;
-
-  constructor(targetTps: number, start: number, seed: number) {
-    this.meanMs = 1000 / targetTps;
-    this.random = createRandom(seed);
-    this.next = start;
-  }
-
-  take(): number {
-    const slot = this.next;
-    this.next += -Math.log(1 - this.random.next()) * this.meanMs;
-    return slot;
-  }
-
-  get meanInterArrivalMs(): number {
-    return this.meanMs;
-  }
-}
-
-function errorCode(error: unknown, connection: PooledConnection): string {
-  const e = error as { code?: unknown; severity?: unknown } | null | undefined;
-  // Server errors carry a severity; Node socket errors carry codes like EPIPE that look alike.
-  if (e && typeof e.code === 'string' && typeof e.severity === 'string') return e.code;
-  if (connection.broken) return 'CONNECTION';
-  if (e && typeof e.code === 'string') {
-    if (/^E[A-Z]+$/.test(e.code)) return 'CONNECTION';
-    // The workload's own failures carry a code of their own (e.g. SCRIPT for a \set error).
-    if (/^[A-Z0-9_]{1,32}$/.test(e.code)) return e.code;
-  }
-  const message = e instanceof Error ? e.message : '';
-  if (/Connection terminated|not queryable|Client was closed/i.test(message)) return 'CONNECTION';
-  return 'CLIENT';
-}
-
-async function rollbackQuietly(client: pg.Client): Promise<void> {
-  try {
-    await client.query('ROLLBACK');
-  } catch {
-    // The connection may be gone; the pool replaces it.
-  }
-}
-
-interface WorkerContext {
-  pool: ConnectionPool;
-  recorder: BandRecorder;
-  control: BandControl;
-  scheduler: RateScheduler | null;
-  onError(code: string, error: unknown): void;
-}
-
-async function yieldToLoop(): Promise<void> {
-  await new Promise<void>((resolve) => setImmediate(resolve));
-}
-
-/**
- * One transaction on a pooled connection: acquire, run, release, record. Latency counts from
- * `scheduled` (the rate schedule's slot; `started` in a closed loop). False once the pool closed.
- */
-async function transactOnce(session: WorkerSession, ctx: WorkerContext, scheduled: number, started: number): Promise<boolean> {
-  const { pool, recorder } = ctx;
-  let connection = pool.tryAcquire();
-  if (connection === null) {
-    connection = await pool.acquire();
-    if (connection === null) return false;
-  }
-  const acquired = performance.now();
-  let statements = 0;
-  let failure: unknown = null;
-  let failed = false;
-  try {
-    statements = await session.runTransaction(connection.client);
-  } catch (error) {
-    failed = true;
-    failure = error;
-  }
-  if (!failed) {
-    const ended = performance.now();
-    pool.release(connection);
-    recorder.commit(scheduled, started, acquired, ended, statements);
-  } else {
-    const code = errorCode(failure, connection);
-    if (!connection.broken) await rollbackQuietly(connection.client);
-    pool.release(connection);
-    recorder.fail(code);
-    ctx.onError(code, failure);
-  }
-  return true;
-}
-
-async function closedLoopWorker(session: WorkerSession, ctx: WorkerContext): Promise<void> {
-  const { control } = ctx;
-  while (!control.stopping) {
-    const started = performance.now();
-    if (started - control.lastTimerTick > STARVATION_MS) await yieldToLoop();
-    if (!(await transactOnce(session, ctx, started, started))) return;
-  }
-}
-
-async function openLoopWorker(session: WorkerSession, ctx: WorkerContext): Promise<void> {
-  const { recorder, control } = ctx;
-  const scheduler = ctx.scheduler as RateScheduler;
-  while (!control.stopping) {
-    const scheduled = scheduler.take();
-    let started = performance.now();
-    while (scheduled > started && !control.stopping) {
-      await sleep(Math.min(scheduled - started, 100));
-      started = performance.now();
-    }
-    if (control.stopping) return;
-    recorder.lag(started - scheduled);
-    if (!(await transactOnce(session, ctx, scheduled, started))) return;
-  }
-}
-
 interface BandRun {
   result: BandResult | null;
   stopReason: string | null;
@@ -247,6 +85,9 @@ interface RunContext {
   secrets: string[];
   sampler: PgStatsSampler | null;
   errorsSeen: Set<string>;
+  /** Event loops a closed-loop band may use (1: the main thread only), and their threads. */
+  threadCount: number;
+  threads: ClientThreads;
   index: number;
   total: number;
   isLast: boolean;
@@ -262,24 +103,35 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
   if (opts.signal?.aborted) return { result: null, stopReason: 'interrupted' };
   opts.signal?.addEventListener('abort', onAbort);
 
-  log.info(`🔄 Band ${run.index}/${run.total}: ${band.workers} workers, ${band.connections} connections`);
+  const clientConfig: pg.ClientConfig = {
+    ...opts.clientConfig,
+    application_name: POOL_APPLICATION_NAME,
+    // Lets a workload send all statements of an explicit transaction before the first answer
+    // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
+    pipeline: opts.progressive.pipeline,
+    // Without a timeout a blackholed host would hang the band forever.
+    connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
+  };
+  const retryWindowMs = (opts.retryWindowS ?? DEFAULT_RETRY_WINDOW_S) * 1000;
+  // With several event loops each runs a share of the workers on a share of the connections;
+  // share 0 is this thread's. Workers keep their band-wide ids, so their random streams (and
+  // pgbench's :client_id) do not depend on the split.
+  const loops = Math.min(run.threadCount, band.workers, band.connections);
+  const workerShares = splitEvenly(band.workers, loops);
+  const connectionShares = splitEvenly(band.connections, loops);
+  const remote: ClientThread[] = loops > 1 ? run.threads.take(loops - 1) : [];
+  log.info(
+    `🔄 Band ${run.index}/${run.total}: ${band.workers} workers, ${band.connections} connections` + (loops > 1 ? ` on ${loops} event loops` : ''),
+  );
   const pool = new ConnectionPool({
-    clientConfig: {
-      ...opts.clientConfig,
-      application_name: POOL_APPLICATION_NAME,
-      // Lets a workload send all statements of an explicit transaction before the first answer
-      // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
-      pipeline: opts.progressive.pipeline,
-      // Without a timeout a blackholed host would hang the band forever.
-      connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
-    },
-    size: band.connections,
-    retryWindowMs: (opts.retryWindowS ?? DEFAULT_RETRY_WINDOW_S) * 1000,
+    clientConfig,
+    size: connectionShares[0]!,
+    retryWindowMs,
     onFatal: (reason) => control.halt(reason),
     cancelled: () => control.stopReason !== null,
     debug: (line) => log.debug(maskSecrets(line, run.secrets)),
   });
-  const recorder = new BandRecorder(plan.band_duration_s);
+  const recorder = new BandRecorder(plan.band_duration_s, loops > 1);
   const tickTimer = setInterval(() => {
     control.lastTimerTick = performance.now();
   }, 10);
@@ -287,8 +139,39 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
   let workers: Promise<void>[] = [];
 
   try {
+    const seed = bandSeed(opts.seed ?? 1, band.band_id);
+    const remoteCompleted = remote.map(() => 0);
+    const shareHandlers = (k: number): ShareHandlers => ({
+      halt: (reason) => control.halt(reason),
+      firstError: (code, message) => reportFirstError(code, message),
+      debug: (line) => log.debug(maskSecrets(line, run.secrets)),
+      progress: (completed) => {
+        remoteCompleted[k] = completed;
+      },
+    });
+    const reportFirstError = (code: string, message: string): void => {
+      if (run.errorsSeen.has(code)) return;
+      run.errorsSeen.add(code);
+      log.warn(`band ${band.band_id}: first ${code} error: ${maskSecrets(message, run.secrets)}`);
+    };
     try {
-      await pool.open();
+      let firstWorkerId = 1 + workerShares[0]!;
+      const opening = remote.map((thread, k) => {
+        const spec = {
+          bandId: band.band_id,
+          firstWorkerId,
+          workers: workerShares[k + 1]!,
+          connections: connectionShares[k + 1]!,
+          seed,
+          windowSeconds: plan.band_duration_s,
+          clientConfig,
+          retryWindowMs,
+          workload: workload.portable!(),
+        };
+        firstWorkerId += spec.workers;
+        return thread.open(spec, shareHandlers(k));
+      });
+      await Promise.all([pool.open(), ...opening]);
     } catch (error) {
       const message = maskSecrets((error as Error).message ?? String(error), run.secrets);
       return {
@@ -298,25 +181,20 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     }
     if (control.stopReason !== null) return { result: null, stopReason: control.stopReason };
 
-    const seed = bandSeed(opts.seed ?? 1, band.band_id);
     const ctx: WorkerContext = {
       pool,
       recorder,
       control,
       scheduler: progressive.rate !== null && progressive.rate > 0 ? new RateScheduler(progressive.rate, performance.now(), seed) : null,
-      onError: (code, error) => {
-        if (run.errorsSeen.has(code)) return;
-        run.errorsSeen.add(code);
-        const message = error instanceof Error ? error.message : String(error);
-        log.warn(`band ${band.band_id}: first ${code} error: ${maskSecrets(message, run.secrets)}`);
-      },
+      onError: (code, error) => reportFirstError(code, error instanceof Error ? error.message : String(error)),
     };
     const loop = ctx.scheduler ? openLoopWorker : closedLoopWorker;
-    workers = Array.from({ length: band.workers }, (_, i) =>
+    workers = Array.from({ length: workerShares[0]! }, (_, i) =>
       loop(workload.createWorker(i + 1, seed), ctx).catch((error: unknown) => {
         log.debug(`worker ${i + 1} stopped: ${maskSecrets(String(error), run.secrets)}`);
       }),
     );
+    for (const thread of remote) thread.begin();
 
     let phase = 'warming up';
     let phaseStart = performance.now();
@@ -327,8 +205,9 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       const progress = log.progress.bind(log);
       progressTimer = setInterval(() => {
         const now = performance.now();
-        const tps = ((recorder.completedAnyPhase - lastCount) * 1000) / (now - lastTime);
-        lastCount = recorder.completedAnyPhase;
+        const completed = recorder.completedAnyPhase + remoteCompleted.reduce((a, b) => a + b, 0);
+        const tps = ((completed - lastCount) * 1000) / (now - lastTime);
+        lastCount = completed;
         lastTime = now;
         const elapsed = Math.min(phaseLength, (now - phaseStart) / 1000);
         progress(
@@ -368,23 +247,42 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     phase = 'measuring';
     phaseStart = performance.now();
     phaseLength = plan.band_duration_s;
+    for (const thread of remote) thread.window();
     recorder.startWindow(performance.now());
     // The wall-clock start of exactly this window, so started_at + duration_s matches what was measured.
     const startedAt = new Date(clockOffsetMs + recorder.windowStart).toISOString();
     await control.phase(plan.band_duration_s * 1000);
     recorder.endWindow(performance.now());
+    const drainMs = control.stopReason === 'interrupted' ? DRAIN_ON_ABORT_MS : DRAIN_MS;
+    const shareResults = Promise.all(remote.map((thread) => thread.end(drainMs)));
     const endedEarly = control.stopReason !== null;
-    const elu = performance.eventLoopUtilization(eluStart).utilization;
+    const mainElu = performance.eventLoopUtilization(eluStart).utilization;
     delay.disable();
-    const cpu = process.cpuUsage(cpuStart);
-    const delayP99Ms = delay.count > 0 ? delay.percentile(99) / 1e6 : null;
+    const mainDelayP99Ms = delay.count > 0 ? delay.percentile(99) / 1e6 : null;
 
     // Stop the workers: each finishes its transaction; stragglers are cut off by closing.
     control.stopping = true;
     pool.stopHandingOut();
-    const drained = Promise.all(workers);
-    const drainMs = control.stopReason === 'interrupted' ? DRAIN_ON_ABORT_MS : DRAIN_MS;
-    await Promise.race([drained, sleep(drainMs)]);
+    await Promise.race([Promise.all(workers), sleep(drainMs)]);
+    let shares;
+    try {
+      shares = await shareResults;
+    } catch (error) {
+      // A share's numbers are lost with its thread: what is left would not be this band.
+      return { result: null, stopReason: control.stopReason ?? (error as Error).message };
+    }
+    // CPU of every thread of the process, taken once all shares have stopped.
+    const cpu = process.cpuUsage(cpuStart);
+    recorder.absorb(shares.map((share) => share.snapshot));
+    const loopFigures = [
+      { event_loop_utilization: mainElu, event_loop_delay_p99_ms: mainDelayP99Ms },
+      ...shares.map((share) => ({ event_loop_utilization: share.elu, event_loop_delay_p99_ms: share.delayP99Ms })),
+    ];
+    // The busiest loop decides: one saturated loop skews the band even if the others idle.
+    const elu = Math.max(...loopFigures.map((l) => l.event_loop_utilization));
+    const delays = loopFigures.map((l) => l.event_loop_delay_p99_ms).filter((d): d is number => d !== null);
+    const delayP99Ms = delays.length > 0 ? Math.max(...delays) : null;
+    const replaced = pool.replaced + shares.reduce((sum, share) => sum + share.replaced, 0);
 
     if (samplerStarted && run.sampler) {
       try {
@@ -440,6 +338,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
         event_loop_delay_p99_ms: delayP99Ms,
         cpu_us_per_tx: recorder.committed > 0 ? (cpu.user + cpu.system) / recorder.committed : null,
         client_bound: elu > CLIENT_BOUND_ELU,
+        threads: loops,
+        ...(loops > 1 ? { loops: loopFigures } : {}),
       },
       pg_stats: pgStats,
       rate,
@@ -459,14 +359,14 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
           'this band measures pgscale, not PostgreSQL',
       );
     }
-    if (pool.replaced > 0) log.info(`🔌 Band ${band.band_id}: replaced ${pool.replaced} broken connections`);
+    if (replaced > 0) log.info(`🔌 Band ${band.band_id}: replaced ${replaced} broken connections`);
     return { result, stopReason: control.stopReason };
   } finally {
     control.stopping = true;
     clearInterval(tickTimer);
     if (progressTimer) clearInterval(progressTimer);
     opts.signal?.removeEventListener('abort', onAbort);
-    await pool.close();
+    await Promise.all([pool.close(), ...remote.map((thread) => thread.close())]);
     // Closing rejects whatever was still in flight, so the workers end now.
     await Promise.race([Promise.all(workers), sleep(1000)]);
     recorder.destroy();
@@ -497,7 +397,18 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
     }
   }
 
-  const run: RunContext = { opts, secrets, sampler, errorsSeen: new Set(), index: 0, total: plan.bands.length, isLast: false };
+  const threadCount = runThreadCount(progressive, opts.workload, opts.clientConfig);
+  const run: RunContext = {
+    opts,
+    secrets,
+    sampler,
+    errorsSeen: new Set(),
+    threadCount,
+    threads: new ClientThreads(),
+    index: 0,
+    total: plan.bands.length,
+    isLast: false,
+  };
   try {
     for (let i = 0; i < plan.bands.length; i++) {
       const band = plan.bands[i] as BandSpec;
@@ -525,7 +436,7 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
       }
     }
   } finally {
-    await sampler?.close();
+    await Promise.all([sampler?.close(), run.threads.terminate()]);
   }
 
   if (partialReason !== null) {

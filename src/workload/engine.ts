@@ -8,7 +8,7 @@ import type { WorkloadFileDigest } from '../types.js';
 import type { EvalContext } from './expr.js';
 import { Prng } from './prng.js';
 import { STEP_SET, STEP_SLEEP, STEP_SQL, type CompiledScript, type Step } from './script.js';
-import type { Workload, WorkloadClient, WorkerSession } from './types.js';
+import type { PortableWorkload, Workload, WorkloadClient, WorkerSession } from './types.js';
 import { WireConnection, wireStatement, type WireStatement } from './wire.js';
 
 type SetupFn = (client: WorkloadClient, scale: number, log: (line: string) => void) => Promise<void>;
@@ -17,6 +17,8 @@ type SqlStep = Extract<Step, { k: typeof STEP_SQL }>;
 export interface ScriptWorkloadOptions {
   name: string;
   scripts: CompiledScript[];
+  /** The texts the scripts were compiled from, for portable(). */
+  sources: { text: string; shown: string }[];
   weights: number[];
   requiredTables: string[];
   files: WorkloadFileDigest[];
@@ -220,6 +222,7 @@ export class ScriptWorkload implements Workload {
   readonly files: WorkloadFileDigest[];
   readonly scripts: CompiledScript[];
   private readonly weights: number[];
+  private readonly sources: { text: string; shown: string }[];
   private readonly setupFn: SetupFn;
   /** Each script's statements, encoded once and shared by all workers. */
   private readonly statements: (WireStatement | null)[][];
@@ -230,6 +233,7 @@ export class ScriptWorkload implements Workload {
     this.name = o.name;
     this.scripts = o.scripts;
     this.weights = o.weights;
+    this.sources = o.sources;
     this.requiredTables = o.requiredTables;
     this.files = o.files;
     this.scale = o.scale;
@@ -261,5 +265,9 @@ export class ScriptWorkload implements Workload {
   async setup(client: WorkloadClient, scale: number, log: (line: string) => void): Promise<void> {
     await this.setupFn(client, scale, log);
     this.scale = scale;
+  }
+
+  portable(): PortableWorkload {
+    return { name: this.name, scripts: this.sources, weights: this.weights, scale: this.scale };
   }
 }

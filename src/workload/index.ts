@@ -8,12 +8,12 @@ import type { BuiltinWorkloadName, WorkloadConfig, WorkloadFileDigest } from '..
 import { BUILTIN_SCRIPTS, PGBENCH_TABLES, builtinWorkloadNames, setupPgbench } from './builtin.js';
 import { ScriptWorkload } from './engine.js';
 import { compileScript, parseScript, type CompiledScript } from './script.js';
-import type { Workload, WorkloadClient } from './types.js';
+import type { PortableWorkload, Workload, WorkloadClient } from './types.js';
 
 export { builtinWorkloadNames } from './builtin.js';
 export { ScriptWorkload } from './engine.js';
 export { ScriptRuntimeError } from './expr.js';
-export type { Workload, WorkerSession, WorkloadClient } from './types.js';
+export type { PortableWorkload, Workload, WorkerSession, WorkloadClient } from './types.js';
 
 export interface LoadWorkloadOptions {
   /** :scale for workers until setup() or checkSchema() learns the real one; default 1. */
@@ -32,8 +32,18 @@ export async function loadWorkload(cfg: WorkloadConfig, baseDir?: string, option
     if (!builtinWorkloadNames.includes(name)) {
       throw new UserError(`workload: unknown built-in workload "${String(name)}" (expected one of: ${builtinWorkloadNames.join(', ')})`);
     }
-    const script = compileScript(parseScript(BUILTIN_SCRIPTS[name], `<builtin ${name}>`), 0);
-    return new ScriptWorkload({ name, scripts: [script], weights: [1], requiredTables: [...PGBENCH_TABLES], files: [], scale, setup: setupPgbench });
+    const source = { text: BUILTIN_SCRIPTS[name], shown: `<builtin ${name}>` };
+    const script = compileScript(parseScript(source.text, source.shown), 0);
+    return new ScriptWorkload({
+      name,
+      scripts: [script],
+      sources: [source],
+      weights: [1],
+      requiredTables: [...PGBENCH_TABLES],
+      files: [],
+      scale,
+      setup: setupPgbench,
+    });
   }
 
   if (cfg.scripts.length === 0) throw new UserError('workload.scripts: expected at least one script');
@@ -52,6 +62,7 @@ export async function loadWorkload(cfg: WorkloadConfig, baseDir?: string, option
 
   const files: WorkloadFileDigest[] = [];
   const scripts: CompiledScript[] = [];
+  const sources: { text: string; shown: string }[] = [];
   const weights: number[] = [];
   for (const [i, ref] of cfg.scripts.entries()) {
     if (!(typeof ref.weight === 'number' && Number.isFinite(ref.weight) && ref.weight >= 0)) {
@@ -60,6 +71,7 @@ export async function loadWorkload(cfg: WorkloadConfig, baseDir?: string, option
     const text = await read(ref.file, `workload.scripts[${i}].file`, 'script');
     const shown = display(resolve(ref.file));
     scripts.push(compileScript(parseScript(text, shown), i));
+    sources.push({ text, shown });
     weights.push(ref.weight);
     files.push({ path: shown, role: 'script', sha256: digest(text) });
   }
@@ -76,6 +88,7 @@ export async function loadWorkload(cfg: WorkloadConfig, baseDir?: string, option
   return new ScriptWorkload({
     name: cfg.name,
     scripts,
+    sources,
     weights,
     requiredTables: tablesCreatedBy(setupTexts.map((s) => s.text)),
     files,
@@ -89,6 +102,20 @@ export async function loadWorkload(cfg: WorkloadConfig, baseDir?: string, option
         log(`setup: ${s.shown} done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
       }
     },
+  });
+}
+
+/** Rebuilds a workload's workers on another thread (see Workload.portable); it cannot set up. */
+export function workloadFromPortable(p: PortableWorkload): Workload {
+  return new ScriptWorkload({
+    name: p.name,
+    scripts: p.scripts.map((s, i) => compileScript(parseScript(s.text, s.shown), i)),
+    sources: p.scripts,
+    weights: p.weights,
+    requiredTables: [],
+    files: [],
+    scale: p.scale,
+    setup: () => Promise.reject(new Error('a portable workload cannot run its setup')),
   });
 }
 

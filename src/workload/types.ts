@@ -14,6 +14,17 @@ export interface WorkerSession {
   runTransaction(client: WorkloadClient): Promise<number>;
 }
 
+/**
+ * What another thread needs to rebuild a workload's workers: the script texts, not the compiled
+ * closures (which cannot cross threads). Setup stays on the main thread.
+ */
+export interface PortableWorkload {
+  name: string;
+  scripts: { text: string; shown: string }[];
+  weights: number[];
+  scale: number;
+}
+
 export interface Workload {
   /** The name reported in results: a built-in name or the config's workload.name. */
   name: string;
@@ -25,4 +36,6 @@ export interface Workload {
   createWorker(workerId: number, seed: number): WorkerSession;
   /** Creates the schema and data (idempotent); scale as in pgbench -s. */
   setup(client: WorkloadClient, scale: number, log: (line: string) => void): Promise<void>;
+  /** The workload in a form client threads can rebuild; absent: its workers run on the main thread only. */
+  portable?(): PortableWorkload;
 }

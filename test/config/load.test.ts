@@ -45,6 +45,7 @@ describe('the spec sample configs load as written', () => {
       time_budget_s: null,
       max_error_rate: 0.05,
       pipeline: false,
+      client_threads: 'auto',
     });
     expect(c.workload).toEqual({ kind: 'builtin', name: 'tpcb' });
     expect(c.scale).toBe(1);

@@ -23,6 +23,7 @@ export function progressive(overrides: Partial<ProgressiveConfig> = {}): Progres
     rate: null,
     time_budget_s: null,
     pipeline: false,
+    client_threads: 'auto',
     max_error_rate: 0.05,
     ...overrides,
   };
