@@ -18,7 +18,8 @@
 //        run: each cell runs pgbench, every variant, then the same in reverse; `label:` is optional;
 //        PGSCALE_BENCH_BUILD=DIR runs a variant from another build, e.g. of an older commit)
 // Environment passed to the pgscale children as is: PGSCALE_BENCH_PIPELINE=1 measures with
-// progressive.pipeline: true (off by default, as pgbench does not pipeline).
+// progressive.pipeline: true (off by default, as pgbench does not pipeline);
+// PGSCALE_BENCH_CLIENT_THREADS=N sets progressive.client_threads (default auto).
 
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
@@ -122,6 +123,7 @@ async function child(spec) {
       `  export_path: ${JSON.stringify(path.join(dir, 'out'))}`,
       `  collect_pg_stats: ${spec.pgStats ? 'true' : 'false'}`,
       `  pipeline: ${process.env.PGSCALE_BENCH_PIPELINE === '1' ? 'true' : 'false'}`,
+      `  client_threads: ${process.env.PGSCALE_BENCH_CLIENT_THREADS ?? 'auto'}`,
       `workload: ${spec.workload}`,
       `scale: ${SCALE}`,
       '',

@@ -54,6 +54,7 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
   { name: 'client_bound', description: 'true when the load generator, not the database, was the limit.', value: (c) => c.band.client.client_bound },
   { name: 'event_loop_utilization', description: 'Event-loop utilisation of the load generator, 0 to 1.', decimals: 4, value: (c) => c.band.client.event_loop_utilization },
   { name: 'cpu_us_per_tx', description: 'Client CPU time per committed transaction, microseconds.', decimals: 1, value: (c) => c.band.client.cpu_us_per_tx },
+  { name: 'client_threads', description: 'Event loops that drove the workers (1: the main thread only).', value: (c) => c.band.client.threads ?? 1 },
   { name: 'concurrency', description: 'Concurrency the database sees: min(workers, connections); the x axis of the fits.', value: concurrencyOf },
   { name: 'region', description: 'Scaling region of the band: linear, diminishing, saturation or degradation (empty without analysis).', value: (c) => c.region?.label ?? null },
   { name: 'tps_ci_low', description: 'Lower bound of the TPS confidence interval (batch means, t quantile).', decimals: 2, value: (c) => c.stats?.tps.interval?.low ?? null },

@@ -255,6 +255,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     recorder.endWindow(performance.now());
     const drainMs = control.stopReason === 'interrupted' ? DRAIN_ON_ABORT_MS : DRAIN_MS;
     const shareResults = Promise.all(remote.map((thread) => thread.end(drainMs)));
+    // Awaited after this loop's drain; a thread that dies meanwhile must not count as unhandled.
+    shareResults.catch(() => undefined);
     const endedEarly = control.stopReason !== null;
     const mainElu = performance.eventLoopUtilization(eluStart).utilization;
     delay.disable();
