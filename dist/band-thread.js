@@ -19533,8 +19533,8 @@ class ScriptWorker {
     runTransaction(client) {
         this.runner = this.pick();
         this.wire = WireConnection.of(client);
-        // pg only pipelines on a client opened with { pipeline: true }; the runner's pool opens its
-        // connections that way when progressive.pipeline is set.
+        // progressive.pipeline reaches the worker as the pooled client's own `pipeline` option
+        // (the runner's pool sets it); the block then goes out in one flight, see advance().
         this.pipelined = client.pipeline === true;
         this.step = 0;
         this.sent = 0;

@@ -124,8 +124,8 @@ class ScriptWorker implements WorkerSession {
   runTransaction(client: WorkloadClient): Promise<number> {
     this.runner = this.pick();
     this.wire = WireConnection.of(client);
-    // pg only pipelines on a client opened with { pipeline: true }; the runner's pool opens its
-    // connections that way when progressive.pipeline is set.
+    // progressive.pipeline reaches the worker as the pooled client's own `pipeline` option
+    // (the runner's pool sets it); the block then goes out in one flight, see advance().
     this.pipelined = (client as unknown as { pipeline?: boolean }).pipeline === true;
     this.step = 0;
     this.sent = 0;
