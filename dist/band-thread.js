@@ -17746,6 +17746,35 @@ else if (true) module.exports = loader;
 /******/ }
 /******/ 
 /************************************************************************/
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/define property getters */
+/******/ (() => {
+/******/ 	// define getter functions for harmony exports
+/******/ 	__nccwpck_require__.d = (exports, definition) => {
+/******/ 		for(var key in definition) {
+/******/ 			if(__nccwpck_require__.o(definition, key) && !__nccwpck_require__.o(exports, key)) {
+/******/ 				Object.defineProperty(exports, key, { enumerable: true, get: definition[key] });
+/******/ 			}
+/******/ 		}
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/hasOwnProperty shorthand */
+/******/ (() => {
+/******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/compat */
 /******/ 
 /******/ if (typeof __nccwpck_require__ !== 'undefined') __nccwpck_require__.ab = new URL('.', import.meta.url).pathname.slice(import.meta.url.match(/^file:\/\/\/\w:/) ? 1 : 0, -1) + "/";
@@ -19139,6 +19168,9 @@ function script_compileScript(parsed, index) {
     return { file, steps, slots, statements };
 }
 
+;// CONCATENATED MODULE: external "node:net"
+const external_node_net_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_namespaceObject);
 // EXTERNAL MODULE: ./node_modules/pg/lib/index.js
 var lib = __nccwpck_require__(3273);
 ;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
@@ -19175,6 +19207,7 @@ const defaults = lib.defaults
 // listener is wrapped once per connection: while a wire transaction is in flight the bytes come
 // here, otherwise they go to pg's own parser unchanged, so pg's queries on the same connection
 // (the runner's ROLLBACK, setup, schema checks) keep working.
+
 
 // After the values: all results in text format; Describe the portal (as libpq's
 // PQsendQueryPrepared does, so the server's work matches pgbench -M prepared); Execute with no
@@ -19257,6 +19290,33 @@ function appendValue(value) {
     used += 4 + bytes;
 }
 const WIRE = Symbol('pgscale.wire');
+const READ_HOOK = Symbol('pgscale.readHook');
+/**
+ * A plain TCP socket for pg (config.stream) whose reads land in one reused buffer, handed over
+ * without Node's Readable machinery and without a fresh allocation per read. Until a wire
+ * connection hooks it, each read is copied and emitted as 'data' for pg's parser (which may keep
+ * a partial message). Not for TLS: pg wraps TLS around the socket's handle, not its reads.
+ */
+function reusedBufferSocket() {
+    // onread is read by the Socket constructor (net.connect passes its options through to it);
+    // @types/node lists it only among the connect options.
+    const socket = new (external_node_net_default()).Socket({
+        onread: {
+            buffer: Buffer.allocUnsafe(64 * 1024),
+            callback: (nread, buffer) => {
+                const view = Buffer.from(buffer.buffer, buffer.byteOffset, nread);
+                const hook = socket[READ_HOOK];
+                if (hook !== null)
+                    hook(view);
+                else
+                    socket.emit('data', Buffer.from(view));
+                return true;
+            },
+        },
+    });
+    socket[READ_HOOK] = null;
+    return socket;
+}
 // Backend message types this path acts on.
 const PARSE_COMPLETE = 0x31; // '1'
 const ERROR_RESPONSE = 0x45; // 'E'
@@ -19318,9 +19378,20 @@ class WireConnection {
         this.stream = stream;
         this.pgState = pgState;
         // pg's parser (and anything else reading the socket) gets the bytes between flights.
-        this.forward = stream.listeners('data');
-        stream.removeAllListeners('data');
-        stream.on('data', (chunk) => this.onData(chunk));
+        if (READ_HOOK in stream) {
+            // Reads arrive as views of one reused buffer: what pg is handed is a copy.
+            this.forward = (chunk) => stream.emit('data', Buffer.from(chunk));
+            stream[READ_HOOK] = (view) => this.onData(view);
+        }
+        else {
+            const listeners = stream.listeners('data');
+            stream.removeAllListeners('data');
+            stream.on('data', (chunk) => this.onData(chunk));
+            this.forward = (chunk) => {
+                for (const listener of listeners)
+                    listener.call(stream, chunk);
+            };
+        }
         stream.on('close', () => this.settle(this.firstError ?? new Error('Connection terminated unexpectedly')));
     }
     /** The channel of a connected pg client, created on first use. */
@@ -19368,8 +19439,7 @@ class WireConnection {
     }
     onData(chunk) {
         if (this.done === null || this.held !== null) {
-            for (const listener of this.forward)
-                listener.call(this.stream, chunk);
+            this.forward(chunk);
             if (this.held !== null && this.pgState.readyForQuery !== false) {
                 const bytes = this.held;
                 this.held = null;
@@ -19392,12 +19462,12 @@ class WireConnection {
         }
         if (at >= buf.length)
             return;
+        // A copy: the chunk may be a view of a read buffer that the next read overwrites.
         if (this.done !== null)
-            this.carry = buf.subarray(at);
+            this.carry = Buffer.from(buf.subarray(at));
         // Bytes after the flight's last ReadyForQuery (an asynchronous notice) belong to pg.
         else
-            for (const listener of this.forward)
-                listener.call(this.stream, buf.subarray(at));
+            this.forward(buf.subarray(at));
     }
     onMessage(type, buf, start, end) {
         if (type === READY_FOR_QUERY) {
@@ -20076,6 +20146,7 @@ class BandRecorder {
 // path); only a worker that must wait gets a promise, served in arrival order. Broken
 // connections are replaced in the background with backoff, within a retry window.
 
+
 const OPEN_BATCH = 16;
 const BACKOFF_START_MS = 50;
 const BACKOFF_MAX_MS = 2000;
@@ -20123,7 +20194,10 @@ class ConnectionPool {
         }
     }
     async connectOne() {
-        const client = new esm.Client(this.opts.clientConfig);
+        const config = this.opts.clientConfig;
+        // Without TLS the connection reads into one reused buffer (wire.ts); pg would take an
+        // unset ssl from PGSSLMODE, but the config resolved that already, so unset means plain here.
+        const client = new esm.Client(config.ssl ? config : { ...config, ssl: false, stream: reusedBufferSocket });
         const connection = { client, broken: false };
         // Without an 'error' listener a killed backend would crash the process.
         client.on('error', () => {

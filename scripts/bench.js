@@ -13,6 +13,7 @@
 // Flags: --duration S (default 10) · --quick (short smoke run) · --clients 1,4,8,16 ·
 //        --workloads select-only,tpcb · --rss-long S (default 60) · --pgbench-jobs N
 //        (default: min(clients, CPUs)) · --url postgres://… (default postgres://postgres@127.0.0.1:5432)
+//        --repeat N (ABBA blocks per cell, default 1; with more, each ratio also shows the range of the blocks' ratios)
 //        --skip-build (reuse .tmp/bench-build) · --table-only (skip RSS, overhead, sampling) · --json FILE (also write the raw numbers)
 //        --variants 'plain:,pipelined:PGSCALE_BENCH_PIPELINE=1' (compare pgscale settings in one interleaved
 //        run: each cell runs pgbench, every variant, then the same in reverse; `label:` is optional;
@@ -45,6 +46,7 @@ function parseArgs(argv) {
     json: null,
     child: null,
     variants: [''],
+    repeat: 1,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -65,6 +67,7 @@ function parseArgs(argv) {
     else if (a === '--json') opts.json = value();
     else if (a === '--child') opts.child = JSON.parse(value());
     else if (a === '--variants') opts.variants = value().split(',').map((v) => v.trim());
+    else if (a === '--repeat') opts.repeat = Math.round(positive(value(), a));
     else fail(`unknown flag ${a} (see the header of scripts/bench.js)`);
   }
   if (opts.quick) {
@@ -313,7 +316,8 @@ async function main() {
   const env = ['PGSCALE_BENCH_PIPELINE'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
   console.log(
     `\n${os.availableParallelism()} CPUs (client and server share them) · ${opts.duration} s per run · pgscale warm-up ${warmup} s · ` +
-      `order per cell: ${opts.quick ? 'pgbench, pgscale' : 'pgbench, pgscale, pgscale, pgbench (ABBA)'}${env.length ? ` · ${env.join(' ')}` : ''}\n`,
+      `order per cell: ${opts.quick ? 'pgbench, pgscale' : 'pgbench, pgscale, pgscale, pgbench (ABBA)'}` +
+      `${opts.repeat > 1 ? ` × ${opts.repeat} blocks` : ''}${env.length ? ` · ${env.join(' ')}` : ''}\n`,
   );
   const raw = { opts: { ...opts, child: undefined }, env, cells: [], rss: null, overhead: null, sampling: null };
 
@@ -327,11 +331,22 @@ async function main() {
       // ABBA: pgbench, each variant, then the same in reverse, so drift cancels.
       const forward = ['pgbench', ...variants.map((_, i) => i)];
       const order = opts.quick ? forward : [...forward, ...[...forward].reverse()];
-      for (const side of order) {
-        if (side === 'pgbench') pgbench.push(runPgbench(opts, workload, clients, opts.duration));
-        else {
-          const r = await runChild({ url, workload, workers: [clients], duration: opts.duration, warmup, pgStats: false }, variants[side]);
-          byVariant[side].push(r.bands[0]);
+      // Each block's own ratio, per variant: how far one ABBA block can stray from the next.
+      const blockRatios = variants.map(() => []);
+      for (let block = 0; block < opts.repeat; block++) {
+        const pgbenchBlock = [];
+        const variantBlock = variants.map(() => []);
+        for (const side of order) {
+          if (side === 'pgbench') pgbenchBlock.push(runPgbench(opts, workload, clients, opts.duration));
+          else {
+            const r = await runChild({ url, workload, workers: [clients], duration: opts.duration, warmup, pgStats: false }, variants[side]);
+            variantBlock[side].push(r.bands[0]);
+          }
+        }
+        pgbench.push(...pgbenchBlock);
+        for (const [i, bands] of variantBlock.entries()) {
+          byVariant[i].push(...bands);
+          blockRatios[i].push(mean(bands.map((b) => b.tps)) / mean(pgbenchBlock));
         }
       }
       const cell = { workload, clients, pgbench_tps: mean(pgbench), pgbench_runs: pgbench, variants: {} };
@@ -345,8 +360,10 @@ async function main() {
           elu: Math.max(...bands.map((b) => b.elu ?? NaN)),
           client_bound: bands.some((b) => b.client_bound),
         };
+        c.block_ratios = blockRatios[i];
         cell.variants[label(v)] = c;
-        row.push(fmt(c.tps), fmt(c.tps / cell.pgbench_tps, 2), fmt(c.cpu_us_per_tx), fmt(c.elu, 2) + (c.client_bound ? ' (client-bound)' : ''));
+        const range = opts.repeat > 1 ? ` (${fmt(Math.min(...blockRatios[i]), 2)}–${fmt(Math.max(...blockRatios[i]), 2)})` : '';
+        row.push(fmt(c.tps), fmt(c.tps / cell.pgbench_tps, 2) + range, fmt(c.cpu_us_per_tx), fmt(c.elu, 2) + (c.client_bound ? ' (client-bound)' : ''));
       }
       raw.cells.push(cell);
       rows.push(row);

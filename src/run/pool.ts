@@ -4,6 +4,7 @@
 // connections are replaced in the background with backoff, within a retry window.
 
 import pg from 'pg';
+import { reusedBufferSocket } from '../workload/wire.js';
 
 export interface PooledConnection {
   readonly client: pg.Client;
@@ -73,7 +74,10 @@ export class ConnectionPool {
   }
 
   private async connectOne(): Promise<PooledConnection> {
-    const client = new pg.Client(this.opts.clientConfig);
+    const config = this.opts.clientConfig;
+    // Without TLS the connection reads into one reused buffer (wire.ts); pg would take an
+    // unset ssl from PGSSLMODE, but the config resolved that already, so unset means plain here.
+    const client = new pg.Client(config.ssl ? config : { ...config, ssl: false, stream: reusedBufferSocket });
     const connection: PooledConnection = { client, broken: false };
     // Without an 'error' listener a killed backend would crash the process.
     client.on('error', () => {

@@ -10,6 +10,7 @@
 // here, otherwise they go to pg's own parser unchanged, so pg's queries on the same connection
 // (the runner's ROLLBACK, setup, schema checks) keep working.
 
+import net from 'node:net';
 import pg from 'pg';
 
 /** One named prepared statement, encoded once. */
@@ -118,6 +119,36 @@ interface WireStream {
 }
 
 const WIRE = Symbol('pgscale.wire');
+const READ_HOOK = Symbol('pgscale.readHook');
+
+interface HookedSocket extends net.Socket {
+  [READ_HOOK]: ((view: Buffer) => void) | null;
+}
+
+/**
+ * A plain TCP socket for pg (config.stream) whose reads land in one reused buffer, handed over
+ * without Node's Readable machinery and without a fresh allocation per read. Until a wire
+ * connection hooks it, each read is copied and emitted as 'data' for pg's parser (which may keep
+ * a partial message). Not for TLS: pg wraps TLS around the socket's handle, not its reads.
+ */
+export function reusedBufferSocket(): net.Socket {
+  // onread is read by the Socket constructor (net.connect passes its options through to it);
+  // @types/node lists it only among the connect options.
+  const socket = new net.Socket({
+    onread: {
+      buffer: Buffer.allocUnsafe(64 * 1024),
+      callback: (nread: number, buffer: Uint8Array): boolean => {
+        const view = Buffer.from(buffer.buffer, buffer.byteOffset, nread);
+        const hook = socket[READ_HOOK];
+        if (hook !== null) hook(view);
+        else socket.emit('data', Buffer.from(view));
+        return true;
+      },
+    },
+  } as net.SocketConstructorOpts) as HookedSocket;
+  socket[READ_HOOK] = null;
+  return socket;
+}
 
 // Backend message types this path acts on.
 const PARSE_COMPLETE = 0x31; // '1'
@@ -163,7 +194,7 @@ function databaseError(buf: Buffer, start: number, end: number): pg.DatabaseErro
 export class WireConnection {
   /** Statement names the server has (or is about to have) prepared on this connection. */
   private readonly prepared = new Set<string>();
-  private readonly forward: Function[];
+  private readonly forward: (chunk: Buffer) => void;
   private queued = 0;
   /** The Parse sent with each statement of the flight, in order (null: already prepared). */
   private readonly parses: (string | null)[] = [];
@@ -181,9 +212,18 @@ export class WireConnection {
     private readonly pgState: { readyForQuery?: boolean },
   ) {
     // pg's parser (and anything else reading the socket) gets the bytes between flights.
-    this.forward = stream.listeners('data');
-    stream.removeAllListeners('data');
-    stream.on('data', (chunk) => this.onData(chunk));
+    if (READ_HOOK in stream) {
+      // Reads arrive as views of one reused buffer: what pg is handed is a copy.
+      this.forward = (chunk) => (stream as unknown as net.Socket).emit('data', Buffer.from(chunk));
+      (stream as unknown as HookedSocket)[READ_HOOK] = (view) => this.onData(view);
+    } else {
+      const listeners = stream.listeners('data');
+      stream.removeAllListeners('data');
+      stream.on('data', (chunk) => this.onData(chunk));
+      this.forward = (chunk) => {
+        for (const listener of listeners) listener.call(stream, chunk);
+      };
+    }
     stream.on('close', () => this.settle(this.firstError ?? new Error('Connection terminated unexpectedly')));
   }
 
@@ -230,7 +270,7 @@ export class WireConnection {
 
   private onData(chunk: Buffer): void {
     if (this.done === null || this.held !== null) {
-      for (const listener of this.forward) listener.call(this.stream, chunk);
+      this.forward(chunk);
       if (this.held !== null && this.pgState.readyForQuery !== false) {
         const bytes = this.held;
         this.held = null;
@@ -251,9 +291,10 @@ export class WireConnection {
       at = end;
     }
     if (at >= buf.length) return;
-    if (this.done !== null) this.carry = buf.subarray(at);
+    // A copy: the chunk may be a view of a read buffer that the next read overwrites.
+    if (this.done !== null) this.carry = Buffer.from(buf.subarray(at));
     // Bytes after the flight's last ReadyForQuery (an asynchronous notice) belong to pg.
-    else for (const listener of this.forward) listener.call(this.stream, buf.subarray(at));
+    else this.forward(buf.subarray(at));
   }
 
   private onMessage(type: number, buf: Buffer, start: number, end: number): void {

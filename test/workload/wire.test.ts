@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/analyze/random.js';
-import { WireConnection, wireStatement, type WireStatement } from '../../src/workload/wire.js';
+import { WireConnection, reusedBufferSocket, wireStatement, type WireStatement } from '../../src/workload/wire.js';
 import { createTestDatabase } from '../run/helpers.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -14,8 +14,10 @@ const clients: pg.Client[] = [];
 const TAG = `wire_${process.pid}`;
 
 /** A connected client of the test database; an 'error' listener, as the runner's pool has one. */
+let socketKind: 'pg' | 'reused-buffer' = 'pg';
+
 async function connect(): Promise<pg.Client> {
-  const c = new pg.Client(db.config);
+  const c = new pg.Client(socketKind === 'pg' ? db.config : { ...db.config, ssl: false, stream: reusedBufferSocket });
   c.on('error', () => {});
   await c.connect();
   clients.push(c);
@@ -109,83 +111,6 @@ afterAll(async () => {
   for (const c of clients) await c.end().catch(() => {});
   await admin?.end();
   await db?.drop();
-});
-
-describe('parameter encoding', () => {
-  it('sends every kind of value a script produces as the text pg would send', async () => {
-    const c = await connect();
-    const table = `${TAG}_values`;
-    const multibyte = `héllo "wörld" 'quoted' \\ 日本語 🎉`;
-    // Longer than the 4096-byte encoding buffer, so it grows in the middle of a Bind.
-    const long = 'ü€'.repeat(3000);
-    const values: unknown[] = [
-      0,
-      -1,
-      -9007199254740991,
-      Number.MAX_SAFE_INTEGER,
-      2n ** 62n,
-      1.5,
-      -0,
-      null,
-      undefined,
-      multibyte,
-      '',
-      long,
-      42, // an integer after the buffer grew
-      -1234567,
-    ];
-    const expected = [
-      '0',
-      '-1',
-      '-9007199254740991',
-      '9007199254740991',
-      '4611686018427387904',
-      '1.5',
-      '0',
-      null,
-      null,
-      multibyte,
-      '',
-      long,
-      '42',
-      '-1234567',
-    ];
-    const cols = values.map((_, i) => `c${i}`);
-    await c.query(`CREATE TABLE ${table} (id int PRIMARY KEY, ${cols.map((n) => `${n} text`).join(', ')})`);
-    try {
-      const insert = stmt(`INSERT INTO ${table} VALUES (${['$1', ...cols.map((_, i) => `$${i + 2}`)].join(', ')})`, values.length + 1);
-      const wire = WireConnection.of(c);
-      expect(await flight(wire, [[insert, [1, ...values]]])).toBeNull();
-      // The same values through pg's own query: the two encodings must agree.
-      await c.query(`INSERT INTO ${table} VALUES (${['$1', ...cols.map((_, i) => `$${i + 2}`)].join(', ')})`, [2, ...values]);
-
-      const rows = (await c.query({ text: `SELECT * FROM ${table} ORDER BY id`, rowMode: 'array' })).rows as unknown[][];
-      expect(rows).toHaveLength(2);
-      expect(rows[0]!.slice(1)).toEqual(expected);
-      expect(rows[1]!.slice(1)).toEqual(expected);
-      // Byte-exact, not just JS-equal: the server stored the UTF-8 we meant.
-      const octets = await c.query(`SELECT octet_length(c9) AS m, octet_length(c11) AS l, c7 IS NULL AS n7, c8 IS NULL AS n8, c10 IS NULL AS n10 FROM ${table} WHERE id = 1`);
-      expect(octets.rows[0]).toEqual({ m: Buffer.byteLength(multibyte), l: Buffer.byteLength(long), n7: true, n8: true, n10: false });
-    } finally {
-      await c.query(`DROP TABLE IF EXISTS ${table}`);
-    }
-  });
-
-  it('encodes a pipelined flight larger than the encoding buffer', async () => {
-    const c = await connect();
-    const table = `${TAG}_many`;
-    await c.query(`CREATE TABLE ${table} (k int PRIMARY KEY, v text NOT NULL)`);
-    try {
-      const insert = stmt(`INSERT INTO ${table} VALUES ($1, $2)`, 2);
-      const items: Item[] = [];
-      for (let k = -50; k < 250; k++) items.push([insert, [k, `v${k}-${'x'.repeat(k & 31)}`]]);
-      expect(await flight(WireConnection.of(c), items)).toBeNull();
-      const r = await c.query(`SELECT count(*)::int AS n, sum(k)::int AS s, bool_and(v = 'v' || k || '-' || repeat('x', k & 31)) AS ok FROM ${table}`);
-      expect(r.rows[0]).toEqual({ n: 300, s: items.reduce((s, [, v]) => s + (v[0] as number), 0), ok: true });
-    } finally {
-      await c.query(`DROP TABLE IF EXISTS ${table}`);
-    }
-  });
 });
 
 describe('answers split across chunks', () => {
@@ -283,205 +208,301 @@ describe('answers split across chunks', () => {
   });
 });
 
-describe('errors', () => {
-  it('a statement whose Parse fails raises 42601 each time, its Parse sent again', async () => {
-    const c = await connect();
-    const wire = WireConnection.of(c);
-    const writes = recordWrites(c);
-    const bad = stmt('SELEC 1', 0);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const error = await flight(wire, [[bad, []]]);
-      expect(error).toBeInstanceOf(pg.DatabaseError);
-      expect(error).toMatchObject({ code: '42601', severity: 'ERROR', message: 'syntax error at or near "SELEC"', position: '1' });
-      expect(messageTypes(writes[attempt]!)).toBe('PBDES');
-    }
-    expect(writes).toHaveLength(3);
-    // The connection is fine, and nothing was prepared under that name.
-    const r = await c.query('SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = $1', [bad.name]);
-    expect(r.rows).toEqual([{ n: 0 }]);
+// Every real-server case runs over pg's own socket and over the reused-buffer socket the
+// runner's pool uses (reads land in one buffer that the next read overwrites).
+describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => {
+  beforeAll(() => {
+    socketKind = kind;
   });
 
-  it('a statement whose Execute fails stays prepared: the retry sends no Parse', async () => {
-    const c = await connect();
-    const table = `${TAG}_div`;
-    await c.query(`CREATE TABLE ${table} (v int)`);
-    try {
+  describe('parameter encoding', () => {
+    it('sends every kind of value a script produces as the text pg would send', async () => {
+      const c = await connect();
+      const table = `${TAG}_values`;
+      const multibyte = `héllo "wörld" 'quoted' \\ 日本語 🎉`;
+      // Longer than the 4096-byte encoding buffer, so it grows in the middle of a Bind.
+      const long = 'ü€'.repeat(3000);
+      const values: unknown[] = [
+        0,
+        -1,
+        -9007199254740991,
+        Number.MAX_SAFE_INTEGER,
+        2n ** 62n,
+        1.5,
+        -0,
+        null,
+        undefined,
+        multibyte,
+        '',
+        long,
+        42, // an integer after the buffer grew
+        -1234567,
+      ];
+      const expected = [
+        '0',
+        '-1',
+        '-9007199254740991',
+        '9007199254740991',
+        '4611686018427387904',
+        '1.5',
+        '0',
+        null,
+        null,
+        multibyte,
+        '',
+        long,
+        '42',
+        '-1234567',
+      ];
+      const cols = values.map((_, i) => `c${i}`);
+      await c.query(`CREATE TABLE ${table} (id int PRIMARY KEY, ${cols.map((n) => `${n} text`).join(', ')})`);
+      try {
+        const insert = stmt(`INSERT INTO ${table} VALUES (${['$1', ...cols.map((_, i) => `$${i + 2}`)].join(', ')})`, values.length + 1);
+        const wire = WireConnection.of(c);
+        expect(await flight(wire, [[insert, [1, ...values]]])).toBeNull();
+        // The same values through pg's own query: the two encodings must agree.
+        await c.query(`INSERT INTO ${table} VALUES (${['$1', ...cols.map((_, i) => `$${i + 2}`)].join(', ')})`, [2, ...values]);
+
+        const rows = (await c.query({ text: `SELECT * FROM ${table} ORDER BY id`, rowMode: 'array' })).rows as unknown[][];
+        expect(rows).toHaveLength(2);
+        expect(rows[0]!.slice(1)).toEqual(expected);
+        expect(rows[1]!.slice(1)).toEqual(expected);
+        // Byte-exact, not just JS-equal: the server stored the UTF-8 we meant.
+        const octets = await c.query(`SELECT octet_length(c9) AS m, octet_length(c11) AS l, c7 IS NULL AS n7, c8 IS NULL AS n8, c10 IS NULL AS n10 FROM ${table} WHERE id = 1`);
+        expect(octets.rows[0]).toEqual({ m: Buffer.byteLength(multibyte), l: Buffer.byteLength(long), n7: true, n8: true, n10: false });
+      } finally {
+        await c.query(`DROP TABLE IF EXISTS ${table}`);
+      }
+    });
+
+    it('reads answers larger than a read buffer, split over many reads', async () => {
+      const c = await connect();
+      const wire = WireConnection.of(c);
+      // Each answer is a 300 kB DataRow: it arrives in many reads, so the parser must carry
+      // partial messages across reads (copying them, since a reused read buffer is overwritten).
+      const big = stmt("SELECT repeat('x', 300000) AS big, $1::int AS n", 1);
+      expect(await flight(wire, [[big, [1]], [big, [2]], [stmt('SELECT 1 / $1::int', 1), [0]]])).toMatchObject({ code: '22012' });
+      expect(await flight(wire, [[big, [3]]])).toBeNull();
+      expect((await c.query("SELECT length(repeat('y', 200000)) AS n")).rows).toEqual([{ n: 200000 }]);
+    });
+
+    it('encodes a pipelined flight larger than the encoding buffer', async () => {
+      const c = await connect();
+      const table = `${TAG}_many`;
+      await c.query(`CREATE TABLE ${table} (k int PRIMARY KEY, v text NOT NULL)`);
+      try {
+        const insert = stmt(`INSERT INTO ${table} VALUES ($1, $2)`, 2);
+        const items: Item[] = [];
+        for (let k = -50; k < 250; k++) items.push([insert, [k, `v${k}-${'x'.repeat(k & 31)}`]]);
+        expect(await flight(WireConnection.of(c), items)).toBeNull();
+        const r = await c.query(`SELECT count(*)::int AS n, sum(k)::int AS s, bool_and(v = 'v' || k || '-' || repeat('x', k & 31)) AS ok FROM ${table}`);
+        expect(r.rows[0]).toEqual({ n: 300, s: items.reduce((s, [, v]) => s + (v[0] as number), 0), ok: true });
+      } finally {
+        await c.query(`DROP TABLE IF EXISTS ${table}`);
+      }
+    });
+  });
+
+  describe('errors', () => {
+    it('a statement whose Parse fails raises 42601 each time, its Parse sent again', async () => {
+      const c = await connect();
       const wire = WireConnection.of(c);
       const writes = recordWrites(c);
-      const text = `INSERT INTO ${table} SELECT 10/$1::int`;
-      const divide = stmt(text, 1);
-      const failed = await flight(wire, [[divide, [0]]]);
-      expect(failed).toBeInstanceOf(pg.DatabaseError);
-      expect(failed).toMatchObject({ code: '22012', severity: 'ERROR', message: 'division by zero' });
-      expect(await flight(wire, [[divide, [2]]])).toBeNull();
-      expect(await flight(wire, [[divide, [5]]])).toBeNull();
-      expect(writes.map(messageTypes)).toEqual(['PBDES', 'BDES', 'BDES']);
-      expect(writes.filter((w) => w.includes(divide.parse))).toHaveLength(1);
-      expect((await c.query(`SELECT v FROM ${table} ORDER BY v`)).rows).toEqual([{ v: 2 }, { v: 5 }]);
-      const r = await c.query('SELECT statement FROM pg_prepared_statements WHERE name = $1', [divide.name]);
-      expect(r.rows).toEqual([{ statement: text }]);
-    } finally {
-      await c.query(`DROP TABLE IF EXISTS ${table}`);
-    }
-  });
-
-  it('a Bind that fails (bad parameter text) keeps the statement prepared', async () => {
-    const c = await connect();
-    const wire = WireConnection.of(c);
-    const writes = recordWrites(c);
-    const cast = stmt('SELECT $1::int', 1);
-    expect(await flight(wire, [[cast, ['abc']]])).toMatchObject({ code: '22P02', severity: 'ERROR' });
-    expect(await flight(wire, [[cast, [7]]])).toBeNull();
-    expect(writes.map(messageTypes)).toEqual(['PBDES', 'BDES']);
-  });
-
-  it('a Parse refused in an aborted transaction is sent again after ROLLBACK', async () => {
-    const c = await connect();
-    const wire = WireConnection.of(c);
-    const writes = recordWrites(c);
-    const begin = stmt('BEGIN', 0);
-    const divide = stmt('SELECT 1/$1::int', 1);
-    const later = stmt('SELECT $1::int + 1', 1);
-    const rollback = stmt('ROLLBACK', 0);
-    // One flight: the division fails, so `later`'s Parse is refused (25P02) and nothing prepared.
-    const error = await flight(wire, [
-      [begin, []],
-      [divide, [0]],
-      [later, [1]],
-      [rollback, []],
-    ]);
-    expect(error).toMatchObject({ code: '22012' });
-    expect(await flight(wire, [[later, [1]]])).toBeNull();
-    expect(await flight(wire, [[later, [2]]])).toBeNull();
-    expect(writes.map(messageTypes)).toEqual(['PBDES'.repeat(4), 'PBDES', 'BDES']);
-  });
-
-  it('the same failing statement twice in one flight: first error wins, Parse sent again next time', async () => {
-    const c = await connect();
-    const wire = WireConnection.of(c);
-    const writes = recordWrites(c);
-    const bad = stmt('SELECT nope FROM nowhere', 0);
-    const error = await flight(wire, [
-      [bad, []],
-      [bad, []],
-    ]);
-    expect(error).toMatchObject({ code: '42P01', severity: 'ERROR' });
-    // The second execution had no Parse of its own: it failed with 26000, which is not reported.
-    expect(messageTypes(writes[0]!)).toBe('PBDESBDES');
-    expect(await flight(wire, [[bad, []]])).toMatchObject({ code: '42P01' });
-    expect(messageTypes(writes[1]!)).toBe('PBDES');
-  });
-});
-
-describe('sharing the connection with pg', () => {
-  it('pg queries work before, between and after flights, and see the flight’s transaction', async () => {
-    const c = await connect();
-    const table = `${TAG}_shared`;
-    await c.query(`CREATE TABLE ${table} (v int)`);
-    try {
-      const wire = WireConnection.of(c);
-      const begin = stmt('BEGIN', 0);
-      const insert = stmt(`INSERT INTO ${table} VALUES ($1)`, 1);
-      expect(await flight(wire, [[begin, []], [insert, [1]]])).toBeNull();
-      // The flight left a transaction open: pg sees it and rolls it back, as the runner does.
-      expect((await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows).toEqual([{ n: 1 }]);
-      expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-      await c.query('ROLLBACK');
-      expect((await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows).toEqual([{ n: 0 }]);
-      // After a flight that failed, too.
-      expect(await flight(wire, [[begin, []], [stmt('SELECT 1/0', 0), []]])).toMatchObject({ code: '22012' });
-      await expect(c.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
-      await c.query('ROLLBACK');
-      expect((await c.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
-      // A pg error, then a flight, then pg again. pg rejects on the ErrorResponse, before its
-      // ReadyForQuery has arrived: a pg query in between waits for it (see the test below).
-      await expect(c.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
-      expect((await c.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
-      expect(await flight(wire, [[insert, [3]]])).toBeNull();
-      expect((await c.query(`SELECT v FROM ${table}`)).rows).toEqual([{ v: 3 }]);
-      // Interleaved many times.
-      for (let i = 0; i < 20; i++) {
-        expect(await flight(wire, [[insert, [i]]])).toBeNull();
-        expect((await c.query('SELECT $1::int AS i', [i])).rows).toEqual([{ i }]);
+      const bad = stmt('SELEC 1', 0);
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const error = await flight(wire, [[bad, []]]);
+        expect(error).toBeInstanceOf(pg.DatabaseError);
+        expect(error).toMatchObject({ code: '42601', severity: 'ERROR', message: 'syntax error at or near "SELEC"', position: '1' });
+        expect(messageTypes(writes[attempt]!)).toBe('PBDES');
       }
-      expect(WireConnection.of(c)).toBe(wire);
-    } finally {
-      await c.query(`DROP TABLE IF EXISTS ${table}`);
-    }
-  });
-
-  // pg settles a failed query on its ErrorResponse, and PostgreSQL flushes an ErrorResponse at once
-  // but sends ReadyForQuery only after aborting the transaction. A flight started as soon as the
-  // pg query rejected must not take that query's late ReadyForQuery for its own (it would report
-  // success before the server answered, and pg would then choke on the flight's answers).
-  // The temp tables make the abort slow enough to split the two messages every time.
-  it('a flight right after a failed pg query waits for that query’s ReadyForQuery', async () => {
-    const c = await connect();
-    const errors: unknown[] = [];
-    c.on('error', (e) => errors.push(e));
-    const wire = WireConnection.of(c);
-    const slowAbort = `DO $$ BEGIN FOR i IN 1..300 LOOP EXECUTE format('CREATE TEMP TABLE t%s (a int)', i); END LOOP; PERFORM 1/0; END $$`;
-    await expect(c.query(slowAbort)).rejects.toMatchObject({ code: '22012' });
-    // Expected: the flight's own outcome (22012). Actual: null, at once.
-    expect(await flight(wire, [[stmt('SELECT 1/$1::int', 1), [0]]])).toMatchObject({ code: '22012' });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(errors).toEqual([]);
-    expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
-  });
-});
-
-describe('connection lost mid-flight', () => {
-  async function activeBackend(pid: number): Promise<void> {
-    for (let i = 0; i < 100; i++) {
-      const r = await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'`, [pid]);
-      if (r.rowCount === 1) return;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    throw new Error(`backend ${pid} never started sleeping`);
-  }
-
-  /** A flight whose backend is busy in pg_sleep(5) once this resolves; calls records done's. */
-  async function sleepingFlight(): Promise<{ c: pg.Client; pid: number; calls: (Error | null)[]; settled: Promise<void> }> {
-    const c = await connect();
-    const pid = (c as unknown as { processID: number }).processID;
-    const wire = WireConnection.of(c);
-    const calls: (Error | null)[] = [];
-    const settled = new Promise<void>((resolve) => {
-      wire.queue(stmt('SELECT pg_sleep(5)', 0), []);
-      wire.flush((error) => {
-        calls.push(error);
-        resolve();
-      });
+      expect(writes).toHaveLength(3);
+      // The connection is fine, and nothing was prepared under that name.
+      const r = await c.query('SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = $1', [bad.name]);
+      expect(r.rows).toEqual([{ n: 0 }]);
     });
-    await activeBackend(pid);
-    return { c, pid, calls, settled };
-  }
 
-  it('pg_terminate_backend: done gets the FATAL 57P01 once, promptly', async () => {
-    const { pid, calls, settled } = await sleepingFlight();
-    const started = Date.now();
-    expect((await admin.query('SELECT pg_terminate_backend($1) AS ok', [pid])).rows).toEqual([{ ok: true }]);
-    await settled;
-    expect(Date.now() - started).toBeLessThan(2000);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(calls).toHaveLength(1);
-    const error = calls[0]!;
-    expect(error).not.toBeNull();
-    if ((error as pg.DatabaseError).code !== undefined) {
-      expect(error).toBeInstanceOf(pg.DatabaseError);
-      expect(error).toMatchObject({ code: '57P01', severity: 'FATAL' });
-    } else {
-      expect(error.message).toMatch(/Connection terminated/);
-    }
+    it('a statement whose Execute fails stays prepared: the retry sends no Parse', async () => {
+      const c = await connect();
+      const table = `${TAG}_div`;
+      await c.query(`CREATE TABLE ${table} (v int)`);
+      try {
+        const wire = WireConnection.of(c);
+        const writes = recordWrites(c);
+        const text = `INSERT INTO ${table} SELECT 10/$1::int`;
+        const divide = stmt(text, 1);
+        const failed = await flight(wire, [[divide, [0]]]);
+        expect(failed).toBeInstanceOf(pg.DatabaseError);
+        expect(failed).toMatchObject({ code: '22012', severity: 'ERROR', message: 'division by zero' });
+        expect(await flight(wire, [[divide, [2]]])).toBeNull();
+        expect(await flight(wire, [[divide, [5]]])).toBeNull();
+        expect(writes.map(messageTypes)).toEqual(['PBDES', 'BDES', 'BDES']);
+        expect(writes.filter((w) => w.includes(divide.parse))).toHaveLength(1);
+        expect((await c.query(`SELECT v FROM ${table} ORDER BY v`)).rows).toEqual([{ v: 2 }, { v: 5 }]);
+        const r = await c.query('SELECT statement FROM pg_prepared_statements WHERE name = $1', [divide.name]);
+        expect(r.rows).toEqual([{ statement: text }]);
+      } finally {
+        await c.query(`DROP TABLE IF EXISTS ${table}`);
+      }
+    });
+
+    it('a Bind that fails (bad parameter text) keeps the statement prepared', async () => {
+      const c = await connect();
+      const wire = WireConnection.of(c);
+      const writes = recordWrites(c);
+      const cast = stmt('SELECT $1::int', 1);
+      expect(await flight(wire, [[cast, ['abc']]])).toMatchObject({ code: '22P02', severity: 'ERROR' });
+      expect(await flight(wire, [[cast, [7]]])).toBeNull();
+      expect(writes.map(messageTypes)).toEqual(['PBDES', 'BDES']);
+    });
+
+    it('a Parse refused in an aborted transaction is sent again after ROLLBACK', async () => {
+      const c = await connect();
+      const wire = WireConnection.of(c);
+      const writes = recordWrites(c);
+      const begin = stmt('BEGIN', 0);
+      const divide = stmt('SELECT 1/$1::int', 1);
+      const later = stmt('SELECT $1::int + 1', 1);
+      const rollback = stmt('ROLLBACK', 0);
+      // One flight: the division fails, so `later`'s Parse is refused (25P02) and nothing prepared.
+      const error = await flight(wire, [
+        [begin, []],
+        [divide, [0]],
+        [later, [1]],
+        [rollback, []],
+      ]);
+      expect(error).toMatchObject({ code: '22012' });
+      expect(await flight(wire, [[later, [1]]])).toBeNull();
+      expect(await flight(wire, [[later, [2]]])).toBeNull();
+      expect(writes.map(messageTypes)).toEqual(['PBDES'.repeat(4), 'PBDES', 'BDES']);
+    });
+
+    it('the same failing statement twice in one flight: first error wins, Parse sent again next time', async () => {
+      const c = await connect();
+      const wire = WireConnection.of(c);
+      const writes = recordWrites(c);
+      const bad = stmt('SELECT nope FROM nowhere', 0);
+      const error = await flight(wire, [
+        [bad, []],
+        [bad, []],
+      ]);
+      expect(error).toMatchObject({ code: '42P01', severity: 'ERROR' });
+      // The second execution had no Parse of its own: it failed with 26000, which is not reported.
+      expect(messageTypes(writes[0]!)).toBe('PBDESBDES');
+      expect(await flight(wire, [[bad, []]])).toMatchObject({ code: '42P01' });
+      expect(messageTypes(writes[1]!)).toBe('PBDES');
+    });
   });
 
-  it('the socket closing without a message: done gets "Connection terminated" once', async () => {
-    const { c, pid, calls, settled } = await sleepingFlight();
-    (streamOf(c) as unknown as { destroy(): void }).destroy();
-    await settled;
-    await new Promise((r) => setTimeout(r, 100));
-    expect(calls).toHaveLength(1);
-    expect(calls[0]!.message).toMatch(/Connection terminated/);
-    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+  describe('sharing the connection with pg', () => {
+    it('pg queries work before, between and after flights, and see the flight’s transaction', async () => {
+      const c = await connect();
+      const table = `${TAG}_shared`;
+      await c.query(`CREATE TABLE ${table} (v int)`);
+      try {
+        const wire = WireConnection.of(c);
+        const begin = stmt('BEGIN', 0);
+        const insert = stmt(`INSERT INTO ${table} VALUES ($1)`, 1);
+        expect(await flight(wire, [[begin, []], [insert, [1]]])).toBeNull();
+        // The flight left a transaction open: pg sees it and rolls it back, as the runner does.
+        expect((await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows).toEqual([{ n: 1 }]);
+        expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+        await c.query('ROLLBACK');
+        expect((await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows).toEqual([{ n: 0 }]);
+        // After a flight that failed, too.
+        expect(await flight(wire, [[begin, []], [stmt('SELECT 1/0', 0), []]])).toMatchObject({ code: '22012' });
+        await expect(c.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
+        await c.query('ROLLBACK');
+        expect((await c.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
+        // A pg error, then a flight, then pg again. pg rejects on the ErrorResponse, before its
+        // ReadyForQuery has arrived: a pg query in between waits for it (see the test below).
+        await expect(c.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
+        expect((await c.query('SELECT 3 AS three')).rows).toEqual([{ three: 3 }]);
+        expect(await flight(wire, [[insert, [3]]])).toBeNull();
+        expect((await c.query(`SELECT v FROM ${table}`)).rows).toEqual([{ v: 3 }]);
+        // Interleaved many times.
+        for (let i = 0; i < 20; i++) {
+          expect(await flight(wire, [[insert, [i]]])).toBeNull();
+          expect((await c.query('SELECT $1::int AS i', [i])).rows).toEqual([{ i }]);
+        }
+        expect(WireConnection.of(c)).toBe(wire);
+      } finally {
+        await c.query(`DROP TABLE IF EXISTS ${table}`);
+      }
+    });
+
+    // pg settles a failed query on its ErrorResponse, and PostgreSQL flushes an ErrorResponse at once
+    // but sends ReadyForQuery only after aborting the transaction. A flight started as soon as the
+    // pg query rejected must not take that query's late ReadyForQuery for its own (it would report
+    // success before the server answered, and pg would then choke on the flight's answers).
+    // The temp tables make the abort slow enough to split the two messages every time.
+    it('a flight right after a failed pg query waits for that query’s ReadyForQuery', async () => {
+      const c = await connect();
+      const errors: unknown[] = [];
+      c.on('error', (e) => errors.push(e));
+      const wire = WireConnection.of(c);
+      const slowAbort = `DO $$ BEGIN FOR i IN 1..300 LOOP EXECUTE format('CREATE TEMP TABLE t%s (a int)', i); END LOOP; PERFORM 1/0; END $$`;
+      await expect(c.query(slowAbort)).rejects.toMatchObject({ code: '22012' });
+      // Expected: the flight's own outcome (22012). Actual: null, at once.
+      expect(await flight(wire, [[stmt('SELECT 1/$1::int', 1), [0]]])).toMatchObject({ code: '22012' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(errors).toEqual([]);
+      expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    });
+  });
+
+  describe('connection lost mid-flight', () => {
+    async function activeBackend(pid: number): Promise<void> {
+      for (let i = 0; i < 100; i++) {
+        const r = await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'`, [pid]);
+        if (r.rowCount === 1) return;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`backend ${pid} never started sleeping`);
+    }
+
+    /** A flight whose backend is busy in pg_sleep(5) once this resolves; calls records done's. */
+    async function sleepingFlight(): Promise<{ c: pg.Client; pid: number; calls: (Error | null)[]; settled: Promise<void> }> {
+      const c = await connect();
+      const pid = (c as unknown as { processID: number }).processID;
+      const wire = WireConnection.of(c);
+      const calls: (Error | null)[] = [];
+      const settled = new Promise<void>((resolve) => {
+        wire.queue(stmt('SELECT pg_sleep(5)', 0), []);
+        wire.flush((error) => {
+          calls.push(error);
+          resolve();
+        });
+      });
+      await activeBackend(pid);
+      return { c, pid, calls, settled };
+    }
+
+    it('pg_terminate_backend: done gets the FATAL 57P01 once, promptly', async () => {
+      const { pid, calls, settled } = await sleepingFlight();
+      const started = Date.now();
+      expect((await admin.query('SELECT pg_terminate_backend($1) AS ok', [pid])).rows).toEqual([{ ok: true }]);
+      await settled;
+      expect(Date.now() - started).toBeLessThan(2000);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(calls).toHaveLength(1);
+      const error = calls[0]!;
+      expect(error).not.toBeNull();
+      if ((error as pg.DatabaseError).code !== undefined) {
+        expect(error).toBeInstanceOf(pg.DatabaseError);
+        expect(error).toMatchObject({ code: '57P01', severity: 'FATAL' });
+      } else {
+        expect(error.message).toMatch(/Connection terminated/);
+      }
+    });
+
+    it('the socket closing without a message: done gets "Connection terminated" once', async () => {
+      const { c, pid, calls, settled } = await sleepingFlight();
+      (streamOf(c) as unknown as { destroy(): void }).destroy();
+      await settled;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.message).toMatch(/Connection terminated/);
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    });
   });
 });
