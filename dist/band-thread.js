@@ -20336,6 +20336,13 @@ class BandControl {
     wakeSleeper = null;
     /** Refreshed by a 10 ms timer; a stale value means workers are starving the event loop. */
     lastTimerTick = external_node_perf_hooks_namespaceObject.performance.now();
+    ticks = setInterval(() => {
+        this.lastTimerTick = external_node_perf_hooks_namespaceObject.performance.now();
+    }, 10);
+    /** Stops the tick timer; the band is over. */
+    dispose() {
+        clearInterval(this.ticks);
+    }
     halt(reason) {
         this.stopReason ??= reason;
         this.wakeSleeper?.();
@@ -20365,6 +20372,17 @@ class BandControl {
             this.wakeSleeper = done;
         });
     }
+}
+/** Starts measuring this thread's event loop; the returned function stops and reports. */
+function startLoopMonitor() {
+    const eluStart = external_node_perf_hooks_namespaceObject.performance.eventLoopUtilization();
+    const delay = (0,external_node_perf_hooks_namespaceObject.monitorEventLoopDelay)({ resolution: 10 });
+    delay.enable();
+    return () => {
+        const utilization = external_node_perf_hooks_namespaceObject.performance.eventLoopUtilization(eluStart).utilization;
+        delay.disable();
+        return { event_loop_utilization: utilization, event_loop_delay_p99_ms: delay.count > 0 ? delay.percentile(99) / 1e6 : null };
+    };
 }
 /** The open-loop schedule shared by a band's workers: exponential inter-arrival times. */
 class RateScheduler {
@@ -20503,10 +20521,8 @@ class Share {
     pool;
     workers = [];
     errorsSeen = new Set();
-    tickTimer;
     progressTimer;
-    eluStart = external_node_perf_hooks_namespaceObject.performance.eventLoopUtilization();
-    delay = (0,external_node_perf_hooks_namespaceObject.monitorEventLoopDelay)({ resolution: 10 });
+    stopLoopMonitor = null;
     constructor(spec) {
         this.spec = spec;
         this.recorder = new BandRecorder(spec.windowSeconds, true);
@@ -20521,9 +20537,6 @@ class Share {
             cancelled: () => this.control.stopping,
             debug: (line) => post({ t: 'debug', line }),
         });
-        this.tickTimer = setInterval(() => {
-            this.control.lastTimerTick = external_node_perf_hooks_namespaceObject.performance.now();
-        }, 10);
         this.progressTimer = setInterval(() => post({ t: 'progress', completed: this.recorder.completedAnyPhase }), 1000);
     }
     async open() {
@@ -20557,23 +20570,21 @@ class Share {
         });
     }
     window() {
-        this.eluStart = external_node_perf_hooks_namespaceObject.performance.eventLoopUtilization();
-        this.delay.enable();
+        this.stopLoopMonitor = startLoopMonitor();
         this.recorder.startWindow(external_node_perf_hooks_namespaceObject.performance.now());
     }
     async end(drainMs) {
         this.recorder.endWindow(external_node_perf_hooks_namespaceObject.performance.now());
-        const elu = external_node_perf_hooks_namespaceObject.performance.eventLoopUtilization(this.eluStart).utilization;
-        this.delay.disable();
-        const delayP99Ms = this.delay.count > 0 ? this.delay.percentile(99) / 1e6 : null;
+        // 'end' follows 'window', so the monitor is running.
+        const loop = this.stopLoopMonitor();
         this.control.stopping = true;
         this.pool.stopHandingOut();
         await Promise.race([Promise.all(this.workers), worker_loop_sleep(drainMs)]);
-        post({ t: 'result', result: { snapshot: this.recorder.snapshot(), elu, delayP99Ms, replaced: this.pool.replaced } });
+        post({ t: 'result', result: { snapshot: this.recorder.snapshot(), loop, replaced: this.pool.replaced } });
     }
     async close() {
         this.control.stopping = true;
-        clearInterval(this.tickTimer);
+        this.control.dispose();
         clearInterval(this.progressTimer);
         await this.pool.close();
         await Promise.race([Promise.all(this.workers), worker_loop_sleep(1000)]);

@@ -81956,6 +81956,13 @@ class BandControl {
     wakeSleeper = null;
     /** Refreshed by a 10 ms timer; a stale value means workers are starving the event loop. */
     lastTimerTick = external_node_perf_hooks_.performance.now();
+    ticks = setInterval(() => {
+        this.lastTimerTick = external_node_perf_hooks_.performance.now();
+    }, 10);
+    /** Stops the tick timer; the band is over. */
+    dispose() {
+        clearInterval(this.ticks);
+    }
     halt(reason) {
         this.stopReason ??= reason;
         this.wakeSleeper?.();
@@ -81985,6 +81992,17 @@ class BandControl {
             this.wakeSleeper = done;
         });
     }
+}
+/** Starts measuring this thread's event loop; the returned function stops and reports. */
+function startLoopMonitor() {
+    const eluStart = external_node_perf_hooks_.performance.eventLoopUtilization();
+    const delay = (0,external_node_perf_hooks_.monitorEventLoopDelay)({ resolution: 10 });
+    delay.enable();
+    return () => {
+        const utilization = external_node_perf_hooks_.performance.eventLoopUtilization(eluStart).utilization;
+        delay.disable();
+        return { event_loop_utilization: utilization, event_loop_delay_p99_ms: delay.count > 0 ? delay.percentile(99) / 1e6 : null };
+    };
 }
 /** The open-loop schedule shared by a band's workers: exponential inter-arrival times. */
 class RateScheduler {
@@ -82147,12 +82165,13 @@ function formatSeconds(s) {
 async function runBand(band, run) {
     const { opts } = run;
     const { log, plan, progressive, workload } = opts;
+    if (opts.signal?.aborted)
+        return { result: null, stopReason: 'interrupted' };
+    // Its tick timer runs until the finally below disposes of it.
     const control = new BandControl();
     const onAbort = () => {
         control.halt('interrupted');
     };
-    if (opts.signal?.aborted)
-        return { result: null, stopReason: 'interrupted' };
     opts.signal?.addEventListener('abort', onAbort);
     const clientConfig = {
         ...opts.clientConfig,
@@ -82181,9 +82200,6 @@ async function runBand(band, run) {
         debug: (line) => log.debug(maskSecrets(line, run.secrets)),
     });
     const recorder = new BandRecorder(plan.band_duration_s, loops > 1);
-    const tickTimer = setInterval(() => {
-        control.lastTimerTick = external_node_perf_hooks_.performance.now();
-    }, 10);
     let progressTimer = null;
     let workers = [];
     try {
@@ -82286,9 +82302,7 @@ async function runBand(band, run) {
         // Taken before the window opens: finding the offset may spin the loop for up to 2 ms.
         const clockOffsetMs = wallClockOffsetMs();
         const cpuStart = process.cpuUsage();
-        const eluStart = external_node_perf_hooks_.performance.eventLoopUtilization();
-        const delay = (0,external_node_perf_hooks_.monitorEventLoopDelay)({ resolution: 10 });
-        delay.enable();
+        const stopLoopMonitor = startLoopMonitor();
         phase = 'measuring';
         phaseStart = external_node_perf_hooks_.performance.now();
         phaseLength = plan.band_duration_s;
@@ -82304,9 +82318,7 @@ async function runBand(band, run) {
         // Awaited after this loop's drain; a thread that dies meanwhile must not count as unhandled.
         shareResults.catch(() => undefined);
         const endedEarly = control.stopReason !== null;
-        const mainElu = external_node_perf_hooks_.performance.eventLoopUtilization(eluStart).utilization;
-        delay.disable();
-        const mainDelayP99Ms = delay.count > 0 ? delay.percentile(99) / 1e6 : null;
+        const mainLoop = stopLoopMonitor();
         // Stop the workers: each finishes its transaction; stragglers are cut off by closing.
         control.stopping = true;
         pool.stopHandingOut();
@@ -82322,10 +82334,7 @@ async function runBand(band, run) {
         // CPU of every thread of the process, taken once all shares have stopped.
         const cpu = process.cpuUsage(cpuStart);
         recorder.absorb(shares.map((share) => share.snapshot));
-        const loopFigures = [
-            { event_loop_utilization: mainElu, event_loop_delay_p99_ms: mainDelayP99Ms },
-            ...shares.map((share) => ({ event_loop_utilization: share.elu, event_loop_delay_p99_ms: share.delayP99Ms })),
-        ];
+        const loopFigures = [mainLoop, ...shares.map((share) => share.loop)];
         // The busiest loop decides: one saturated loop skews the band even if the others idle.
         const elu = Math.max(...loopFigures.map((l) => l.event_loop_utilization));
         const delays = loopFigures.map((l) => l.event_loop_delay_p99_ms).filter((d) => d !== null);
@@ -82406,7 +82415,7 @@ async function runBand(band, run) {
     }
     finally {
         control.stopping = true;
-        clearInterval(tickTimer);
+        control.dispose();
         if (progressTimer)
             clearInterval(progressTimer);
         opts.signal?.removeEventListener('abort', onAbort);

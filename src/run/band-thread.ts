@@ -2,13 +2,13 @@
 // at a time, with its own event loop, connections and recorder, as the main thread tells it
 // (see thread-protocol.ts); the main thread merges the shares into the band's result.
 
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { parentPort } from 'node:worker_threads';
 import { workloadFromPortable } from '../workload/index.js';
 import { BandRecorder } from './metrics.js';
 import { ConnectionPool } from './pool.js';
 import type { FromThread, ShareSpec, ToThread } from './thread-protocol.js';
-import { BandControl, closedLoopWorker, sleep, type WorkerContext } from './worker-loop.js';
+import { BandControl, closedLoopWorker, sleep, startLoopMonitor, type LoopFigures, type WorkerContext } from './worker-loop.js';
 
 const port = parentPort;
 if (port === null) throw new Error('band-thread.js runs as a worker thread of the pgscale runner');
@@ -20,10 +20,8 @@ class Share {
   private readonly pool: ConnectionPool;
   private workers: Promise<void>[] = [];
   private readonly errorsSeen = new Set<string>();
-  private readonly tickTimer: NodeJS.Timeout;
   private readonly progressTimer: NodeJS.Timeout;
-  private eluStart = performance.eventLoopUtilization();
-  private readonly delay = monitorEventLoopDelay({ resolution: 10 });
+  private stopLoopMonitor: (() => LoopFigures) | null = null;
 
   constructor(private readonly spec: ShareSpec) {
     this.recorder = new BandRecorder(spec.windowSeconds, true);
@@ -38,9 +36,6 @@ class Share {
       cancelled: () => this.control.stopping,
       debug: (line) => post({ t: 'debug', line }),
     });
-    this.tickTimer = setInterval(() => {
-      this.control.lastTimerTick = performance.now();
-    }, 10);
     this.progressTimer = setInterval(() => post({ t: 'progress', completed: this.recorder.completedAnyPhase }), 1000);
   }
 
@@ -75,25 +70,23 @@ class Share {
   }
 
   window(): void {
-    this.eluStart = performance.eventLoopUtilization();
-    this.delay.enable();
+    this.stopLoopMonitor = startLoopMonitor();
     this.recorder.startWindow(performance.now());
   }
 
   async end(drainMs: number): Promise<void> {
     this.recorder.endWindow(performance.now());
-    const elu = performance.eventLoopUtilization(this.eluStart).utilization;
-    this.delay.disable();
-    const delayP99Ms = this.delay.count > 0 ? this.delay.percentile(99) / 1e6 : null;
+    // 'end' follows 'window', so the monitor is running.
+    const loop = this.stopLoopMonitor!();
     this.control.stopping = true;
     this.pool.stopHandingOut();
     await Promise.race([Promise.all(this.workers), sleep(drainMs)]);
-    post({ t: 'result', result: { snapshot: this.recorder.snapshot(), elu, delayP99Ms, replaced: this.pool.replaced } });
+    post({ t: 'result', result: { snapshot: this.recorder.snapshot(), loop, replaced: this.pool.replaced } });
   }
 
   async close(): Promise<void> {
     this.control.stopping = true;
-    clearInterval(this.tickTimer);
+    this.control.dispose();
     clearInterval(this.progressTimer);
     await this.pool.close();
     await Promise.race([Promise.all(this.workers), sleep(1000)]);

@@ -3,7 +3,7 @@
 // The hot path (one worker iteration) allocates nothing of its own beyond the workload's
 // promise, takes a free connection synchronously and records into fixed-size histograms.
 
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { maskSecrets } from '../db/mask.js';
 import { POOL_APPLICATION_NAME, openStatsSampler, type PgStatsSampler } from '../db/stats.js';
@@ -12,7 +12,7 @@ import type { Workload } from '../workload/types.js';
 import { ClientThreads, runThreadCount, splitEvenly, type ClientThread, type ShareHandlers } from './client-threads.js';
 import { BandRecorder, summarise } from './metrics.js';
 import { ConnectionPool } from './pool.js';
-import { BandControl, RateScheduler, closedLoopWorker, openLoopWorker, sleep, type WorkerContext } from './worker-loop.js';
+import { BandControl, RateScheduler, closedLoopWorker, openLoopWorker, sleep, startLoopMonitor, type WorkerContext } from './worker-loop.js';
 
 export interface Logger {
   info(line: string): void;
@@ -96,11 +96,12 @@ interface RunContext {
 async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
   const { opts } = run;
   const { log, plan, progressive, workload } = opts;
+  if (opts.signal?.aborted) return { result: null, stopReason: 'interrupted' };
+  // Its tick timer runs until the finally below disposes of it.
   const control = new BandControl();
   const onAbort = (): void => {
     control.halt('interrupted');
   };
-  if (opts.signal?.aborted) return { result: null, stopReason: 'interrupted' };
   opts.signal?.addEventListener('abort', onAbort);
 
   const clientConfig: pg.ClientConfig = {
@@ -132,9 +133,6 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     debug: (line) => log.debug(maskSecrets(line, run.secrets)),
   });
   const recorder = new BandRecorder(plan.band_duration_s, loops > 1);
-  const tickTimer = setInterval(() => {
-    control.lastTimerTick = performance.now();
-  }, 10);
   let progressTimer: NodeJS.Timeout | null = null;
   let workers: Promise<void>[] = [];
 
@@ -241,9 +239,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     // Taken before the window opens: finding the offset may spin the loop for up to 2 ms.
     const clockOffsetMs = wallClockOffsetMs();
     const cpuStart = process.cpuUsage();
-    const eluStart = performance.eventLoopUtilization();
-    const delay = monitorEventLoopDelay({ resolution: 10 });
-    delay.enable();
+    const stopLoopMonitor = startLoopMonitor();
     phase = 'measuring';
     phaseStart = performance.now();
     phaseLength = plan.band_duration_s;
@@ -258,9 +254,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     // Awaited after this loop's drain; a thread that dies meanwhile must not count as unhandled.
     shareResults.catch(() => undefined);
     const endedEarly = control.stopReason !== null;
-    const mainElu = performance.eventLoopUtilization(eluStart).utilization;
-    delay.disable();
-    const mainDelayP99Ms = delay.count > 0 ? delay.percentile(99) / 1e6 : null;
+    const mainLoop = stopLoopMonitor();
 
     // Stop the workers: each finishes its transaction; stragglers are cut off by closing.
     control.stopping = true;
@@ -276,10 +270,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     // CPU of every thread of the process, taken once all shares have stopped.
     const cpu = process.cpuUsage(cpuStart);
     recorder.absorb(shares.map((share) => share.snapshot));
-    const loopFigures = [
-      { event_loop_utilization: mainElu, event_loop_delay_p99_ms: mainDelayP99Ms },
-      ...shares.map((share) => ({ event_loop_utilization: share.elu, event_loop_delay_p99_ms: share.delayP99Ms })),
-    ];
+    const loopFigures = [mainLoop, ...shares.map((share) => share.loop)];
     // The busiest loop decides: one saturated loop skews the band even if the others idle.
     const elu = Math.max(...loopFigures.map((l) => l.event_loop_utilization));
     const delays = loopFigures.map((l) => l.event_loop_delay_p99_ms).filter((d): d is number => d !== null);
@@ -365,7 +356,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     return { result, stopReason: control.stopReason };
   } finally {
     control.stopping = true;
-    clearInterval(tickTimer);
+    control.dispose();
     if (progressTimer) clearInterval(progressTimer);
     opts.signal?.removeEventListener('abort', onAbort);
     await Promise.all([pool.close(), ...remote.map((thread) => thread.close())]);

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { PortableWorkload } from '../workload/types.js';
 import type { RecorderSnapshot } from './metrics.js';
+import type { LoopFigures } from './worker-loop.js';
 
 /** One thread's part of a band. */
 export interface ShareSpec {
@@ -30,8 +31,8 @@ export type ToThread =
 
 export interface ShareResult {
   snapshot: RecorderSnapshot;
-  elu: number;
-  delayP99Ms: number | null;
+  /** The share's event loop over the measured window. */
+  loop: LoopFigures;
   replaced: number;
 }
 

@@ -2,7 +2,7 @@
 // recorder, the band's stop control and (open loop) the rate schedule. Used by the runner on the
 // main thread and by client threads (band-thread.ts) alike.
 
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createRandom, type Random } from '../analyze/random.js';
 import type { WorkerSession } from '../workload/types.js';
 import type { BandRecorder } from './metrics.js';
@@ -24,6 +24,14 @@ export class BandControl {
   private wakeSleeper: (() => void) | null = null;
   /** Refreshed by a 10 ms timer; a stale value means workers are starving the event loop. */
   lastTimerTick = performance.now();
+  private readonly ticks = setInterval(() => {
+    this.lastTimerTick = performance.now();
+  }, 10);
+
+  /** Stops the tick timer; the band is over. */
+  dispose(): void {
+    clearInterval(this.ticks);
+  }
 
   halt(reason: string): void {
     this.stopReason ??= reason;
@@ -52,6 +60,24 @@ export class BandControl {
       this.wakeSleeper = done;
     });
   }
+}
+
+/** This event loop's utilisation and p99 delay over the measured window. */
+export interface LoopFigures {
+  event_loop_utilization: number;
+  event_loop_delay_p99_ms: number | null;
+}
+
+/** Starts measuring this thread's event loop; the returned function stops and reports. */
+export function startLoopMonitor(): () => LoopFigures {
+  const eluStart = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  return () => {
+    const utilization = performance.eventLoopUtilization(eluStart).utilization;
+    delay.disable();
+    return { event_loop_utilization: utilization, event_loop_delay_p99_ms: delay.count > 0 ? delay.percentile(99) / 1e6 : null };
+  };
 }
 
 /** The open-loop schedule shared by a band's workers: exponential inter-arrival times. */
