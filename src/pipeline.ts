@@ -34,6 +34,8 @@ export interface RunRequest {
   progressive: boolean;
   setup: boolean;
   databaseUrl?: string;
+  /** How databaseUrl is named in messages: '--database-url' (default) or the action's 'input database-url'. */
+  databaseUrlName?: string;
   exportPath?: string;
   exportFormat?: ExportFormat;
   env: NodeJS.ProcessEnv;
@@ -108,11 +110,12 @@ export function newResultsDocument(config: PgscaleConfig, plan: BandPlan, worklo
 
 /** Connects to the named database, or starts the embedded one when nobody named a database. */
 export async function openDatabase(
-  request: Pick<RunRequest, 'databaseUrl' | 'env' | 'log'>,
+  request: Pick<RunRequest, 'databaseUrl' | 'databaseUrlName' | 'env' | 'log'>,
   config: PgscaleConfig,
 ): Promise<{ clientConfig: pg.ClientConfig; display: string; embedded: EmbeddedServer | null }> {
   const resolved: ResolvedDatabase | null = resolveDatabase({
     flagUrl: request.databaseUrl,
+    flagName: request.databaseUrlName,
     config: config.database,
     env: request.env,
   });

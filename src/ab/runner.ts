@@ -31,7 +31,7 @@ import { abSchedule, type Side } from './plan.js';
 export const DEFAULT_AB_ROUNDS = 7;
 export const AB_RESULTS_FILE = 'ab-results.json';
 
-export interface AbRequest extends Pick<RunRequest, 'databaseUrl' | 'exportPath' | 'exportFormat' | 'env' | 'log' | 'signal'> {
+export interface AbRequest extends Pick<RunRequest, 'databaseUrl' | 'databaseUrlName' | 'exportPath' | 'exportFormat' | 'env' | 'log' | 'signal'> {
   configPath: string;
   /** Directory holding the base side's workload and setup files, laid out as next to the config. */
   baseDir: string;
@@ -134,7 +134,7 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   const measured: BandPlan = { ...plan, estimated_duration_s: plan.estimated_duration_s * 2 * request.rounds };
   checkTimeBudget(measured, config.progressive.time_budget_s);
 
-  const database = await openDatabase({ databaseUrl: request.databaseUrl, env: request.env, log: log as Logger & { secrets: string[] } }, config);
+  const database = await openDatabase({ databaseUrl: request.databaseUrl, databaseUrlName: request.databaseUrlName, env: request.env, log: log as Logger & { secrets: string[] } }, config);
   const secrets = (log as Logger & { secrets?: string[] }).secrets ?? [];
   const admin = new pg.Client({ ...database.clientConfig, application_name: 'pgscale-admin' });
   let environment: EnvironmentFacts | null = null;

@@ -112,7 +112,7 @@ export const databaseSchema = z
     { error: 'expected a mapping with url, or host/port/dbname/username/password/sslmode' },
   )
   .nullable()
-  .describe('Optional: without it, DATABASE_URL, the PG* variables, or else an embedded server are used.');
+  .describe('Optional: what it leaves out comes from DATABASE_URL, then the PG* variables; with none of them, an embedded server is used.');
 
 const scriptSchema = z.strictObject(
   {

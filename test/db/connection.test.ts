@@ -5,35 +5,71 @@ import { UserError } from '../../src/errors.js';
 
 const SECRET = 's3cr3t-Pa55';
 
+const DEFAULTS = { host: () => '/var/run/postgresql', user: 'osuser' };
+const resolve = (opts: Omit<Parameters<typeof resolveDatabase>[0], 'defaults'>) => resolveDatabase({ ...opts, defaults: DEFAULTS });
+
 describe('resolveDatabase', () => {
-  it('returns null when nobody names a database (embedded default)', () => {
-    expect(resolveDatabase({ config: null, env: {} })).toBeNull();
-    expect(resolveDatabase({ flagUrl: '', config: null, env: { DATABASE_URL: '' } })).toBeNull();
+  it('returns null when nobody names a database and no PG* variable is set (embedded default)', () => {
+    expect(resolve({ config: null, env: {} })).toBeNull();
+    expect(resolve({ flagUrl: '', config: null, env: { DATABASE_URL: '', PGHOST: '' } })).toBeNull();
   });
 
-  it('prefers the flag, then DATABASE_URL, then PG* variables, then the config', () => {
-    const env = { DATABASE_URL: 'postgres://envuser@envhost/envdb', PGHOST: 'pghost' };
+  it('takes each parameter from the strongest level naming it: flag, config, DATABASE_URL, PG*, libpq default', () => {
+    const env = { DATABASE_URL: 'postgres://envuser@envhost:7000/envdb', PGHOST: 'pghost', PGPORT: '7001', PGUSER: 'pguser' };
     const config = { host: 'cfghost', dbname: 'cfgdb' };
-    expect(resolveDatabase({ flagUrl: 'postgres://flag@flaghost:6000/flagdb', config, env })?.config).toMatchObject({
-      host: 'flaghost',
-      port: 6000,
-      database: 'flagdb',
-      user: 'flag',
-    });
-    expect(resolveDatabase({ config, env })?.config).toMatchObject({ host: 'envhost', database: 'envdb' });
-    expect(resolveDatabase({ config, env: { PGHOST: 'pghost', PGPORT: '5433' } })?.config).toEqual({ host: 'pghost', port: 5433 });
-    expect(resolveDatabase({ config, env: {} })?.config).toEqual({ host: 'cfghost', database: 'cfgdb' });
+    const flag = resolve({ flagUrl: 'postgres://flag@flaghost:6000/flagdb', config, env });
+    expect(flag?.config).toMatchObject({ host: 'flaghost', port: 6000, database: 'flagdb', user: 'flag', ssl: false });
+    expect(flag?.sources).toMatchObject({ host: '--database-url', port: '--database-url', database: '--database-url' });
+    // The config names host and database; DATABASE_URL fills port and user, which the config does not name.
+    const cfg = resolve({ config, env });
+    expect(cfg?.config).toMatchObject({ host: 'cfghost', port: 7000, database: 'cfgdb', user: 'envuser' });
+    expect(cfg?.sources).toMatchObject({ host: 'database.host', port: 'DATABASE_URL', database: 'database.dbname', user: 'DATABASE_URL' });
+    // Without DATABASE_URL the PG* variables fill the gaps.
+    const pgOnly = resolve({ config, env: { PGHOST: 'pghost', PGPORT: '7001', PGUSER: 'pguser' } });
+    expect(pgOnly?.config).toMatchObject({ host: 'cfghost', port: 7001, database: 'cfgdb', user: 'pguser' });
+    expect(pgOnly?.sources).toMatchObject({ host: 'database.host', port: 'PGPORT', user: 'PGUSER' });
+    // And libpq's defaults fill what nobody names: 5432, the OS user, a database named after the user.
+    const bare = resolve({ config: null, env: { PGHOST: '127.0.0.1' } });
+    expect(bare?.config).toEqual({ host: '127.0.0.1', port: 5432, database: 'osuser', user: 'osuser', ssl: false });
+    expect(bare?.sources).toMatchObject({ host: 'PGHOST', port: 'libpq default', user: 'libpq default', database: 'libpq default' });
+    const named = resolve({ config: null, env: { PGUSER: 'alice' } });
+    expect(named?.config).toMatchObject({ host: '/var/run/postgresql', database: 'alice', user: 'alice' });
+    expect(named?.sources.database).toBe('PGUSER, as the user');
+  });
+
+  it('never lets a lone PGHOST, PGUSER or PGDATABASE redirect a config URL that names its database', () => {
+    const config = { url: 'postgres://postgres@127.0.0.1:5432/bench' };
+    for (const env of [{ PGHOST: '10.9.9.9' }, { PGUSER: 'intruder' }, { PGDATABASE: 'postgres' }, { PGPORT: '6543' }]) {
+      const r = resolve({ config, env });
+      expect(r?.config, JSON.stringify(env)).toMatchObject({ host: '127.0.0.1', port: 5432, database: 'bench', user: 'postgres' });
+      expect(r?.display).toBe(
+        'host 127.0.0.1 (database.url), port 5432 (database.url), database bench (database.url), user postgres (database.url), no password',
+      );
+    }
+  });
+
+  it('lets PGPASSWORD supply the password of a URL that has none, and names it without showing it', () => {
+    const r = resolve({ config: { url: 'postgres://postgres@127.0.0.1/bench' }, env: { PGPASSWORD: SECRET } });
+    expect(r?.config.password).toBe(SECRET);
+    expect(r?.sources.password).toBe('PGPASSWORD');
+    expect(r?.display).toContain('password from PGPASSWORD');
+    expect(r?.display).not.toContain(SECRET);
+    expect(r?.secrets).toContain(SECRET);
+    // A password the URL names wins over PGPASSWORD.
+    const own = resolve({ flagUrl: 'postgres://u:mine@h/d', config: null, env: { PGPASSWORD: SECRET } });
+    expect(own?.config.password).toBe('mine');
+    expect(own?.secrets).toEqual(expect.arrayContaining(['postgres://u:mine@h/d', 'mine', SECRET]));
   });
 
   it('treats any single PG* variable as naming a database', () => {
     for (const name of ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGSSLMODE']) {
       const value = name === 'PGPORT' ? '5432' : name === 'PGSSLMODE' ? 'disable' : 'x';
-      expect(resolveDatabase({ config: null, env: { [name]: value } }), name).not.toBeNull();
+      expect(resolve({ config: null, env: { [name]: value } }), name).not.toBeNull();
     }
   });
 
-  it('maps config fields, including username and sslmode, and masks the password in display', () => {
-    const r = resolveDatabase({
+  it('maps config fields, including username and sslmode, and keeps the password out of display', () => {
+    const r = resolve({
       config: { host: 'db.example', port: 5544, dbname: 'bench', username: 'alice', password: SECRET, sslmode: 'require' },
       env: {},
     });
@@ -45,30 +81,40 @@ describe('resolveDatabase', () => {
       password: SECRET,
       ssl: { rejectUnauthorized: false },
     });
-    expect(r?.display).toBe('postgres://alice:***@db.example:5544/bench?sslmode=require');
+    expect(r?.display).toBe(
+      'host db.example (database.host), port 5544 (database.port), database bench (database.dbname), ' +
+        'user alice (database.username), password from database.password, sslmode require (database.sslmode)',
+    );
     expect(r?.secrets).toContain(SECRET);
   });
 
-  it('masks a URL password in display and lists the URL and password as secrets', () => {
+  it('sets TLS explicitly, so pg never reads PGSSLMODE behind our back', () => {
+    expect(resolve({ config: null, env: { PGSSLMODE: 'prefer', PGHOST: 'h' } })?.config.ssl).toBe(false);
+    expect(resolve({ config: null, env: { PGSSLMODE: 'verify-full', PGHOST: 'h' } })?.config.ssl).toEqual({ rejectUnauthorized: true });
+    // A config that says disable beats PGSSLMODE=require.
+    expect(resolve({ config: { host: 'h', sslmode: 'disable' }, env: { PGSSLMODE: 'require' } })?.config.ssl).toBe(false);
+    expect(resolve({ flagUrl: 'postgres://h/d?sslmode=no-verify', config: null, env: {} })?.config.ssl).toEqual({ rejectUnauthorized: false });
+  });
+
+  it('keeps a URL password out of display and lists the URL and password as secrets', () => {
     const url = `postgresql://bob:${encodeURIComponent(SECRET + '@/x')}@h:5432/d`;
-    const r = resolveDatabase({ flagUrl: url, config: null, env: {} });
+    const r = resolve({ flagUrl: url, config: null, env: {} });
     expect(r?.config.password).toBe(SECRET + '@/x');
-    expect(r?.display).toBe('postgresql://bob:***@h:5432/d');
-    expect(r?.display).not.toContain(SECRET);
+    expect(r?.display).toBe('host h (--database-url), port 5432 (--database-url), database d (--database-url), user bob (--database-url), password from --database-url');
     expect(r?.secrets).toEqual(expect.arrayContaining([url, SECRET + '@/x']));
   });
 
-  it('shows a URL without a password as is: it is no secret, so the Database line names the server', () => {
-    const url = 'postgres://app@db.example:5433/shop';
-    const r = resolveDatabase({ flagUrl: url, config: null, env: {} });
-    expect(r?.display).toBe(url);
-    expect(r?.secrets).toEqual([]);
-    // What the pipeline logs: the display, through the logger's mask with the run's secrets.
-    expect(maskSecrets(`Database: ${r!.display}`, r!.secrets)).toBe(`Database: ${url}`);
-    // A password given as a parameter still keeps itself and the URL out of the line.
-    const param = resolveDatabase({ flagUrl: `postgres://app@db.example/shop?password=${SECRET}`, config: null, env: {} });
-    expect(param?.secrets).toEqual([`postgres://app@db.example/shop?password=${SECRET}`, SECRET, SECRET]);
+  it('a password given as a URL parameter still keeps itself and the URL out of every line', () => {
+    const param = resolve({ flagUrl: `postgres://app@db.example/shop?password=${SECRET}`, config: null, env: {} });
+    expect(param?.config.password).toBe(SECRET);
+    expect(param?.secrets).toEqual(expect.arrayContaining([`postgres://app@db.example/shop?password=${SECRET}`, SECRET]));
     expect(maskSecrets(`Database: ${param!.display}`, param!.secrets)).not.toContain(SECRET);
+  });
+
+  it('names the action input when the URL came from it', () => {
+    const r = resolve({ flagUrl: 'postgres://h/d', flagName: 'input database-url', config: null, env: {} });
+    expect(r?.sources.host).toBe('input database-url');
+    expect(() => resolve({ flagUrl: 'mysql://h/d', flagName: 'input database-url', config: null, env: {} })).toThrow(/^input database-url: expected/);
   });
 
   it('rejects a bad URL with a one-line UserError naming the field, never showing the password', () => {
@@ -80,7 +126,7 @@ describe('resolveDatabase', () => {
     for (const [url, field] of cases) {
       let caught: unknown;
       try {
-        resolveDatabase({ flagUrl: url, config: null, env: {} });
+        resolve({ flagUrl: url, config: null, env: {} });
       } catch (error) {
         caught = error;
       }
@@ -91,10 +137,10 @@ describe('resolveDatabase', () => {
       expect(message).not.toContain('root');
       expect(message).not.toContain('\n');
     }
-    expect(() => resolveDatabase({ config: null, env: { DATABASE_URL: 'not a url' } })).toThrow(/^DATABASE_URL: expected/);
-    expect(() => resolveDatabase({ config: { url: 'x://y' }, env: {} })).toThrow(/^database\.url: expected/);
-    expect(() => resolveDatabase({ config: null, env: { PGPORT: 'abc' } })).toThrow(/^PGPORT: expected a port number/);
-    expect(() => resolveDatabase({ config: null, env: { PGSSLMODE: 'maybe' } })).toThrow(/^PGSSLMODE: expected one of/);
+    expect(() => resolve({ config: null, env: { DATABASE_URL: 'not a url' } })).toThrow(/^DATABASE_URL: expected/);
+    expect(() => resolve({ config: { url: 'x://y' }, env: {} })).toThrow(/^database\.url: expected/);
+    expect(() => resolve({ config: null, env: { PGPORT: 'abc' } })).toThrow(/^PGPORT: expected a port number/);
+    expect(() => resolve({ config: null, env: { PGSSLMODE: 'maybe' } })).toThrow(/^PGSSLMODE: expected one of/);
   });
 });
 

@@ -109,7 +109,9 @@ describe('baseline on main, then compare on the identical setup', () => {
     expect(baseline.code, transcript(baseline)).toBe(0);
     expect(baseline.outputs.verdict).toBe('not-compared');
     // A URL without a password is no secret: the log names the server and the runner is not asked to mask it.
-    expect(baseline.stdout).toContain(`Database: ${DB_URL}`);
+    expect(baseline.stdout).toContain(
+      `Database: host 127.0.0.1 (input database-url), port 5432 (input database-url), database ${DB} (input database-url), user postgres (input database-url), no password`,
+    );
     expect(commands(baseline.stdout, 'add-mask')).not.toContain(DB_URL);
 
     const uploaded = [...fake.artifacts.values()].filter((a) => a.run_id === 101);
@@ -353,7 +355,7 @@ describe('secrets', () => {
     expect(masks).toContain(PASSWORD);
     expect(masks).toContain(ENCODED);
     expect(masks).toContain(secretUrl);
-    expect(withoutMaskCommands(r.stdout)).toContain(`Database: postgres://postgres:***@127.0.0.1:5432/${DB}`);
+    expect(withoutMaskCommands(r.stdout)).toContain(`database ${DB} (input database-url), user postgres (input database-url), password from input database-url`);
 
     const exports = ['results-json', 'report-markdown'].map((k) => readFileSync(r.outputs[k]!, 'utf8'));
     const csv = readFileSync(r.outputs['results-json']!.replace(/\.json$/, '.csv'), 'utf8');
