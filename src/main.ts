@@ -13,6 +13,7 @@ import { isUserError, UserError } from './errors.js';
 import { maskSecrets, urlHasPassword } from './db/mask.js';
 import {
   annotateComparison,
+  annotateDegradedBands,
   commentAction,
   findBaseline,
   gateFails,
@@ -29,7 +30,8 @@ import {
 } from './github/index.js';
 import type { Logger } from './log.js';
 import { runBenchmark } from './pipeline.js';
-import { readResultsFile, renderRunMarkdown } from './report/index.js';
+import { runHealth } from './analyze/health.js';
+import { healthFailure, healthLines, readResultsFile, renderRunMarkdown } from './report/index.js';
 import type { ResultsDocument } from './types.js';
 
 interface BaselineChoice {
@@ -127,6 +129,7 @@ async function runAbMode(inputs: ActionInputs, log: Logger & { secrets: string[]
     confirm: abInputs.confirm,
     thresholds: { max_tps_drop: inputs.max_tps_drop, max_p95_increase: inputs.max_p95_increase, confidence: 0.95 },
     databaseUrl: inputs.database_url ?? undefined,
+    databaseUrlName: 'input database-url',
     exportPath: inputs.export_path ?? undefined,
     env: process.env,
     log,
@@ -134,6 +137,12 @@ async function runAbMode(inputs: ActionInputs, log: Logger & { secrets: string[]
   });
   for (const secret of log.secrets) core.setSecret(secret);
   const { comparison } = result;
+  const sides = (['base', 'head'] as const).map((side) => ({ side, health: runHealth(result[side]) }));
+  for (const { side, health } of sides) {
+    for (const line of healthLines(health)) log.info(`${side}: ${line.trim()}`);
+    annotateDegradedBands(health, core, inputs.config, side);
+  }
+  const failedSide = sides.find(({ health }) => health.status === 'failed');
   annotateComparison(comparison, core, inputs.config);
   const summary = maskSecrets(renderAbMarkdown({ ...result, title: inputs.config }), log.secrets);
   await core.summary.addRaw(summary).write();
@@ -157,6 +166,7 @@ async function runAbMode(inputs: ActionInputs, log: Logger & { secrets: string[]
   });
   if (controller.signal.aborted) core.setFailed('pgscale was interrupted; partial results were written');
   else if (result.failure) core.setFailed(`pgscale A/B run is partial: ${maskSecrets(result.failure.message, log.secrets)}`);
+  else if (failedSide) core.setFailed(`pgscale: ${maskSecrets(healthFailure(failedSide.health, failedSide.side) ?? '', log.secrets)}`);
   else if (gateFails(comparison.verdict, inputs.fail_on)) core.setFailed(`pgscale verdict: ${comparison.verdict} — ${maskSecrets(comparison.reason, log.secrets)}`);
 }
 
@@ -184,6 +194,7 @@ export async function run(): Promise<void> {
       progressive: false,
       setup: inputs.setup,
       databaseUrl: inputs.database_url ?? undefined,
+      databaseUrlName: 'input database-url',
       exportPath: inputs.export_path ?? undefined,
       env: process.env,
       log,
@@ -193,14 +204,17 @@ export async function run(): Promise<void> {
     const doc = result.doc;
     const resultsJson = result.files.find((f) => f.endsWith('.json')) ?? null;
     const reportMarkdown = result.files.find((f) => f.endsWith('.md')) ?? null;
+    const health = runHealth(doc);
+    for (const line of healthLines(health)) log.info(line);
+    annotateDegradedBands(health, core, inputs.config);
 
     let comparison: Comparison | null = null;
     let baseline: BaselineChoice = { doc: null, reason: null, source: null, runId: null };
-    if (inputs.mode === 'baseline' && !doc.partial) {
+    if (inputs.mode === 'baseline' && !doc.partial && health.status !== 'failed') {
       const upload = await uploadBaseline(doc, inputs.baseline_artifact, inputs.retention_days);
       log.info(`⬆️  Uploaded baseline artifact ${inputs.baseline_artifact} (id ${upload.id ?? 'unknown'})`);
     } else if (inputs.mode === 'baseline') {
-      log.warn('the run is partial: not uploading it as the baseline');
+      log.warn(`the run is ${doc.partial ? 'partial' : 'failed'}: not uploading it as the baseline`);
     }
     if (inputs.mode === 'compare') {
       baseline = await chooseBaseline(inputs, log, baselineFromFile);
@@ -248,6 +262,8 @@ export async function run(): Promise<void> {
       core.setFailed('pgscale was interrupted; partial results were written');
     } else if (result.failure || doc.partial) {
       core.setFailed(`pgscale run is partial: ${maskSecrets(doc.partial_reason ?? result.failure?.message ?? 'unknown reason', log.secrets)}`);
+    } else if (health.status === 'failed') {
+      core.setFailed(`pgscale: ${maskSecrets(healthFailure(health) ?? '', log.secrets)}`);
     } else if (comparison && gateFails(comparison.verdict, inputs.fail_on)) {
       core.setFailed(`pgscale verdict: ${comparison.verdict} — ${maskSecrets(comparison.reason, log.secrets)}`);
     }

@@ -216,12 +216,22 @@ export interface BandResult {
   latency_histogram: string;
   /** Failed transactions by SQLSTATE (or a pgscale code such as 'CONNECTION' when there is none). */
   errors: Record<string, number>;
+  /** The first failure of each code in `errors`: the server's message and the failing statement. Absent in older documents. */
+  error_examples?: Record<string, ErrorExample>;
   /** failed / attempted transactions. */
   error_rate: number;
   degraded: boolean;
   client: ClientLoad;
   pg_stats: PgStatsDelta | null;
   rate: RateSchedule | null;
+}
+
+/** What one failure said, and where: enough to find the statement without a debugger. */
+export interface ErrorExample {
+  /** The server's message (or the client's), secrets masked, at most 300 characters. */
+  message: string;
+  /** The script line that failed, as file:line; null when no statement was running. */
+  statement: string | null;
 }
 
 export interface EnvironmentFacts {

@@ -7,7 +7,7 @@
 
 import * as hdr from 'hdr-histogram-js';
 import { newLatencyHistogram, summarise } from '../run/metrics.js';
-import type { BandResult, LatencySummary } from '../types.js';
+import type { BandResult, ErrorExample, LatencySummary } from '../types.js';
 
 function weighted(summaries: LatencySummary[]): LatencySummary {
   const count = summaries.reduce((s, x) => s + x.count, 0);
@@ -58,6 +58,8 @@ export function mergeRounds(rounds: BandResult[]): BandResult {
   const statements = rounds.reduce((s, r) => s + r.statements, 0);
   const errors: Record<string, number> = {};
   for (const r of rounds) for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
+  const examples: Record<string, ErrorExample> = {};
+  for (const r of rounds) for (const [code, example] of Object.entries(r.error_examples ?? {})) examples[code] ??= example;
   const latency = mergedLatency(rounds);
   const elus = rounds.map((r) => r.client.event_loop_utilization).filter((v): v is number => v !== null);
   const delays = rounds.map((r) => r.client.event_loop_delay_p99_ms).filter((v): v is number => v !== null);
@@ -83,6 +85,7 @@ export function mergeRounds(rounds: BandResult[]): BandResult {
     tps_series: rounds.flatMap((r) => r.tps_series),
     latency_histogram: latency.encoded,
     errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b))),
+    error_examples: Object.fromEntries(Object.entries(examples).sort(([a], [b]) => a.localeCompare(b))),
     error_rate: errorRate,
     degraded: rounds.some((r) => r.degraded),
     client: {

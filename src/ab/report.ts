@@ -1,6 +1,8 @@
 // Views of an A/B run: Markdown for the job summary and the sticky comment, plain text for the
 // terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
 
+import { runHealth } from '../analyze/health.js';
+import { healthFailure, healthHeadline } from '../report/health.js';
 import type { Comparison, FigureComparison } from '../compare/types.js';
 import { bandFigureNotes, renderChart } from '../github/summary.js';
 import { escapeMarkdown } from '../report/escape.js';
@@ -35,6 +37,12 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
   const out: string[] = [];
   out.push(`## pgscale A/B${input.title ? ` — ${escapeMarkdown(input.title)}` : ''}`, '');
   out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`, '');
+  // A side whose transactions failed outweighs any verdict drawn from it.
+  for (const [side, doc] of [['base', base], ['head', head]] as const) {
+    const health = runHealth(doc);
+    const text = healthFailure(health, side) ?? (health.status === 'degraded' ? `The ${side} run: ${healthHeadline(health)}` : null);
+    if (text) out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${escapeMarkdown(text)}**`, '');
+  }
   out.push(
     `**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) and head (${escapeMarkdown(ab.sides.head.source)}) ` +
       `measured on this runner against one server, each in its own database, ${ab.rounds} interleaved ABBA rounds per band` +

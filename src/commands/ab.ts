@@ -7,6 +7,8 @@ import { DEFAULT_THRESHOLDS } from '../compare/types.js';
 import { stopAllEmbedded } from '../db/embedded.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_REGRESSION, UserError } from '../errors.js';
 import { parseFraction } from '../github/inputs.js';
+import { runHealth } from '../analyze/health.js';
+import { healthLines } from '../report/health.js';
 import { createConsoleLogger } from '../log.js';
 import type { ExportFormat } from '../types.js';
 
@@ -82,11 +84,14 @@ export async function abCommand(flags: AbFlags): Promise<number> {
     const summary = { base: result.base, head: result.head, ab: result.ab, comparison: result.comparison, title: flags.config };
     if (flags.json) process.stdout.write(`${JSON.stringify({ ab: result.ab, comparison: result.comparison }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
     else process.stdout.write(`\n${renderAbText(summary)}\n`);
+    const sides = (['base', 'head'] as const).map((side) => ({ side, health: runHealth(result[side]) }));
+    for (const { side, health } of sides) for (const line of healthLines(health)) log.info(`${side}: ${line.trim()}`);
     if (controller.signal.aborted) return EXIT_INTERRUPTED;
     if (result.failure) {
       log.warn(`A/B run stopped early: ${result.failure.message}`);
       return EXIT_FAILURE;
     }
+    if (sides.some(({ health }) => health.status === 'failed')) return EXIT_FAILURE;
     const failOn = flags.failOn ?? 'regression';
     const verdict = result.comparison.verdict;
     if (failOn !== 'never' && (verdict === 'fail' || (failOn === 'inconclusive' && verdict === 'inconclusive'))) return EXIT_REGRESSION;

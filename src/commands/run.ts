@@ -4,6 +4,8 @@ import { stopAllEmbedded } from '../db/embedded.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
 import { createConsoleLogger } from '../log.js';
 import { prepareRun, runBenchmark, type RunRequest } from '../pipeline.js';
+import { runHealth } from '../analyze/health.js';
+import { healthLines } from '../report/health.js';
 import { renderTerminalReport, toJson } from '../report/index.js';
 
 /** The run's options as the command line gives them, plus --json. */
@@ -72,6 +74,9 @@ export async function runCommand(request: RunCommandRequest): Promise<number> {
     } else {
       process.stdout.write(`\n${renderTerminalReport(result.doc, { color: process.stdout.isTTY === true })}\n`);
     }
+    // What failed, and where, whether or not the run stopped early.
+    const health = runHealth(result.doc);
+    for (const line of healthLines(health)) log.info(line);
     if (controller.signal.aborted) return EXIT_INTERRUPTED;
     if (result.failure) {
       log.warn(`run stopped early: ${result.failure.message}`);
@@ -81,9 +86,13 @@ export async function runCommand(request: RunCommandRequest): Promise<number> {
       log.warn(`run is partial: ${result.doc.partial_reason ?? 'unknown reason'}`);
       return EXIT_FAILURE;
     }
+    if (health.status === 'failed') return EXIT_FAILURE;
     const optimum = result.doc.optimal_config;
     log.info(
-      `✅ Progressive scaling completed successfully\n📊 Tested ${result.doc.bands.length} bands` +
+      (health.status === 'ok'
+        ? '✅ Progressive scaling completed successfully'
+        : `⚠️  Progressive scaling finished with ${health.degraded.length} degraded band${health.degraded.length === 1 ? '' : 's'}`) +
+        `\n📊 Tested ${result.doc.bands.length} bands` +
         (optimum
           ? `, optimal config: ${optimum.workers} workers, ${optimum.connections} connections (${Math.round(optimum.tps).toLocaleString('en-US')} TPS)`
           : ''),

@@ -2,7 +2,9 @@
 // inconclusive gating figure, and a warning when there was no baseline at all.
 
 import * as core from '@actions/core';
+import type { RunHealth } from '../analyze/health.js';
 import type { Comparison, FigureComparison } from '../compare/types.js';
+import { degradedBandText } from '../report/health.js';
 
 export interface AnnotationSink {
   error(message: string, properties?: core.AnnotationProperties): void;
@@ -37,4 +39,15 @@ export function annotateComparison(c: Comparison, sink: AnnotationSink = core, f
     warnings++;
   }
   return { errors, warnings };
+}
+
+/**
+ * One warning per degraded band of a run that stands. A failed run is not annotated here: the
+ * step fails with healthFailure's message, which is its one ::error:: line.
+ */
+export function annotateDegradedBands(health: RunHealth, sink: AnnotationSink = core, file?: string, side?: string): number {
+  if (health.status !== 'degraded') return 0;
+  const title = `pgscale: degraded band${side ? ` (${side})` : ''}`;
+  for (const band of health.degraded) sink.warning(`Degraded ${degradedBandText(band)}`, file ? { title, file } : { title });
+  return health.degraded.length;
 }

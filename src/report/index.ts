@@ -8,6 +8,7 @@ export { MARKDOWN_MAX_BYTES, markdownTable, mermaidXyChart, renderRunMarkdown } 
 export type { ChartSeries } from './markdown.js';
 export { escapeHtml, escapeMarkdown, sanitizeTerminal } from './escape.js';
 export { renderTerminalReport, sparkline } from './terminal.js';
+export { degradedBandText, failureText, healthFailure, healthHeadline, healthLines } from './health.js';
 export type { TerminalOptions } from './terminal.js';
 export { curvePoints, uslAt } from './curve.js';
 export type { CurvePoint } from './curve.js';

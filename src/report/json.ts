@@ -85,6 +85,11 @@ const band = z.looseObject(
     tps_series: z.array(nonNegative, { error: 'expected an array of numbers' }),
     latency_histogram: text,
     errors: z.record(z.string(), nonNegativeInt, { error: 'expected an object of SQLSTATE counts' }),
+    error_examples: z
+      .record(z.string(), z.strictObject({ message: z.string(), statement: z.string().nullable() }), {
+        error: 'expected an object of {message, statement} by SQLSTATE',
+      })
+      .optional(),
     error_rate: fraction,
     degraded: bool,
     client: z.looseObject(

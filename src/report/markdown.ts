@@ -3,7 +3,9 @@
 
 import type { BandResult, ResultsDocument } from '../types.js';
 import type { Analysis, ModelFit } from '../analyze/types.js';
+import { runHealth } from '../analyze/health.js';
 import { curvePoints } from './curve.js';
+import { degradedBandText, healthHeadline } from './health.js';
 import { escapeMarkdown } from './escape.js';
 import { formatDuration, formatInteger, formatMs, formatPercent, formatRange, formatSig, formatTps, MISSING } from './format.js';
 
@@ -402,9 +404,35 @@ function warningsSection(doc: ResultsDocument, limits: Limits): string[] {
   return lines;
 }
 
+/** Failed or degraded bands and every failing code, before any figure is read. */
+function healthSection(doc: ResultsDocument, limits: Limits): string[] {
+  const health = runHealth(doc);
+  if (health.status === 'ok' && health.failures.length === 0) return [];
+  const out: string[] = [];
+  const headline = healthHeadline(health);
+  if (headline) out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${safe(headline, limits)}**`, '');
+  if (health.status === 'failed' && health.degraded.length > 0) {
+    out.push(...health.degraded.slice(0, limits.listRows).map((b) => `- degraded ${safe(degradedBandText(b), limits)}`), '');
+  }
+  if (health.failures.length > 0) {
+    out.push(
+      ...markdownTable(
+        ['Code', 'Failed transactions', 'Statement', 'First message'],
+        health.failures
+          .slice(0, limits.listRows)
+          .map((f) => [safe(f.code, limits), formatInteger(f.count), safe(f.statement, limits), safe(f.message, limits)]),
+        ['l', 'r', 'l', 'l'],
+      ),
+      '',
+    );
+  }
+  return out;
+}
+
 function render(doc: ResultsDocument, limits: Limits): string {
   const lines = [
     ...headline(doc, limits),
+    ...healthSection(doc, limits),
     ...environmentLine(doc, limits),
     ...bandTable(doc, limits),
     ...fitsSection(doc, limits),

@@ -3,7 +3,7 @@
 // and errors by SQLSTATE. Only completions inside the measured window are recorded.
 
 import * as hdr from 'hdr-histogram-js';
-import type { LatencySummary } from '../types.js';
+import type { ErrorExample, LatencySummary } from '../types.js';
 
 /** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
@@ -64,6 +64,7 @@ export interface RecorderSnapshot {
   /** Each second's latency histogram (compressed), null for a second without commits. */
   seconds: (string | null)[];
   errors: [string, number][];
+  errorExamples: [string, ErrorExample][];
 }
 
 const decode = (encoded: string): hdr.Histogram => hdr.decodeFromCompressedBase64(encoded, 32, false);
@@ -97,6 +98,8 @@ export class BandRecorder {
   /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
   private readonly seconds: (string | null)[] | null;
   readonly errors = new Map<string, number>();
+  /** The first failure of each code, as ErrorExample. */
+  readonly errorExamples = new Map<string, ErrorExample>();
 
   lagSumMs = 0;
   lagMaxMs = 0;
@@ -139,6 +142,7 @@ export class BandRecorder {
       perSecond: Array.from(this.perSecond),
       seconds: this.seconds ?? [],
       errors: [...this.errors],
+      errorExamples: [...this.errorExamples],
     };
   }
 
@@ -172,6 +176,7 @@ export class BandRecorder {
       const n = Math.min(this.perSecond.length, share.perSecond.length);
       for (let i = 0; i < n; i++) this.perSecond[i] = this.perSecond[i]! + share.perSecond[i]!;
       for (const [code, count] of share.errors) this.errors.set(code, (this.errors.get(code) ?? 0) + count);
+      for (const [code, example] of share.errorExamples) if (!this.errorExamples.has(code)) this.errorExamples.set(code, example);
     }
     const own = this.seconds ?? [];
     for (let i = 0; i < this.p95PerSecond.length; i++) {
@@ -230,11 +235,13 @@ export class BandRecorder {
     this.secondLatency.recordValue(toMicros(latency));
   }
 
-  fail(code: string): void {
+  /** A failed transaction; `error` is kept as the code's example the first time the code is seen. */
+  fail(code: string, error?: unknown): void {
     this.completedAnyPhase++;
     if (!this.measuring) return;
     this.failed++;
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+    if (!this.errorExamples.has(code)) this.errorExamples.set(code, errorExample(error));
   }
 
   /** Rate mode: how late a transaction started against its schedule. */
@@ -275,4 +282,17 @@ export class BandRecorder {
     this.service.destroy();
     this.secondLatency.destroy();
   }
+}
+
+const EXAMPLE_MESSAGE_CHARS = 300;
+
+/** A failure as an ErrorExample; the runner masks secrets in the message before it leaves the band. */
+export function errorExample(error: unknown): ErrorExample {
+  const e = error as { message?: unknown; statement?: unknown } | null | undefined;
+  const raw = e && typeof e.message === 'string' ? e.message : String(error);
+  const message = raw.replace(/\s+/g, ' ').trim();
+  return {
+    message: message.length > EXAMPLE_MESSAGE_CHARS ? `${message.slice(0, EXAMPLE_MESSAGE_CHARS - 1)}…` : message,
+    statement: e && typeof e.statement === 'string' ? e.statement : null,
+  };
 }

@@ -324,8 +324,14 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       p95_series_ms: recorder.p95Series(durationS),
       latency_histogram: recorder.histogramBase64(),
       errors: Object.fromEntries([...recorder.errors].sort(([a], [b]) => a.localeCompare(b))),
+      error_examples: Object.fromEntries(
+        [...recorder.errorExamples]
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([code, example]) => [code, { ...example, message: maskSecrets(example.message, run.secrets) }]),
+      ),
       error_rate: errorRate,
-      degraded: errorRate > progressive.max_error_rate,
+      // A band that committed nothing measured nothing, whatever the threshold says.
+      degraded: errorRate > progressive.max_error_rate || recorder.committed === 0,
       client: {
         event_loop_utilization: elu,
         event_loop_delay_p99_ms: delayP99Ms,
@@ -343,7 +349,9 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
         (result.failed_transactions > 0 ? `, ${(errorRate * 100).toFixed(1)}% errors` : '') +
         (result.status === 'partial' ? ` (partial: ${control.stopReason ?? 'ended early'})` : ''),
     );
-    if (result.degraded) {
+    if (result.transactions === 0) {
+      log.warn(`band ${band.band_id}: degraded, no transaction committed`);
+    } else if (result.degraded) {
       log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(progressive.max_error_rate * 100).toFixed(1)}%`);
     }
     if (result.client.client_bound) {

@@ -168,7 +168,7 @@ async function transactOnce(session: WorkerSession, ctx: WorkerContext, schedule
     const code = errorCode(failure, connection);
     if (!connection.broken) await rollbackQuietly(connection);
     pool.release(connection);
-    recorder.fail(code);
+    recorder.fail(code, failure);
     ctx.onError(code, failure);
   }
   return true;

@@ -11,6 +11,9 @@ import { STEP_SET, STEP_SLEEP, STEP_SQL, type CompiledScript, type Step } from '
 import type { PortableWorkload, Workload, WorkloadClient, WorkerSession } from './types.js';
 import { WireConnection, wireStatement, type WireStatement } from './wire.js';
 
+/** An error of a statement, with where the statement is (file:line), set by the worker. */
+export type FailedStatement = Error & { statement?: string };
+
 type SetupFn = (client: WorkloadClient, scale: number, log: (line: string) => void) => Promise<void>;
 type SqlStep = Extract<Step, { k: typeof STEP_SQL }>;
 
@@ -84,6 +87,8 @@ class ScriptWorker implements WorkerSession {
   private step = 0;
   private sent = 0;
   private firstError: unknown = null;
+  /** Step indices of the statements in the flight, in the order they were sent. */
+  private readonly flightSteps: number[] = [];
   private resolve: ((sent: number) => void) | null = null;
   private reject: ((error: unknown) => void) | null = null;
   private readonly executor = (resolve: (sent: number) => void, reject: (error: unknown) => void): void => {
@@ -91,8 +96,13 @@ class ScriptWorker implements WorkerSession {
     this.reject = reject;
   };
   /** The wire calls back once per flight, after the last answer, with the first error. */
-  private readonly onFlight = (error: Error | null): void => {
-    if (error !== null && this.firstError === null) this.firstError = error;
+  private readonly onFlight = (error: Error | null, failedAt: number): void => {
+    if (error !== null && this.firstError === null) {
+      const step = this.runner!.steps[this.flightSteps[failedAt] ?? -1];
+      if (step !== undefined && step.k !== STEP_SLEEP) (error as FailedStatement).statement = step.where;
+      this.firstError = error;
+    }
+    this.flightSteps.length = 0;
     if (this.firstError !== null) this.finish();
     else this.advance();
   };
@@ -130,6 +140,7 @@ class ScriptWorker implements WorkerSession {
     this.step = 0;
     this.sent = 0;
     this.firstError = null;
+    this.flightSteps.length = 0;
     const done = new Promise<number>(this.executor);
     this.advance();
     return done;
@@ -158,6 +169,7 @@ class ScriptWorker implements WorkerSession {
       values[p] = f ? f(v) : v;
     }
     this.wire!.queue(runner.statements[i]!, values);
+    this.flightSteps.push(i);
     this.sent++;
   }
 
@@ -203,7 +215,11 @@ class ScriptWorker implements WorkerSession {
       }
     } catch (error) {
       // A \set failed (e.g. division by zero): the script stops here, as pgbench's does.
-      this.firstError ??= error;
+      if (this.firstError === null) {
+        const step = steps[this.step];
+        if (step?.k === STEP_SET && error instanceof Error) (error as FailedStatement).statement = step.where;
+        this.firstError = error;
+      }
       this.step = steps.length;
       if (queued > 0) {
         // Part of a pipelined block is encoded: send it, so the connection is idle again (and

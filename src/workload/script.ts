@@ -298,7 +298,7 @@ export const STEP_SQL = 1;
 export const STEP_SLEEP = 2;
 
 export type Step =
-  | { k: typeof STEP_SET; slot: number; f: CompiledExpr['f'] }
+  | { k: typeof STEP_SET; slot: number; f: CompiledExpr['f']; where: string }
   | {
       k: typeof STEP_SQL;
       /** Prepared-statement name, unique per (script, statement, text). */
@@ -307,6 +307,8 @@ export type Step =
       paramSlots: number[];
       /** Per parameter: how to turn the variable into the text pgbench would send (null = as is). */
       paramFormat: (((v: unknown) => unknown) | null)[];
+      /** Where the statement starts, as file:line, to name it when it fails. */
+      where: string;
     }
   | { k: typeof STEP_SLEEP; us: number; slot: number; toInt: ((c: EvalContext) => number) | null; unitUs: number };
 
@@ -367,7 +369,7 @@ export function compileScript(parsed: ParsedScript, index: number): CompiledScri
       const e = compileExpression(cmd.expr, { resolveVar, fail, where });
       const slot = slotOf(cmd.name);
       current.set(cmd.name, e.t);
-      steps.push({ k: STEP_SET, slot, f: e.f });
+      steps.push({ k: STEP_SET, slot, f: e.f, where: where(cmd.pos) });
     } else if (cmd.kind === 'sql') {
       const paramSlots: number[] = [];
       const paramFormat: (((v: unknown) => unknown) | null)[] = [];
@@ -376,7 +378,7 @@ export function compileScript(parsed: ParsedScript, index: number): CompiledScri
         paramSlots.push(slot);
         paramFormat.push(paramFormatter(type));
       }
-      steps.push({ k: STEP_SQL, name: `pgscale_${textHash}_${index}_${statements}`, text: cmd.text, paramSlots, paramFormat });
+      steps.push({ k: STEP_SQL, name: `pgscale_${textHash}_${index}_${statements}`, text: cmd.text, paramSlots, paramFormat, where: where(cmd.pos) });
       statements++;
     } else {
       if (typeof cmd.amount === 'number') {

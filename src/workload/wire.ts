@@ -108,7 +108,8 @@ function appendValue(value: unknown): void {
   used += 4 + bytes;
 }
 
-type Done = (error: Error | null) => void;
+/** A flight's end: its first error (null: none) and that statement's position in the flight (-1: none). */
+type Done = (error: Error | null, failedAt: number) => void;
 
 interface WireStream {
   write(chunk: Buffer): boolean;
@@ -202,6 +203,7 @@ export class WireConnection {
   private segmentParsed = false;
   private due = 0;
   private firstError: Error | null = null;
+  private firstErrorAt = -1;
   private done: Done | null = null;
   private carry: Buffer | null = null;
   /** A flight held back until pg has read the ReadyForQuery of its own last query. */
@@ -261,6 +263,7 @@ export class WireConnection {
     this.segment = 0;
     this.segmentParsed = false;
     this.firstError = null;
+    this.firstErrorAt = -1;
     this.done = done;
     // pg settles a failed query on its ErrorResponse, before the ReadyForQuery that follows;
     // that ReadyForQuery is pg's, so the flight waits for it rather than taking it as its own.
@@ -309,7 +312,10 @@ export class WireConnection {
       const parsed = this.parses[this.segment];
       if (parsed && !this.segmentParsed) this.prepared.delete(parsed);
       const error = databaseError(buf, start, end);
-      if (this.firstError === null) this.firstError = error;
+      if (this.firstError === null) {
+        this.firstError = error;
+        this.firstErrorAt = this.segment;
+      }
     }
     // Everything else (BindComplete, RowDescription, DataRow, CommandComplete, notices) is
     // read past: the benchmark counts completions, not rows.
@@ -322,6 +328,7 @@ export class WireConnection {
     this.held = null;
     this.parses.length = 0;
     this.carry = null;
-    done(error);
+    // A connection lost mid-flight fails the statement whose answer was due.
+    done(error, error === null ? -1 : this.firstErrorAt >= 0 ? this.firstErrorAt : this.segment);
   }
 }
