@@ -87,6 +87,8 @@ const band = z.looseObject(
     errors: z.record(z.string(), nonNegativeInt, { error: 'expected an object of SQLSTATE counts' }),
     error_rate: fraction,
     degraded: bool,
+    outage_s: nonNegative.optional(),
+    notices: z.record(z.string(), nonNegativeInt, { error: 'expected an object of notice counts by severity' }).optional(),
     client: z.looseObject(
       {
         event_loop_utilization: fraction.nullable(),

@@ -1,6 +1,7 @@
 // What one band measured, recorded on the hot path with fixed memory: three HDR histograms
 // (end-to-end latency, pool wait, service time, in microseconds), counters, a per-second series
-// and errors by SQLSTATE. Only completions inside the measured window are recorded.
+// errors by SQLSTATE and server notices by severity. Only what happens inside the measured window
+// is recorded.
 
 import * as hdr from 'hdr-histogram-js';
 import type { LatencySummary } from '../types.js';
@@ -64,6 +65,7 @@ export interface RecorderSnapshot {
   /** Each second's latency histogram (compressed), null for a second without commits. */
   seconds: (string | null)[];
   errors: [string, number][];
+  notices: [string, number][];
 }
 
 const decode = (encoded: string): hdr.Histogram => hdr.decodeFromCompressedBase64(encoded, 32, false);
@@ -97,6 +99,8 @@ export class BandRecorder {
   /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
   private readonly seconds: (string | null)[] | null;
   readonly errors = new Map<string, number>();
+  /** NoticeResponses (NOTICE, WARNING, …) by severity. */
+  readonly notices = new Map<string, number>();
 
   lagSumMs = 0;
   lagMaxMs = 0;
@@ -139,6 +143,7 @@ export class BandRecorder {
       perSecond: Array.from(this.perSecond),
       seconds: this.seconds ?? [],
       errors: [...this.errors],
+      notices: [...this.notices],
     };
   }
 
@@ -172,6 +177,7 @@ export class BandRecorder {
       const n = Math.min(this.perSecond.length, share.perSecond.length);
       for (let i = 0; i < n; i++) this.perSecond[i] = this.perSecond[i]! + share.perSecond[i]!;
       for (const [code, count] of share.errors) this.errors.set(code, (this.errors.get(code) ?? 0) + count);
+      for (const [severity, count] of share.notices) this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
     }
     const own = this.seconds ?? [];
     for (let i = 0; i < this.p95PerSecond.length; i++) {
@@ -235,6 +241,12 @@ export class BandRecorder {
     if (!this.measuring) return;
     this.failed++;
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+  }
+
+  /** A notice the server sent on a pool connection. */
+  notice(severity: string): void {
+    if (!this.measuring) return;
+    this.notices.set(severity, (this.notices.get(severity) ?? 0) + 1);
   }
 
   /** Rate mode: how late a transaction started against its schedule. */
