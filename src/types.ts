@@ -220,7 +220,16 @@ export interface BandResult {
   error_examples?: Record<string, ErrorExample>;
   /** failed / attempted transactions. */
   error_rate: number;
+  /** True when the error rate crossed max_error_rate, or the server was unreachable during the window. */
   degraded: boolean;
+  /**
+   * Seconds of the measured window during which the server was unreachable: from a pool
+   * connection's loss until it could be replaced (to within the reconnect backoff, ≤ 2 s), for
+   * losses whose first reconnect failed. 0: none seen. Absent in documents from older runners.
+   */
+  outage_s?: number;
+  /** NoticeResponses (NOTICE, WARNING, …) the server sent during the window, by severity. Absent in older documents. */
+  notices?: Record<string, number>;
   client: ClientLoad;
   pg_stats: PgStatsDelta | null;
   rate: RateSchedule | null;

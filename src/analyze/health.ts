@@ -11,7 +11,7 @@ export interface DegradedBand {
   connections: number;
   transactions: number;
   error_rate: number;
-  /** Why the band is degraded, in words: "no transaction committed" or "12.5% of transactions failed". */
+  /** Why the band is degraded, in words: "no transaction committed", "12.5% of transactions failed", or an outage first. */
   reason: string;
 }
 
@@ -46,7 +46,9 @@ function degradedReason(band: BandResult): string {
       ? `no transaction committed (${band.failed_transactions.toLocaleString('en-US')} failed)`
       : 'no transaction committed';
   }
-  return `${(band.error_rate * 100).toFixed(1)}% of transactions failed`;
+  const outage = band.outage_s ? `the server was unreachable for ${band.outage_s.toFixed(1)} s` : null;
+  const errors = `${(band.error_rate * 100).toFixed(1)}% of transactions failed`;
+  return outage ? `${outage}, ${errors}` : errors;
 }
 
 /**

@@ -92,6 +92,8 @@ const band = z.looseObject(
       .optional(),
     error_rate: fraction,
     degraded: bool,
+    outage_s: nonNegative.optional(),
+    notices: z.record(z.string(), nonNegativeInt, { error: 'expected an object of notice counts by severity' }).optional(),
     client: z.looseObject(
       {
         event_loop_utilization: fraction.nullable(),

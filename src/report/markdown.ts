@@ -142,6 +142,7 @@ function bandNotes(band: BandResult, analysis: Analysis | null): string {
   const notes: string[] = [];
   if (band.status !== 'complete') notes.push(band.status);
   if (band.degraded) notes.push('degraded');
+  if (band.outage_s) notes.push(`server unreachable ${band.outage_s.toFixed(1)}s`);
   if (band.client.client_bound) notes.push('client-bound');
   const excluded = analysis?.curve_fitting.excluded.find((e) => e.band_id === band.band_id);
   if (excluded) notes.push('not fitted');

@@ -137,7 +137,7 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
   const best = bestBand(doc.bands);
   const rows: Cell[][] = doc.bands.map((b) => {
     const region = regions.get(b.band_id) ?? null;
-    const notes = [b.status !== 'complete' ? b.status : '', b.degraded ? 'degraded' : '', b.client.client_bound ? 'client-bound' : ''].filter(Boolean);
+    const notes = [b.status !== 'complete' ? b.status : '', b.degraded ? 'degraded' : '', b.outage_s ? `outage ${b.outage_s.toFixed(1)}s` : '', b.client.client_bound ? 'client-bound' : ''].filter(Boolean);
     const s = stats.get(b.band_id);
     const ci = s?.tps.interval ? `±${formatTps((s.tps.interval.high - s.tps.interval.low) / 2)}` : MISSING_TEXT;
     return [

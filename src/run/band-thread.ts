@@ -20,6 +20,7 @@ class Share {
   private readonly pool: ConnectionPool;
   private workers: Promise<void>[] = [];
   private readonly errorsSeen = new Set<string>();
+  private readonly noticesSeen = new Set<string>();
   private readonly progressTimer: NodeJS.Timeout;
   private stopLoopMonitor: (() => LoopFigures) | null = null;
 
@@ -35,6 +36,13 @@ class Share {
       },
       cancelled: () => this.control.stopping,
       debug: (line) => post({ t: 'debug', line }),
+      onNotice: (notice) => {
+        this.recorder.notice(notice.severity);
+        const kind = `${notice.severity} ${notice.code ?? notice.message}`;
+        if (this.noticesSeen.has(kind)) return;
+        this.noticesSeen.add(kind);
+        post({ t: 'first-notice', severity: notice.severity, code: notice.code, message: notice.message });
+      },
     });
     this.progressTimer = setInterval(() => post({ t: 'progress', completed: this.recorder.completedAnyPhase }), 1000);
   }
@@ -81,7 +89,8 @@ class Share {
     this.control.stopping = true;
     this.pool.stopHandingOut();
     await Promise.race([Promise.all(this.workers), sleep(drainMs)]);
-    post({ t: 'result', result: { snapshot: this.recorder.snapshot(), loop, replaced: this.pool.replaced } });
+    const outageMs = this.pool.outageMs(this.recorder.windowStart, this.recorder.windowEnd);
+    post({ t: 'result', result: { snapshot: this.recorder.snapshot(), loop, replaced: this.pool.replaced, outageMs } });
   }
 
   async close(): Promise<void> {

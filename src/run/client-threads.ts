@@ -23,6 +23,7 @@ const THREAD_ENTRY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ba
 export interface ShareHandlers {
   halt(reason: string): void;
   firstError(code: string, message: string): void;
+  firstNotice(severity: string, code: string | undefined, message: string): void;
   debug(line: string): void;
   progress(completed: number): void;
 }
@@ -77,6 +78,9 @@ export class ClientThread {
         return;
       case 'first-error':
         this.handlers?.firstError(message.code, message.message);
+        return;
+      case 'first-notice':
+        this.handlers?.firstNotice(message.severity, message.code, message.message);
         return;
       case 'debug':
         this.handlers?.debug(message.line);

@@ -1,6 +1,7 @@
 // What one band measured, recorded on the hot path with fixed memory: three HDR histograms
 // (end-to-end latency, pool wait, service time, in microseconds), counters, a per-second series
-// and errors by SQLSTATE. Only completions inside the measured window are recorded.
+// errors by SQLSTATE and server notices by severity. Only what happens inside the measured window
+// is recorded.
 
 import * as hdr from 'hdr-histogram-js';
 import type { ErrorExample, LatencySummary } from '../types.js';
@@ -65,6 +66,7 @@ export interface RecorderSnapshot {
   seconds: (string | null)[];
   errors: [string, number][];
   errorExamples: [string, ErrorExample][];
+  notices: [string, number][];
 }
 
 const decode = (encoded: string): hdr.Histogram => hdr.decodeFromCompressedBase64(encoded, 32, false);
@@ -100,6 +102,8 @@ export class BandRecorder {
   readonly errors = new Map<string, number>();
   /** The first failure of each code, as ErrorExample. */
   readonly errorExamples = new Map<string, ErrorExample>();
+  /** NoticeResponses (NOTICE, WARNING, …) by severity. */
+  readonly notices = new Map<string, number>();
 
   lagSumMs = 0;
   lagMaxMs = 0;
@@ -143,6 +147,7 @@ export class BandRecorder {
       seconds: this.seconds ?? [],
       errors: [...this.errors],
       errorExamples: [...this.errorExamples],
+      notices: [...this.notices],
     };
   }
 
@@ -177,6 +182,7 @@ export class BandRecorder {
       for (let i = 0; i < n; i++) this.perSecond[i] = this.perSecond[i]! + share.perSecond[i]!;
       for (const [code, count] of share.errors) this.errors.set(code, (this.errors.get(code) ?? 0) + count);
       for (const [code, example] of share.errorExamples) if (!this.errorExamples.has(code)) this.errorExamples.set(code, example);
+      for (const [severity, count] of share.notices) this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
     }
     const own = this.seconds ?? [];
     for (let i = 0; i < this.p95PerSecond.length; i++) {
@@ -242,6 +248,12 @@ export class BandRecorder {
     this.failed++;
     this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
     if (!this.errorExamples.has(code)) this.errorExamples.set(code, errorExample(error));
+  }
+
+  /** A notice the server sent on a pool connection. */
+  notice(severity: string): void {
+    if (!this.measuring) return;
+    this.notices.set(severity, (this.notices.get(severity) ?? 0) + 1);
   }
 
   /** Rate mode: how late a transaction started against its schedule. */

@@ -2,14 +2,26 @@
 // take one per transaction. A free connection is taken synchronously (no promise on the hot
 // path); only a worker that must wait gets a promise, served in arrival order. Broken
 // connections are replaced in the background with backoff, within a retry window.
+//
+// A connection lost between transactions (a FATAL such as 57P01 from a fast shutdown or
+// pg_terminate_backend, or the socket closing, while it sat in the pool) stays in rotation until
+// one transaction has been charged with the loss: the next transaction that takes it fails at
+// once with the loss's error, and only then is it replaced. See transactOnce.
 
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { reusedBufferSocket } from '../workload/wire.js';
+import { WireConnection, reusedBufferSocket, type WireNotice } from '../workload/wire.js';
 
 export interface PooledConnection {
   readonly client: pg.Client;
-  /** Set when the socket errored or ended; the pool replaces it on release. */
+  /** Set when the socket errored or ended; the pool replaces it once a failure is charged. */
   broken: boolean;
+  /** The first error that broke it (the server's FATAL, or pg's "Connection terminated"). */
+  lost: unknown;
+  /** When it broke (performance.now()), or null. */
+  lostAt: number | null;
+  /** True once a failed transaction has accounted for the loss; it is then replaced on release. */
+  charged: boolean;
 }
 
 export interface PoolOptions {
@@ -22,6 +34,8 @@ export interface PoolOptions {
   /** True once the run is being stopped (abort); opening gives up then. */
   cancelled?(): boolean;
   debug(line: string): void;
+  /** NOTICE, WARNING, … messages the server sends on any pool connection. */
+  onNotice?(notice: WireNotice): void;
 }
 
 type Waiter = (connection: PooledConnection | null) => void;
@@ -43,6 +57,9 @@ export class ConnectionPool {
   private fatal: string | null = null;
   /** Connections replaced during the band (for the log). */
   replaced = 0;
+  /** Spans (performance.now() ms) from a connection's loss until it could be replaced, for
+   *  losses whose first reconnect failed: the server was unreachable. end null: still down. */
+  private readonly outages: { start: number; end: number | null }[] = [];
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -78,29 +95,39 @@ export class ConnectionPool {
     // Without TLS the connection reads into one reused buffer (wire.ts); pg would take an
     // unset ssl from PGSSLMODE, but the config resolved that already, so unset means plain here.
     const client = new pg.Client(config.ssl ? config : { ...config, ssl: false, stream: reusedBufferSocket });
-    const connection: PooledConnection = { client, broken: false };
-    // Without an 'error' listener a killed backend would crash the process.
-    client.on('error', () => {
+    const connection: PooledConnection = { client, broken: false, lost: null, lostAt: null, charged: false };
+    const lose = (error: unknown): void => {
       connection.broken = true;
-    });
-    client.on('end', () => {
-      connection.broken = true;
-    });
+      connection.lost ??= error;
+      connection.lostAt ??= performance.now();
+    };
+    // Without an 'error' listener a killed backend would crash the process. Between flights pg
+    // parses what arrives, so a FATAL sent to an idle connection comes here as its DatabaseError.
+    client.on('error', lose);
+    client.on('end', () => lose(null));
+    const onNotice = this.opts.onNotice;
+    if (onNotice) {
+      client.on('notice', (msg) => onNotice({ severity: msg.severity ?? 'NOTICE', code: msg.code, message: msg.message ?? '' }));
+    }
     try {
       await client.connect();
     } catch (error) {
       client.end().catch(() => undefined);
       throw error;
     }
+    // The wire channel from the start, so it sees every ReadyForQuery's transaction status and
+    // the notices that arrive during flights (pg never parses those).
+    if (onNotice) WireConnection.of(client).onNotice = onNotice;
+    else WireConnection.of(client);
     this.all.add(connection);
     return connection;
   }
 
-  /** A free connection, or null when the caller must wait with acquire(). */
+  /** A free connection (maybe one lost since, not yet charged), or null: wait with acquire(). */
   tryAcquire(): PooledConnection | null {
     while (this.free.length > 0) {
       const connection = this.free.pop() as PooledConnection;
-      if (!connection.broken) return connection;
+      if (!connection.broken || !connection.charged) return connection;
       this.replace(connection);
     }
     return null;
@@ -115,7 +142,7 @@ export class ConnectionPool {
   }
 
   release(connection: PooledConnection): void {
-    if (connection.broken) {
+    if (connection.broken && (connection.charged || this.closed)) {
       this.replace(connection);
       return;
     }
@@ -143,15 +170,33 @@ export class ConnectionPool {
     if (!this.all.delete(old)) return;
     old.client.end().catch(() => undefined);
     if (this.closed) return;
-    void this.reconnect();
+    void this.reconnect(old.lostAt ?? performance.now());
   }
 
-  private async reconnect(): Promise<void> {
+  /** Milliseconds of [from, to] (performance.now()) during which the server was unreachable. */
+  outageMs(from: number, to: number): number {
+    const spans = this.outages
+      .map((o) => [Math.max(from, o.start), Math.min(to, o.end ?? to)] as const)
+      .filter(([start, end]) => end > start)
+      .sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    let reach = from;
+    for (const [start, end] of spans) {
+      if (end <= reach) continue;
+      total += end - Math.max(start, reach);
+      reach = end;
+    }
+    return total;
+  }
+
+  private async reconnect(lostAt: number): Promise<void> {
     const firstFailure = Date.now();
+    let outage: { start: number; end: number | null } | null = null;
     let backoff = BACKOFF_START_MS;
     while (!this.closed && this.fatal === null) {
       try {
         const connection = await this.connectOne();
+        if (outage !== null) outage.end = performance.now();
         if (this.closed) {
           this.all.delete(connection);
           await connection.client.end().catch(() => undefined);
@@ -161,6 +206,10 @@ export class ConnectionPool {
         this.release(connection);
         return;
       } catch (error) {
+        if (outage === null) {
+          outage = { start: lostAt, end: null };
+          this.outages.push(outage);
+        }
         const gone = Date.now() - firstFailure;
         if (gone >= this.opts.retryWindowMs) {
           if (this.fatal === null) {

@@ -85,6 +85,8 @@ interface RunContext {
   secrets: string[];
   sampler: PgStatsSampler | null;
   errorsSeen: Set<string>;
+  /** Notice kinds (severity + SQLSTATE, or message) already logged. */
+  noticesSeen: Set<string>;
   /** Event loops a closed-loop band may use (1: the main thread only), and their threads. */
   threadCount: number;
   threads: ClientThreads;
@@ -131,8 +133,21 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     onFatal: (reason) => control.halt(reason),
     cancelled: () => control.stopReason !== null,
     debug: (line) => log.debug(maskSecrets(line, run.secrets)),
+    onNotice: (notice) => {
+      recorder.notice(notice.severity);
+      reportFirstNotice(notice.severity, notice.code, notice.message);
+    },
   });
   const recorder = new BandRecorder(plan.band_duration_s, loops > 1);
+  /** The first notice of each kind is logged once per run, masked like errors. */
+  const reportFirstNotice = (severity: string, code: string | undefined, message: string): void => {
+    const kind = `${severity} ${code ?? message}`;
+    if (run.noticesSeen.has(kind)) return;
+    run.noticesSeen.add(kind);
+    const line = `band ${band.band_id}: first ${severity}${code ? ` ${code}` : ''} notice: ${maskSecrets(message, run.secrets)}`;
+    if (severity === 'WARNING') log.warn(line);
+    else log.info(line);
+  };
   let progressTimer: NodeJS.Timeout | null = null;
   let workers: Promise<void>[] = [];
 
@@ -142,6 +157,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     const shareHandlers = (k: number): ShareHandlers => ({
       halt: (reason) => control.halt(reason),
       firstError: (code, message) => reportFirstError(code, message),
+      firstNotice: (severity, code, message) => reportFirstNotice(severity, code, message),
       debug: (line) => log.debug(maskSecrets(line, run.secrets)),
       progress: (completed) => {
         remoteCompleted[k] = completed;
@@ -276,6 +292,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     const delays = loopFigures.map((l) => l.event_loop_delay_p99_ms).filter((d): d is number => d !== null);
     const delayP99Ms = delays.length > 0 ? Math.max(...delays) : null;
     const replaced = pool.replaced + shares.reduce((sum, share) => sum + share.replaced, 0);
+    // Every share's pool sees the same server go away: the longest view of it is the band's.
+    const outageMs = Math.max(pool.outageMs(recorder.windowStart, recorder.windowEnd), ...shares.map((share) => share.outageMs));
 
     if (samplerStarted && run.sampler) {
       try {
@@ -330,8 +348,11 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
           .map(([code, example]) => [code, { ...example, message: maskSecrets(example.message, run.secrets) }]),
       ),
       error_rate: errorRate,
-      // A band that committed nothing measured nothing, whatever the threshold says.
-      degraded: errorRate > progressive.max_error_rate || recorder.committed === 0,
+      // A band that committed nothing measured nothing, whatever the threshold says; one the server
+      // was unreachable for part of did not measure the configuration alone.
+      degraded: errorRate > progressive.max_error_rate || recorder.committed === 0 || outageMs > 0,
+      outage_s: outageMs / 1000,
+      notices: Object.fromEntries([...recorder.notices].sort(([a], [b]) => a.localeCompare(b))),
       client: {
         event_loop_utilization: elu,
         event_loop_delay_p99_ms: delayP99Ms,
@@ -349,9 +370,12 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
         (result.failed_transactions > 0 ? `, ${(errorRate * 100).toFixed(1)}% errors` : '') +
         (result.status === 'partial' ? ` (partial: ${control.stopReason ?? 'ended early'})` : ''),
     );
+    if (outageMs > 0) {
+      log.warn(`band ${band.band_id}: degraded, the server was unreachable for ${(outageMs / 1000).toFixed(1)}s of the measured window`);
+    }
     if (result.transactions === 0) {
       log.warn(`band ${band.band_id}: degraded, no transaction committed`);
-    } else if (result.degraded) {
+    } else if (errorRate > progressive.max_error_rate) {
       log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(progressive.max_error_rate * 100).toFixed(1)}%`);
     }
     if (result.client.client_bound) {
@@ -404,6 +428,7 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
     secrets,
     sampler,
     errorsSeen: new Set(),
+    noticesSeen: new Set(),
     threadCount,
     threads: new ClientThreads(),
     index: 0,

@@ -34,6 +34,8 @@ export interface ShareResult {
   /** The share's event loop over the measured window. */
   loop: LoopFigures;
   replaced: number;
+  /** Milliseconds of the share's window during which its pool found the server unreachable. */
+  outageMs: number;
 }
 
 export type FromThread =
@@ -41,6 +43,8 @@ export type FromThread =
   | { t: 'open-failed'; message: string }
   | { t: 'halt'; reason: string }
   | { t: 'first-error'; code: string; message: string }
+  /** A notice of a kind (severity + SQLSTATE) this share had not seen before. */
+  | { t: 'first-notice'; severity: string; code: string | undefined; message: string }
   | { t: 'debug'; line: string }
   /** Transactions finished so far in any phase, for the live progress line (every second). */
   | { t: 'progress'; completed: number }

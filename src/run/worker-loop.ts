@@ -5,6 +5,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createRandom, type Random } from '../analyze/random.js';
 import type { WorkerSession } from '../workload/types.js';
+import { WireConnection } from '../workload/wire.js';
 import type { BandRecorder } from './metrics.js';
 import type { ConnectionPool, PooledConnection } from './pool.js';
 
@@ -118,6 +119,15 @@ function errorCode(error: unknown, connection: PooledConnection): string {
   return 'CLIENT';
 }
 
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** An error the server sent (it carries a severity), as opposed to one of the client's. */
+function isServerError(error: unknown): boolean {
+  return typeof (error as { severity?: unknown } | null | undefined)?.severity === 'string';
+}
+
 async function rollbackQuietly(connection: PooledConnection): Promise<void> {
   try {
     await connection.client.query('ROLLBACK');
@@ -150,6 +160,18 @@ async function transactOnce(session: WorkerSession, ctx: WorkerContext, schedule
     connection = await pool.acquire();
     if (connection === null) return false;
   }
+  if (connection.broken) {
+    // Lost while no transaction ran on it (a FATAL or the socket closing between flights): this
+    // transaction, the next one that would have used it, is the one that fails, as a pgbench
+    // client's transaction fails when its connection is lost. Nothing is sent.
+    connection.charged = true;
+    const lost = connection.lost ?? new Error('Connection terminated unexpectedly');
+    const code = errorCode(lost, connection);
+    pool.release(connection);
+    recorder.fail(code, lost);
+    ctx.onError(code, lost);
+    return true;
+  }
   const acquired = performance.now();
   let statements = 0;
   let failure: unknown = null;
@@ -165,11 +187,20 @@ async function transactOnce(session: WorkerSession, ctx: WorkerContext, schedule
     pool.release(connection);
     recorder.commit(scheduled, started, acquired, ended, statements);
   } else {
-    const code = errorCode(failure, connection);
-    if (!connection.broken) await rollbackQuietly(connection);
+    // A connection lost while this transaction held it between flights fails the next flight
+    // with a bare "Connection terminated"; the FATAL that ended it (e.g. 57P01) is the cause.
+    const cause = !isServerError(failure) && connection.broken && isServerError(connection.lost) ? connection.lost : failure;
+    const code = errorCode(cause, connection);
+    // Only an open transaction needs a ROLLBACK ('T', or 'E' after a failed statement in one);
+    // on an idle connection it would only leave "there is no transaction in progress" in the
+    // server's log. Unknown (no ReadyForQuery seen yet): roll back to be safe.
+    if (!connection.broken && WireConnection.of(connection.client).transactionStatus !== 'I') await rollbackQuietly(connection);
+    // This failure accounts for a loss during the transaction (or its ROLLBACK).
+    if (connection.broken) connection.charged = true;
     pool.release(connection);
-    recorder.fail(code, failure);
-    ctx.onError(code, failure);
+    // The example keeps the statement that was running, with the cause's message.
+    recorder.fail(code, cause === failure ? failure : { message: errorMessage(cause), statement: (failure as { statement?: string } | null)?.statement });
+    ctx.onError(code, cause);
   }
   return true;
 }

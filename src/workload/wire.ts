@@ -154,10 +154,22 @@ export function reusedBufferSocket(): net.Socket {
 // Backend message types this path acts on.
 const PARSE_COMPLETE = 0x31; // '1'
 const ERROR_RESPONSE = 0x45; // 'E'
+const NOTICE_RESPONSE = 0x4e; // 'N'
 const READY_FOR_QUERY = 0x5a; // 'Z'
 
-/** Builds the error pg would have raised, so callers see the same code, severity and fields. */
-function databaseError(buf: Buffer, start: number, end: number): pg.DatabaseError {
+/** The transaction status of a ReadyForQuery: idle, in a transaction, in a failed transaction. */
+export type TransactionStatus = 'I' | 'T' | 'E';
+
+/** A NoticeResponse (NOTICE, WARNING, …) the server sent on a connection. */
+export interface WireNotice {
+  /** Non-localised severity (field V, PostgreSQL ≥ 9.6), else the localised one (S). */
+  severity: string;
+  code: string | undefined;
+  message: string;
+}
+
+/** The fields of an ErrorResponse or NoticeResponse body, by their one-letter codes. */
+function messageFields(buf: Buffer, start: number, end: number): Record<string, string> {
   const fields: Record<string, string> = {};
   let at = start;
   while (at < end && buf[at] !== 0) {
@@ -167,6 +179,12 @@ function databaseError(buf: Buffer, start: number, end: number): pg.DatabaseErro
     fields[key] = buf.toString('utf8', at + 1, stop);
     at = stop + 1;
   }
+  return fields;
+}
+
+/** Builds the error pg would have raised, so callers see the same code, severity and fields. */
+function databaseError(buf: Buffer, start: number, end: number): pg.DatabaseError {
+  const fields = messageFields(buf, start, end);
   const error = new pg.DatabaseError(fields.M ?? 'unknown server error', end - start + 4, 'error');
   error.severity = fields.S;
   error.code = fields.C;
@@ -208,6 +226,12 @@ export class WireConnection {
   private carry: Buffer | null = null;
   /** A flight held back until pg has read the ReadyForQuery of its own last query. */
   private held: Buffer | null = null;
+  /** Set once the socket closed; a flight sent afterwards fails at once with it. */
+  private lost: Error | null = null;
+  /** The status byte of the last ReadyForQuery, the wire's or pg's; null before the first. */
+  private status: TransactionStatus | null = null;
+  /** Receives the notices that arrive during a flight (pg emits 'notice' for the others). */
+  onNotice: ((notice: WireNotice) => void) | null = null;
 
   private constructor(
     private readonly stream: WireStream,
@@ -226,7 +250,28 @@ export class WireConnection {
         for (const listener of listeners) listener.call(stream, chunk);
       };
     }
-    stream.on('close', () => this.settle(this.firstError ?? new Error('Connection terminated unexpectedly')));
+    stream.on('close', () => {
+      // Between flights nobody is waiting: the next flight must not wait for answers that
+      // cannot come (it would hang until the band closes its pool), so it fails with this.
+      const error = (this.done !== null ? this.firstError : null) ?? new Error('Connection terminated unexpectedly');
+      this.lost ??= error;
+      this.settle(error);
+    });
+    // pg's own queries (the runner's ROLLBACK, setup) end with a ReadyForQuery pg parses.
+    const connection = (pgState as { connection?: { on?: unknown } }).connection;
+    if (connection && typeof connection.on === 'function') {
+      (connection as { on(event: 'readyForQuery', listener: (msg: { status?: string }) => void): unknown }).on('readyForQuery', (msg) => {
+        if (msg.status === 'I' || msg.status === 'T' || msg.status === 'E') this.status = msg.status;
+      });
+    }
+  }
+
+  /**
+   * Whether a transaction is open on this connection, from the last ReadyForQuery: 'I' idle,
+   * 'T' in a transaction, 'E' in a failed one (only ROLLBACK helps); null before the first.
+   */
+  get transactionStatus(): TransactionStatus | null {
+    return this.status;
   }
 
   /** The channel of a connected pg client, created on first use. */
@@ -264,6 +309,13 @@ export class WireConnection {
     this.segmentParsed = false;
     this.firstError = null;
     this.firstErrorAt = -1;
+    if (this.lost !== null) {
+      // Called back from a microtask, as a flight's answers would be, never from inside flush.
+      const lost = this.lost;
+      this.parses.length = 0;
+      queueMicrotask(() => done(lost, 0));
+      return;
+    }
     this.done = done;
     // pg settles a failed query on its ErrorResponse, before the ReadyForQuery that follows;
     // that ReadyForQuery is pg's, so the flight waits for it rather than taking it as its own.
@@ -302,6 +354,8 @@ export class WireConnection {
 
   private onMessage(type: number, buf: Buffer, start: number, end: number): void {
     if (type === READY_FOR_QUERY) {
+      const status = buf[start];
+      this.status = status === 0x54 ? 'T' : status === 0x45 ? 'E' : 'I';
       this.segment++;
       this.segmentParsed = false;
       if (--this.due === 0) this.settle(this.firstError);
@@ -316,9 +370,14 @@ export class WireConnection {
         this.firstError = error;
         this.firstErrorAt = this.segment;
       }
+    } else if (type === NOTICE_RESPONSE) {
+      if (this.onNotice !== null) {
+        const fields = messageFields(buf, start, end);
+        this.onNotice({ severity: fields.V ?? fields.S ?? 'NOTICE', code: fields.C, message: fields.M ?? '' });
+      }
     }
-    // Everything else (BindComplete, RowDescription, DataRow, CommandComplete, notices) is
-    // read past: the benchmark counts completions, not rows.
+    // Everything else (BindComplete, RowDescription, DataRow, CommandComplete) is read past:
+    // the benchmark counts completions, not rows.
   }
 
   private settle(error: Error | null): void {

@@ -50,3 +50,24 @@ describe('per-second series', () => {
     recorder.destroy();
   });
 });
+
+describe('notices across client threads', () => {
+  it('counts notices by severity inside the window only, and a thread’s share adds to the band’s', () => {
+    const main = new BandRecorder(2, true);
+    const share = new BandRecorder(2, true);
+    main.notice('WARNING'); // before the window: not counted
+    main.startWindow(0);
+    share.startWindow(0);
+    main.notice('WARNING');
+    main.notice('NOTICE');
+    share.notice('NOTICE');
+    share.notice('NOTICE');
+    share.notice('INFO');
+    share.endWindow(2000);
+    share.notice('INFO'); // after the window: not counted
+    main.absorb([share.snapshot()]);
+    expect(Object.fromEntries(main.notices)).toEqual({ WARNING: 1, NOTICE: 3, INFO: 1 });
+    main.destroy();
+    share.destroy();
+  });
+});

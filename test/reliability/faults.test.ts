@@ -83,8 +83,15 @@ describe.skipIf(!systemPostgresAvailable())('a private server that restarts or g
     // The band went on after the restart: it committed in its last seconds too.
     expect(hit.tps_series.at(-1)).toBeGreaterThan(0);
     expect(result.stdout).toMatch(/Band 1: replaced \d+ broken connections/);
+    // The restart is an outage shorter than the retry window: the band is kept, marked degraded
+    // with how long the server was unreachable.
+    expect(hit.outage_s, JSON.stringify(hit)).toBeGreaterThan(0);
+    expect(hit.outage_s).toBeLessThan(15);
+    expect(hit.degraded).toBe(true);
+    expect(result.stderr).toMatch(/band 1: degraded, the server was unreachable for \d+\.\ds of the measured window/);
     expect(doc.bands[1]?.transactions).toBeGreaterThan(0);
     expect(errorSum(doc.bands[1])).toBe(0);
+    expect(doc.bands[1]?.outage_s).toBe(0);
   }, 90_000);
 
   it('an outage longer than the retry window: stops, writes partial results with the reason, exits 1, keeps band 1', async () => {
@@ -154,6 +161,9 @@ describe('faults on the shared server', () => {
     expect(band.status).toBe('complete');
     expect(band.errors['57P01'] ?? 0).toBeGreaterThan(0);
     expect(Object.keys(band.errors).every((code) => code === '57P01' || code === 'CONNECTION')).toBe(true);
+    // Each lost connection fails exactly one transaction: the one on it, or the next to take it.
+    expect(band.failed_transactions).toBe(killed);
+    expect(band.outage_s).toBe(0);
     expect(band.error_rate).toBeCloseTo(band.failed_transactions / (band.failed_transactions + band.transactions), 10);
     expect(band.tps_series.at(-1)).toBeGreaterThan(0);
     expect(await waitForNoSessions(db.name)).toBe(0);
@@ -189,7 +199,10 @@ describe('faults on the shared server', () => {
     const out = join(scratch.dir, 'conflicts');
     const result = await runCli(['--config', customConfig('degraded', out, 0.05), '--database-url', db.url, '--setup']);
     const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
-    expect(result.code, context).toBe(0);
+    // The plan's only band is degraded, so every band is: the run has failed, and says why.
+    expect(result.code, context).toBe(1);
+    expect(result.stdout).toContain('❌ The run failed: every band is degraded.');
+    for (const code of ['40001', '40P01', '57014']) expect(result.stdout).toMatch(new RegExp(`^   ${code} ×[\\d,]+ at \\S+\\.sql:\\d+: `, 'm'));
     const doc = readResults(out);
     const band = doc.bands[0] as BandResult;
     expect(Object.keys(band.errors).sort(), JSON.stringify(band.errors)).toEqual(['40001', '40P01', '57014']);

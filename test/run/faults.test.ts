@@ -3,7 +3,49 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { summariseWaitEvents } from '../../src/db/stats.js';
 import { ConnectionPool } from '../../src/run/pool.js';
 import { runBands } from '../../src/run/runner.js';
-import { createTestDatabase, plan, progressive, recordingLogger, tinyWorkload } from './helpers.js';
+import { ScriptWorkload } from '../../src/workload/engine.js';
+import { compileScript, parseScript } from '../../src/workload/script.js';
+import type { BandResult } from '../../src/types.js';
+import { ADMIN, createTestDatabase, plan, progressive, recordingLogger, selectOne, tinyWorkload, type RecordingLogger } from './helpers.js';
+
+/** A workload of one pgbench-format script, run through the wire like a user's script file. */
+function scriptWorkload(name: string, text: string): ScriptWorkload {
+  return new ScriptWorkload({
+    name,
+    scripts: [compileScript(parseScript(text, `${name}.sql`), 0)],
+    sources: [{ text, shown: `${name}.sql` }],
+    weights: [1],
+    requiredTables: [],
+    files: [],
+    scale: 1,
+    setup: async () => undefined,
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Terminates the run's idle pool backends once the measured window is `intoWindowMs` old. */
+async function terminateIdleInWindow(log: RecordingLogger, warmupS: number, intoWindowMs: number): Promise<number> {
+  await new Promise<void>((resolve) => {
+    log.onInfo = (line) => {
+      if (line.includes('Warming up')) resolve();
+    };
+  });
+  await sleep(warmupS * 1000 + intoWindowMs);
+  const admin = new pg.Client(ADMIN);
+  await admin.connect();
+  try {
+    const r = await admin.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgscale' AND state = 'idle'",
+      [db.name],
+    );
+    return r.rowCount ?? 0;
+  } finally {
+    await admin.end();
+  }
+}
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
 
@@ -78,6 +120,107 @@ describe('faults during a band', () => {
       log: recordingLogger(),
     });
     expect(Object.keys(outcome.bands[0]!.errors)).toEqual(['SCRIPT']);
+  });
+});
+
+describe('a connection lost between flights', () => {
+  // pgbench fails a client's transaction when its connection is lost; here the transaction that
+  // would have used the connection fails, once per lost connection, and the band goes on.
+  it('lost while idle in the pool: the next transaction that takes it fails with the FATAL’s 57P01', async () => {
+    const log = recordingLogger();
+    // At 20 TPS on one connection it sits idle in the pool between transactions.
+    const running = runBands({
+      plan: plan([[1, 1]], 3, 0.3),
+      workload: selectOne,
+      clientConfig: db.config,
+      progressive: progressive({ rate: 20, max_error_rate: 1 }),
+      log,
+    });
+    const killed = await terminateIdleInWindow(log, 0.3, 800);
+    const band = (await running).bands[0] as BandResult;
+    expect(killed).toBe(1);
+    expect(band.errors).toEqual({ '57P01': 1 });
+    expect(band.failed_transactions).toBe(1);
+    expect(band.transactions).toBeGreaterThan(0);
+    expect(band.outage_s).toBe(0); // replaced at the first attempt: no outage
+    expect(log.lines.some((l) => l.startsWith('warn band 1: first 57P01 error: terminating connection'))).toBe(true);
+  });
+
+  it('lost while its transaction sleeps between statements: the next statement fails at once, not at the band’s end', async () => {
+    const log = recordingLogger();
+    const running = runBands({
+      plan: plan([[1, 1]], 3, 0.3),
+      workload: scriptWorkload('sleeper', 'SELECT 1;\n\\sleep 200 ms\nSELECT 2;\n'),
+      clientConfig: db.config,
+      progressive: progressive({ max_error_rate: 1 }),
+      log,
+    });
+    const killed = await terminateIdleInWindow(log, 0.3, 800);
+    const band = (await running).bands[0] as BandResult;
+    expect(killed).toBe(1);
+    expect(band.errors).toEqual({ '57P01': 1 });
+    // The worker was not stuck on the dead connection: it committed in the window's last second.
+    expect(band.tps_series.at(-1)).toBeGreaterThan(0);
+  });
+});
+
+describe('after a failed statement', () => {
+  const run = async (name: string, text: string): Promise<BandResult> => {
+    const outcome = await runBands({
+      plan: plan([[1, 1]], 1, 0.2),
+      workload: scriptWorkload(name, text),
+      clientConfig: db.config,
+      progressive: progressive({ max_error_rate: 1 }),
+      log: recordingLogger(),
+    });
+    return outcome.bands[0] as BandResult;
+  };
+
+  it('an autocommit statement that failed gets no ROLLBACK (no "no transaction in progress" WARNING)', async () => {
+    const band = await run('autocommit-fails', 'SELECT 1/0;\n');
+    expect(Object.keys(band.errors)).toEqual(['22012']);
+    expect(band.failed_transactions).toBeGreaterThan(10);
+    expect(band.notices).toEqual({});
+  });
+
+  it('a failure inside BEGIN…COMMIT is still rolled back: the next BEGIN starts a fresh transaction', async () => {
+    // Without the ROLLBACK the next BEGIN would warn (25001) and its statements fail with 25P02.
+    const band = await run('tx-fails', '\\set bad random(0, 1)\nBEGIN;\nSELECT 1/:bad;\nCOMMIT;\n');
+    expect(Object.keys(band.errors)).toEqual(['22012']);
+    expect(band.transactions).toBeGreaterThan(0);
+    expect(band.notices).toEqual({});
+  });
+});
+
+describe('notices', () => {
+  beforeAll(async () => {
+    const c = new pg.Client(db.config);
+    await c.connect();
+    await c.query(
+      "CREATE FUNCTION noisy() RETURNS int LANGUAGE plpgsql AS $$BEGIN RAISE NOTICE 'quiet %', 1; RAISE WARNING 'loud'; RETURN 1; END$$",
+    );
+    await c.end();
+  });
+
+  it('are counted per band by severity, the first of each kind logged once', async () => {
+    const log = recordingLogger();
+    const outcome = await runBands({
+      plan: plan([[1, 1]], 1, 0.2),
+      workload: scriptWorkload('noisy', 'SELECT noisy();\n'),
+      clientConfig: db.config,
+      progressive: progressive(),
+      log,
+    });
+    const band = outcome.bands[0] as BandResult;
+    expect(Object.keys(band.notices ?? {}).sort()).toEqual(['NOTICE', 'WARNING']);
+    // One of each per transaction; the one worker's transaction in flight at either edge of
+    // the window may have its notices on one side and its commit on the other.
+    for (const severity of ['NOTICE', 'WARNING']) expect(Math.abs(band.notices![severity]! - band.transactions)).toBeLessThanOrEqual(1);
+    expect(band.transactions).toBeGreaterThan(10);
+    expect(log.lines.filter((l) => l.includes('notice:'))).toEqual([
+      'info band 1: first NOTICE 00000 notice: quiet 1',
+      'warn band 1: first WARNING 01000 notice: loud',
+    ]);
   });
 });
 

@@ -504,5 +504,47 @@ describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => 
       expect(calls[0]!.message).toMatch(/Connection terminated/);
       await admin.query('SELECT pg_terminate_backend($1)', [pid]);
     });
+
+    it('a connection terminated between flights: the next flight fails at once instead of waiting forever', async () => {
+      const c = await connect();
+      const wire = WireConnection.of(c);
+      expect(await flight(wire, [[stmt('SELECT 1', 0), []]])).toBeNull();
+      const pid = (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const closed = new Promise((resolve) => streamOf(c).once('close', resolve));
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await closed;
+      const error = await flight(wire, [[stmt('SELECT 2', 0), []]]);
+      expect(error?.message).toMatch(/Connection terminated/);
+    });
+  });
+
+  describe('transaction status and notices', () => {
+    it('tracks ReadyForQuery’s status through flights and pg’s own queries', async () => {
+      const c = await connect();
+      const wire = WireConnection.of(c);
+      expect(await flight(wire, [[stmt('SELECT 1', 0), []]])).toBeNull();
+      expect(wire.transactionStatus).toBe('I');
+      expect(await flight(wire, [[stmt('BEGIN', 0), []]])).toBeNull();
+      expect(wire.transactionStatus).toBe('T');
+      expect(await flight(wire, [[stmt('SELECT 1/0', 0), []]])).toMatchObject({ code: '22012' });
+      expect(wire.transactionStatus).toBe('E');
+      await c.query('ROLLBACK');
+      expect(wire.transactionStatus).toBe('I');
+      expect(await flight(wire, [[stmt('SELECT 1/0', 0), []]])).toMatchObject({ code: '22012' });
+      expect(wire.transactionStatus).toBe('I'); // an autocommit failure leaves nothing open
+    });
+
+    it('hands the notices of a flight to onNotice with their severity, SQLSTATE and message', async () => {
+      const c = await connect();
+      const wire = WireConnection.of(c);
+      const seen: unknown[] = [];
+      wire.onNotice = (notice) => seen.push(notice);
+      const raise = stmt("DO $$BEGIN RAISE NOTICE 'n %', 1; RAISE WARNING 'w' USING ERRCODE = '01007'; END$$", 0);
+      expect(await flight(wire, [[raise, []], [stmt('SELECT 1', 0), []]])).toBeNull();
+      expect(seen).toEqual([
+        { severity: 'NOTICE', code: '00000', message: 'n 1' },
+        { severity: 'WARNING', code: '01007', message: 'w' },
+      ]);
+    });
   });
 });
