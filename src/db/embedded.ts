@@ -290,19 +290,20 @@ function spawnFailed(error: unknown, file: string, owner: Owner | null): UserErr
 
 /** The line worth reporting from a server binary's output: its last error, else its last line. */
 function lastErrorLine(lines: string[]): string {
-  const errors = lines.filter((l) => /\b(FATAL|PANIC|ERROR):|^initdb: error:|^\S+: error:/.test(l));
-  return (errors.at(-1) ?? lines.at(-1) ?? 'no output').trim();
+  const errors = lines.filter((l) => /\b(FATAL|PANIC|ERROR):|^\S+: error:/.test(l));
+  // Drop the server's log prefix (time and pid): "… [123] FATAL:  x" becomes "FATAL: x".
+  return (errors.at(-1) ?? lines.at(-1) ?? 'no output').replace(/^.*?\b(FATAL|PANIC|ERROR):\s+/, '$1: ').trim();
 }
 
 /** A failure of initdb or postgres: the environment's fault (exit 2) when we can tell, else exit 1. */
-function serverFailed(what: string, lines: string[]): Error {
+function serverFailed(what: string, lines: string[], port?: number): Error {
   const text = lines.join('\n');
   const line = lastErrorLine(lines);
   if (/No space left on device/i.test(text)) {
     return new UserError(`embedded PostgreSQL ${what}: ${line}; free some space in ${tmpdir()} or point TMPDIR elsewhere, ${FALLBACK}`);
   }
   if (/Address already in use/i.test(text)) {
-    return new UserError(`embedded PostgreSQL ${what}: its port is already in use (${line}); run again, ${FALLBACK}`);
+    return new UserError(`embedded PostgreSQL ${what}: 127.0.0.1:${port} is already in use; run again, ${FALLBACK}`);
   }
   if (/Permission denied/i.test(text)) {
     return new UserError(`embedded PostgreSQL ${what}: ${line}; point TMPDIR at a folder every user can enter, ${FALLBACK}`);
@@ -354,10 +355,10 @@ async function initdb(bin: Binaries, dataDir: string, pwFile: string, owner: Own
 }
 
 /** Starts postgres and resolves once it accepts connections; rejects if it exits first. */
-function startPostgres(bin: Binaries, args: string[], owner: Owner | null, log: EmbeddedLogger, server: Running): Promise<void> {
+function startPostgres(bin: Binaries, port: number, args: string[], owner: Owner | null, log: EmbeddedLogger, server: Running): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let ready = false;
-    const child = spawnServerBinary(bin.postgres, args, owner);
+    const child = spawnServerBinary(bin.postgres, ['-p', String(port), ...args], owner);
     server.child = child;
     const timer = setTimeout(() => {
       reject(new Error(`embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`));
@@ -375,7 +376,7 @@ function startPostgres(bin: Binaries, args: string[], owner: Owner | null, log: 
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      if (!ready) reject(serverFailed(`did not start (${signal ?? `exit ${code}`})`, lines));
+      if (!ready) reject(serverFailed(`did not start (${signal ?? `exit ${code}`})`, lines, port));
       else log.debug(`embedded postgres: server exited (${signal ?? `exit ${code}`})`);
     });
   });
@@ -447,9 +448,9 @@ export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOption
     }
     await startPostgres(
       bin,
+      port,
       [
         '-D', dataDir,
-        '-p', String(port),
         '-c', 'listen_addresses=127.0.0.1',
         // TCP only: no socket file in a shared /tmp to collide with or to be refused.
         '-c', 'unix_socket_directories=',
