@@ -207,15 +207,27 @@ function copyNative(from: string, to: string): void {
   fix(to);
 }
 
-/** A cache directory we can trust: a real directory, ours, writable by nobody else, complete. */
-function trustedCache(dir: string, required: string[]): boolean {
+/** A cache directory we may use: a real directory (no symlink), ours, writable by nobody else. */
+function trustedCache(dir: string): boolean {
   try {
     const stat = lstatSync(dir);
     const uid = typeof process.getuid === 'function' ? process.getuid() : stat.uid;
-    return stat.isDirectory() && stat.uid === uid && (stat.mode & 0o022) === 0 && required.every((f) => existsSync(join(dir, f)));
+    return stat.isDirectory() && stat.uid === uid && (stat.mode & 0o022) === 0;
   } catch {
     return false;
   }
+}
+
+/** Every file npm installed is in the cache too: a temp cleaner may have pruned unread ones. */
+function completeCache(dir: string, native: string): boolean {
+  return readdirSync(native, { recursive: true, encoding: 'utf8' }).every((entry) => {
+    try {
+      lstatSync(join(dir, entry));
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function copyFailed(error: unknown, to: string): UserError {
@@ -229,16 +241,25 @@ function copyFailed(error: unknown, to: string): UserError {
  * mktemp -d clone), so it gets a copy under the temp directory, shared by every run of this
  * package version. The copy is staged inside this run's private directory and renamed into
  * place in one step, so a concurrent run sees either no cache or a complete one; the loser of
- * a race drops its copy and uses the winner's. Nothing ever deletes the shared cache, so no
- * run can pull it from under another. One we cannot trust (someone else's, or incomplete) is
- * left alone and this run uses a private copy instead.
+ * a race drops its copy and uses the winner's. A pruned cache is moved into this run's
+ * directory (deleted with it; a run still using it keeps its open files) and copied afresh.
+ * A cache we cannot trust (a symlink, someone else's) is left alone: this run uses a private copy.
  */
 function runnableBinaries(installed: Binaries, runDir: string, log: EmbeddedLogger): Binaries {
   if (!isRoot()) return installed;
   const required = [installed.initdb, installed.postgres].map((f) => relative(installed.native, f));
   const at = (native: string): Binaries => ({ ...installed, native, initdb: join(native, required[0]!), postgres: join(native, required[1]!) });
   const cache = join(tmpdir(), `pgscale-postgres-${installed.version}-${platform()}-${arch()}`);
-  if (trustedCache(cache, required)) return at(cache);
+  const usable = (): boolean => trustedCache(cache) && completeCache(cache, installed.native);
+  if (usable()) return at(cache);
+  if (trustedCache(cache)) {
+    log.debug(`embedded postgres: ${cache} is missing files; copying the binaries again`);
+    try {
+      renameSync(cache, join(runDir, 'pruned-cache'));
+    } catch {
+      // another run moved it first
+    }
+  }
   if (!existsSync(cache)) {
     const staged = join(runDir, 'bin-staging');
     try {
@@ -252,7 +273,7 @@ function runnableBinaries(installed: Binaries, runDir: string, log: EmbeddedLogg
     } catch {
       rmSync(staged, { recursive: true, force: true }); // another run got there first
     }
-    if (trustedCache(cache, required)) return at(cache);
+    if (usable()) return at(cache);
   }
   log.warn(`${cache} is not a server binary cache pgscale can trust (remove it to rebuild it); this run uses a private copy`);
   const own = join(runDir, 'bin');
@@ -331,7 +352,7 @@ function collectLines(child: ChildProcess, log: EmbeddedLogger, onLine: (line: s
   return lines;
 }
 
-async function initdb(bin: Binaries, dataDir: string, pwFile: string, owner: Owner | null, log: EmbeddedLogger): Promise<void> {
+async function initdb(bin: Binaries, dataDir: string, pwFile: string, owner: Owner | null, log: EmbeddedLogger, server: Running): Promise<void> {
   const args = [
     `--pgdata=${dataDir}`,
     '--auth=scram-sha-256',
@@ -345,6 +366,7 @@ async function initdb(bin: Binaries, dataDir: string, pwFile: string, owner: Own
   ];
   await new Promise<void>((resolve, reject) => {
     const child = spawnServerBinary(bin.initdb, args, owner);
+    server.child = child; // so that stop() and the exit hook end it too
     const lines = collectLines(child, log);
     child.on('error', (error) => reject(spawnFailed(error, bin.initdb, owner)));
     child.on('close', (code, signal) => {
@@ -442,7 +464,7 @@ export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOption
     }
     const started = Date.now();
     try {
-      await initdb(bin, dataDir, pwFile, owner, log);
+      await initdb(bin, dataDir, pwFile, owner, log, server);
     } finally {
       rmSync(pwFile, { force: true });
     }

@@ -85,6 +85,14 @@ describe.skipIf(!isRoot)('embedded server from a 0700 folder (needs root: only t
     expect(left[0]).toMatch(/^pgscale-postgres-/);
     const cache = lstatSync(join(tmp, left[0]!));
     expect([cache.isDirectory(), cache.uid, cache.mode & 0o777]).toEqual([true, 0, 0o755]);
+
+    // A temp cleaner prunes a file nobody read lately: the next run copies the binaries again.
+    const pruned = join(tmp, left[0]!, 'share', 'postgresql', 'extension', 'pg_stat_statements.control');
+    rmSync(pruned);
+    const again = await runCopy(cli, root, tmp);
+    expect(again.code, `stdout:\n${again.stdout}\nstderr:\n${again.stderr}`).toBe(0);
+    expect(existsSync(pruned)).toBe(true);
+    expect(readdirSync(tmp)).toEqual(left);
   }, 180_000);
 
   it('a TMPDIR the postgres user cannot enter: one line saying so and what to do, exit 2', async () => {
