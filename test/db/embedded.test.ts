@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { startEmbedded } from '../../src/db/embedded.js';
+import { UserError } from '../../src/errors.js';
 import { runBands } from '../../src/run/runner.js';
 import { plan, progressive, recordingLogger, sleep5ms } from '../run/helpers.js';
 
@@ -44,5 +46,30 @@ describe('embedded PostgreSQL', () => {
       await server.stop(); // idempotent
     }
     expect(existsSync(server.directory)).toBe(false);
+  }, 120_000);
+
+  it('on a port already in use, fails with one line saying so (a UserError, exit 2) and leaves no directory', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const address = taken.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    const log = recordingLogger();
+    try {
+      const error = await startEmbedded(log, { port }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(UserError);
+      const message = (error as Error).message;
+      expect(message).not.toContain('\n');
+      expect(message).toBe(
+        `embedded PostgreSQL did not start (exit 1): 127.0.0.1:${port} is already in use; run again, or pass --database-url to use a server of your own`,
+      );
+    } finally {
+      taken.close();
+    }
+    const dir = /temporary directory (\S+)\)/.exec(log.lines.join('\n'))?.[1];
+    expect(dir).toBeTruthy();
+    expect(existsSync(dir as string)).toBe(false);
   }, 120_000);
 });
