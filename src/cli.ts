@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { abCommand, type AbFlags } from './commands/ab.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { compareCommand, type CompareFlags } from './commands/compare.js';
 import { dryRunCommand, runCommand } from './commands/run.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, isUserError } from './errors.js';
 import { maskSecrets } from './db/mask.js';
@@ -81,6 +82,18 @@ export function buildProgram(): Command {
     .action((file: string, flags: { json?: boolean; config?: string }) =>
       analyzeCommand(file, { json: flags.json ?? false, configPath: flags.config }).then(setExit),
     );
+  program
+    .command('compare')
+    .description("judge CURRENT against BASELINE as the action's compare mode does: the same verdict, report and exit code")
+    .argument('<baseline>', 'the baseline results.json')
+    .argument('<current>', 'the current results.json')
+    .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
+    .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')
+    .addOption(new Option('--fail-on <verdict>', 'which verdict exits with 3').choices(['regression', 'inconclusive', 'never']))
+    .option('--json', 'print the comparison as JSON instead of the Markdown report')
+    .exitOverride()
+    .configureOutput({ outputError: () => {} })
+    .action((baseline: string, current: string, flags: CompareFlags) => compareCommand(baseline, current, flags).then(setExit));
   program
     .command('ab')
     .description('same-runner A/B: measure base and head workload files in interleaved ABBA rounds on one server and gate on the paired difference')

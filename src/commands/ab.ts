@@ -2,30 +2,27 @@
 // the config's workload and setup paths are resolved against --base-dir and --head-dir.
 
 import { CommanderError } from 'commander';
-import { renderAbText, runAb, DEFAULT_AB_ROUNDS } from '../ab/index.js';
-import { DEFAULT_THRESHOLDS } from '../compare/types.js';
+import { renderAbText, DEFAULT_AB_ROUNDS } from '../ab/index.js';
+import { endingOf } from '../app/gate.js';
+import { abEnding, measureAb } from '../app/modes.js';
 import { stopAllEmbedded } from '../db/embedded.js';
-import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_REGRESSION, UserError } from '../errors.js';
-import { parseFraction } from '../github/inputs.js';
-import { runHealth } from '../analyze/health.js';
+import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError } from '../errors.js';
 import { healthLines } from '../report/health.js';
 import { createConsoleLogger } from '../log.js';
+import { thresholdsFromFlags, type GateFlags } from './gate-flags.js';
 import type { ExportFormat } from '../types.js';
 
-export interface AbFlags {
+export interface AbFlags extends GateFlags {
   config?: string;
   baseDir?: string;
   headDir?: string;
   rounds?: string;
   confirm?: boolean;
-  maxTpsDrop?: string;
-  maxP95Increase?: string;
   reset?: 'always' | 'once' | 'auto';
   databaseUrl?: string;
   exportPath?: string;
   exportFormat?: ExportFormat;
   json?: boolean;
-  failOn?: 'regression' | 'inconclusive' | 'never';
 }
 
 function missing(flag: string): CommanderError {
@@ -44,11 +41,7 @@ export async function abCommand(flags: AbFlags): Promise<number> {
   if (!flags.config) throw missing('--config <file>');
   if (!flags.baseDir) throw missing('--base-dir <dir>');
   const rounds = parseRounds(flags.rounds);
-  const thresholds = {
-    max_tps_drop: flags.maxTpsDrop ? parseFraction('--max-tps-drop', flags.maxTpsDrop, 1) : DEFAULT_THRESHOLDS.max_tps_drop,
-    max_p95_increase: flags.maxP95Increase ? parseFraction('--max-p95-increase', flags.maxP95Increase, 10) : DEFAULT_THRESHOLDS.max_p95_increase,
-    confidence: DEFAULT_THRESHOLDS.confidence,
-  };
+  const thresholds = thresholdsFromFlags(flags);
   const log = createConsoleLogger({
     debug: process.env.PGSCALE_LOG_LEVEL === 'debug',
     tty: !flags.json && process.stdout.isTTY === true,
@@ -66,7 +59,7 @@ export async function abCommand(flags: AbFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await runAb({
+    const result = await measureAb({
       configPath: flags.config,
       baseDir: flags.baseDir,
       headDir: flags.headDir,
@@ -84,18 +77,10 @@ export async function abCommand(flags: AbFlags): Promise<number> {
     const summary = { base: result.base, head: result.head, ab: result.ab, comparison: result.comparison, title: flags.config };
     if (flags.json) process.stdout.write(`${JSON.stringify({ ab: result.ab, comparison: result.comparison }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
     else process.stdout.write(`\n${renderAbText(summary)}\n`);
-    const sides = (['base', 'head'] as const).map((side) => ({ side, health: runHealth(result[side]) }));
-    for (const { side, health } of sides) for (const line of healthLines(health)) log.info(`${side}: ${line.trim()}`);
-    if (controller.signal.aborted) return EXIT_INTERRUPTED;
-    if (result.failure) {
-      log.warn(`A/B run stopped early: ${result.failure.message}`);
-      return EXIT_FAILURE;
-    }
-    if (sides.some(({ health }) => health.status === 'failed')) return EXIT_FAILURE;
-    const failOn = flags.failOn ?? 'regression';
-    const verdict = result.comparison.verdict;
-    if (failOn !== 'never' && (verdict === 'fail' || (failOn === 'inconclusive' && verdict === 'inconclusive'))) return EXIT_REGRESSION;
-    return EXIT_OK;
+    for (const { side, health } of result.sides) for (const line of healthLines(health)) log.info(`${side}: ${line.trim()}`);
+    const ending = endingOf(abEnding(result, controller.signal.aborted), flags.failOn ?? 'regression');
+    if (ending.message !== null && ending.code !== EXIT_INTERRUPTED) log.warn(ending.message);
+    return ending.code;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

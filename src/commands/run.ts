@@ -1,10 +1,11 @@
 // `pgscale run` and `pgscale run --dry-run`.
 
 import { stopAllEmbedded } from '../db/embedded.js';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
+import { EXIT_INTERRUPTED, EXIT_OK } from '../errors.js';
 import { createConsoleLogger } from '../log.js';
-import { prepareRun, runBenchmark, type RunRequest } from '../pipeline.js';
-import { runHealth } from '../analyze/health.js';
+import { prepareRun, type RunRequest } from '../pipeline.js';
+import { endingOf } from '../app/gate.js';
+import { measure, measuredEnding } from '../app/modes.js';
 import { healthLines } from '../report/health.js';
 import { renderTerminalReport, toJson } from '../report/index.js';
 
@@ -68,31 +69,26 @@ export async function runCommand(request: RunCommandRequest): Promise<number> {
   const controller = new AbortController();
   const removeHandlers = installSignalHandlers(controller, log.warn);
   try {
-    const result = await runBenchmark({ ...request, env: process.env, log, signal: controller.signal });
+    const measured = await measure({ ...request, env: process.env, log, signal: controller.signal });
+    const { doc, health } = measured;
     if (request.json) {
-      process.stdout.write(toJson(result.doc));
+      process.stdout.write(toJson(doc));
     } else {
-      process.stdout.write(`\n${renderTerminalReport(result.doc, { color: process.stdout.isTTY === true })}\n`);
+      process.stdout.write(`\n${renderTerminalReport(doc, { color: process.stdout.isTTY === true })}\n`);
     }
     // What failed, and where, whether or not the run stopped early.
-    const health = runHealth(result.doc);
     for (const line of healthLines(health)) log.info(line);
-    if (controller.signal.aborted) return EXIT_INTERRUPTED;
-    if (result.failure) {
-      log.warn(`run stopped early: ${result.failure.message}`);
-      return EXIT_FAILURE;
+    const ending = endingOf(measuredEnding(measured, null, controller.signal.aborted), 'never');
+    if (ending.message !== null) {
+      if (ending.code !== EXIT_INTERRUPTED) log.warn(ending.message);
+      return ending.code;
     }
-    if (result.doc.partial) {
-      log.warn(`run is partial: ${result.doc.partial_reason ?? 'unknown reason'}`);
-      return EXIT_FAILURE;
-    }
-    if (health.status === 'failed') return EXIT_FAILURE;
-    const optimum = result.doc.optimal_config;
+    const optimum = doc.optimal_config;
     log.info(
       (health.status === 'ok'
         ? '✅ Progressive scaling completed successfully'
         : `⚠️  Progressive scaling finished with ${health.degraded.length} degraded band${health.degraded.length === 1 ? '' : 's'}`) +
-        `\n📊 Tested ${result.doc.bands.length} bands` +
+        `\n📊 Tested ${doc.bands.length} bands` +
         (optimum
           ? `, optimal config: ${optimum.workers} workers, ${optimum.connections} connections (${Math.round(optimum.tps).toLocaleString('en-US')} TPS)`
           : ''),

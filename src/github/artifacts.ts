@@ -48,6 +48,24 @@ export async function uploadResultsArtifact(files: string[], name: string, reten
   return { id: res.id ?? null, size: res.size ?? null };
 }
 
+/**
+ * Uploads the results under `baseName`. Artifact names are unique per workflow run, and matrix
+ * legs (or two pgscale steps) share GITHUB_JOB: when the name is taken (409), it tries name-2,
+ * name-3, … instead of losing the results. Returns the name used.
+ */
+export async function uploadResultsUnderFreeName(files: string[], baseName: string, retentionDays: number | null): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const name = attempt === 1 ? baseName : `${baseName}-${attempt}`;
+    try {
+      await uploadResultsArtifact(files, name, retentionDays);
+      return name;
+    } catch (error) {
+      const taken = /\(409\)|already exists/i.test(error instanceof Error ? error.message : String(error));
+      if (!taken || attempt >= 20) throw error;
+    }
+  }
+}
+
 export interface FindBaselineOptions {
   token: string;
   owner: string;

@@ -1,9 +1,8 @@
-// The action's outputs, and the gate decision that turns a verdict into a failed step.
+// The action's outputs. Whether the step fails is app/gate.ts's rule, shared with the CLI.
 
 import * as core from '@actions/core';
-import type { Comparison, Verdict } from '../compare/types.js';
+import type { Comparison } from '../compare/types.js';
 import type { ResultsDocument } from '../types.js';
-import type { FailOn } from './inputs.js';
 
 export interface OutputValues {
   /** null in modes run and baseline: the verdict output is then `not-compared`. */
@@ -44,14 +43,4 @@ export function setOutputs(v: OutputValues, set: OutputSetter = (n, x) => core.s
   const values = outputValues(v);
   for (const [name, value] of Object.entries(values)) set(name, value);
   return values;
-}
-
-/**
- * Whether the step must fail. `regression`: only a fail. `inconclusive`: also inconclusive and
- * no-baseline (neither proves the change is fine). `never`: report only.
- */
-export function gateFails(verdict: Verdict | null, failOn: FailOn): boolean {
-  if (verdict === null || failOn === 'never') return false;
-  if (verdict === 'fail') return true;
-  return failOn === 'inconclusive' && (verdict === 'inconclusive' || verdict === 'no-baseline');
 }
