@@ -60255,7 +60255,7 @@ function fitCurves(points, settings) {
 // The shared vocabulary of pgscale: the effective config, the band plan and the one
 // versioned results document that every view (CSV, JSON, Markdown, baselines) is made from.
 // Only types and constants live here, so every stage may import it.
-const types_SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 1;
 /** The documented defaults of `analysis:`; the config schema and the analysis both use these. */
 const DEFAULT_ANALYSIS_SETTINGS = {
     linear_min_efficiency: 0.75,
@@ -61693,37 +61693,37 @@ function summary_bandFigureNotes(c) {
     if (explain.length > 0) {
         out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
         for (const f of explain)
-            out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
+            out.push(`- **${escape_escapeMarkdown(f.label)}**: ${escape_escapeMarkdown(f.reason)}`);
         out.push('', '</details>', '');
     }
     const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
     if (notes.length > 0)
-        out.push(...notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+        out.push(...notes.map((n) => `- ${escape_escapeMarkdown(n)}`), '');
     return out;
 }
 function figureRow(f) {
-    return `| ${escapeMarkdown(f.label)} | ${fmtFigure(f.baseline)} | ${fmtFigure(f.current)} | ${change(f)} | ${interval(f)} | ${summary_status(f)} |`;
+    return `| ${escape_escapeMarkdown(f.label)} | ${fmtFigure(f.baseline)} | ${fmtFigure(f.current)} | ${change(f)} | ${interval(f)} | ${summary_status(f)} |`;
 }
 function renderComparisonMarkdown(input) {
     const { comparison: c, current } = input;
     const out = [];
-    const title = input.title ? ` — ${escapeMarkdown(input.title)}` : '';
+    const title = input.title ? ` — ${escape_escapeMarkdown(input.title)}` : '';
     out.push(`## pgscale${title}`, '');
-    out.push(`Workload **${escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ${current.bands.length} band(s), strategy ${escapeMarkdown(current.strategy)}.`, '');
+    out.push(`Workload **${escape_escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ${current.bands.length} band(s), strategy ${escape_escapeMarkdown(current.strategy)}.`, '');
     if (!c) {
         out.push('**Verdict: NOT COMPARED** (this mode measures and records; it does not gate).', '');
     }
     else {
-        out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT_TEXT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`);
+        out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT_TEXT[c.verdict]}**`, '>', `> ${escape_escapeMarkdown(c.reason)}`);
         if (c.verdict === 'no-baseline') {
             out.push('>', '> Nothing was compared, so nothing was gated. Record a baseline with `mode: baseline` on the baseline branch.');
         }
         out.push('');
         if (input.baseline_source)
-            out.push(`Baseline: ${escapeMarkdown(input.baseline_source)}.`, '');
+            out.push(`Baseline: ${escape_escapeMarkdown(input.baseline_source)}.`, '');
         const envDiffs = c.environment_differences ?? [];
         if (c.verdict !== 'no-baseline' && envDiffs.length > 0) {
-            out.push(`**Baseline measured on a different machine or server setup** (baseline vs current): ${envDiffs.map(escapeMarkdown).join('; ')}. ` +
+            out.push(`**Baseline measured on a different machine or server setup** (baseline vs current): ${envDiffs.map(escape_escapeMarkdown).join('; ')}. ` +
                 'A regression against it is reported as inconclusive, never as a failure; a same-runner A/B run (`mode: ab`) can tell.', '');
         }
         out.push(`Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
@@ -61747,13 +61747,13 @@ function renderComparisonMarkdown(input) {
                 out.push(figureRow(f));
             out.push('');
             for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
-                out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
+                out.push(`- **${escape_escapeMarkdown(f.label)}**: ${escape_escapeMarkdown(f.reason)}`);
             }
-            out.push(`- **Optimal configuration**: ${escapeMarkdown(c.curve.optimal.message)}`, '');
+            out.push(`- **Optimal configuration**: ${escape_escapeMarkdown(c.curve.optimal.message)}`, '');
         }
         if (c.changed_files.length > 0) {
             out.push('### Workload files changed since the baseline', '');
-            out.push(...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`), '');
+            out.push(...c.changed_files.map((f) => `- ${escape_escapeMarkdown(f)}`), '');
         }
         if (c.unmatched.current_only.length + c.unmatched.baseline_only.length > 0) {
             const list = (bs) => bs.map((b) => `${b.workers}/${b.connections}`).join(', ') || 'none';
@@ -61762,16 +61762,16 @@ function renderComparisonMarkdown(input) {
     }
     out.push('### TPS vs concurrency', '', summary_renderChart(current, input.baseline ?? null));
     if (current.optimal_config) {
-        out.push(`**Optimum (current run):** ${escapeMarkdown(current.optimal_config.reasoning || `${current.optimal_config.workers} workers / ${current.optimal_config.connections} connections`)}`, '');
+        out.push(`**Optimum (current run):** ${escape_escapeMarkdown(current.optimal_config.reasoning || `${current.optimal_config.workers} workers / ${current.optimal_config.connections} connections`)}`, '');
     }
     if (c && c.verdict !== 'no-baseline') {
         out.push('<details><summary>How the verdict is reached</summary>', '');
         out.push('- Each figure is a ratio current ÷ baseline with an interval. TPS intervals come from batch means over both runs\' per-second series ' +
             '(so correlated seconds are not counted as independent); p95 intervals from batch means over both runs\' per-second p95 ' +
             '(p95 drifts with time, so pooled latencies are not treated as independent; without that series p95 is inconclusive).', '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within it; otherwise **inconclusive**, ' +
-            'with the smallest change the noise could have detected.', `- ${escapeMarkdown(c.correction.explanation)}`, '', '</details>', '');
+            'with the smallest change the noise could have detected.', `- ${escape_escapeMarkdown(c.correction.explanation)}`, '', '</details>', '');
         if (c.notes.length > 0)
-            out.push('### Notes', '', ...c.notes.map((n) => `- ${escapeMarkdown(n)}`), '');
+            out.push('### Notes', '', ...c.notes.map((n) => `- ${escape_escapeMarkdown(n)}`), '');
     }
     return out.join('\n');
 }
@@ -80265,7 +80265,7 @@ function parseBandCsv(text, file) {
     const startTimes = bands.map((b) => b.started_at).filter((s) => s !== '').sort();
     const strategy = 'linear';
     return {
-        schema_version: types_SCHEMA_VERSION,
+        schema_version: SCHEMA_VERSION,
         tool: { name: 'pgscale', version: 'unknown' },
         test_start_time: startTimes[0] ?? '',
         test_end_time: null,
@@ -80632,7 +80632,7 @@ const optimalConfig = looseObject({
     slo_met: bool,
 }, { error: 'expected an optimal_config object or null' });
 const resultsDocument = looseObject({
-    schema_version: literal(types_SCHEMA_VERSION),
+    schema_version: literal(SCHEMA_VERSION),
     tool: looseObject({ name: json_text, version: json_text }, { error: 'expected {name, version}' }),
     test_start_time: json_text,
     test_end_time: json_text.nullable(),
@@ -80720,10 +80720,10 @@ function parseResultsJson(text, file) {
     }
     const version = data.schema_version;
     if (version === undefined) {
-        throw new errors_UserError(`${file}: schema_version is missing (expected ${types_SCHEMA_VERSION}); is this a pgscale results file?`);
+        throw new errors_UserError(`${file}: schema_version is missing (expected ${SCHEMA_VERSION}); is this a pgscale results file?`);
     }
-    if (version !== types_SCHEMA_VERSION) {
-        throw new errors_UserError(`${file}: schema_version ${JSON.stringify(version)} is not supported (expected ${types_SCHEMA_VERSION})`);
+    if (version !== SCHEMA_VERSION) {
+        throw new errors_UserError(`${file}: schema_version ${JSON.stringify(version)} is not supported (expected ${SCHEMA_VERSION})`);
     }
     const result = resultsDocument.safeParse(data);
     if (!result.success) {
@@ -85065,7 +85065,7 @@ function emptyEnvironment(embedded) {
 }
 function newResultsDocument(config, plan, workload, secrets) {
     return {
-        schema_version: types_SCHEMA_VERSION,
+        schema_version: SCHEMA_VERSION,
         tool: { name: 'pgscale', version: VERSION },
         test_start_time: new Date().toISOString(),
         test_end_time: null,
@@ -85555,11 +85555,873 @@ async function materializeBaseFiles(opts) {
 
 
 
+;// CONCATENATED MODULE: ./src/app/gate.ts
+// The one rule that turns how a run ended, and its verdict, into an exit code (CLI) and the
+// message the action fails its step with. Both front ends call it, so they cannot diverge.
+
+/**
+ * Whether the verdict fails the gate. `regression`: only a fail. `inconclusive`: also
+ * inconclusive and no-baseline (neither proves the change is fine). `never`: report only.
+ * @example gateFails('inconclusive', 'inconclusive') === true
+ */
+function gateFails(verdict, failOn) {
+    if (verdict === null || failOn === 'never')
+        return false;
+    if (verdict === 'fail')
+        return true;
+    return failOn === 'inconclusive' && (verdict === 'inconclusive' || verdict === 'no-baseline');
+}
+/** The exit code and, unless it is 0, the one line that says why; the first reason wins. */
+function endingOf(e, failOn) {
+    if (e.interrupted)
+        return { code: EXIT_INTERRUPTED, message: 'pgscale was interrupted; partial results were written' };
+    if (e.failure)
+        return { code: EXIT_FAILURE, message: `pgscale ${e.what} stopped early: ${e.failure.message}` };
+    if (e.partial)
+        return { code: EXIT_FAILURE, message: `pgscale ${e.what} is partial: ${e.partialReason ?? 'unknown reason'}` };
+    if (e.healthFailure)
+        return { code: EXIT_FAILURE, message: `pgscale: ${e.healthFailure}` };
+    if (e.comparison && gateFails(e.comparison.verdict, failOn)) {
+        return { code: EXIT_REGRESSION, message: `pgscale verdict: ${e.comparison.verdict} — ${e.comparison.reason}` };
+    }
+    return { code: EXIT_OK, message: null };
+}
+
+;// CONCATENATED MODULE: ./src/compare/stats.ts
+// Small, pure statistics for the comparison. The distributions (normal and Student t) and batch means
+// are the analysis stage's (src/analyze/stats.ts), so the gate and the analysis share one
+// implementation; what is specific to comparing two runs (Welch df, Holm) lives here.
+
+
+/**
+ * Batch means (Law & Kelton) as the analysis computes them: k contiguous batches, the spread of their
+ * means for the standard error, so autocorrelation inside a batch does not shrink it; the oldest
+ * seconds are dropped when the length is not a multiple of k. Stricter than the analysis on input:
+ * a series holding a non-finite value is refused (null), since a damaged baseline must not be judged.
+ * Returns null when fewer than 2 batches of at least 2 seconds can be made.
+ */
+function stats_batchMeans(series, batches = 10) {
+    if (!series.every((x) => Number.isFinite(x)))
+        return null;
+    if (batches < 2)
+        return null;
+    const r = batchMeans(series, batches);
+    if (!r.estimate)
+        return null;
+    return { mean: r.estimate.mean, standard_error: r.estimate.se, df: r.estimate.df, batches: r.batches_used, batch_size: r.batch_size };
+}
+/** Welch–Satterthwaite degrees of freedom for a sum of two variances with their own df. */
+function welchDf(v1, df1, v2, df2) {
+    const num = (v1 + v2) ** 2;
+    const den = (v1 * v1) / df1 + (v2 * v2) / df2;
+    if (den === 0)
+        return Infinity;
+    return num / den;
+}
+/**
+ * Holm's step-down adjusted p-values: sort ascending, p̃₍ᵢ₎ = max_{j≤i} min(1, (m − j + 1)·p₍ⱼ₎).
+ * Rejecting where p̃ ≤ α controls the family-wise error rate at α (Holm 1979).
+ * Also returns each hypothesis' rank (1 = smallest p) so callers can state its step level α/(m − rank + 1).
+ */
+function holmAdjust(pValues) {
+    const m = pValues.length;
+    const order = pValues.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
+    const adjusted = new Array(m).fill(1);
+    const rank = new Array(m).fill(0);
+    let running = 0;
+    order.forEach(({ p, i }, j) => {
+        running = Math.max(running, Math.min(1, (m - j) * p));
+        adjusted[i] = running;
+        rank[i] = j + 1;
+    });
+    return { adjusted, rank };
+}
+
 ;// CONCATENATED MODULE: ./src/compare/types.ts
 // The comparison of a run against its baseline: every figure with its interval, its three-way
 // status and the sentence behind it, then one overall verdict. Plain data, so the summary, the
 // PR comment, the annotations and the outputs are all views of it.
 const DEFAULT_THRESHOLDS = { max_tps_drop: 0.05, max_p95_increase: 0.1, confidence: 0.95 };
+
+;// CONCATENATED MODULE: ./src/compare/environment.ts
+// Was the baseline measured on the same kind of machine and server setup? A stored baseline usually
+// comes from another runner; a different CPU, core count, PostgreSQL version or setting moves TPS and
+// latency by itself, so a "regression" against it is not evidence about the code.
+function environment_isRecord(x) {
+    return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+/** Unknown values (null, 0 CPUs, 'unknown', as a CSV import or an older runner leaves them) are never a difference. */
+const knownText = (x) => (typeof x === 'string' && x.trim() !== '' && x !== 'unknown' ? x.trim() : null);
+const knownCount = (x) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : null);
+function machine(env) {
+    const cpus = knownCount(env.client_cpus);
+    return `${knownText(env.client_cpu_model) ?? 'unknown CPU'} ×${cpus ?? '?'}`;
+}
+/**
+ * What differs between the baseline's environment and the current one, each as "baseline vs current"
+ * text, e.g. "client machine AMD EPYC 7763 ×4 vs Intel Xeon 8370C ×2", "shared_buffers 128MB vs 1GB".
+ * Only facts known on both sides are compared; settings recorded on one side only are skipped.
+ */
+function environmentDifferences(current, baseline) {
+    const c = environment_isRecord(current?.environment) ? current.environment : {};
+    const b = environment_isRecord(baseline?.environment) ? baseline.environment : {};
+    const out = [];
+    const [cm, bm] = [knownText(c.client_cpu_model), knownText(b.client_cpu_model)];
+    const [cc, bc] = [knownCount(c.client_cpus), knownCount(b.client_cpus)];
+    if ((cm !== null && bm !== null && cm !== bm) || (cc !== null && bc !== null && cc !== bc)) {
+        out.push(`client machine ${machine(b)} vs ${machine(c)}`);
+    }
+    const [cv, bv] = [knownCount(c.server_version_num), knownCount(b.server_version_num)];
+    if (cv !== null && bv !== null && cv !== bv) {
+        out.push(`PostgreSQL ${knownText(b.server_version) ?? bv} vs ${knownText(c.server_version) ?? cv}`);
+    }
+    if (typeof c.embedded_server === 'boolean' && typeof b.embedded_server === 'boolean' && c.embedded_server !== b.embedded_server) {
+        const kind = (e) => (e ? 'embedded server' : 'external server');
+        out.push(`${kind(b.embedded_server)} vs ${kind(c.embedded_server)}`);
+    }
+    const [cp, bp] = [knownText(c.platform), knownText(b.platform)];
+    if (cp !== null && bp !== null && cp !== bp)
+        out.push(`platform ${bp} vs ${cp}`);
+    const cs = environment_isRecord(c.settings) ? c.settings : {};
+    const bs = environment_isRecord(b.settings) ? b.settings : {};
+    for (const name of Object.keys(bs).sort()) {
+        if (!Object.hasOwn(cs, name))
+            continue;
+        const [x, y] = [String(bs[name]), String(cs[name])];
+        if (x !== y)
+            out.push(`${name} ${x} vs ${y}`);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/compare/compare.ts
+// Baseline vs current, figure by figure, then one verdict. Pure: plain documents in, plain data out.
+//
+// Method, in brief (the README repeats it in plain words):
+// - TPS per matched band: the log of current/baseline mean TPS, with a standard error from batch means
+//   over each run's per-second series (so autocorrelated seconds are not counted as independent),
+//   Welch–Satterthwaite degrees of freedom and a Student t quantile.
+// - p95 per matched band: the log of current/baseline overall p95, with a standard error from batch means
+//   over each run's log per-second p95 series (p95 drifts with time; thousands of latencies are not
+//   independent, so the pooled histogram's order statistics are not used: they made identical code fail).
+//   A failure must also show in the ratio of the geometric means of the per-second p95. Without the
+//   series (older documents) or with fewer than MIN_P95_SECONDS seconds, p95 is inconclusive, never judged.
+// - Environment: when the baseline's machine or server setup differs (CPU, cores, PostgreSQL version,
+//   settings), a fail is reported as inconclusive, naming what differed.
+// - Status: fail only when the whole interval lies beyond the threshold; pass when it lies within it;
+//   otherwise inconclusive with the minimum detectable effect. Failures (and improvements) among the band
+//   figures are Holm-corrected. Passing needs no correction: "every band is within its threshold" is an
+//   intersection–union claim, which holds at level α when each part does.
+
+
+
+
+
+const compare_pct = (x, digits = 1) => `${(x * 100).toFixed(digits)}%`;
+const signedPct = (x, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(digits)}%`;
+const compare_num = (x, digits = 1) => x === null ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+const compare_ratioText = (i) => `${i.low.toFixed(3)}–${i.high.toFixed(3)}`;
+const compare_finite = (x) => typeof x === 'number' && Number.isFinite(x);
+function compare_bandLabel(b) {
+    return `${b.workers} workers / ${b.connections} connections`;
+}
+/** Interval of exp(L ± q·se). */
+function expInterval(ev, level) {
+    const q = compare_quantile(1 - (1 - level) / 2, ev.df);
+    return { low: Math.exp(ev.log_ratio - q * ev.se), high: Math.exp(ev.log_ratio + q * ev.se), level };
+}
+function compare_quantile(p, df) {
+    return Number.isFinite(df) ? studentTQuantile(p, df) : normalQuantile(p);
+}
+function cdf(t, df) {
+    return Number.isFinite(df) ? studentTCdf(t, df) : normalCdf(t);
+}
+/** One-sided p-values: of "no regression beyond the threshold" and of "no improvement beyond it". */
+function pValues(ev, threshold, direction) {
+    const badBound = direction === 'higher-is-better' ? Math.log(1 - threshold) : Math.log(1 + threshold);
+    const goodBound = direction === 'higher-is-better' ? Math.log(1 + threshold) : Math.log(1 - threshold);
+    const tail = (bound, below) => {
+        if (ev.se === 0)
+            return (below ? ev.log_ratio < bound : ev.log_ratio > bound) ? 0 : 1;
+        const t = (ev.log_ratio - bound) / ev.se;
+        return below ? cdf(t, ev.df) : 1 - cdf(t, ev.df);
+    };
+    return direction === 'higher-is-better'
+        ? { regression: tail(badBound, true), improvement: tail(goodBound, false) }
+        : { regression: tail(badBound, false), improvement: tail(goodBound, true) };
+}
+/**
+ * A figure before any judgement: inconclusive, not improved, nothing adjusted. Without evidence it
+ * has no interval and its ratio is current ÷ baseline (when both are usable).
+ */
+function makeFigure(figure, label, unit, direction, threshold, gating, current, baseline, reason, evidence = null) {
+    const ratio = evidence ? evidence.ratio : compare_finite(current) && compare_finite(baseline) && baseline > 0 ? current / baseline : null;
+    return {
+        figure,
+        label,
+        band: null,
+        current,
+        baseline,
+        unit,
+        ratio,
+        change_pct: ratio === null ? null : (ratio - 1) * 100,
+        interval: evidence?.interval ?? null,
+        adjusted_interval: null,
+        method: evidence?.method ?? 'none',
+        direction,
+        threshold,
+        status: 'inconclusive',
+        improved: false,
+        gating,
+        p_value: evidence?.p_value ?? null,
+        p_adjusted: evidence?.p_value ?? null,
+        noise: evidence?.noise ?? null,
+        mde: null,
+        reason,
+    };
+}
+/** TPS evidence from two bands' per-second series (batch means, Welch df). */
+function tpsEvidence(cur, base, batches) {
+    if (!(compare_finite(cur.total_tps) && compare_finite(base.total_tps)))
+        return 'TPS is not a finite number in one of the runs';
+    if (base.total_tps <= 0)
+        return 'the baseline measured 0 TPS in this band';
+    if (cur.total_tps <= 0)
+        return 'the current run measured 0 TPS in this band';
+    const c = stats_batchMeans(Array.isArray(cur.tps_series) ? cur.tps_series : [], batches);
+    const b = stats_batchMeans(Array.isArray(base.tps_series) ? base.tps_series : [], batches);
+    if (!c || !b) {
+        const which = !c ? 'current run' : 'baseline';
+        return `the ${which}'s per-second TPS series is too short for an interval (need ≥ 4 seconds)`;
+    }
+    if (c.mean <= 0 || b.mean <= 0)
+        return 'a per-second TPS series averages 0';
+    const v1 = (c.standard_error / c.mean) ** 2;
+    const v2 = (b.standard_error / b.mean) ** 2;
+    return {
+        log_ratio: Math.log(cur.total_tps / base.total_tps),
+        se: Math.sqrt(v1 + v2),
+        df: welchDf(v1, c.df, v2, b.df),
+        method: `log TPS ratio; batch means (${c.batches}×${c.batch_size} s current, ${b.batches}×${b.batch_size} s baseline), Welch df, t quantile`,
+    };
+}
+/** Fewer non-empty seconds than this leave the spread of the per-second p95 too poorly known to judge. */
+const MIN_P95_SECONDS = 10;
+/**
+ * At most this many batches for the per-second p95 (TPS uses 10): p95 drifts more slowly than TPS
+ * (slow spells last several seconds), so batches must be longer for their means to be nearly
+ * independent. In simulation (AR(1) drift, φ = 0.6, 60 s bands) 10 batches failed identical code in
+ * 0.4% of runs, 5 in none of 1000, while a 2× regression still failed every run.
+ */
+const P95_MAX_BATCHES = 5;
+/** Per-second p95 values are rounded by the runner; below 1 µs (the histogram's unit) they are clamped. */
+const MIN_P95_MS = 0.001;
+/** Batch means of the log per-second p95 of one band, or why there are none. */
+function logP95Series(b, batches) {
+    const raw = b.p95_series_ms;
+    if (raw === undefined || raw === null)
+        return 'no per-second p95 series (p95_series_ms; the run was recorded by an older pgscale)';
+    if (!Array.isArray(raw))
+        return 'p95_series_ms is not an array';
+    const logs = [];
+    for (const v of raw) {
+        if (v === null)
+            continue; // a second in which nothing committed
+        if (!compare_finite(v) || v < 0)
+            return 'p95_series_ms holds a value that is not a latency in ms';
+        logs.push(Math.log(Math.max(v, MIN_P95_MS)));
+    }
+    if (logs.length < MIN_P95_SECONDS) {
+        return `only ${logs.length} second(s) with a per-second p95 (need ≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`;
+    }
+    return stats_batchMeans(logs, Math.min(batches, P95_MAX_BATCHES)) ?? `the per-second p95 series is too short for batch means`;
+}
+/** The band's overall p95 in ms: the recorded summary, else the histogram's. */
+function overallP95Ms(b) {
+    const recorded = b.latency?.p95_ms;
+    if (compare_finite(recorded) && recorded > 0)
+        return recorded;
+    const encoded = b.latency_histogram;
+    if (typeof encoded !== 'string' || encoded.length === 0)
+        return 'no p95 latency recorded';
+    let h;
+    try {
+        h = dist/* decodeFromCompressedBase64 */.Vc(encoded);
+    }
+    catch (error) {
+        return `latency_histogram could not be decoded (${error instanceof Error ? error.message : String(error)})`;
+    }
+    try {
+        const q = h.totalCount > 0 ? h.getValueAtPercentile(95) : 0;
+        return q > 0 ? q / 1000 : 'the p95 latency is 0 µs';
+    }
+    finally {
+        h.destroy();
+    }
+}
+/**
+ * p95 evidence. p95 moves with time (bursts, background load, checkpoints), so the thousands of latencies
+ * in a band are not independent draws: an interval from the pooled histogram's order statistics is far
+ * too narrow and fails identical code. Instead each run's per-second p95 series is the sample: batch
+ * means of its log give the standard error of the run's p95 level (autocorrelated seconds within a batch
+ * do not shrink it), Welch df, t quantile. The interval is centred on the ratio of the bands' overall p95.
+ * `typical` is the same test on the ratio of the geometric means of the per-second p95: a failure must
+ * show there too (intersection–union, p = max of both), because the pooled p95 jumps when a few more
+ * seconds are slow (it crosses into the burst tail) while the typical second has not changed.
+ */
+function p95Evidence(cur, base, batches) {
+    const cm = overallP95Ms(cur);
+    if (typeof cm === 'string')
+        return `current run: ${cm}`;
+    const bm = overallP95Ms(base);
+    if (typeof bm === 'string')
+        return `baseline: ${bm}`;
+    const c = logP95Series(cur, batches);
+    if (typeof c === 'string')
+        return `current run: ${c}`;
+    const b = logP95Series(base, batches);
+    if (typeof b === 'string')
+        return `baseline: ${b}`;
+    // HDR buckets resolve ~0.1%: never claim more precision than that, even for a flat series.
+    const v1 = Math.max(c.standard_error, 0.001) ** 2;
+    const v2 = Math.max(b.standard_error, 0.001) ** 2;
+    const se = Math.sqrt(v1 + v2);
+    const df = welchDf(v1, c.df, v2, b.df);
+    return {
+        ev: {
+            log_ratio: Math.log(cm / bm),
+            se,
+            df,
+            method: `log ratio of the bands' p95; standard error from batch means of the log per-second p95 ` +
+                `(${c.batches}×${c.batch_size} non-empty seconds current, ${b.batches}×${b.batch_size} baseline), Welch df, t quantile; ` +
+                `a failure must also show in the typical second's p95 (geometric mean of the per-second values)`,
+        },
+        typical: { log_ratio: c.mean - b.mean, se, df, method: 'log ratio of the geometric means of the per-second p95' },
+        cur_ms: cm,
+        base_ms: bm,
+    };
+}
+function figureWithEvidence(figure, label, unit, direction, threshold, current, baseline, ev, level, typical = null) {
+    const interval = expInterval(ev, level);
+    const main = pValues(ev, threshold, direction);
+    // Intersection–union: a call needs both views, so its p-value is the larger of the two.
+    const second = typical ? pValues(typical, threshold, direction) : main;
+    const p = { regression: Math.max(main.regression, second.regression), improvement: Math.max(main.improvement, second.improvement) };
+    const ratio = Math.exp(ev.log_ratio);
+    const noise = Math.max(interval.high / ratio - 1, 1 - interval.low / ratio);
+    return {
+        figure: makeFigure(figure, label, unit, direction, threshold, true, current, baseline, '', {
+            ratio,
+            interval,
+            method: ev.method,
+            p_value: p.regression,
+            noise,
+        }),
+        ev,
+        typical,
+        p_regression: p.regression,
+        p_improvement: p.improvement,
+    };
+}
+/**
+ * Settles status, improvement, MDE and the sentence, given the (possibly Holm-adjusted) p-values and
+ * the confidence level at which this figure is judged.
+ */
+function compare_settle(pending, alpha, pRegressionAdjusted, pImprovementAdjusted, judgedLevel, family, noun) {
+    const f = pending.figure;
+    const interval = f.interval;
+    const d = f.threshold;
+    const higher = f.direction === 'higher-is-better';
+    const halfWidth = compare_quantile(1 - (1 - judgedLevel) / 2, pending.ev.df) * pending.ev.se;
+    f.p_adjusted = pRegressionAdjusted;
+    if (family)
+        f.adjusted_interval = expInterval(pending.ev, judgedLevel);
+    // Smallest change whose interval (at the judged level) would clear the threshold entirely.
+    f.mde = higher ? 1 - (1 - d) * Math.exp(-halfWidth) : (1 + d) * Math.exp(halfWidth) - 1;
+    const within = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
+    const rawBeyond = higher ? interval.high < 1 - d : interval.low > 1 + d;
+    const change = `${noun} ${higher ? (f.ratio < 1 ? 'fell' : 'rose') : f.ratio > 1 ? 'rose' : 'fell'} ${compare_pct(Math.abs(f.ratio - 1))} (${compare_num(f.baseline)} → ${compare_num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
+    const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${compare_ratioText(interval)}`;
+    const adjustedText = f.adjusted_interval ? `, Holm-adjusted ${compare_ratioText(f.adjusted_interval)} over ${family.size} figures` : '';
+    const limit = higher ? `the ${compare_pct(d, 0)} drop threshold` : `the ${compare_pct(d, 0)} increase threshold`;
+    // The second view (p95: the typical second), at the unadjusted level, to say why a figure did not fail.
+    const typical = pending.typical ? expInterval(pending.typical, interval.level) : null;
+    const typicalBeyond = typical === null || (higher ? typical.high < 1 - d : typical.low > 1 + d);
+    const typicalText = typical
+        ? `the typical second's p95 (geometric mean of the per-second values) changed ${signedPct(Math.exp(pending.typical.log_ratio) - 1)}, interval ${compare_ratioText(typical)}`
+        : '';
+    if (pRegressionAdjusted <= alpha / 2) {
+        f.status = 'fail';
+        f.reason = `${change}; ${intervalText}${adjustedText} lies entirely ${higher ? 'below' : 'above'} ${limit}${typical ? `; ${typicalText}` : ''}.`;
+    }
+    else if (within) {
+        f.status = 'pass';
+        f.reason = `${change}; ${intervalText} stays within ${limit}.`;
+    }
+    else {
+        f.status = 'inconclusive';
+        let why = '';
+        if (rawBeyond && !typicalBeyond) {
+            why =
+                ` The pooled p95's interval lies beyond ${limit}, but ${typicalText}: the change sits in a minority of slow seconds ` +
+                    `(bursts, background load), which runs of identical code also show, so it is not called a regression.`;
+        }
+        else if (rawBeyond && family) {
+            why = ` Unadjusted, the interval lies beyond ${limit}, but not after the Holm correction over ${family.size} figures.`;
+        }
+        f.reason =
+            `${change}; ${intervalText}${adjustedText} straddles ${limit}. Noise ±${compare_pct(f.noise)}: only a ` +
+                `${higher ? 'drop' : 'rise'} beyond ${compare_pct(f.mde)} could have been called a regression.${why}`;
+    }
+    f.improved = pImprovementAdjusted <= alpha / 2;
+    if (f.improved)
+        f.reason += ` Improved: the interval lies entirely beyond the ${compare_pct(d, 0)} threshold on the good side.`;
+    return f;
+}
+function matchBands(current, baseline) {
+    const key = (b) => `${b.workers}x${b.connections}`;
+    const base = new Map();
+    for (const b of baseline.bands)
+        if (!base.has(key(b)))
+            base.set(key(b), b);
+    const pairs = [];
+    const currentOnly = [];
+    const used = new Set();
+    for (const c of current.bands) {
+        const b = base.get(key(c));
+        if (b && !used.has(key(c))) {
+            pairs.push({ cur: c, base: b });
+            used.add(key(c));
+        }
+        else
+            currentOnly.push(c);
+    }
+    const baselineOnly = baseline.bands.filter((b) => !used.has(key(b)));
+    const spec = (b) => ({ band_id: b.band_id, workers: b.workers, connections: b.connections });
+    return { pairs, currentOnly: currentOnly.map(spec), baselineOnly: baselineOnly.map(spec) };
+}
+function compare_bandNotes(cur, base) {
+    const notes = [];
+    for (const [side, b] of [['current run', cur], ['baseline', base]]) {
+        if (b.client?.client_bound)
+            notes.push(`The load generator was saturated (client-bound) in the ${side}: TPS there measures pgscale, not PostgreSQL.`);
+        if (b.degraded)
+            notes.push(`The band was degraded in the ${side} (error rate ${compare_pct(b.error_rate)}).`);
+        if (b.status !== 'complete')
+            notes.push(`The band is ${b.status} in the ${side}.`);
+    }
+    return notes;
+}
+function peakBand(doc) {
+    let best = null;
+    for (const b of doc.bands) {
+        if (b.status === 'failed' || !compare_finite(b.total_tps))
+            continue;
+        if (!best || b.total_tps > best.total_tps)
+            best = b;
+    }
+    return best;
+}
+/** N*, σ, κ: judged from the two fits' own intervals; a fail needs the intervals to disagree beyond the threshold. */
+function uslFigure(figure, cur, base, threshold) {
+    const meta = {
+        usl_peak_concurrency: { key: 'peak_concurrency', ci: 'peak_concurrency_ci', label: 'USL peak concurrency N*', dir: 'higher-is-better' },
+        usl_sigma: { key: 'sigma', ci: 'sigma_ci', label: 'USL contention σ', dir: 'lower-is-better' },
+        usl_kappa: { key: 'kappa', ci: 'kappa_ci', label: 'USL coherency κ', dir: 'lower-is-better' },
+    }[figure];
+    const cv = cur && compare_finite(cur[meta.key]) ? cur[meta.key] : null;
+    const bv = base && compare_finite(base[meta.key]) ? base[meta.key] : null;
+    const mk = (reason) => makeFigure(figure, meta.label, '', meta.dir, threshold, false, cv, bv, reason);
+    if (!cur || !base)
+        return mk(`No USL fit in ${!cur ? 'the current run' : 'the baseline'} (analysis missing).`);
+    if (cv === null || bv === null) {
+        const why = cv === null ? cur.reason : base.reason;
+        return mk(`USL ${meta.key} unavailable in ${cv === null ? 'the current run' : 'the baseline'}${why ? `: ${why}` : ''}.`);
+    }
+    const ci = cur[meta.ci];
+    const bci = base[meta.ci];
+    if (!ci || !bci || ![ci.low, ci.high, bci.low, bci.high].every(compare_finite)) {
+        return mk(`USL ${meta.key} ${compare_num(bv, 4)} → ${compare_num(cv, 4)}; no interval on both sides, so the shift is reported, not judged.`);
+    }
+    const f = mk('');
+    f.method = 'conservative ratio bounds from the two fits\' own intervals (current low ÷ baseline high, current high ÷ baseline low)';
+    const low = bci.high > 0 ? ci.low / bci.high : null;
+    const high = bci.low > 0 ? ci.high / bci.low : null;
+    if (low !== null && high !== null)
+        f.interval = { low, high, level: ci.level };
+    const d = threshold;
+    const both = `current ${compare_num(cv, 4)} [${compare_num(ci.low, 4)}, ${compare_num(ci.high, 4)}] vs baseline ${compare_num(bv, 4)} [${compare_num(bci.low, 4)}, ${compare_num(bci.high, 4)}]`;
+    if (meta.dir === 'higher-is-better') {
+        if (ci.high < bci.low * (1 - d)) {
+            f.status = 'fail';
+            f.reason = `${meta.label} fell: ${both}; the intervals disagree by more than ${compare_pct(d, 0)}.`;
+        }
+        else if (bci.high > 0 && ci.low >= bci.high * (1 - d)) {
+            f.status = 'pass';
+            f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${compare_pct(d, 0)}.`;
+        }
+        else {
+            f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${compare_pct(d, 0)} shift.`;
+        }
+        f.improved = ci.low > bci.high * (1 + d);
+    }
+    else {
+        if (ci.low > bci.high * (1 + d)) {
+            f.status = 'fail';
+            f.reason = `${meta.label} rose: ${both}; the intervals disagree by more than ${compare_pct(d, 0)}.`;
+        }
+        else if (bci.low > 0 && ci.high <= bci.low * (1 + d)) {
+            f.status = 'pass';
+            f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${compare_pct(d, 0)}.`;
+        }
+        else {
+            f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${compare_pct(d, 0)} shift.`;
+        }
+        f.improved = ci.high < bci.low * (1 - d);
+    }
+    return f;
+}
+function compare_optimalShift(current, baseline) {
+    const pick = (d) => d.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(compare_finite)
+        ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
+        : null;
+    const c = pick(current);
+    const b = pick(baseline);
+    if (!c || !b) {
+        return { current: c, baseline: b, shifted: false, message: `No optimal configuration in ${!c ? 'the current run' : 'the baseline'}; no shift to report.` };
+    }
+    const shifted = c.workers !== b.workers || c.connections !== b.connections;
+    return {
+        current: c,
+        baseline: b,
+        shifted,
+        message: shifted
+            ? `The optimal configuration moved from ${compare_bandLabel(b)} (${compare_num(b.tps)} TPS) to ${compare_bandLabel(c)} (${compare_num(c.tps)} TPS). A shift alone does not fail the gate; a peak TPS drop does.`
+            : `The optimal configuration is unchanged: ${compare_bandLabel(c)}.`,
+    };
+}
+/** The verdict for a run with nothing to compare against. Never a pass. */
+function noBaseline(reason, thresholds = DEFAULT_THRESHOLDS) {
+    return {
+        verdict: 'no-baseline',
+        reason: `No baseline to compare against: ${reason}. Nothing was gated; this is not a pass.`,
+        thresholds,
+        correction: { method: 'holm', family_size: 0, alpha: 1 - thresholds.confidence, explanation: 'No comparison was made.' },
+        bands: [],
+        unmatched: { current_only: [], baseline_only: [] },
+        curve: null,
+        failures: [],
+        inconclusive: [],
+        improvements: [],
+        changed_files: [],
+        environment_differences: [],
+        baseline_info: null,
+        notes: [],
+    };
+}
+function checkThresholds(t) {
+    const ok = (x, lo, hi) => compare_finite(x) && x > lo && x < hi;
+    if (!ok(t.max_tps_drop, 0, 1))
+        throw new RangeError(`max_tps_drop must be in (0, 1), got ${t.max_tps_drop}`);
+    if (!ok(t.max_p95_increase, 0, Infinity))
+        throw new RangeError(`max_p95_increase must be > 0, got ${t.max_p95_increase}`);
+    if (!ok(t.confidence, 0.5, 1))
+        throw new RangeError(`confidence must be in (0.5, 1), got ${t.confidence}`);
+}
+function compareResults(current, baseline, t, options = {}) {
+    checkThresholds(t);
+    const validation = validateBaseline(current, baseline);
+    if (!validation.ok)
+        return noBaseline(validation.reason, t);
+    const batches = options.batches ?? 10;
+    const level = t.confidence;
+    const alpha = 1 - level;
+    const { pairs, currentOnly, baselineOnly } = matchBands(current, baseline);
+    // 1. Per-band evidence; figures without evidence are inconclusive and stay out of the family.
+    const pending = [];
+    const bands = pairs.map(({ cur, base }) => {
+        const where = compare_bandLabel(cur);
+        const bandRef = { workers: cur.workers, connections: cur.connections, current_band_id: cur.band_id, baseline_band_id: base.band_id };
+        let tps;
+        let p95;
+        const failedSide = cur.status === 'failed' ? 'current run' : base.status === 'failed' ? 'baseline' : null;
+        const tpsEv = failedSide ? `the band failed in the ${failedSide}` : tpsEvidence(cur, base, batches);
+        if (typeof tpsEv === 'string') {
+            tps = makeFigure('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, true, compare_finite(cur.total_tps) ? cur.total_tps : null, compare_finite(base.total_tps) ? base.total_tps : null, `No interval: ${tpsEv}.`);
+        }
+        else {
+            const pf = figureWithEvidence('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, cur.total_tps, base.total_tps, tpsEv, level);
+            pending.push(pf);
+            tps = pf.figure;
+        }
+        const p95Ev = failedSide ? `the band failed in the ${failedSide}` : p95Evidence(cur, base, batches);
+        if (typeof p95Ev === 'string') {
+            p95 = makeFigure('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, true, compare_finite(cur.latency?.p95_ms) ? cur.latency.p95_ms : null, compare_finite(base.latency?.p95_ms) ? base.latency.p95_ms : null, `No interval: ${p95Ev}.`);
+        }
+        else {
+            const pf = figureWithEvidence('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, p95Ev.cur_ms, p95Ev.base_ms, p95Ev.ev, level, p95Ev.typical);
+            pending.push(pf);
+            p95 = pf.figure;
+        }
+        tps.band = bandRef;
+        p95.band = { ...bandRef };
+        return { workers: cur.workers, connections: cur.connections, current_band_id: cur.band_id, baseline_band_id: base.band_id, tps, p95_latency: p95, notes: compare_bandNotes(cur, base) };
+    });
+    // 2. Peak TPS (curve level): the best band of each run, compared like a band; it joins the family.
+    const curPeak = peakBand(current);
+    const basePeak = peakBand(baseline);
+    let peak;
+    if (!curPeak || !basePeak) {
+        peak = makeFigure('peak_tps', 'Peak TPS', 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak?.total_tps ?? null, basePeak?.total_tps ?? null, `No interval: no band completed in ${!curPeak ? 'the current run' : 'the baseline'}.`);
+    }
+    else {
+        const ev = tpsEvidence(curPeak, basePeak, batches);
+        const samePlace = curPeak.workers === basePeak.workers && curPeak.connections === basePeak.connections;
+        const label = samePlace
+            ? `Peak TPS (at ${compare_bandLabel(curPeak)})`
+            : `Peak TPS (current at ${compare_bandLabel(curPeak)}, baseline at ${compare_bandLabel(basePeak)})`;
+        if (typeof ev === 'string') {
+            peak = makeFigure('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak.total_tps, basePeak.total_tps, `No interval: ${ev}.`);
+        }
+        else {
+            const pf = figureWithEvidence('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, curPeak.total_tps, basePeak.total_tps, ev, level);
+            pending.push(pf);
+            peak = pf.figure;
+        }
+    }
+    // 3. Holm over the family (band figures and peak TPS), for regressions and (separately) for improvements.
+    const m = pending.length;
+    const reg = holmAdjust(pending.map((p) => p.p_regression));
+    const imp = holmAdjust(pending.map((p) => p.p_improvement));
+    // Holm stops at the first rank it cannot reject; every later rank is judged at that step's level,
+    // so each adjusted interval agrees with its figure's decision.
+    let stopRank = m + 1;
+    pending.forEach((_p, i) => {
+        if (reg.adjusted[i] > alpha / 2)
+            stopRank = Math.min(stopRank, reg.rank[i]);
+    });
+    pending.forEach((p, i) => {
+        const stepLevel = 1 - alpha / (m - Math.min(reg.rank[i], stopRank) + 1);
+        compare_settle(p, alpha, reg.adjusted[i], imp.adjusted[i], stepLevel, { size: m }, p.figure.figure === 'p95_latency' ? 'p95' : p.figure.figure === 'peak_tps' ? 'Peak TPS' : 'TPS');
+    });
+    // 4. USL and the optimum.
+    const curUsl = current.analysis?.curve_fitting?.usl ?? null;
+    const baseUsl = baseline.analysis?.curve_fitting?.usl ?? null;
+    const curve = {
+        peak_tps: peak,
+        usl_peak_concurrency: uslFigure('usl_peak_concurrency', curUsl, baseUsl, t.max_tps_drop),
+        usl_sigma: uslFigure('usl_sigma', curUsl, baseUsl, t.max_tps_drop),
+        usl_kappa: uslFigure('usl_kappa', curUsl, baseUsl, t.max_tps_drop),
+        optimal: compare_optimalShift(current, baseline),
+    };
+    // 5. Overall verdict.
+    const all = [
+        ...bands.flatMap((b) => [b.tps, b.p95_latency]),
+        curve.peak_tps,
+        curve.usl_peak_concurrency,
+        curve.usl_sigma,
+        curve.usl_kappa,
+    ];
+    // Another machine or server setup moves TPS and latency by itself: a failure against it is not
+    // evidence about the code, so it is reported as inconclusive (and gates as such), never as a fail.
+    const environmentDiffs = environmentDifferences(current, baseline);
+    const environmentText = `${environmentDiffs.join('; ')} (baseline vs current)`;
+    const downgraded = environmentDiffs.length > 0 ? all.filter((f) => f.status === 'fail') : [];
+    for (const f of downgraded) {
+        f.status = 'inconclusive';
+        f.gating = true;
+        f.reason = `Not called a regression: the baseline was measured on a different machine or server setup (${environmentText}). ${f.reason}`;
+    }
+    const failures = all.filter((f) => f.status === 'fail');
+    const inconclusive = all.filter((f) => f.status === 'inconclusive' && f.gating);
+    const improvements = all.filter((f) => f.improved);
+    const notes = [];
+    if (current.partial)
+        notes.push(`The current run is partial: ${current.partial_reason ?? 'no reason recorded'}.`);
+    if (baseline.partial)
+        notes.push(`The baseline run is partial: ${baseline.partial_reason ?? 'no reason recorded'}.`);
+    if (currentOnly.length || baselineOnly.length)
+        notes.push(`${currentOnly.length + baselineOnly.length} band(s) exist on one side only and were not compared.`);
+    if (curve.optimal.shifted)
+        notes.push(curve.optimal.message);
+    if (environmentDiffs.length > 0) {
+        notes.push(`The baseline was measured on a different machine or server setup: ${environmentText}. Failures are reported as inconclusive; ` +
+            `a same-runner A/B run (mode: ab) can tell.`);
+    }
+    let verdict;
+    let reason;
+    const list = (fs) => fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : signedPct(f.change_pct / 100)})`).join('; ') +
+        (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
+    if (bands.length === 0) {
+        verdict = 'inconclusive';
+        reason = 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.';
+    }
+    else if (failures.length > 0) {
+        verdict = 'fail';
+        reason = `${failures.length} figure(s) regressed beyond the thresholds, with the whole ${compare_pct(level, 0)} interval past them: ${list(failures)}.`;
+    }
+    else if (downgraded.length > 0) {
+        verdict = 'inconclusive';
+        reason =
+            `Baseline measured on a different machine or server setup: ${environmentText}. ${downgraded.length} figure(s) would have failed ` +
+                `(${list(downgraded)}), but the other environment explains such a shift as well as the code does; a same-runner A/B run (mode: ab) can tell.`;
+    }
+    else if (inconclusive.length > 0) {
+        const mdes = inconclusive.map((f) => f.mde).filter(compare_finite);
+        const worst = mdes.length ? ` The noisiest figure could only have detected a change beyond ${compare_pct(Math.max(...mdes))}.` : '';
+        verdict = 'inconclusive';
+        reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.${worst}`;
+    }
+    else {
+        verdict = 'pass';
+        reason =
+            `Every figure's ${compare_pct(level, 0)} interval lies within the thresholds (TPS drop ${compare_pct(t.max_tps_drop, 0)}, ` +
+                `p95 increase ${compare_pct(t.max_p95_increase, 0)}) across ${bands.length} matched band(s).`;
+    }
+    if (improvements.length > 0 && verdict !== 'fail')
+        reason += ` Improved: ${list(improvements)}.`;
+    return {
+        verdict,
+        reason,
+        thresholds: { ...t },
+        correction: {
+            method: 'holm',
+            family_size: m,
+            alpha,
+            explanation: `The band figures (TPS and p95 over ${bands.length} matched bands) and peak TPS form one family of ${m} tests with an interval. A figure fails only if its ` +
+                `Holm-adjusted one-sided p-value is at most ${(alpha / 2).toFixed(3)}, so the chance of any false failure across the family stays at ` +
+                `most ${compare_pct(alpha / 2)}. Equivalently, the k-th smallest p-value is judged with an interval at level 1 − ${alpha.toFixed(2)}/(${m} − k + 1). ` +
+                `Passing needs no correction: every band within its threshold is an intersection of claims, each made at ${compare_pct(level, 0)}.`,
+        },
+        bands,
+        unmatched: { current_only: currentOnly, baseline_only: baselineOnly },
+        curve,
+        failures: failures.map((f) => f.label),
+        inconclusive: inconclusive.map((f) => f.label),
+        improvements: improvements.map((f) => f.label),
+        changed_files: validation.changed_files,
+        environment_differences: environmentDiffs,
+        baseline_info: { test_start_time: String(baseline.test_start_time), tool_version: String(baseline.tool?.version ?? 'unknown') },
+        notes,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/compare/index.ts
+// The compare stage: baseline vs current, then the verdict. Pure functions only.
+
+
+
+
+;// CONCATENATED MODULE: ./src/app/modes.ts
+// The modes behind both front ends: run, baseline and compare measure one run (and compare it with
+// a baseline); ab measures base and head in paired rounds. Each returns what happened; the CLI
+// prints it and exits, the action publishes it to GitHub. Neither re-assembles the pipeline.
+
+
+
+
+
+
+
+const NO_BASELINE = { doc: null, reason: null, source: null, runId: null };
+/** Mode run (and the measuring half of baseline and compare): the pipeline, then the run's health. */
+async function measure(request) {
+    const result = await runBenchmark(request);
+    return { ...result, health: health_runHealth(result.doc) };
+}
+/** The comparison of a run with its baseline choice: no-baseline with the reason when there is none. */
+function compareWithBaseline(doc, baseline, thresholds) {
+    return baseline.doc ? compareResults(doc, baseline.doc, thresholds) : noBaseline(baseline.reason ?? 'no baseline', thresholds);
+}
+/**
+ * The report of a run and its comparison: the job summary, the comment and `pgscale compare`'s
+ * output. A baseline that the comparison rejected (another plan) is named as such and kept out of
+ * the chart.
+ */
+function comparisonReport(doc, comparison, baseline, title) {
+    const rejected = comparison?.verdict === 'no-baseline' && baseline.doc !== null;
+    return (renderComparisonMarkdown({
+        comparison,
+        current: doc,
+        baseline: rejected ? null : baseline.doc,
+        title,
+        baseline_source: rejected && baseline.source ? `${baseline.source} (not compared; see the verdict)` : baseline.source,
+    }) +
+        '\n' +
+        renderRunMarkdown(doc));
+}
+/** How a measured run ended, for endingOf. */
+function measuredEnding(m, comparison, interrupted) {
+    return {
+        what: 'run',
+        interrupted,
+        failure: m.failure,
+        partial: m.doc.partial,
+        partialReason: m.doc.partial_reason,
+        healthFailure: health_healthFailure(m.health),
+        comparison,
+    };
+}
+/** Mode ab: paired rounds of base and head on one server, then each side's health. */
+async function measureAb(request) {
+    const result = await runAb(request);
+    const sides = ['base', 'head'].map((side) => ({ side, health: health_runHealth(result[side]) }));
+    return { ...result, sides };
+}
+/** How an A/B run ended, for endingOf: a side whose transactions failed outweighs the verdict. */
+function abEnding(m, interrupted) {
+    const failed = m.sides.find(({ health }) => health.status === 'failed');
+    return {
+        what: 'A/B run',
+        interrupted,
+        failure: m.failure,
+        partial: m.partial,
+        partialReason: null,
+        healthFailure: failed ? health_healthFailure(failed.health, failed.side) : null,
+        comparison: m.comparison,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/log.ts
+// One logger shape for the CLI and the action. Every line passes through the secret mask,
+// so a password that reaches an error message still never reaches a log.
+
+function createConsoleLogger(options) {
+    const stream = options.stream ?? process.stdout;
+    const secrets = options.secrets;
+    let progressShown = false;
+    const clearProgress = () => {
+        if (progressShown) {
+            stream.write('\r\x1b[2K');
+            progressShown = false;
+        }
+    };
+    const write = (line) => {
+        clearProgress();
+        stream.write(`${maskSecrets(line, secrets)}\n`);
+    };
+    const logger = {
+        secrets,
+        info: write,
+        warn: (line) => {
+            clearProgress();
+            process.stderr.write(`warning: ${maskSecrets(line, secrets)}\n`);
+        },
+        debug: (line) => {
+            if (options.debug)
+                write(`debug: ${line}`);
+        },
+    };
+    if (options.tty) {
+        logger.progress = (line) => {
+            stream.write(`\r\x1b[2K${maskSecrets(line, secrets)}`);
+            progressShown = true;
+        };
+    }
+    return logger;
+}
+/** A logger that drops everything; for library callers and tests that only want results. */
+const silentLogger = { info: () => { }, warn: () => { }, debug: () => { } };
 
 ;// CONCATENATED MODULE: external "os"
 const external_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("os");
@@ -88657,46 +89519,20 @@ function resolveBaselineBranch(inputs, payload) {
     return inputs.baseline_branch ?? payload.repository?.default_branch ?? 'main';
 }
 
-;// CONCATENATED MODULE: ./src/log.ts
-// One logger shape for the CLI and the action. Every line passes through the secret mask,
-// so a password that reaches an error message still never reaches a log.
+;// CONCATENATED MODULE: ./src/commands/gate-flags.ts
+// The gate's flags, shared by `pgscale ab` and `pgscale compare`: thresholds and --fail-on.
 
-function createConsoleLogger(options) {
-    const stream = options.stream ?? process.stdout;
-    const secrets = options.secrets;
-    let progressShown = false;
-    const clearProgress = () => {
-        if (progressShown) {
-            stream.write('\r\x1b[2K');
-            progressShown = false;
-        }
+
+/** --max-tps-drop and --max-p95-increase as fractions, the defaults where absent. */
+function thresholdsFromFlags(flags) {
+    return {
+        max_tps_drop: flags.maxTpsDrop ? parseFraction('--max-tps-drop', flags.maxTpsDrop, 1) : DEFAULT_THRESHOLDS.max_tps_drop,
+        max_p95_increase: flags.maxP95Increase
+            ? parseFraction('--max-p95-increase', flags.maxP95Increase, 10)
+            : DEFAULT_THRESHOLDS.max_p95_increase,
+        confidence: DEFAULT_THRESHOLDS.confidence,
     };
-    const write = (line) => {
-        clearProgress();
-        stream.write(`${maskSecrets(line, secrets)}\n`);
-    };
-    const logger = {
-        secrets,
-        info: write,
-        warn: (line) => {
-            clearProgress();
-            process.stderr.write(`warning: ${maskSecrets(line, secrets)}\n`);
-        },
-        debug: (line) => {
-            if (options.debug)
-                write(`debug: ${line}`);
-        },
-    };
-    if (options.tty) {
-        logger.progress = (line) => {
-            stream.write(`\r\x1b[2K${maskSecrets(line, secrets)}`);
-            progressShown = true;
-        };
-    }
-    return logger;
 }
-/** A logger that drops everything; for library callers and tests that only want results. */
-const silentLogger = { info: () => { }, warn: () => { }, debug: () => { } };
 
 ;// CONCATENATED MODULE: ./src/commands/ab.ts
 // `pgscale ab`: the same-runner A/B run from the command line. The user names both sides' files:
@@ -88727,11 +89563,7 @@ async function abCommand(flags) {
     if (!flags.baseDir)
         throw missing('--base-dir <dir>');
     const rounds = parseRounds(flags.rounds);
-    const thresholds = {
-        max_tps_drop: flags.maxTpsDrop ? parseFraction('--max-tps-drop', flags.maxTpsDrop, 1) : DEFAULT_THRESHOLDS.max_tps_drop,
-        max_p95_increase: flags.maxP95Increase ? parseFraction('--max-p95-increase', flags.maxP95Increase, 10) : DEFAULT_THRESHOLDS.max_p95_increase,
-        confidence: DEFAULT_THRESHOLDS.confidence,
-    };
+    const thresholds = thresholdsFromFlags(flags);
     const log = createConsoleLogger({
         debug: process.env.PGSCALE_LOG_LEVEL === 'debug',
         tty: !flags.json && process.stdout.isTTY === true,
@@ -88751,7 +89583,7 @@ async function abCommand(flags) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     try {
-        const result = await runAb({
+        const result = await measureAb({
             configPath: flags.config,
             baseDir: flags.baseDir,
             headDir: flags.headDir,
@@ -88771,23 +89603,13 @@ async function abCommand(flags) {
             process.stdout.write(`${JSON.stringify({ ab: result.ab, comparison: result.comparison }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
         else
             process.stdout.write(`\n${renderAbText(summary)}\n`);
-        const sides = ['base', 'head'].map((side) => ({ side, health: health_runHealth(result[side]) }));
-        for (const { side, health } of sides)
+        for (const { side, health } of result.sides)
             for (const line of healthLines(health))
                 log.info(`${side}: ${line.trim()}`);
-        if (controller.signal.aborted)
-            return EXIT_INTERRUPTED;
-        if (result.failure) {
-            log.warn(`A/B run stopped early: ${result.failure.message}`);
-            return EXIT_FAILURE;
-        }
-        if (sides.some(({ health }) => health.status === 'failed'))
-            return EXIT_FAILURE;
-        const failOn = flags.failOn ?? 'regression';
-        const verdict = result.comparison.verdict;
-        if (failOn !== 'never' && (verdict === 'fail' || (failOn === 'inconclusive' && verdict === 'inconclusive')))
-            return EXIT_REGRESSION;
-        return EXIT_OK;
+        const ending = endingOf(abEnding(result, controller.signal.aborted), flags.failOn ?? 'regression');
+        if (ending.message !== null && ending.code !== EXIT_INTERRUPTED)
+            log.warn(ending.message);
+        return ending.code;
     }
     finally {
         process.off('SIGINT', onSignal);
@@ -88816,8 +89638,44 @@ async function analyzeCommand(file, options) {
     return EXIT_OK;
 }
 
+;// CONCATENATED MODULE: ./src/commands/compare.ts
+// `pgscale compare BASELINE CURRENT`: the action's compare mode on two results documents, the
+// way `benchstat old new` works: the same verdict, report and exit code, without a run.
+
+
+
+
+
+
+async function compareCommand(baselineFile, currentFile, flags) {
+    const baselineDoc = readResultsFile(baselineFile);
+    const current = readResultsFile(currentFile);
+    const baseline = { doc: baselineDoc, reason: null, source: `file ${baselineFile}`, runId: null };
+    const comparison = compareWithBaseline(current, baseline, thresholdsFromFlags(flags));
+    if (flags.json) {
+        const finite = (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value);
+        process.stdout.write(`${JSON.stringify(comparison, finite, 2)}\n`);
+    }
+    else {
+        process.stdout.write(comparisonReport(current, comparison, baseline, currentFile));
+    }
+    const ending = endingOf({
+        what: 'run',
+        interrupted: false,
+        failure: null,
+        partial: current.partial,
+        partialReason: current.partial_reason,
+        healthFailure: health_healthFailure(health_runHealth(current)),
+        comparison,
+    }, flags.failOn ?? 'regression');
+    if (ending.message !== null)
+        process.stderr.write(`${ending.message}\n`);
+    return ending.code;
+}
+
 ;// CONCATENATED MODULE: ./src/commands/run.ts
 // `pgscale run` and `pgscale run --dry-run`.
+
 
 
 
@@ -88874,34 +89732,28 @@ async function runCommand(request) {
     const controller = new AbortController();
     const removeHandlers = installSignalHandlers(controller, log.warn);
     try {
-        const result = await runBenchmark({ ...request, env: process.env, log, signal: controller.signal });
+        const measured = await measure({ ...request, env: process.env, log, signal: controller.signal });
+        const { doc, health } = measured;
         if (request.json) {
-            process.stdout.write(toJson(result.doc));
+            process.stdout.write(toJson(doc));
         }
         else {
-            process.stdout.write(`\n${renderTerminalReport(result.doc, { color: process.stdout.isTTY === true })}\n`);
+            process.stdout.write(`\n${renderTerminalReport(doc, { color: process.stdout.isTTY === true })}\n`);
         }
         // What failed, and where, whether or not the run stopped early.
-        const health = health_runHealth(result.doc);
         for (const line of healthLines(health))
             log.info(line);
-        if (controller.signal.aborted)
-            return EXIT_INTERRUPTED;
-        if (result.failure) {
-            log.warn(`run stopped early: ${result.failure.message}`);
-            return EXIT_FAILURE;
+        const ending = endingOf(measuredEnding(measured, null, controller.signal.aborted), 'never');
+        if (ending.message !== null) {
+            if (ending.code !== EXIT_INTERRUPTED)
+                log.warn(ending.message);
+            return ending.code;
         }
-        if (result.doc.partial) {
-            log.warn(`run is partial: ${result.doc.partial_reason ?? 'unknown reason'}`);
-            return EXIT_FAILURE;
-        }
-        if (health.status === 'failed')
-            return EXIT_FAILURE;
-        const optimum = result.doc.optimal_config;
+        const optimum = doc.optimal_config;
         log.info((health.status === 'ok'
             ? '✅ Progressive scaling completed successfully'
             : `⚠️  Progressive scaling finished with ${health.degraded.length} degraded band${health.degraded.length === 1 ? '' : 's'}`) +
-            `\n📊 Tested ${result.doc.bands.length} bands` +
+            `\n📊 Tested ${doc.bands.length} bands` +
             (optimum
                 ? `, optimal config: ${optimum.workers} workers, ${optimum.connections} connections (${Math.round(optimum.tps).toLocaleString('en-US')} TPS)`
                 : ''));
@@ -88914,6 +89766,7 @@ async function runCommand(request) {
 
 ;// CONCATENATED MODULE: ./src/cli.ts
 // `pgscale` command line: a thin shell over the same pipeline the action runs.
+
 
 
 
@@ -88978,6 +89831,18 @@ function buildProgram() {
         .exitOverride()
         .configureOutput({ outputError: () => { } })
         .action((file, flags) => analyzeCommand(file, { json: flags.json ?? false, configPath: flags.config }).then(setExit));
+    program
+        .command('compare')
+        .description("judge CURRENT against BASELINE as the action's compare mode does: the same verdict, report and exit code")
+        .argument('<baseline>', 'the baseline results.json')
+        .argument('<current>', 'the current results.json')
+        .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
+        .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')
+        .addOption(new Option('--fail-on <verdict>', 'which verdict exits with 3').choices(['regression', 'inconclusive', 'never']))
+        .option('--json', 'print the comparison as JSON instead of the Markdown report')
+        .exitOverride()
+        .configureOutput({ outputError: () => { } })
+        .action((baseline, current, flags) => compareCommand(baseline, current, flags).then(setExit));
     program
         .command('ab')
         .description('same-runner A/B: measure base and head workload files in interleaved ABBA rounds on one server and gate on the paired difference')
