@@ -32,7 +32,7 @@ import type { Logger } from './log.js';
 import { runBenchmark } from './pipeline.js';
 import { runHealth } from './analyze/health.js';
 import { healthFailure, healthLines, readResultsFile, renderRunMarkdown } from './report/index.js';
-import type { ResultsDocument } from './types.js';
+import type { ResultsDocument } from './results/types.js';
 
 interface BaselineChoice {
   doc: ResultsDocument | null;

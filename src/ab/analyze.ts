@@ -17,11 +17,12 @@
 
 import { fitCurves, type FitPoint } from '../analyze/fit.js';
 import { createRandom } from '../analyze/random.js';
-import type { CurveFitting, Interval } from '../analyze/types.js';
+import type { CurveFitting, Interval, ResultsDocument } from '../results/types.js';
 import { fitUslModel, uslPeak } from '../analyze/usl.js';
 import { changedWorkloadFiles } from '../compare/validate.js';
 import type { BandComparison, Comparison, FigureComparison, FigureStatus, OptimalShift, Thresholds, Verdict } from '../compare/types.js';
-import type { AnalysisSettings, BandSpec, ResultsDocument } from '../types.js';
+import type { AnalysisSettings } from '../config/types.js';
+import type { BandSpec } from '../plan/types.js';
 import type { Side } from './plan.js';
 import {
   hodgesLehmann,

@@ -6,7 +6,7 @@ import { healthFailure, healthHeadline } from '../report/health.js';
 import type { Comparison, FigureComparison } from '../compare/types.js';
 import { bandFigureNotes, renderChart } from '../github/summary.js';
 import { escapeMarkdown } from '../report/escape.js';
-import type { ResultsDocument } from '../types.js';
+import type { ResultsDocument } from '../results/types.js';
 import type { AbSection } from './analyze.js';
 
 const fmt = (x: number | null | undefined, digits = 1): string =>

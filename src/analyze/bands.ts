@@ -1,7 +1,7 @@
 // Per-band statistics: latency shape, honest intervals for mean TPS and mean latency, efficiency.
 
-import type { AnalysisSettings, BandResult } from '../types.js';
-import type { BandStatistics, Estimate } from './types.js';
+import type { AnalysisSettings } from '../config/types.js';
+import type { BandResult, BandStatistics, Estimate } from '../results/types.js';
 import { batchMeans, isFiniteNumber, tCritical, type MeanEstimate } from './stats.js';
 import { measuredUtilisation } from './queueing.js';
 

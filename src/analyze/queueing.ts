@@ -1,8 +1,7 @@
 // Queueing view of each band: Little's law, measured utilisation, an M/M/c pool-wait prediction
 // set against the pool wait actually observed, and a bottleneck label with its evidence.
 
-import type { BandResult } from '../types.js';
-import type { Bottleneck, QueueingAnalysis, QueueingBand } from './types.js';
+import type { BandResult, Bottleneck, QueueingAnalysis, QueueingBand } from '../results/types.js';
 import { attemptedThroughput } from './bands.js';
 import { isFiniteNumber } from './stats.js';
 import { fmt, fmtSig, pct } from './format.js';

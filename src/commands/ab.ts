@@ -10,7 +10,7 @@ import { parseFraction } from '../github/inputs.js';
 import { runHealth } from '../analyze/health.js';
 import { healthLines } from '../report/health.js';
 import { createConsoleLogger } from '../log.js';
-import type { ExportFormat } from '../types.js';
+import type { ExportFormat } from '../config/types.js';
 
 export interface AbFlags {
   config?: string;

@@ -5,7 +5,7 @@ import { EXIT_OK } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { finishAnalysis } from '../pipeline.js';
 import { readResultsFile, renderTerminalReport, toJson } from '../report/index.js';
-import { DEFAULT_ANALYSIS_SETTINGS, type PgscaleConfig } from '../types.js';
+import { DEFAULT_ANALYSIS_SETTINGS, type PgscaleConfig } from '../config/types.js';
 
 export async function analyzeCommand(file: string, options: { json: boolean; configPath?: string }): Promise<number> {
   const doc = readResultsFile(file);

@@ -2,7 +2,7 @@
 // status and the sentence behind it, then one overall verdict. Plain data, so the summary, the
 // PR comment, the annotations and the outputs are all views of it.
 
-import type { Interval } from '../analyze/types.js';
+import type { Interval } from '../results/types.js';
 
 /** Gate thresholds, as fractions: 0.05 = 5%. */
 export interface Thresholds {

@@ -7,7 +7,7 @@ import * as github from '@actions/github';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ResultsDocument } from '../types.js';
+import type { ResultsDocument } from '../results/types.js';
 
 /** The file name of the results document inside the baseline artifact. */
 export const BASELINE_FILE_NAME = 'pgscale-baseline.json';

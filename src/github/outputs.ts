@@ -2,7 +2,7 @@
 
 import * as core from '@actions/core';
 import type { Comparison, Verdict } from '../compare/types.js';
-import type { ResultsDocument } from '../types.js';
+import type { ResultsDocument } from '../results/types.js';
 import type { FailOn } from './inputs.js';
 
 export interface OutputValues {

@@ -4,7 +4,7 @@
 
 import type { Comparison, FigureComparison } from '../compare/types.js';
 import { escapeMarkdown } from '../report/escape.js';
-import type { ResultsDocument } from '../types.js';
+import type { ResultsDocument } from '../results/types.js';
 
 const fmt = (x: number | null | undefined, digits = 1): string =>
   typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';

@@ -2,9 +2,7 @@
 // (pgscale itself, pgbench wrappers, spreadsheets) can be analysed and compared.
 
 import { UserError } from '../errors.js';
-import { SCHEMA_VERSION } from '../types.js';
-import type { BandResult, LatencySummary, ResultsDocument, Strategy } from '../types.js';
-import type { BandRegion, BandStatistics, QueueingBand } from '../analyze/types.js';
+import { SCHEMA_VERSION, type BandResult, type LatencySummary, type ResultsDocument, type Strategy, type BandRegion, type BandStatistics, type QueueingBand } from '../results/types.js';
 
 type CellValue = string | number | boolean | null | undefined;
 

@@ -3,7 +3,8 @@
 
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ExportFormat, ResultsDocument } from '../types.js';
+import type { ExportFormat } from '../config/types.js';
+import type { ResultsDocument } from '../results/types.js';
 import { toCsv } from './csv.js';
 import { toJson } from './json.js';
 import { renderRunMarkdown } from './markdown.js';

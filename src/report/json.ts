@@ -4,11 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { SCHEMA_VERSION } from '../types.js';
-import type { ResultsDocument } from '../types.js';
+import { SCHEMA_VERSION, type ResultsDocument } from '../results/types.js';
 import { parseBandCsv } from './csv.js';
-import { formatJsonPath, JsonSyntaxError, positionOf, scanJson } from './json-locate.js';
-import type { JsonPath } from './json-locate.js';
+import { formatJsonPath, JsonSyntaxError, positionOf, scanJson, type JsonPath } from './json-locate.js';
 
 /** Finds the first non-finite number; JSON.stringify would silently turn it into null. */
 function findNonFinite(value: unknown, path: (string | number)[]): string | null {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeAb, type AbPair } from '../../src/ab/analyze.js';
 import { DEFAULT_THRESHOLDS } from '../../src/compare/types.js';
-import type { AnalysisSettings, BandSpec } from '../../src/types.js';
+import type { AnalysisSettings } from '../../src/config/types.js';
+import type { BandSpec } from '../../src/plan/types.js';
 
 const settings: AnalysisSettings = { linear_min_efficiency: 0.75, saturation_tolerance: 0.05, confidence: 0.95, batches: 10, bootstrap_resamples: 200, seed: 42 };
 const sides = { base: { source: 'base', database: 'b' }, head: { source: 'head', database: 'h' } };

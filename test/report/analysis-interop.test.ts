@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeResults, DEFAULT_ANALYSIS_SETTINGS } from '../../src/analyze/index.js';
 import { parseBandCsv, parseResultsJson, renderRunMarkdown, renderTerminalReport, toCsv, toJson } from '../../src/report/index.js';
-import type { ResultsDocument } from '../../src/types.js';
+import type { ResultsDocument } from '../../src/results/types.js';
 import { makeBand, makeDocument } from './factory.js';
 
 // The analysis' own prose may say "null" or "undefined" ("AICc is undefined when n ≤ k + 1"); what
