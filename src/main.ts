@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { compareResults, noBaseline } from './compare/index.js';
-import type { Comparison } from './compare/types.js';
+import type { Comparison } from './results/comparison-types.js';
 import { baseShaFromPayload, materializeBaseFiles, renderAbMarkdown, runAb, workloadFiles } from './ab/index.js';
 import { loadConfigFile } from './config/index.js';
 import { isUserError, UserError } from './errors.js';

@@ -20,7 +20,7 @@ import { createRandom } from '../analyze/random.js';
 import type { CurveFitting, Interval, ResultsDocument } from '../results/types.js';
 import { fitUslModel, uslPeak } from '../analyze/usl.js';
 import { changedWorkloadFiles } from '../compare/validate.js';
-import type { BandComparison, Comparison, FigureComparison, FigureStatus, OptimalShift, Thresholds, Verdict } from '../compare/types.js';
+import type { BandComparison, Comparison, FigureComparison, FigureStatus, OptimalShift, Thresholds, Verdict } from '../results/comparison-types.js';
 import type { AnalysisSettings } from '../config/types.js';
 import type { BandSpec } from '../plan/types.js';
 import type { Side } from './plan.js';

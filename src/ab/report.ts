@@ -3,7 +3,7 @@
 
 import { runHealth } from '../analyze/health.js';
 import { healthFailure, healthHeadline } from '../report/health.js';
-import type { Comparison, FigureComparison } from '../compare/types.js';
+import type { Comparison, FigureComparison } from '../results/comparison-types.js';
 import { bandFigureNotes, renderChart } from '../github/summary.js';
 import { escapeMarkdown } from '../report/escape.js';
 import type { ResultsDocument } from '../results/types.js';

@@ -19,7 +19,7 @@ import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { writeExports } from '../report/index.js';
 import { runBands } from '../run/runner.js';
-import type { Comparison, Thresholds } from '../compare/types.js';
+import type { Comparison, Thresholds } from '../results/comparison-types.js';
 import type { BandPlan } from '../plan/types.js';
 import type { BandResult, EnvironmentFacts, ResultsDocument } from '../results/types.js';
 import type { WorkloadConfig } from '../config/types.js';

@@ -3,7 +3,7 @@
 
 import { CommanderError } from 'commander';
 import { renderAbText, runAb, DEFAULT_AB_ROUNDS } from '../ab/index.js';
-import { DEFAULT_THRESHOLDS } from '../compare/types.js';
+import { DEFAULT_THRESHOLDS } from '../compare/thresholds.js';
 import { stopAllEmbedded } from '../db/embedded.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_REGRESSION, UserError } from '../errors.js';
 import { parseFraction } from '../github/inputs.js';

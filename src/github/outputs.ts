@@ -1,7 +1,7 @@
 // The action's outputs, and the gate decision that turns a verdict into a failed step.
 
 import * as core from '@actions/core';
-import type { Comparison, Verdict } from '../compare/types.js';
+import type { Comparison, Verdict } from '../results/comparison-types.js';
 import type { ResultsDocument } from '../results/types.js';
 import type { FailOn } from './inputs.js';
 

@@ -2,7 +2,7 @@
 // a config, SQL, a file name or an error goes through escapeMarkdown, so nothing can inject Markdown
 // or HTML. The Mermaid chart holds numbers only.
 
-import type { Comparison, FigureComparison } from '../compare/types.js';
+import type { Comparison, FigureComparison } from '../results/comparison-types.js';
 import { escapeMarkdown } from '../report/escape.js';
 import type { ResultsDocument } from '../results/types.js';
 

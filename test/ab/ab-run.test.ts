@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAb } from '../../src/ab/runner.js';
-import { DEFAULT_THRESHOLDS } from '../../src/compare/types.js';
+import { DEFAULT_THRESHOLDS } from '../../src/compare/thresholds.js';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/ab');
 const URL = 'postgres://postgres@127.0.0.1:5432/postgres';
