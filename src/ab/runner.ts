@@ -25,9 +25,11 @@ import type { BandResult, EnvironmentFacts, ResultsDocument } from '../results/t
 import type { WorkloadConfig } from '../config/types.js';
 import { checkSchema, loadWorkload } from '../workload/index.js';
 import type { Workload } from '../workload/types.js';
-import { analyzeAb, type AbPair, type AbSection, type AbSideMeasurement } from './analyze.js';
+import { analyzeAb } from './analyze.js';
+import type { AbPair, AbSection, AbSideMeasurement } from '../results/ab-types.js';
 import { mergeRounds } from './merge.js';
-import { abSchedule, type Side } from './plan.js';
+import { abSchedule } from './plan.js';
+import type { Side } from '../results/ab-types.js';
 
 // 7: the fewest rounds at which one off round still leaves a 2.5% one-sided p-value reachable (2/128).
 export const DEFAULT_AB_ROUNDS = 7;

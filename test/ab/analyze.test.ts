@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAb, type AbPair } from '../../src/ab/analyze.js';
+import { analyzeAb } from '../../src/ab/analyze.js';
+import type { AbPair } from '../../src/results/ab-types.js';
 import { DEFAULT_THRESHOLDS } from '../../src/compare/thresholds.js';
 import type { AnalysisSettings } from '../../src/config/types.js';
 import type { BandSpec } from '../../src/plan/types.js';
