@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { resultsDocumentSchema } from '../results/schema.js';
 import { SCHEMA_VERSION, type ResultsDocument } from '../results/types.js';
 import { parseBandCsv } from './csv.js';
-import { formatJsonPath, JsonSyntaxError, positionOf, scanJson, type JsonPath } from './json-locate.js';
+import { formatJsonPath, JsonSyntaxError, positionOf, scanJson, type JsonPath } from '../results/json-locate.js';
 
 /** Finds the first non-finite number; JSON.stringify would silently turn it into null. */
 function findNonFinite(value: unknown, path: (string | number)[]): string | null {
