@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { UserError } from '../errors.js';
 import { resultsDocumentSchema } from '../results/schema.js';
 import { SCHEMA_VERSION, type ResultsDocument } from '../results/types.js';
-import { parseBandCsv } from './csv.js';
+import { parseBandCsv } from '../results/import-csv.js';
 import { formatJsonPath, JsonSyntaxError, positionOf, scanJson, type JsonPath } from '../results/json-locate.js';
 
 /** Finds the first non-finite number; JSON.stringify would silently turn it into null. */

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { parseBandCsv, parseResultsJson, renderRunMarkdown, renderTerminalReport, toCsv, toJson } from '../../src/report/index.js';
+import { parseResultsJson, renderRunMarkdown, renderTerminalReport, toCsv, toJson } from '../../src/report/index.js';
+import { parseBandCsv } from '../../src/results/import-csv.js';
 import { makeDocument } from './factory.js';
 
 /** Either a value or a one-line UserError: never anything else. */
