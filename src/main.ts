@@ -31,7 +31,8 @@ import {
 import type { Logger } from './log.js';
 import { runBenchmark } from './pipeline.js';
 import { runHealth } from './analyze/health.js';
-import { healthFailure, healthLines, readResultsFile, renderRunMarkdown } from './report/index.js';
+import { healthFailure, healthLines, renderRunMarkdown } from './report/index.js';
+import { readResultsFile } from './results/read.js';
 import type { ResultsDocument } from './results/types.js';
 
 interface BaselineChoice {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { readResultsFile, toCsv, toJson } from '../../src/report/index.js';
+import { toCsv, toJson } from '../../src/report/index.js';
+import { readResultsFile } from '../../src/results/read.js';
 import { makeDocument } from './factory.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pgscale-report-json-'));
