@@ -9,6 +9,9 @@ import { formatJsonPath, JsonSyntaxError, positionOf, scanJson, type JsonPath } 
 import { resultsDocumentSchema } from './schema.js';
 import { SCHEMA_VERSION, type ResultsDocument } from './types.js';
 
+/** The text is not JSON at all, as opposed to JSON that is no valid results document. */
+export class JsonTextError extends UserError {}
+
 function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   let current: unknown = root;
   for (const part of path) {
@@ -50,13 +53,13 @@ export function parseResultsJson(text: string, file: string): ResultsDocument {
     } catch (error) {
       if (error instanceof JsonSyntaxError) {
         const truncated = error.offset >= text.trimEnd().length;
-        throw new UserError(`invalid JSON: ${error.message}${truncated ? ' (is the file truncated?)' : ''}`, {
+        throw new JsonTextError(`invalid JSON: ${error.message}${truncated ? ' (is the file truncated?)' : ''}`, {
           file,
           ...positionOf(text, error.offset),
         });
       }
     }
-    throw new UserError('invalid JSON', { file, line: 1, column: 1 });
+    throw new JsonTextError('invalid JSON', { file, line: 1, column: 1 });
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new UserError('expected a results document (a JSON object with schema_version and bands)', { file, line: 1, column: 1 });
