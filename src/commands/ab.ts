@@ -11,6 +11,7 @@ import { runHealth } from '../analyze/health.js';
 import { healthLines } from '../report/health.js';
 import { createConsoleLogger } from '../log.js';
 import type { ExportFormat } from '../config/types.js';
+import { abResultsJson } from '../results/write.js';
 
 export interface AbFlags {
   config?: string;
@@ -82,7 +83,7 @@ export async function abCommand(flags: AbFlags): Promise<number> {
       signal: controller.signal,
     });
     const summary = { base: result.base, head: result.head, ab: result.ab, comparison: result.comparison, title: flags.config };
-    if (flags.json) process.stdout.write(`${JSON.stringify({ ab: result.ab, comparison: result.comparison }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+    if (flags.json) process.stdout.write(abResultsJson(result.ab, result.comparison));
     else process.stdout.write(`\n${renderAbText(summary)}\n`);
     const sides = (['base', 'head'] as const).map((side) => ({ side, health: runHealth(result[side]) }));
     for (const { side, health } of sides) for (const line of healthLines(health)) log.info(`${side}: ${line.trim()}`);

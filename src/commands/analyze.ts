@@ -4,7 +4,8 @@ import { loadConfigFile } from '../config/index.js';
 import { EXIT_OK } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { finishAnalysis } from '../pipeline.js';
-import { renderTerminalReport, toJson } from '../report/index.js';
+import { renderTerminalReport } from '../report/index.js';
+import { toJson } from '../results/write.js';
 import { readResultsFile } from '../results/read.js';
 import { DEFAULT_ANALYSIS_SETTINGS, type PgscaleConfig } from '../config/types.js';
 

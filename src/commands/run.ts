@@ -6,7 +6,8 @@ import { createConsoleLogger } from '../log.js';
 import { prepareRun, runBenchmark, type RunRequest } from '../pipeline.js';
 import { runHealth } from '../analyze/health.js';
 import { healthLines } from '../report/health.js';
-import { renderTerminalReport, toJson } from '../report/index.js';
+import { renderTerminalReport } from '../report/index.js';
+import { toJson } from '../results/write.js';
 
 /** The run's options as the command line gives them, plus --json. */
 export interface RunCommandRequest

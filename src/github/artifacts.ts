@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { isUserError } from '../errors.js';
 import { JsonTextError, parseResultsJson } from '../results/read.js';
 import type { ResultsDocument } from '../results/types.js';
+import { toJson } from '../results/write.js';
 
 /** The file name of the results document inside the baseline artifact. */
 export const BASELINE_FILE_NAME = 'pgscale-baseline.json';
@@ -29,7 +30,7 @@ export async function uploadBaseline(doc: ResultsDocument, name: string, retenti
   const dir = await mkdtemp(path.join(tempRoot(), 'pgscale-baseline-'));
   try {
     const file = path.join(dir, BASELINE_FILE_NAME);
-    await writeFile(file, JSON.stringify(doc, null, 2) + '\n', 'utf8');
+    await writeFile(file, toJson(doc), 'utf8');
     const client = new DefaultArtifactClient();
     const res = await client.uploadArtifact(name, [file], dir, retentionDays ? { retentionDays } : {});
     return { id: res.id ?? null, size: res.size ?? null };

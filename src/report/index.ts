@@ -2,7 +2,6 @@
 
 export { CSV_COLUMNS, CSV_HEADER_PREFIX, csvColumnsMarkdown, csvField, toCsv } from './csv.js';
 export type { CsvColumn } from './csv.js';
-export { toJson } from './json.js';
 export { EXPORT_FILES, writeExports } from './exports.js';
 export { MARKDOWN_MAX_BYTES, markdownTable, mermaidXyChart, renderRunMarkdown } from './markdown.js';
 export type { ChartSeries } from './markdown.js';

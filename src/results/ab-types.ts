@@ -1,8 +1,8 @@
-// The A/B document: the `ab` section of ab-results.json, from the paired rounds of a same-runner
+// The A/B document, ab-results.json: its `ab` section, from the paired rounds of a same-runner
 // A/B run (base and head measured in one job) to its verdict. Types only.
 
-import type { FigureStatus, Thresholds, Verdict } from './comparison-types.js';
-import type { Interval } from './types.js';
+import type { Comparison, FigureStatus, Thresholds, Verdict } from './comparison-types.js';
+import type { Interval, SCHEMA_VERSION } from './types.js';
 
 /** The two sides of an A/B run. */
 export type Side = 'base' | 'head';
@@ -115,4 +115,12 @@ export interface AbSection {
   noise: AbNoise;
   verdict: Verdict;
   reason: string;
+}
+
+/** ab-results.json (and `pgscale ab --json`): the A/B section and the comparison it ends in. */
+export interface AbResultsDocument {
+  kind: 'pgscale-ab-results';
+  schema_version: typeof SCHEMA_VERSION;
+  ab: AbSection;
+  comparison: Comparison;
 }
