@@ -203,6 +203,9 @@ export interface BandStatistics {
    * Busy fraction of the pool by Little's law: mean service time × attempted TPS / C, clipped to [0, 1].
    * In a closed loop it is ≈ min(W, C)/C minus the share of time workers spend client-side between
    * transactions, so ~1 at W ≥ C says the pool was never idle, not that the server was saturated.
+   * The same value as queueing_theory.bands[].utilization (one computation); null without a measured
+   * service time. Documents written before both came from one computation may hold 0 here where
+   * the service time was 0.
    */
   connection_utilization: number | null;
   client_bound: boolean;
@@ -316,7 +319,10 @@ export interface QueueingBand {
   service_time_ms: number | null;
   /** Per-connection service rate μ = 1 / service time. */
   service_rate: number | null;
-  /** ρ = X·S / C, the busy fraction of the pool, clipped to [0, 1] (window-edge transactions can push the raw ratio a hair above 1). */
+  /**
+   * ρ = X·S / C, the busy fraction of the pool, clipped to [0, 1] (window-edge transactions can push
+   * the raw ratio a hair above 1). The same value as band_statistics[].connection_utilization.
+   */
   utilization: number | null;
   /**
    * Mean pool wait the queueing model expects, in ms: 0 when workers ≤ connections (a closed loop
