@@ -16,14 +16,9 @@ import type { Logger } from './log.js';
 import { planBands, planFingerprint } from './plan/index.js';
 import { writeExports } from './report/index.js';
 import { runBands } from './run/runner.js';
-import {
-  SCHEMA_VERSION,
-  type BandPlan,
-  type EnvironmentFacts,
-  type ExportFormat,
-  type PgscaleConfig,
-  type ResultsDocument,
-} from './types.js';
+import { SCHEMA_VERSION, type EnvironmentFacts, type ResultsDocument } from './results/types.js';
+import type { BandPlan } from './plan/types.js';
+import type { ExportFormat, PgscaleConfig } from './config/types.js';
 import { checkSchema, loadWorkload } from './workload/index.js';
 import type { Workload } from './workload/types.js';
 import { VERSION } from './version.js';

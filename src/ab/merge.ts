@@ -7,7 +7,7 @@
 
 import * as hdr from 'hdr-histogram-js';
 import { newLatencyHistogram, summarise } from '../run/metrics.js';
-import type { BandResult, ErrorExample, LatencySummary } from '../types.js';
+import type { BandResult, ErrorExample, LatencySummary } from '../results/types.js';
 
 function weighted(summaries: LatencySummary[]): LatencySummary {
   const count = summaries.reduce((s, x) => s + x.count, 0);

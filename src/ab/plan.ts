@@ -5,7 +5,7 @@
 // to round, so every band sees base-first and head-first rounds alternately and a linear drift
 // cancels out of its pairs.
 
-export type Side = 'base' | 'head';
+import type { Side } from '../results/ab-types.js';
 
 export interface AbSlot {
   /** 0-based index into the band plan. */

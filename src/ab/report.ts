@@ -3,11 +3,11 @@
 
 import { runHealth } from '../analyze/health.js';
 import { healthFailure, healthHeadline } from '../report/health.js';
-import type { Comparison, FigureComparison } from '../compare/types.js';
+import type { Comparison, FigureComparison } from '../results/comparison-types.js';
 import { bandFigureNotes, renderChart } from '../github/summary.js';
 import { escapeMarkdown } from '../report/escape.js';
-import type { ResultsDocument } from '../types.js';
-import type { AbSection } from './analyze.js';
+import type { ResultsDocument } from '../results/types.js';
+import type { AbSection } from '../results/ab-types.js';
 
 const fmt = (x: number | null | undefined, digits = 1): string =>
   typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';

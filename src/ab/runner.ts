@@ -19,13 +19,17 @@ import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { writeExports } from '../report/index.js';
 import { runBands } from '../run/runner.js';
-import type { Comparison, Thresholds } from '../compare/types.js';
-import type { BandPlan, BandResult, EnvironmentFacts, ResultsDocument, WorkloadConfig } from '../types.js';
+import type { Comparison, Thresholds } from '../results/comparison-types.js';
+import type { BandPlan } from '../plan/types.js';
+import type { BandResult, EnvironmentFacts, ResultsDocument } from '../results/types.js';
+import { abResultsJson } from '../results/write.js';
+import type { WorkloadConfig } from '../config/types.js';
 import { checkSchema, loadWorkload } from '../workload/index.js';
 import type { Workload } from '../workload/types.js';
-import { analyzeAb, type AbPair, type AbSection, type AbSideMeasurement } from './analyze.js';
+import { analyzeAb } from './analyze.js';
+import type { AbPair, AbSection, AbSideMeasurement, Side } from '../results/ab-types.js';
 import { mergeRounds } from './merge.js';
-import { abSchedule, type Side } from './plan.js';
+import { abSchedule } from './plan.js';
 
 // 7: the fewest rounds at which one off round still leaves a 2.5% one-sided p-value reachable (2/128).
 export const DEFAULT_AB_ROUNDS = 7;
@@ -106,10 +110,6 @@ function sideMeasurement(b: BandResult): AbSideMeasurement {
 /** A logger for the runner's per-band chatter: its lines become debug lines, warnings stay. */
 function quietLogger(log: Logger): Logger {
   return { info: (line) => log.debug(line), debug: (line) => log.debug(line), warn: (line) => log.warn(line) };
-}
-
-function serialise(value: unknown): string {
-  return `${JSON.stringify(value, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
 }
 
 export async function runAb(request: AbRequest): Promise<AbResult> {
@@ -274,7 +274,7 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   const exportDir = path.resolve(config.progressive.export_path);
   await mkdir(exportDir, { recursive: true });
   const abFile = path.join(exportDir, AB_RESULTS_FILE);
-  await writeFile(abFile, maskSecrets(serialise({ kind: 'pgscale-ab-results', ab, comparison }), secrets));
+  await writeFile(abFile, maskSecrets(abResultsJson(ab, comparison), secrets));
   const files = [abFile];
   for (const side of ['base', 'head'] as const) {
     files.push(...(await writeExports(docs[side], config.progressive.export_format, path.join(exportDir, side))));

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { UserError } from '../errors.js';
-import type { WorkloadConfig } from '../types.js';
+import type { WorkloadConfig } from '../config/types.js';
 
 const run = promisify(execFile);
 

@@ -1,9 +1,9 @@
 // Per-band statistics: latency shape, honest intervals for mean TPS and mean latency, efficiency.
 
-import type { AnalysisSettings, BandResult } from '../types.js';
-import type { BandStatistics, Estimate } from './types.js';
+import type { AnalysisSettings } from '../config/types.js';
+import type { BandResult, BandStatistics, Estimate } from '../results/types.js';
 import { batchMeans, isFiniteNumber, tCritical, type MeanEstimate } from './stats.js';
-import { measuredUtilisation } from './queueing.js';
+import { bandUtilisation } from './queueing.js';
 
 /** A band's statistics plus what later stages need (the TPS mean's standard error). */
 export interface BandSummary {
@@ -66,10 +66,8 @@ export function summarizeBand(band: BandResult, settings: AnalysisSettings): Ban
 
   const workers = band.workers;
   const connections = band.connections;
-  const serviceMs = finiteOrNull(band.service_time?.mean_ms);
-  const attempted = attemptedThroughput(band);
   // Clipped to [0, 1]: transactions straddling the window edges can push X·S/C a hair above 1.
-  const utilization = measuredUtilisation(attempted, serviceMs, connections).value;
+  const utilization = bandUtilisation(band).value;
 
   const stats: BandStatistics = {
     band_id: band.band_id,

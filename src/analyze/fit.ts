@@ -16,8 +16,8 @@
 
 import { levenbergMarquardt, type LeastSquaresProblem } from './nls.js';
 import { createRandom, type Random } from './random.js';
-import type { AnalysisSettings } from '../types.js';
-import type { CurveFitting, Interval, ModelFit, ModelName, Prediction, UslBootstrap, UslFit } from './types.js';
+import type { AnalysisSettings } from '../config/types.js';
+import type { CurveFitting, Interval, ModelFit, ModelName, Prediction, UslBootstrap, UslFit } from '../results/types.js';
 import { fitUslModel, formatNumber, uslPeak, uslThroughput, type UslParams } from './usl.js';
 
 export interface FitPoint {

@@ -3,7 +3,7 @@
 // degraded has no curve to trust. Some degraded bands, but not all, can be a finding (deadlocks
 // past 64 workers, say): the run stands, and the bands are named.
 
-import type { BandResult, ResultsDocument } from '../types.js';
+import type { BandResult, ResultsDocument } from '../results/types.js';
 
 export interface DegradedBand {
   band_id: number;

@@ -1,7 +1,7 @@
 // The analysis stage: a results document in, `analysis` and `optimal_config` out. Pure and deterministic.
 
-import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings, type BandResult, type ResultsDocument, type SloConfig } from '../types.js';
-import type { Analysis, CurveFitting, OptimalConfig } from './types.js';
+import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings, type SloConfig } from '../config/types.js';
+import type { BandResult, ResultsDocument, Analysis, CurveFitting, OptimalConfig } from '../results/types.js';
 import { summarizeBand, type BandSummary } from './bands.js';
 import { buildLines, computeMarginalGains } from './marginal.js';
 import { findInflections } from './inflection.js';

@@ -1,7 +1,7 @@
 // Inflection points: scaled second differences of TPS along each line, kept only when they stand
 // out from the noise.
 
-import type { InflectionPoint, InflectionType } from './types.js';
+import type { InflectionPoint, InflectionType } from '../results/types.js';
 import type { BandSummary } from './bands.js';
 import type { Line } from './marginal.js';
 import { combineErrors, tCritical, twoSidedPValue } from './stats.js';

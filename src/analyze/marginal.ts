@@ -1,7 +1,6 @@
 // Marginal gains: discrete derivatives of TPS along each line of the band plan, with intervals.
 
-import type { Strategy } from '../types.js';
-import type { Axis, Estimate, MarginalGain } from './types.js';
+import type { Strategy, Axis, Estimate, MarginalGain } from '../results/types.js';
 import type { BandSummary } from './bands.js';
 import { combineErrors, tCritical, twoSidedPValue } from './stats.js';
 

@@ -1,8 +1,8 @@
 // The optimal configuration: the smallest band whose TPS is not significantly below the best TPS
 // that meets the SLO.
 
-import type { AnalysisSettings, SloConfig } from '../types.js';
-import type { OptimalConfig } from './types.js';
+import type { AnalysisSettings, SloConfig } from '../config/types.js';
+import type { OptimalConfig } from '../results/types.js';
 import type { BandSummary } from './bands.js';
 import { differencePValue, tpsDifference, type GainDetail } from './marginal.js';
 import { isFiniteNumber, tCritical } from './stats.js';

@@ -1,8 +1,7 @@
 // Queueing view of each band: Little's law, measured utilisation, an M/M/c pool-wait prediction
 // set against the pool wait actually observed, and a bottleneck label with its evidence.
 
-import type { BandResult } from '../types.js';
-import type { Bottleneck, QueueingAnalysis, QueueingBand } from './types.js';
+import type { BandResult, Bottleneck, QueueingAnalysis, QueueingBand } from '../results/types.js';
 import { attemptedThroughput } from './bands.js';
 import { isFiniteNumber } from './stats.js';
 import { fmt, fmtSig, pct } from './format.js';
@@ -206,6 +205,18 @@ export function measuredUtilisation(x: number | null, serviceMs: number | null, 
   return { value: 1, raw, remark };
 }
 
+/**
+ * A band's utilisation ρ = X·S/C (measuredUtilisation), with X the attempted throughput and S the
+ * mean service time: the one value that band_statistics[].connection_utilization and
+ * queueing_theory.bands[].utilization both report. No measured service time (missing, or S ≤ 0,
+ * which no committed transaction can have): null, never a ρ of 0 for a pool that did work.
+ */
+export function bandUtilisation(band: BandResult): { value: number | null; raw: number | null; remark: string | null } {
+  const x = attemptedThroughput(band);
+  const s = band.service_time?.mean_ms;
+  return measuredUtilisation(isFiniteNumber(x) ? x : null, isFiniteNumber(s) && s > 0 ? s : null, band.connections);
+}
+
 export function analyzeQueueing(bands: BandResult[]): QueueingAnalysis {
   const out: QueueingBand[] = [];
   for (const band of bands) {
@@ -219,7 +230,7 @@ export function analyzeQueueing(bands: BandResult[]): QueueingAnalysis {
     const serviceMs = isFiniteNumber(s) && s > 0 ? s : null;
     const mu = serviceMs === null ? null : 1000 / serviceMs;
     const c = band.connections;
-    const util = measuredUtilisation(x, serviceMs, c);
+    const util = bandUtilisation(band);
     const prediction = open
       ? { predicted: null, open: null, bound: null, probability: null, method: null, reason: 'no prediction: open-loop (rate) band, where arrivals do not wait on the workers' } satisfies PoolWaitPrediction
       : predictPoolWait(band.workers, c, x, serviceMs);

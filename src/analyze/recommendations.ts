@@ -2,8 +2,8 @@
 // bands, and every confidence comes from the evidence: 1 − p of that difference, or the measured share
 // of the evidence (wait-event share, share of bands affected) where no difference is being claimed.
 
-import type { AnalysisSettings, EnvironmentFacts } from '../types.js';
-import type { BandRegion, QueueingAnalysis, Recommendation } from './types.js';
+import type { AnalysisSettings } from '../config/types.js';
+import type { EnvironmentFacts, BandRegion, QueueingAnalysis, Recommendation } from '../results/types.js';
 import type { BandSummary } from './bands.js';
 import { differencePValue, tpsDifference, type GainDetail } from './marginal.js';
 import type { OptimumResult } from './optimum.js';

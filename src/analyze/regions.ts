@@ -1,8 +1,8 @@
 // Scaling regions: each band labelled linear, diminishing, saturation or degradation from the
 // normalised marginal gain into it and its significance, then contiguous labels merged.
 
-import type { AnalysisSettings, Strategy } from '../types.js';
-import type { BandRegion, Region, RegionLabel } from './types.js';
+import type { AnalysisSettings } from '../config/types.js';
+import type { Strategy, BandRegion, Region, RegionLabel } from '../results/types.js';
 import type { BandSummary } from './bands.js';
 import { tpsDifference, type GainDetail, type Line } from './marginal.js';
 import { tCritical } from './stats.js';

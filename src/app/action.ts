@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { baseShaFromPayload, materializeBaseFiles, renderAbMarkdown, workloadFiles } from '../ab/index.js';
-import type { Comparison } from '../compare/types.js';
+import type { Comparison } from '../results/comparison-types.js';
 import { loadConfigFile } from '../config/index.js';
 import { maskSecrets } from '../db/mask.js';
 import { UserError } from '../errors.js';
@@ -26,8 +26,9 @@ import {
   type ActionInputs,
 } from '../github/index.js';
 import type { Logger } from '../log.js';
-import { healthLines, readResultsFile } from '../report/index.js';
-import type { ResultsDocument } from '../types.js';
+import { healthLines } from '../report/index.js';
+import { readResultsFile } from '../results/read.js';
+import type { ResultsDocument } from '../results/types.js';
 import { endingOf } from './gate.js';
 import { abEnding, compareWithBaseline, comparisonReport, measure, measureAb, measuredEnding, NO_BASELINE, type BaselineChoice } from './modes.js';
 

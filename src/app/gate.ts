@@ -1,7 +1,7 @@
 // The one rule that turns how a run ended, and its verdict, into an exit code (CLI) and the
 // message the action fails its step with. Both front ends call it, so they cannot diverge.
 
-import type { Comparison, Verdict } from '../compare/types.js';
+import type { Comparison, Verdict } from '../results/comparison-types.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_REGRESSION } from '../errors.js';
 import type { FailOn } from '../github/inputs.js';
 

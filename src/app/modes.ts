@@ -5,12 +5,12 @@
 import { runHealth, type RunHealth } from '../analyze/health.js';
 import { runAb, type AbRequest, type AbResult } from '../ab/index.js';
 import { compareResults, noBaseline } from '../compare/index.js';
-import type { Comparison, Thresholds } from '../compare/types.js';
+import type { Comparison, Thresholds } from '../results/comparison-types.js';
 import { runBenchmark, type RunRequest, type RunResult } from '../pipeline.js';
 import { renderComparisonMarkdown } from '../github/summary.js';
 import { healthFailure } from '../report/health.js';
 import { renderRunMarkdown } from '../report/index.js';
-import type { ResultsDocument } from '../types.js';
+import type { ResultsDocument } from '../results/types.js';
 import type { RunEnding } from './gate.js';
 
 /** A baseline to compare with, or why there is none; `source` names it in reports. */

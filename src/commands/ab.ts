@@ -10,7 +10,8 @@ import { EXIT_BAD_INPUT, EXIT_INTERRUPTED, UserError } from '../errors.js';
 import { healthLines } from '../report/health.js';
 import { createConsoleLogger } from '../log.js';
 import { thresholdsFromFlags, type GateFlags } from './gate-flags.js';
-import type { ExportFormat } from '../types.js';
+import type { ExportFormat } from '../config/types.js';
+import { abResultsJson } from '../results/write.js';
 
 export interface AbFlags extends GateFlags {
   config?: string;
@@ -75,7 +76,7 @@ export async function abCommand(flags: AbFlags): Promise<number> {
       signal: controller.signal,
     });
     const summary = { base: result.base, head: result.head, ab: result.ab, comparison: result.comparison, title: flags.config };
-    if (flags.json) process.stdout.write(`${JSON.stringify({ ab: result.ab, comparison: result.comparison }, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+    if (flags.json) process.stdout.write(abResultsJson(result.ab, result.comparison));
     else process.stdout.write(`\n${renderAbText(summary)}\n`);
     for (const { side, health } of result.sides) for (const line of healthLines(health)) log.info(`${side}: ${line.trim()}`);
     const ending = endingOf(abEnding(result, controller.signal.aborted), flags.failOn ?? 'regression');

@@ -4,8 +4,10 @@ import { loadConfigFile } from '../config/index.js';
 import { EXIT_OK } from '../errors.js';
 import { silentLogger } from '../log.js';
 import { finishAnalysis } from '../pipeline.js';
-import { readResultsFile, renderTerminalReport, toJson } from '../report/index.js';
-import { DEFAULT_ANALYSIS_SETTINGS, type PgscaleConfig } from '../types.js';
+import { renderTerminalReport } from '../report/index.js';
+import { toJson } from '../results/write.js';
+import { readResultsFile } from '../results/read.js';
+import { DEFAULT_ANALYSIS_SETTINGS, type PgscaleConfig } from '../config/types.js';
 
 export async function analyzeCommand(file: string, options: { json: boolean; configPath?: string }): Promise<number> {
   const doc = readResultsFile(file);

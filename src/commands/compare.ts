@@ -5,7 +5,8 @@ import { runHealth } from '../analyze/health.js';
 import { endingOf } from '../app/gate.js';
 import { compareWithBaseline, comparisonReport, type BaselineChoice } from '../app/modes.js';
 import { healthFailure } from '../report/health.js';
-import { readResultsFile } from '../report/index.js';
+import { readResultsFile } from '../results/read.js';
+import { comparisonJson } from '../results/write.js';
 import { thresholdsFromFlags, type GateFlags } from './gate-flags.js';
 
 export interface CompareFlags extends GateFlags {
@@ -17,12 +18,7 @@ export async function compareCommand(baselineFile: string, currentFile: string, 
   const current = readResultsFile(currentFile);
   const baseline: BaselineChoice = { doc: baselineDoc, reason: null, source: `file ${baselineFile}`, runId: null };
   const comparison = compareWithBaseline(current, baseline, thresholdsFromFlags(flags));
-  if (flags.json) {
-    const finite = (_key: string, value: unknown): unknown => (typeof value === 'number' && !Number.isFinite(value) ? null : value);
-    process.stdout.write(`${JSON.stringify(comparison, finite, 2)}\n`);
-  } else {
-    process.stdout.write(comparisonReport(current, comparison, baseline, currentFile));
-  }
+  process.stdout.write(flags.json ? comparisonJson(comparison) : comparisonReport(current, comparison, baseline, currentFile));
   const ending = endingOf(
     {
       what: 'run',

@@ -1,6 +1,7 @@
 // The gate's flags, shared by `pgscale ab` and `pgscale compare`: thresholds and --fail-on.
 
-import { DEFAULT_THRESHOLDS, type Thresholds } from '../compare/types.js';
+import { DEFAULT_THRESHOLDS } from '../compare/thresholds.js';
+import type { Thresholds } from '../results/comparison-types.js';
 import { parseFraction } from '../github/inputs.js';
 
 export interface GateFlags {

@@ -7,7 +7,8 @@ import { prepareRun, type RunRequest } from '../pipeline.js';
 import { endingOf } from '../app/gate.js';
 import { measure, measuredEnding } from '../app/modes.js';
 import { healthLines } from '../report/health.js';
-import { renderTerminalReport, toJson } from '../report/index.js';
+import { renderTerminalReport } from '../report/index.js';
+import { toJson } from '../results/write.js';
 
 /** The run's options as the command line gives them, plus --json. */
 export interface RunCommandRequest

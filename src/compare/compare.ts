@@ -17,19 +17,10 @@
 //   intersection–union claim, which holds at level α when each part does.
 
 import * as hdr from 'hdr-histogram-js';
-import type { Interval, UslFit } from '../analyze/types.js';
-import type { BandResult, ResultsDocument } from '../types.js';
+import type { Interval, UslFit, BandResult, ResultsDocument } from '../results/types.js';
 import { batchMeans, holmAdjust, type BatchMeansEstimate, normalCdf, normalQuantile, studentTCdf, studentTQuantile, welchDf } from './stats.js';
-import type {
-  BandComparison,
-  Comparison,
-  CurveComparison,
-  FigureComparison,
-  FigureKind,
-  OptimalShift,
-  Thresholds,
-} from './types.js';
-import { DEFAULT_THRESHOLDS } from './types.js';
+import type { BandComparison, Comparison, CurveComparison, FigureComparison, FigureKind, OptimalShift, Thresholds } from '../results/comparison-types.js';
+import { DEFAULT_THRESHOLDS } from './thresholds.js';
 import { environmentDifferences } from './environment.js';
 import { validateBaseline } from './validate.js';
 

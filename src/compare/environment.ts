@@ -2,7 +2,7 @@
 // comes from another runner; a different CPU, core count, PostgreSQL version or setting moves TPS and
 // latency by itself, so a "regression" against it is not evidence about the code.
 
-import type { EnvironmentFacts, ResultsDocument } from '../types.js';
+import type { EnvironmentFacts, ResultsDocument } from '../results/types.js';
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

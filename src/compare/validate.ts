@@ -2,7 +2,7 @@
 // name and scale. Workload file contents are what a pull request changes, so they are compared and
 // listed, never refused.
 
-import { SCHEMA_VERSION, type ResultsDocument } from '../types.js';
+import { SCHEMA_VERSION, type ResultsDocument } from '../results/types.js';
 
 export type BaselineValidation = { ok: true; changed_files: string[] } | { ok: false; reason: string };
 

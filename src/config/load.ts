@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { z } from 'zod';
 import { UserError, isUserError } from '../errors.js';
-import type { PgscaleConfig } from '../types.js';
+import type { PgscaleConfig } from './types.js';
 import { ConfigIssue, formatPath, normalizeConfig, type ConfigPath } from './normalize.js';
 import { configFileSchema } from './schema.js';
 import { didYouMean } from './suggest.js';

@@ -3,13 +3,7 @@
 // of the offending key so the loader can point at its line and column.
 import { statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
-import type {
-  BuiltinWorkloadName,
-  DatabaseConfig,
-  PgscaleConfig,
-  ProgressiveConfig,
-  WorkloadConfig,
-} from '../types.js';
+import type { BuiltinWorkloadName, DatabaseConfig, PgscaleConfig, ProgressiveConfig, WorkloadConfig } from './types.js';
 import { parseDuration } from './duration.js';
 import type { ConfigFileParsed } from './schema.js';
 

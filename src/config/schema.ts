@@ -2,7 +2,7 @@
 // types and ranges; defaults that depend on other keys, cross-field rules and duration maths
 // live in normalize.ts. The published JSON Schema is generated from this same object.
 import { z } from 'zod';
-import { DEFAULT_ANALYSIS_SETTINGS } from '../types.js';
+import { DEFAULT_ANALYSIS_SETTINGS } from './types.js';
 import { DURATION_EXPECTED, DURATION_PATTERN } from './duration.js';
 
 /** Upper bound of every worker/connection/step/scale value: larger ones are typos, not plans. */

@@ -13,7 +13,7 @@ import os from 'node:os';
 import type pg from 'pg';
 import { parse as parseConnectionString, parseIntoClientConfig } from 'pg-connection-string';
 import { UserError } from '../errors.js';
-import type { DatabaseConfig } from '../types.js';
+import type { DatabaseConfig } from '../config/types.js';
 import { maskSecrets, urlHasPassword } from './mask.js';
 
 type SslMode = NonNullable<DatabaseConfig['sslmode']>;

@@ -3,7 +3,7 @@
 
 import { availableParallelism, cpus } from 'node:os';
 import type pg from 'pg';
-import type { EnvironmentFacts } from '../types.js';
+import type { EnvironmentFacts } from '../results/types.js';
 
 /** The settings that shape scaling behaviour. */
 export const SETTINGS_THAT_MATTER = [

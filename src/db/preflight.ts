@@ -3,7 +3,8 @@
 
 import type pg from 'pg';
 import { UserError } from '../errors.js';
-import type { BandPlan, ProgressiveConfig } from '../types.js';
+import type { BandPlan } from '../plan/types.js';
+import type { ProgressiveConfig } from '../config/types.js';
 
 /** Either the progressive config (collect_pg_stats, time_budget_s), or the two values directly. */
 export interface PreflightOptions {

@@ -3,7 +3,7 @@
 // own, outside the pool, named differently so that it never samples itself.
 
 import pg from 'pg';
-import type { PgStatsDelta, StatementStat, WaitEventShare } from '../types.js';
+import type { PgStatsDelta, StatementStat, WaitEventShare } from '../results/types.js';
 
 /** application_name of the pool's connections; the sampler filters pg_stat_activity by it. */
 export const POOL_APPLICATION_NAME = 'pgscale';

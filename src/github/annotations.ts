@@ -3,7 +3,7 @@
 
 import * as core from '@actions/core';
 import type { RunHealth } from '../analyze/health.js';
-import type { Comparison, FigureComparison } from '../compare/types.js';
+import type { Comparison, FigureComparison } from '../results/comparison-types.js';
 import { degradedBandText } from '../report/health.js';
 
 export interface AnnotationSink {

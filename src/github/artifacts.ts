@@ -1,13 +1,17 @@
 // The artifact store: upload the baseline and the run's results; find the baseline that counts
 // (newest, unexpired, from a successful run on the baseline branch of this repository, never a fork)
-// and read it back. Finding never throws: any problem becomes a "no baseline" result with its reason.
+// and read it back through results/read.ts. Finding never throws: any problem becomes a "no
+// baseline" result with its reason.
 
 import { DefaultArtifactClient } from '@actions/artifact';
 import * as github from '@actions/github';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import type { ResultsDocument } from '../types.js';
+import { isUserError } from '../errors.js';
+import { JsonTextError, parseResultsJson } from '../results/read.js';
+import type { ResultsDocument } from '../results/types.js';
+import { toJson } from '../results/write.js';
 
 /** The file name of the results document inside the baseline artifact. */
 export const BASELINE_FILE_NAME = 'pgscale-baseline.json';
@@ -26,7 +30,7 @@ export async function uploadBaseline(doc: ResultsDocument, name: string, retenti
   const dir = await mkdtemp(path.join(tempRoot(), 'pgscale-baseline-'));
   try {
     const file = path.join(dir, BASELINE_FILE_NAME);
-    await writeFile(file, JSON.stringify(doc, null, 2) + '\n', 'utf8');
+    await writeFile(file, toJson(doc), 'utf8');
     const client = new DefaultArtifactClient();
     const res = await client.uploadArtifact(name, [file], dir, retentionDays ? { retentionDays } : {});
     return { id: res.id ?? null, size: res.size ?? null };
@@ -212,19 +216,18 @@ export async function findBaseline(opts: FindBaselineOptions): Promise<BaselineL
     const files = await readdir(dir);
     const file = files.includes(BASELINE_FILE_NAME) ? BASELINE_FILE_NAME : files.find((f) => f.endsWith('.json'));
     if (!file) return { found: false, reason: `${label} holds no JSON results document`, skipped };
-    let parsed: unknown;
+    const text = await readFile(path.join(dir, file), 'utf8');
+    let doc: ResultsDocument;
     try {
-      parsed = JSON.parse(await readFile(path.join(dir, file), 'utf8'));
+      doc = parseResultsJson(text, file);
     } catch (error) {
-      return { found: false, reason: `${label} is not valid JSON (${error instanceof Error ? error.message : String(error)})`, skipped };
-    }
-    const doc = parsed as Partial<ResultsDocument> | null;
-    if (typeof doc !== 'object' || doc === null || Array.isArray(doc) || !Array.isArray(doc.bands) || doc.schema_version === undefined) {
-      return { found: false, reason: `${label} is not a pgscale results document`, skipped };
+      if (!isUserError(error)) throw error;
+      const what = error instanceof JsonTextError ? 'is not valid JSON' : 'is not a valid pgscale results document';
+      return { found: false, reason: `${label} ${what} (${error.message})`, skipped };
     }
     return {
       found: true,
-      document: doc as ResultsDocument,
+      document: doc,
       artifact_id: chosen.artifact.id,
       run_id: chosen.runId,
       created_at: chosen.artifact.created_at ?? null,

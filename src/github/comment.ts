@@ -4,7 +4,7 @@
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { createHash } from 'node:crypto';
-import type { Verdict } from '../compare/types.js';
+import type { Verdict } from '../results/comparison-types.js';
 import type { CommentPolicy } from './inputs.js';
 
 /** GitHub refuses comment bodies longer than this many characters. */

@@ -1,8 +1,8 @@
 // The action's outputs. Whether the step fails is app/gate.ts's rule, shared with the CLI.
 
 import * as core from '@actions/core';
-import type { Comparison } from '../compare/types.js';
-import type { ResultsDocument } from '../types.js';
+import type { Comparison } from '../results/comparison-types.js';
+import type { ResultsDocument } from '../results/types.js';
 
 export interface OutputValues {
   /** null in modes run and baseline: the verdict output is then `not-compared`. */

@@ -2,9 +2,9 @@
 // a config, SQL, a file name or an error goes through escapeMarkdown, so nothing can inject Markdown
 // or HTML. The Mermaid chart holds numbers only.
 
-import type { Comparison, FigureComparison } from '../compare/types.js';
+import type { Comparison, FigureComparison } from '../results/comparison-types.js';
 import { escapeMarkdown } from '../report/escape.js';
-import type { ResultsDocument } from '../types.js';
+import type { ResultsDocument } from '../results/types.js';
 
 const fmt = (x: number | null | undefined, digits = 1): string =>
   typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';

@@ -2,7 +2,8 @@
 // two runs are only compared when they measured the same thing.
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
-import type { BandPlan, ProgressiveConfig } from '../types.js';
+import type { BandPlan } from './types.js';
+import type { ProgressiveConfig } from '../config/types.js';
 import { axisValues, countBands, pairValues, type AxisRange } from './strategies.js';
 
 export { axisValues, countBands, exponentialValues, fibonacciValues, linearValues, pairValues } from './strategies.js';

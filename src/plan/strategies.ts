@@ -1,6 +1,6 @@
 // The value sequences of each strategy along one axis (workers or connections), and how the two
 // axes are paired into bands. Pure functions; the README documents the same rules.
-import type { Strategy } from '../types.js';
+import type { Strategy } from '../results/types.js';
 
 export interface AxisRange {
   min: number;

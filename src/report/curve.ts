@@ -1,7 +1,6 @@
 // The TPS-vs-concurrency points that the Markdown chart and the terminal plot both draw.
 
-import type { ResultsDocument } from '../types.js';
-import type { UslFit } from '../analyze/types.js';
+import type { ResultsDocument, UslFit } from '../results/types.js';
 
 export interface CurvePoint {
   /** min(workers, connections): the concurrency the database sees. */

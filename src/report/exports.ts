@@ -3,9 +3,10 @@
 
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { ExportFormat, ResultsDocument } from '../types.js';
+import type { ExportFormat } from '../config/types.js';
+import type { ResultsDocument } from '../results/types.js';
 import { toCsv } from './csv.js';
-import { toJson } from './json.js';
+import { toJson } from '../results/write.js';
 import { renderRunMarkdown } from './markdown.js';
 
 /** File names inside export_path (documented in the README). */

@@ -1,8 +1,7 @@
 // Report views of the results document: CSV, JSON, Markdown, terminal text and export files.
 
-export { CSV_COLUMNS, CSV_HEADER_PREFIX, csvColumnsMarkdown, csvField, parseBandCsv, toCsv } from './csv.js';
+export { CSV_COLUMNS, CSV_HEADER_PREFIX, csvColumnsMarkdown, csvField, toCsv } from './csv.js';
 export type { CsvColumn } from './csv.js';
-export { parseResultsJson, readResultsFile, toJson } from './json.js';
 export { EXPORT_FILES, writeExports } from './exports.js';
 export { MARKDOWN_MAX_BYTES, markdownTable, mermaidXyChart, renderRunMarkdown } from './markdown.js';
 export type { ChartSeries } from './markdown.js';

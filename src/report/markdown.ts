@@ -1,8 +1,7 @@
 // The run report as GitHub-flavoured Markdown: what the job summary and results artifact show.
 // Every string that came from a config, SQL or the server goes through escapeMarkdown.
 
-import type { BandResult, ResultsDocument } from '../types.js';
-import type { Analysis, ModelFit } from '../analyze/types.js';
+import type { BandResult, ResultsDocument, Analysis, ModelFit } from '../results/types.js';
 import { runHealth } from '../analyze/health.js';
 import { curvePoints } from './curve.js';
 import { degradedBandText, healthHeadline } from './health.js';

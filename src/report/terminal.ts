@@ -1,10 +1,8 @@
 // The report printed after a run and by `pgscale analyze`: aligned plain text, with optional
 // ANSI colour. Text from configs, SQL and the server is stripped of control characters.
 
-import type { BandResult, ResultsDocument } from '../types.js';
-import type { RegionLabel } from '../analyze/types.js';
-import { curvePoints } from './curve.js';
-import type { CurvePoint } from './curve.js';
+import type { BandResult, ResultsDocument, RegionLabel } from '../results/types.js';
+import { curvePoints, type CurvePoint } from './curve.js';
 import { sanitizeTerminal } from './escape.js';
 import { formatInteger, formatMs, formatPercent, formatRange, formatSig, formatTps } from './format.js';
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
-import type { ProgressiveConfig } from '../types.js';
+import type { ProgressiveConfig } from '../config/types.js';
 import type { Workload } from '../workload/types.js';
 import type { FromThread, ShareResult, ShareSpec, ToThread } from './thread-protocol.js';
 

@@ -4,7 +4,7 @@
 // is recorded.
 
 import * as hdr from 'hdr-histogram-js';
-import type { ErrorExample, LatencySummary } from '../types.js';
+import type { ErrorExample, LatencySummary } from '../results/types.js';
 
 /** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
 const HIGHEST_TRACKABLE_US = 3_600_000_000;

@@ -3,7 +3,7 @@
 // server-side as `pgbench -i -I dtGvp` does.
 
 import { UserError } from '../errors.js';
-import type { BuiltinWorkloadName } from '../types.js';
+import type { BuiltinWorkloadName } from '../config/types.js';
 import type { WorkloadClient } from './types.js';
 
 export const builtinWorkloadNames: readonly BuiltinWorkloadName[] = ['tpcb', 'select-only', 'simple-update'];

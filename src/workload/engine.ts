@@ -4,7 +4,7 @@
 // state machine driven by the wire's callbacks, so the hot path allocates one promise per
 // transaction and one buffer per socket write.
 
-import type { WorkloadFileDigest } from '../types.js';
+import type { WorkloadFileDigest } from '../results/types.js';
 import type { EvalContext } from './expr.js';
 import { Prng } from './prng.js';
 import { STEP_SET, STEP_SLEEP, STEP_SQL, type CompiledScript, type Step } from './script.js';

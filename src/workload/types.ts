@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { WorkloadFileDigest } from '../types.js';
+import type { WorkloadFileDigest } from '../results/types.js';
 
 /** What a worker needs from a pooled connection: pg's Client, so the hot path adds no wrapper. */
 export type WorkloadClient = pg.Client;

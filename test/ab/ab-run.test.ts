@@ -6,7 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runAb } from '../../src/ab/runner.js';
-import { DEFAULT_THRESHOLDS } from '../../src/compare/types.js';
+import { DEFAULT_THRESHOLDS } from '../../src/compare/thresholds.js';
 
 const FIXTURE = path.resolve(__dirname, '../fixtures/ab');
 const URL = 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -55,6 +55,7 @@ describe('pgscale ab on the local server', () => {
     expect(result.base.bands.map((b) => b.workers)).toEqual([2, 4]);
     expect(result.head.bands[0]!.transactions).toBeGreaterThan(0);
     const abJson = JSON.parse(readFileSync(path.join(out, 'ab-results.json'), 'utf8'));
+    expect(abJson.schema_version).toBe(1);
     expect(abJson.ab.rounds).toBe(4);
     expect(abJson.comparison.verdict).toBe(result.comparison.verdict);
     expect(readFileSync(path.join(out, 'base', 'results.json'), 'utf8')).toContain('"schema_version": 1');

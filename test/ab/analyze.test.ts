@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAb, type AbPair } from '../../src/ab/analyze.js';
-import { DEFAULT_THRESHOLDS } from '../../src/compare/types.js';
-import type { AnalysisSettings, BandSpec } from '../../src/types.js';
+import { analyzeAb } from '../../src/ab/analyze.js';
+import type { AbPair } from '../../src/results/ab-types.js';
+import { SCHEMA_VERSION } from '../../src/results/types.js';
+import { abResultsJson } from '../../src/results/write.js';
+import { DEFAULT_THRESHOLDS } from '../../src/compare/thresholds.js';
+import type { AnalysisSettings } from '../../src/config/types.js';
+import type { BandSpec } from '../../src/plan/types.js';
 
 const settings: AnalysisSettings = { linear_min_efficiency: 0.75, saturation_tolerance: 0.05, confidence: 0.95, batches: 10, bootstrap_resamples: 200, seed: 42 };
 const sides = { base: { source: 'base', database: 'b' }, head: { source: 'head', database: 'h' } };
@@ -134,5 +138,23 @@ describe('A/B verdict rules', () => {
     const { comparison } = run(one, pairs(one, [[0.5, 0.5]]), 2);
     expect(comparison.verdict).toBe('inconclusive');
     expect(comparison.bands[0]!.tps.interval).toBeNull();
+  });
+});
+
+describe('ab-results.json', () => {
+  it('carries schema_version and its kind, and holds the A/B section and the comparison', () => {
+    const { ab, comparison } = run(one, pairs(one, [[0.85, 0.86, 0.84, 0.85, 0.87, 0.85]]), 6);
+    const text = abResultsJson(ab, comparison);
+    const doc = JSON.parse(text) as { kind: string; schema_version: number; ab: { rounds: number }; comparison: { verdict: string } };
+    expect(doc.schema_version).toBe(SCHEMA_VERSION);
+    expect(doc.kind).toBe('pgscale-ab-results');
+    expect(doc.ab.rounds).toBe(6);
+    expect(doc.comparison.verdict).toBe('fail');
+    expect(text.endsWith('}\n')).toBe(true);
+  });
+  it('refuses a non-finite number as every document does, naming its path', () => {
+    const { ab, comparison } = run(one, pairs(one, [[1, 1, 1, 1, 1, 1]]), 6);
+    ab.noise.tps_mde = Number.NaN;
+    expect(() => abResultsJson(ab, comparison)).toThrow(/internal error: A\/B results document holds a non-finite number at ab\.noise\.tps_mde = NaN/);
   });
 });

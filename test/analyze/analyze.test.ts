@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { analyzeResults, buildFitPoints } from '../../src/analyze/index.js';
 import { summarizeBand } from '../../src/analyze/bands.js';
 import { batchMeans, tCritical } from '../../src/analyze/stats.js';
-import type { ResultsDocument } from '../../src/types.js';
+import type { ResultsDocument } from '../../src/results/types.js';
 import { diagonalDoc, makeBand, makeDoc, NO_SLO, nonFiniteNumbers, SETTINGS } from './factory.js';
 
 describe('per-band statistics', () => {

@@ -1,7 +1,8 @@
 // Synthetic BandResults and results documents for the analysis tests. Everything is seeded, so a
 // test sees the same numbers on every run.
 
-import type { AnalysisSettings, BandResult, ResultsDocument, SloConfig, Strategy } from '../../src/types.js';
+import type { AnalysisSettings, SloConfig } from '../../src/config/types.js';
+import type { BandResult, ResultsDocument, Strategy } from '../../src/results/types.js';
 
 /** mulberry32: a tiny seeded PRNG with uniform output in [0, 1). */
 export function rng(seed: number): () => number {

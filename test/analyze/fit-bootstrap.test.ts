@@ -3,7 +3,7 @@ import { fitCurves } from '../../src/analyze/fit.js';
 import { levenbergMarquardt } from '../../src/analyze/nls.js';
 import { createRandom } from '../../src/analyze/random.js';
 import { uslPeak } from '../../src/analyze/usl.js';
-import type { Interval } from '../../src/analyze/types.js';
+import type { Interval } from '../../src/results/types.js';
 import { SETTINGS, expectCleanJson, noisyBands, pointsOf, uslCurve } from './fit-helpers.js';
 
 const truth = { lambda: 1000, sigma: 0.05, kappa: 0.002 };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitCurves, predictionGrid, type FitPoint } from '../../src/analyze/fit.js';
-import type { CurveFitting } from '../../src/analyze/types.js';
+import type { CurveFitting } from '../../src/results/types.js';
 import { SETTINGS, expectCleanJson, noisyBands, pointsOf, uslCurve } from './fit-helpers.js';
 
 const fast = { ...SETTINGS, bootstrap_resamples: 40 };

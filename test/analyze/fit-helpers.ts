@@ -3,7 +3,7 @@ import { expect } from 'vitest';
 import type { FitPoint } from '../../src/analyze/fit.js';
 import { createRandom } from '../../src/analyze/random.js';
 import { uslThroughput, type UslParams } from '../../src/analyze/usl.js';
-import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from '../../src/types.js';
+import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from '../../src/config/types.js';
 
 export const SETTINGS: AnalysisSettings = { ...DEFAULT_ANALYSIS_SETTINGS };
 

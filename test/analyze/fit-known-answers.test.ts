@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitCurves } from '../../src/analyze/fit.js';
 import { fitUslModel, uslPeak } from '../../src/analyze/usl.js';
-import type { ModelFit, ModelName } from '../../src/analyze/types.js';
+import type { ModelFit, ModelName } from '../../src/results/types.js';
 import { SETTINGS, noisyBands, pointsOf, signif } from './fit-helpers.js';
 
 const fast = { ...SETTINGS, bootstrap_resamples: 50 };

@@ -134,6 +134,17 @@ describe('analyzeQueueing', () => {
     expect(qs[4]!.evidence).toMatch(/80% on CPU/);
     expect(qs[5]!.evidence).toMatch(/no wait-event samples/);
   });
+  it('reports utilisation once: band statistics and the queueing view agree, null when S = 0', () => {
+    for (const s of [10, 0]) {
+      const band = makeBand(1, { workers: 10, connections: 20, tps: 1000, noise: 0 });
+      band.service_time.mean_ms = s;
+      const q = analyzeQueueing([band]).bands[0]!;
+      const stats = summarizeBand(band, SETTINGS).stats;
+      expect(stats.connection_utilization).toBe(q.utilization);
+      if (s === 0) expect(q.utilization).toBeNull();
+      else expect(q.utilization).toBeCloseTo(0.5, 9); // X·S/C = 1000·0.01/20
+    }
+  });
   it('returns nulls, not NaN, when service time and latency are missing', () => {
     const band = makeBand(1, { workers: 20, connections: 10, tps: 0, noise: 0, seconds: 0 });
     const q = analyzeQueueing([band]).bands[0]!;

@@ -4,7 +4,7 @@ import { differencePValue, tpsDifference } from '../../src/analyze/marginal.js';
 import { summarizeBand } from '../../src/analyze/bands.js';
 import { priorityFor, withinToleranceConfidence } from '../../src/analyze/recommendations.js';
 import { studentTCdf } from '../../src/analyze/stats.js';
-import type { PgStatsDelta } from '../../src/types.js';
+import type { PgStatsDelta } from '../../src/results/types.js';
 import { diagonalDoc, makeBand, makeDoc, NO_SLO, SETTINGS } from './factory.js';
 
 const usl = (n: number) => (100 * n) / (1 + 0.02 * (n - 1) + 0.002 * n * (n - 1));

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { endingOf, type RunEnding } from '../../src/app/gate.js';
 import { noBaseline } from '../../src/compare/index.js';
-import type { Comparison } from '../../src/compare/types.js';
+import type { Comparison } from '../../src/results/comparison-types.js';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_REGRESSION } from '../../src/errors.js';
 
 const clean: RunEnding = {

@@ -3,9 +3,7 @@
 // pooled into the histogram and summarised as the per-second p95 series, all from a seeded generator.
 
 import * as hdr from 'hdr-histogram-js';
-import type { UslFit } from '../../src/analyze/types.js';
-import type { BandResult, ResultsDocument } from '../../src/types.js';
-import { SCHEMA_VERSION } from '../../src/types.js';
+import { type UslFit, type BandResult, type ResultsDocument, SCHEMA_VERSION } from '../../src/results/types.js';
 
 /** mulberry32: a small seeded PRNG, so every synthetic run is reproducible. */
 export function rng(seed: number): () => number {

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compareResults, DEFAULT_THRESHOLDS } from '../../src/compare/index.js';
-import type { ResultsDocument } from '../../src/types.js';
+import type { ResultsDocument } from '../../src/results/types.js';
 import { grid, makeDoc } from './factory.js';
 
 const current = makeDoc({ bands: grid(), seed: 1, usl: { peak_concurrency: 20, peak_concurrency_ci: { low: 18, high: 22, level: 0.95 } } });

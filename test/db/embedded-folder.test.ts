@@ -8,7 +8,7 @@ import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readd
 import { arch, platform, tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ResultsDocument } from '../../src/types.js';
+import type { ResultsDocument } from '../../src/results/types.js';
 import { CLI, ROOT, cleanEnv, nonEmptyLines, spawnScript, stackLines, type CliResult } from '../reliability/helpers.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;

@@ -35,8 +35,9 @@ const write = (name: string, text: string): string => {
 
 async function cliVerdict(baseline: string, current: string, extra: string[] = []) {
   const r = await runCli(['compare', baseline, current, '--json', ...extra], { env: cleanEnv() });
-  const comparison = JSON.parse(r.stdout) as { verdict: string; reason: string };
-  return { code: r.code, verdict: comparison.verdict, stderr: r.stderr };
+  const document = JSON.parse(r.stdout) as { schema_version: number; comparison: { verdict: string } };
+  expect(document.schema_version).toBe(1);
+  return { code: r.code, verdict: document.comparison.verdict, stderr: r.stderr };
 }
 
 describe('pgscale compare', () => {

@@ -10,7 +10,7 @@ import { pipelineBlock } from '../../src/workload/engine.js';
 import { checkSchema, loadWorkload } from '../../src/workload/index.js';
 import { compileScript, parseScript } from '../../src/workload/script.js';
 import { BUILTIN_SCRIPTS } from '../../src/workload/builtin.js';
-import type { BandPlan } from '../../src/types.js';
+import type { BandPlan } from '../../src/plan/types.js';
 import { createTestDatabase, plan, progressive, recordingLogger } from '../run/helpers.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -105,6 +105,23 @@ describe('artifacts against the fake GitHub', () => {
     if (!r.found) expect(r.reason).toMatch(/run 105 is not valid JSON/);
   });
 
+  it('a baseline with a bad field is rejected through the results reader, in one line naming the field', async () => {
+    fake.setCurrentRun({ id: 107, head_branch: 'main', head_repository_id: 4242, conclusion: 'success' });
+    const dir = await mkdtemp(path.join(work, 'bad-field-'));
+    const doc = JSON.parse(JSON.stringify(good)) as { bands: { total_tps: unknown }[] };
+    doc.bands[1]!.total_tps = 'fast';
+    await writeFile(path.join(dir, BASELINE_FILE_NAME), JSON.stringify(doc, null, 2) + '\n', 'utf8');
+    await uploadResultsArtifact([path.join(dir, BASELINE_FILE_NAME)], 'pgscale-baseline');
+    const r = await find();
+    expect(r.found).toBe(false);
+    if (!r.found) {
+      expect(r.reason).toMatch(
+        /^baseline artifact \d+ from run 107 is not a valid pgscale results document \(pgscale-baseline\.json:\d+:\d+: bands\[1\]\.total_tps: expected a non-negative finite number, got the string "fast"\)$/,
+      );
+      expect(r.reason).not.toContain('\n');
+    }
+  });
+
   it('a token without access gives no-baseline with the permission hint', async () => {
     const r = await find({ repo: 'other' });
     expect(r.found).toBe(false);

@@ -12,7 +12,7 @@ import {
   planFingerprint,
 } from '../../src/plan/index.js';
 import { UserError } from '../../src/errors.js';
-import type { BandPlan } from '../../src/types.js';
+import type { BandPlan } from '../../src/plan/types.js';
 import { progressive } from '../support/progressive.js';
 
 const spec = (name: string) => join(fileURLToPath(new URL('../fixtures/spec/', import.meta.url)), name);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultsDocument } from '../../src/types.js';
+import type { ResultsDocument } from '../../src/results/types.js';
 import { createDatabase, pgscaleSessions, runCli, scratchDir, spawnCli, stackLines, waitForNoSessions } from './helpers.js';
 
 let db: Awaited<ReturnType<typeof createDatabase>>;

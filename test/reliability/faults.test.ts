@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BandResult, ResultsDocument } from '../../src/types.js';
+import type { BandResult, ResultsDocument } from '../../src/results/types.js';
 import {
   ADMIN,
   createDatabase,

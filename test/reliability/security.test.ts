@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ResultsDocument } from '../../src/types.js';
+import type { ResultsDocument } from '../../src/results/types.js';
 import { cleanEnv, createDatabase, runAction, runCli, scratchDir, stackLines } from './helpers.js';
 
 const scratch = scratchDir();

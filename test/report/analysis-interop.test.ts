@@ -2,8 +2,11 @@
 // catches drift between src/analyze and what the report views and readers expect.
 import { describe, expect, it } from 'vitest';
 import { analyzeResults, DEFAULT_ANALYSIS_SETTINGS } from '../../src/analyze/index.js';
-import { parseBandCsv, parseResultsJson, renderRunMarkdown, renderTerminalReport, toCsv, toJson } from '../../src/report/index.js';
-import type { ResultsDocument } from '../../src/types.js';
+import { renderRunMarkdown, renderTerminalReport, toCsv } from '../../src/report/index.js';
+import { toJson } from '../../src/results/write.js';
+import { parseResultsJson } from '../../src/results/read.js';
+import { parseBandCsv } from '../../src/results/import-csv.js';
+import type { ResultsDocument } from '../../src/results/types.js';
 import { makeBand, makeDocument } from './factory.js';
 
 // The analysis' own prose may say "null" or "undefined" ("AICc is undefined when n ≤ k + 1"); what

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { CSV_COLUMNS, csvColumnsMarkdown, parseBandCsv, toCsv } from '../../src/report/index.js';
+import { CSV_COLUMNS, csvColumnsMarkdown, toCsv } from '../../src/report/index.js';
+import { parseBandCsv } from '../../src/results/import-csv.js';
 import { makeBand, makeDocument } from './factory.js';
 
 const HEADER_PREFIX =

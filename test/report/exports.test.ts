@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readResultsFile, renderRunMarkdown, toCsv, writeExports } from '../../src/report/index.js';
+import { renderRunMarkdown, toCsv, writeExports } from '../../src/report/index.js';
+import { readResultsFile } from '../../src/results/read.js';
 import { makeDocument } from './factory.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pgscale-report-exports-'));

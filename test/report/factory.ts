@@ -1,9 +1,7 @@
 // Hand-made results documents for the report tests: realistic band values from a known USL
-// curve, and an analysis filled in by hand following src/analyze/types.ts.
+// curve, and an analysis filled in by hand following src/results/types.ts.
 
-import { SCHEMA_VERSION } from '../../src/types.js';
-import type { BandResult, LatencySummary, ResultsDocument } from '../../src/types.js';
-import type { Analysis, OptimalConfig } from '../../src/analyze/types.js';
+import { SCHEMA_VERSION, type BandResult, type LatencySummary, type ResultsDocument, type Analysis, type OptimalConfig } from '../../src/results/types.js';
 
 export const USL = { lambda: 900, sigma: 0.03, kappa: 0.0008 };
 

@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { parseBandCsv, parseResultsJson, renderRunMarkdown, renderTerminalReport, toCsv, toJson } from '../../src/report/index.js';
+import { renderRunMarkdown, renderTerminalReport, toCsv } from '../../src/report/index.js';
+import { toJson } from '../../src/results/write.js';
+import { parseResultsJson } from '../../src/results/read.js';
+import { parseBandCsv } from '../../src/results/import-csv.js';
 import { makeDocument } from './factory.js';
 
 /** Either a value or a one-line UserError: never anything else. */

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { readResultsFile, toCsv, toJson } from '../../src/report/index.js';
+import { toCsv } from '../../src/report/index.js';
+import { toJson } from '../../src/results/write.js';
+import { readResultsFile } from '../../src/results/read.js';
 import { makeDocument } from './factory.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pgscale-report-json-'));

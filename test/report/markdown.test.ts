@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, escapeMarkdown, MARKDOWN_MAX_BYTES, renderRunMarkdown } from '../../src/report/index.js';
-import type { BandResult } from '../../src/types.js';
+import type { BandResult } from '../../src/results/types.js';
 import { makeAnalysis, makeBand, makeDocument } from './factory.js';
 
 const FORBIDDEN_WORDS = /\b(undefined|NaN|null|Infinity)\b/;

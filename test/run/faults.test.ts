@@ -5,7 +5,7 @@ import { ConnectionPool } from '../../src/run/pool.js';
 import { runBands } from '../../src/run/runner.js';
 import { ScriptWorkload } from '../../src/workload/engine.js';
 import { compileScript, parseScript } from '../../src/workload/script.js';
-import type { BandResult } from '../../src/types.js';
+import type { BandResult } from '../../src/results/types.js';
 import { ADMIN, createTestDatabase, plan, progressive, recordingLogger, selectOne, tinyWorkload, type RecordingLogger } from './helpers.js';
 
 /** A workload of one pgbench-format script, run through the wire like a user's script file. */

@@ -1,6 +1,6 @@
 // Test support: a database of our own on the shared server, tiny workloads, a recording logger.
 import pg from 'pg';
-import type { BandPlan } from '../../src/types.js';
+import type { BandPlan } from '../../src/plan/types.js';
 import type { Workload, WorkerSession, WorkloadClient } from '../../src/workload/types.js';
 import type { Logger } from '../../src/run/runner.js';
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BandResult, ResultsDocument } from '../../src/types.js';
+import type { BandResult, ResultsDocument } from '../../src/results/types.js';
 import { runCli, scratchDir } from '../reliability/helpers.js';
 import { createTestDatabase } from './helpers.js';
 

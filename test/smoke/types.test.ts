@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SCHEMA_VERSION } from '../../src/types.js';
+import { SCHEMA_VERSION } from '../../src/results/types.js';
 import { UserError, EXIT_BAD_INPUT } from '../../src/errors.js';
 
 describe('shared contracts', () => {

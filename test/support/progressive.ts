@@ -1,7 +1,7 @@
 // The progressive block of a config, complete, for tests that build plans and runs without a
 // config file. The defaults are one band of one worker on one connection with short phases, so a
 // run against the shared server stays quick; a test overrides what it is about.
-import type { ProgressiveConfig } from '../../src/types.js';
+import type { ProgressiveConfig } from '../../src/config/types.js';
 
 export function progressive(overrides: Partial<ProgressiveConfig> = {}): ProgressiveConfig {
   return {

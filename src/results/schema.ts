@@ -1,46 +1,10 @@
-// The results document as JSON, and the reader that accepts results files from users and
-// baseline artifacts: anything malformed becomes one UserError line with its location.
+// The results document's schema: the essentials of every field the views and the comparison
+// read, as deep as they read them, so a hand-edited or foreign document fails with the field's
+// path rather than later with a TypeError. Unknown keys pass through (newer producers may add
+// fields). Parallels the types in types.ts.
 
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../errors.js';
-import { SCHEMA_VERSION } from '../types.js';
-import type { ResultsDocument } from '../types.js';
-import { parseBandCsv } from './csv.js';
-import { formatJsonPath, JsonSyntaxError, positionOf, scanJson } from './json-locate.js';
-import type { JsonPath } from './json-locate.js';
-
-/** Finds the first non-finite number; JSON.stringify would silently turn it into null. */
-function findNonFinite(value: unknown, path: (string | number)[]): string | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? null : `${formatJsonPath(path)} = ${value}`;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = findNonFinite(value[i], [...path, i]);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (value !== null && typeof value === 'object') {
-    for (const [key, child] of Object.entries(value)) {
-      const found = findNonFinite(child, [...path, key]);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-/**
- * Stable, 2-space JSON with a trailing newline. A NaN or Infinity anywhere is a bug in the
- * producer (the analysis must use null + reason), so it throws instead of writing a lie.
- */
-export function toJson(doc: ResultsDocument): string {
-  const bad = findNonFinite(doc, []);
-  if (bad) throw new Error(`internal error: results document holds a non-finite number at ${bad}`);
-  return JSON.stringify(doc, null, 2) + '\n';
-}
-
-// ---------------------------------------------------------------------------------------------
-// Validation of the essentials. Unknown keys pass through (newer producers may add fields).
+import { SCHEMA_VERSION } from './types.js';
 
 const nonNegative = z.number({ error: 'expected a non-negative finite number' }).nonnegative({ error: 'expected a non-negative finite number' });
 const nonNegativeInt = z.int({ error: 'expected a non-negative integer' }).nonnegative({ error: 'expected a non-negative integer' });
@@ -216,7 +180,8 @@ const optimalConfig = z.looseObject(
   { error: 'expected an optimal_config object or null' },
 );
 
-const resultsDocument = z.looseObject({
+/** The whole document; parseResultsJson checks schema_version first, then this. */
+export const resultsDocumentSchema = z.looseObject({
   schema_version: z.literal(SCHEMA_VERSION),
   tool: z.looseObject({ name: text, version: text }, { error: 'expected {name, version}' }),
   test_start_time: text,
@@ -249,103 +214,3 @@ const resultsDocument = z.looseObject({
   analysis: analysis.nullable(),
   optimal_config: optimalConfig.nullable(),
 });
-
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let current: unknown = root;
-  for (const part of path) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[part as string];
-  }
-  return current;
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing (the field is missing)';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  if (Array.isArray(value)) return 'an array';
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  return String(value);
-}
-
-function locate(text: string, file: string, path: JsonPath): { file: string; line: number; column: number } {
-  try {
-    const offset = scanJson(text, path);
-    if (offset !== null) return { file, ...positionOf(text, offset) };
-    // A missing field: point at its parent object.
-    if (path.length > 0) return locate(text, file, path.slice(0, -1));
-  } catch {
-    // The text parsed with JSON.parse, so the scanner should too; fall back to the start.
-  }
-  return { file, line: 1, column: 1 };
-}
-
-/** Validates the text of a results JSON document; `file` names it in error messages. */
-export function parseResultsJson(text: string, file: string): ResultsDocument {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    try {
-      scanJson(text);
-    } catch (error) {
-      if (error instanceof JsonSyntaxError) {
-        const truncated = error.offset >= text.trimEnd().length;
-        throw new UserError(`invalid JSON: ${error.message}${truncated ? ' (is the file truncated?)' : ''}`, {
-          file,
-          ...positionOf(text, error.offset),
-        });
-      }
-    }
-    throw new UserError('invalid JSON', { file, line: 1, column: 1 });
-  }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new UserError('expected a results document (a JSON object with schema_version and bands)', { file, line: 1, column: 1 });
-  }
-  const version = (data as Record<string, unknown>).schema_version;
-  if (version === undefined) {
-    throw new UserError(`${file}: schema_version is missing (expected ${SCHEMA_VERSION}); is this a pgscale results file?`);
-  }
-  if (version !== SCHEMA_VERSION) {
-    throw new UserError(`${file}: schema_version ${JSON.stringify(version)} is not supported (expected ${SCHEMA_VERSION})`);
-  }
-  const result = resultsDocument.safeParse(data);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-    const actual = valueAt(data, path);
-    throw new UserError(`${formatJsonPath(path)}: ${issue.message}, got ${describeValue(actual)}`, locate(text, file, path));
-  }
-  const doc = data as ResultsDocument;
-  const seen = new Set<number>();
-  doc.bands.forEach((b, index) => {
-    if (seen.has(b.band_id)) {
-      throw new UserError(`bands[${index}].band_id: duplicate band ${b.band_id}`, locate(text, file, ['bands', index, 'band_id']));
-    }
-    seen.add(b.band_id);
-  });
-  return doc;
-}
-
-function looksLikeJson(text: string): boolean {
-  return /^\s*[{[]/.test(text.replace(/^\uFEFF/, ''));
-}
-
-/**
- * Reads a results file: a pgscale JSON results document, or a band-table CSV (chosen by the
- * .json/.csv extension, otherwise by sniffing the first character).
- */
-export function readResultsFile(path: string): ResultsDocument {
-  let content: string;
-  try {
-    content = readFileSync(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-    throw new UserError(`${path}: cannot read results file (${why})`);
-  }
-  const lower = path.toLowerCase();
-  const isCsv = lower.endsWith('.csv') || (!lower.endsWith('.json') && !looksLikeJson(content));
-  if (isCsv) return parseBandCsv(content, path);
-  return parseResultsJson(content.replace(/^\uFEFF/, ''), path);
-}

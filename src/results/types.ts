@@ -1,5 +1,173 @@
-// Shapes of the analysis that fills `analysis` and `optimal_config` in the results document.
-// Every number that cannot be computed is null, with a reason beside it; never NaN or Infinity.
+// The results document: one typed, versioned object per run (its bands, the environment, the
+// analysis and the optimum), of which CSV, JSON, Markdown, baselines and comparisons are views.
+// Types and constants only, importing nothing, so every stage may use it. Every number the
+// analysis cannot compute is null with a reason beside it; never NaN or Infinity.
+
+export const SCHEMA_VERSION = 1;
+
+export type Strategy = 'linear' | 'exponential' | 'fibonacci';
+
+export interface LatencySummary {
+  count: number;
+  mean_ms: number | null;
+  stddev_ms: number | null;
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
+}
+
+export interface ClientLoad {
+  /** Event-loop utilisation of the loop(s) driving workers over the measured window, 0..1. */
+  event_loop_utilization: number | null;
+  event_loop_delay_p99_ms: number | null;
+  /** Client CPU time (user + system) per committed transaction, microseconds. */
+  cpu_us_per_tx: number | null;
+  /** True when the load generator, not the database, was the limit. */
+  client_bound: boolean;
+  /** Event loops that drove the workers (absent in results from before client threads: 1). */
+  threads?: number;
+  /** Each loop's own figures when there were several; event_loop_utilization above is the busiest. */
+  loops?: { event_loop_utilization: number; event_loop_delay_p99_ms: number | null }[];
+}
+
+export interface WaitEventShare {
+  wait_event_type: string;
+  wait_event: string | null;
+  fraction: number;
+}
+
+export interface StatementStat {
+  query: string;
+  calls: number;
+  total_time_ms: number;
+  mean_time_ms: number;
+}
+
+export interface PgStatsDelta {
+  xact_commit: number;
+  xact_rollback: number;
+  blks_hit: number;
+  blks_read: number;
+  tup_returned: number;
+  tup_fetched: number;
+  tup_inserted: number;
+  tup_updated: number;
+  tup_deleted: number;
+  deadlocks: number;
+  temp_bytes: number;
+  /** Fractions of sampled active backends by wait event; CPU (no wait) shows as type 'CPU'. */
+  wait_events: WaitEventShare[];
+  activity_samples: number;
+  top_statements: StatementStat[] | null;
+}
+
+export interface RateSchedule {
+  target_tps: number;
+  /** Schedule lag: how late transactions started against their scheduled time. */
+  lag_mean_ms: number;
+  lag_max_ms: number;
+  held: boolean;
+}
+
+export interface BandResult {
+  band_id: number;
+  workers: number;
+  connections: number;
+  status: 'complete' | 'partial' | 'failed';
+  started_at: string;
+  /** Length of the measured window actually observed, in seconds. */
+  duration_s: number;
+  transactions: number;
+  failed_transactions: number;
+  statements: number;
+  total_tps: number;
+  total_qps: number;
+  /** End-to-end transaction latency: pool wait + service time. */
+  latency: LatencySummary;
+  pool_wait: LatencySummary;
+  service_time: LatencySummary;
+  /** Committed transactions in each whole second of the measured window. */
+  tps_series: number[];
+  /**
+   * p95 latency (ms) of the transactions committed in each whole second of the measured window,
+   * null for a second with none. Lets comparisons see how much p95 moves over time, not only
+   * within one pooled histogram. Absent in documents from older runners.
+   */
+  p95_series_ms?: (number | null)[];
+  /** HDR histograms of end-to-end latency in microseconds, base64 compressed (hdr-histogram-js encoding). */
+  latency_histogram: string;
+  /** Failed transactions by SQLSTATE (or a pgscale code such as 'CONNECTION' when there is none). */
+  errors: Record<string, number>;
+  /** The first failure of each code in `errors`: the server's message and the failing statement. Absent in older documents. */
+  error_examples?: Record<string, ErrorExample>;
+  /** failed / attempted transactions. */
+  error_rate: number;
+  /** True when the error rate crossed max_error_rate, or the server was unreachable during the window. */
+  degraded: boolean;
+  /**
+   * Seconds of the measured window during which the server was unreachable: from a pool
+   * connection's loss until it could be replaced (to within the reconnect backoff, ≤ 2 s), for
+   * losses whose first reconnect failed. 0: none seen. Absent in documents from older runners.
+   */
+  outage_s?: number;
+  /** NoticeResponses (NOTICE, WARNING, …) the server sent during the window, by severity. Absent in older documents. */
+  notices?: Record<string, number>;
+  client: ClientLoad;
+  pg_stats: PgStatsDelta | null;
+  rate: RateSchedule | null;
+}
+
+/** What one failure said, and where: enough to find the statement without a debugger. */
+export interface ErrorExample {
+  /** The server's message (or the client's), secrets masked, at most 300 characters. */
+  message: string;
+  /** The script line that failed, as file:line; null when no statement was running. */
+  statement: string | null;
+}
+
+export interface EnvironmentFacts {
+  server_version: string | null;
+  server_version_num: number | null;
+  /** Settings that matter for scaling, as PostgreSQL reports them (with units). */
+  settings: Record<string, string>;
+  client_cpus: number;
+  client_cpu_model: string | null;
+  node_version: string;
+  platform: string;
+  embedded_server: boolean;
+}
+
+export interface WorkloadFileDigest {
+  /** Path relative to the config file's directory. */
+  path: string;
+  role: 'script' | 'setup';
+  sha256: string;
+}
+
+export interface ResultsDocument {
+  schema_version: typeof SCHEMA_VERSION;
+  tool: { name: 'pgscale'; version: string };
+  test_start_time: string;
+  test_end_time: string | null;
+  partial: boolean;
+  partial_reason: string | null;
+  workload: string;
+  scale: number;
+  strategy: Strategy;
+  /** The effective config with secrets removed. */
+  config: unknown;
+  /** Hash of what makes two runs comparable: bands, durations, workload name and scale. */
+  plan_fingerprint: string;
+  workload_files: WorkloadFileDigest[];
+  environment: EnvironmentFacts;
+  bands: BandResult[];
+  analysis: Analysis | null;
+  optimal_config: OptimalConfig | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The analysis: `analysis` and `optimal_config` of the document.
 
 export interface Interval {
   low: number;
@@ -35,6 +203,9 @@ export interface BandStatistics {
    * Busy fraction of the pool by Little's law: mean service time × attempted TPS / C, clipped to [0, 1].
    * In a closed loop it is ≈ min(W, C)/C minus the share of time workers spend client-side between
    * transactions, so ~1 at W ≥ C says the pool was never idle, not that the server was saturated.
+   * The same value as queueing_theory.bands[].utilization (one computation); null without a measured
+   * service time. Documents written before both came from one computation may hold 0 here where
+   * the service time was 0.
    */
   connection_utilization: number | null;
   client_bound: boolean;
@@ -148,7 +319,10 @@ export interface QueueingBand {
   service_time_ms: number | null;
   /** Per-connection service rate μ = 1 / service time. */
   service_rate: number | null;
-  /** ρ = X·S / C, the busy fraction of the pool, clipped to [0, 1] (window-edge transactions can push the raw ratio a hair above 1). */
+  /**
+   * ρ = X·S / C, the busy fraction of the pool, clipped to [0, 1] (window-edge transactions can push
+   * the raw ratio a hair above 1). The same value as band_statistics[].connection_utilization.
+   */
   utilization: number | null;
   /**
    * Mean pool wait the queueing model expects, in ms: 0 when workers ≤ connections (a closed loop

@@ -1,8 +1,8 @@
-// The comparison of a run against its baseline: every figure with its interval, its three-way
-// status and the sentence behind it, then one overall verdict. Plain data, so the summary, the
-// PR comment, the annotations and the outputs are all views of it.
+// The comparison document: a run against its baseline (or head against base in A/B mode), every
+// figure with its interval, its three-way status and the sentence behind it, then one verdict. Plain
+// data, so the summary, the PR comment, the annotations and the outputs are all views of it.
 
-import type { Interval } from '../analyze/types.js';
+import type { Interval } from './types.js';
 
 /** Gate thresholds, as fractions: 0.05 = 5%. */
 export interface Thresholds {
@@ -13,8 +13,6 @@ export interface Thresholds {
   /** Confidence level of every interval and the family-wise level of the Holm correction, e.g. 0.95. */
   confidence: number;
 }
-
-export const DEFAULT_THRESHOLDS: Thresholds = { max_tps_drop: 0.05, max_p95_increase: 0.1, confidence: 0.95 };
 
 export type Verdict = 'pass' | 'fail' | 'inconclusive' | 'no-baseline';
 export type FigureStatus = 'pass' | 'fail' | 'inconclusive';
