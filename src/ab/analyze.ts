@@ -20,7 +20,9 @@ import { createRandom } from '../analyze/random.js';
 import type { CurveFitting, Interval } from '../analyze/types.js';
 import { fitUslModel, uslPeak } from '../analyze/usl.js';
 import { changedWorkloadFiles } from '../compare/validate.js';
-import type { BandComparison, Comparison, FigureComparison, FigureStatus, OptimalShift, Thresholds, Verdict } from '../compare/types.js';
+import type { BandComparison, Comparison, FigureComparison, FigureStatus, Thresholds, Verdict } from '../compare/types.js';
+import { decideVerdict, optimalShift, type ShiftWords } from '../compare/verdict.js';
+import { bandLabel, num, pct, ratioText } from '../compare/words.js';
 import type { AnalysisSettings, BandSpec, ResultsDocument } from '../types.js';
 import type { Side } from './plan.js';
 import {
@@ -158,9 +160,6 @@ export interface AbAnalysisInput {
   sides: Record<Side, { source: string; database: string }>;
 }
 
-const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
-const num = (x: number | null, digits = 1): string =>
-  x === null || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits });
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const medianOf = (xs: number[]): number | null => {
@@ -174,6 +173,15 @@ const medianOf = (xs: number[]): number | null => {
 function minRoundsFor(oneSided: number): number {
   return Math.max(MIN_ROUNDS, Math.ceil(-Math.log2(oneSided) - 1e-9));
 }
+
+/** The optimum's sentence in an A/B run: head is the current side, base the baseline. */
+const SHIFT_WORDS: ShiftWords = {
+  current: 'on the head side',
+  baseline: 'on the base side',
+  currentTag: ', head',
+  baselineTag: ', base',
+  gate: 'A shift alone does not fail the gate.',
+};
 
 /** Below this many usable rounds no interval is computed (3 rounds give at best a 75% interval). */
 export const MIN_ROUNDS = 3;
@@ -224,17 +232,9 @@ function within(iv: Interval, figure: AbFigureKind, threshold: number): boolean 
   return figure === 'tps' ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
 }
 
-function ratioText(iv: Interval): string {
-  return `${iv.low.toFixed(3)}–${iv.high.toFixed(3)}`;
-}
-
 function levelText(iv: AbFigureStats['interval'] & object): string {
   const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
   return iv.below_requested ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more rounds)` : exact;
-}
-
-function bandLabel(b: { workers: number; connections: number }): string {
-  return `${b.workers} workers / ${b.connections} connections`;
 }
 
 /** A failing figure re-measured: its confirmation statistics and whether the failure reproduced. */
@@ -628,7 +628,7 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     usl_sigma: curveFigure('usl_sigma', 'USL contention σ', usl(curve.base).sigma, usl(curve.head).sigma, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
     usl_kappa: curveFigure('usl_kappa', 'USL coherency κ', usl(curve.base).kappa, usl(curve.head).kappa, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
   };
-  const optimal = optimalShift(input.baseDoc ?? null, input.headDoc ?? null);
+  const optimal = optimalShift(input.headDoc ?? null, input.baseDoc ?? null, SHIFT_WORDS);
 
   // Noise and MDE, for the headline.
   const tpsStats = bandSections.map((b) => b.tps).filter((s) => s.interval && s.ratio !== null);
@@ -657,31 +657,12 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
           : ''));
 
   const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
-  const failures = bandFigures.filter((f) => f.status === 'fail');
-  const inconclusive = bandFigures.filter((f) => f.status === 'inconclusive' && f.gating);
-  const improvements = bandFigures.filter((f) => f.improved);
-  const list = (fs: FigureComparison[]) =>
-    fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`})`).join('; ') +
-    (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
-  let verdict: Verdict;
-  let reason: string;
-  const withEvidence = bandFigures.filter((f) => f.interval !== null).length;
-  if (withEvidence === 0) {
-    verdict = 'inconclusive';
-    reason = `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`;
-  } else if (failures.length > 0) {
-    verdict = 'fail';
-    reason = `${failures.length} figure(s) regressed beyond the thresholds with the whole paired interval past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list(failures)}.`;
-  } else if (inconclusive.length > 0) {
-    verdict = 'inconclusive';
-    const mdes = inconclusive.map((f) => f.mde).filter(finite);
-    reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.` +
-      (mdes.length ? ` The noisiest could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '');
-  } else {
-    verdict = 'pass';
-    reason = `Every band figure's paired interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, p95 increase ${pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`;
-  }
-  if (improvements.length > 0 && verdict !== 'fail') reason += ` Improved: ${list(improvements)}.`;
+  const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(bandFigures, {
+    nothingJudged: bandFigures.some((f) => f.interval !== null) ? null : `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`,
+    failed: (n, list) => `${n} figure(s) regressed beyond the thresholds with the whole paired interval past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list}.`,
+    noisiest: 'The noisiest',
+    passed: `Every band figure's paired interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, p95 increase ${pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`,
+  });
 
   const m = familySize;
   const notes: string[] = [noise.sentence];
@@ -754,23 +735,4 @@ function roundsForTwiceThreshold(stats: readonly AbFigureStats[], drop: number):
   }
   if (worst === null || worst.hw <= target) return null;
   return Math.ceil(worst.rounds * (worst.hw / target) ** 2);
-}
-
-function optimalShift(base: ResultsDocument | null, head: ResultsDocument | null): OptimalShift {
-  const pick = (d: ResultsDocument | null) =>
-    d?.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
-      ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
-      : null;
-  const c = pick(head);
-  const b = pick(base);
-  if (!c || !b) return { current: c, baseline: b, shifted: false, message: `No optimal configuration on ${!c ? 'the head side' : 'the base side'}; no shift to report.` };
-  const shifted = c.workers !== b.workers || c.connections !== b.connections;
-  return {
-    current: c,
-    baseline: b,
-    shifted,
-    message: shifted
-      ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS, base) to ${bandLabel(c)} (${num(c.tps)} TPS, head). A shift alone does not fail the gate.`
-      : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
-  };
 }

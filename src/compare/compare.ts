@@ -20,18 +20,11 @@ import * as hdr from 'hdr-histogram-js';
 import type { Interval, UslFit } from '../analyze/types.js';
 import type { BandResult, ResultsDocument } from '../types.js';
 import { batchMeans, holmAdjust, type BatchMeansEstimate, normalCdf, normalQuantile, studentTCdf, studentTQuantile, welchDf } from './stats.js';
-import type {
-  BandComparison,
-  Comparison,
-  CurveComparison,
-  FigureComparison,
-  FigureKind,
-  OptimalShift,
-  Thresholds,
-} from './types.js';
-import { DEFAULT_THRESHOLDS } from './types.js';
+import type { BandComparison, Comparison, CurveComparison, FigureComparison, FigureKind, Thresholds } from './types.js';
 import { environmentDifferences } from './environment.js';
 import { validateBaseline } from './validate.js';
+import { decideVerdict, noBaseline, optimalShift, type ShiftWords } from './verdict.js';
+import { bandLabel, num, pct, ratioText, signedPct } from './words.js';
 
 export interface CompareOptions {
   /** Batches for the batch-means standard error of TPS (default 10, as the analysis uses). */
@@ -48,16 +41,16 @@ interface LogRatioEvidence {
 
 type Direction = 'higher-is-better' | 'lower-is-better';
 
-const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
-const signedPct = (x: number, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(digits)}%`;
-const num = (x: number | null, digits = 1) =>
-  x === null ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
-const ratioText = (i: Interval) => `${i.low.toFixed(3)}–${i.high.toFixed(3)}`;
 const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
-function bandLabel(b: { workers: number; connections: number }): string {
-  return `${b.workers} workers / ${b.connections} connections`;
-}
+/** The optimum's sentence in a comparison against a stored baseline. */
+const SHIFT_WORDS: ShiftWords = {
+  current: 'in the current run',
+  baseline: 'in the baseline',
+  currentTag: '',
+  baselineTag: '',
+  gate: 'A shift alone does not fail the gate; a peak TPS drop does.',
+};
 
 /** Interval of exp(L ± q·se). */
 function expInterval(ev: LogRatioEvidence, level: number): Interval {
@@ -455,47 +448,6 @@ function uslFigure(
   return f;
 }
 
-function optimalShift(current: ResultsDocument, baseline: ResultsDocument): OptimalShift {
-  const pick = (d: ResultsDocument) =>
-    d.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
-      ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
-      : null;
-  const c = pick(current);
-  const b = pick(baseline);
-  if (!c || !b) {
-    return { current: c, baseline: b, shifted: false, message: `No optimal configuration in ${!c ? 'the current run' : 'the baseline'}; no shift to report.` };
-  }
-  const shifted = c.workers !== b.workers || c.connections !== b.connections;
-  return {
-    current: c,
-    baseline: b,
-    shifted,
-    message: shifted
-      ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS) to ${bandLabel(c)} (${num(c.tps)} TPS). A shift alone does not fail the gate; a peak TPS drop does.`
-      : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
-  };
-}
-
-/** The verdict for a run with nothing to compare against. Never a pass. */
-export function noBaseline(reason: string, thresholds: Thresholds = DEFAULT_THRESHOLDS): Comparison {
-  return {
-    verdict: 'no-baseline',
-    reason: `No baseline to compare against: ${reason}. Nothing was gated; this is not a pass.`,
-    thresholds,
-    correction: { method: 'holm', family_size: 0, alpha: 1 - thresholds.confidence, explanation: 'No comparison was made.' },
-    bands: [],
-    unmatched: { current_only: [], baseline_only: [] },
-    curve: null,
-    failures: [],
-    inconclusive: [],
-    improvements: [],
-    changed_files: [],
-    environment_differences: [],
-    baseline_info: null,
-    notes: [],
-  };
-}
-
 function checkThresholds(t: Thresholds): void {
   const ok = (x: number, lo: number, hi: number) => finite(x) && x > lo && x < hi;
   if (!ok(t.max_tps_drop, 0, 1)) throw new RangeError(`max_tps_drop must be in (0, 1), got ${t.max_tps_drop}`);
@@ -589,7 +541,7 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     usl_peak_concurrency: uslFigure('usl_peak_concurrency', curUsl, baseUsl, t.max_tps_drop),
     usl_sigma: uslFigure('usl_sigma', curUsl, baseUsl, t.max_tps_drop),
     usl_kappa: uslFigure('usl_kappa', curUsl, baseUsl, t.max_tps_drop),
-    optimal: optimalShift(current, baseline),
+    optimal: optimalShift(current, baseline, SHIFT_WORDS),
   };
 
   // 5. Overall verdict.
@@ -610,9 +562,6 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     f.gating = true;
     f.reason = `Not called a regression: the baseline was measured on a different machine or server setup (${environmentText}). ${f.reason}`;
   }
-  const failures = all.filter((f) => f.status === 'fail');
-  const inconclusive = all.filter((f) => f.status === 'inconclusive' && f.gating);
-  const improvements = all.filter((f) => f.improved);
   const notes: string[] = [];
   if (current.partial) notes.push(`The current run is partial: ${current.partial_reason ?? 'no reason recorded'}.`);
   if (baseline.partial) notes.push(`The baseline run is partial: ${baseline.partial_reason ?? 'no reason recorded'}.`);
@@ -625,34 +574,20 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     );
   }
 
-  let verdict: Comparison['verdict'];
-  let reason: string;
-  const list = (fs: FigureComparison[]) =>
-    fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : signedPct(f.change_pct / 100)})`).join('; ') +
-    (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
-  if (bands.length === 0) {
-    verdict = 'inconclusive';
-    reason = 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.';
-  } else if (failures.length > 0) {
-    verdict = 'fail';
-    reason = `${failures.length} figure(s) regressed beyond the thresholds, with the whole ${pct(level, 0)} interval past them: ${list(failures)}.`;
-  } else if (downgraded.length > 0) {
-    verdict = 'inconclusive';
-    reason =
-      `Baseline measured on a different machine or server setup: ${environmentText}. ${downgraded.length} figure(s) would have failed ` +
-      `(${list(downgraded)}), but the other environment explains such a shift as well as the code does; a same-runner A/B run (mode: ab) can tell.`;
-  } else if (inconclusive.length > 0) {
-    const mdes = inconclusive.map((f) => f.mde).filter(finite);
-    const worst = mdes.length ? ` The noisiest figure could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '';
-    verdict = 'inconclusive';
-    reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.${worst}`;
-  } else {
-    verdict = 'pass';
-    reason =
+  const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(all, {
+    nothingJudged: bands.length === 0 ? 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.' : null,
+    failed: (n, list) => `${n} figure(s) regressed beyond the thresholds, with the whole ${pct(level, 0)} interval past them: ${list}.`,
+    excused: {
+      figures: downgraded,
+      because: (list) =>
+        `Baseline measured on a different machine or server setup: ${environmentText}. ${downgraded.length} figure(s) would have failed ` +
+        `(${list}), but the other environment explains such a shift as well as the code does; a same-runner A/B run (mode: ab) can tell.`,
+    },
+    noisiest: 'The noisiest figure',
+    passed:
       `Every figure's ${pct(level, 0)} interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, ` +
-      `p95 increase ${pct(t.max_p95_increase, 0)}) across ${bands.length} matched band(s).`;
-  }
-  if (improvements.length > 0 && verdict !== 'fail') reason += ` Improved: ${list(improvements)}.`;
+      `p95 increase ${pct(t.max_p95_increase, 0)}) across ${bands.length} matched band(s).`,
+  });
 
   return {
     verdict,

@@ -1,4 +1,5 @@
 // The compare stage: baseline vs current, then the verdict. Pure functions only.
-export { compareResults, noBaseline, type CompareOptions } from './compare.js';
+export { compareResults, type CompareOptions } from './compare.js';
+export { decideVerdict, noBaseline, optimalShift, type ShiftWords, type VerdictOutcome, type VerdictSentences } from './verdict.js';
 export { validateBaseline, changedWorkloadFiles, type BaselineValidation } from './validate.js';
 export * from './types.js';
