@@ -24,7 +24,7 @@ import type { BandPlan, BandResult, EnvironmentFacts, ResultsDocument, WorkloadC
 import { checkSchema, loadWorkload } from '../workload/index.js';
 import type { Workload } from '../workload/types.js';
 import { analyzeAb, type AbPair, type AbSection, type AbSideMeasurement } from './analyze.js';
-import { mergeRounds } from './merge.js';
+import { mergeRounds } from '../run/merge-rounds.js';
 import { abSchedule, type Side } from './plan.js';
 
 // 7: the fewest rounds at which one off round still leaves a 2.5% one-sided p-value reachable (2/128).
