@@ -1,6 +1,6 @@
 // The same-runner A/B run: one server, two databases (base and head), each made fresh from a
 // template that the side's own setup SQL filled, bands measured in interleaved ABBA rounds, then
-// the paired analysis. I/O lives here; the statistics are in analyze.ts.
+// the paired analysis. I/O lives here; the statistics are in compare/paired.ts.
 //
 // State: with `reset: 'always'` every measurement starts from a database re-created from its side's
 // template (DROP + CREATE DATABASE … TEMPLATE), so a workload that writes starts each round from the
@@ -23,7 +23,8 @@ import type { Comparison, Thresholds } from '../compare/types.js';
 import type { BandPlan, BandResult, EnvironmentFacts, ResultsDocument, WorkloadConfig } from '../types.js';
 import { checkSchema, loadWorkload } from '../workload/index.js';
 import type { Workload } from '../workload/types.js';
-import { analyzeAb, type AbPair, type AbSection, type AbSideMeasurement } from './analyze.js';
+import { analyzeAb } from '../compare/paired.js';
+import type { AbPair, AbSection, AbSideMeasurement } from './analyze.js';
 import { mergeRounds } from '../run/merge-rounds.js';
 import { abSchedule, type Side } from './plan.js';
 

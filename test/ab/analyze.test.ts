@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAb, type AbPair } from '../../src/ab/analyze.js';
+import type { AbPair } from '../../src/ab/analyze.js';
+import { analyzeAb } from '../../src/compare/paired.js';
 import { DEFAULT_THRESHOLDS } from '../../src/compare/types.js';
 import type { AnalysisSettings, BandSpec } from '../../src/types.js';
 

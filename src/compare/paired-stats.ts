@@ -143,20 +143,6 @@ export function signedRankPValueAbove(xs: readonly number[], c: number): number 
   return signedRankPValueBelow(xs.map((x) => -x), -c);
 }
 
-/** Percentile interval of a bootstrap sample (linear interpolation between order statistics). */
-export function percentileInterval(values: readonly number[], level: number): { low: number; high: number } | null {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length < 2) return null;
-  const at = (p: number): number => {
-    const pos = p * (v.length - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
-  };
-  const tail = (1 - level) / 2;
-  return { low: at(tail), high: at(1 - tail) };
-}
-
 /**
  * One figure for the sign-flip step-down test: paired values already shifted by the figure's
  * boundary (x = d − boundary), the round each came from, and which side is evidence against H₀.
