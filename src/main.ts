@@ -7,7 +7,7 @@ import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { compareResults, noBaseline } from './compare/index.js';
 import type { Comparison } from './compare/types.js';
-import { baseShaFromPayload, materializeBaseFiles, renderAbMarkdown, runAb, workloadFiles } from './ab/index.js';
+import { baseShaFromPayload, materializeBaseFiles, runAb, workloadFiles } from './ab/index.js';
 import { loadConfigFile } from './config/index.js';
 import { isUserError, UserError } from './errors.js';
 import { maskSecrets, urlHasPassword } from './db/mask.js';
@@ -20,7 +20,6 @@ import {
   pullRequestNumber,
   readAbInputs,
   readInputs,
-  renderComparisonMarkdown,
   resolveBaselineBranch,
   setOutputs,
   uploadBaseline,
@@ -31,7 +30,7 @@ import {
 import type { Logger } from './log.js';
 import { runBenchmark } from './pipeline.js';
 import { runHealth } from './analyze/health.js';
-import { healthFailure, healthLines, readResultsFile, renderRunMarkdown } from './report/index.js';
+import { healthFailure, healthLines, readResultsFile, renderAbMarkdown, renderComparisonMarkdown, renderRunMarkdown } from './report/index.js';
 import type { ResultsDocument } from './types.js';
 
 interface BaselineChoice {

@@ -2,7 +2,8 @@
 // the config's workload and setup paths are resolved against --base-dir and --head-dir.
 
 import { CommanderError } from 'commander';
-import { renderAbText, runAb, DEFAULT_AB_ROUNDS } from '../ab/index.js';
+import { runAb, DEFAULT_AB_ROUNDS } from '../ab/index.js';
+import { renderAbText } from '../report/index.js';
 import { DEFAULT_THRESHOLDS } from '../compare/types.js';
 import { stopAllEmbedded } from '../db/embedded.js';
 import { EXIT_BAD_INPUT, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_REGRESSION, UserError } from '../errors.js';

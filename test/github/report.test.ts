@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { compareResults, DEFAULT_THRESHOLDS, noBaseline } from '../../src/compare/index.js';
 import { annotateComparison } from '../../src/github/annotations.js';
 import { gateFails, outputValues, setOutputs } from '../../src/github/outputs.js';
-import { renderChart, renderComparisonMarkdown } from '../../src/github/summary.js';
+import { renderChart, renderComparisonMarkdown } from '../../src/report/comparison.js';
 import { escapeMarkdown } from '../../src/report/escape.js';
 import { grid, makeDoc } from '../compare/factory.js';
 

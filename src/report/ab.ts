@@ -2,12 +2,12 @@
 // terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
 
 import { runHealth } from '../analyze/health.js';
-import { healthFailure, healthHeadline } from '../report/health.js';
+import { healthFailure, healthHeadline } from './health.js';
 import type { Comparison, FigureComparison } from '../compare/types.js';
-import { bandFigureNotes, renderChart } from '../github/summary.js';
-import { escapeMarkdown } from '../report/escape.js';
+import { bandFigureNotes, renderChart } from './comparison.js';
+import { escapeMarkdown } from './escape.js';
 import type { ResultsDocument } from '../types.js';
-import type { AbSection } from './analyze.js';
+import type { AbSection } from '../ab/analyze.js';
 
 const fmt = (x: number | null | undefined, digits = 1): string =>
   typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';

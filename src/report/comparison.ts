@@ -3,7 +3,7 @@
 // or HTML. The Mermaid chart holds numbers only.
 
 import type { Comparison, FigureComparison } from '../compare/types.js';
-import { escapeMarkdown } from '../report/escape.js';
+import { escapeMarkdown } from './escape.js';
 import type { ResultsDocument } from '../types.js';
 
 const fmt = (x: number | null | undefined, digits = 1): string =>
