@@ -11,17 +11,16 @@
 import path from 'node:path';
 import { writeFile, mkdir } from 'node:fs/promises';
 import pg from 'pg';
-import { finishAnalysis, newResultsDocument, openDatabase, prepareRun, type RunRequest } from '../pipeline.js';
+import { closeDocument, measureBands, newResultsDocument, openDatabase, prepareRun, setUpWorkload, withClient, type RunRequest } from '../pipeline.js';
 import { readEnvironment } from '../db/environment.js';
 import { maskSecrets } from '../db/mask.js';
 import { checkTimeBudget, preflight } from '../db/preflight.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { writeExports } from '../report/index.js';
-import { runBands } from '../run/runner.js';
 import type { Comparison, Thresholds } from '../compare/types.js';
 import type { BandPlan, BandResult, EnvironmentFacts, ResultsDocument, WorkloadConfig } from '../types.js';
-import { checkSchema, loadWorkload } from '../workload/index.js';
+import { loadWorkload } from '../workload/index.js';
 import type { Workload } from '../workload/types.js';
 import { analyzeAb } from '../compare/paired.js';
 import type { AbPair, AbSection, AbSideMeasurement } from './analyze.js';
@@ -86,16 +85,6 @@ export function abDatabaseNames(suffix = ''): Record<Side, { db: string; templat
   };
 }
 
-async function withClient<T>(config: pg.ClientConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...config, application_name: 'pgscale-admin' });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 async function dropDatabase(admin: pg.Client, name: string, force: boolean): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${quote(name)}${force ? ' WITH (FORCE)' : ''}`);
 }
@@ -158,11 +147,13 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
       await dropDatabase(admin, template, force);
       await admin.query(`CREATE DATABASE ${quote(template)}`);
       log.info(`🛠️  ${side}: setting up workload ${workloads[side].name} (scale ${config.scale}) in template ${template}`);
-      await withClient({ ...database.clientConfig, database: template }, async (client) => {
-        await workloads[side].setup(client, config.scale, (line) => log.info(`   ${side}: ${line}`));
-        const missing = await checkSchema(client, workloads[side]);
-        if (missing.length > 0) throw new UserError(`${side} side: workload ${workloads[side].name}: setup did not create ${missing.join(', ')}`);
-      });
+      await withClient({ ...database.clientConfig, database: template }, (client) =>
+        setUpWorkload(client, workloads[side], config.scale, {
+          setup: true,
+          log: (line) => log.info(`   ${side}: ${line}`),
+          missing: (tables) => `${side} side: workload ${workloads[side].name}: setup did not create ${tables.join(', ')}`,
+        }),
+      );
     }
 
     const ready = new Set<Side>();
@@ -186,15 +177,13 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
             return false;
           }
           await prepare(side);
-          const outcome = await runBands({
-            plan: { ...plan, bands: [band], estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s },
-            workload: workloads[side],
-            clientConfig: { ...database.clientConfig, database: names[side].db },
-            progressive: config.progressive,
-            signal: request.signal,
-            log: quietLogger(log),
-            seed: config.analysis.seed + slot.round,
-          });
+          const outcome = await measureBands(
+            config,
+            { ...plan, bands: [band], estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s },
+            workloads[side],
+            { ...database.clientConfig, database: names[side].db },
+            { signal: request.signal, log: quietLogger(log), seedOffset: slot.round },
+          );
           const result = outcome.bands[0];
           if (!result || outcome.partial) {
             failure = new Error(`${side} side, band ${band.band_id}, round ${slot.round + 1}: ${outcome.partial_reason ?? 'no result'}`);
@@ -252,11 +241,8 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   for (const side of ['base', 'head'] as const) {
     const doc = newResultsDocument(config, plan, workloads[side], secrets);
     if (environment) doc.environment = environment;
-    doc.bands = plan.bands.flatMap((_b, i) => (runs[side][i]!.length > 0 ? [mergeRounds(runs[side][i]!)] : []));
-    doc.partial = failure !== null;
-    doc.partial_reason = failure ? maskSecrets((failure as Error).message, secrets) : null;
-    doc.test_end_time = new Date().toISOString();
-    finishAnalysis(doc, config, log);
+    const bands = plan.bands.flatMap((_b, i) => (runs[side][i]!.length > 0 ? [mergeRounds(runs[side][i]!)] : []));
+    closeDocument(doc, { bands, partial: failure !== null, partial_reason: failure ? maskSecrets((failure as Error).message, secrets) : null }, config, log);
     docs[side] = doc;
   }
   const { ab, comparison } = analyzeAb({
