@@ -25,13 +25,12 @@ import { environmentDifferences } from './environment.js';
 import { validateBaseline } from './validate.js';
 import { decideVerdict, noBaseline, optimalShift, type ShiftWords } from './verdict.js';
 import { bandLabel, num, pct, ratioText, signedPct } from './words.js';
+import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 export interface CompareOptions {
   /** Batches for the batch-means standard error of TPS (default 10, as the analysis uses). */
   batches?: number;
 }
-
-const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
 /** The optimum's sentence in a comparison against a stored baseline. */
 const SHIFT_WORDS: ShiftWords = {

@@ -6,8 +6,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { Interval } from '../analyze/types.js';
 import type { BandResult } from '../types.js';
 import { batchMeans, type BatchMeansEstimate, normalCdf, normalQuantile, studentTCdf, studentTQuantile, welchDf } from './stats.js';
-
-const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 /** A log-ratio with its standard error and degrees of freedom (Infinity = normal). */
 export interface LogRatioEvidence {

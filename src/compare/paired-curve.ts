@@ -9,12 +9,10 @@ import type { CurveFitting, Interval } from '../analyze/types.js';
 import { fitUslModel, uslPeak } from '../analyze/usl.js';
 import type { AbAnalysisInput, AbCurveSection, AbCurveSide, AbPair } from '../ab/analyze.js';
 import type { Side } from '../ab/plan.js';
-import { MIN_ROUNDS, usable } from './paired-figures.js';
+import { mean, MIN_ROUNDS, usable } from './paired-figures.js';
 import type { FigureComparison, FigureStatus } from './types.js';
 import { num, pct, ratioText } from './words.js';
-
-const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 /** Paired bootstrap over whole rounds: per side, band means → measured peak and USL N*. */
 export function curveSection(input: AbAnalysisInput): AbCurveSection {

@@ -26,8 +26,10 @@ import {
 } from './paired-stats.js';
 import type { FigureComparison, FigureStatus } from './types.js';
 import { bandLabel, num, pct, ratioText } from './words.js';
+import { isFiniteNumber as finite } from '../analyze/stats.js';
 
-const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+/** The arithmetic mean; null without values. */
+export const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
 /** Below this many usable rounds no interval is computed (3 rounds give at best a 75% interval). */
 export const MIN_ROUNDS = 3;

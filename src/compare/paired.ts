@@ -8,16 +8,15 @@
 import type { AbBandSection, AbCurveSide, AbFigureKind, AbFigureStats, AbNoise, AbSection, AbAnalysisInput } from '../ab/analyze.js';
 import type { Side } from '../ab/plan.js';
 import { curveFigure, curveSection } from './paired-curve.js';
-import { figureComparison, figureStats, fmtP, judgeFamily, MIN_ROUNDS, stepDown, usable, type Confirmation } from './paired-figures.js';
+import { figureComparison, figureStats, fmtP, judgeFamily, mean, MIN_ROUNDS, stepDown, usable, type Confirmation } from './paired-figures.js';
 import type { BandComparison, Comparison } from './types.js';
 import { changedWorkloadFiles } from './validate.js';
 import { decideVerdict, optimalShift, type ShiftWords } from './verdict.js';
 import { pct } from './words.js';
+import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 export { figureStats, MIN_ROUNDS } from './paired-figures.js';
 
-const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-const mean = (xs: number[]): number | null => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const medianOf = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);

@@ -11,6 +11,7 @@ import type { ResultsDocument } from '../types.js';
 import type { Comparison, FigureComparison, OptimalShift, Thresholds, Verdict } from './types.js';
 import { DEFAULT_THRESHOLDS } from './types.js';
 import { bandLabel, figureList, num, pct } from './words.js';
+import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 /** What a judge says in each case; the rule decides which case holds. */
 export interface VerdictSentences {
@@ -31,8 +32,6 @@ export interface VerdictOutcome {
   inconclusive: FigureComparison[];
   improvements: FigureComparison[];
 }
-
-const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
 
 /** The three-way rule over settled figures (only gating figures can leave the verdict inconclusive). */
 export function decideVerdict(figures: readonly FigureComparison[], say: VerdictSentences): VerdictOutcome {
