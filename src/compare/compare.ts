@@ -23,7 +23,16 @@ import { holmAdjust } from './stats.js';
 import type { BandComparison, Comparison, CurveComparison, FigureComparison, FigureKind, Thresholds } from './types.js';
 import { environmentDifferences } from './environment.js';
 import { validateBaseline } from './validate.js';
-import { decideVerdict, noBaseline, optimalShift, type ShiftWords } from './verdict.js';
+import {
+  beyondThreshold,
+  decideVerdict,
+  figureStatus,
+  minimumDetectableChange,
+  noBaseline,
+  optimalShift,
+  withinThreshold,
+  type ShiftWords,
+} from './verdict.js';
 import { bandLabel, num, pct, ratioText, signedPct } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
@@ -158,27 +167,25 @@ function settle(
   f.p_adjusted = pRegressionAdjusted;
   if (family) f.adjusted_interval = expInterval(pending.ev, judgedLevel);
   // Smallest change whose interval (at the judged level) would clear the threshold entirely.
-  f.mde = higher ? 1 - (1 - d) * Math.exp(-halfWidth) : (1 + d) * Math.exp(halfWidth) - 1;
-  const within = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
-  const rawBeyond = higher ? interval.high < 1 - d : interval.low > 1 + d;
+  f.mde = minimumDetectableChange(halfWidth, higher, d);
+  const within = withinThreshold(interval, higher, d);
+  const rawBeyond = beyondThreshold(interval, higher, d);
   const change = `${noun} ${higher ? (f.ratio! < 1 ? 'fell' : 'rose') : f.ratio! > 1 ? 'rose' : 'fell'} ${pct(Math.abs(f.ratio! - 1))} (${num(f.baseline)} → ${num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
   const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${ratioText(interval)}`;
   const adjustedText = f.adjusted_interval ? `, Holm-adjusted ${ratioText(f.adjusted_interval)} over ${family!.size} figures` : '';
   const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
   // The second view (p95: the typical second), at the unadjusted level, to say why a figure did not fail.
   const typical = pending.typical ? expInterval(pending.typical, interval.level) : null;
-  const typicalBeyond = typical === null || (higher ? typical.high < 1 - d : typical.low > 1 + d);
+  const typicalBeyond = typical === null || beyondThreshold(typical, higher, d);
   const typicalText = typical
     ? `the typical second's p95 (geometric mean of the per-second values) changed ${signedPct(Math.exp(pending.typical!.log_ratio) - 1)}, interval ${ratioText(typical)}`
     : '';
-  if (pRegressionAdjusted <= alpha / 2) {
-    f.status = 'fail';
+  f.status = figureStatus(pRegressionAdjusted, alpha / 2, within);
+  if (f.status === 'fail') {
     f.reason = `${change}; ${intervalText}${adjustedText} lies entirely ${higher ? 'below' : 'above'} ${limit}${typical ? `; ${typicalText}` : ''}.`;
-  } else if (within) {
-    f.status = 'pass';
+  } else if (f.status === 'pass') {
     f.reason = `${change}; ${intervalText} stays within ${limit}.`;
   } else {
-    f.status = 'inconclusive';
     let why = '';
     if (rawBeyond && !typicalBeyond) {
       why =

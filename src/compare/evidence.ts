@@ -6,6 +6,7 @@ import * as hdr from 'hdr-histogram-js';
 import type { Interval } from '../analyze/types.js';
 import type { BandResult } from '../types.js';
 import { batchMeans, type BatchMeansEstimate, normalCdf, normalQuantile, studentTCdf, studentTQuantile, welchDf } from './stats.js';
+import { thresholdRatio } from './verdict.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 /** A log-ratio with its standard error and degrees of freedom (Infinity = normal). */
@@ -34,8 +35,8 @@ function cdf(t: number, df: number): number {
 
 /** One-sided p-values: of "no regression beyond the threshold" and of "no improvement beyond it". */
 export function pValues(ev: LogRatioEvidence, threshold: number, direction: Direction): { regression: number; improvement: number } {
-  const badBound = direction === 'higher-is-better' ? Math.log(1 - threshold) : Math.log(1 + threshold);
-  const goodBound = direction === 'higher-is-better' ? Math.log(1 + threshold) : Math.log(1 - threshold);
+  const badBound = Math.log(thresholdRatio(direction === 'higher-is-better', threshold, 'bad'));
+  const goodBound = Math.log(thresholdRatio(direction === 'higher-is-better', threshold, 'good'));
   const tail = (bound: number, below: boolean) => {
     if (ev.se === 0) return (below ? ev.log_ratio < bound : ev.log_ratio > bound) ? 0 : 1;
     const t = (ev.log_ratio - bound) / ev.se;

@@ -11,6 +11,7 @@ import type { AbAnalysisInput, AbCurveSection, AbCurveSide, AbPair } from '../ab
 import type { Side } from '../ab/plan.js';
 import { mean, MIN_ROUNDS, usable } from './paired-figures.js';
 import type { FigureComparison, FigureStatus } from './types.js';
+import { beyondThreshold, withinThreshold } from './verdict.js';
 import { num, pct, ratioText } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
@@ -129,8 +130,8 @@ export function curveFigure(
     reason = `${label}: ${values}; reported, not judged${why ? ` (${why})` : ''}.`;
   } else {
     const d = threshold;
-    const ok = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
-    const bad = higher ? interval.high < 1 - d : interval.low > 1 + d;
+    const ok = withinThreshold(interval, higher, d);
+    const bad = beyondThreshold(interval, higher, d);
     status = ok ? 'pass' : 'inconclusive';
     reason = `${label}: ${values}, ratio ${ratio.toFixed(3)}, ${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
       (bad ? `, beyond the ${pct(d, 0)} threshold; curve-level A/B figures are informational, the band figures gate.` : ok ? `, within ${pct(d, 0)}.` : `, straddling ${pct(d, 0)}.`);

@@ -11,7 +11,6 @@
 // in a closed loop, and Holm would charge for two independent tests, which with 6–7 rounds leaves
 // only the most extreme Walsh averages usable.
 
-import type { Interval } from '../analyze/types.js';
 import type { AbFigureKind, AbFigureStats, AbPair, AbSideMeasurement } from '../ab/analyze.js';
 import type { BandSpec } from '../types.js';
 import {
@@ -25,6 +24,7 @@ import {
   type WilcoxonInterval,
 } from './paired-stats.js';
 import type { FigureComparison, FigureStatus } from './types.js';
+import { figureStatus, minimumDetectableChange, thresholdRatio, withinThreshold } from './verdict.js';
 import { bandLabel, num, pct, ratioText } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
@@ -76,10 +76,6 @@ function toRatioInterval(iv: WilcoxonInterval): NonNullable<AbFigureStats['inter
   return { low: Math.exp(iv.low), high: Math.exp(iv.high), level: iv.level, requested_level: iv.requested_level, k: iv.k, below_requested: iv.below_requested };
 }
 
-function within(iv: Interval, figure: AbFigureKind, threshold: number): boolean {
-  return figure === 'tps' ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
-}
-
 export function levelText(iv: AbFigureStats['interval'] & object): string {
   const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
   return iv.below_requested ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more rounds)` : exact;
@@ -108,8 +104,7 @@ function flipFigure(f: AbFigureStats, boundary: number, evidence: 'below' | 'abo
 
 /** ln of the regression boundary (bad side) or the improvement boundary (good side) of a figure. */
 function logBoundary(figure: AbFigureKind, threshold: number, side: 'bad' | 'good'): number {
-  const drop = figure === 'tps' ? side === 'bad' : side === 'good';
-  return Math.log(drop ? 1 - threshold : 1 + threshold);
+  return Math.log(thresholdRatio(figure === 'tps', threshold, side));
 }
 
 /** Step-down adjusted p-values of "no change beyond the threshold on `side`" for the figures with evidence. */
@@ -138,7 +133,7 @@ export function judgeFamily(family: AbFigureStats[], thresholds: (f: AbFigureSta
   return family.map((f, i) => {
     const p = regression[i] ?? null;
     if (p === null || !f.interval) return { status: 'inconclusive', improved: false, p_adjusted: null };
-    const status: FigureStatus = p <= oneSided + 1e-12 ? 'fail' : within(f.interval, f.figure, thresholds(f)) ? 'pass' : 'inconclusive';
+    const status = figureStatus(p, oneSided + 1e-12, withinThreshold(f.interval, f.figure === 'tps', thresholds(f)));
     return { status, improved: (improvement[i] ?? 1) <= oneSided + 1e-12, p_adjusted: p };
   });
 }
@@ -166,7 +161,7 @@ export function figureComparison(
   if (iv && stats.ratio !== null) {
     // The smallest change whose interval, as wide as this one, would lie wholly past the threshold.
     const hw = (Math.log(iv.high) - Math.log(iv.low)) / 2;
-    mde = higher ? 1 - (1 - d) * Math.exp(-hw) : (1 + d) * Math.exp(hw) - 1;
+    mde = minimumDetectableChange(hw, higher, d);
     noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
   }
   let status = judged.status;

@@ -1,5 +1,7 @@
-// The verdict, once. Each judge (a stored baseline, a same-runner A/B run) settles its figures its
-// own way; this rule turns the settled figures into one verdict and the sentence behind it:
+// The verdict, once. Each judge (a stored baseline, a same-runner A/B run) gathers its own evidence
+// for a figure; where the figure's interval and adjusted p-value stand against the threshold is
+// judged here (fail / pass / inconclusive, and the minimum detectable change), and so is the rule
+// that turns the settled figures into one verdict and the sentence behind it:
 // - inconclusive when nothing could be judged;
 // - fail when any figure failed (its whole interval lies past the threshold);
 // - inconclusive when figures would have failed but for a known cause (another environment), or when
@@ -8,10 +10,40 @@
 // A run with nothing to compare against gets no-baseline, which is never a pass. Pure.
 
 import type { ResultsDocument } from '../types.js';
-import type { Comparison, FigureComparison, OptimalShift, Thresholds, Verdict } from './types.js';
+import type { Comparison, FigureComparison, FigureStatus, OptimalShift, Thresholds, Verdict } from './types.js';
 import { DEFAULT_THRESHOLDS } from './types.js';
 import { bandLabel, figureList, num, pct } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
+
+/** The ratio at the threshold: on the bad side a drop (when higher is better) or a rise; on the good side the mirror. */
+export function thresholdRatio(higherIsBetter: boolean, threshold: number, side: 'bad' | 'good'): number {
+  const drop = higherIsBetter === (side === 'bad');
+  return drop ? 1 - threshold : 1 + threshold;
+}
+
+/** The whole interval of the ratio stays within the threshold. */
+export function withinThreshold(iv: { low: number; high: number }, higherIsBetter: boolean, threshold: number): boolean {
+  return higherIsBetter ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
+}
+
+/** The whole interval of the ratio lies past the threshold, on the bad side. */
+export function beyondThreshold(iv: { low: number; high: number }, higherIsBetter: boolean, threshold: number): boolean {
+  return higherIsBetter ? iv.high < 1 - threshold : iv.low > 1 + threshold;
+}
+
+/**
+ * One figure: fail when the adjusted one-sided p-value of "no regression beyond the threshold" is at
+ * most `oneSidedAlpha` (so its interval lies past the threshold), pass when its interval lies within
+ * the threshold, inconclusive otherwise.
+ */
+export function figureStatus(pAdjusted: number, oneSidedAlpha: number, within: boolean): FigureStatus {
+  return pAdjusted <= oneSidedAlpha ? 'fail' : within ? 'pass' : 'inconclusive';
+}
+
+/** The smallest change whose interval, `logHalfWidth` either side in log space, would lie wholly past the threshold. */
+export function minimumDetectableChange(logHalfWidth: number, higherIsBetter: boolean, threshold: number): number {
+  return higherIsBetter ? 1 - (1 - threshold) * Math.exp(-logHalfWidth) : (1 + threshold) * Math.exp(logHalfWidth) - 1;
+}
 
 /** What a judge says in each case; the rule decides which case holds. */
 export interface VerdictSentences {
