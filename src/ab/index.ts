@@ -1,4 +1,5 @@
-// Same-runner A/B mode: base and head measured in one job, paired statistics, confirmation.
+// Same-runner A/B mode, the orchestration: the ABBA schedule, each side's files and database, the
+// interleaved rounds and their confirmation. The paired statistics are compare/paired.ts's.
 export type { AbAnalysisInput, AbBandSection, AbPair, AbSection } from './analyze.js';
 export { abSchedule, flattenSchedule, type AbSlot, type Side } from './plan.js';
 export { AB_RESULTS_FILE, DEFAULT_AB_ROUNDS, rebaseWorkload, resolveReset, runAb, type AbRequest, type AbResult } from './runner.js';

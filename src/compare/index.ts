@@ -1,4 +1,4 @@
-// The compare stage: baseline vs current, then the verdict. Pure functions only.
+// The compare stage: baseline vs current, the paired A/B statistics, then the verdict. Pure functions only.
 export { compareResults, type CompareOptions } from './compare.js';
 export { decideVerdict, noBaseline, optimalShift, type ShiftWords, type VerdictOutcome, type VerdictSentences } from './verdict.js';
 export { analyzeAb, figureStats, MIN_ROUNDS } from './paired.js';

@@ -42,7 +42,8 @@ export function walshAverages(xs: readonly number[]): number[] {
   return out.sort((a, b) => a - b);
 }
 
-function median(sorted: readonly number[]): number {
+/** The median of ascending `sorted` (not empty). */
+export function median(sorted: readonly number[]): number {
   const n = sorted.length;
   const mid = Math.floor(n / 2);
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

@@ -9,6 +9,7 @@ import type { AbBandSection, AbCurveSide, AbFigureKind, AbFigureStats, AbNoise, 
 import type { Side } from '../ab/plan.js';
 import { curveFigure, curveSection } from './paired-curve.js';
 import { figureComparison, figureStats, fmtP, judgeFamily, mean, MIN_ROUNDS, stepDown, usable, type Confirmation } from './paired-figures.js';
+import { median } from './paired-stats.js';
 import type { BandComparison, Comparison } from './types.js';
 import { changedWorkloadFiles } from './validate.js';
 import { decideVerdict, optimalShift, type ShiftWords } from './verdict.js';
@@ -17,12 +18,7 @@ import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 export { figureStats, MIN_ROUNDS } from './paired-figures.js';
 
-const medianOf = (xs: number[]): number | null => {
-  if (xs.length === 0) return null;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+const medianOf = (xs: number[]): number | null => (xs.length === 0 ? null : median([...xs].sort((a, b) => a - b)));
 
 /** The fewest rounds whose smallest exact one-sided signed-rank p-value (2^−R) is at most `oneSided`. */
 function minRoundsFor(oneSided: number): number {
