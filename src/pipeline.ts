@@ -1,6 +1,8 @@
 // The one pipeline behind the CLI and the action:
 // config ─▶ plan ─▶ (database, setup, preflight) ─▶ run ─▶ analyze ─▶ exports.
 // Whatever happens after the first band starts, the results measured so far are written, marked partial.
+// The steps of measuring one side (open the database, set the workload up, measure bands, close the
+// analysed document) are exported, so the same-runner A/B run takes them as they are.
 
 import os from 'node:os';
 import pg from 'pg';
@@ -15,8 +17,8 @@ import { UserError } from './errors.js';
 import type { Logger } from './log.js';
 import { planBands, planFingerprint } from './plan/index.js';
 import { writeExports } from './report/index.js';
-import { runBands } from './run/runner.js';
-import { SCHEMA_VERSION, type EnvironmentFacts, type ResultsDocument } from './results/types.js';
+import { runBands, type RunOutcome } from './run/runner.js';
+import { SCHEMA_VERSION, type BandResult, type EnvironmentFacts, type ResultsDocument } from './results/types.js';
 import type { BandPlan } from './plan/types.js';
 import type { ExportFormat, PgscaleConfig } from './config/types.js';
 import { checkSchema, loadWorkload } from './workload/index.js';
@@ -123,7 +125,8 @@ export async function openDatabase(
   return { clientConfig: embedded.clientConfig, display: embedded.display, embedded };
 }
 
-async function withClient<T>(clientConfig: pg.ClientConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** One admin client on `clientConfig` for the length of `fn`. */
+export async function withClient<T>(clientConfig: pg.ClientConfig, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ ...clientConfig, application_name: 'pgscale-admin' });
   await client.connect();
   try {
@@ -148,16 +151,13 @@ export async function runBenchmark(request: RunRequest): Promise<RunResult> {
       doc.environment = await readEnvironment(client, database.embedded !== null);
       // Before --setup: a plan the server cannot hold must not cost a (possibly long) data load.
       await preflight(client, plan, { progressive: config.progressive });
-      if (request.setup || database.embedded) {
-        log.info(`🛠️  Setting up workload ${workload.name} (scale ${config.scale})`);
-        await workload.setup(client, config.scale, (line) => log.info(`   ${line}`));
-      }
-      const missing = await checkSchema(client, workload);
-      if (missing.length > 0) {
-        throw new UserError(
-          `workload ${workload.name}: table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing; pass --setup to create the schema and data`,
-        );
-      }
+      if (request.setup || database.embedded) log.info(`🛠️  Setting up workload ${workload.name} (scale ${config.scale})`);
+      await setUpWorkload(client, workload, config.scale, {
+        setup: request.setup || database.embedded !== null,
+        log: (line) => log.info(`   ${line}`),
+        missing: (tables) =>
+          `workload ${workload.name}: table${tables.length > 1 ? 's' : ''} ${tables.join(', ')} missing; pass --setup to create the schema and data`,
+      });
     });
     return await measureAndExport(request, config, plan, workload, doc, database.clientConfig);
   } finally {
@@ -181,30 +181,61 @@ async function measureAndExport(
     `📊 Strategy: ${plan.strategy}, Band Duration: ${plan.band_duration_s}s, Warmup: ${plan.warmup_time_s}s, Cooldown: ${plan.cooldown_time_s}s`,
   );
   let failure: Error | null = null;
+  let outcome: RunOutcome;
   try {
-    const outcome = await runBands({
-      plan,
-      workload,
-      clientConfig,
-      progressive: config.progressive,
-      signal: request.signal,
-      log,
-      seed: config.analysis.seed,
-      onBand: (band) => doc.bands.push(band),
-    });
-    doc.bands = outcome.bands;
-    doc.partial = outcome.partial;
-    doc.partial_reason = outcome.partial_reason;
+    outcome = await measureBands(config, plan, workload, clientConfig, { signal: request.signal, log, onBand: (band) => doc.bands.push(band) });
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));
-    doc.partial = true;
-    doc.partial_reason = maskSecrets(failure.message, log.secrets);
+    outcome = { bands: doc.bands, partial: true, partial_reason: maskSecrets(failure.message, log.secrets) };
   }
-  doc.test_end_time = new Date().toISOString();
-  finishAnalysis(doc, config, log);
+  closeDocument(doc, outcome, config, log);
   const files = await writeExports(doc, config.progressive.export_format, config.progressive.export_path);
   for (const file of files) log.info(`💾 Wrote ${file}`);
   return { doc, files, failure };
+}
+
+/**
+ * Fills the workload's schema and data when `setup` is asked, then checks that its tables are there;
+ * `missing` words the error that names the tables that are not.
+ */
+export async function setUpWorkload(
+  client: pg.Client,
+  workload: Workload,
+  scale: number,
+  options: { setup: boolean; log: (line: string) => void; missing: (tables: string[]) => string },
+): Promise<void> {
+  if (options.setup) await workload.setup(client, scale, options.log);
+  const missing = await checkSchema(client, workload);
+  if (missing.length > 0) throw new UserError(options.missing(missing));
+}
+
+/** Measures the plan's bands against one database, with the config's load settings and seed (plus `seedOffset`). */
+export function measureBands(
+  config: Pick<PgscaleConfig, 'progressive' | 'analysis'>,
+  plan: BandPlan,
+  workload: Workload,
+  clientConfig: pg.ClientConfig,
+  options: { signal?: AbortSignal | undefined; log: Logger; seedOffset?: number; onBand?: (band: BandResult) => void },
+): Promise<RunOutcome> {
+  return runBands({
+    plan,
+    workload,
+    clientConfig,
+    progressive: config.progressive,
+    signal: options.signal,
+    log: options.log,
+    seed: config.analysis.seed + (options.seedOffset ?? 0),
+    ...(options.onBand ? { onBand: options.onBand } : {}),
+  });
+}
+
+/** Closes a results document: the measured bands, whether the run stopped early, the end time, and the analysis. */
+export function closeDocument(doc: ResultsDocument, outcome: RunOutcome, config: Pick<PgscaleConfig, 'analysis' | 'slo'>, log: Logger): void {
+  doc.bands = outcome.bands;
+  doc.partial = outcome.partial;
+  doc.partial_reason = outcome.partial_reason;
+  doc.test_end_time = new Date().toISOString();
+  finishAnalysis(doc, config, log);
 }
 
 /** Fills analysis and optimum; an analysis fault must never cost the measured bands. */

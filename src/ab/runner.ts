@@ -1,6 +1,6 @@
 // The same-runner A/B run: one server, two databases (base and head), each made fresh from a
 // template that the side's own setup SQL filled, bands measured in interleaved ABBA rounds, then
-// the paired analysis. I/O lives here; the statistics are in analyze.ts.
+// the paired analysis. I/O lives here; the statistics are in compare/paired.ts.
 //
 // State: with `reset: 'always'` every measurement starts from a database re-created from its side's
 // template (DROP + CREATE DATABASE … TEMPLATE), so a workload that writes starts each round from the
@@ -11,24 +11,23 @@
 import path from 'node:path';
 import { writeFile, mkdir } from 'node:fs/promises';
 import pg from 'pg';
-import { finishAnalysis, newResultsDocument, openDatabase, prepareRun, type RunRequest } from '../pipeline.js';
+import { closeDocument, measureBands, newResultsDocument, openDatabase, prepareRun, setUpWorkload, withClient, type RunRequest } from '../pipeline.js';
 import { readEnvironment } from '../db/environment.js';
 import { maskSecrets } from '../db/mask.js';
 import { checkTimeBudget, preflight } from '../db/preflight.js';
 import { UserError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { writeExports } from '../report/index.js';
-import { runBands } from '../run/runner.js';
 import type { Comparison, Thresholds } from '../results/comparison-types.js';
 import type { BandPlan } from '../plan/types.js';
 import type { BandResult, EnvironmentFacts, ResultsDocument } from '../results/types.js';
 import { abResultsJson } from '../results/write.js';
 import type { WorkloadConfig } from '../config/types.js';
-import { checkSchema, loadWorkload } from '../workload/index.js';
+import { loadWorkload } from '../workload/index.js';
 import type { Workload } from '../workload/types.js';
-import { analyzeAb } from './analyze.js';
+import { analyzeAb } from '../compare/paired.js';
 import type { AbPair, AbSection, AbSideMeasurement, Side } from '../results/ab-types.js';
-import { mergeRounds } from './merge.js';
+import { mergeRounds } from '../run/merge-rounds.js';
 import { abSchedule } from './plan.js';
 
 // 7: the fewest rounds at which one off round still leaves a 2.5% one-sided p-value reachable (2/128).
@@ -89,16 +88,6 @@ export function abDatabaseNames(suffix = ''): Record<Side, { db: string; templat
   };
 }
 
-async function withClient<T>(config: pg.ClientConfig, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ ...config, application_name: 'pgscale-admin' });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
 async function dropDatabase(admin: pg.Client, name: string, force: boolean): Promise<void> {
   await admin.query(`DROP DATABASE IF EXISTS ${quote(name)}${force ? ' WITH (FORCE)' : ''}`);
 }
@@ -157,11 +146,13 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
       await dropDatabase(admin, template, force);
       await admin.query(`CREATE DATABASE ${quote(template)}`);
       log.info(`🛠️  ${side}: setting up workload ${workloads[side].name} (scale ${config.scale}) in template ${template}`);
-      await withClient({ ...database.clientConfig, database: template }, async (client) => {
-        await workloads[side].setup(client, config.scale, (line) => log.info(`   ${side}: ${line}`));
-        const missing = await checkSchema(client, workloads[side]);
-        if (missing.length > 0) throw new UserError(`${side} side: workload ${workloads[side].name}: setup did not create ${missing.join(', ')}`);
-      });
+      await withClient({ ...database.clientConfig, database: template }, (client) =>
+        setUpWorkload(client, workloads[side], config.scale, {
+          setup: true,
+          log: (line) => log.info(`   ${side}: ${line}`),
+          missing: (tables) => `${side} side: workload ${workloads[side].name}: setup did not create ${tables.join(', ')}`,
+        }),
+      );
     }
 
     const ready = new Set<Side>();
@@ -185,15 +176,13 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
             return false;
           }
           await prepare(side);
-          const outcome = await runBands({
-            plan: { ...plan, bands: [band], estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s },
-            workload: workloads[side],
-            clientConfig: { ...database.clientConfig, database: names[side].db },
-            progressive: config.progressive,
-            signal: request.signal,
-            log: quietLogger(log),
-            seed: config.analysis.seed + slot.round,
-          });
+          const outcome = await measureBands(
+            config,
+            { ...plan, bands: [band], estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s },
+            workloads[side],
+            { ...database.clientConfig, database: names[side].db },
+            { signal: request.signal, log: quietLogger(log), seedOffset: slot.round },
+          );
           const result = outcome.bands[0];
           if (!result || outcome.partial) {
             failure = new Error(`${side} side, band ${band.band_id}, round ${slot.round + 1}: ${outcome.partial_reason ?? 'no result'}`);
@@ -251,11 +240,8 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   for (const side of ['base', 'head'] as const) {
     const doc = newResultsDocument(config, plan, workloads[side], secrets);
     if (environment) doc.environment = environment;
-    doc.bands = plan.bands.flatMap((_b, i) => (runs[side][i]!.length > 0 ? [mergeRounds(runs[side][i]!)] : []));
-    doc.partial = failure !== null;
-    doc.partial_reason = failure ? maskSecrets((failure as Error).message, secrets) : null;
-    doc.test_end_time = new Date().toISOString();
-    finishAnalysis(doc, config, log);
+    const bands = plan.bands.flatMap((_b, i) => (runs[side][i]!.length > 0 ? [mergeRounds(runs[side][i]!)] : []));
+    closeDocument(doc, { bands, partial: failure !== null, partial_reason: failure ? maskSecrets((failure as Error).message, secrets) : null }, config, log);
     docs[side] = doc;
   }
   const { ab, comparison } = analyzeAb({

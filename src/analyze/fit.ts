@@ -339,7 +339,7 @@ function quantile(sorted: readonly number[], q: number): number {
   return lo + (hi - lo) * (position - lower);
 }
 
-function percentileInterval(values: number[], level: number): Interval | null {
+export function percentileInterval(values: number[], level: number): Interval | null {
   if (values.length < 2) return null;
   const sorted = values.slice().sort((a, b) => a - b);
   const tail = (1 - level) / 2;

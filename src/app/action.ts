@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
-import { baseShaFromPayload, materializeBaseFiles, renderAbMarkdown, workloadFiles } from '../ab/index.js';
+import { baseShaFromPayload, materializeBaseFiles, workloadFiles } from '../ab/index.js';
 import type { Comparison } from '../results/comparison-types.js';
 import { loadConfigFile } from '../config/index.js';
 import { maskSecrets } from '../db/mask.js';
@@ -26,7 +26,7 @@ import {
   type ActionInputs,
 } from '../github/index.js';
 import type { Logger } from '../log.js';
-import { healthLines } from '../report/index.js';
+import { healthLines, renderAbMarkdown } from '../report/index.js';
 import { readResultsFile } from '../results/read.js';
 import type { ResultsDocument } from '../results/types.js';
 import { endingOf } from './gate.js';

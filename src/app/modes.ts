@@ -7,7 +7,7 @@ import { runAb, type AbRequest, type AbResult } from '../ab/index.js';
 import { compareResults, noBaseline } from '../compare/index.js';
 import type { Comparison, Thresholds } from '../results/comparison-types.js';
 import { runBenchmark, type RunRequest, type RunResult } from '../pipeline.js';
-import { renderComparisonMarkdown } from '../github/summary.js';
+import { renderComparisonMarkdown } from '../report/comparison.js';
 import { healthFailure } from '../report/health.js';
 import { renderRunMarkdown } from '../report/index.js';
 import type { ResultsDocument } from '../results/types.js';

@@ -2,7 +2,8 @@
 // the config's workload and setup paths are resolved against --base-dir and --head-dir.
 
 import { CommanderError } from 'commander';
-import { renderAbText, DEFAULT_AB_ROUNDS } from '../ab/index.js';
+import { DEFAULT_AB_ROUNDS } from '../ab/index.js';
+import { renderAbText } from '../report/index.js';
 import { endingOf } from '../app/gate.js';
 import { abEnding, measureAb } from '../app/modes.js';
 import { stopAllEmbedded } from '../db/embedded.js';

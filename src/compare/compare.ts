@@ -16,67 +16,39 @@
 //   figures are Holm-corrected. Passing needs no correction: "every band is within its threshold" is an
 //   intersection–union claim, which holds at level α when each part does.
 
-import * as hdr from 'hdr-histogram-js';
-import type { Interval, UslFit, BandResult, ResultsDocument } from '../results/types.js';
-import { batchMeans, holmAdjust, type BatchMeansEstimate, normalCdf, normalQuantile, studentTCdf, studentTQuantile, welchDf } from './stats.js';
-import type { BandComparison, Comparison, CurveComparison, FigureComparison, FigureKind, OptimalShift, Thresholds } from '../results/comparison-types.js';
-import { DEFAULT_THRESHOLDS } from './thresholds.js';
+import type { Interval, UslFit } from '../results/types.js';
+import type { BandResult, ResultsDocument } from '../results/types.js';
+import { expInterval, p95Evidence, pValues, quantile, tpsEvidence, type Direction, type LogRatioEvidence } from './evidence.js';
+import { holmAdjust } from './stats.js';
+import type { BandComparison, Comparison, CurveComparison, FigureComparison, FigureKind, Thresholds } from '../results/comparison-types.js';
 import { environmentDifferences } from './environment.js';
 import { validateBaseline } from './validate.js';
+import {
+  beyondThreshold,
+  decideVerdict,
+  figureStatus,
+  minimumDetectableChange,
+  noBaseline,
+  optimalShift,
+  withinThreshold,
+  type ShiftWords,
+} from './verdict.js';
+import { bandLabel, num, pct, ratioText, signedPct } from './words.js';
+import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 export interface CompareOptions {
   /** Batches for the batch-means standard error of TPS (default 10, as the analysis uses). */
   batches?: number;
 }
 
-/** A log-ratio with its standard error and degrees of freedom (Infinity = normal). */
-interface LogRatioEvidence {
-  log_ratio: number;
-  se: number;
-  df: number;
-  method: string;
-}
-
-type Direction = 'higher-is-better' | 'lower-is-better';
-
-const pct = (x: number, digits = 1) => `${(x * 100).toFixed(digits)}%`;
-const signedPct = (x: number, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(digits)}%`;
-const num = (x: number | null, digits = 1) =>
-  x === null ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
-const ratioText = (i: Interval) => `${i.low.toFixed(3)}–${i.high.toFixed(3)}`;
-const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
-
-function bandLabel(b: { workers: number; connections: number }): string {
-  return `${b.workers} workers / ${b.connections} connections`;
-}
-
-/** Interval of exp(L ± q·se). */
-function expInterval(ev: LogRatioEvidence, level: number): Interval {
-  const q = quantile(1 - (1 - level) / 2, ev.df);
-  return { low: Math.exp(ev.log_ratio - q * ev.se), high: Math.exp(ev.log_ratio + q * ev.se), level };
-}
-
-function quantile(p: number, df: number): number {
-  return Number.isFinite(df) ? studentTQuantile(p, df) : normalQuantile(p);
-}
-
-function cdf(t: number, df: number): number {
-  return Number.isFinite(df) ? studentTCdf(t, df) : normalCdf(t);
-}
-
-/** One-sided p-values: of "no regression beyond the threshold" and of "no improvement beyond it". */
-function pValues(ev: LogRatioEvidence, threshold: number, direction: Direction): { regression: number; improvement: number } {
-  const badBound = direction === 'higher-is-better' ? Math.log(1 - threshold) : Math.log(1 + threshold);
-  const goodBound = direction === 'higher-is-better' ? Math.log(1 + threshold) : Math.log(1 - threshold);
-  const tail = (bound: number, below: boolean) => {
-    if (ev.se === 0) return (below ? ev.log_ratio < bound : ev.log_ratio > bound) ? 0 : 1;
-    const t = (ev.log_ratio - bound) / ev.se;
-    return below ? cdf(t, ev.df) : 1 - cdf(t, ev.df);
-  };
-  return direction === 'higher-is-better'
-    ? { regression: tail(badBound, true), improvement: tail(goodBound, false) }
-    : { regression: tail(badBound, false), improvement: tail(goodBound, true) };
-}
+/** The optimum's sentence in a comparison against a stored baseline. */
+const SHIFT_WORDS: ShiftWords = {
+  current: 'in the current run',
+  baseline: 'in the baseline',
+  currentTag: '',
+  baselineTag: '',
+  gate: 'A shift alone does not fail the gate; a peak TPS drop does.',
+};
 
 /** What a figure's interval and p-value rest on, when there is evidence to rest them on. */
 interface FigureEvidence {
@@ -127,123 +99,6 @@ function makeFigure(
     noise: evidence?.noise ?? null,
     mde: null,
     reason,
-  };
-}
-
-/** TPS evidence from two bands' per-second series (batch means, Welch df). */
-function tpsEvidence(cur: BandResult, base: BandResult, batches: number): LogRatioEvidence | string {
-  if (!(finite(cur.total_tps) && finite(base.total_tps))) return 'TPS is not a finite number in one of the runs';
-  if (base.total_tps <= 0) return 'the baseline measured 0 TPS in this band';
-  if (cur.total_tps <= 0) return 'the current run measured 0 TPS in this band';
-  const c = batchMeans(Array.isArray(cur.tps_series) ? cur.tps_series : [], batches);
-  const b = batchMeans(Array.isArray(base.tps_series) ? base.tps_series : [], batches);
-  if (!c || !b) {
-    const which = !c ? 'current run' : 'baseline';
-    return `the ${which}'s per-second TPS series is too short for an interval (need ≥ 4 seconds)`;
-  }
-  if (c.mean <= 0 || b.mean <= 0) return 'a per-second TPS series averages 0';
-  const v1 = (c.standard_error / c.mean) ** 2;
-  const v2 = (b.standard_error / b.mean) ** 2;
-  return {
-    log_ratio: Math.log(cur.total_tps / base.total_tps),
-    se: Math.sqrt(v1 + v2),
-    df: welchDf(v1, c.df, v2, b.df),
-    method: `log TPS ratio; batch means (${c.batches}×${c.batch_size} s current, ${b.batches}×${b.batch_size} s baseline), Welch df, t quantile`,
-  };
-}
-
-/** Fewer non-empty seconds than this leave the spread of the per-second p95 too poorly known to judge. */
-export const MIN_P95_SECONDS = 10;
-
-/**
- * At most this many batches for the per-second p95 (TPS uses 10): p95 drifts more slowly than TPS
- * (slow spells last several seconds), so batches must be longer for their means to be nearly
- * independent. In simulation (AR(1) drift, φ = 0.6, 60 s bands) 10 batches failed identical code in
- * 0.4% of runs, 5 in none of 1000, while a 2× regression still failed every run.
- */
-export const P95_MAX_BATCHES = 5;
-
-/** Per-second p95 values are rounded by the runner; below 1 µs (the histogram's unit) they are clamped. */
-const MIN_P95_MS = 0.001;
-
-/** Batch means of the log per-second p95 of one band, or why there are none. */
-function logP95Series(b: BandResult, batches: number): BatchMeansEstimate | string {
-  const raw: unknown = (b as { p95_series_ms?: unknown }).p95_series_ms;
-  if (raw === undefined || raw === null) return 'no per-second p95 series (p95_series_ms; the run was recorded by an older pgscale)';
-  if (!Array.isArray(raw)) return 'p95_series_ms is not an array';
-  const logs: number[] = [];
-  for (const v of raw) {
-    if (v === null) continue; // a second in which nothing committed
-    if (!finite(v) || v < 0) return 'p95_series_ms holds a value that is not a latency in ms';
-    logs.push(Math.log(Math.max(v, MIN_P95_MS)));
-  }
-  if (logs.length < MIN_P95_SECONDS) {
-    return `only ${logs.length} second(s) with a per-second p95 (need ≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`;
-  }
-  return batchMeans(logs, Math.min(batches, P95_MAX_BATCHES)) ?? `the per-second p95 series is too short for batch means`;
-}
-
-/** The band's overall p95 in ms: the recorded summary, else the histogram's. */
-function overallP95Ms(b: BandResult): number | string {
-  const recorded: unknown = (b.latency as { p95_ms?: unknown } | null | undefined)?.p95_ms;
-  if (finite(recorded) && recorded > 0) return recorded;
-  const encoded: unknown = b.latency_histogram;
-  if (typeof encoded !== 'string' || encoded.length === 0) return 'no p95 latency recorded';
-  let h: hdr.Histogram;
-  try {
-    h = hdr.decodeFromCompressedBase64(encoded);
-  } catch (error) {
-    return `latency_histogram could not be decoded (${error instanceof Error ? error.message : String(error)})`;
-  }
-  try {
-    const q = h.totalCount > 0 ? h.getValueAtPercentile(95) : 0;
-    return q > 0 ? q / 1000 : 'the p95 latency is 0 µs';
-  } finally {
-    h.destroy();
-  }
-}
-
-/**
- * p95 evidence. p95 moves with time (bursts, background load, checkpoints), so the thousands of latencies
- * in a band are not independent draws: an interval from the pooled histogram's order statistics is far
- * too narrow and fails identical code. Instead each run's per-second p95 series is the sample: batch
- * means of its log give the standard error of the run's p95 level (autocorrelated seconds within a batch
- * do not shrink it), Welch df, t quantile. The interval is centred on the ratio of the bands' overall p95.
- * `typical` is the same test on the ratio of the geometric means of the per-second p95: a failure must
- * show there too (intersection–union, p = max of both), because the pooled p95 jumps when a few more
- * seconds are slow (it crosses into the burst tail) while the typical second has not changed.
- */
-function p95Evidence(
-  cur: BandResult,
-  base: BandResult,
-  batches: number,
-): { ev: LogRatioEvidence; typical: LogRatioEvidence; cur_ms: number; base_ms: number } | string {
-  const cm = overallP95Ms(cur);
-  if (typeof cm === 'string') return `current run: ${cm}`;
-  const bm = overallP95Ms(base);
-  if (typeof bm === 'string') return `baseline: ${bm}`;
-  const c = logP95Series(cur, batches);
-  if (typeof c === 'string') return `current run: ${c}`;
-  const b = logP95Series(base, batches);
-  if (typeof b === 'string') return `baseline: ${b}`;
-  // HDR buckets resolve ~0.1%: never claim more precision than that, even for a flat series.
-  const v1 = Math.max(c.standard_error, 0.001) ** 2;
-  const v2 = Math.max(b.standard_error, 0.001) ** 2;
-  const se = Math.sqrt(v1 + v2);
-  const df = welchDf(v1, c.df, v2, b.df);
-  return {
-    ev: {
-      log_ratio: Math.log(cm / bm),
-      se,
-      df,
-      method:
-        `log ratio of the bands' p95; standard error from batch means of the log per-second p95 ` +
-        `(${c.batches}×${c.batch_size} non-empty seconds current, ${b.batches}×${b.batch_size} baseline), Welch df, t quantile; ` +
-        `a failure must also show in the typical second's p95 (geometric mean of the per-second values)`,
-    },
-    typical: { log_ratio: c.mean - b.mean, se, df, method: 'log ratio of the geometric means of the per-second p95' },
-    cur_ms: cm,
-    base_ms: bm,
   };
 }
 
@@ -312,27 +167,25 @@ function settle(
   f.p_adjusted = pRegressionAdjusted;
   if (family) f.adjusted_interval = expInterval(pending.ev, judgedLevel);
   // Smallest change whose interval (at the judged level) would clear the threshold entirely.
-  f.mde = higher ? 1 - (1 - d) * Math.exp(-halfWidth) : (1 + d) * Math.exp(halfWidth) - 1;
-  const within = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
-  const rawBeyond = higher ? interval.high < 1 - d : interval.low > 1 + d;
+  f.mde = minimumDetectableChange(halfWidth, higher, d);
+  const within = withinThreshold(interval, higher, d);
+  const rawBeyond = beyondThreshold(interval, higher, d);
   const change = `${noun} ${higher ? (f.ratio! < 1 ? 'fell' : 'rose') : f.ratio! > 1 ? 'rose' : 'fell'} ${pct(Math.abs(f.ratio! - 1))} (${num(f.baseline)} → ${num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
   const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${ratioText(interval)}`;
   const adjustedText = f.adjusted_interval ? `, Holm-adjusted ${ratioText(f.adjusted_interval)} over ${family!.size} figures` : '';
   const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
   // The second view (p95: the typical second), at the unadjusted level, to say why a figure did not fail.
   const typical = pending.typical ? expInterval(pending.typical, interval.level) : null;
-  const typicalBeyond = typical === null || (higher ? typical.high < 1 - d : typical.low > 1 + d);
+  const typicalBeyond = typical === null || beyondThreshold(typical, higher, d);
   const typicalText = typical
     ? `the typical second's p95 (geometric mean of the per-second values) changed ${signedPct(Math.exp(pending.typical!.log_ratio) - 1)}, interval ${ratioText(typical)}`
     : '';
-  if (pRegressionAdjusted <= alpha / 2) {
-    f.status = 'fail';
+  f.status = figureStatus(pRegressionAdjusted, alpha / 2, within);
+  if (f.status === 'fail') {
     f.reason = `${change}; ${intervalText}${adjustedText} lies entirely ${higher ? 'below' : 'above'} ${limit}${typical ? `; ${typicalText}` : ''}.`;
-  } else if (within) {
-    f.status = 'pass';
+  } else if (f.status === 'pass') {
     f.reason = `${change}; ${intervalText} stays within ${limit}.`;
   } else {
-    f.status = 'inconclusive';
     let why = '';
     if (rawBeyond && !typicalBeyond) {
       why =
@@ -446,47 +299,6 @@ function uslFigure(
   return f;
 }
 
-function optimalShift(current: ResultsDocument, baseline: ResultsDocument): OptimalShift {
-  const pick = (d: ResultsDocument) =>
-    d.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
-      ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
-      : null;
-  const c = pick(current);
-  const b = pick(baseline);
-  if (!c || !b) {
-    return { current: c, baseline: b, shifted: false, message: `No optimal configuration in ${!c ? 'the current run' : 'the baseline'}; no shift to report.` };
-  }
-  const shifted = c.workers !== b.workers || c.connections !== b.connections;
-  return {
-    current: c,
-    baseline: b,
-    shifted,
-    message: shifted
-      ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS) to ${bandLabel(c)} (${num(c.tps)} TPS). A shift alone does not fail the gate; a peak TPS drop does.`
-      : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
-  };
-}
-
-/** The verdict for a run with nothing to compare against. Never a pass. */
-export function noBaseline(reason: string, thresholds: Thresholds = DEFAULT_THRESHOLDS): Comparison {
-  return {
-    verdict: 'no-baseline',
-    reason: `No baseline to compare against: ${reason}. Nothing was gated; this is not a pass.`,
-    thresholds,
-    correction: { method: 'holm', family_size: 0, alpha: 1 - thresholds.confidence, explanation: 'No comparison was made.' },
-    bands: [],
-    unmatched: { current_only: [], baseline_only: [] },
-    curve: null,
-    failures: [],
-    inconclusive: [],
-    improvements: [],
-    changed_files: [],
-    environment_differences: [],
-    baseline_info: null,
-    notes: [],
-  };
-}
-
 function checkThresholds(t: Thresholds): void {
   const ok = (x: number, lo: number, hi: number) => finite(x) && x > lo && x < hi;
   if (!ok(t.max_tps_drop, 0, 1)) throw new RangeError(`max_tps_drop must be in (0, 1), got ${t.max_tps_drop}`);
@@ -580,7 +392,7 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     usl_peak_concurrency: uslFigure('usl_peak_concurrency', curUsl, baseUsl, t.max_tps_drop),
     usl_sigma: uslFigure('usl_sigma', curUsl, baseUsl, t.max_tps_drop),
     usl_kappa: uslFigure('usl_kappa', curUsl, baseUsl, t.max_tps_drop),
-    optimal: optimalShift(current, baseline),
+    optimal: optimalShift(current, baseline, SHIFT_WORDS),
   };
 
   // 5. Overall verdict.
@@ -601,9 +413,6 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     f.gating = true;
     f.reason = `Not called a regression: the baseline was measured on a different machine or server setup (${environmentText}). ${f.reason}`;
   }
-  const failures = all.filter((f) => f.status === 'fail');
-  const inconclusive = all.filter((f) => f.status === 'inconclusive' && f.gating);
-  const improvements = all.filter((f) => f.improved);
   const notes: string[] = [];
   if (current.partial) notes.push(`The current run is partial: ${current.partial_reason ?? 'no reason recorded'}.`);
   if (baseline.partial) notes.push(`The baseline run is partial: ${baseline.partial_reason ?? 'no reason recorded'}.`);
@@ -616,34 +425,20 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     );
   }
 
-  let verdict: Comparison['verdict'];
-  let reason: string;
-  const list = (fs: FigureComparison[]) =>
-    fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : signedPct(f.change_pct / 100)})`).join('; ') +
-    (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
-  if (bands.length === 0) {
-    verdict = 'inconclusive';
-    reason = 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.';
-  } else if (failures.length > 0) {
-    verdict = 'fail';
-    reason = `${failures.length} figure(s) regressed beyond the thresholds, with the whole ${pct(level, 0)} interval past them: ${list(failures)}.`;
-  } else if (downgraded.length > 0) {
-    verdict = 'inconclusive';
-    reason =
-      `Baseline measured on a different machine or server setup: ${environmentText}. ${downgraded.length} figure(s) would have failed ` +
-      `(${list(downgraded)}), but the other environment explains such a shift as well as the code does; a same-runner A/B run (mode: ab) can tell.`;
-  } else if (inconclusive.length > 0) {
-    const mdes = inconclusive.map((f) => f.mde).filter(finite);
-    const worst = mdes.length ? ` The noisiest figure could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '';
-    verdict = 'inconclusive';
-    reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.${worst}`;
-  } else {
-    verdict = 'pass';
-    reason =
+  const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(all, {
+    nothingJudged: bands.length === 0 ? 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.' : null,
+    failed: (n, list) => `${n} figure(s) regressed beyond the thresholds, with the whole ${pct(level, 0)} interval past them: ${list}.`,
+    excused: {
+      figures: downgraded,
+      because: (list) =>
+        `Baseline measured on a different machine or server setup: ${environmentText}. ${downgraded.length} figure(s) would have failed ` +
+        `(${list}), but the other environment explains such a shift as well as the code does; a same-runner A/B run (mode: ab) can tell.`,
+    },
+    noisiest: 'The noisiest figure',
+    passed:
       `Every figure's ${pct(level, 0)} interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, ` +
-      `p95 increase ${pct(t.max_p95_increase, 0)}) across ${bands.length} matched band(s).`;
-  }
-  if (improvements.length > 0 && verdict !== 'fail') reason += ` Improved: ${list(improvements)}.`;
+      `p95 increase ${pct(t.max_p95_increase, 0)}) across ${bands.length} matched band(s).`,
+  });
 
   return {
     verdict,

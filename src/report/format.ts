@@ -95,3 +95,40 @@ export function formatDuration(seconds: number | null | undefined): string {
   const s = total % 60;
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
 }
+
+/** At most `decimals` decimals, trailing zeros dropped (en-US grouping): 1234.5 → "1,234.5", 12 → "12"; "n/a" when missing. */
+export function formatUpTo(value: number | null | undefined, decimals = 1): string {
+  return isNumber(value) ? value.toLocaleString('en-US', { maximumFractionDigits: decimals }) : 'n/a';
+}
+
+/** A compared figure: large ones (TPS, ms) with one decimal, small ones (σ, κ) with four significant digits. */
+export function formatFigure(value: number | null): string {
+  if (!isNumber(value)) return 'n/a';
+  return Math.abs(value) >= 100 || value === 0 || Number.isInteger(value)
+    ? formatUpTo(value, 1)
+    : value.toLocaleString('en-US', { maximumSignificantDigits: 4 });
+}
+
+/** A change in percent, signed: 12.34 → "+12.3%", −5 → "−5.0%"; "n/a" when missing. */
+export function formatChange(changePct: number | null): string {
+  if (changePct === null) return 'n/a';
+  return `${changePct >= 0 ? '+' : '−'}${Math.abs(changePct).toFixed(1)}%`;
+}
+
+/** An interval of a ratio as changes: { low: 0.95, high: 1.02 } → "−5.0% … +2.0%"; "n/a" when missing. */
+export function formatRatioInterval(interval: { low: number; high: number } | null): string {
+  if (!interval) return 'n/a';
+  const change = (r: number) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
+  return `${change(interval.low)} … ${change(interval.high)}`;
+}
+
+/** A figure's status, a failure in bold: "**FAIL**", "pass (improved)". */
+export function formatStatus(status: string, improved: boolean): string {
+  return `${status === 'fail' ? '**FAIL**' : status}${improved ? ' (improved)' : ''}`;
+}
+
+/** A verdict as the reports print it. */
+export const VERDICT_TEXT = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', 'no-baseline': 'NO BASELINE' } as const;
+
+/** The GitHub alert a verdict's heading is shown in. */
+export const VERDICT_ALERT = { pass: 'NOTE', fail: 'CAUTION', inconclusive: 'WARNING', 'no-baseline': 'WARNING' } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeAb } from '../../src/ab/analyze.js';
 import type { AbPair } from '../../src/results/ab-types.js';
+import { analyzeAb } from '../../src/compare/paired.js';
 import { SCHEMA_VERSION } from '../../src/results/types.js';
 import { abResultsJson } from '../../src/results/write.js';
 import { DEFAULT_THRESHOLDS } from '../../src/compare/thresholds.js';

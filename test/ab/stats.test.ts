@@ -9,7 +9,7 @@ import {
   signFlipStepDown,
   walshAverages,
   wilcoxonInterval,
-} from '../../src/ab/stats.js';
+} from '../../src/compare/paired-stats.js';
 import { createRandom } from '../../src/analyze/random.js';
 
 // Hollander & Wolfe (1973, p. 29), the depression-scale data of R's ?wilcox.test example:

@@ -436,7 +436,7 @@ describe('environment: a baseline from another machine never fails the gate', ()
 
 describe('summary markdown shows environment differences', () => {
   it('renders one line naming them next to the verdict (escaped), and none when they match', async () => {
-    const { renderComparisonMarkdown } = await import('../../src/github/summary.js');
+    const { renderComparisonMarkdown } = await import('../../src/report/comparison.js');
     const base = makeDoc({ bands: grid(1, { noise: 0.01 }), seed: 1, environment: { client_cpu_model: 'AMD EPYC 7763', client_cpus: 4 } });
     const cur = makeDoc({ bands: grid(0.8, { noise: 0.01 }), seed: 2, environment: { client_cpu_model: 'Intel Xeon 8370C', client_cpus: 2 } });
     const md = renderComparisonMarkdown({ comparison: compareResults(cur, base, T), current: cur, baseline: base });

@@ -8,7 +8,7 @@ import { compareResults, DEFAULT_THRESHOLDS, noBaseline } from '../../src/compar
 import { annotateComparison } from '../../src/github/annotations.js';
 import { gateFails } from '../../src/app/gate.js';
 import { outputValues, setOutputs } from '../../src/github/outputs.js';
-import { renderChart, renderComparisonMarkdown } from '../../src/github/summary.js';
+import { renderChart, renderComparisonMarkdown } from '../../src/report/comparison.js';
 import { escapeMarkdown } from '../../src/report/escape.js';
 import { grid, makeDoc } from '../compare/factory.js';
 

@@ -2,27 +2,18 @@
 // terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
 
 import { runHealth } from '../analyze/health.js';
-import { healthFailure, healthHeadline } from '../report/health.js';
+import { healthFailure, healthHeadline } from './health.js';
 import type { Comparison, FigureComparison } from '../results/comparison-types.js';
-import { bandFigureNotes, renderChart } from '../github/summary.js';
-import { escapeMarkdown } from '../report/escape.js';
+import { bandFigureNotes, renderChart } from './comparison.js';
+import { escapeMarkdown } from './escape.js';
+import { formatChange, formatRatioInterval, formatStatus, formatUpTo as fmt, VERDICT_ALERT as ALERT, VERDICT_TEXT as VERDICT } from './format.js';
 import type { ResultsDocument } from '../results/types.js';
 import type { AbSection } from '../results/ab-types.js';
 
-const fmt = (x: number | null | undefined, digits = 1): string =>
-  typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
-const signed = (f: FigureComparison): string =>
-  f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`;
-const intervalText = (f: FigureComparison): string => {
-  if (!f.interval) return 'n/a';
-  const p = (r: number) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
-  return `${p(f.interval.low)} … ${p(f.interval.high)}`;
-};
+const signed = (f: FigureComparison): string => formatChange(f.change_pct);
+const intervalText = (f: FigureComparison): string => formatRatioInterval(f.interval);
 const levelOf = (f: FigureComparison): string => (f.interval ? `${(f.interval.level * 100).toFixed(1)}%` : '');
-const status = (f: FigureComparison): string => `${f.status === 'fail' ? '**FAIL**' : f.status}${f.improved ? ' (improved)' : ''}`;
-
-const VERDICT = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', 'no-baseline': 'NO BASELINE' } as const;
-const ALERT = { pass: 'NOTE', fail: 'CAUTION', inconclusive: 'WARNING', 'no-baseline': 'WARNING' } as const;
+const status = (f: FigureComparison): string => formatStatus(f.status, f.improved);
 
 export interface AbSummaryInput {
   ab: AbSection;

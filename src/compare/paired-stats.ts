@@ -42,7 +42,8 @@ export function walshAverages(xs: readonly number[]): number[] {
   return out.sort((a, b) => a - b);
 }
 
-function median(sorted: readonly number[]): number {
+/** The median of ascending `sorted` (not empty). */
+export function median(sorted: readonly number[]): number {
   const n = sorted.length;
   const mid = Math.floor(n / 2);
   return n % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
@@ -141,20 +142,6 @@ export function signedRankPValueBelow(xs: readonly number[], c: number): number 
 /** The mirror image: p-value of H₀: centre ≤ c against "centre > c". */
 export function signedRankPValueAbove(xs: readonly number[], c: number): number {
   return signedRankPValueBelow(xs.map((x) => -x), -c);
-}
-
-/** Percentile interval of a bootstrap sample (linear interpolation between order statistics). */
-export function percentileInterval(values: readonly number[], level: number): { low: number; high: number } | null {
-  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (v.length < 2) return null;
-  const at = (p: number): number => {
-    const pos = p * (v.length - 1);
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
-  };
-  const tail = (1 - level) / 2;
-  return { low: at(tail), high: at(1 - tail) };
 }
 
 /**

@@ -3,89 +3,28 @@
 // or HTML. The Mermaid chart holds numbers only.
 
 import type { Comparison, FigureComparison } from '../results/comparison-types.js';
-import { escapeMarkdown } from '../report/escape.js';
+import { curvePoints } from './curve.js';
+import { escapeMarkdown } from './escape.js';
+import { formatChange, formatFigure, formatRatioInterval, formatStatus, formatUpTo as fmt, VERDICT_ALERT as ALERT, VERDICT_TEXT } from './format.js';
 import type { ResultsDocument } from '../results/types.js';
 
-const fmt = (x: number | null | undefined, digits = 1): string =>
-  typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
-
-/** Large figures (TPS, ms) with one decimal; small ones (σ, κ) with four significant digits. */
-const fmtFigure = (x: number | null): string =>
-  typeof x === 'number' && Number.isFinite(x)
-    ? Math.abs(x) >= 100 || x === 0 || Number.isInteger(x)
-      ? fmt(x, 1)
-      : x.toLocaleString('en-US', { maximumSignificantDigits: 4 })
-    : 'n/a';
-
-function change(f: FigureComparison): string {
-  if (f.change_pct === null) return 'n/a';
-  const sign = f.change_pct >= 0 ? '+' : '−';
-  return `${sign}${Math.abs(f.change_pct).toFixed(1)}%`;
-}
-
-function interval(f: FigureComparison): string {
-  if (!f.interval) return 'n/a';
-  const pct = (r: number) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
-  return `${pct(f.interval.low)} … ${pct(f.interval.high)}`;
-}
-
-function status(f: FigureComparison): string {
-  const s = f.status === 'fail' ? '**FAIL**' : f.status;
-  return f.improved ? `${s} (improved)` : s;
-}
-
-const VERDICT_TEXT: Record<Comparison['verdict'], string> = {
-  pass: 'PASS',
-  fail: 'FAIL',
-  inconclusive: 'INCONCLUSIVE',
-  'no-baseline': 'NO BASELINE',
-};
-
-const ALERT: Record<Comparison['verdict'], string> = {
-  pass: 'NOTE',
-  fail: 'CAUTION',
-  inconclusive: 'WARNING',
-  'no-baseline': 'WARNING',
-};
-
-interface ChartPoint {
-  concurrency: number;
-  tps: number;
-}
-
-/** Highest TPS per concurrency (min(workers, connections)), skipping failed bands. */
-function curvePoints(doc: ResultsDocument | null): ChartPoint[] {
-  if (!doc || !Array.isArray(doc.bands)) return [];
-  const best = new Map<number, number>();
-  for (const b of doc.bands) {
-    if (!b || typeof b !== 'object' || b.status === 'failed' || !Number.isFinite(b.total_tps)) continue;
-    const n = Math.min(b.workers, b.connections);
-    if (!Number.isFinite(n)) continue;
-    best.set(n, Math.max(best.get(n) ?? 0, b.total_tps));
-  }
-  return [...best.entries()].map(([concurrency, tps]) => ({ concurrency, tps })).sort((a, b) => a.concurrency - b.concurrency);
-}
-
-function uslAt(doc: ResultsDocument, n: number): number | null {
-  const u = doc.analysis?.curve_fitting?.usl;
-  if (!u || u.lambda === null || u.sigma === null || u.kappa === null) return null;
-  const x = (u.lambda * n) / (1 + u.sigma * (n - 1) + u.kappa * n * (n - 1));
-  return Number.isFinite(x) ? x : null;
-}
+const change = (f: FigureComparison): string => formatChange(f.change_pct);
+const interval = (f: FigureComparison): string => formatRatioInterval(f.interval);
+const status = (f: FigureComparison): string => formatStatus(f.status, f.improved);
 
 /** A Mermaid xychart-beta of TPS vs concurrency plus the same numbers as a table. */
 export function renderChart(current: ResultsDocument, baseline: ResultsDocument | null): string {
   const cur = curvePoints(current);
   if (cur.length === 0) return '_No completed band to chart._\n';
-  const base = new Map(curvePoints(baseline).map((p) => [p.concurrency, p.tps]));
+  const base = new Map(curvePoints(baseline).map((p) => [p.concurrency, p.measured]));
   const xs = cur.map((p) => p.concurrency);
   const baseComplete = baseline !== null && xs.every((x) => base.has(x));
-  const usl = xs.map((x) => uslAt(current, x));
+  const usl = cur.map((p) => p.usl);
   const uslComplete = usl.every((v) => v !== null);
-  const values = [...cur.map((p) => p.tps), ...(baseComplete ? xs.map((x) => base.get(x)!) : []), ...(uslComplete ? (usl as number[]) : [])];
+  const values = [...cur.map((p) => p.measured), ...(baseComplete ? xs.map((x) => base.get(x)!) : []), ...(uslComplete ? (usl as number[]) : [])];
   const top = Math.max(1, Math.ceil((Math.max(...values) * 1.1) / 10) * 10);
   const r = (x: number) => Math.round(x * 10) / 10;
-  const lines = [`    line [${cur.map((p) => r(p.tps)).join(', ')}]`];
+  const lines = [`    line [${cur.map((p) => r(p.measured)).join(', ')}]`];
   const legend = ['line 1: current run'];
   if (baseComplete) {
     lines.push(`    line [${xs.map((x) => r(base.get(x)!)).join(', ')}]`);
@@ -99,7 +38,7 @@ export function renderChart(current: ResultsDocument, baseline: ResultsDocument 
   out.push(`TPS against concurrency = min(workers, connections); ${legend.join(', ')}.`, '');
   out.push('```mermaid', 'xychart-beta', '    title "TPS vs concurrency"', `    x-axis "concurrency" [${xs.join(', ')}]`, `    y-axis "TPS" 0 --> ${top}`, ...lines, '```', '');
   out.push('| Concurrency | Current TPS | Baseline TPS | USL fit |', '|---:|---:|---:|---:|');
-  xs.forEach((x, i) => out.push(`| ${x} | ${fmt(cur[i]!.tps)} | ${fmt(base.get(x) ?? null)} | ${fmt(usl[i] ?? null)} |`));
+  xs.forEach((x, i) => out.push(`| ${x} | ${fmt(cur[i]!.measured)} | ${fmt(base.get(x) ?? null)} | ${fmt(usl[i] ?? null)} |`));
   if (baseline && !baseComplete) out.push('', '_The baseline has no band at some of these concurrencies, so its line is left out of the chart._');
   return out.join('\n') + '\n';
 }
@@ -130,7 +69,7 @@ export interface SummaryInput {
 }
 
 function figureRow(f: FigureComparison): string {
-  return `| ${escapeMarkdown(f.label)} | ${fmtFigure(f.baseline)} | ${fmtFigure(f.current)} | ${change(f)} | ${interval(f)} | ${status(f)} |`;
+  return `| ${escapeMarkdown(f.label)} | ${formatFigure(f.baseline)} | ${formatFigure(f.current)} | ${change(f)} | ${interval(f)} | ${status(f)} |`;
 }
 
 export function renderComparisonMarkdown(input: SummaryInput): string {

@@ -6,7 +6,7 @@
 // there is a single round.
 
 import * as hdr from 'hdr-histogram-js';
-import { newLatencyHistogram, summarise } from '../run/metrics.js';
+import { newLatencyHistogram, summarise } from './metrics.js';
 import type { BandResult, ErrorExample, LatencySummary } from '../results/types.js';
 
 function weighted(summaries: LatencySummary[]): LatencySummary {
