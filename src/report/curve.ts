@@ -1,6 +1,7 @@
 // The TPS-vs-concurrency points that the Markdown chart and the terminal plot both draw.
 
 import type { ResultsDocument } from '../types.js';
+import { databaseConcurrency } from '../analyze/laws.js';
 import type { UslFit } from '../analyze/types.js';
 
 export interface CurvePoint {
@@ -23,7 +24,7 @@ export function uslAt(usl: UslFit | null | undefined, n: number): number | null 
 
 export function concurrencyOfBand(doc: ResultsDocument, bandId: number, workers: number, connections: number): number {
   const stats = doc.analysis?.band_statistics.find((s) => s.band_id === bandId);
-  return stats?.concurrency ?? Math.min(workers, connections);
+  return stats?.concurrency ?? databaseConcurrency(workers, connections);
 }
 
 /** One point per distinct concurrency, ascending; bands that failed outright are left out. */
