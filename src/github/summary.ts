@@ -2,6 +2,7 @@
 // a config, SQL, a file name or an error goes through escapeMarkdown, so nothing can inject Markdown
 // or HTML. The Mermaid chart holds numbers only.
 
+import { databaseConcurrency } from '../analyze/laws.js';
 import type { Comparison, FigureComparison } from '../compare/types.js';
 import { escapeMarkdown } from '../report/escape.js';
 import type { ResultsDocument } from '../types.js';
@@ -59,7 +60,7 @@ function curvePoints(doc: ResultsDocument | null): ChartPoint[] {
   const best = new Map<number, number>();
   for (const b of doc.bands) {
     if (!b || typeof b !== 'object' || b.status === 'failed' || !Number.isFinite(b.total_tps)) continue;
-    const n = Math.min(b.workers, b.connections);
+    const n = databaseConcurrency(b.workers, b.connections);
     if (!Number.isFinite(n)) continue;
     best.set(n, Math.max(best.get(n) ?? 0, b.total_tps));
   }

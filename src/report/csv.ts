@@ -4,6 +4,7 @@
 import { UserError } from '../errors.js';
 import { SCHEMA_VERSION } from '../types.js';
 import type { BandResult, LatencySummary, ResultsDocument, Strategy } from '../types.js';
+import { databaseConcurrency } from '../analyze/laws.js';
 import type { BandRegion, BandStatistics, QueueingBand } from '../analyze/types.js';
 
 type CellValue = string | number | boolean | null | undefined;
@@ -25,7 +26,7 @@ export interface CsvColumn {
 }
 
 const concurrencyOf = (ctx: RowContext): number =>
-  ctx.stats?.concurrency ?? Math.min(ctx.band.workers, ctx.band.connections);
+  ctx.stats?.concurrency ?? databaseConcurrency(ctx.band.workers, ctx.band.connections);
 
 /** Every column of results.csv in order; the README's column reference is generated from this. */
 export const CSV_COLUMNS: readonly CsvColumn[] = [
