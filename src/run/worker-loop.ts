@@ -5,7 +5,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { createRandom, type Random } from '../analyze/random.js';
 import type { WorkerSession } from '../workload/types.js';
-import { WireConnection } from '../workload/wire.js';
+import { WireConnection } from '../db/wire.js';
 import type { BandRecorder } from './metrics.js';
 import type { ConnectionPool, PooledConnection } from './pool.js';
 
