@@ -17,7 +17,7 @@
 
 import { fitCurves, type FitPoint } from '../analyze/fit.js';
 import { databaseConcurrency } from '../analyze/laws.js';
-import { createRandom } from '../analyze/random.js';
+import { createRandom } from '../random.js';
 import type { CurveFitting, Interval } from '../analyze/types.js';
 import { fitUslModel, uslPeak } from '../analyze/usl.js';
 import { changedWorkloadFiles } from '../compare/validate.js';

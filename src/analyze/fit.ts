@@ -15,7 +15,7 @@
 // Pure: no clock, no I/O, deterministic for a given settings.seed.
 
 import { levenbergMarquardt, type LeastSquaresProblem } from './nls.js';
-import { createRandom, type Random } from './random.js';
+import { createRandom, type Random } from '../random.js';
 import type { AnalysisSettings } from '../types.js';
 import type { CurveFitting, Interval, ModelFit, ModelName, Prediction, UslBootstrap, UslFit } from './types.js';
 import { fitUslModel, formatNumber, uslPeak, uslThroughput, type UslParams } from './usl.js';

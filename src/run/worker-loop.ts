@@ -3,7 +3,7 @@
 // main thread and by client threads (band-thread.ts) alike.
 
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createRandom, type Random } from '../analyze/random.js';
+import { createRandom, type Random } from '../random.js';
 import type { WorkerSession } from '../workload/types.js';
 import { WireConnection } from '../db/wire.js';
 import type { BandRecorder } from './metrics.js';

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/analyze/random.js';
+import { createRandom } from '../../src/random.js';
 import { WireConnection, reusedBufferSocket, wireStatement, type WireStatement } from '../../src/db/wire.js';
 import { createTestDatabase } from '../run/helpers.js';
 
