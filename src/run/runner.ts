@@ -6,6 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { maskSecrets } from '../db/mask.js';
+import type { Logger } from '../log.js';
 import { POOL_APPLICATION_NAME, openStatsSampler, type PgStatsSampler } from '../db/stats.js';
 import type { BandPlan, BandResult, BandSpec, PgStatsDelta, ProgressiveConfig, RateSchedule } from '../types.js';
 import type { Workload } from '../workload/types.js';
@@ -13,14 +14,6 @@ import { ClientThreads, runThreadCount, splitEvenly, type ClientThread, type Sha
 import { BandRecorder, summarise } from './metrics.js';
 import { ConnectionPool } from './pool.js';
 import { BandControl, RateScheduler, closedLoopWorker, openLoopWorker, sleep, startLoopMonitor, type WorkerContext } from './worker-loop.js';
-
-export interface Logger {
-  info(line: string): void;
-  debug(line: string): void;
-  warn(line: string): void;
-  /** A live, overwritten progress line (terminals only). */
-  progress?(line: string): void;
-}
 
 export interface RunOptions {
   plan: BandPlan;

@@ -2,7 +2,7 @@
 import pg from 'pg';
 import type { BandPlan } from '../../src/types.js';
 import type { Workload, WorkerSession, WorkloadClient } from '../../src/workload/types.js';
-import type { Logger } from '../../src/run/runner.js';
+import type { Logger } from '../../src/log.js';
 
 export { progressive } from '../support/progressive.js';
 
