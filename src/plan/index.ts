@@ -42,6 +42,9 @@ export function planBands(p: ProgressiveConfig): BandPlan {
     warmup_time_s: p.warmup_time_s,
     cooldown_time_s: p.cooldown_time_s,
     estimated_duration_s: Math.round(bands.length * perBand * 1e9) / 1e9,
+    rate: p.rate,
+    pipeline: p.pipeline,
+    max_error_rate: p.max_error_rate,
   };
 }
 

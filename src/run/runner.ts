@@ -19,7 +19,8 @@ export interface RunOptions {
   plan: BandPlan;
   workload: Workload;
   clientConfig: pg.ClientConfig;
-  progressive: ProgressiveConfig;
+  /** How the run measures; what each band runs (rate, pipeline, error threshold) comes from the plan. */
+  progressive: Pick<ProgressiveConfig, 'client_threads' | 'collect_pg_stats' | 'pg_stat_statements'>;
   signal?: AbortSignal;
   log: Logger;
   seed?: number;
@@ -90,7 +91,7 @@ interface RunContext {
 
 async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
   const { opts } = run;
-  const { log, plan, progressive, workload } = opts;
+  const { log, plan, workload } = opts;
   if (opts.signal?.aborted) return { result: null, stopReason: 'interrupted' };
   // Its tick timer runs until the finally below disposes of it.
   const control = new BandControl();
@@ -104,7 +105,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     application_name: POOL_APPLICATION_NAME,
     // Lets a workload send all statements of an explicit transaction before the first answer
     // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
-    pipeline: opts.progressive.pipeline,
+    pipeline: plan.pipeline,
     // Without a timeout a blackholed host would hang the band forever.
     connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
   };
@@ -192,7 +193,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       pool,
       recorder,
       control,
-      scheduler: progressive.rate !== null && progressive.rate > 0 ? new RateScheduler(progressive.rate, performance.now(), seed) : null,
+      scheduler: plan.rate !== null && plan.rate > 0 ? new RateScheduler(plan.rate, performance.now(), seed) : null,
       onError: (code, error) => reportFirstError(code, error instanceof Error ? error.message : String(error)),
     };
     const loop = ctx.scheduler ? openLoopWorker : closedLoopWorker;
@@ -300,18 +301,18 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     const attempted = recorder.committed + recorder.failed;
     const errorRate = attempted > 0 ? recorder.failed / attempted : 0;
     let rate: RateSchedule | null = null;
-    if (ctx.scheduler && progressive.rate !== null) {
+    if (ctx.scheduler && plan.rate !== null) {
       const threshold = Math.max(100, 10 * ctx.scheduler.meanInterArrivalMs);
       const held = recorder.lastLagMs <= threshold;
       rate = {
-        target_tps: progressive.rate,
+        target_tps: plan.rate,
         lag_mean_ms: recorder.lagCount > 0 ? recorder.lagSumMs / recorder.lagCount : 0,
         lag_max_ms: recorder.lagMaxMs,
         held,
       };
       if (!held) {
         log.warn(
-          `band ${band.band_id}: the target rate of ${progressive.rate} TPS could not be held ` +
+          `band ${band.band_id}: the target rate of ${plan.rate} TPS could not be held ` +
             `(schedule lag reached ${numberFormat.format(recorder.lastLagMs)}ms); add workers or lower the rate`,
         );
       }
@@ -343,7 +344,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       error_rate: errorRate,
       // A band that committed nothing measured nothing, whatever the threshold says; one the server
       // was unreachable for part of did not measure the configuration alone.
-      degraded: errorRate > progressive.max_error_rate || recorder.committed === 0 || outageMs > 0,
+      degraded: errorRate > plan.max_error_rate || recorder.committed === 0 || outageMs > 0,
       outage_s: outageMs / 1000,
       notices: Object.fromEntries([...recorder.notices].sort(([a], [b]) => a.localeCompare(b))),
       client: {
@@ -368,8 +369,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     }
     if (result.transactions === 0) {
       log.warn(`band ${band.band_id}: degraded, no transaction committed`);
-    } else if (errorRate > progressive.max_error_rate) {
-      log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(progressive.max_error_rate * 100).toFixed(1)}%`);
+    } else if (errorRate > plan.max_error_rate) {
+      log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`);
     }
     if (result.client.client_bound) {
       log.warn(
@@ -400,7 +401,7 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
   let partialReason: string | null = null;
 
   // The caller prints the run's header ("🎯 Starting progressive scaling test…"); bands are ours.
-  if (progressive.rate !== null) log.info(`⏱️  Open-loop rate: ${progressive.rate} TPS per band`);
+  if (plan.rate !== null) log.info(`⏱️  Open-loop rate: ${plan.rate} TPS per band`);
 
   let sampler: PgStatsSampler | null = null;
   if (progressive.collect_pg_stats) {
@@ -415,7 +416,7 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
     }
   }
 
-  const threadCount = runThreadCount(progressive, opts.workload, opts.clientConfig);
+  const threadCount = runThreadCount(progressive.client_threads, plan.rate, opts.workload, opts.clientConfig);
   const run: RunContext = {
     opts,
     secrets,
