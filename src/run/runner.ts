@@ -11,6 +11,7 @@ import { POOL_APPLICATION_NAME, openStatsSampler, type PgStatsSampler } from '..
 import type { BandPlan, BandResult, BandSpec, PgStatsDelta, ProgressiveConfig, RateSchedule } from '../types.js';
 import type { Workload } from '../workload/types.js';
 import { ClientThreads, runThreadCount, splitEvenly, type ClientThread, type ShareHandlers } from './client-threads.js';
+import { bandQps, bandTps, cpuPerTransaction, bandErrorRate, isClientBound, isDegraded } from './band-result.js';
 import { BandRecorder, summarise } from './metrics.js';
 import { ConnectionPool } from './pool.js';
 import { BandControl, RateScheduler, closedLoopWorker, openLoopWorker, sleep, startLoopMonitor, type WorkerContext } from './worker-loop.js';
@@ -36,8 +37,6 @@ export interface RunOutcome {
   partial_reason: string | null;
 }
 
-/** Event-loop utilisation above which the generator, not the database, is the limit. */
-export const CLIENT_BOUND_ELU = 0.9;
 const DEFAULT_RETRY_WINDOW_S = 15;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** How long finishing workers may take after a band ends before their connections are cut. */
@@ -298,8 +297,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     }
 
     const durationS = (recorder.windowEnd - recorder.windowStart) / 1000;
-    const attempted = recorder.committed + recorder.failed;
-    const errorRate = attempted > 0 ? recorder.failed / attempted : 0;
+    const errorRate = bandErrorRate(recorder.committed, recorder.failed);
     let rate: RateSchedule | null = null;
     if (ctx.scheduler && plan.rate !== null) {
       const threshold = Math.max(100, 10 * ctx.scheduler.meanInterArrivalMs);
@@ -327,8 +325,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       transactions: recorder.committed,
       failed_transactions: recorder.failed,
       statements: recorder.statements,
-      total_tps: durationS > 0 ? recorder.committed / durationS : 0,
-      total_qps: durationS > 0 ? recorder.statements / durationS : 0,
+      total_tps: bandTps(recorder.committed, durationS),
+      total_qps: bandQps(recorder.statements, durationS),
       latency: summarise(recorder.latency, recorder.latencySumMs, recorder.latencySumSqMs),
       pool_wait: summarise(recorder.poolWait, recorder.poolWaitSumMs, recorder.poolWaitSumSqMs),
       service_time: summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs),
@@ -342,16 +340,14 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
           .map(([code, example]) => [code, { ...example, message: maskSecrets(example.message, run.secrets) }]),
       ),
       error_rate: errorRate,
-      // A band that committed nothing measured nothing, whatever the threshold says; one the server
-      // was unreachable for part of did not measure the configuration alone.
-      degraded: errorRate > plan.max_error_rate || recorder.committed === 0 || outageMs > 0,
+      degraded: isDegraded({ errorRate, maxErrorRate: plan.max_error_rate, committed: recorder.committed, outageMs }),
       outage_s: outageMs / 1000,
       notices: Object.fromEntries([...recorder.notices].sort(([a], [b]) => a.localeCompare(b))),
       client: {
         event_loop_utilization: elu,
         event_loop_delay_p99_ms: delayP99Ms,
-        cpu_us_per_tx: recorder.committed > 0 ? (cpu.user + cpu.system) / recorder.committed : null,
-        client_bound: elu > CLIENT_BOUND_ELU,
+        cpu_us_per_tx: cpuPerTransaction(cpu.user + cpu.system, recorder.committed),
+        client_bound: isClientBound(elu),
         threads: loops,
         ...(loops > 1 ? { loops: loopFigures } : {}),
       },
