@@ -5,7 +5,7 @@
 // transaction and one buffer per socket write.
 
 import type { WorkloadFileDigest } from '../types.js';
-import type { EvalContext } from './expr.js';
+import type { EvalContext } from './expr/index.js';
 import { Prng } from './prng.js';
 import { STEP_SET, STEP_SLEEP, STEP_SQL, type CompiledScript, type Step } from './script.js';
 import type { PortableWorkload, Workload, WorkloadClient, WorkerSession } from './types.js';
