@@ -1,6 +1,7 @@
 // From the validated file shape to the effective PgscaleConfig: dependent defaults, cross-field
-// rules, durations in seconds, paths made absolute. Problems are ConfigIssues carrying the path
-// of the offending key so the loader can point at its line and column.
+// rules (the band ranges and count are plan/validate.ts's, placed here), durations in seconds,
+// paths made absolute. Problems are ConfigIssues carrying the path of the offending key so the
+// loader can point at its line and column.
 import { statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import type {
