@@ -3,6 +3,7 @@
 import type { AnalysisSettings } from '../config/types.js';
 import type { BandResult, BandStatistics, Estimate } from '../results/types.js';
 import { batchMeans, isFiniteNumber, tCritical, type MeanEstimate } from './stats.js';
+import { attemptedThroughput, databaseConcurrency } from './laws.js';
 import { bandUtilisation } from './queueing.js';
 
 /** A band's statistics plus what later stages need (the TPS mean's standard error). */
@@ -16,15 +17,6 @@ export interface BandSummary {
   unusable_reason: string | null;
 }
 
-/** Completed-plus-failed transactions per second: what occupied the connections. */
-export function attemptedThroughput(band: BandResult): number | null {
-  const attempted = band.transactions + band.failed_transactions;
-  if (isFiniteNumber(attempted) && attempted > 0 && isFiniteNumber(band.duration_s) && band.duration_s > 0) {
-    return attempted / band.duration_s;
-  }
-  return isFiniteNumber(band.total_tps) ? band.total_tps : null;
-}
-
 function nullEstimate(reason: string): Estimate {
   return { value: null, interval: null, reason };
 }
@@ -35,7 +27,7 @@ function finiteOrNull(v: number | null | undefined): number | null {
 
 export function summarizeBand(band: BandResult, settings: AnalysisSettings): BandSummary {
   const level = settings.confidence;
-  const concurrency = Math.min(band.workers, band.connections);
+  const concurrency = databaseConcurrency(band.workers, band.connections);
   const tpsValue = finiteOrNull(band.total_tps);
   const series = Array.isArray(band.tps_series) ? band.tps_series : [];
   const bm = batchMeans(series, settings.batches);

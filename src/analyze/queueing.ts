@@ -2,7 +2,7 @@
 // set against the pool wait actually observed, and a bottleneck label with its evidence.
 
 import type { BandResult, Bottleneck, QueueingAnalysis, QueueingBand } from '../results/types.js';
-import { attemptedThroughput } from './bands.js';
+import { attemptedThroughput, littlesLaw, offeredLoad, utilisation } from './laws.js';
 import { isFiniteNumber } from './stats.js';
 import { fmt, fmtSig, pct } from './format.js';
 
@@ -146,7 +146,7 @@ export function predictPoolWait(workers: number, c: number, x: number | null, se
   if (x === null || !(x > 0)) {
     return { predicted: bound, open: null, bound, probability: null, method: 'closed-loop-bound', reason: `no throughput for the open model; the ${boundText}` };
   }
-  const offered = (x * serviceMs) / 1000;
+  const offered = offeredLoad(x, serviceMs);
   const rho = offered / c;
   if (offered >= c) {
     return {
@@ -194,9 +194,8 @@ export function predictPoolWait(workers: number, c: number, x: number | null, se
 
 /** ρ = X·S/C clipped to [0, 1], with a remark when the raw ratio overshoots. */
 export function measuredUtilisation(x: number | null, serviceMs: number | null, c: number): { value: number | null; raw: number | null; remark: string | null } {
-  if (x === null || serviceMs === null || !(c > 0)) return { value: null, raw: null, remark: null };
-  const raw = ((serviceMs / 1000) * x) / c;
-  if (!Number.isFinite(raw)) return { value: null, raw: null, remark: null };
+  const raw = utilisation(x, serviceMs, c);
+  if (raw === null || !Number.isFinite(raw)) return { value: null, raw: null, remark: null };
   if (raw <= 1) return { value: Math.max(0, raw), raw, remark: null };
   const remark =
     raw <= 1 + UTILISATION_OVERSHOOT
@@ -225,7 +224,7 @@ export function analyzeQueueing(bands: BandResult[]): QueueingAnalysis {
     const r = band.latency?.mean_ms;
     const s = band.service_time?.mean_ms;
     const open = band.rate !== null && band.rate !== undefined;
-    const littleN = x !== null && isFiniteNumber(r) ? (x * r) / 1000 : null;
+    const littleN = x !== null && isFiniteNumber(r) ? littlesLaw(x, r) : null;
     const littleErr = littleN !== null && !open && band.workers > 0 ? (littleN - band.workers) / band.workers : null;
     const serviceMs = isFiniteNumber(s) && s > 0 ? s : null;
     const mu = serviceMs === null ? null : 1000 / serviceMs;

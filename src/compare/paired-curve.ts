@@ -3,8 +3,10 @@
 // measured peak TPS and USL N*. Curve figures are reported, never gated: a bootstrap over a handful
 // of rounds is too coarse. Pure.
 
-import { fitCurves, percentileInterval, type FitPoint } from '../analyze/fit.js';
-import { createRandom } from '../analyze/random.js';
+import { percentileInterval } from '../analyze/fit-bootstrap.js';
+import { fitCurves, type FitPoint } from '../analyze/fit.js';
+import { databaseConcurrency } from '../analyze/laws.js';
+import { createRandom } from '../random.js';
 import type { CurveFitting, Interval } from '../results/types.js';
 import { fitUslModel, uslPeak } from '../analyze/usl.js';
 import type { AbAnalysisInput } from './paired-input.js';
@@ -32,7 +34,7 @@ export function curveSection(input: AbAnalysisInput): AbCurveSection {
       return p !== undefined && usable(p.base, 'tps') !== null && usable(p.head, 'tps') !== null;
     }),
   );
-  const ns = bands.map((b) => Math.min(b.workers, b.connections));
+  const ns = bands.map((b) => databaseConcurrency(b.workers, b.connections));
   const sideMeans = (side: Side, rs: number[]): number[] =>
     bands.map((_b, i) => mean(rs.map((r) => table.get(r)!.get(i)![side].tps))!);
   const fitSide = (side: Side): { side: AbCurveSide; fitting: CurveFitting | null } => {

@@ -8,7 +8,7 @@
 // signed-rank statistic under the null. Only these discrete levels are attainable; see
 // `wilcoxonInterval` for which one is picked.
 
-import { createRandom } from '../analyze/random.js';
+import { createRandom } from '../random.js';
 
 /**
  * counts[t] = number of subsets of {1..n} whose sum is t, t = 0..n(n+1)/2: the exact null

@@ -1,9 +1,11 @@
 // From the validated file shape to the effective PgscaleConfig: dependent defaults, cross-field
-// rules, durations in seconds, paths made absolute. Problems are ConfigIssues carrying the path
-// of the offending key so the loader can point at its line and column.
+// rules (the band ranges and count are plan/validate.ts's, placed here), durations in seconds,
+// paths made absolute. Problems are ConfigIssues carrying the path of the offending key so the
+// loader can point at its line and column.
 import { statSync } from 'node:fs';
 import { basename, extname, resolve } from 'node:path';
 import type { BuiltinWorkloadName, DatabaseConfig, PgscaleConfig, ProgressiveConfig, WorkloadConfig } from './types.js';
+import { planProblem } from '../plan/validate.js';
 import { parseDuration } from './duration.js';
 import type { ConfigFileParsed } from './schema.js';
 
@@ -22,8 +24,6 @@ export class ConfigIssue extends Error {
 
 /** Longest band, warm-up or cool-down accepted: Node timers overflow past ~24.8 days anyway. */
 export const MAX_PHASE_SECONDS = 7 * 24 * 3600;
-/** More bands than this is a plan nobody meant to run. */
-export const MAX_BANDS = 10_000;
 
 export function formatPath(path: ConfigPath): string {
   let out = '';
@@ -47,36 +47,23 @@ function seconds(value: string | number, path: ConfigPath, opts: { positive: boo
   return s;
 }
 
-function linearCount(min: number, max: number, step: number): number {
-  return Math.ceil((max - min) / step) + 1;
-}
-
 function normalizeProgressive(p: ParsedProgressive): ProgressiveConfig {
   const at = (key: string): ConfigPath => ['progressive', key];
-  if (p.min_workers > p.max_workers) {
-    throw new ConfigIssue(at('min_workers'), `min_workers (${p.min_workers}) must not exceed max_workers (${p.max_workers})`);
-  }
   // With no connection key at all, connections mirror workers (range and step); once any is
   // given, missing bounds still follow the workers' bounds but the step defaults to 1.
   const mirror = p.min_connections === undefined && p.max_connections === undefined && p.step_connections === undefined;
   const minConnections = p.min_connections ?? p.min_workers;
   const maxConnections = p.max_connections ?? p.max_workers;
   const stepConnections = p.step_connections ?? (mirror ? p.step_workers : 1);
-  if (minConnections > maxConnections) {
-    const minName = p.min_connections === undefined ? `min_connections (${minConnections}, defaulted from min_workers)` : `min_connections (${minConnections})`;
-    const maxName = p.max_connections === undefined ? `max_connections (${maxConnections}, defaulted from max_workers)` : `max_connections (${maxConnections})`;
-    throw new ConfigIssue(at(p.min_connections === undefined ? 'max_connections' : 'min_connections'), `${minName} must not exceed ${maxName}`);
-  }
-  if (p.strategy === 'linear' && p.enabled) {
-    const bands = linearCount(p.min_workers, p.max_workers, p.step_workers) * linearCount(minConnections, maxConnections, stepConnections);
-    if (bands > MAX_BANDS) {
-      throw new ConfigIssue(
-        ['progressive'],
-        `the linear strategy would plan ${bands} bands (every worker value × every connection value), expected at most ${MAX_BANDS}; raise step_workers/step_connections, narrow the ranges or use exponential`,
-        true,
-      );
-    }
-  }
+  // The ranges and the band count are plan/'s rules; here they only gain the key's position.
+  const problem = planProblem({
+    enabled: p.enabled,
+    strategy: p.strategy,
+    workers: { min: p.min_workers, max: p.max_workers, step: p.step_workers },
+    connections: { min: minConnections, max: maxConnections, step: stepConnections },
+    defaulted: { min_connections: p.min_connections === undefined, max_connections: p.max_connections === undefined },
+  });
+  if (problem) throw new ConfigIssue(problem.key ? at(problem.key) : ['progressive'], problem.message, problem.key === null);
   return {
     enabled: p.enabled,
     min_workers: p.min_workers,

@@ -4,12 +4,11 @@ import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
 import type { BandPlan } from './types.js';
 import type { ProgressiveConfig } from '../config/types.js';
-import { axisValues, countBands, pairValues, type AxisRange } from './strategies.js';
+import { axisValues, pairValues, type AxisRange } from './strategies.js';
+import { planProblem } from './validate.js';
 
 export { axisValues, countBands, exponentialValues, fibonacciValues, linearValues, pairValues } from './strategies.js';
-
-/** Same limit as the config loader's; repeated here because plans are also built from flags. */
-export const MAX_PLAN_BANDS = 10_000;
+export { MAX_PLAN_BANDS, planProblem, type PlanProblem, type PlanRanges } from './validate.js';
 
 /**
  * The bands of a progressive config, numbered from 1. A config with `enabled: false` plans ONE
@@ -19,21 +18,11 @@ export const MAX_PLAN_BANDS = 10_000;
 export function planBands(p: ProgressiveConfig): BandPlan {
   const workers: AxisRange = { min: p.min_workers, max: p.max_workers, step: p.step_workers };
   const connections: AxisRange = { min: p.min_connections, max: p.max_connections, step: p.step_connections };
-  for (const [name, r] of [['workers', workers], ['connections', connections]] as const) {
-    if (!(Number.isInteger(r.min) && Number.isInteger(r.max) && Number.isInteger(r.step) && r.min >= 1 && r.step >= 1 && r.min <= r.max)) {
-      throw new UserError(`progressive: min_${name} (${r.min}), max_${name} (${r.max}) and step_${name} (${r.step}) must be integers with 1 ≤ min ≤ max and step ≥ 1`);
-    }
-  }
-  let pairs: Array<[number, number]>;
-  if (!p.enabled) {
-    pairs = [[p.max_workers, p.max_connections]];
-  } else {
-    const count = countBands(p.strategy, workers, connections);
-    if (count > MAX_PLAN_BANDS) {
-      throw new UserError(`progressive: the ${p.strategy} strategy would plan ${count} bands, expected at most ${MAX_PLAN_BANDS}`);
-    }
-    pairs = pairValues(p.strategy, axisValues(p.strategy, workers), axisValues(p.strategy, connections));
-  }
+  const problem = planProblem({ enabled: p.enabled, strategy: p.strategy, workers, connections });
+  if (problem) throw new UserError(`progressive${problem.key ? `.${problem.key}` : ''}: ${problem.message}`);
+  const pairs: Array<[number, number]> = p.enabled
+    ? pairValues(p.strategy, axisValues(p.strategy, workers), axisValues(p.strategy, connections))
+    : [[p.max_workers, p.max_connections]];
   const bands = pairs.map(([w, c], i) => ({ band_id: i + 1, workers: w, connections: c }));
   const perBand = p.warmup_time_s + p.band_duration_s + p.cooldown_time_s;
   return {
@@ -43,6 +32,9 @@ export function planBands(p: ProgressiveConfig): BandPlan {
     warmup_time_s: p.warmup_time_s,
     cooldown_time_s: p.cooldown_time_s,
     estimated_duration_s: Math.round(bands.length * perBand * 1e9) / 1e9,
+    rate: p.rate,
+    pipeline: p.pipeline,
+    max_error_rate: p.max_error_rate,
   };
 }
 

@@ -15,4 +15,10 @@ export interface BandPlan {
   warmup_time_s: number;
   cooldown_time_s: number;
   estimated_duration_s: number;
+  /** Open-loop target rate in transactions per second for each band; null = closed loop. */
+  rate: number | null;
+  /** Send each BEGIN…END block of a script in one round trip (see ProgressiveConfig.pipeline). */
+  pipeline: boolean;
+  /** A band whose error rate exceeds this is marked degraded. */
+  max_error_rate: number;
 }

@@ -1,6 +1,7 @@
 // The band table as CSV: one row per band. Its inverse, the importer of band tables from any tool,
 // is results/import-csv.ts.
 
+import { databaseConcurrency } from '../analyze/laws.js';
 import type { BandRegion, BandResult, BandStatistics, QueueingBand, ResultsDocument } from '../results/types.js';
 
 type CellValue = string | number | boolean | null | undefined;
@@ -22,7 +23,7 @@ export interface CsvColumn {
 }
 
 const concurrencyOf = (ctx: RowContext): number =>
-  ctx.stats?.concurrency ?? Math.min(ctx.band.workers, ctx.band.connections);
+  ctx.stats?.concurrency ?? databaseConcurrency(ctx.band.workers, ctx.band.connections);
 
 /** Every column of results.csv in order; the README's column reference is generated from this. */
 export const CSV_COLUMNS: readonly CsvColumn[] = [

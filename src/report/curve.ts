@@ -2,6 +2,7 @@
 // and the A/B view's, and the terminal plot.
 
 import type { ResultsDocument, UslFit } from '../results/types.js';
+import { databaseConcurrency } from '../analyze/laws.js';
 import { uslThroughput } from '../analyze/usl.js';
 
 export interface CurvePoint {
@@ -24,7 +25,7 @@ export function uslAt(usl: UslFit | null | undefined, n: number): number | null 
 
 export function concurrencyOfBand(doc: ResultsDocument, bandId: number, workers: number, connections: number): number {
   const stats = doc.analysis?.band_statistics?.find((s) => s.band_id === bandId);
-  return stats?.concurrency ?? Math.min(workers, connections);
+  return stats?.concurrency ?? databaseConcurrency(workers, connections);
 }
 
 /**

@@ -29,9 +29,14 @@ export interface ShareHandlers {
 }
 
 /** How many event loops a run may use for its closed-loop bands; 1 = the main thread only. */
-export function runThreadCount(progressive: ProgressiveConfig, workload: Workload, clientConfig: pg.ClientConfig): number {
-  const wanted = progressive.client_threads === 'auto' ? os.availableParallelism() : progressive.client_threads;
-  if (wanted <= 1 || progressive.rate !== null || !workload.portable || !existsSync(THREAD_ENTRY)) return 1;
+export function runThreadCount(
+  clientThreads: ProgressiveConfig['client_threads'],
+  rate: number | null,
+  workload: Workload,
+  clientConfig: pg.ClientConfig,
+): number {
+  const wanted = clientThreads === 'auto' ? os.availableParallelism() : clientThreads;
+  if (wanted <= 1 || rate !== null || !workload.portable || !existsSync(THREAD_ENTRY)) return 1;
   try {
     structuredClone(clientConfig); // e.g. a password function or a custom stream cannot cross threads
   } catch {

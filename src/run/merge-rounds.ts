@@ -6,6 +6,7 @@
 // there is a single round.
 
 import * as hdr from 'hdr-histogram-js';
+import { bandErrorRate, bandQps, bandTps } from './band-result.js';
 import { newLatencyHistogram, summarise } from './metrics.js';
 import type { BandResult, ErrorExample, LatencySummary } from '../results/types.js';
 
@@ -66,7 +67,6 @@ export function mergeRounds(rounds: BandResult[]): BandResult {
   const cpu = rounds.filter((r) => r.client.cpu_us_per_tx !== null && r.transactions > 0);
   const cpuTx = cpu.reduce((s, r) => s + r.transactions, 0);
   const status = rounds.every((r) => r.status === 'complete') ? 'complete' : rounds.every((r) => r.status === 'failed') ? 'failed' : 'partial';
-  const errorRate = transactions + failed > 0 ? failed / (transactions + failed) : 0;
   return {
     band_id: first.band_id,
     workers: first.workers,
@@ -77,8 +77,8 @@ export function mergeRounds(rounds: BandResult[]): BandResult {
     transactions,
     failed_transactions: failed,
     statements,
-    total_tps: duration > 0 ? transactions / duration : 0,
-    total_qps: duration > 0 ? statements / duration : 0,
+    total_tps: bandTps(transactions, duration),
+    total_qps: bandQps(statements, duration),
     latency: latency.summary,
     pool_wait: weighted(rounds.map((r) => r.pool_wait)),
     service_time: weighted(rounds.map((r) => r.service_time)),
@@ -86,7 +86,7 @@ export function mergeRounds(rounds: BandResult[]): BandResult {
     latency_histogram: latency.encoded,
     errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b))),
     error_examples: Object.fromEntries(Object.entries(examples).sort(([a], [b]) => a.localeCompare(b))),
-    error_rate: errorRate,
+    error_rate: bandErrorRate(transactions, failed),
     degraded: rounds.some((r) => r.degraded),
     client: {
       event_loop_utilization: elus.length ? elus.reduce((a, b) => a + b, 0) / elus.length : null,

@@ -10,7 +10,7 @@
 
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { WireConnection, reusedBufferSocket, type WireNotice } from '../workload/wire.js';
+import { WireConnection, reusedBufferSocket, type WireNotice } from '../db/wire.js';
 
 export interface PooledConnection {
   readonly client: pg.Client;

@@ -6,29 +6,24 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { maskSecrets } from '../db/mask.js';
+import type { Logger } from '../log.js';
 import { POOL_APPLICATION_NAME, openStatsSampler, type PgStatsSampler } from '../db/stats.js';
 import type { BandPlan, BandSpec } from '../plan/types.js';
 import type { BandResult, PgStatsDelta, RateSchedule } from '../results/types.js';
 import type { ProgressiveConfig } from '../config/types.js';
 import type { Workload } from '../workload/types.js';
 import { ClientThreads, runThreadCount, splitEvenly, type ClientThread, type ShareHandlers } from './client-threads.js';
+import { bandQps, bandTps, cpuPerTransaction, bandErrorRate, isClientBound, isDegraded } from './band-result.js';
 import { BandRecorder, summarise } from './metrics.js';
 import { ConnectionPool } from './pool.js';
 import { BandControl, RateScheduler, closedLoopWorker, openLoopWorker, sleep, startLoopMonitor, type WorkerContext } from './worker-loop.js';
-
-export interface Logger {
-  info(line: string): void;
-  debug(line: string): void;
-  warn(line: string): void;
-  /** A live, overwritten progress line (terminals only). */
-  progress?(line: string): void;
-}
 
 export interface RunOptions {
   plan: BandPlan;
   workload: Workload;
   clientConfig: pg.ClientConfig;
-  progressive: ProgressiveConfig;
+  /** How the run measures; what each band runs (rate, pipeline, error threshold) comes from the plan. */
+  progressive: Pick<ProgressiveConfig, 'client_threads' | 'collect_pg_stats' | 'pg_stat_statements'>;
   signal?: AbortSignal;
   log: Logger;
   seed?: number;
@@ -44,8 +39,6 @@ export interface RunOutcome {
   partial_reason: string | null;
 }
 
-/** Event-loop utilisation above which the generator, not the database, is the limit. */
-export const CLIENT_BOUND_ELU = 0.9;
 const DEFAULT_RETRY_WINDOW_S = 15;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** How long finishing workers may take after a band ends before their connections are cut. */
@@ -99,7 +92,7 @@ interface RunContext {
 
 async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
   const { opts } = run;
-  const { log, plan, progressive, workload } = opts;
+  const { log, plan, workload } = opts;
   if (opts.signal?.aborted) return { result: null, stopReason: 'interrupted' };
   // Its tick timer runs until the finally below disposes of it.
   const control = new BandControl();
@@ -113,7 +106,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     application_name: POOL_APPLICATION_NAME,
     // Lets a workload send all statements of an explicit transaction before the first answer
     // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
-    pipeline: opts.progressive.pipeline,
+    pipeline: plan.pipeline,
     // Without a timeout a blackholed host would hang the band forever.
     connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
   };
@@ -201,7 +194,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       pool,
       recorder,
       control,
-      scheduler: progressive.rate !== null && progressive.rate > 0 ? new RateScheduler(progressive.rate, performance.now(), seed) : null,
+      scheduler: plan.rate !== null && plan.rate > 0 ? new RateScheduler(plan.rate, performance.now(), seed) : null,
       onError: (code, error) => reportFirstError(code, error instanceof Error ? error.message : String(error)),
     };
     const loop = ctx.scheduler ? openLoopWorker : closedLoopWorker;
@@ -306,21 +299,20 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     }
 
     const durationS = (recorder.windowEnd - recorder.windowStart) / 1000;
-    const attempted = recorder.committed + recorder.failed;
-    const errorRate = attempted > 0 ? recorder.failed / attempted : 0;
+    const errorRate = bandErrorRate(recorder.committed, recorder.failed);
     let rate: RateSchedule | null = null;
-    if (ctx.scheduler && progressive.rate !== null) {
+    if (ctx.scheduler && plan.rate !== null) {
       const threshold = Math.max(100, 10 * ctx.scheduler.meanInterArrivalMs);
       const held = recorder.lastLagMs <= threshold;
       rate = {
-        target_tps: progressive.rate,
+        target_tps: plan.rate,
         lag_mean_ms: recorder.lagCount > 0 ? recorder.lagSumMs / recorder.lagCount : 0,
         lag_max_ms: recorder.lagMaxMs,
         held,
       };
       if (!held) {
         log.warn(
-          `band ${band.band_id}: the target rate of ${progressive.rate} TPS could not be held ` +
+          `band ${band.band_id}: the target rate of ${plan.rate} TPS could not be held ` +
             `(schedule lag reached ${numberFormat.format(recorder.lastLagMs)}ms); add workers or lower the rate`,
         );
       }
@@ -335,8 +327,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       transactions: recorder.committed,
       failed_transactions: recorder.failed,
       statements: recorder.statements,
-      total_tps: durationS > 0 ? recorder.committed / durationS : 0,
-      total_qps: durationS > 0 ? recorder.statements / durationS : 0,
+      total_tps: bandTps(recorder.committed, durationS),
+      total_qps: bandQps(recorder.statements, durationS),
       latency: summarise(recorder.latency, recorder.latencySumMs, recorder.latencySumSqMs),
       pool_wait: summarise(recorder.poolWait, recorder.poolWaitSumMs, recorder.poolWaitSumSqMs),
       service_time: summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs),
@@ -350,16 +342,14 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
           .map(([code, example]) => [code, { ...example, message: maskSecrets(example.message, run.secrets) }]),
       ),
       error_rate: errorRate,
-      // A band that committed nothing measured nothing, whatever the threshold says; one the server
-      // was unreachable for part of did not measure the configuration alone.
-      degraded: errorRate > progressive.max_error_rate || recorder.committed === 0 || outageMs > 0,
+      degraded: isDegraded({ errorRate, maxErrorRate: plan.max_error_rate, committed: recorder.committed, outageMs }),
       outage_s: outageMs / 1000,
       notices: Object.fromEntries([...recorder.notices].sort(([a], [b]) => a.localeCompare(b))),
       client: {
         event_loop_utilization: elu,
         event_loop_delay_p99_ms: delayP99Ms,
-        cpu_us_per_tx: recorder.committed > 0 ? (cpu.user + cpu.system) / recorder.committed : null,
-        client_bound: elu > CLIENT_BOUND_ELU,
+        cpu_us_per_tx: cpuPerTransaction(cpu.user + cpu.system, recorder.committed),
+        client_bound: isClientBound(elu),
         threads: loops,
         ...(loops > 1 ? { loops: loopFigures } : {}),
       },
@@ -377,8 +367,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     }
     if (result.transactions === 0) {
       log.warn(`band ${band.band_id}: degraded, no transaction committed`);
-    } else if (errorRate > progressive.max_error_rate) {
-      log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(progressive.max_error_rate * 100).toFixed(1)}%`);
+    } else if (errorRate > plan.max_error_rate) {
+      log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`);
     }
     if (result.client.client_bound) {
       log.warn(
@@ -409,7 +399,7 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
   let partialReason: string | null = null;
 
   // The caller prints the run's header ("🎯 Starting progressive scaling test…"); bands are ours.
-  if (progressive.rate !== null) log.info(`⏱️  Open-loop rate: ${progressive.rate} TPS per band`);
+  if (plan.rate !== null) log.info(`⏱️  Open-loop rate: ${plan.rate} TPS per band`);
 
   let sampler: PgStatsSampler | null = null;
   if (progressive.collect_pg_stats) {
@@ -424,7 +414,7 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
     }
   }
 
-  const threadCount = runThreadCount(progressive, opts.workload, opts.clientConfig);
+  const threadCount = runThreadCount(progressive.client_threads, plan.rate, opts.workload, opts.clientConfig);
   const run: RunContext = {
     opts,
     secrets,

@@ -3,9 +3,9 @@
 // main thread and by client threads (band-thread.ts) alike.
 
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { createRandom, type Random } from '../analyze/random.js';
+import { createRandom, type Random } from '../random.js';
 import type { WorkerSession } from '../workload/types.js';
-import { WireConnection } from '../workload/wire.js';
+import { WireConnection } from '../db/wire.js';
 import type { BandRecorder } from './metrics.js';
 import type { ConnectionPool, PooledConnection } from './pool.js';
 

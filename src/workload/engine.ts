@@ -5,11 +5,11 @@
 // transaction and one buffer per socket write.
 
 import type { WorkloadFileDigest } from '../results/types.js';
-import type { EvalContext } from './expr.js';
+import type { EvalContext } from './expr/index.js';
 import { Prng } from './prng.js';
 import { STEP_SET, STEP_SLEEP, STEP_SQL, type CompiledScript, type Step } from './script.js';
 import type { PortableWorkload, Workload, WorkloadClient, WorkerSession } from './types.js';
-import { WireConnection, wireStatement, type WireStatement } from './wire.js';
+import { WireConnection, wireStatement, type WireStatement } from '../db/wire.js';
 
 /** An error of a statement, with where the statement is (file:line), set by the worker. */
 export type FailedStatement = Error & { statement?: string };

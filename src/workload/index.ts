@@ -13,7 +13,7 @@ import type { PortableWorkload, Workload, WorkloadClient } from './types.js';
 
 export { builtinWorkloadNames } from './builtin.js';
 export { ScriptWorkload } from './engine.js';
-export { ScriptRuntimeError } from './expr.js';
+export { ScriptRuntimeError } from './expr/index.js';
 export type { PortableWorkload, Workload, WorkerSession, WorkloadClient } from './types.js';
 
 export interface LoadWorkloadOptions {

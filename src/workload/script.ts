@@ -12,7 +12,7 @@ import {
   type CompiledExpr,
   type EvalContext,
   type ValueType,
-} from './expr.js';
+} from './expr/index.js';
 
 export type ScriptCommand =
   | { kind: 'sql'; text: string; params: { name: string; pos: number }[]; pos: number }

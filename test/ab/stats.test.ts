@@ -10,7 +10,7 @@ import {
   walshAverages,
   wilcoxonInterval,
 } from '../../src/compare/paired-stats.js';
-import { createRandom } from '../../src/analyze/random.js';
+import { createRandom } from '../../src/random.js';
 
 // Hollander & Wolfe (1973, p. 29), the depression-scale data of R's ?wilcox.test example:
 // wilcox.test(x, y, paired = TRUE, alternative = "greater") gives V = 40, p-value = 0.01953;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitCurves } from '../../src/analyze/fit.js';
 import { levenbergMarquardt } from '../../src/analyze/nls.js';
-import { createRandom } from '../../src/analyze/random.js';
+import { createRandom } from '../../src/random.js';
 import { uslPeak } from '../../src/analyze/usl.js';
 import type { Interval } from '../../src/results/types.js';
 import { SETTINGS, expectCleanJson, noisyBands, pointsOf, uslCurve } from './fit-helpers.js';

@@ -1,7 +1,7 @@
 // Shared builders for the curve-fitting tests.
 import { expect } from 'vitest';
 import type { FitPoint } from '../../src/analyze/fit.js';
-import { createRandom } from '../../src/analyze/random.js';
+import { createRandom } from '../../src/random.js';
 import { uslThroughput, type UslParams } from '../../src/analyze/usl.js';
 import { DEFAULT_ANALYSIS_SETTINGS, type AnalysisSettings } from '../../src/config/types.js';
 

@@ -69,10 +69,10 @@ describe('rate mode latency', () => {
   it('an overloaded rate reports latency from the scheduled start: schedule lag + pool wait + service', async () => {
     const outcome = await runBands({
       // Two workers doing ≥ 5 ms transactions top out near 400 TPS; ask for 2000.
-      plan: plan([[2, 2]], 2, 0.2),
+      plan: plan([[2, 2]], 2, 0.2, 0, { rate: 2000 }),
       workload: sleep5ms,
       clientConfig: db.config,
-      progressive: progressive({ rate: 2000 }),
+      progressive: progressive(),
       log: recordingLogger(),
     });
     const band = outcome.bands[0]!;

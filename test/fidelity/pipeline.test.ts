@@ -30,10 +30,10 @@ async function scriptWorkload(name: string, text: string) {
 /** Runs `script` as a pipelined workload over `bandPlan`, tolerating every error; returns the first band. */
 async function runPipelined(name: string, script: string, bandPlan: BandPlan) {
   const outcome = await runBands({
-    plan: bandPlan,
+    plan: { ...bandPlan, max_error_rate: 1, pipeline: true },
     workload: await scriptWorkload(name, script),
     clientConfig: db.config,
-    progressive: progressive({ max_error_rate: 1, pipeline: true }),
+    progressive: progressive(),
     log: recordingLogger(),
   });
   return outcome.bands[0]!;

@@ -69,10 +69,10 @@ describe('faults during a band', () => {
       return 1;
     });
     const outcome = await runBands({
-      plan: plan([[2, 2]], 1.5, 0.2),
+      plan: plan([[2, 2]], 1.5, 0.2, 0, { max_error_rate: 0.9 }),
       workload: slowEveryOther,
       clientConfig: { ...db.config, statement_timeout: 20 },
-      progressive: progressive({ max_error_rate: 0.9 }),
+      progressive: progressive(),
       log: recordingLogger(),
     });
     const band = outcome.bands[0]!;
@@ -94,10 +94,10 @@ describe('faults during a band', () => {
       return 5;
     });
     const outcome = await runBands({
-      plan: plan([[2, 2]], 2, 0.2),
+      plan: plan([[2, 2]], 2, 0.2, 0, { max_error_rate: 1 }),
       workload: crossing,
       clientConfig: { ...db.config, options: '-c deadlock_timeout=20ms' },
-      progressive: progressive({ max_error_rate: 1 }),
+      progressive: progressive(),
       log: recordingLogger(),
     });
     const band = outcome.bands[0]!;
@@ -113,10 +113,10 @@ describe('faults during a band', () => {
       return 1;
     });
     const outcome = await runBands({
-      plan: plan([[1, 1]], 1, 0.2),
+      plan: plan([[1, 1]], 1, 0.2, 0, { max_error_rate: 0.9 }),
       workload: broken,
       clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 0.9 }),
+      progressive: progressive(),
       log: recordingLogger(),
     });
     expect(Object.keys(outcome.bands[0]!.errors)).toEqual(['SCRIPT']);
@@ -130,10 +130,10 @@ describe('a connection lost between flights', () => {
     const log = recordingLogger();
     // At 20 TPS on one connection it sits idle in the pool between transactions.
     const running = runBands({
-      plan: plan([[1, 1]], 3, 0.3),
+      plan: plan([[1, 1]], 3, 0.3, 0, { rate: 20, max_error_rate: 1 }),
       workload: selectOne,
       clientConfig: db.config,
-      progressive: progressive({ rate: 20, max_error_rate: 1 }),
+      progressive: progressive(),
       log,
     });
     const killed = await terminateIdleInWindow(log, 0.3, 800);
@@ -149,10 +149,10 @@ describe('a connection lost between flights', () => {
   it('lost while its transaction sleeps between statements: the next statement fails at once, not at the band’s end', async () => {
     const log = recordingLogger();
     const running = runBands({
-      plan: plan([[1, 1]], 3, 0.3),
+      plan: plan([[1, 1]], 3, 0.3, 0, { max_error_rate: 1 }),
       workload: scriptWorkload('sleeper', 'SELECT 1;\n\\sleep 200 ms\nSELECT 2;\n'),
       clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 1 }),
+      progressive: progressive(),
       log,
     });
     const killed = await terminateIdleInWindow(log, 0.3, 800);
@@ -167,10 +167,10 @@ describe('a connection lost between flights', () => {
 describe('after a failed statement', () => {
   const run = async (name: string, text: string): Promise<BandResult> => {
     const outcome = await runBands({
-      plan: plan([[1, 1]], 1, 0.2),
+      plan: plan([[1, 1]], 1, 0.2, 0, { max_error_rate: 1 }),
       workload: scriptWorkload(name, text),
       clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 1 }),
+      progressive: progressive(),
       log: recordingLogger(),
     });
     return outcome.bands[0] as BandResult;

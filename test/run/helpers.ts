@@ -2,7 +2,7 @@
 import pg from 'pg';
 import type { BandPlan } from '../../src/plan/types.js';
 import type { Workload, WorkerSession, WorkloadClient } from '../../src/workload/types.js';
-import type { Logger } from '../../src/run/runner.js';
+import type { Logger } from '../../src/log.js';
 
 export { progressive } from '../support/progressive.js';
 
@@ -51,7 +51,10 @@ export const sleep5ms = tinyWorkload('sleep-5ms', async (c) => {
   return 1;
 });
 
-export function plan(bands: Array<[number, number]>, duration = 1.5, warmup = 0.5, cooldown = 0): BandPlan {
+/** What each band runs besides its size; the defaults are progressive()'s. */
+export type BandSettings = Partial<Pick<BandPlan, 'rate' | 'pipeline' | 'max_error_rate'>>;
+
+export function plan(bands: Array<[number, number]>, duration = 1.5, warmup = 0.5, cooldown = 0, settings: BandSettings = {}): BandPlan {
   return {
     strategy: 'linear',
     bands: bands.map(([workers, connections], i) => ({ band_id: i + 1, workers, connections })),
@@ -59,6 +62,10 @@ export function plan(bands: Array<[number, number]>, duration = 1.5, warmup = 0.
     warmup_time_s: warmup,
     cooldown_time_s: cooldown,
     estimated_duration_s: bands.length * (duration + warmup + cooldown),
+    rate: null,
+    pipeline: false,
+    max_error_rate: 0.05,
+    ...settings,
   };
 }
 

@@ -145,10 +145,10 @@ describe('runBands', () => {
     });
     const log = recordingLogger();
     const outcome = await runBands({
-      plan: plan([[3, 2]]),
+      plan: plan([[3, 2]], 1.5, 0.5, 0, { max_error_rate: 0.1 }),
       workload: failing,
       clientConfig: db.config,
-      progressive: progressive({ max_error_rate: 0.1 }),
+      progressive: progressive(),
       log,
     });
     const band = outcome.bands[0]!;
@@ -230,10 +230,10 @@ describe('runBands', () => {
 
   it('holds an open-loop rate and reports its schedule lag', async () => {
     const outcome = await runBands({
-      plan: plan([[4, 4]], 3, 0.5),
+      plan: plan([[4, 4]], 3, 0.5, 0, { rate: 200 }),
       workload: selectOne,
       clientConfig: db.config,
-      progressive: progressive({ rate: 200 }),
+      progressive: progressive(),
       log: recordingLogger(),
     });
     const band = outcome.bands[0]!;
@@ -250,10 +250,10 @@ describe('runBands', () => {
     const log = recordingLogger();
     const outcome = await runBands({
       // One worker doing 5 ms transactions cannot exceed ~200 TPS; ask for 1000.
-      plan: plan([[1, 1]], 2, 0.2),
+      plan: plan([[1, 1]], 2, 0.2, 0, { rate: 1000 }),
       workload: sleep5ms,
       clientConfig: db.config,
-      progressive: progressive({ rate: 1000 }),
+      progressive: progressive(),
       log,
     });
     const band = outcome.bands[0]!;

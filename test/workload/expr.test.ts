@@ -13,7 +13,7 @@ import {
   rint,
   type EvalContext,
   type ValueType,
-} from '../../src/workload/expr.js';
+} from '../../src/workload/expr/index.js';
 import { Prng } from '../../src/workload/prng.js';
 
 /** Evaluates one \set expression and renders it as the text pgbench would bind. */

@@ -1,5 +1,6 @@
-// A small seeded PRNG so that every random choice of the analysis (bootstrap resamples) is
-// reproducible from `settings.seed`. Math.random is never used in analyze/.
+// A small seeded PRNG, so that every random choice is reproducible from a seed: the analysis's
+// bootstrap resamples (`settings.seed`) and the runner's open-loop arrival times. Math.random is never
+// used in analyze/. A leaf: it imports nothing of ours, so every stage can reach it.
 
 export interface Random {
   /** Uniform in [0, 1). */

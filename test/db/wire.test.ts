@@ -1,11 +1,11 @@
-// The wire fast path (src/workload/wire.ts) against the real PostgreSQL 15: parameter encoding,
+// The wire fast path (src/db/wire.ts) against the real PostgreSQL 15: parameter encoding,
 // answers split across socket chunks, error recovery of prepared statements, handing the socket
 // back to pg between flights, and a connection killed mid-flight.
 import { EventEmitter } from 'node:events';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/analyze/random.js';
-import { WireConnection, reusedBufferSocket, wireStatement, type WireStatement } from '../../src/workload/wire.js';
+import { createRandom } from '../../src/random.js';
+import { WireConnection, reusedBufferSocket, wireStatement, type WireStatement } from '../../src/db/wire.js';
 import { createTestDatabase } from '../run/helpers.js';
 
 let db: Awaited<ReturnType<typeof createTestDatabase>>;
