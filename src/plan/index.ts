@@ -2,8 +2,7 @@
 // two runs are only compared when they measured the same thing.
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
-import type { BandPlan } from './types.js';
-import type { ProgressiveConfig } from '../config/types.js';
+import type { BandPlan, PlanSettings } from './types.js';
 import { axisValues, pairValues, type AxisRange } from './strategies.js';
 import { planProblem } from './validate.js';
 
@@ -15,7 +14,7 @@ export { MAX_PLAN_BANDS, planProblem, type PlanProblem, type PlanRanges } from '
  * band at (max_workers, max_connections): a plain fixed-size benchmark. The CLI's --progressive
  * flag sets `enabled` to true before calling this.
  */
-export function planBands(p: ProgressiveConfig): BandPlan {
+export function planBands(p: PlanSettings): BandPlan {
   const workers: AxisRange = { min: p.min_workers, max: p.max_workers, step: p.step_workers };
   const connections: AxisRange = { min: p.min_connections, max: p.max_connections, step: p.step_connections };
   const problem = planProblem({ enabled: p.enabled, strategy: p.strategy, workers, connections });

@@ -22,3 +22,24 @@ export interface BandPlan {
   /** A band whose error rate exceeds this is marked degraded. */
   max_error_rate: number;
 }
+
+/**
+ * What planning reads from the progressive block. The config's ProgressiveConfig has these fields
+ * (and more), so plan/ needs nothing of config/: the config loader calls plan/'s validator instead.
+ */
+export interface PlanSettings {
+  enabled: boolean;
+  strategy: Strategy;
+  min_workers: number;
+  max_workers: number;
+  step_workers: number;
+  min_connections: number;
+  max_connections: number;
+  step_connections: number;
+  band_duration_s: number;
+  warmup_time_s: number;
+  cooldown_time_s: number;
+  rate: number | null;
+  pipeline: boolean;
+  max_error_rate: number;
+}
