@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as core from '@actions/core';
 import * as github from '@actions/github';
 import { baseShaFromPayload, materializeBaseFiles, workloadFiles } from '../ab/index.js';
-import type { Comparison } from '../results/comparison-types.js';
+import type { Comparison, Thresholds } from '../results/comparison-types.js';
 import { loadConfigFile } from '../config/index.js';
 import { maskSecrets } from '../db/mask.js';
 import { UserError } from '../errors.js';
@@ -77,6 +77,22 @@ async function postComment(inputs: ActionInputs, comparison: Comparison, body: s
   });
 }
 
+/** What every mode's request takes from the inputs: the database, the exports, the log and the signal. */
+function commonRequest(inputs: ActionInputs, log: ActionLogger, signal: AbortSignal) {
+  return {
+    databaseUrl: inputs.database_url ?? undefined,
+    databaseUrlName: 'input database-url',
+    exportPath: inputs.export_path ?? undefined,
+    env: process.env,
+    log,
+    signal,
+  };
+}
+
+function thresholdsOf(inputs: ActionInputs): Thresholds {
+  return { max_tps_drop: inputs.max_tps_drop, max_p95_increase: inputs.max_p95_increase, confidence: 0.95 };
+}
+
 /** The results artifact; a failed upload is a warning, never a lost run. */
 async function uploadResults(files: string[], prefix: string, inputs: ActionInputs, log: ActionLogger): Promise<void> {
   try {
@@ -101,12 +117,7 @@ export async function runMeasuredMode(inputs: ActionInputs, log: ActionLogger, s
     configPath: inputs.config,
     progressive: false,
     setup: inputs.setup,
-    databaseUrl: inputs.database_url ?? undefined,
-    databaseUrlName: 'input database-url',
-    exportPath: inputs.export_path ?? undefined,
-    env: process.env,
-    log,
-    signal,
+    ...commonRequest(inputs, log, signal),
   });
   for (const secret of log.secrets) core.setSecret(secret);
   const { doc, health } = measured;
@@ -125,8 +136,7 @@ export async function runMeasuredMode(inputs: ActionInputs, log: ActionLogger, s
   let baseline = NO_BASELINE;
   if (inputs.mode === 'compare') {
     baseline = await chooseBaseline(inputs, log, baselineFromFile);
-    const thresholds = { max_tps_drop: inputs.max_tps_drop, max_p95_increase: inputs.max_p95_increase, confidence: 0.95 };
-    comparison = compareWithBaseline(doc, baseline, thresholds);
+    comparison = compareWithBaseline(doc, baseline, thresholdsOf(inputs));
     annotateComparison(comparison, core, inputs.config);
   }
 
@@ -171,13 +181,8 @@ export async function runAbMode(inputs: ActionInputs, log: ActionLogger, signal:
     headLabel: 'head (working tree)',
     rounds: abInputs.rounds,
     confirm: abInputs.confirm,
-    thresholds: { max_tps_drop: inputs.max_tps_drop, max_p95_increase: inputs.max_p95_increase, confidence: 0.95 },
-    databaseUrl: inputs.database_url ?? undefined,
-    databaseUrlName: 'input database-url',
-    exportPath: inputs.export_path ?? undefined,
-    env: process.env,
-    log,
-    signal,
+    thresholds: thresholdsOf(inputs),
+    ...commonRequest(inputs, log, signal),
   });
   for (const secret of log.secrets) core.setSecret(secret);
   const { comparison } = result;

@@ -1,41 +1,21 @@
 // The effective config once loaded: durations in seconds, paths resolved, defaults applied.
 // Types and the documented defaults only.
 
-import type { Strategy } from '../results/types.js';
+import type { PlanSettings } from '../plan/types.js';
 
 export type ExportFormat = 'csv' | 'json' | 'both';
 export type BuiltinWorkloadName = 'tpcb' | 'select-only' | 'simple-update';
 
-/** Durations are held in seconds once the config is loaded. */
-export interface ProgressiveConfig {
-  enabled: boolean;
-  min_workers: number;
-  max_workers: number;
-  step_workers: number;
-  min_connections: number;
-  max_connections: number;
-  step_connections: number;
-  band_duration_s: number;
-  warmup_time_s: number;
-  cooldown_time_s: number;
-  strategy: Strategy;
+/** Durations are held in seconds once the config is loaded; what planning reads is PlanSettings. */
+export interface ProgressiveConfig extends PlanSettings {
   export_format: ExportFormat;
   /** As written (relative paths are resolved against the working directory when exporting). */
   export_path: string;
   collect_pg_stats: boolean;
   /** The spec spells it `pg_stats_statements`; `pg_stat_statements` is accepted too. */
   pg_stat_statements: boolean;
-  /** Open-loop target rate in transactions per second for the whole band; null = closed loop. */
-  rate: number | null;
   /** Refuse to start when the plan's estimated duration exceeds this; null = no budget. */
   time_budget_s: number | null;
-  /** A band whose error rate exceeds this is marked degraded. */
-  max_error_rate: number;
-  /**
-   * Send each BEGIN…END block of a script in one round trip (pgbench's \startpipeline). Off by
-   * default: pgbench waits for each statement, and shorter lock hold times change the curve.
-   */
-  pipeline: boolean;
   /**
    * Event loops driving the workers: 'auto' = one per CPU core. Each loop runs a share of the
    * workers and of the connections; open-loop (rate) bands always run on one loop.

@@ -39,7 +39,13 @@ export interface PlanSettings {
   band_duration_s: number;
   warmup_time_s: number;
   cooldown_time_s: number;
+  /** Open-loop target rate in transactions per second for the whole band; null = closed loop. */
   rate: number | null;
+  /**
+   * Send each BEGIN…END block of a script in one round trip (pgbench's \startpipeline). Off by
+   * default: pgbench waits for each statement, and shorter lock hold times change the curve.
+   */
   pipeline: boolean;
+  /** A band whose error rate exceeds this is marked degraded. */
   max_error_rate: number;
 }
