@@ -1,0 +1,390 @@
+// End to end: the bundled action (dist/index.js) as the runner starts it, against the real PostgreSQL
+// and a local GitHub that speaks the real artifact (Twirp + Azure blob) and REST protocols.
+// Workload: test/fixtures/e2e/<variant>/ copied to <workspace>/bench/ — a 200k-row table looked up by
+// an indexed column; the head-noindex variant's setup creates it without the index.
+
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { commentMarker } from '../../../src/github/comment.js';
+import { escapeMarkdown } from '../../../src/report/escape.js';
+import { startFakeGitHub, type FakeGitHub } from '../../support/fake-github.js';
+import { ACTION_ENTRY, commands, pullRequestPayload, pushPayload, REPO_ROOT, runAction, transcript, type ActionRun } from '../../support/e2e-runner.js';
+
+// Each action run is ~20 s of bands, setup and analysis; some tests make two runs on a shared machine.
+vi.setConfig({ testTimeout: 240_000 });
+
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+const DB = `pgscale_t_e2e_action_${process.pid}`;
+const DB_URL = `postgres://postgres@127.0.0.1:5432/${DB}`;
+const CONFIG = 'bench/pgscale.yml';
+const MARKER = commentMarker(CONFIG);
+const REPO = { id: 4242, owner: 'acme', name: 'shop', default_branch: 'main' };
+const PR = 7;
+
+const root = mkdtempSync(path.join(tmpdir(), 'pgscale-e2e-'));
+let fake: FakeGitHub;
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  if (!existsSync(ACTION_ENTRY)) throw new Error(`${ACTION_ENTRY} is missing: run npm run bundle first`);
+  fake = await startFakeGitHub({ owner: REPO.owner, repo: REPO.name, repository_id: REPO.id });
+  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  await admin(`CREATE DATABASE ${DB}`);
+});
+
+afterAll(async () => {
+  await fake?.close();
+  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
+  rmSync(root, { recursive: true, force: true });
+});
+
+let workspaces = 0;
+/** A fresh checkout: the fixture variant as bench/. */
+function workspace(variant: 'base' | 'head-noindex'): string {
+  const dir = path.join(root, `ws-${++workspaces}`, 'repo');
+  cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'e2e', variant), path.join(dir, 'bench'), { recursive: true });
+  return dir;
+}
+
+interface Scenario {
+  gh?: FakeGitHub;
+  variant?: 'base' | 'head-noindex';
+  inputs: Record<string, string>;
+  /** Workflow run id; the fake records uploads under it. */
+  runId: number;
+  branch?: string;
+  event?: 'pull_request' | 'push';
+  /** Rewrites the checked-out bench/pgscale.yml. */
+  editConfig?: (text: string) => string;
+}
+
+async function act(s: Scenario): Promise<ActionRun & { workspace: string }> {
+  const gh = s.gh ?? fake;
+  const branch = s.branch ?? (s.event === 'push' ? 'main' : 'feature');
+  gh.setCurrentRun({ id: s.runId, head_branch: branch, head_repository_id: REPO.id, conclusion: null });
+  const ws = workspace(s.variant ?? 'base');
+  if (s.editConfig) {
+    const file = path.join(ws, CONFIG);
+    writeFileSync(file, s.editConfig(readFileSync(file, 'utf8')));
+  }
+  const event =
+    s.event === 'push'
+      ? { name: 'push', ref: `refs/heads/${branch}`, payload: pushPayload(REPO, branch) }
+      : { name: 'pull_request', ref: `refs/pull/${PR}/merge`, payload: pullRequestPayload({ number: PR, repository: REPO, head_ref: branch }) };
+  const run = await runAction({
+    inputs: { config: CONFIG, 'database-url': DB_URL, setup: 'true', 'export-path': 'out', ...s.inputs },
+    workspace: ws,
+    event,
+    runId: s.runId,
+    githubEnv: gh.env(),
+  });
+  // The runner marks the run finished once the job is over; a failed step fails the run.
+  gh.runs.get(s.runId)!.conclusion = run.code === 0 ? 'success' : 'failure';
+  return { ...run, workspace: ws };
+}
+
+
+const ourComments = (gh: FakeGitHub) => gh.comments.filter((c) => c.issue_number === PR && c.body.startsWith(MARKER));
+
+const STACK_FRAME = /^\s+at .+[(\s].+:\d+:\d+\)?$/m;
+
+describe('baseline on main, then compare on the identical setup', () => {
+  let baseline: Awaited<ReturnType<typeof act>>;
+  let compare: Awaited<ReturnType<typeof act>>;
+
+  it('baseline mode uploads the results as the baseline artifact through the real artifact client', async () => {
+    baseline = await act({ inputs: { mode: 'baseline' }, runId: 101, event: 'push' });
+    expect(baseline.code, transcript(baseline)).toBe(0);
+    expect(baseline.outputs.verdict).toBe('not-compared');
+    // A URL without a password is no secret: the log names the server and the runner is not asked to mask it.
+    expect(baseline.stdout).toContain(
+      `Database: host 127.0.0.1 (input database-url), port 5432 (input database-url), database ${DB} (input database-url), user postgres (input database-url), no password`,
+    );
+    expect(commands(baseline.stdout, 'add-mask')).not.toContain(DB_URL);
+
+    const uploaded = [...fake.artifacts.values()].filter((a) => a.run_id === 101);
+    expect(uploaded.map((a) => a.name).sort()).toEqual(['pgscale-baseline', 'pgscale-results-bench-1']);
+    expect(uploaded.every((a) => a.finalized && a.size > 0)).toBe(true);
+    expect(fake.requests.some((r) => /^PUT \/blob\/.*comp=blocklist/.test(r))).toBe(true);
+
+    // The REST listing a later compare will read: main, this repository, a successful run.
+    const res = await fetch(`${fake.url}/repos/acme/shop/actions/artifacts?name=pgscale-baseline`, { headers: { authorization: 'token x' } });
+    const list = (await res.json()) as { artifacts: { workflow_run: { id: number; head_branch: string; head_repository_id: number } }[] };
+    expect(list.artifacts).toHaveLength(1);
+    expect(list.artifacts[0]!.workflow_run).toMatchObject({ id: 101, head_branch: 'main', head_repository_id: REPO.id });
+    expect(fake.runs.get(101)!.conclusion).toBe('success');
+  });
+
+  it('compare mode finds it, does not fail, and reports everywhere', async () => {
+    compare = await act({ inputs: { mode: 'compare', comment: 'always' }, runId: 201 });
+    expect(compare.code, transcript(compare)).toBe(0);
+    const o = compare.outputs;
+    expect(['pass', 'inconclusive']).toContain(o.verdict);
+    expect(o['baseline-run-id']).toBe('101');
+    expect(Number(o['peak-tps'])).toBeGreaterThan(0);
+    expect(o['optimal-workers']).toMatch(/^[1-9][0-9]*$/);
+    expect(o['optimal-connections']).toMatch(/^[1-9][0-9]*$/);
+    expect(path.isAbsolute(o['results-json']!)).toBe(true);
+    expect(existsSync(o['results-json']!)).toBe(true);
+    expect(existsSync(o['report-markdown']!)).toBe(true);
+    expect(o['results-json']!.startsWith(path.join(compare.workspace, 'out'))).toBe(true);
+    const doc = JSON.parse(readFileSync(o['results-json']!, 'utf8')) as { bands: { workers: number; total_tps: number }[]; workload: string };
+    expect(doc.workload).toBe('e2e-lookup');
+    expect(doc.bands.map((b) => b.workers)).toEqual([1, 2, 4]);
+    expect(Number(o['peak-tps'])).toBeCloseTo(Math.max(...doc.bands.map((b) => b.total_tps)), 0);
+
+    // Summary: the headline, the band table against the baseline, the chart with both lines.
+    const headline = o.verdict === 'pass' ? '**Verdict: PASS**' : '**Verdict: INCONCLUSIVE**';
+    expect(compare.summary).toContain(headline);
+    expect(compare.summary).toContain('### Bands: current vs baseline');
+    expect(compare.summary).toMatch(/```mermaid\nxychart-beta\n/);
+    expect(compare.summary).toContain('line 2: baseline');
+    expect(compare.summary).toContain('Baseline: artifact pgscale\\-baseline from run 101 on main.');
+    expect(compare.summary).not.toContain('### Workload files changed since the baseline');
+
+    // The sticky comment: one, carrying the same verdict headline.
+    const mine = ourComments(fake);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.body).toContain(headline);
+    expect(o['comment-url']).toBe(mine[0]!.html_url);
+  });
+
+  it('a second compare updates the same comment instead of adding one', async () => {
+    const before = fake.requests.filter((r) => r.startsWith('PATCH /repos/acme/shop/issues/comments/')).length;
+    // fail-on: never, so that this test is about the comment whatever the verdict.
+    const again = await act({ inputs: { mode: 'compare', comment: 'always', 'fail-on': 'never' }, runId: 202 });
+    expect(again.code, transcript(again)).toBe(0);
+    expect(['pass', 'inconclusive', 'fail']).toContain(again.outputs.verdict);
+    expect(ourComments(fake)).toHaveLength(1);
+    expect(again.outputs['comment-url']).toBe(compare.outputs['comment-url']);
+    expect(fake.requests.filter((r) => r.startsWith('PATCH /repos/acme/shop/issues/comments/')).length).toBe(before + 1);
+  });
+});
+
+describe('a real regression: the pull request drops the index the lookup uses', () => {
+  it('fails the step, names the bands and figures, and lists the changed setup file', async () => {
+    const r = await act({ variant: 'head-noindex', inputs: { mode: 'compare' }, runId: 301 });
+    expect(r.code, transcript(r)).toBe(1);
+    expect(r.outputs.verdict).toBe('fail');
+    expect(r.outputs['baseline-run-id']).toBe('101');
+
+    if (process.env['PGSCALE_E2E_DEBUG']) console.log(r.summary, r.stdout);
+    const errors = commands(r.stdout, 'error');
+    // Sequential scans of 200k rows instead of an index probe: ~99% less TPS in every band, far past
+    // the 5% threshold even with 5-second bands' wide intervals. (p95 usually fails too, but a baseline
+    // band starved by a loaded machine can have a p95 as bad as a sequential scan's, so it is not required.)
+    const named = (prefix: string) => errors.filter((e) => e.startsWith(prefix)).map((e) => e.split(':')[0]);
+    const bands = ['1 workers / 1 connections', '2 workers / 2 connections', '4 workers / 4 connections'];
+    expect(named('TPS at ')).toEqual(bands.map((b) => `TPS at ${b}`));
+    for (const p95 of named('p95 latency at ')) expect(bands.map((b) => `p95 latency at ${b}`)).toContain(p95);
+    expect(errors.filter((e) => e.startsWith('Peak TPS'))).toHaveLength(1);
+    expect(errors.find((e) => e.startsWith('TPS at 1 workers'))).toMatch(/TPS fell 9\d\.\d%.*lies entirely below the 5% drop threshold/);
+    // The step's failure message names the verdict.
+    expect(errors.some((e) => e.startsWith('pgscale verdict: fail'))).toBe(true);
+
+    expect(r.summary).toContain('**Verdict: FAIL**');
+    for (const n of [1, 2, 4]) expect(r.summary).toMatch(new RegExp(`\\| ${n} \\| ${n} \\| [^|]+ \\| −9\\d\\.\\d% \\| [^|]+ \\| \\*\\*FAIL\\*\\*`));
+    expect(r.summary).toContain('### Workload files changed since the baseline\n\n- setup.sql\n');
+
+    // The digests in the results document show it too: the setup changed, the script did not.
+    const cur = JSON.parse(readFileSync(r.outputs['results-json']!, 'utf8')) as { workload_files: { path: string; role: string; sha256: string }[] };
+    const setup = cur.workload_files.find((f) => f.role === 'setup')!;
+    expect(setup.path).toBe('setup.sql');
+    const baseSetup = readFileSync(path.join(REPO_ROOT, 'test/fixtures/e2e/base/setup.sql'));
+    const { createHash } = await import('node:crypto');
+    expect(setup.sha256).not.toBe(createHash('sha256').update(baseSetup).digest('hex'));
+
+    // on-regression: the failure is posted to the same sticky comment.
+    const mine = ourComments(fake);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.body).toContain('**Verdict: FAIL**');
+    expect(r.outputs['comment-url']).toBe(mine[0]!.html_url);
+  });
+});
+
+describe('other baselines', () => {
+  it('baseline-file: compares with a local results file, on a push (no pull request, so no comment)', async () => {
+    const file = path.join(root, 'baseline-from-file.json');
+    // The results document of a fresh baseline-mode run stands in for a file kept in the repository.
+    const base = await act({ inputs: { mode: 'run' }, runId: 901, event: 'push' });
+    expect(base.code, transcript(base)).toBe(0);
+    cpSync(base.outputs['results-json']!, file);
+    const requestsBefore = fake.requests.length;
+    const r = await act({ inputs: { mode: 'compare', 'baseline-file': file, comment: 'always', 'fail-on': 'never' }, runId: 902, event: 'push' });
+    expect(r.code, transcript(r)).toBe(0);
+    expect(['pass', 'inconclusive', 'fail']).toContain(r.outputs.verdict);
+    expect(r.outputs['baseline-run-id']).toBe('');
+    expect(r.outputs['comment-url']).toBe('');
+    expect(r.summary).toContain('### Bands: current vs baseline');
+    expect(r.summary).toContain(`Baseline: ${escapeMarkdown(`file ${file}`)}.`);
+    // Neither the artifact list nor the comments were asked for.
+    const asked = fake.requests.slice(requestsBefore);
+    expect(asked.filter((q) => q.includes('/actions/artifacts?') || q.includes('/comments'))).toEqual([]);
+  });
+
+  it('a baseline made under a different plan gives no-baseline with the reason, not a comparison', async () => {
+    const r = await act({ inputs: { mode: 'compare' }, runId: 903, editConfig: (t) => t.replace('max_workers: 4', 'max_workers: 2') });
+    expect(r.code, transcript(r)).toBe(0);
+    expect(r.outputs.verdict).toBe('no-baseline');
+    // The artifact was found but not compared against, so no baseline run is named.
+    expect(r.outputs['baseline-run-id']).toBe('');
+    expect(r.summary).toContain('**Verdict: NO BASELINE**');
+    expect(r.summary).toMatch(/different plan \\\(fingerprint [0-9a-f]{12}… vs [0-9a-f]{12}…\\\)/);
+    expect(r.summary).not.toContain('### Bands: current vs baseline');
+    // Named as not compared, and the chart draws only the current run.
+    expect(r.summary.replace(/\\/g, '')).toMatch(/Baseline: .*\(not compared; see the verdict\)/);
+    expect(r.summary).not.toMatch(/line \d: baseline/);
+  });
+});
+
+describe('no baseline', () => {
+  let empty: FakeGitHub;
+  beforeAll(async () => {
+    empty = await startFakeGitHub({ owner: REPO.owner, repo: REPO.name, repository_id: REPO.id });
+  });
+  afterAll(() => empty.close());
+
+  it('says no-baseline prominently and does not fail with fail-on: regression', async () => {
+    const r = await act({ gh: empty, inputs: { mode: 'compare' }, runId: 401 });
+    expect(r.code, transcript(r)).toBe(0);
+    expect(r.outputs.verdict).toBe('no-baseline');
+    expect(r.outputs['baseline-run-id']).toBe('');
+    expect(Number(r.outputs['peak-tps'])).toBeGreaterThan(0);
+    // Prominent: an alert right under the title, before any table or chart.
+    const alert = r.summary.indexOf('> [!WARNING]\n> **Verdict: NO BASELINE**');
+    expect(alert).toBeGreaterThan(0);
+    expect(alert).toBeLessThan(r.summary.indexOf('### TPS vs concurrency'));
+    expect(r.summary).toContain('no artifact named &quot;pgscale\\-baseline&quot; exists in acme/shop');
+    expect(r.summary).toContain('this is not a pass');
+    expect(commands(r.stdout, 'warning').some((w) => w.includes('No baseline to compare against'))).toBe(true);
+    expect(commands(r.stdout, 'error')).toEqual([]);
+  });
+
+  it('fails the step with fail-on: inconclusive', async () => {
+    const r = await act({ gh: empty, inputs: { mode: 'compare', 'fail-on': 'inconclusive' }, runId: 402 });
+    expect(r.code, transcript(r)).toBe(1);
+    expect(r.outputs.verdict).toBe('no-baseline');
+    const errors = commands(r.stdout, 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^pgscale verdict: no-baseline/);
+  });
+});
+
+describe('a read-only token', () => {
+  it('warns when the comment is refused with 403, and the verdict and step result stand', async () => {
+    fake.commentWriteStatus = 403;
+    try {
+      const before = fake.comments.map((c) => c.body).join('\n');
+      const r = await act({ inputs: { mode: 'compare', comment: 'always' }, runId: 501 });
+      expect(['pass', 'inconclusive', 'fail']).toContain(r.outputs.verdict);
+      // The step result is the gate's alone: exit 1 only for a fail verdict (fail-on: regression).
+      expect(r.code, transcript(r)).toBe(r.outputs.verdict === 'fail' ? 1 : 0);
+      expect(r.outputs['comment-url']).toBe('');
+      const warnings = commands(r.stdout, 'warning').filter((w) => w.includes('could not comment'));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]).toMatch(/pull request #7 \(HTTP 403\).*verdict stands/);
+      expect(commands(r.stdout, 'error').filter((e) => /comment/i.test(e))).toEqual([]);
+      expect(r.summary).toContain('**Verdict: ');
+      expect(fake.comments.map((c) => c.body).join('\n')).toBe(before);
+    } finally {
+      fake.commentWriteStatus = null;
+    }
+  });
+});
+
+describe('two pgscale steps in one job', () => {
+  it('both upload their results artifact (names do not collide)', async () => {
+    const first = await act({ inputs: { mode: 'run' }, runId: 801 });
+    const second = await act({ inputs: { mode: 'run' }, runId: 801 });
+    for (const r of [first, second]) {
+      expect(r.code, transcript(r)).toBe(0);
+      expect(commands(r.stdout, 'warning').filter((w) => w.includes('results artifact'))).toEqual([]);
+    }
+    const names = [...fake.artifacts.values()].filter((a) => a.run_id === 801 && a.finalized).map((a) => a.name);
+    expect(names).toHaveLength(2);
+    expect(new Set(names).size).toBe(2);
+  });
+});
+
+describe('invalid inputs', () => {
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['mode', { mode: 'sideways' }, /^input mode: expected one of run, baseline, compare, ab, got "sideways"$/],
+    ['max-tps-drop', { 'max-tps-drop': 'lots' }, /^input max-tps-drop: expected a percentage like "5%" or a fraction like 0\.05, got "lots"$/],
+    ['retention-days', { 'retention-days': '0' }, /^input retention-days: expected a whole number of days/],
+    ['fail-on', { 'fail-on': 'maybe' }, /^input fail-on: expected one of regression, inconclusive, never/],
+  ];
+  let n = 600;
+  for (const [name, inputs, message] of cases) {
+    it(`${name}: one ::error:: line naming the input, exit 1, no stack trace`, async () => {
+      const r = await act({ inputs: { mode: 'compare', ...inputs }, runId: ++n });
+      expect(r.code, transcript(r)).toBe(1);
+      const errors = commands(r.stdout, 'error');
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatch(message);
+      expect(r.stdout + r.stderr).not.toMatch(STACK_FRAME);
+      expect(r.stderr).toBe('');
+      expect(r.outputs).toEqual({});
+    });
+  }
+});
+
+describe('secrets', () => {
+  // Trust authentication accepts any password, so this one really connects.
+  // Characters that URLs must percent-encode, so both spellings are checked.
+  const PASSWORD = 'S3cr3t e2e/pa55#w0rd';
+  const ENCODED = encodeURIComponent(PASSWORD);
+  const secretUrl = `postgres://postgres:${ENCODED}@127.0.0.1:5432/${DB}`;
+  const withoutMaskCommands = (text: string) => text.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+
+  it('the database password is masked and appears in no log, summary, output, export or comment', async () => {
+    const r = await act({ inputs: { mode: 'compare', comment: 'always', 'fail-on': 'never', 'database-url': secretUrl }, runId: 701 });
+    expect(r.code, transcript(r)).toBe(0);
+    const masks = commands(r.stdout, 'add-mask');
+    expect(masks).toContain(PASSWORD);
+    expect(masks).toContain(ENCODED);
+    expect(masks).toContain(secretUrl);
+    expect(withoutMaskCommands(r.stdout)).toContain(`database ${DB} (input database-url), user postgres (input database-url), password from input database-url`);
+
+    const exports = ['results-json', 'report-markdown'].map((k) => readFileSync(r.outputs[k]!, 'utf8'));
+    const csv = readFileSync(r.outputs['results-json']!.replace(/\.json$/, '.csv'), 'utf8');
+    const comment = ourComments(fake).map((c) => c.body).join('\n');
+    expect(comment).toContain('**Verdict:');
+    const places = {
+      stdout: withoutMaskCommands(r.stdout),
+      stderr: r.stderr,
+      summary: r.summary,
+      outputs: JSON.stringify(r.outputs),
+      exports: exports.join('\n') + csv,
+      comment,
+    };
+    for (const [where, text] of Object.entries(places)) {
+      expect(text.includes(PASSWORD), `password in ${where}`).toBe(false);
+      expect(text.includes(ENCODED), `encoded password in ${where}`).toBe(false);
+    }
+  });
+
+  it('a connection error does not echo the password either', async () => {
+    const badUrl = `postgres://postgres:${ENCODED}@127.0.0.1:5432/pgscale_t_e2e_no_such_db_${process.pid}`;
+    const r = await act({ inputs: { mode: 'compare', 'database-url': badUrl }, runId: 702 });
+    expect(r.code, transcript(r)).toBe(1);
+    const errors = commands(r.stdout, 'error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/does not exist/);
+    const text = withoutMaskCommands(r.stdout) + r.stderr + r.summary;
+    expect(text.includes(PASSWORD)).toBe(false);
+    expect(text.includes(ENCODED)).toBe(false);
+    expect(r.stdout + r.stderr).not.toMatch(STACK_FRAME);
+  });
+});
