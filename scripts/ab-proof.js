@@ -36,7 +36,7 @@ const BASE_SQL = '\\set id random(1, 99000)\nSELECT sum(v) FROM ab_items WHERE i
 const SLOW_SQL = '\\set id random(1, 99000)\nSELECT sum(v) FROM ab_items WHERE id BETWEEN :id AND :id + 649;\n';
 const SCHEMA = [
   'DROP TABLE IF EXISTS ab_items;',
-  "CREATE TABLE ab_items (id int PRIMARY KEY, v bigint NOT NULL DEFAULT 1, pad text);",
+  'CREATE TABLE ab_items (id int PRIMARY KEY, v bigint NOT NULL DEFAULT 1, pad text);',
   "INSERT INTO ab_items (id, pad) SELECT g, repeat('x', 80) FROM generate_series(1, 100000) AS g;",
   'ANALYZE ab_items;',
   '',
@@ -75,8 +75,27 @@ function once(headDir, label, rep, attempt) {
   const out = path.join(work, `out-${label}-${rep}-${attempt ?? 1}`);
   const res = spawnSync(
     process.execPath,
-    [cli, 'ab', '--config', path.join(work, 'base', 'ab.yaml'), '--base-dir', path.join(work, 'base'), '--head-dir', headDir,
-      '--rounds', ROUNDS, '--reset', 'once', '--database-url', URL, '--export-path', out, '--json', '--fail-on', 'never'],
+    [
+      cli,
+      'ab',
+      '--config',
+      path.join(work, 'base', 'ab.yaml'),
+      '--base-dir',
+      path.join(work, 'base'),
+      '--head-dir',
+      headDir,
+      '--rounds',
+      ROUNDS,
+      '--reset',
+      'once',
+      '--database-url',
+      URL,
+      '--export-path',
+      out,
+      '--json',
+      '--fail-on',
+      'never',
+    ],
     { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
   );
   if (res.status !== 0) {
@@ -112,15 +131,31 @@ const median = (xs) => {
 };
 
 const results = { aa: [], slow: [] };
-const load = () => os.loadavg().map((x) => x.toFixed(1)).join(' ');
-console.log(`A/B proof: ${REPS} A/A + ${REPS} slowdown repetitions, ${ROUNDS} rounds, 1 band (4 workers / 4 connections) of ${BAND_S} s after 0.5 s warm-up; cpus ${os.cpus().length}, load ${load()}`);
+const load = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+console.log(
+  `A/B proof: ${REPS} A/A + ${REPS} slowdown repetitions, ${ROUNDS} rounds, 1 band (4 workers / 4 connections) of ${BAND_S} s after 0.5 s warm-up; cpus ${os.cpus().length}, load ${load()}`,
+);
 try {
-  for (const [label, headDir] of [['aa', path.join(work, 'same')], ['slow', path.join(work, 'slow')]]) {
+  for (const [label, headDir] of [
+    ['aa', path.join(work, 'same')],
+    ['slow', path.join(work, 'slow')],
+  ]) {
     for (let rep = 1; rep <= REPS; rep++) {
       const r = once(headDir, label, rep);
       results[label].push(r);
-      const bands = r.bands.map((b) => `${b.band} ${f(b.ratio)} [${f(b.low)}, ${f(b.high)}]@${pct(b.level, 1)} mad ${pct(b.mad, 2)} ${b.status}`).join(' | ');
-      console.log(`${label === 'aa' ? 'A/A     ' : 'slowdown'} ${String(rep).padStart(2)}: ${r.verdict.padEnd(12)} ${bands}  (${r.seconds.toFixed(0)} s, load ${load()})`);
+      const bands = r.bands
+        .map(
+          (b) =>
+            `${b.band} ${f(b.ratio)} [${f(b.low)}, ${f(b.high)}]@${pct(b.level, 1)} mad ${pct(b.mad, 2)} ${b.status}`,
+        )
+        .join(' | ');
+      console.log(
+        `${label === 'aa' ? 'A/A     ' : 'slowdown'} ${String(rep).padStart(2)}: ${r.verdict.padEnd(12)} ${bands}  (${r.seconds.toFixed(0)} s, load ${load()})`,
+      );
     }
   }
 } finally {
@@ -134,9 +169,17 @@ const aaRatios = results.aa.flatMap((r) => r.bands.map((b) => b.ratio));
 const slowRatios = results.slow.flatMap((r) => r.bands.map((b) => b.ratio));
 console.log('');
 console.log(`A/A:      verdicts ${results.aa.map((r) => r.verdict).join(', ')}`);
-console.log(`slowdown: ${slowFails} of ${REPS} failed (must be ≥ 9); verdicts ${results.slow.map((r) => r.verdict).join(', ')}`);
-console.log(`effect:   median head/base TPS ratio A/A ${f(median(aaRatios))}, slowdown ${f(median(slowRatios))} (≈ ${pct(1 - median(slowRatios))} slower)`);
-console.log(`noise:    median absolute paired log-ratio deviation (TPS) ${pct(median(allBands.map((b) => b.mad)), 2)}; ` +
-  `median interval half-width ±${pct(median(allBands.map((b) => (b.high - b.low) / 2)), 1)}`);
-console.log(`MDE:      median minimum detectable TPS drop ${pct(median(allBands.map((b) => b.mde)))} (threshold 5%), worst ${pct(Math.max(...allBands.map((b) => b.mde).filter((x) => typeof x === 'number')))}`);
+console.log(
+  `slowdown: ${slowFails} of ${REPS} failed (must be ≥ 9); verdicts ${results.slow.map((r) => r.verdict).join(', ')}`,
+);
+console.log(
+  `effect:   median head/base TPS ratio A/A ${f(median(aaRatios))}, slowdown ${f(median(slowRatios))} (≈ ${pct(1 - median(slowRatios))} slower)`,
+);
+console.log(
+  `noise:    median absolute paired log-ratio deviation (TPS) ${pct(median(allBands.map((b) => b.mad)), 2)}; ` +
+    `median interval half-width ±${pct(median(allBands.map((b) => (b.high - b.low) / 2)), 1)}`,
+);
+console.log(
+  `MDE:      median minimum detectable TPS drop ${pct(median(allBands.map((b) => b.mde)))} (threshold 5%), worst ${pct(Math.max(...allBands.map((b) => b.mde).filter((x) => typeof x === 'number')))}`,
+);
 process.exitCode = aaFails === 0 && slowFails >= Math.ceil(0.9 * REPS) ? 0 : 1;

@@ -57,7 +57,10 @@ function parseArgs(argv) {
     };
     if (a === '--duration') opts.duration = positive(value(), a);
     else if (a === '--quick') opts.quick = true;
-    else if (a === '--clients') opts.clients = value().split(',').map((v) => positive(v, a));
+    else if (a === '--clients')
+      opts.clients = value()
+        .split(',')
+        .map((v) => positive(v, a));
     else if (a === '--workloads') opts.workloads = value().split(',');
     else if (a === '--rss-long') opts.rssLong = positive(value(), a);
     else if (a === '--pgbench-jobs') opts.pgbenchJobs = positive(value(), a);
@@ -66,7 +69,10 @@ function parseArgs(argv) {
     else if (a === '--table-only') opts.tableOnly = true;
     else if (a === '--json') opts.json = value();
     else if (a === '--child') opts.child = JSON.parse(value());
-    else if (a === '--variants') opts.variants = value().split(',').map((v) => v.trim());
+    else if (a === '--variants')
+      opts.variants = value()
+        .split(',')
+        .map((v) => v.trim());
     else if (a === '--repeat') opts.repeat = Math.round(positive(value(), a));
     else fail(`unknown flag ${a} (see the header of scripts/bench.js)`);
   }
@@ -194,10 +200,15 @@ function build() {
     execFileSync(path.join(root, 'node_modules', '.bin', 'tsc'), ['-p', tsconfig], { cwd: root, stdio: 'pipe' });
   } catch (error) {
     // Type errors still emit JavaScript (noEmitOnError false); say so, carry on.
-    const text = String(error.stdout ?? '').split('\n').slice(0, 3).join('\n');
+    const text = String(error.stdout ?? '')
+      .split('\n')
+      .slice(0, 3)
+      .join('\n');
     console.error(`bench: tsc reported type errors (the build was emitted anyway):\n${text}`);
   }
-  console.log(`built src/ into ${path.relative(root, buildDir)} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `built src/ into ${path.relative(root, buildDir)} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
 }
 
 /** 'label:A=1 B=2' → the label ('label', or the settings themselves when unlabelled). */
@@ -290,7 +301,9 @@ async function prepareDatabase(opts) {
     const workload = await loadWorkload({ kind: 'builtin', name: 'tpcb' });
     const started = performance.now();
     await workload.setup(client, SCALE, () => {});
-    console.log(`set up ${DB_NAME} at scale ${SCALE} with pgscale's setup in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      `set up ${DB_NAME} at scale ${SCALE} with pgscale's setup in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+    );
   } finally {
     await client.end();
   }
@@ -313,7 +326,9 @@ async function main() {
   const url = dbUrl(opts.url, DB_NAME);
   await prepareDatabase(opts);
   const warmup = 1;
-  const env = ['PGSCALE_BENCH_PIPELINE'].filter((k) => process.env[k] !== undefined).map((k) => `${k}=${process.env[k]}`);
+  const env = ['PGSCALE_BENCH_PIPELINE']
+    .filter((k) => process.env[k] !== undefined)
+    .map((k) => `${k}=${process.env[k]}`);
   console.log(
     `\n${os.availableParallelism()} CPUs (client and server share them) · ${opts.duration} s per run · pgscale warm-up ${warmup} s · ` +
       `order per cell: ${opts.quick ? 'pgbench, pgscale' : 'pgbench, pgscale, pgscale, pgbench (ABBA)'}` +
@@ -339,7 +354,10 @@ async function main() {
         for (const side of order) {
           if (side === 'pgbench') pgbenchBlock.push(runPgbench(opts, workload, clients, opts.duration));
           else {
-            const r = await runChild({ url, workload, workers: [clients], duration: opts.duration, warmup, pgStats: false }, variants[side]);
+            const r = await runChild(
+              { url, workload, workers: [clients], duration: opts.duration, warmup, pgStats: false },
+              variants[side],
+            );
             variantBlock[side].push(r.bands[0]);
           }
         }
@@ -362,8 +380,14 @@ async function main() {
         };
         c.block_ratios = blockRatios[i];
         cell.variants[label(v)] = c;
-        const range = opts.repeat > 1 ? ` (${fmt(Math.min(...blockRatios[i]), 2)}–${fmt(Math.max(...blockRatios[i]), 2)})` : '';
-        row.push(fmt(c.tps), fmt(c.tps / cell.pgbench_tps, 2) + range, fmt(c.cpu_us_per_tx), fmt(c.elu, 2) + (c.client_bound ? ' (client-bound)' : ''));
+        const range =
+          opts.repeat > 1 ? ` (${fmt(Math.min(...blockRatios[i]), 2)}–${fmt(Math.max(...blockRatios[i]), 2)})` : '';
+        row.push(
+          fmt(c.tps),
+          fmt(c.tps / cell.pgbench_tps, 2) + range,
+          fmt(c.cpu_us_per_tx),
+          fmt(c.elu, 2) + (c.client_bound ? ' (client-bound)' : ''),
+        );
       }
       raw.cells.push(cell);
       rows.push(row);
@@ -372,7 +396,12 @@ async function main() {
     const header = ['clients', 'pgbench TPS'];
     for (const v of variants) {
       const l = label(v);
-      header.push(`${l} TPS`, 'ratio', `${variants.length > 1 ? `${l} ` : 'pgscale '}CPU µs/tx`, `${variants.length > 1 ? `${l} ` : 'pgscale '}ELU`);
+      header.push(
+        `${l} TPS`,
+        'ratio',
+        `${variants.length > 1 ? `${l} ` : 'pgscale '}CPU µs/tx`,
+        `${variants.length > 1 ? `${l} ` : 'pgscale '}ELU`,
+      );
     }
     console.log(`\n${workload} (scale ${SCALE})\n${table(header, rows)}\n`);
   }
@@ -383,9 +412,30 @@ async function main() {
 
   // Peak RSS: one band of 8 clients, short and long, each in a fresh process.
   const rssClients = 8;
-  const short = await runChild({ url, workload: 'select-only', workers: [rssClients], duration: opts.quick ? 2 : 10, warmup, pgStats: false });
-  const long = await runChild({ url, workload: 'select-only', workers: [rssClients], duration: opts.rssLong, warmup, pgStats: false });
-  raw.rss = { short_s: opts.quick ? 2 : 10, long_s: opts.rssLong, short_kb: short.max_rss_kb, long_kb: long.max_rss_kb, short_hwm_kb: short.vm_hwm_kb, long_hwm_kb: long.vm_hwm_kb };
+  const short = await runChild({
+    url,
+    workload: 'select-only',
+    workers: [rssClients],
+    duration: opts.quick ? 2 : 10,
+    warmup,
+    pgStats: false,
+  });
+  const long = await runChild({
+    url,
+    workload: 'select-only',
+    workers: [rssClients],
+    duration: opts.rssLong,
+    warmup,
+    pgStats: false,
+  });
+  raw.rss = {
+    short_s: opts.quick ? 2 : 10,
+    long_s: opts.rssLong,
+    short_kb: short.max_rss_kb,
+    long_kb: long.max_rss_kb,
+    short_hwm_kb: short.vm_hwm_kb,
+    long_hwm_kb: long.vm_hwm_kb,
+  };
   const growth = (long.max_rss_kb / short.max_rss_kb - 1) * 100;
   console.log(
     `peak RSS (select-only, ${rssClients} clients, whole pipeline): ${raw.rss.short_s} s band ${fmt(short.max_rss_kb / 1024, 1)} MiB, ` +
@@ -394,7 +444,14 @@ async function main() {
 
   // Overhead: a four-band exponential scan (1, 2, 4, 8 workers); wall time of the whole pipeline
   // (connect, environment, preflight, bands, analysis, exports) minus warm-up + band time.
-  const scan = await runChild({ url, workload: 'select-only', workers: [1, 8], duration: opts.duration, warmup, pgStats: false });
+  const scan = await runChild({
+    url,
+    workload: 'select-only',
+    workers: [1, 8],
+    duration: opts.duration,
+    warmup,
+    pgStats: false,
+  });
   const overhead = scan.wall_s - scan.planned_s;
   raw.overhead = { bands: scan.bands.length, wall_s: scan.wall_s, planned_s: scan.planned_s };
   console.log(
@@ -407,7 +464,14 @@ async function main() {
   const on = [];
   const samplingOrder = opts.quick ? ['off', 'on'] : ['off', 'on', 'on', 'off'];
   for (const s of samplingOrder) {
-    const r = await runChild({ url, workload: 'select-only', workers: [8], duration: opts.duration, warmup, pgStats: s === 'on' });
+    const r = await runChild({
+      url,
+      workload: 'select-only',
+      workers: [8],
+      duration: opts.duration,
+      warmup,
+      pgStats: s === 'on',
+    });
     (s === 'on' ? on : off).push(r.bands[0].tps);
   }
   raw.sampling = { off, on };

@@ -75,7 +75,9 @@ async function main() {
     await c.query(`CREATE DATABASE ${database}`);
     return r.rows[0];
   });
-  console.log(`server: ${facts.version.split(' (')[0]}, max_connections ${facts.max}, superuser_reserved ${facts.reserved}`);
+  console.log(
+    `server: ${facts.version.split(' (')[0]}, max_connections ${facts.max}, superuser_reserved ${facts.reserved}`,
+  );
 
   const dir = mkdtempSync(join(tmpdir(), 'pgscale-soak-'));
   const config = join(dir, 'soak.yaml');
@@ -126,7 +128,9 @@ async function main() {
       if (done) {
         const rss = rssMb(child.pid);
         samples.push({ band: Number(done[1]), workers, tps: Number(done[2].replace(/,/g, '')), rss });
-        console.log(`band ${String(done[1]).padStart(2)}: ${done[2].padStart(7)} TPS   RSS ${rss === null ? 'n/a' : `${rss.toFixed(1)} MiB`}`);
+        console.log(
+          `band ${String(done[1]).padStart(2)}: ${done[2].padStart(7)} TPS   RSS ${rss === null ? 'n/a' : `${rss.toFixed(1)} MiB`}`,
+        );
       } else if (/Band \d+\/\d+:/.test(line)) {
         process.stdout.write(`  ${line.trim()}\n`);
       }
@@ -142,7 +146,10 @@ async function main() {
   let left = -1;
   for (let i = 0; i < 50; i++) {
     left = await withAdmin(async (c) => {
-      const r = await c.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'pgscale%'", [database]);
+      const r = await c.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'pgscale%'",
+        [database],
+      );
       return r.rows[0].n;
     });
     if (left === 0) break;
@@ -169,7 +176,9 @@ async function main() {
   const errors = doc ? doc.bands.reduce((a, b) => a + b.failed_transactions, 0) : null;
 
   console.log('');
-  console.log(`exit code ${code} after ${elapsed.toFixed(0)} s; ${doc ? doc.bands.length : 0} bands in results.json, partial ${doc?.partial ?? 'n/a'}, failed transactions ${errors ?? 'n/a'}`);
+  console.log(
+    `exit code ${code} after ${elapsed.toFixed(0)} s; ${doc ? doc.bands.length : 0} bands in results.json, partial ${doc?.partial ?? 'n/a'}, failed transactions ${errors ?? 'n/a'}`,
+  );
   console.log(
     `RSS: first band ${first.toFixed(1)} MiB, last ${last.toFixed(1)} MiB, peak ${peak.toFixed(1)} MiB; ` +
       `growth first→last ${(last - first).toFixed(1)} MiB; after the first quarter ${settledGrowth.toFixed(1)} MiB (slope ${perBand.toFixed(2)} MiB/band)`,
@@ -177,7 +186,9 @@ async function main() {
   // Memory follows the worker count; at a fixed count a leak would still show as a climb.
   for (const w of [...new Set(rss.map((s) => s.workers))]) {
     const group = rss.filter((s) => s.workers === w).map((s) => s.rss);
-    console.log(`  ${String(w).padStart(3)} workers: RSS ${Math.min(...group).toFixed(1)}–${Math.max(...group).toFixed(1)} MiB over ${group.length} bands (last − first ${(group.at(-1) - group[0]).toFixed(1)} MiB)`);
+    console.log(
+      `  ${String(w).padStart(3)} workers: RSS ${Math.min(...group).toFixed(1)}–${Math.max(...group).toFixed(1)} MiB over ${group.length} bands (last − first ${(group.at(-1) - group[0]).toFixed(1)} MiB)`,
+    );
   }
   console.log(`pgscale connections left in pg_stat_activity: ${left}`);
 
@@ -185,7 +196,8 @@ async function main() {
   if (code !== 0) failures.push(`the CLI exited with ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
   if (!doc || doc.bands.length !== 20 || doc.partial) failures.push('results.json does not hold 20 complete bands');
   if (samples.length !== 20) failures.push(`saw ${samples.length} band completions, expected 20`);
-  if (!(settledGrowth <= maxGrowthMb)) failures.push(`memory grew ${settledGrowth.toFixed(1)} MiB after the first quarter (limit ${maxGrowthMb})`);
+  if (!(settledGrowth <= maxGrowthMb))
+    failures.push(`memory grew ${settledGrowth.toFixed(1)} MiB after the first quarter (limit ${maxGrowthMb})`);
   if (left !== 0) failures.push(`${left} pgscale connections left behind`);
   if (failures.length > 0) {
     for (const f of failures) console.log(`FAIL: ${f}`);

@@ -33,7 +33,10 @@ function addRunOptions(command: Command): Command {
     .option('-c, --config <file>', 'progressive YAML config file')
     .option('--progressive', 'run progressive mode even if progressive.enabled is false')
     .option('--setup', 'create and fill the workload tables before running (idempotent)')
-    .option('--database-url <url>', 'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)')
+    .option(
+      '--database-url <url>',
+      'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)',
+    )
     .option('--export-path <dir>', 'directory for results.json / results.csv / report.md')
     .addOption(new Option('--export-format <format>', 'which exports to write').choices(['csv', 'json', 'both']))
     .option('--dry-run', 'print the band plan and its estimated duration without connecting')
@@ -42,7 +45,11 @@ function addRunOptions(command: Command): Command {
 
 async function runAction(flags: RunFlags): Promise<number> {
   if (!flags.config) {
-    throw new CommanderError(EXIT_BAD_INPUT, 'pgscale.missingConfig', "error: required option '--config <file>' not specified");
+    throw new CommanderError(
+      EXIT_BAD_INPUT,
+      'pgscale.missingConfig',
+      "error: required option '--config <file>' not specified",
+    );
   }
   const request = {
     configPath: flags.config,
@@ -84,31 +91,57 @@ export function buildProgram(): Command {
     );
   program
     .command('compare')
-    .description("judge CURRENT against BASELINE as the action's compare mode does: the same verdict, report and exit code")
+    .description(
+      "judge CURRENT against BASELINE as the action's compare mode does: the same verdict, report and exit code",
+    )
     .argument('<baseline>', 'the baseline results.json')
     .argument('<current>', 'the current results.json')
     .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
     .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')
-    .addOption(new Option('--fail-on <verdict>', 'which verdict exits with 3').choices(['regression', 'inconclusive', 'never']))
+    .addOption(
+      new Option('--fail-on <verdict>', 'which verdict exits with 3').choices(['regression', 'inconclusive', 'never']),
+    )
     .option('--json', 'print the comparison as JSON instead of the Markdown report')
     .exitOverride()
     .configureOutput({ outputError: () => {} })
-    .action((baseline: string, current: string, flags: CompareFlags) => compareCommand(baseline, current, flags).then(setExit));
+    .action((baseline: string, current: string, flags: CompareFlags) =>
+      compareCommand(baseline, current, flags).then(setExit),
+    );
   program
     .command('ab')
-    .description('same-runner A/B: measure base and head workload files in interleaved ABBA rounds on one server and gate on the paired difference')
-    .option('-c, --config <file>', 'progressive YAML config; its workload/setup paths are taken relative to each side\'s directory')
-    .option('--base-dir <dir>', 'directory holding the base side\'s workload and setup files (laid out as next to the config)')
-    .option('--head-dir <dir>', 'directory holding the head side\'s files (default: the config file\'s directory)')
+    .description(
+      'same-runner A/B: measure base and head workload files in interleaved ABBA rounds on one server and gate on the paired difference',
+    )
+    .option(
+      '-c, --config <file>',
+      "progressive YAML config; its workload/setup paths are taken relative to each side's directory",
+    )
+    .option(
+      '--base-dir <dir>',
+      "directory holding the base side's workload and setup files (laid out as next to the config)",
+    )
+    .option('--head-dir <dir>', "directory holding the head side's files (default: the config file's directory)")
     .option('--rounds <n>', 'ABBA rounds per band, 3-50 (default 7)')
     .option('--confirm', 're-measure failing bands for as many rounds; fail only if the failure reproduces')
     .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
     .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')
-    .addOption(new Option('--reset <when>', 're-create each side\'s database from its template before every measurement (always), once, or auto (once for select-only)').choices(['always', 'once', 'auto']))
-    .addOption(new Option('--fail-on <verdict>', 'which verdict exits with 3').choices(['regression', 'inconclusive', 'never']))
-    .option('--database-url <url>', 'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)')
+    .addOption(
+      new Option(
+        '--reset <when>',
+        "re-create each side's database from its template before every measurement (always), once, or auto (once for select-only)",
+      ).choices(['always', 'once', 'auto']),
+    )
+    .addOption(
+      new Option('--fail-on <verdict>', 'which verdict exits with 3').choices(['regression', 'inconclusive', 'never']),
+    )
+    .option(
+      '--database-url <url>',
+      'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)',
+    )
     .option('--export-path <dir>', 'directory for ab-results.json and the base/ and head/ exports')
-    .addOption(new Option('--export-format <format>', 'which per-side exports to write').choices(['csv', 'json', 'both']))
+    .addOption(
+      new Option('--export-format <format>', 'which per-side exports to write').choices(['csv', 'json', 'both']),
+    )
     .option('--json', 'print the ab section and the comparison as JSON on stdout (logs go to stderr)')
     .exitOverride()
     .configureOutput({ outputError: () => {} })
@@ -131,7 +164,11 @@ export async function main(argv: string[]): Promise<number> {
 
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+    if (
+      error.code === 'commander.helpDisplayed' ||
+      error.code === 'commander.version' ||
+      error.code === 'commander.help'
+    ) {
       return 0;
     }
     // Commander puts its "(Did you mean …?)" on a second line; user errors are one line.

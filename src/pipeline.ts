@@ -53,7 +53,9 @@ export interface RunResult {
 }
 
 /** Loads the config and applies command-line overrides; no I/O beyond reading the file. */
-export function prepareRun(request: Pick<RunRequest, 'configPath' | 'progressive' | 'exportPath' | 'exportFormat'>): PreparedRun {
+export function prepareRun(
+  request: Pick<RunRequest, 'configPath' | 'progressive' | 'exportPath' | 'exportFormat'>,
+): PreparedRun {
   const config = loadConfigFile(request.configPath);
   if (request.progressive) config.progressive.enabled = true;
   if (request.exportPath !== undefined) config.progressive.export_path = request.exportPath;
@@ -84,7 +86,12 @@ function emptyEnvironment(embedded: boolean): EnvironmentFacts {
   };
 }
 
-export function newResultsDocument(config: PgscaleConfig, plan: BandPlan, workload: Workload, secrets: string[]): ResultsDocument {
+export function newResultsDocument(
+  config: PgscaleConfig,
+  plan: BandPlan,
+  workload: Workload,
+  secrets: string[],
+): ResultsDocument {
   return {
     schema_version: SCHEMA_VERSION,
     tool: { name: 'pgscale', version: VERSION },
@@ -151,7 +158,8 @@ export async function runBenchmark(request: RunRequest): Promise<RunResult> {
       doc.environment = await readEnvironment(client, database.embedded !== null);
       // Before --setup: a plan the server cannot hold must not cost a (possibly long) data load.
       await preflight(client, plan, { progressive: config.progressive });
-      if (request.setup || database.embedded) log.info(`🛠️  Setting up workload ${workload.name} (scale ${config.scale})`);
+      if (request.setup || database.embedded)
+        log.info(`🛠️  Setting up workload ${workload.name} (scale ${config.scale})`);
       await setUpWorkload(client, workload, config.scale, {
         setup: request.setup || database.embedded !== null,
         log: (line) => log.info(`   ${line}`),
@@ -162,7 +170,9 @@ export async function runBenchmark(request: RunRequest): Promise<RunResult> {
     return await measureAndExport(request, config, plan, workload, doc, database.clientConfig);
   } finally {
     if (database.embedded) {
-      await database.embedded.stop().catch((error: unknown) => log.warn(`could not stop the embedded server: ${String(error)}`));
+      await database.embedded
+        .stop()
+        .catch((error: unknown) => log.warn(`could not stop the embedded server: ${String(error)}`));
     }
   }
 }
@@ -183,7 +193,11 @@ async function measureAndExport(
   let failure: Error | null = null;
   let outcome: RunOutcome;
   try {
-    outcome = await measureBands(config, plan, workload, clientConfig, { signal: request.signal, log, onBand: (band) => doc.bands.push(band) });
+    outcome = await measureBands(config, plan, workload, clientConfig, {
+      signal: request.signal,
+      log,
+      onBand: (band) => doc.bands.push(band),
+    });
   } catch (error) {
     failure = error instanceof Error ? error : new Error(String(error));
     outcome = { bands: doc.bands, partial: true, partial_reason: maskSecrets(failure.message, log.secrets) };
@@ -230,7 +244,12 @@ export function measureBands(
 }
 
 /** Closes a results document: the measured bands, whether the run stopped early, the end time, and the analysis. */
-export function closeDocument(doc: ResultsDocument, outcome: RunOutcome, config: Pick<PgscaleConfig, 'analysis' | 'slo'>, log: Logger): void {
+export function closeDocument(
+  doc: ResultsDocument,
+  outcome: RunOutcome,
+  config: Pick<PgscaleConfig, 'analysis' | 'slo'>,
+  log: Logger,
+): void {
   doc.bands = outcome.bands;
   doc.partial = outcome.partial;
   doc.partial_reason = outcome.partial_reason;
@@ -239,7 +258,11 @@ export function closeDocument(doc: ResultsDocument, outcome: RunOutcome, config:
 }
 
 /** Fills analysis and optimum; an analysis fault must never cost the measured bands. */
-export function finishAnalysis(doc: ResultsDocument, config: Pick<PgscaleConfig, 'analysis' | 'slo'>, log: Logger): void {
+export function finishAnalysis(
+  doc: ResultsDocument,
+  config: Pick<PgscaleConfig, 'analysis' | 'slo'>,
+  log: Logger,
+): void {
   try {
     const { analysis, optimal_config } = analyzeResults(doc, config.analysis, config.slo);
     doc.analysis = analysis;

@@ -23,7 +23,8 @@ export interface AbSlot {
  * `bandIndices` restricts the schedule to some bands (confirmation re-runs only failing ones).
  */
 export function abSchedule(bandIndices: readonly number[], rounds: number, firstRound = 0): AbSlot[] {
-  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new RangeError(`abSchedule: rounds must be a positive integer, got ${rounds}`);
+  if (!(Number.isInteger(rounds) && rounds >= 1))
+    throw new RangeError(`abSchedule: rounds must be a positive integer, got ${rounds}`);
   const slots: AbSlot[] = [];
   for (let r = firstRound; r < firstRound + rounds; r++) {
     bandIndices.forEach((band_index, j) => {

@@ -11,7 +11,16 @@
 import path from 'node:path';
 import { writeFile, mkdir } from 'node:fs/promises';
 import pg from 'pg';
-import { closeDocument, measureBands, newResultsDocument, openDatabase, prepareRun, setUpWorkload, withClient, type RunRequest } from '../pipeline.js';
+import {
+  closeDocument,
+  measureBands,
+  newResultsDocument,
+  openDatabase,
+  prepareRun,
+  setUpWorkload,
+  withClient,
+  type RunRequest,
+} from '../pipeline.js';
 import { readEnvironment } from '../db/environment.js';
 import { maskSecrets } from '../db/mask.js';
 import { checkTimeBudget, preflight } from '../db/preflight.js';
@@ -34,7 +43,10 @@ import { abSchedule } from './plan.js';
 export const DEFAULT_AB_ROUNDS = 7;
 export const AB_RESULTS_FILE = 'ab-results.json';
 
-export interface AbRequest extends Pick<RunRequest, 'databaseUrl' | 'databaseUrlName' | 'exportPath' | 'exportFormat' | 'env' | 'log' | 'signal'> {
+export interface AbRequest extends Pick<
+  RunRequest,
+  'databaseUrl' | 'databaseUrlName' | 'exportPath' | 'exportFormat' | 'env' | 'log' | 'signal'
+> {
   configPath: string;
   /** Directory holding the base side's workload and setup files, laid out as next to the config. */
   baseDir: string;
@@ -81,7 +93,10 @@ export function resolveReset(reset: 'always' | 'once' | 'auto', workload: Worklo
 }
 
 export function abDatabaseNames(suffix = ''): Record<Side, { db: string; template: string }> {
-  if (!/^[a-z0-9_]{0,20}$/.test(suffix)) throw new UserError(`ab database suffix: expected up to 20 lowercase letters, digits or _, got ${JSON.stringify(suffix)}`);
+  if (!/^[a-z0-9_]{0,20}$/.test(suffix))
+    throw new UserError(
+      `ab database suffix: expected up to 20 lowercase letters, digits or _, got ${JSON.stringify(suffix)}`,
+    );
   return {
     base: { db: `pgscale_ab_base${suffix}`, template: `pgscale_ab_base${suffix}_tpl` },
     head: { db: `pgscale_ab_head${suffix}`, template: `pgscale_ab_head${suffix}_tpl` },
@@ -93,7 +108,13 @@ async function dropDatabase(admin: pg.Client, name: string, force: boolean): Pro
 }
 
 function sideMeasurement(b: BandResult): AbSideMeasurement {
-  return { tps: b.total_tps, p95_ms: b.latency.p95_ms, status: b.status, client_bound: b.client.client_bound, error_rate: b.error_rate };
+  return {
+    tps: b.total_tps,
+    p95_ms: b.latency.p95_ms,
+    status: b.status,
+    client_bound: b.client.client_bound,
+    error_rate: b.error_rate,
+  };
 }
 
 /** A logger for the runner's per-band chatter: its lines become debug lines, warnings stay. */
@@ -106,7 +127,12 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   if (!(Number.isInteger(request.rounds) && request.rounds >= 3 && request.rounds <= 50)) {
     throw new UserError(`rounds: expected a whole number from 3 to 50, got ${String(request.rounds)}`);
   }
-  const { config, plan } = prepareRun({ configPath: request.configPath, progressive: true, exportPath: request.exportPath, exportFormat: request.exportFormat });
+  const { config, plan } = prepareRun({
+    configPath: request.configPath,
+    progressive: true,
+    exportPath: request.exportPath,
+    exportFormat: request.exportFormat,
+  });
   const headDir = path.resolve(request.headDir ?? config.source.dir);
   const baseDir = path.resolve(request.baseDir);
   const workloads: Record<Side, Workload> = {
@@ -123,7 +149,15 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   const measured: BandPlan = { ...plan, estimated_duration_s: plan.estimated_duration_s * 2 * request.rounds };
   checkTimeBudget(measured, config.progressive.time_budget_s);
 
-  const database = await openDatabase({ databaseUrl: request.databaseUrl, databaseUrlName: request.databaseUrlName, env: request.env, log: log as Logger & { secrets: string[] } }, config);
+  const database = await openDatabase(
+    {
+      databaseUrl: request.databaseUrl,
+      databaseUrlName: request.databaseUrlName,
+      env: request.env,
+      log: log as Logger & { secrets: string[] },
+    },
+    config,
+  );
   const secrets = (log as Logger & { secrets?: string[] }).secrets ?? [];
   const admin = new pg.Client({ ...database.clientConfig, application_name: 'pgscale-admin' });
   let environment: EnvironmentFacts | null = null;
@@ -145,12 +179,15 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
       await dropDatabase(admin, db, force);
       await dropDatabase(admin, template, force);
       await admin.query(`CREATE DATABASE ${quote(template)}`);
-      log.info(`🛠️  ${side}: setting up workload ${workloads[side].name} (scale ${config.scale}) in template ${template}`);
+      log.info(
+        `🛠️  ${side}: setting up workload ${workloads[side].name} (scale ${config.scale}) in template ${template}`,
+      );
       await withClient({ ...database.clientConfig, database: template }, (client) =>
         setUpWorkload(client, workloads[side], config.scale, {
           setup: true,
           log: (line) => log.info(`   ${side}: ${line}`),
-          missing: (tables) => `${side} side: workload ${workloads[side].name}: setup did not create ${tables.join(', ')}`,
+          missing: (tables) =>
+            `${side} side: workload ${workloads[side].name}: setup did not create ${tables.join(', ')}`,
         }),
       );
     }
@@ -178,14 +215,20 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
           await prepare(side);
           const outcome = await measureBands(
             config,
-            { ...plan, bands: [band], estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s },
+            {
+              ...plan,
+              bands: [band],
+              estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s,
+            },
             workloads[side],
             { ...database.clientConfig, database: names[side].db },
             { signal: request.signal, log: quietLogger(log), seedOffset: slot.round },
           );
           const result = outcome.bands[0];
           if (!result || outcome.partial) {
-            failure = new Error(`${side} side, band ${band.band_id}, round ${slot.round + 1}: ${outcome.partial_reason ?? 'no result'}`);
+            failure = new Error(
+              `${side} side, band ${band.band_id}, round ${slot.round + 1}: ${outcome.partial_reason ?? 'no result'}`,
+            );
             if (result) runs[side][slot.band_index]!.push(result);
             return false;
           }
@@ -194,7 +237,14 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
         }
         const b = results.base!;
         const h = results.head!;
-        pairs.push({ band_index: slot.band_index, round: slot.round, phase, order: slot.order, base: sideMeasurement(b), head: sideMeasurement(h) });
+        pairs.push({
+          band_index: slot.band_index,
+          round: slot.round,
+          phase,
+          order: slot.order,
+          base: sideMeasurement(b),
+          head: sideMeasurement(h),
+        });
         const ratio = b.total_tps > 0 ? h.total_tps / b.total_tps : NaN;
         log.info(
           `🔁 ${phase === 'confirm' ? 'confirm ' : ''}round ${slot.round + 1}, band ${band.band_id} (${band.workers}w/${band.connections}c), ` +
@@ -213,8 +263,18 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     try {
       const completed = await measure(allBands, 0, 'main');
       if (completed && request.confirm) {
-        const first = analyzeAb({ bands: plan.bands, pairs, rounds: request.rounds, confirm: true, thresholds: request.thresholds, settings: { ...config.analysis, bootstrap_resamples: 0 }, sides: sources });
-        const failing = first.ab.bands.map((b, i) => (b.status.tps === 'fail' || b.status.p95_latency === 'fail' ? i : -1)).filter((i) => i >= 0);
+        const first = analyzeAb({
+          bands: plan.bands,
+          pairs,
+          rounds: request.rounds,
+          confirm: true,
+          thresholds: request.thresholds,
+          settings: { ...config.analysis, bootstrap_resamples: 0 },
+          sides: sources,
+        });
+        const failing = first.ab.bands
+          .map((b, i) => (b.status.tps === 'fail' || b.status.p95_latency === 'fail' ? i : -1))
+          .filter((i) => i >= 0);
         if (failing.length > 0) {
           log.info(`🔍 Confirming ${failing.length} failing band(s) with ${request.rounds} more rounds`);
           await measure(failing, request.rounds, 'confirm');
@@ -233,7 +293,8 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     failure = error instanceof Error ? error : new Error(String(error));
   }
   await cleanup(admin, connected, names, request, environment, log);
-  if (database.embedded) await database.embedded.stop().catch((e: unknown) => log.warn(`could not stop the embedded server: ${String(e)}`));
+  if (database.embedded)
+    await database.embedded.stop().catch((e: unknown) => log.warn(`could not stop the embedded server: ${String(e)}`));
 
   // Per-side results documents: each band merged over its rounds.
   const docs = {} as Record<Side, ResultsDocument>;
@@ -241,7 +302,16 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     const doc = newResultsDocument(config, plan, workloads[side], secrets);
     if (environment) doc.environment = environment;
     const bands = plan.bands.flatMap((_b, i) => (runs[side][i]!.length > 0 ? [mergeRounds(runs[side][i]!)] : []));
-    closeDocument(doc, { bands, partial: failure !== null, partial_reason: failure ? maskSecrets((failure as Error).message, secrets) : null }, config, log);
+    closeDocument(
+      doc,
+      {
+        bands,
+        partial: failure !== null,
+        partial_reason: failure ? maskSecrets((failure as Error).message, secrets) : null,
+      },
+      config,
+      log,
+    );
     docs[side] = doc;
   }
   const { ab, comparison } = analyzeAb({
@@ -255,7 +325,10 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     headDoc: docs.head,
     sides: sources,
   });
-  if (failure) comparison.notes.unshift(`The A/B run stopped early: ${maskSecrets((failure as Error).message, secrets)}. Only complete pairs were analysed.`);
+  if (failure)
+    comparison.notes.unshift(
+      `The A/B run stopped early: ${maskSecrets((failure as Error).message, secrets)}. Only complete pairs were analysed.`,
+    );
 
   const exportDir = path.resolve(config.progressive.export_path);
   await mkdir(exportDir, { recursive: true });
@@ -292,5 +365,3 @@ async function cleanup(
     await admin.end().catch(() => {});
   }
 }
-
-

@@ -53,24 +53,33 @@ export async function materializeBaseFiles(opts: BaseFilesOptions): Promise<stri
     throw new UserError(`ab mode needs a git checkout to read the base files; ${cwd} is not inside one`);
   }
   const commit = `${opts.ref}^{commit}`;
-  const has = async (): Promise<boolean> => git(['cat-file', '-e', commit], root).then(() => true, () => false);
+  const has = async (): Promise<boolean> =>
+    git(['cat-file', '-e', commit], root).then(
+      () => true,
+      () => false,
+    );
   if (!(await has())) {
     opts.log?.(`fetching base commit ${opts.ref} (shallow checkout)`);
     await git(['fetch', '--no-tags', '--depth=1', 'origin', opts.ref], root).catch(() => '');
-    if (!(await has())) throw new UserError(`base-ref: commit ${opts.ref} is not in the checkout and could not be fetched from origin`);
+    if (!(await has()))
+      throw new UserError(`base-ref: commit ${opts.ref} is not in the checkout and could not be fetched from origin`);
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pgscale-ab-base-'));
   for (const file of opts.files) {
     const inRepo = path.relative(root, file).split(path.sep).join('/');
     const relToConfig = path.relative(opts.configDir, file);
     if (inRepo.startsWith('..') || relToConfig.startsWith('..')) {
-      throw new UserError(`workload file ${file} lies outside the repository or the config's directory; ab mode cannot take it from the base commit`);
+      throw new UserError(
+        `workload file ${file} lies outside the repository or the config's directory; ab mode cannot take it from the base commit`,
+      );
     }
     let text: string;
     try {
       text = await git(['show', `${opts.ref}:${inRepo}`], root);
     } catch {
-      throw new UserError(`workload file ${inRepo} does not exist at the base commit ${opts.ref}; A/B needs the same files on both sides`);
+      throw new UserError(
+        `workload file ${inRepo} does not exist at the base commit ${opts.ref}; A/B needs the same files on both sides`,
+      );
     }
     const target = path.join(dir, relToConfig);
     await mkdir(path.dirname(target), { recursive: true });

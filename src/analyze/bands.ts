@@ -99,13 +99,21 @@ export function summarizeBand(band: BandResult, settings: AnalysisSettings): Ban
  */
 function latencyMeanEstimate(band: BandResult, mean: number, tpsBatchMeans: number[], level: number): Estimate {
   if (band.rate !== null && band.rate !== undefined) {
-    return { value: mean, interval: null, reason: 'open-loop (rate) band: Little\'s law does not tie latency to throughput, so no batch interval' };
+    return {
+      value: mean,
+      interval: null,
+      reason: "open-loop (rate) band: Little's law does not tie latency to throughput, so no batch interval",
+    };
   }
   if (tpsBatchMeans.length < 2) {
     return { value: mean, interval: null, reason: 'no interval: per-second series too short for batch means' };
   }
   if (tpsBatchMeans.some((x) => !(x > 0))) {
-    return { value: mean, interval: null, reason: 'no interval: a batch had zero throughput, so its latency is undefined' };
+    return {
+      value: mean,
+      interval: null,
+      reason: 'no interval: a batch had zero throughput, so its latency is undefined',
+    };
   }
   const grand = tpsBatchMeans.reduce((s, v) => s + v, 0) / tpsBatchMeans.length;
   const perBatch = tpsBatchMeans.map((x) => (mean * grand) / x);

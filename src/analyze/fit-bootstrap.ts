@@ -74,10 +74,19 @@ export interface BootstrapOutcome {
 }
 
 export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: AnalysisSettings): BootstrapOutcome {
-  const empty = (reason: string): BootstrapOutcome => ({ sigma: null, kappa: null, peakConcurrency: null, peakTps: null, info: null, reasons: [reason], notes: [] });
+  const empty = (reason: string): BootstrapOutcome => ({
+    sigma: null,
+    kappa: null,
+    peakConcurrency: null,
+    peakTps: null,
+    info: null,
+    reasons: [reason],
+    notes: [],
+  });
   const resamples = Math.floor(settings.bootstrap_resamples);
   const level = settings.confidence;
-  if (!(level > 0 && level < 1)) return empty(`no intervals: the confidence level ${String(level)} is not between 0 and 1`);
+  if (!(level > 0 && level < 1))
+    return empty(`no intervals: the confidence level ${String(level)} is not between 0 and 1`);
   if (!(resamples >= 2)) return empty('no intervals: bootstrap resampling is disabled (bootstrap_resamples < 2)');
 
   const ns = points.map((p) => p.concurrency);
@@ -101,11 +110,14 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
       const length = p.series.length;
       return Math.sqrt(length / (length - blockLength(length)));
     });
-    draw = (random) => points.map((p, i) => p.tps + inflation[i]! * (blockResampleMean(p.series, random) - p.seriesMean));
+    draw = (random) =>
+      points.map((p, i) => p.tps + inflation[i]! * (blockResampleMean(p.series, random) - p.seriesMean));
   } else {
     const k = PARAMETER_COUNT.usl;
     if (n - k < 2) {
-      return empty(`no intervals: per-second series are missing or shorter than ${MIN_SERIES_FOR_BLOCKS} s, and ${n} points leave too few residuals for a residual bootstrap`);
+      return empty(
+        `no intervals: per-second series are missing or shorter than ${MIN_SERIES_FOR_BLOCKS} s, and ${n} points leave too few residuals for a residual bootstrap`,
+      );
     }
     method = 'residual';
     const fittedValues = ns.map((c) => uslThroughput(c, fitted));
@@ -117,7 +129,9 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
     description =
       `residual bootstrap (per-second series missing or shorter than ${MIN_SERIES_FOR_BLOCKS} s in at least one band): ` +
       `${resamples} re-fits to fitted values plus resampled residuals; percentile intervals`;
-    notes.push(`intervals come from a residual bootstrap over only ${n} points because per-second series were unavailable; they are rough`);
+    notes.push(
+      `intervals come from a residual bootstrap over only ${n} points because per-second series were unavailable; they are rough`,
+    );
     draw = (random) => fittedValues.map((f) => f + residuals[random.int(n)]!);
   }
 
@@ -131,7 +145,9 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
     const xs = draw(random);
     // The full-data optimum is an excellent start for a resample; one independent start guards
     // against a resample whose optimum lies in another basin.
-    const refit = xs.every(Number.isFinite) ? fitUslModel(ns, xs, { extraStarts: [fitted], maxDefaultStarts: 1 }) : null;
+    const refit = xs.every(Number.isFinite)
+      ? fitUslModel(ns, xs, { extraStarts: [fitted], maxDefaultStarts: 1 })
+      : null;
     if (refit === null || !refit.converged) {
       failed++;
       continue;
@@ -147,9 +163,14 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
   const failedFraction = failed / resamples;
   const info: UslBootstrap = { method, resamples, failed, failed_fraction: failedFraction, description };
   const reasons: string[] = [];
-  if (failed > 0) notes.push(`${failed} of ${resamples} bootstrap refits failed (${formatNumber(100 * failedFraction)}%) and were left out of the intervals`);
+  if (failed > 0)
+    notes.push(
+      `${failed} of ${resamples} bootstrap refits failed (${formatNumber(100 * failedFraction)}%) and were left out of the intervals`,
+    );
   if (failedFraction > MAX_FAILED_FRACTION) {
-    reasons.push(`no intervals: ${formatNumber(100 * failedFraction)}% of bootstrap refits failed (more than ${100 * MAX_FAILED_FRACTION}%)`);
+    reasons.push(
+      `no intervals: ${formatNumber(100 * failedFraction)}% of bootstrap refits failed (more than ${100 * MAX_FAILED_FRACTION}%)`,
+    );
     return { sigma: null, kappa: null, peakConcurrency: null, peakTps: null, info, reasons, notes };
   }
   const peakConcurrency = percentileInterval(peakNs, level);
@@ -157,7 +178,9 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
   const noPeak = peakNs.filter((v) => v === Infinity).length;
   if (noPeak > 0) notes.push(`${noPeak} of ${peakNs.length} resamples have no peak within the model (κ = 0 or σ ≥ 1)`);
   if (peakConcurrency === null && peakNs.length >= 2) {
-    reasons.push(`the ${formatNumber(100 * level)}% interval for N* and peak TPS is unbounded above: too many resamples (${noPeak} of ${peakNs.length}) have no peak`);
+    reasons.push(
+      `the ${formatNumber(100 * level)}% interval for N* and peak TPS is unbounded above: too many resamples (${noPeak} of ${peakNs.length}) have no peak`,
+    );
   }
   return {
     sigma: percentileInterval(sigmas, level),

@@ -7,7 +7,13 @@ import { fitUslModel, formatNumber, uslThroughput, type UslParams } from './usl.
 
 /** Model order, also the tie-break preference (simplest, most familiar first). */
 export const MODEL_ORDER: ModelName[] = ['linear', 'logarithmic', 'exponential', 'usl', 'amdahl'];
-export const PARAMETER_COUNT: Record<ModelName, number> = { linear: 2, logarithmic: 2, exponential: 2, usl: 3, amdahl: 2 };
+export const PARAMETER_COUNT: Record<ModelName, number> = {
+  linear: 2,
+  logarithmic: 2,
+  exponential: 2,
+  usl: 3,
+  amdahl: 2,
+};
 /** A fit whose RMSE is below this fraction of the largest TPS is exact (SSR = 0 up to rounding). */
 const EXACT_RELATIVE_RMSE = 1e-9;
 
@@ -29,7 +35,11 @@ export interface FittedModel {
 // ---------------------------------------------------------------------------------------------
 // Figures of merit
 
-function figures(model: ModelName, data: Data, evaluate: (n: number) => number): { ssr: number; fit: Omit<ModelFit, 'model' | 'parameters'>; exact: boolean } | null {
+function figures(
+  model: ModelName,
+  data: Data,
+  evaluate: (n: number) => number,
+): { ssr: number; fit: Omit<ModelFit, 'model' | 'parameters'>; exact: boolean } | null {
   const { ns, xs, scale } = data;
   const n = ns.length;
   const k = PARAMETER_COUNT[model];
@@ -85,8 +95,15 @@ export function notFitted(model: ModelName, reason: string): FittedModel {
   };
 }
 
-function assemble(model: ModelName, data: Data, parameters: Record<string, number>, evaluate: (n: number) => number, extraNotes: string[] = []): FittedModel {
-  if (!Object.values(parameters).every(Number.isFinite)) return notFitted(model, 'the fit produced parameters that are not finite numbers');
+function assemble(
+  model: ModelName,
+  data: Data,
+  parameters: Record<string, number>,
+  evaluate: (n: number) => number,
+  extraNotes: string[] = [],
+): FittedModel {
+  if (!Object.values(parameters).every(Number.isFinite))
+    return notFitted(model, 'the fit produced parameters that are not finite numbers');
   const measured = figures(model, data, evaluate);
   if (measured === null) return notFitted(model, 'the fitted curve is not finite at the measured concurrencies');
   return {
@@ -177,7 +194,9 @@ export function fitExponential(data: Data): FittedModel {
   const b = best.params[1]!;
   const notes: string[] = [];
   if (best.atLower[1] || best.atUpper[1]) {
-    notes.push(`the growth rate b is held at ±${formatNumber(rateLimit)}, the largest that keeps predictions finite up to 2× the largest concurrency`);
+    notes.push(
+      `the growth rate b is held at ±${formatNumber(rateLimit)}, the largest that keeps predictions finite up to 2× the largest concurrency`,
+    );
   }
   if (!best.converged) notes.push('the fit stopped at the iteration limit before converging');
   return assemble('exponential', data, { a, b }, (n) => a * Math.exp(b * n), notes);
@@ -195,15 +214,29 @@ export function fitUslFamily(data: Data, amdahl: boolean): UslFitted {
     return { ...notFitted(model, `needs at least ${needed} distinct concurrencies`), params: null, superlinear: false };
   }
   const result = fitUslModel(data.ns, data.xs, { amdahl });
-  if (result === null) return { ...notFitted(model, 'the least-squares fit failed from every starting point'), params: null, superlinear: false };
+  if (result === null)
+    return {
+      ...notFitted(model, 'the least-squares fit failed from every starting point'),
+      params: null,
+      superlinear: false,
+    };
   const p = result.params;
   const notes: string[] = [];
   if (result.superlinear) {
-    notes.push('σ is held at its lower bound 0: TPS per unit of concurrency grows with N somewhere in the data (superlinear scaling), which σ ≥ 0 cannot describe');
+    notes.push(
+      'σ is held at its lower bound 0: TPS per unit of concurrency grows with N somewhere in the data (superlinear scaling), which σ ≥ 0 cannot describe',
+    );
   }
-  if (!amdahl && result.kappaAtBound) notes.push('κ is at its lower bound 0: no coherency penalty is visible in the data');
+  if (!amdahl && result.kappaAtBound)
+    notes.push('κ is at its lower bound 0: no coherency penalty is visible in the data');
   if (p.sigma >= 1) notes.push('σ is at its upper bound 1: throughput does not grow with concurrency at all');
   if (!result.converged) notes.push('the fit stopped at the iteration limit before converging');
-  const parameters: Record<string, number> = amdahl ? { lambda: p.lambda, sigma: p.sigma } : { lambda: p.lambda, sigma: p.sigma, kappa: p.kappa };
-  return { ...assemble(model, data, parameters, (n) => uslThroughput(n, p), notes), params: p, superlinear: result.superlinear };
+  const parameters: Record<string, number> = amdahl
+    ? { lambda: p.lambda, sigma: p.sigma }
+    : { lambda: p.lambda, sigma: p.sigma, kappa: p.kappa };
+  return {
+    ...assemble(model, data, parameters, (n) => uslThroughput(n, p), notes),
+    params: p,
+    superlinear: result.superlinear,
+  };
 }

@@ -59,7 +59,8 @@ function chooseBest(models: FittedModel[], n: number, distinct: number): { best:
     };
   }
   const preference = (a: FittedModel, b: FittedModel): number =>
-    PARAMETER_COUNT[a.fit.model] - PARAMETER_COUNT[b.fit.model] || MODEL_ORDER.indexOf(a.fit.model) - MODEL_ORDER.indexOf(b.fit.model);
+    PARAMETER_COUNT[a.fit.model] - PARAMETER_COUNT[b.fit.model] ||
+    MODEL_ORDER.indexOf(a.fit.model) - MODEL_ORDER.indexOf(b.fit.model);
 
   // An exact fit with spare degrees of freedom beats any AICc (whose value would be −∞).
   const exact = fitted.filter((m) => m.exact && n - PARAMETER_COUNT[m.fit.model] - 1 > 0).sort(preference);
@@ -70,15 +71,19 @@ function chooseBest(models: FittedModel[], n: number, distinct: number): { best:
       best: chosen.fit.model,
       reason:
         `${chosen.fit.model} fits every point exactly (SSR = 0, so AICc is −∞ rather than a number)` +
-        (others.length > 0 ? `; ${others.join(', ')} also fit exactly, and ${chosen.fit.model} is preferred as the simplest (fewest parameters, then ${MODEL_ORDER.join(' > ')})` : ''),
+        (others.length > 0
+          ? `; ${others.join(', ')} also fit exactly, and ${chosen.fit.model} is preferred as the simplest (fewest parameters, then ${MODEL_ORDER.join(' > ')})`
+          : ''),
     };
   }
 
-  const ranked = fitted.filter((m) => m.fit.aicc !== null).sort((a, b) => {
-    const diff = a.fit.aicc! - b.fit.aicc!;
-    if (Math.abs(diff) > 1e-9 * Math.max(1, Math.abs(a.fit.aicc!))) return diff;
-    return preference(a, b);
-  });
+  const ranked = fitted
+    .filter((m) => m.fit.aicc !== null)
+    .sort((a, b) => {
+      const diff = a.fit.aicc! - b.fit.aicc!;
+      if (Math.abs(diff) > 1e-9 * Math.max(1, Math.abs(a.fit.aicc!))) return diff;
+      return preference(a, b);
+    });
   const unranked = fitted.filter((m) => m.fit.aicc === null).map((m) => m.fit.model);
   if (ranked.length === 0) {
     return {
@@ -124,7 +129,8 @@ export function emptyUslFit(reason: string | null): UslFit {
 
 function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: AnalysisSettings): UslFit {
   const blank = emptyUslFit(null);
-  if (usl.fit.reason !== null || usl.params === null) return { ...blank, reason: `USL not fitted: ${usl.fit.reason ?? 'no parameters'}` };
+  if (usl.fit.reason !== null || usl.params === null)
+    return { ...blank, reason: `USL not fitted: ${usl.fit.reason ?? 'no parameters'}` };
 
   const p = usl.params;
   const reasons: string[] = [];
@@ -134,7 +140,8 @@ function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: An
   if (usl.superlinear) {
     // σ pinned at 0 only says the low-concurrency points rise faster than linear; a positive κ still
     // gives the curve a peak, which is then reported (resting on κ alone), not denied.
-    if (peak.reason !== null) reasons.push('no peak: the data scale superlinearly, so σ sits at its bound 0 and the USL cannot describe them');
+    if (peak.reason !== null)
+      reasons.push('no peak: the data scale superlinearly, so σ sits at its bound 0 and the USL cannot describe them');
     else notes.push('with σ pinned at 0 the peak N* rests on κ alone; treat it as approximate');
   }
   const distinct = distinctCount(data.ns);
@@ -161,7 +168,9 @@ function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: An
     peakConcurrency = null;
     peakTps = null;
   } else if (peakConcurrency !== null && peakConcurrency < 1) {
-    reasons.push(`no peak reported: the fitted curve peaks at N* ≈ ${formatNumber(peakConcurrency)} < 1, i.e. throughput falls from the first unit of concurrency`);
+    reasons.push(
+      `no peak reported: the fitted curve peaks at N* ≈ ${formatNumber(peakConcurrency)} < 1, i.e. throughput falls from the first unit of concurrency`,
+    );
     peakConcurrency = null;
     peakTps = null;
   }
@@ -185,7 +194,12 @@ function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: An
     notes,
     bootstrap: boot.info,
   };
-  if (fit.peak_concurrency !== null && fit.peak_concurrency_ci === null && boot.reasons.length === 0 && boot.info !== null) {
+  if (
+    fit.peak_concurrency !== null &&
+    fit.peak_concurrency_ci === null &&
+    boot.reasons.length === 0 &&
+    boot.info !== null
+  ) {
     reasons.push('no interval for N* and peak TPS: too few successful resamples');
   }
   fit.reason = reasons.length > 0 ? reasons.join('; ') : null;
@@ -258,8 +272,12 @@ export function fitCurves(points: FitPoint[], settings: AnalysisSettings): Curve
   const linear = noPoints ? notFitted('linear', noPoints) : fitLinear(data);
   const logarithmic = noPoints ? notFitted('logarithmic', noPoints) : fitLogarithmic(data);
   const exponential = noPoints ? notFitted('exponential', noPoints) : fitExponential(data);
-  const usl: UslFitted = noPoints ? { ...notFitted('usl', noPoints), params: null, superlinear: false } : fitUslFamily(data, false);
-  const amdahl: UslFitted = noPoints ? { ...notFitted('amdahl', noPoints), params: null, superlinear: false } : fitUslFamily(data, true);
+  const usl: UslFitted = noPoints
+    ? { ...notFitted('usl', noPoints), params: null, superlinear: false }
+    : fitUslFamily(data, false);
+  const amdahl: UslFitted = noPoints
+    ? { ...notFitted('amdahl', noPoints), params: null, superlinear: false }
+    : fitUslFamily(data, true);
   const all: FittedModel[] = [linear, logarithmic, exponential, usl, amdahl];
 
   const { best, reason } = chooseBest(all, used.length, distinctCount(data.ns));

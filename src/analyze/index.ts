@@ -29,7 +29,10 @@ function checkedSettings(s: AnalysisSettings, warnings: string[]): AnalysisSetti
   bad('confidence', out.confidence > 0 && out.confidence < 1);
   bad('batches', Number.isFinite(out.batches) && out.batches >= 2);
   bad('linear_min_efficiency', Number.isFinite(out.linear_min_efficiency) && out.linear_min_efficiency > 0);
-  bad('saturation_tolerance', Number.isFinite(out.saturation_tolerance) && out.saturation_tolerance >= 0 && out.saturation_tolerance < 1);
+  bad(
+    'saturation_tolerance',
+    Number.isFinite(out.saturation_tolerance) && out.saturation_tolerance >= 0 && out.saturation_tolerance < 1,
+  );
   return out;
 }
 
@@ -56,7 +59,9 @@ function emptyFitting(reason: string, points: FitPoint[]): CurveFitting {
   return {
     axis: 'concurrency',
     points_used: 0,
-    excluded: points.filter((p) => p.excluded_reason !== null).map((p) => ({ band_id: p.band_id, reason: p.excluded_reason as string })),
+    excluded: points
+      .filter((p) => p.excluded_reason !== null)
+      .map((p) => ({ band_id: p.band_id, reason: p.excluded_reason as string })),
     models: [],
     best_model: null,
     best_model_reason: reason,
@@ -116,20 +121,30 @@ export function analyzeResults(
   const summaries = bands.map((b) => summarizeBand(b, settings));
 
   for (const s of summaries) {
-    if (!s.usable) warnings.push(`band ${s.stats.band_id} left out of gains, regions and the optimum: ${s.unusable_reason}`);
+    if (!s.usable)
+      warnings.push(`band ${s.stats.band_id} left out of gains, regions and the optimum: ${s.unusable_reason}`);
   }
   if (bands.length === 0) warnings.push('no bands to analyse');
-  else if (summaries.filter((s) => s.usable).length < 2) warnings.push('fewer than two usable bands: no marginal gains, regions or inflections');
+  else if (summaries.filter((s) => s.usable).length < 2)
+    warnings.push('fewer than two usable bands: no marginal gains, regions or inflections');
   const noSeries = summaries.filter((s) => s.usable && s.tps_error === null).map((s) => s.stats.band_id);
   if (noSeries.length > 0) {
-    warnings.push(`band(s) ${noSeries.join(', ')} have no per-second series long enough for batch means: their TPS has no interval, and comparisons involving them are untested`);
+    warnings.push(
+      `band(s) ${noSeries.join(', ')} have no per-second series long enough for batch means: their TPS has no interval, and comparisons involving them are untested`,
+    );
   }
-  if (doc.partial) warnings.push(`partial run${doc.partial_reason ? ` (${doc.partial_reason})` : ''}: the analysis covers the bands measured before it stopped`);
+  if (doc.partial)
+    warnings.push(
+      `partial run${doc.partial_reason ? ` (${doc.partial_reason})` : ''}: the analysis covers the bands measured before it stopped`,
+    );
 
   const lines = buildLines(summaries, doc.strategy);
   const gains = computeMarginalGains(lines, level);
   const inflections = findInflections(lines, level);
-  if (inflections.untested > 0) warnings.push(`${inflections.untested} line(s) had no standard errors, so their second differences were not tested for inflections`);
+  if (inflections.untested > 0)
+    warnings.push(
+      `${inflections.untested} line(s) had no standard errors, so their second differences were not tested for inflections`,
+    );
 
   for (const g of gains) {
     if (!g.result.significant || !sameConcurrency(g)) continue;

@@ -7,7 +7,11 @@ import type { Line } from './marginal.js';
 import { combineErrors, tCritical, twoSidedPValue } from './stats.js';
 import { fmt } from './format.js';
 
-const UNIT: Record<Line['axis'], string> = { workers: 'worker', connections: 'connection', concurrency: 'unit of concurrency' };
+const UNIT: Record<Line['axis'], string> = {
+  workers: 'worker',
+  connections: 'connection',
+  concurrency: 'unit of concurrency',
+};
 
 export interface InflectionResult {
   points: InflectionPoint[];
@@ -66,7 +70,10 @@ export function findInflections(lines: Line[], level: number): InflectionResult 
       const mid = b[1];
       const unit = UNIT[line.axis];
       const where = `band ${mid.stats.band_id} (${mid.stats.workers} workers / ${mid.stats.connections} connections)`;
-      const along = line.fixed === null ? `along ${line.axis}` : `along ${line.axis} at ${line.fixed} ${line.axis === 'workers' ? 'connections' : 'workers'}`;
+      const along =
+        line.fixed === null
+          ? `along ${line.axis}`
+          : `along ${line.axis} at ${line.fixed} ${line.axis === 'workers' ? 'connections' : 'workers'}`;
       const meaning: Record<InflectionType, string> = {
         acceleration: 'throughput growth speeds up here',
         deceleration: 'throughput growth slows here',
@@ -74,7 +81,14 @@ export function findInflections(lines: Line[], level: number): InflectionResult 
         collapse: 'the decline in throughput steepens here',
       };
       candidates.push({
-        point: { axis: line.axis, fixed: line.fixed, band_id: mid.stats.band_id, type, second_difference: d2, z_score: z },
+        point: {
+          axis: line.axis,
+          fixed: line.fixed,
+          band_id: mid.stats.band_id,
+          type,
+          second_difference: d2,
+          z_score: z,
+        },
         p: twoSidedPValue(z, comb.df),
         describe: (note) =>
           `At ${where}, ${along}, the marginal gain changes from ${fmt(g1, 2)} to ${fmt(g2, 2)} TPS per ${unit} ` +
@@ -87,7 +101,9 @@ export function findInflections(lines: Line[], level: number): InflectionResult 
   // triples, and at a per-test 5% some would be flagged from noise alone.
   const alpha = 1 - level;
   const m = candidates.length;
-  const order = candidates.map((c, k) => k).sort((a, b) => (candidates[a] as Candidate).p - (candidates[b] as Candidate).p || a - b);
+  const order = candidates
+    .map((c, k) => k)
+    .sort((a, b) => (candidates[a] as Candidate).p - (candidates[b] as Candidate).p || a - b);
   const flagged = new Set<number>();
   for (let rank = 0; rank < m; rank++) {
     const k = order[rank] as number;

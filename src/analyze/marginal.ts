@@ -33,7 +33,11 @@ function axisValue(s: BandSummary, axis: Axis): number {
 
 function lineFrom(axis: Axis, fixed: number | null, members: BandSummary[]): Line | null {
   const sorted = [...members].sort(
-    (a, b) => axisValue(a, axis) - axisValue(b, axis) || a.stats.workers - b.stats.workers || a.stats.connections - b.stats.connections || a.stats.band_id - b.stats.band_id,
+    (a, b) =>
+      axisValue(a, axis) - axisValue(b, axis) ||
+      a.stats.workers - b.stats.workers ||
+      a.stats.connections - b.stats.connections ||
+      a.stats.band_id - b.stats.band_id,
   );
   // A repeated axis value (a repeated band, or several bands at one concurrency) keeps its first
   // band; the others are reached along the workers/connections lines instead.
@@ -88,7 +92,10 @@ function estimate(value: number, se: number | null, df: number | null, level: nu
 }
 
 /** TPS difference between two bands with its combined standard error. */
-export function tpsDifference(from: BandSummary, to: BandSummary): { diff: number; se: number | null; df: number | null } {
+export function tpsDifference(
+  from: BandSummary,
+  to: BandSummary,
+): { diff: number; se: number | null; df: number | null } {
   const diff = (to.stats.tps.value as number) - (from.stats.tps.value as number);
   if (from.tps_error === null || to.tps_error === null) return { diff, se: null, df: null };
   const c = combineErrors([
@@ -124,11 +131,17 @@ export function computeMarginalGains(lines: Line[], level: number): GainDetail[]
       const gain = estimate(d.diff / dx, se, d.df, level, noSeries);
       let normalized: Estimate;
       if (unitThroughput === null) {
-        normalized = { value: null, interval: null, reason: `first band on this line (band ${first.stats.band_id}) has zero TPS or axis value, so there is no per-${UNIT[line.axis]} throughput to normalise by` };
+        normalized = {
+          value: null,
+          interval: null,
+          reason: `first band on this line (band ${first.stats.band_id}) has zero TPS or axis value, so there is no per-${UNIT[line.axis]} throughput to normalise by`,
+        };
       } else {
         normalized = {
-          value: (d.diff / dx) / unitThroughput,
-          interval: gain.interval ? { low: gain.interval.low / unitThroughput, high: gain.interval.high / unitThroughput, level } : null,
+          value: d.diff / dx / unitThroughput,
+          interval: gain.interval
+            ? { low: gain.interval.low / unitThroughput, high: gain.interval.high / unitThroughput, level }
+            : null,
           reason: gain.interval ? null : noSeries,
         };
       }

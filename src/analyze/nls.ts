@@ -79,7 +79,11 @@ function sumOfSquares(values: Float64Array): number {
  * Minimises Σ rᵢ(p)² subject to lower ≤ p ≤ upper, starting from `start` (projected into the box).
  * Returns null only when the model cannot even be evaluated at the start.
  */
-export function levenbergMarquardt(problem: LeastSquaresProblem, start: readonly number[], options: LmOptions = {}): LmResult | null {
+export function levenbergMarquardt(
+  problem: LeastSquaresProblem,
+  start: readonly number[],
+  options: LmOptions = {},
+): LmResult | null {
   const k = start.length;
   const m = problem.m;
   const maxIterations = options.maxIterations ?? 400;

@@ -31,7 +31,8 @@ function sloFailure(s: BandSummary, slo: SloConfig): string | null {
 
 export function describeObjective(slo: SloConfig, settings: AnalysisSettings): string {
   const parts: string[] = [];
-  if (slo.p95_latency_ms !== null && slo.p95_latency_ms !== undefined) parts.push(`p95 ≤ ${fmtSig(slo.p95_latency_ms, 3)} ms`);
+  if (slo.p95_latency_ms !== null && slo.p95_latency_ms !== undefined)
+    parts.push(`p95 ≤ ${fmtSig(slo.p95_latency_ms, 3)} ms`);
   if (slo.error_rate !== null && slo.error_rate !== undefined) parts.push(`error rate ≤ ${pct(slo.error_rate)}`);
   return (
     `The smallest band (fewest connections, then fewest workers) whose TPS is not significantly below the highest TPS ` +
@@ -42,17 +43,34 @@ export function describeObjective(slo: SloConfig, settings: AnalysisSettings): s
 }
 
 /** Is `band` statistically indistinguishable from (or above) `reference`? */
-function notSignificantlyBelow(band: BandSummary, reference: BandSummary, settings: AnalysisSettings): { ok: boolean; p: number | null } {
+function notSignificantlyBelow(
+  band: BandSummary,
+  reference: BandSummary,
+  settings: AnalysisSettings,
+): { ok: boolean; p: number | null } {
   if (band === reference) return { ok: true, p: null };
-  const withinTolerance = (band.stats.tps.value as number) >= (1 - settings.saturation_tolerance) * (reference.stats.tps.value as number);
+  const withinTolerance =
+    (band.stats.tps.value as number) >= (1 - settings.saturation_tolerance) * (reference.stats.tps.value as number);
   const d = tpsDifference(reference, band);
   if (d.se === null || d.df === null) return { ok: withinTolerance, p: null };
-  return { ok: withinTolerance && d.diff + tCritical(settings.confidence, d.df) * d.se >= 0, p: differencePValue(d.diff, d.se, d.df) };
+  return {
+    ok: withinTolerance && d.diff + tCritical(settings.confidence, d.df) * d.se >= 0,
+    p: differencePValue(d.diff, d.se, d.df),
+  };
 }
 
-const UNIT: Record<string, string> = { workers: 'worker', connections: 'connection', concurrency: 'unit of concurrency' };
+const UNIT: Record<string, string> = {
+  workers: 'worker',
+  connections: 'connection',
+  concurrency: 'unit of concurrency',
+};
 
-export function findOptimum(summaries: BandSummary[], gains: GainDetail[], slo: SloConfig, settings: AnalysisSettings): OptimumResult {
+export function findOptimum(
+  summaries: BandSummary[],
+  gains: GainDetail[],
+  slo: SloConfig,
+  settings: AnalysisSettings,
+): OptimumResult {
   const candidates = summaries.filter((s) => s.usable && (s.stats.tps.value as number) > 0);
   if (candidates.length === 0) {
     return { optimal: null, reason: 'no band completed with a positive TPS', reference: null };
@@ -64,15 +82,25 @@ export function findOptimum(summaries: BandSummary[], gains: GainDetail[], slo: 
       .slice(0, 5)
       .map((f) => `band ${f.s.stats.band_id}: ${f.why}`)
       .join('; ');
-    return { optimal: null, reason: `no band meets the SLO (${detail}${failures.length > 5 ? '; …' : ''})`, reference: null };
+    return {
+      optimal: null,
+      reason: `no band meets the SLO (${detail}${failures.length > 5 ? '; …' : ''})`,
+      reference: null,
+    };
   }
-  const best = (list: BandSummary[]) => list.reduce((a, b) => ((b.stats.tps.value as number) > (a.stats.tps.value as number) ? b : a));
+  const best = (list: BandSummary[]) =>
+    list.reduce((a, b) => ((b.stats.tps.value as number) > (a.stats.tps.value as number) ? b : a));
   const reference = best(compliant);
   const peak = best(candidates);
   const qualifying = compliant
     .map((s) => ({ s, test: notSignificantlyBelow(s, reference, settings) }))
     .filter((q) => q.test.ok)
-    .sort((a, b) => a.s.stats.connections - b.s.stats.connections || a.s.stats.workers - b.s.stats.workers || a.s.stats.band_id - b.s.stats.band_id);
+    .sort(
+      (a, b) =>
+        a.s.stats.connections - b.s.stats.connections ||
+        a.s.stats.workers - b.s.stats.workers ||
+        a.s.stats.band_id - b.s.stats.band_id,
+    );
   const chosen = qualifying[0] as { s: BandSummary; test: { ok: boolean; p: number | null } };
   const o = chosen.s;
   const tps = o.stats.tps.value as number;
@@ -95,7 +123,9 @@ export function findOptimum(summaries: BandSummary[], gains: GainDetail[], slo: 
         : `; within ${pct(settings.saturation_tolerance)} of band ${reference.stats.band_id} (no per-second series to test the gap)`;
   }
   if (o.stats.client_bound || reference.stats.client_bound) {
-    const cb = [o, reference].filter((s, i, a) => s.stats.client_bound && a.indexOf(s) === i).map((s) => s.stats.band_id);
+    const cb = [o, reference]
+      .filter((s, i, a) => s.stats.client_bound && a.indexOf(s) === i)
+      .map((s) => s.stats.band_id);
     reasoning += `; band ${cb.join(' and ')} was client-bound: the load generator, not PostgreSQL, set its TPS, so the database's real optimum may lie higher`;
   }
   const beyond = gains.filter((g) => g.result.from_band === o.stats.band_id && g.result.gain.value !== null);

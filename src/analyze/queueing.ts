@@ -16,7 +16,9 @@ import { fmt, fmtSig, pct } from './format.js';
 export function erlangC(c: number, offeredLoad: number): number {
   if (!Number.isInteger(c) || c < 1) throw new RangeError(`erlangC: c must be an integer ≥ 1, got ${c}`);
   if (!(offeredLoad >= 0) || !(offeredLoad < c)) {
-    throw new RangeError(`erlangC: offered load must satisfy 0 ≤ a < c (stable queue), got a = ${offeredLoad}, c = ${c}`);
+    throw new RangeError(
+      `erlangC: offered load must satisfy 0 ≤ a < c (stable queue), got a = ${offeredLoad}, c = ${c}`,
+    );
   }
   if (offeredLoad === 0) return 0;
   let b = 1;
@@ -85,15 +87,26 @@ function classifyBottleneck(band: BandResult): { bottleneck: Bottleneck; evidenc
   }
   const shares = waitShares(band);
   if (shares === null) {
-    return { bottleneck: 'server', evidence: `${poolNote}; no wait-event samples to split server time into CPU, IO or locks` };
+    return {
+      bottleneck: 'server',
+      evidence: `${poolNote}; no wait-event samples to split server time into CPU, IO or locks`,
+    };
   }
   const ranked = (
     [
       ['server-cpu', shares.cpu, 'on CPU (no wait event)'],
-      ['server-io', shares.io, shares.io > 0 && shares.walIo >= shares.io / 2 ? `waiting on IO, mostly WAL writes and flushes at commit (${pct(shares.walIo)} WAL vs ${pct(shares.io - shares.walIo)} data files)` : `waiting on IO, mostly data files (${pct(shares.io - shares.walIo)} data files vs ${pct(shares.walIo)} WAL)`],
+      [
+        'server-io',
+        shares.io,
+        shares.io > 0 && shares.walIo >= shares.io / 2
+          ? `waiting on IO, mostly WAL writes and flushes at commit (${pct(shares.walIo)} WAL vs ${pct(shares.io - shares.walIo)} data files)`
+          : `waiting on IO, mostly data files (${pct(shares.io - shares.walIo)} data files vs ${pct(shares.walIo)} WAL)`,
+      ],
       ['server-lock', shares.lock, 'waiting on locks (Lock/LWLock)'],
     ] as const
-  ).slice().sort((a, b) => b[1] - a[1]);
+  )
+    .slice()
+    .sort((a, b) => b[1] - a[1]);
   const [top, second] = ranked as unknown as [(typeof ranked)[number], (typeof ranked)[number]];
   const summary = `sampled active backends: ${pct(shares.cpu)} on CPU, ${pct(shares.io)} IO, ${pct(shares.lock)} locks over ${band.pg_stats?.activity_samples} samples`;
   if (top[1] >= DOMINANT_WAIT_SHARE && top[1] > second[1]) {
@@ -127,8 +140,20 @@ interface PoolWaitPrediction {
  * arrivals from an infinite population, grows without bound as ρ → 1; it is reported capped by that
  * closed-loop bound, and with a caveat near saturation.
  */
-export function predictPoolWait(workers: number, c: number, x: number | null, serviceMs: number | null): PoolWaitPrediction {
-  const none = (reason: string): PoolWaitPrediction => ({ predicted: null, open: null, bound: null, probability: null, method: null, reason });
+export function predictPoolWait(
+  workers: number,
+  c: number,
+  x: number | null,
+  serviceMs: number | null,
+): PoolWaitPrediction {
+  const none = (reason: string): PoolWaitPrediction => ({
+    predicted: null,
+    open: null,
+    bound: null,
+    probability: null,
+    method: null,
+    reason,
+  });
   if (!(Number.isInteger(c) && c >= 1)) return none(`no prediction: connections = ${c}`);
   if (workers <= c) {
     return {
@@ -144,7 +169,14 @@ export function predictPoolWait(workers: number, c: number, x: number | null, se
   const bound = ((workers - c) * serviceMs) / c;
   const boundText = `closed-loop bound (W − C)·S/C = (${workers} − ${c}) × ${fmtSig(serviceMs, 3)} ms / ${c} = ${fmtSig(bound, 3)} ms`;
   if (x === null || !(x > 0)) {
-    return { predicted: bound, open: null, bound, probability: null, method: 'closed-loop-bound', reason: `no throughput for the open model; the ${boundText}` };
+    return {
+      predicted: bound,
+      open: null,
+      bound,
+      probability: null,
+      method: 'closed-loop-bound',
+      reason: `no throughput for the open model; the ${boundText}`,
+    };
   }
   const offered = offeredLoad(x, serviceMs);
   const rho = offered / c;
@@ -171,7 +203,10 @@ export function predictPoolWait(workers: number, c: number, x: number | null, se
       reason: `ρ = ${fmt(rho, 4)} is so close to 1 that the open M/M/c wait is not a finite number; a closed loop cannot queue without bound, so the prediction is the ${boundText}`,
     };
   }
-  const caveat = rho > NEAR_SATURATION_RHO ? ` At ρ = ${fmt(rho, 3)} the open-model wait is extremely sensitive to ρ and assumes an unbounded population, so treat it as an order of magnitude.` : '';
+  const caveat =
+    rho > NEAR_SATURATION_RHO
+      ? ` At ρ = ${fmt(rho, 3)} the open-model wait is extremely sensitive to ρ and assumes an unbounded population, so treat it as an order of magnitude.`
+      : '';
   if (open > bound) {
     return {
       predicted: bound,
@@ -193,7 +228,11 @@ export function predictPoolWait(workers: number, c: number, x: number | null, se
 }
 
 /** ρ = X·S/C clipped to [0, 1], with a remark when the raw ratio overshoots. */
-export function measuredUtilisation(x: number | null, serviceMs: number | null, c: number): { value: number | null; raw: number | null; remark: string | null } {
+export function measuredUtilisation(
+  x: number | null,
+  serviceMs: number | null,
+  c: number,
+): { value: number | null; raw: number | null; remark: string | null } {
   const raw = utilisation(x, serviceMs, c);
   if (raw === null || !Number.isFinite(raw)) return { value: null, raw: null, remark: null };
   if (raw <= 1) return { value: Math.max(0, raw), raw, remark: null };
@@ -231,7 +270,14 @@ export function analyzeQueueing(bands: BandResult[]): QueueingAnalysis {
     const c = band.connections;
     const util = bandUtilisation(band);
     const prediction = open
-      ? { predicted: null, open: null, bound: null, probability: null, method: null, reason: 'no prediction: open-loop (rate) band, where arrivals do not wait on the workers' } satisfies PoolWaitPrediction
+      ? ({
+          predicted: null,
+          open: null,
+          bound: null,
+          probability: null,
+          method: null,
+          reason: 'no prediction: open-loop (rate) band, where arrivals do not wait on the workers',
+        } satisfies PoolWaitPrediction)
       : predictPoolWait(band.workers, c, x, serviceMs);
     const observed = band.pool_wait?.mean_ms;
     const label = classifyBottleneck(band);

@@ -42,7 +42,11 @@ function differenceConfidenceKnown(a: BandSummary, b: BandSummary): boolean {
  * anything less is low whatever the effect. `impact` is a TPS change in percent when one is claimed;
  * for hints without a TPS figure, `important` says whether the evidence touches the peak or optimum.
  */
-export function priorityFor(gainPercent: number | null, confidence: number, important = false): Recommendation['priority'] {
+export function priorityFor(
+  gainPercent: number | null,
+  confidence: number,
+  important = false,
+): Recommendation['priority'] {
   const big = gainPercent !== null ? Math.abs(gainPercent) >= 10 : important;
   const some = gainPercent !== null ? Math.abs(gainPercent) >= 2 : true;
   if (confidence >= 0.9 && big) return 'high';
@@ -84,15 +88,27 @@ export function buildRecommendations(input: {
   if (usable.length === 0) return recs;
   const byId = new Map(summaries.map((s) => [s.stats.band_id, s]));
   const peak = usable.reduce((a, b) => (tpsOf(b) > tpsOf(a) ? b : a));
-  const smallest = [...usable].sort((a, b) => a.stats.connections - b.stats.connections || a.stats.workers - b.stats.workers || a.stats.band_id - b.stats.band_id)[0] as BandSummary;
+  const smallest = [...usable].sort(
+    (a, b) =>
+      a.stats.connections - b.stats.connections ||
+      a.stats.workers - b.stats.workers ||
+      a.stats.band_id - b.stats.band_id,
+  )[0] as BandSummary;
 
   // 1. Worker count: the optimum against the smallest configuration tested.
   const opt = optimum.optimal ? byId.get(optimum.optimal.band_id) : undefined;
   const tolerance = input.settings.saturation_tolerance;
   if (opt) {
     // Larger configurations than the optimum: how sure are we that none beats it by more than the tolerance?
-    const larger = usable.filter((s) => s !== opt && (s.stats.connections > opt.stats.connections || s.stats.workers > opt.stats.workers) && !s.stats.client_bound);
-    const beyond = larger.map((s) => withinToleranceConfidence(opt, s, tolerance)).filter((c): c is number => c !== null);
+    const larger = usable.filter(
+      (s) =>
+        s !== opt &&
+        (s.stats.connections > opt.stats.connections || s.stats.workers > opt.stats.workers) &&
+        !s.stats.client_bound,
+    );
+    const beyond = larger
+      .map((s) => withinToleranceConfidence(opt, s, tolerance))
+      .filter((c): c is number => c !== null);
     const noGainConfidence = beyond.length > 0 ? Math.min(...beyond) : null;
     const noGainText =
       larger.length === 0
@@ -106,7 +122,9 @@ export function buildRecommendations(input: {
     if (opt !== smallest) {
       const gain = percentGain(smallest, opt);
       const gainConfidence = differenceConfidence(smallest, opt);
-      const gainText = differenceConfidenceKnown(smallest, opt) ? ` (${pct(gainConfidence)} confidence that the gain is real)` : ' (no per-second series to test the gain)';
+      const gainText = differenceConfidenceKnown(smallest, opt)
+        ? ` (${pct(gainConfidence)} confidence that the gain is real)`
+        : ' (no per-second series to test the gain)';
       // Both halves of the claim must hold: better than the smallest band, and no worse than the larger ones.
       const confidence = opt.stats.client_bound ? 0 : Math.min(gainConfidence, noGainConfidence ?? gainConfidence);
       recs.push({
@@ -122,7 +140,10 @@ export function buildRecommendations(input: {
       // how surely the larger bands stay within the tolerance of it.
       const ref = optimum.reference ?? peak;
       const confidence = opt.stats.client_bound ? 0 : (noGainConfidence ?? 0);
-      const versus = ref === opt ? 'it has the highest TPS measured' : `it is within noise of the best (${fmt(tpsOf(opt))} vs ${fmt(tpsOf(ref))} TPS)`;
+      const versus =
+        ref === opt
+          ? 'it has the highest TPS measured'
+          : `it is within noise of the best (${fmt(tpsOf(opt))} vs ${fmt(tpsOf(ref))} TPS)`;
       recs.push({
         type: 'configuration',
         // An exploration hint, not a change with a measured gain: never above medium.
@@ -134,7 +155,9 @@ export function buildRecommendations(input: {
       });
     }
     // Pool size: the optimum against the largest pool tested with the same workers.
-    const sameWorkers = usable.filter((s) => s.stats.workers === opt.stats.workers && s.stats.connections > opt.stats.connections);
+    const sameWorkers = usable.filter(
+      (s) => s.stats.workers === opt.stats.workers && s.stats.connections > opt.stats.connections,
+    );
     if (sameWorkers.length > 0) {
       const largest = sameWorkers.reduce((a, b) => (b.stats.connections > a.stats.connections ? b : a));
       const gain = percentGain(largest, opt);
@@ -143,7 +166,9 @@ export function buildRecommendations(input: {
       const significantLoss = p !== null && p < 1 - input.settings.confidence && d.diff > 0;
       // Claim "a bigger pool costs throughput" needs a significant loss; otherwise the claim is only that
       // it buys nothing, whose evidence is how surely the bigger pool stays within the tolerance.
-      const confidence = significantLoss ? clamp01(1 - (p as number)) : (withinToleranceConfidence(opt, largest, tolerance) ?? 0);
+      const confidence = significantLoss
+        ? clamp01(1 - (p as number))
+        : (withinToleranceConfidence(opt, largest, tolerance) ?? 0);
       const verdict = significantLoss
         ? `so a bigger pool costs throughput (p = ${fmt(p as number, 3)})`
         : `a difference that is not significant${p !== null ? ` (p = ${fmt(p, 2)})` : ''}, so a bigger pool buys no measurable throughput`;
@@ -159,11 +184,18 @@ export function buildRecommendations(input: {
   }
 
   // 2. Pool-bound bands: connections too few for the workers.
-  const poolBound = queueing.bands.filter((q) => q.bottleneck === 'pool-bound').map((q) => ({ q, s: byId.get(q.band_id) })).filter((x) => x.s?.usable);
+  const poolBound = queueing.bands
+    .filter((q) => q.bottleneck === 'pool-bound')
+    .map((q) => ({ q, s: byId.get(q.band_id) }))
+    .filter((x) => x.s?.usable);
   if (poolBound.length > 0) {
-    const worst = poolBound.reduce((a, b) => ((b.q.observed_pool_wait_ms ?? 0) > (a.q.observed_pool_wait_ms ?? 0) ? b : a));
+    const worst = poolBound.reduce((a, b) =>
+      (b.q.observed_pool_wait_ms ?? 0) > (a.q.observed_pool_wait_ms ?? 0) ? b : a,
+    );
     const s = worst.s as BandSummary;
-    const bigger = usable.filter((x) => x.stats.workers === s.stats.workers && x.stats.connections > s.stats.connections);
+    const bigger = usable.filter(
+      (x) => x.stats.workers === s.stats.workers && x.stats.connections > s.stats.connections,
+    );
     if (bigger.length > 0) {
       const best = bigger.reduce((a, b) => (tpsOf(b) > tpsOf(a) ? b : a));
       const gain = percentGain(s, best);
@@ -178,7 +210,10 @@ export function buildRecommendations(input: {
       });
     } else {
       const latency = s.band.latency.mean_ms;
-      const share = worst.q.observed_pool_wait_ms !== null && latency !== null && latency > 0 ? worst.q.observed_pool_wait_ms / latency : 0;
+      const share =
+        worst.q.observed_pool_wait_ms !== null && latency !== null && latency > 0
+          ? worst.q.observed_pool_wait_ms / latency
+          : 0;
       recs.push({
         type: 'configuration',
         priority: priorityFor(null, clamp01(share), true),
@@ -191,7 +226,10 @@ export function buildRecommendations(input: {
   }
 
   // 3. Over-saturation: throughput falls past the peak.
-  const degraded = regions.filter((r) => r.label === 'degradation').map((r) => byId.get(r.band_id)).filter((s): s is BandSummary => !!s && s.usable);
+  const degraded = regions
+    .filter((r) => r.label === 'degradation')
+    .map((r) => byId.get(r.band_id))
+    .filter((s): s is BandSummary => !!s && s.usable);
   if (degraded.length > 0) {
     const worst = degraded.reduce((a, b) => (tpsOf(b) < tpsOf(a) ? b : a));
     const gain = percentGain(worst, peak);
@@ -214,7 +252,8 @@ export function buildRecommendations(input: {
     g.evidence.push(q.evidence);
     groups.set(q.bottleneck, g);
   }
-  const involvesKeyBand = (ids: number[]) => ids.includes(peak.stats.band_id) || (opt !== undefined && ids.includes(opt.stats.band_id));
+  const involvesKeyBand = (ids: number[]) =>
+    ids.includes(peak.stats.band_id) || (opt !== undefined && ids.includes(opt.stats.band_id));
   const list = (ids: number[]) => (ids.length > 6 ? `${ids.slice(0, 6).join(', ')}, …` : ids.join(', '));
   const pgSum = (ids: number[], f: (s: BandSummary) => number | undefined) =>
     ids.reduce((acc, id) => {
@@ -229,7 +268,10 @@ export function buildRecommendations(input: {
       const ws = byId.get(id)?.band.pg_stats?.wait_events;
       if (!ws) continue;
       const pick = (w: { wait_event_type: string; wait_event: string | null }) =>
-        walOnly ? isWalWait(w.wait_event_type, w.wait_event) : types.includes(w.wait_event_type) || (withWalLock && w.wait_event_type === 'LWLock' && w.wait_event === 'WALWrite');
+        walOnly
+          ? isWalWait(w.wait_event_type, w.wait_event)
+          : types.includes(w.wait_event_type) ||
+            (withWalLock && w.wait_event_type === 'LWLock' && w.wait_event === 'WALWrite');
       total += ws.filter(pick).reduce((a, w) => a + (Number.isFinite(w.fraction) ? w.fraction : 0), 0);
       n++;
     }
@@ -265,7 +307,11 @@ export function buildRecommendations(input: {
     const deadlocks = pgSum(lock.ids, (s) => s.band.pg_stats?.deadlocks);
     recs.push({
       type: 'system',
-      priority: priorityFor(null, clamp01(waitShareMean(lock.ids, ['Lock', 'LWLock', 'BufferPin'])), involvesKeyBand(lock.ids)),
+      priority: priorityFor(
+        null,
+        clamp01(waitShareMean(lock.ids, ['Lock', 'LWLock', 'BufferPin'])),
+        involvesKeyBand(lock.ids),
+      ),
       category: 'database',
       suggestion: `Lock waits dominate sampled server time in band(s) ${list(lock.ids)}${deadlocks > 0 ? `, with ${fmt(deadlocks)} deadlock(s)` : ''}: transactions contend for the same rows (hot rows such as a small branches table), so more connections only queue on locks. Spread the hot rows (larger scale, partitioning) or shorten the transactions.`,
       expected_gain: null,
@@ -286,9 +332,12 @@ export function buildRecommendations(input: {
   const client = groups.get('client-bound');
   if (client) {
     // The evidence is the event-loop utilisation itself: the share of the band the loop was busy.
-    const elus = client.ids.map((id) => byId.get(id)?.band.client?.event_loop_utilization).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const elus = client.ids
+      .map((id) => byId.get(id)?.band.client?.event_loop_utilization)
+      .filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
     const confidence = elus.length > 0 ? clamp01(elus.reduce((a, v) => a + v, 0) / elus.length) : 0.5;
-    const peakInvolved = client.ids.includes(peak.stats.band_id) || (opt !== undefined && client.ids.includes(opt.stats.band_id));
+    const peakInvolved =
+      client.ids.includes(peak.stats.band_id) || (opt !== undefined && client.ids.includes(opt.stats.band_id));
     recs.push({
       type: 'system',
       priority: priorityFor(null, confidence, peakInvolved),
@@ -317,4 +366,3 @@ export function buildRecommendations(input: {
   }
   return recs;
 }
-

@@ -13,7 +13,8 @@ import { fmt, fmtSig, pct } from './format.js';
  * connections (the axis that adds load); a band on neither falls back to the other lines.
  */
 export function primaryLine(s: BandSummary, lines: Line[], strategy: Strategy): { line: Line; index: number } | null {
-  const order: Line['axis'][] = strategy === 'linear' ? ['workers', 'connections', 'concurrency'] : ['concurrency', 'workers', 'connections'];
+  const order: Line['axis'][] =
+    strategy === 'linear' ? ['workers', 'connections', 'concurrency'] : ['concurrency', 'workers', 'connections'];
   for (const axis of order) {
     for (const line of lines) {
       if (line.axis !== axis) continue;
@@ -26,7 +27,9 @@ export function primaryLine(s: BandSummary, lines: Line[], strategy: Strategy): 
 
 function lineName(line: Line): string {
   if (line.fixed === null) return 'along concurrency';
-  return line.axis === 'workers' ? `along workers at ${line.fixed} connections` : `along connections at ${line.fixed} workers`;
+  return line.axis === 'workers'
+    ? `along workers at ${line.fixed} connections`
+    : `along connections at ${line.fixed} workers`;
 }
 
 interface Judged {
@@ -91,24 +94,38 @@ function judgeStep(step: GainDetail, settings: AnalysisSettings): Judged {
   if (below === null) {
     // No per-second series: point estimates against the thresholds, said plainly.
     const untested = '; no per-second series, so no significance test';
-    if (pastPeak && !withinTol) return { label: 'degradation', reason: `${peakText}, more than ${pct(settings.saturation_tolerance)} below it past the peak${untested}` };
+    if (pastPeak && !withinTol)
+      return {
+        label: 'degradation',
+        reason: `${peakText}, more than ${pct(settings.saturation_tolerance)} below it past the peak${untested}`,
+      };
     if (n !== null && n >= eff) return { label: 'linear', reason: `${stepText} ≥ ${fmt(eff, 2)}${untested}` };
-    if (withinTol) return { label: 'saturation', reason: `${peakText}, within ${pct(settings.saturation_tolerance)}${untested}` };
-    if (n === null) return { label: null, reason: `${stepText}; ${step.result.normalized_gain.reason ?? 'no normalised gain'}` };
+    if (withinTol)
+      return { label: 'saturation', reason: `${peakText}, within ${pct(settings.saturation_tolerance)}${untested}` };
+    if (n === null)
+      return { label: null, reason: `${stepText}; ${step.result.normalized_gain.reason ?? 'no normalised gain'}` };
     return { label: 'diminishing', reason: `${stepText} < ${fmt(eff, 2)}${untested}` };
   }
 
   if (below && pastPeak) {
-    return { label: 'degradation', reason: `${peakText}: significantly below the peak and past it${sameConcurrencyNote(step)}` };
+    return {
+      label: 'degradation',
+      reason: `${peakText}: significantly below the peak and past it${sameConcurrencyNote(step)}`,
+    };
   }
   const positive = step.result.significant && (g.value as number) > 0;
   if (positive) {
-    if (n === null) return { label: null, reason: `${stepText}; ${step.result.normalized_gain.reason ?? 'no normalised gain'}` };
-    if (n >= eff) return { label: 'linear', reason: `${stepText} ≥ ${fmt(eff, 2)}, significant${n > 1 ? ' (superlinear)' : ''}` };
+    if (n === null)
+      return { label: null, reason: `${stepText}; ${step.result.normalized_gain.reason ?? 'no normalised gain'}` };
+    if (n >= eff)
+      return { label: 'linear', reason: `${stepText} ≥ ${fmt(eff, 2)}, significant${n > 1 ? ' (superlinear)' : ''}` };
     return { label: 'diminishing', reason: `${stepText} < ${fmt(eff, 2)} but significantly positive` };
   }
   if (withinTol) {
-    return { label: 'saturation', reason: `${stepText}, not a significant rise; ${peakText}, within ${pct(settings.saturation_tolerance)}` };
+    return {
+      label: 'saturation',
+      reason: `${stepText}, not a significant rise; ${peakText}, within ${pct(settings.saturation_tolerance)}`,
+    };
   }
   if (pastPeak) {
     // Past the peak, lower, but not significantly: the noise cannot tell a plateau from a decline,
@@ -120,7 +137,11 @@ function judgeStep(step: GainDetail, settings: AnalysisSettings): Judged {
     };
   }
   // Not significant and well below the peak: an early noisy step or a dip before the peak.
-  if (n !== null && n >= eff) return { label: 'linear', reason: `${stepText} ≥ ${fmt(eff, 2)} (not significant on its own; the line peaks later)` };
+  if (n !== null && n >= eff)
+    return {
+      label: 'linear',
+      reason: `${stepText} ≥ ${fmt(eff, 2)} (not significant on its own; the line peaks later)`,
+    };
   return { label: 'diminishing', reason: `${stepText}, not significant; ${peakText}, below it before the peak` };
 }
 
@@ -150,7 +171,10 @@ export function labelRegions(
     }
     const p = primaryLine(s, lines, strategy);
     if (p === null) {
-      judged.set(s, { label: null, reason: 'not labelled: no other band shares a line with it, so there is no marginal gain' });
+      judged.set(s, {
+        label: null,
+        reason: 'not labelled: no other band shares a line with it, so there is no marginal gain',
+      });
       continue;
     }
     if (p.index === 0) {
@@ -167,11 +191,20 @@ export function labelRegions(
     const peakTps = Math.max(...line.points.map(tpsOf));
     const t = tpsOf(s);
     if (nextJudged && (nextJudged.label === 'linear' || nextJudged.label === 'diminishing')) {
-      judged.set(s, { label: nextJudged.label, reason: `first band ${lineName(line)}; labelled from the next step (${nextJudged.reason})` });
+      judged.set(s, {
+        label: nextJudged.label,
+        reason: `first band ${lineName(line)}; labelled from the next step (${nextJudged.reason})`,
+      });
     } else if (peakTps > 0 && t >= (1 - settings.saturation_tolerance) * peakTps) {
-      judged.set(s, { label: 'saturation', reason: `first band ${lineName(line)}; ${fmt(t, 1)} TPS is already within ${pct(settings.saturation_tolerance)} of the line's peak ${fmt(peakTps, 1)} and the next step does not rise` });
+      judged.set(s, {
+        label: 'saturation',
+        reason: `first band ${lineName(line)}; ${fmt(t, 1)} TPS is already within ${pct(settings.saturation_tolerance)} of the line's peak ${fmt(peakTps, 1)} and the next step does not rise`,
+      });
     } else {
-      judged.set(s, { label: null, reason: `first band ${lineName(line)}: no step into it, and the next step (${nextJudged?.reason ?? 'none'}) does not say how it scales` });
+      judged.set(s, {
+        label: null,
+        reason: `first band ${lineName(line)}: no step into it, and the next step (${nextJudged?.reason ?? 'none'}) does not say how it scales`,
+      });
     }
   }
   const band_regions: BandRegion[] = sorted.map((s) => {

@@ -39,7 +39,11 @@ export function uslPeak(p: UslParams): { concurrency: number | null; tps: number
     };
   }
   if (p.sigma >= 1) {
-    return { concurrency: null, tps: null, reason: `σ = ${formatNumber(p.sigma)} ≥ 1: throughput never rises above its single-client value, so there is no peak` };
+    return {
+      concurrency: null,
+      tps: null,
+      reason: `σ = ${formatNumber(p.sigma)} ≥ 1: throughput never rises above its single-client value, so there is no peak`,
+    };
   }
   const concurrency = Math.sqrt((1 - p.sigma) / p.kappa);
   const tps = uslThroughput(concurrency, p);
@@ -92,7 +96,8 @@ function linearisedStart(ns: readonly number[], xs: readonly number[], lambda: n
     // The unconstrained solution left the feasible region: try each single-term fit.
     const kappaOnly = s22 > 0 ? Math.max(0, b2 / s22) : 0;
     const sigmaOnly = Math.max(0, oneVariableSigma);
-    const costOf = (sg: number, kp: number): number => sg * sg * s11 + 2 * sg * kp * s12 + kp * kp * s22 - 2 * (sg * b1 + kp * b2);
+    const costOf = (sg: number, kp: number): number =>
+      sg * sg * s11 + 2 * sg * kp * s12 + kp * kp * s22 - 2 * (sg * b1 + kp * b2);
     if (costOf(sigmaOnly, 0) <= costOf(0, kappaOnly)) {
       sigma = sigmaOnly;
       kappa = 0;
@@ -176,16 +181,23 @@ export function fitUslModel(
     },
   };
 
-  const scaled = (p: UslParams): number[] => (amdahl ? [p.lambda / scale, p.sigma] : [p.lambda / scale, p.sigma, p.kappa]);
+  const scaled = (p: UslParams): number[] =>
+    amdahl ? [p.lambda / scale, p.sigma] : [p.lambda / scale, p.sigma, p.kappa];
   const starts: number[][] = (options.extraStarts ?? []).map(scaled);
-  for (const s of uslStartingPoints(ns, xs, amdahl).slice(0, options.maxDefaultStarts ?? Infinity)) starts.push(scaled(s));
+  for (const s of uslStartingPoints(ns, xs, amdahl).slice(0, options.maxDefaultStarts ?? Infinity))
+    starts.push(scaled(s));
 
   let best: ReturnType<typeof levenbergMarquardt> = null;
   for (const start of starts) {
     if (!start.every(Number.isFinite)) continue;
     const result = levenbergMarquardt(problem, start);
     if (result === null || !Number.isFinite(result.ssr)) continue;
-    if (best === null || result.ssr < best.ssr * (1 - 1e-12) || (result.ssr <= best.ssr && result.converged && !best.converged)) best = result;
+    if (
+      best === null ||
+      result.ssr < best.ssr * (1 - 1e-12) ||
+      (result.ssr <= best.ssr && result.converged && !best.converged)
+    )
+      best = result;
   }
   if (best === null) return null;
 

@@ -30,11 +30,24 @@ import { healthLines, renderAbMarkdown } from '../report/index.js';
 import { readResultsFile } from '../results/read.js';
 import type { ResultsDocument } from '../results/types.js';
 import { endingOf } from './gate.js';
-import { abEnding, compareWithBaseline, comparisonReport, measure, measureAb, measuredEnding, NO_BASELINE, type BaselineChoice } from './modes.js';
+import {
+  abEnding,
+  compareWithBaseline,
+  comparisonReport,
+  measure,
+  measureAb,
+  measuredEnding,
+  NO_BASELINE,
+  type BaselineChoice,
+} from './modes.js';
 
 type ActionLogger = Logger & { secrets: string[] };
 
-async function chooseBaseline(inputs: ActionInputs, log: Logger, fromFile: ResultsDocument | null): Promise<BaselineChoice> {
+async function chooseBaseline(
+  inputs: ActionInputs,
+  log: Logger,
+  fromFile: ResultsDocument | null,
+): Promise<BaselineChoice> {
   if (inputs.baseline_file && fromFile) {
     return { doc: fromFile, reason: null, source: `file ${inputs.baseline_file}`, runId: null };
   }
@@ -49,7 +62,8 @@ async function chooseBaseline(inputs: ActionInputs, log: Logger, fromFile: Resul
     repo,
     branch,
     name: inputs.baseline_artifact,
-    repositoryId: typeof github.context.payload.repository?.id === 'number' ? github.context.payload.repository.id : undefined,
+    repositoryId:
+      typeof github.context.payload.repository?.id === 'number' ? github.context.payload.repository.id : undefined,
   });
   for (const line of lookup.skipped) log.debug(`baseline candidate skipped: ${line}`);
   if (!lookup.found) return { doc: null, reason: lookup.reason, source: null, runId: null };
@@ -110,9 +124,14 @@ async function uploadResults(files: string[], prefix: string, inputs: ActionInpu
 }
 
 /** Modes run, baseline and compare. */
-export async function runMeasuredMode(inputs: ActionInputs, log: ActionLogger, signal: AbortSignal): Promise<string | null> {
+export async function runMeasuredMode(
+  inputs: ActionInputs,
+  log: ActionLogger,
+  signal: AbortSignal,
+): Promise<string | null> {
   // A broken baseline file is bad input: say so before a benchmark of many minutes, not after.
-  const baselineFromFile = inputs.mode === 'compare' && inputs.baseline_file ? readResultsFile(inputs.baseline_file) : null;
+  const baselineFromFile =
+    inputs.mode === 'compare' && inputs.baseline_file ? readResultsFile(inputs.baseline_file) : null;
   const measured = await measure({
     configPath: inputs.config,
     progressive: false,

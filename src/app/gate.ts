@@ -33,9 +33,11 @@ export interface RunEnding {
 
 /** The exit code and, unless it is 0, the one line that says why; the first reason wins. */
 export function endingOf(e: RunEnding, failOn: FailOn): { code: number; message: string | null } {
-  if (e.interrupted) return { code: EXIT_INTERRUPTED, message: 'pgscale was interrupted; partial results were written' };
+  if (e.interrupted)
+    return { code: EXIT_INTERRUPTED, message: 'pgscale was interrupted; partial results were written' };
   if (e.failure) return { code: EXIT_FAILURE, message: `pgscale ${e.what} stopped early: ${e.failure.message}` };
-  if (e.partial) return { code: EXIT_FAILURE, message: `pgscale ${e.what} is partial: ${e.partialReason ?? 'unknown reason'}` };
+  if (e.partial)
+    return { code: EXIT_FAILURE, message: `pgscale ${e.what} is partial: ${e.partialReason ?? 'unknown reason'}` };
   if (e.healthFailure) return { code: EXIT_FAILURE, message: `pgscale: ${e.healthFailure}` };
   if (e.comparison && gateFails(e.comparison.verdict, failOn)) {
     return { code: EXIT_REGRESSION, message: `pgscale verdict: ${e.comparison.verdict} — ${e.comparison.reason}` };

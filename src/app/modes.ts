@@ -34,8 +34,14 @@ export async function measure(request: RunRequest): Promise<Measured> {
 }
 
 /** The comparison of a run with its baseline choice: no-baseline with the reason when there is none. */
-export function compareWithBaseline(doc: ResultsDocument, baseline: BaselineChoice, thresholds: Thresholds): Comparison {
-  return baseline.doc ? compareResults(doc, baseline.doc, thresholds) : noBaseline(baseline.reason ?? 'no baseline', thresholds);
+export function compareWithBaseline(
+  doc: ResultsDocument,
+  baseline: BaselineChoice,
+  thresholds: Thresholds,
+): Comparison {
+  return baseline.doc
+    ? compareResults(doc, baseline.doc, thresholds)
+    : noBaseline(baseline.reason ?? 'no baseline', thresholds);
 }
 
 /**
@@ -43,7 +49,12 @@ export function compareWithBaseline(doc: ResultsDocument, baseline: BaselineChoi
  * output. A baseline that the comparison rejected (another plan) is named as such and kept out of
  * the chart.
  */
-export function comparisonReport(doc: ResultsDocument, comparison: Comparison | null, baseline: BaselineChoice, title: string): string {
+export function comparisonReport(
+  doc: ResultsDocument,
+  comparison: Comparison | null,
+  baseline: BaselineChoice,
+  title: string,
+): string {
   const rejected = comparison?.verdict === 'no-baseline' && baseline.doc !== null;
   return (
     renderComparisonMarkdown({
@@ -51,7 +62,8 @@ export function comparisonReport(doc: ResultsDocument, comparison: Comparison | 
       current: doc,
       baseline: rejected ? null : baseline.doc,
       title,
-      baseline_source: rejected && baseline.source ? `${baseline.source} (not compared; see the verdict)` : baseline.source,
+      baseline_source:
+        rejected && baseline.source ? `${baseline.source} (not compared; see the verdict)` : baseline.source,
     }) +
     '\n' +
     renderRunMarkdown(doc)

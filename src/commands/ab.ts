@@ -76,10 +76,17 @@ export async function abCommand(flags: AbFlags): Promise<number> {
       log,
       signal: controller.signal,
     });
-    const summary = { base: result.base, head: result.head, ab: result.ab, comparison: result.comparison, title: flags.config };
+    const summary = {
+      base: result.base,
+      head: result.head,
+      ab: result.ab,
+      comparison: result.comparison,
+      title: flags.config,
+    };
     if (flags.json) process.stdout.write(abResultsJson(result.ab, result.comparison));
     else process.stdout.write(`\n${renderAbText(summary)}\n`);
-    for (const { side, health } of result.sides) for (const line of healthLines(health)) log.info(`${side}: ${line.trim()}`);
+    for (const { side, health } of result.sides)
+      for (const line of healthLines(health)) log.info(`${side}: ${line.trim()}`);
     const ending = endingOf(abEnding(result, controller.signal.aborted), flags.failOn ?? 'regression');
     if (ending.message !== null && ending.code !== EXIT_INTERRUPTED) log.warn(ending.message);
     return ending.code;

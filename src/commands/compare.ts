@@ -18,7 +18,9 @@ export async function compareCommand(baselineFile: string, currentFile: string, 
   const current = readResultsFile(currentFile);
   const baseline: BaselineChoice = { doc: baselineDoc, reason: null, source: `file ${baselineFile}`, runId: null };
   const comparison = compareWithBaseline(current, baseline, thresholdsFromFlags(flags));
-  process.stdout.write(flags.json ? comparisonJson(comparison) : comparisonReport(current, comparison, baseline, currentFile));
+  process.stdout.write(
+    flags.json ? comparisonJson(comparison) : comparisonReport(current, comparison, baseline, currentFile),
+  );
   const ending = endingOf(
     {
       what: 'run',

@@ -13,7 +13,9 @@ export interface GateFlags {
 /** --max-tps-drop and --max-p95-increase as fractions, the defaults where absent. */
 export function thresholdsFromFlags(flags: GateFlags): Thresholds {
   return {
-    max_tps_drop: flags.maxTpsDrop ? parseFraction('--max-tps-drop', flags.maxTpsDrop, 1) : DEFAULT_THRESHOLDS.max_tps_drop,
+    max_tps_drop: flags.maxTpsDrop
+      ? parseFraction('--max-tps-drop', flags.maxTpsDrop, 1)
+      : DEFAULT_THRESHOLDS.max_tps_drop,
     max_p95_increase: flags.maxP95Increase
       ? parseFraction('--max-p95-increase', flags.maxP95Increase, 10)
       : DEFAULT_THRESHOLDS.max_p95_increase,

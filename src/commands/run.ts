@@ -11,8 +11,10 @@ import { renderTerminalReport } from '../report/index.js';
 import { toJson } from '../results/write.js';
 
 /** The run's options as the command line gives them, plus --json. */
-export interface RunCommandRequest
-  extends Pick<RunRequest, 'configPath' | 'progressive' | 'setup' | 'databaseUrl' | 'exportPath' | 'exportFormat'> {
+export interface RunCommandRequest extends Pick<
+  RunRequest,
+  'configPath' | 'progressive' | 'setup' | 'databaseUrl' | 'exportPath' | 'exportFormat'
+> {
   json: boolean;
 }
 

@@ -18,9 +18,24 @@
 
 import type { Interval, UslFit } from '../results/types.js';
 import type { BandResult, ResultsDocument } from '../results/types.js';
-import { expInterval, p95Evidence, pValues, quantile, tpsEvidence, type Direction, type LogRatioEvidence } from './evidence.js';
+import {
+  expInterval,
+  p95Evidence,
+  pValues,
+  quantile,
+  tpsEvidence,
+  type Direction,
+  type LogRatioEvidence,
+} from './evidence.js';
 import { holmAdjust } from './stats.js';
-import type { BandComparison, Comparison, CurveComparison, FigureComparison, FigureKind, Thresholds } from '../results/comparison-types.js';
+import type {
+  BandComparison,
+  Comparison,
+  CurveComparison,
+  FigureComparison,
+  FigureKind,
+  Thresholds,
+} from '../results/comparison-types.js';
 import { environmentDifferences } from './environment.js';
 import { validateBaseline } from './validate.js';
 import {
@@ -76,7 +91,11 @@ function makeFigure(
   reason: string,
   evidence: FigureEvidence | null = null,
 ): FigureComparison {
-  const ratio = evidence ? evidence.ratio : finite(current) && finite(baseline) && baseline > 0 ? current / baseline : null;
+  const ratio = evidence
+    ? evidence.ratio
+    : finite(current) && finite(baseline) && baseline > 0
+      ? current / baseline
+      : null;
   return {
     figure,
     label,
@@ -128,7 +147,10 @@ function figureWithEvidence(
   const main = pValues(ev, threshold, direction);
   // Intersection–union: a call needs both views, so its p-value is the larger of the two.
   const second = typical ? pValues(typical, threshold, direction) : main;
-  const p = { regression: Math.max(main.regression, second.regression), improvement: Math.max(main.improvement, second.improvement) };
+  const p = {
+    regression: Math.max(main.regression, second.regression),
+    improvement: Math.max(main.improvement, second.improvement),
+  };
   const ratio = Math.exp(ev.log_ratio);
   const noise = Math.max(interval.high / ratio - 1, 1 - interval.low / ratio);
   return {
@@ -172,7 +194,9 @@ function settle(
   const rawBeyond = beyondThreshold(interval, higher, d);
   const change = `${noun} ${higher ? (f.ratio! < 1 ? 'fell' : 'rose') : f.ratio! > 1 ? 'rose' : 'fell'} ${pct(Math.abs(f.ratio! - 1))} (${num(f.baseline)} → ${num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
   const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${ratioText(interval)}`;
-  const adjustedText = f.adjusted_interval ? `, Holm-adjusted ${ratioText(f.adjusted_interval)} over ${family!.size} figures` : '';
+  const adjustedText = f.adjusted_interval
+    ? `, Holm-adjusted ${ratioText(f.adjusted_interval)} over ${family!.size} figures`
+    : '';
   const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
   // The second view (p95: the typical second), at the unadjusted level, to say why a figure did not fail.
   const typical = pending.typical ? expInterval(pending.typical, interval.level) : null;
@@ -199,7 +223,8 @@ function settle(
       `${higher ? 'drop' : 'rise'} beyond ${pct(f.mde)} could have been called a regression.${why}`;
   }
   f.improved = pImprovementAdjusted <= alpha / 2;
-  if (f.improved) f.reason += ` Improved: the interval lies entirely beyond the ${pct(d, 0)} threshold on the good side.`;
+  if (f.improved)
+    f.reason += ` Improved: the interval lies entirely beyond the ${pct(d, 0)} threshold on the good side.`;
   return f;
 }
 
@@ -224,8 +249,14 @@ function matchBands(current: ResultsDocument, baseline: ResultsDocument) {
 
 function bandNotes(cur: BandResult, base: BandResult): string[] {
   const notes: string[] = [];
-  for (const [side, b] of [['current run', cur], ['baseline', base]] as const) {
-    if (b.client?.client_bound) notes.push(`The load generator was saturated (client-bound) in the ${side}: TPS there measures pgscale, not PostgreSQL.`);
+  for (const [side, b] of [
+    ['current run', cur],
+    ['baseline', base],
+  ] as const) {
+    if (b.client?.client_bound)
+      notes.push(
+        `The load generator was saturated (client-bound) in the ${side}: TPS there measures pgscale, not PostgreSQL.`,
+      );
     if (b.degraded) notes.push(`The band was degraded in the ${side} (error rate ${pct(b.error_rate)}).`);
     if (b.status !== 'complete') notes.push(`The band is ${b.status} in the ${side}.`);
   }
@@ -249,25 +280,40 @@ function uslFigure(
   threshold: number,
 ): FigureComparison {
   const meta = {
-    usl_peak_concurrency: { key: 'peak_concurrency', ci: 'peak_concurrency_ci', label: 'USL peak concurrency N*', dir: 'higher-is-better' },
+    usl_peak_concurrency: {
+      key: 'peak_concurrency',
+      ci: 'peak_concurrency_ci',
+      label: 'USL peak concurrency N*',
+      dir: 'higher-is-better',
+    },
     usl_sigma: { key: 'sigma', ci: 'sigma_ci', label: 'USL contention σ', dir: 'lower-is-better' },
     usl_kappa: { key: 'kappa', ci: 'kappa_ci', label: 'USL coherency κ', dir: 'lower-is-better' },
-  }[figure] as { key: 'peak_concurrency' | 'sigma' | 'kappa'; ci: 'peak_concurrency_ci' | 'sigma_ci' | 'kappa_ci'; label: string; dir: Direction };
+  }[figure] as {
+    key: 'peak_concurrency' | 'sigma' | 'kappa';
+    ci: 'peak_concurrency_ci' | 'sigma_ci' | 'kappa_ci';
+    label: string;
+    dir: Direction;
+  };
   const cv = cur && finite(cur[meta.key]) ? (cur[meta.key] as number) : null;
   const bv = base && finite(base[meta.key]) ? (base[meta.key] as number) : null;
   const mk = (reason: string) => makeFigure(figure, meta.label, '', meta.dir, threshold, false, cv, bv, reason);
   if (!cur || !base) return mk(`No USL fit in ${!cur ? 'the current run' : 'the baseline'} (analysis missing).`);
   if (cv === null || bv === null) {
     const why = cv === null ? cur.reason : base.reason;
-    return mk(`USL ${meta.key} unavailable in ${cv === null ? 'the current run' : 'the baseline'}${why ? `: ${why}` : ''}.`);
+    return mk(
+      `USL ${meta.key} unavailable in ${cv === null ? 'the current run' : 'the baseline'}${why ? `: ${why}` : ''}.`,
+    );
   }
   const ci = cur[meta.ci];
   const bci = base[meta.ci];
   if (!ci || !bci || ![ci.low, ci.high, bci.low, bci.high].every(finite)) {
-    return mk(`USL ${meta.key} ${num(bv, 4)} → ${num(cv, 4)}; no interval on both sides, so the shift is reported, not judged.`);
+    return mk(
+      `USL ${meta.key} ${num(bv, 4)} → ${num(cv, 4)}; no interval on both sides, so the shift is reported, not judged.`,
+    );
   }
   const f = mk('');
-  f.method = 'conservative ratio bounds from the two fits\' own intervals (current low ÷ baseline high, current high ÷ baseline low)';
+  f.method =
+    "conservative ratio bounds from the two fits' own intervals (current low ÷ baseline high, current high ÷ baseline low)";
   const low = bci.high > 0 ? ci.low / bci.high : null;
   const high = bci.low > 0 ? ci.high / bci.low : null;
   if (low !== null && high !== null) f.interval = { low, high, level: ci.level };
@@ -302,11 +348,17 @@ function uslFigure(
 function checkThresholds(t: Thresholds): void {
   const ok = (x: number, lo: number, hi: number) => finite(x) && x > lo && x < hi;
   if (!ok(t.max_tps_drop, 0, 1)) throw new RangeError(`max_tps_drop must be in (0, 1), got ${t.max_tps_drop}`);
-  if (!ok(t.max_p95_increase, 0, Infinity)) throw new RangeError(`max_p95_increase must be > 0, got ${t.max_p95_increase}`);
+  if (!ok(t.max_p95_increase, 0, Infinity))
+    throw new RangeError(`max_p95_increase must be > 0, got ${t.max_p95_increase}`);
   if (!ok(t.confidence, 0.5, 1)) throw new RangeError(`confidence must be in (0.5, 1), got ${t.confidence}`);
 }
 
-export function compareResults(current: ResultsDocument, baseline: ResultsDocument, t: Thresholds, options: CompareOptions = {}): Comparison {
+export function compareResults(
+  current: ResultsDocument,
+  baseline: ResultsDocument,
+  t: Thresholds,
+  options: CompareOptions = {},
+): Comparison {
   checkThresholds(t);
   const validation = validateBaseline(current, baseline);
   if (!validation.ok) return noBaseline(validation.reason, t);
@@ -319,32 +371,83 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
   const pending: PendingFigure[] = [];
   const bands: BandComparison[] = pairs.map(({ cur, base }) => {
     const where = bandLabel(cur);
-    const bandRef = { workers: cur.workers, connections: cur.connections, current_band_id: cur.band_id, baseline_band_id: base.band_id };
+    const bandRef = {
+      workers: cur.workers,
+      connections: cur.connections,
+      current_band_id: cur.band_id,
+      baseline_band_id: base.band_id,
+    };
     let tps: FigureComparison;
     let p95: FigureComparison;
     const failedSide = cur.status === 'failed' ? 'current run' : base.status === 'failed' ? 'baseline' : null;
     const tpsEv = failedSide ? `the band failed in the ${failedSide}` : tpsEvidence(cur, base, batches);
     if (typeof tpsEv === 'string') {
-      tps = makeFigure('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, true,
-        finite(cur.total_tps) ? cur.total_tps : null, finite(base.total_tps) ? base.total_tps : null, `No interval: ${tpsEv}.`);
+      tps = makeFigure(
+        'tps',
+        `TPS at ${where}`,
+        'TPS',
+        'higher-is-better',
+        t.max_tps_drop,
+        true,
+        finite(cur.total_tps) ? cur.total_tps : null,
+        finite(base.total_tps) ? base.total_tps : null,
+        `No interval: ${tpsEv}.`,
+      );
     } else {
-      const pf = figureWithEvidence('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, cur.total_tps, base.total_tps, tpsEv, level);
+      const pf = figureWithEvidence(
+        'tps',
+        `TPS at ${where}`,
+        'TPS',
+        'higher-is-better',
+        t.max_tps_drop,
+        cur.total_tps,
+        base.total_tps,
+        tpsEv,
+        level,
+      );
       pending.push(pf);
       tps = pf.figure;
     }
     const p95Ev = failedSide ? `the band failed in the ${failedSide}` : p95Evidence(cur, base, batches);
     if (typeof p95Ev === 'string') {
-      p95 = makeFigure('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, true,
-        finite(cur.latency?.p95_ms) ? cur.latency.p95_ms : null, finite(base.latency?.p95_ms) ? base.latency.p95_ms : null,
-        `No interval: ${p95Ev}.`);
+      p95 = makeFigure(
+        'p95_latency',
+        `p95 latency at ${where}`,
+        'ms',
+        'lower-is-better',
+        t.max_p95_increase,
+        true,
+        finite(cur.latency?.p95_ms) ? cur.latency.p95_ms : null,
+        finite(base.latency?.p95_ms) ? base.latency.p95_ms : null,
+        `No interval: ${p95Ev}.`,
+      );
     } else {
-      const pf = figureWithEvidence('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, p95Ev.cur_ms, p95Ev.base_ms, p95Ev.ev, level, p95Ev.typical);
+      const pf = figureWithEvidence(
+        'p95_latency',
+        `p95 latency at ${where}`,
+        'ms',
+        'lower-is-better',
+        t.max_p95_increase,
+        p95Ev.cur_ms,
+        p95Ev.base_ms,
+        p95Ev.ev,
+        level,
+        p95Ev.typical,
+      );
       pending.push(pf);
       p95 = pf.figure;
     }
     tps.band = bandRef;
     p95.band = { ...bandRef };
-    return { workers: cur.workers, connections: cur.connections, current_band_id: cur.band_id, baseline_band_id: base.band_id, tps, p95_latency: p95, notes: bandNotes(cur, base) };
+    return {
+      workers: cur.workers,
+      connections: cur.connections,
+      current_band_id: cur.band_id,
+      baseline_band_id: base.band_id,
+      tps,
+      p95_latency: p95,
+      notes: bandNotes(cur, base),
+    };
   });
 
   // 2. Peak TPS (curve level): the best band of each run, compared like a band; it joins the family.
@@ -352,8 +455,17 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
   const basePeak = peakBand(baseline);
   let peak: FigureComparison;
   if (!curPeak || !basePeak) {
-    peak = makeFigure('peak_tps', 'Peak TPS', 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak?.total_tps ?? null, basePeak?.total_tps ?? null,
-      `No interval: no band completed in ${!curPeak ? 'the current run' : 'the baseline'}.`);
+    peak = makeFigure(
+      'peak_tps',
+      'Peak TPS',
+      'TPS',
+      'higher-is-better',
+      t.max_tps_drop,
+      true,
+      curPeak?.total_tps ?? null,
+      basePeak?.total_tps ?? null,
+      `No interval: no band completed in ${!curPeak ? 'the current run' : 'the baseline'}.`,
+    );
   } else {
     const ev = tpsEvidence(curPeak, basePeak, batches);
     const samePlace = curPeak.workers === basePeak.workers && curPeak.connections === basePeak.connections;
@@ -361,9 +473,29 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
       ? `Peak TPS (at ${bandLabel(curPeak)})`
       : `Peak TPS (current at ${bandLabel(curPeak)}, baseline at ${bandLabel(basePeak)})`;
     if (typeof ev === 'string') {
-      peak = makeFigure('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak.total_tps, basePeak.total_tps, `No interval: ${ev}.`);
+      peak = makeFigure(
+        'peak_tps',
+        label,
+        'TPS',
+        'higher-is-better',
+        t.max_tps_drop,
+        true,
+        curPeak.total_tps,
+        basePeak.total_tps,
+        `No interval: ${ev}.`,
+      );
     } else {
-      const pf = figureWithEvidence('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, curPeak.total_tps, basePeak.total_tps, ev, level);
+      const pf = figureWithEvidence(
+        'peak_tps',
+        label,
+        'TPS',
+        'higher-is-better',
+        t.max_tps_drop,
+        curPeak.total_tps,
+        basePeak.total_tps,
+        ev,
+        level,
+      );
       pending.push(pf);
       peak = pf.figure;
     }
@@ -381,7 +513,15 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
   });
   pending.forEach((p, i) => {
     const stepLevel = 1 - alpha / (m - Math.min(reg.rank[i]!, stopRank) + 1);
-    settle(p, alpha, reg.adjusted[i]!, imp.adjusted[i]!, stepLevel, { size: m }, p.figure.figure === 'p95_latency' ? 'p95' : p.figure.figure === 'peak_tps' ? 'Peak TPS' : 'TPS');
+    settle(
+      p,
+      alpha,
+      reg.adjusted[i]!,
+      imp.adjusted[i]!,
+      stepLevel,
+      { size: m },
+      p.figure.figure === 'p95_latency' ? 'p95' : p.figure.figure === 'peak_tps' ? 'Peak TPS' : 'TPS',
+    );
   });
 
   // 4. USL and the optimum.
@@ -416,7 +556,8 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
   const notes: string[] = [];
   if (current.partial) notes.push(`The current run is partial: ${current.partial_reason ?? 'no reason recorded'}.`);
   if (baseline.partial) notes.push(`The baseline run is partial: ${baseline.partial_reason ?? 'no reason recorded'}.`);
-  if (currentOnly.length || baselineOnly.length) notes.push(`${currentOnly.length + baselineOnly.length} band(s) exist on one side only and were not compared.`);
+  if (currentOnly.length || baselineOnly.length)
+    notes.push(`${currentOnly.length + baselineOnly.length} band(s) exist on one side only and were not compared.`);
   if (curve.optimal.shifted) notes.push(curve.optimal.message);
   if (environmentDiffs.length > 0) {
     notes.push(
@@ -426,8 +567,12 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
   }
 
   const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(all, {
-    nothingJudged: bands.length === 0 ? 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.' : null,
-    failed: (n, list) => `${n} figure(s) regressed beyond the thresholds, with the whole ${pct(level, 0)} interval past them: ${list}.`,
+    nothingJudged:
+      bands.length === 0
+        ? 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.'
+        : null,
+    failed: (n, list) =>
+      `${n} figure(s) regressed beyond the thresholds, with the whole ${pct(level, 0)} interval past them: ${list}.`,
     excused: {
       figures: downgraded,
       because: (list) =>
@@ -462,7 +607,10 @@ export function compareResults(current: ResultsDocument, baseline: ResultsDocume
     improvements: improvements.map((f) => f.label),
     changed_files: validation.changed_files,
     environment_differences: environmentDiffs,
-    baseline_info: { test_start_time: String(baseline.test_start_time), tool_version: String(baseline.tool?.version ?? 'unknown') },
+    baseline_info: {
+      test_start_time: String(baseline.test_start_time),
+      tool_version: String(baseline.tool?.version ?? 'unknown'),
+    },
     notes,
   };
 }

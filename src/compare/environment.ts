@@ -9,7 +9,8 @@ function isRecord(x: unknown): x is Record<string, unknown> {
 }
 
 /** Unknown values (null, 0 CPUs, 'unknown', as a CSV import or an older runner leaves them) are never a difference. */
-const knownText = (x: unknown): string | null => (typeof x === 'string' && x.trim() !== '' && x !== 'unknown' ? x.trim() : null);
+const knownText = (x: unknown): string | null =>
+  typeof x === 'string' && x.trim() !== '' && x !== 'unknown' ? x.trim() : null;
 const knownCount = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : null);
 
 function machine(env: Partial<EnvironmentFacts>): string {
@@ -24,7 +25,9 @@ function machine(env: Partial<EnvironmentFacts>): string {
  */
 export function environmentDifferences(current: ResultsDocument, baseline: ResultsDocument): string[] {
   const c: Partial<EnvironmentFacts> = isRecord(current?.environment) ? current.environment : {};
-  const b: Partial<EnvironmentFacts> = isRecord(baseline?.environment) ? (baseline.environment as Partial<EnvironmentFacts>) : {};
+  const b: Partial<EnvironmentFacts> = isRecord(baseline?.environment)
+    ? (baseline.environment as Partial<EnvironmentFacts>)
+    : {};
   const out: string[] = [];
 
   const [cm, bm] = [knownText(c.client_cpu_model), knownText(b.client_cpu_model)];
@@ -37,7 +40,11 @@ export function environmentDifferences(current: ResultsDocument, baseline: Resul
   if (cv !== null && bv !== null && cv !== bv) {
     out.push(`PostgreSQL ${knownText(b.server_version) ?? bv} vs ${knownText(c.server_version) ?? cv}`);
   }
-  if (typeof c.embedded_server === 'boolean' && typeof b.embedded_server === 'boolean' && c.embedded_server !== b.embedded_server) {
+  if (
+    typeof c.embedded_server === 'boolean' &&
+    typeof b.embedded_server === 'boolean' &&
+    c.embedded_server !== b.embedded_server
+  ) {
     const kind = (e: boolean) => (e ? 'embedded server' : 'external server');
     out.push(`${kind(b.embedded_server)} vs ${kind(c.embedded_server)}`);
   }

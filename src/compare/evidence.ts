@@ -5,7 +5,15 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Interval } from '../results/types.js';
 import type { BandResult } from '../results/types.js';
-import { batchMeans, type BatchMeansEstimate, normalCdf, normalQuantile, studentTCdf, studentTQuantile, welchDf } from './stats.js';
+import {
+  batchMeans,
+  type BatchMeansEstimate,
+  normalCdf,
+  normalQuantile,
+  studentTCdf,
+  studentTQuantile,
+  welchDf,
+} from './stats.js';
 import { thresholdRatio } from './verdict.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
@@ -34,7 +42,11 @@ function cdf(t: number, df: number): number {
 }
 
 /** One-sided p-values: of "no regression beyond the threshold" and of "no improvement beyond it". */
-export function pValues(ev: LogRatioEvidence, threshold: number, direction: Direction): { regression: number; improvement: number } {
+export function pValues(
+  ev: LogRatioEvidence,
+  threshold: number,
+  direction: Direction,
+): { regression: number; improvement: number } {
   const badBound = Math.log(thresholdRatio(direction === 'higher-is-better', threshold, 'bad'));
   const goodBound = Math.log(thresholdRatio(direction === 'higher-is-better', threshold, 'good'));
   const tail = (bound: number, below: boolean) => {
@@ -86,7 +98,8 @@ const MIN_P95_MS = 0.001;
 /** Batch means of the log per-second p95 of one band, or why there are none. */
 function logP95Series(b: BandResult, batches: number): BatchMeansEstimate | string {
   const raw: unknown = (b as { p95_series_ms?: unknown }).p95_series_ms;
-  if (raw === undefined || raw === null) return 'no per-second p95 series (p95_series_ms; the run was recorded by an older pgscale)';
+  if (raw === undefined || raw === null)
+    return 'no per-second p95 series (p95_series_ms; the run was recorded by an older pgscale)';
   if (!Array.isArray(raw)) return 'p95_series_ms is not an array';
   const logs: number[] = [];
   for (const v of raw) {
@@ -97,7 +110,9 @@ function logP95Series(b: BandResult, batches: number): BatchMeansEstimate | stri
   if (logs.length < MIN_P95_SECONDS) {
     return `only ${logs.length} second(s) with a per-second p95 (need ≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`;
   }
-  return batchMeans(logs, Math.min(batches, P95_MAX_BATCHES)) ?? `the per-second p95 series is too short for batch means`;
+  return (
+    batchMeans(logs, Math.min(batches, P95_MAX_BATCHES)) ?? `the per-second p95 series is too short for batch means`
+  );
 }
 
 /** The band's overall p95 in ms: the recorded summary, else the histogram's. */

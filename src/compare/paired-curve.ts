@@ -39,7 +39,21 @@ export function curveSection(input: AbAnalysisInput): AbCurveSection {
     bands.map((_b, i) => mean(rs.map((r) => table.get(r)!.get(i)![side].tps))!);
   const fitSide = (side: Side): { side: AbCurveSide; fitting: CurveFitting | null } => {
     if (complete.length === 0) {
-      return { side: { peak_tps_measured: null, usl: { sigma: null, kappa: null, lambda: null, peak_concurrency: null, peak_tps: null, r_squared: null, reason: 'no round with every band measured on both sides' } }, fitting: null };
+      return {
+        side: {
+          peak_tps_measured: null,
+          usl: {
+            sigma: null,
+            kappa: null,
+            lambda: null,
+            peak_concurrency: null,
+            peak_tps: null,
+            r_squared: null,
+            reason: 'no round with every band measured on both sides',
+          },
+        },
+        fitting: null,
+      };
     }
     const means = sideMeans(side, complete);
     const points: FitPoint[] = bands.map((b, i) => ({
@@ -55,7 +69,15 @@ export function curveSection(input: AbAnalysisInput): AbCurveSection {
     return {
       side: {
         peak_tps_measured: Math.max(...means),
-        usl: { sigma: u.sigma, kappa: u.kappa, lambda: u.lambda, peak_concurrency: u.peak_concurrency, peak_tps: u.peak_tps, r_squared: u.r_squared, reason: u.reason },
+        usl: {
+          sigma: u.sigma,
+          kappa: u.kappa,
+          lambda: u.lambda,
+          peak_concurrency: u.peak_concurrency,
+          peak_tps: u.peak_tps,
+          r_squared: u.r_squared,
+          reason: u.reason,
+        },
       },
       fitting,
     };
@@ -63,17 +85,31 @@ export function curveSection(input: AbAnalysisInput): AbCurveSection {
   const base = fitSide('base').side;
   const head = fitSide('head').side;
   const level = input.thresholds.confidence;
-  const peakRatio = finite(base.peak_tps_measured) && finite(head.peak_tps_measured) && base.peak_tps_measured > 0 ? head.peak_tps_measured / base.peak_tps_measured : null;
-  const nStarRatio = finite(base.usl.peak_concurrency) && finite(head.usl.peak_concurrency) && base.usl.peak_concurrency > 0 ? head.usl.peak_concurrency / base.usl.peak_concurrency : null;
+  const peakRatio =
+    finite(base.peak_tps_measured) && finite(head.peak_tps_measured) && base.peak_tps_measured > 0
+      ? head.peak_tps_measured / base.peak_tps_measured
+      : null;
+  const nStarRatio =
+    finite(base.usl.peak_concurrency) && finite(head.usl.peak_concurrency) && base.usl.peak_concurrency > 0
+      ? head.usl.peak_concurrency / base.usl.peak_concurrency
+      : null;
   const method = `percentile interval of a paired bootstrap over whole rounds (the same resampled rounds for both sides), seed ${input.settings.seed}`;
   const resamples = Math.max(0, Math.floor(input.settings.bootstrap_resamples));
   if (complete.length < MIN_ROUNDS || resamples < 2) {
-    const why = complete.length < MIN_ROUNDS ? `only ${complete.length} complete round(s); need ≥ ${MIN_ROUNDS} for a bootstrap` : 'bootstrap disabled (bootstrap_resamples < 2)';
+    const why =
+      complete.length < MIN_ROUNDS
+        ? `only ${complete.length} complete round(s); need ≥ ${MIN_ROUNDS} for a bootstrap`
+        : 'bootstrap disabled (bootstrap_resamples < 2)';
     return {
       base,
       head,
       peak_tps_ratio: { ratio: peakRatio, interval: null, method, reason: why },
-      peak_concurrency_ratio: { ratio: nStarRatio, interval: null, method, reason: nStarRatio === null ? 'no USL peak on both sides' : why },
+      peak_concurrency_ratio: {
+        ratio: nStarRatio,
+        interval: null,
+        method,
+        reason: nStarRatio === null ? 'no USL peak on both sides' : why,
+      },
       bootstrap: null,
     };
   }
@@ -102,7 +138,8 @@ export function curveSection(input: AbAnalysisInput): AbCurveSection {
   if (nStarRatio !== null) {
     if (nStars.length >= 0.8 * nStarAttempts && nStars.length >= 2) {
       nStarIv = percentileInterval(nStars.filter(finite), level);
-    } else nStarReason = `only ${nStars.length} of ${nStarAttempts} bootstrap refits had a USL peak on both sides; no interval`;
+    } else
+      nStarReason = `only ${nStars.length} of ${nStarAttempts} bootstrap refits had a USL peak on both sides; no interval`;
   }
   return {
     base,
@@ -135,8 +172,13 @@ export function curveFigure(
     const ok = withinThreshold(interval, higher, d);
     const bad = beyondThreshold(interval, higher, d);
     status = ok ? 'pass' : 'inconclusive';
-    reason = `${label}: ${values}, ratio ${ratio.toFixed(3)}, ${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
-      (bad ? `, beyond the ${pct(d, 0)} threshold; curve-level A/B figures are informational, the band figures gate.` : ok ? `, within ${pct(d, 0)}.` : `, straddling ${pct(d, 0)}.`);
+    reason =
+      `${label}: ${values}, ratio ${ratio.toFixed(3)}, ${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
+      (bad
+        ? `, beyond the ${pct(d, 0)} threshold; curve-level A/B figures are informational, the band figures gate.`
+        : ok
+          ? `, within ${pct(d, 0)}.`
+          : `, straddling ${pct(d, 0)}.`);
   }
   return {
     figure,

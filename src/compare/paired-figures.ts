@@ -41,7 +41,12 @@ export function usable(m: AbSideMeasurement, figure: AbFigureKind): number | nul
 }
 
 /** Paired statistics of one figure over some pairs, with the interval at `level`. */
-export function figureStats(pairs: readonly AbPair[], figure: AbFigureKind, level: number, threshold: number): AbFigureStats {
+export function figureStats(
+  pairs: readonly AbPair[],
+  figure: AbFigureKind,
+  level: number,
+  threshold: number,
+): AbFigureStats {
   const d: number[] = [];
   const roundIds: number[] = [];
   for (const p of [...pairs].sort((a, b) => a.round - b.round)) {
@@ -53,7 +58,17 @@ export function figureStats(pairs: readonly AbPair[], figure: AbFigureKind, leve
     }
   }
   if (d.length < MIN_ROUNDS) {
-    return { figure, rounds: d.length, log_ratios: d, round_ids: roundIds, hl_log_ratio: null, ratio: null, interval: null, mad_log_ratio: null, p_value: null };
+    return {
+      figure,
+      rounds: d.length,
+      log_ratios: d,
+      round_ids: roundIds,
+      hl_log_ratio: null,
+      ratio: null,
+      interval: null,
+      mad_log_ratio: null,
+      p_value: null,
+    };
   }
   const hl = hodgesLehmann(d);
   // At least the requested level: a "pass" (interval within the threshold) is then never claimed at lower confidence.
@@ -73,12 +88,21 @@ export function figureStats(pairs: readonly AbPair[], figure: AbFigureKind, leve
 }
 
 function toRatioInterval(iv: WilcoxonInterval): NonNullable<AbFigureStats['interval']> {
-  return { low: Math.exp(iv.low), high: Math.exp(iv.high), level: iv.level, requested_level: iv.requested_level, k: iv.k, below_requested: iv.below_requested };
+  return {
+    low: Math.exp(iv.low),
+    high: Math.exp(iv.high),
+    level: iv.level,
+    requested_level: iv.requested_level,
+    k: iv.k,
+    below_requested: iv.below_requested,
+  };
 }
 
 export function levelText(iv: AbFigureStats['interval'] & object): string {
   const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
-  return iv.below_requested ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more rounds)` : exact;
+  return iv.below_requested
+    ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more rounds)`
+    : exact;
 }
 
 /** A failing figure re-measured: its confirmation statistics and whether the failure reproduced. */
@@ -88,7 +112,8 @@ export interface Confirmation {
   reproduced: boolean;
 }
 
-export const fmtP = (p: number | null): string => (p === null ? 'n/a' : p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(2))));
+export const fmtP = (p: number | null): string =>
+  p === null ? 'n/a' : p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(2)));
 
 interface Judged {
   status: FigureStatus;
@@ -108,7 +133,12 @@ function logBoundary(figure: AbFigureKind, threshold: number, side: 'bad' | 'goo
 }
 
 /** Step-down adjusted p-values of "no change beyond the threshold on `side`" for the figures with evidence. */
-export function stepDown(family: readonly AbFigureStats[], thresholds: (f: AbFigureStats) => number, side: 'bad' | 'good', seed: number): (number | null)[] {
+export function stepDown(
+  family: readonly AbFigureStats[],
+  thresholds: (f: AbFigureStats) => number,
+  side: 'bad' | 'good',
+  seed: number,
+): (number | null)[] {
   const withEvidence = family.map((f, i) => ({ f, i })).filter(({ f }) => f.p_value !== null);
   const out: (number | null)[] = family.map(() => null);
   const figures = withEvidence.map(({ f }) => {
@@ -126,7 +156,12 @@ export function stepDown(family: readonly AbFigureStats[], thresholds: (f: AbFig
  * implies that the figure's own interval lies beyond the threshold. Pass: the interval lies within it.
  * Improved: the same test on the good side.
  */
-export function judgeFamily(family: AbFigureStats[], thresholds: (f: AbFigureStats) => number, confidence: number, seed: number): Judged[] {
+export function judgeFamily(
+  family: AbFigureStats[],
+  thresholds: (f: AbFigureStats) => number,
+  confidence: number,
+  seed: number,
+): Judged[] {
   const oneSided = (1 - confidence) / 2;
   const regression = stepDown(family, thresholds, 'bad', seed);
   const improvement = stepDown(family, thresholds, 'good', seed);
@@ -188,21 +223,28 @@ export function figureComparison(
     if (confirmation) {
       const c = confirmation;
       const civ = c.stats.interval;
-      const ctext = civ && c.stats.ratio !== null
-        ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
-        : `${c.stats.rounds} confirmation round(s) gave no interval`;
+      const ctext =
+        civ && c.stats.ratio !== null
+          ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
+          : `${c.stats.rounds} confirmation round(s) gave no interval`;
       if (c.reproduced) reason += ` Confirmed: ${ctext}; the failure reproduces.`;
       else {
         status = 'inconclusive';
         reason += ` Not reproduced: ${ctext}, so the gate does not fail on it.`;
       }
     }
-    if (judged.improved) reason += ` Improved: the same test on the good side shows a change beyond the ${pct(d, 0)} threshold.`;
+    if (judged.improved)
+      reason += ` Improved: the same test on the good side shows a change beyond the ${pct(d, 0)} threshold.`;
   }
   return {
     figure: tps ? 'tps' : 'p95_latency',
     label,
-    band: { workers: band.workers, connections: band.connections, current_band_id: band.band_id, baseline_band_id: band.band_id },
+    band: {
+      workers: band.workers,
+      connections: band.connections,
+      current_band_id: band.band_id,
+      baseline_band_id: band.band_id,
+    },
     current: headValue,
     baseline: baseValue,
     unit: tps ? 'TPS' : 'ms',

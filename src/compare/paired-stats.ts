@@ -15,7 +15,8 @@ import { createRandom } from '../random.js';
  * distribution of T⁺ is counts[t] / 2ⁿ. Dynamic programming, O(n³); n is a round count (small).
  */
 export function signedRankCounts(n: number): number[] {
-  if (!(Number.isInteger(n) && n >= 0 && n <= 200)) throw new RangeError(`signedRankCounts: n must be an integer in [0, 200], got ${n}`);
+  if (!(Number.isInteger(n) && n >= 0 && n <= 200))
+    throw new RangeError(`signedRankCounts: n must be an integer in [0, 200], got ${n}`);
   const max = (n * (n + 1)) / 2;
   const counts = new Array<number>(max + 1).fill(0);
   counts[0] = 1;
@@ -101,7 +102,11 @@ export interface WilcoxonInterval {
   below_requested: boolean;
 }
 
-export function chooseLevel(n: number, requested: number, rule: LevelRule = 'at-most'): { k: number; level: number; below_requested: boolean } {
+export function chooseLevel(
+  n: number,
+  requested: number,
+  rule: LevelRule = 'at-most',
+): { k: number; level: number; below_requested: boolean } {
   const levels = attainableLevels(n);
   if (levels.length === 0) throw new RangeError(`wilcoxon interval: ${n} pair(s) are too few for any interval`);
   const widest = levels[0]!;
@@ -118,8 +123,13 @@ export function chooseLevel(n: number, requested: number, rule: LevelRule = 'at-
 }
 
 /** Exact Wilcoxon signed-rank confidence interval of the centre (Hodges–Lehmann's companion). */
-export function wilcoxonInterval(xs: readonly number[], requested: number, rule: LevelRule = 'at-most'): WilcoxonInterval {
-  if (!(requested > 0 && requested < 1)) throw new RangeError(`wilcoxonInterval: level must be in (0, 1), got ${requested}`);
+export function wilcoxonInterval(
+  xs: readonly number[],
+  requested: number,
+  rule: LevelRule = 'at-most',
+): WilcoxonInterval {
+  if (!(requested > 0 && requested < 1))
+    throw new RangeError(`wilcoxonInterval: level must be in (0, 1), got ${requested}`);
   const n = xs.length;
   const w = walshAverages(xs);
   const { k, level, below_requested } = chooseLevel(n, requested, rule);
@@ -141,7 +151,10 @@ export function signedRankPValueBelow(xs: readonly number[], c: number): number 
 
 /** The mirror image: p-value of H₀: centre ≤ c against "centre > c". */
 export function signedRankPValueAbove(xs: readonly number[], c: number): number {
-  return signedRankPValueBelow(xs.map((x) => -x), -c);
+  return signedRankPValueBelow(
+    xs.map((x) => -x),
+    -c,
+  );
 }
 
 /**
@@ -174,7 +187,7 @@ const RANDOM_FLIPS = 4096;
 function absoluteRanks(xs: readonly number[]): number[] {
   const order = xs.map((x, i) => ({ a: Math.abs(x), i })).sort((p, q) => p.a - q.a);
   const ranks = new Array<number>(xs.length);
-  for (let s = 0; s < order.length; ) {
+  for (let s = 0; s < order.length;) {
     let e = s;
     while (e + 1 < order.length && order[e + 1]!.a === order[s]!.a) e++;
     const mid = (s + e) / 2 + 1;
@@ -199,7 +212,8 @@ export function signFlipStepDown(figures: readonly FlipFigure[], seed: number): 
   const roundIds = [...new Set(figures.flatMap((f) => f.rounds))].sort((a, b) => a - b);
   const roundIndex = new Map(roundIds.map((r, i) => [r, i]));
   const prepared = figures.map((f) => {
-    if (f.values.length !== f.rounds.length) throw new RangeError('signFlipStepDown: values and rounds differ in length');
+    if (f.values.length !== f.rounds.length)
+      throw new RangeError('signFlipStepDown: values and rounds differ in length');
     const xs = f.evidence === 'below' ? f.values : f.values.map((x) => -x);
     const counts = signedRankCounts(xs.length);
     const cdf = new Float64Array(counts.length);

@@ -5,10 +5,28 @@
 // fails the gate only when the confirmation rounds fail it again (a family of their own). The curve
 // figures (paired-curve.ts) are reported, never gated. The verdict follows the one rule (verdict.ts).
 
-import type { AbBandSection, AbCurveSide, AbFigureKind, AbFigureStats, AbNoise, AbSection, Side } from '../results/ab-types.js';
+import type {
+  AbBandSection,
+  AbCurveSide,
+  AbFigureKind,
+  AbFigureStats,
+  AbNoise,
+  AbSection,
+  Side,
+} from '../results/ab-types.js';
 import type { AbAnalysisInput } from './paired-input.js';
 import { curveFigure, curveSection } from './paired-curve.js';
-import { figureComparison, figureStats, fmtP, judgeFamily, mean, MIN_ROUNDS, stepDown, usable, type Confirmation } from './paired-figures.js';
+import {
+  figureComparison,
+  figureStats,
+  fmtP,
+  judgeFamily,
+  mean,
+  MIN_ROUNDS,
+  stepDown,
+  usable,
+  type Confirmation,
+} from './paired-figures.js';
 import { median } from './paired-stats.js';
 import type { BandComparison, Comparison } from '../results/comparison-types.js';
 import { changedWorkloadFiles } from './validate.js';
@@ -39,7 +57,8 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   const t = input.thresholds;
   const level = t.confidence;
   const alpha = 1 - level;
-  const thresholdOf = (f: { figure: AbFigureKind }): number => (f.figure === 'tps' ? t.max_tps_drop : t.max_p95_increase);
+  const thresholdOf = (f: { figure: AbFigureKind }): number =>
+    f.figure === 'tps' ? t.max_tps_drop : t.max_p95_increase;
 
   const perBand = input.bands.map((band, i) => {
     const main = input.pairs.filter((p) => p.band_index === i && p.phase === 'main');
@@ -72,7 +91,14 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     const jp = judged[2 * i + 1]!;
     let confirmation: AbBandSection['confirmation'] = null;
     const conf: Partial<Record<AbFigureKind, Confirmation>> = {};
-    const failed = ([[b.tps, jt], [b.p95, jp]] as const).filter(([, j]) => j.status === 'fail').map(([f]) => f.figure);
+    const failed = (
+      [
+        [b.tps, jt],
+        [b.p95, jp],
+      ] as const
+    )
+      .filter(([, j]) => j.status === 'fail')
+      .map(([f]) => f.figure);
     if (b.confirm.length > 0) {
       const ct = figureStats(b.confirm, 'tps', level, t.max_tps_drop);
       const cp = figureStats(b.confirm, 'p95_latency', level, t.max_p95_increase);
@@ -88,14 +114,40 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       });
       confirmation = { rounds: new Set(b.confirm.map((p) => p.round)).size, tps: ct, p95_latency: cp, reproduced };
     } else if (input.confirm) {
-      for (const kind of failed) conf[kind] = { stats: figureStats([], kind, level, 1), p_adjusted: null, reproduced: false };
+      for (const kind of failed)
+        conf[kind] = { stats: figureStats([], kind, level, 1), p_adjusted: null, reproduced: false };
     }
-    const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, input.rounds, familySize, oneSided);
-    const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, input.rounds, familySize, oneSided);
+    const tpsFigure = figureComparison(
+      b.band,
+      b.tps,
+      jt,
+      t.max_tps_drop,
+      b.base_tps,
+      b.head_tps,
+      conf.tps ?? null,
+      input.rounds,
+      familySize,
+      oneSided,
+    );
+    const p95Figure = figureComparison(
+      b.band,
+      b.p95,
+      jp,
+      t.max_p95_increase,
+      b.base_p95,
+      b.head_p95,
+      conf.p95_latency ?? null,
+      input.rounds,
+      familySize,
+      oneSided,
+    );
     const notes: string[] = [];
     for (const side of ['base', 'head'] as const) {
       const cb = b.main.filter((p) => p[side].client_bound).length;
-      if (cb > 0) notes.push(`The load generator was saturated (client-bound) in ${cb} ${side} round(s): TPS there measures pgscale, not PostgreSQL.`);
+      if (cb > 0)
+        notes.push(
+          `The load generator was saturated (client-bound) in ${cb} ${side} round(s): TPS there measures pgscale, not PostgreSQL.`,
+        );
       const bad = b.main.filter((p) => p[side].status !== 'complete').length;
       if (bad > 0) notes.push(`${bad} ${side} round(s) did not complete.`);
     }
@@ -126,10 +178,50 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   const curve = curveSection(input);
   const usl = (s: AbCurveSide) => s.usl;
   const curveFigures = {
-    peak_tps: curveFigure('peak_tps', 'Peak TPS (best band, measured)', curve.base.peak_tps_measured, curve.head.peak_tps_measured, curve.peak_tps_ratio.ratio, curve.peak_tps_ratio.interval, curve.peak_tps_ratio.method, curve.peak_tps_ratio.reason, t.max_tps_drop),
-    usl_peak_concurrency: curveFigure('usl_peak_concurrency', 'USL peak concurrency N*', usl(curve.base).peak_concurrency, usl(curve.head).peak_concurrency, curve.peak_concurrency_ratio.ratio, curve.peak_concurrency_ratio.interval, curve.peak_concurrency_ratio.method, curve.peak_concurrency_ratio.reason ?? usl(curve.head).reason ?? usl(curve.base).reason, t.max_tps_drop),
-    usl_sigma: curveFigure('usl_sigma', 'USL contention σ', usl(curve.base).sigma, usl(curve.head).sigma, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
-    usl_kappa: curveFigure('usl_kappa', 'USL coherency κ', usl(curve.base).kappa, usl(curve.head).kappa, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
+    peak_tps: curveFigure(
+      'peak_tps',
+      'Peak TPS (best band, measured)',
+      curve.base.peak_tps_measured,
+      curve.head.peak_tps_measured,
+      curve.peak_tps_ratio.ratio,
+      curve.peak_tps_ratio.interval,
+      curve.peak_tps_ratio.method,
+      curve.peak_tps_ratio.reason,
+      t.max_tps_drop,
+    ),
+    usl_peak_concurrency: curveFigure(
+      'usl_peak_concurrency',
+      'USL peak concurrency N*',
+      usl(curve.base).peak_concurrency,
+      usl(curve.head).peak_concurrency,
+      curve.peak_concurrency_ratio.ratio,
+      curve.peak_concurrency_ratio.interval,
+      curve.peak_concurrency_ratio.method,
+      curve.peak_concurrency_ratio.reason ?? usl(curve.head).reason ?? usl(curve.base).reason,
+      t.max_tps_drop,
+    ),
+    usl_sigma: curveFigure(
+      'usl_sigma',
+      'USL contention σ',
+      usl(curve.base).sigma,
+      usl(curve.head).sigma,
+      null,
+      null,
+      '',
+      usl(curve.base).reason ?? usl(curve.head).reason,
+      t.max_tps_drop,
+    ),
+    usl_kappa: curveFigure(
+      'usl_kappa',
+      'USL coherency κ',
+      usl(curve.base).kappa,
+      usl(curve.head).kappa,
+      null,
+      null,
+      '',
+      usl(curve.base).reason ?? usl(curve.head).reason,
+      t.max_tps_drop,
+    ),
   };
   const optimal = optimalShift(input.headDoc ?? null, input.baseDoc ?? null, SHIFT_WORDS);
 
@@ -137,7 +229,9 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   const tpsStats = bandSections.map((b) => b.tps).filter((s) => s.interval && s.ratio !== null);
   const noise: AbNoise = {
     tps_mad_log_ratio: medianOf(tpsStats.map((s) => s.mad_log_ratio!).filter(finite)),
-    tps_interval_half_width: medianOf(tpsStats.map((s) => Math.max(s.interval!.high / s.ratio! - 1, 1 - s.interval!.low / s.ratio!))),
+    tps_interval_half_width: medianOf(
+      tpsStats.map((s) => Math.max(s.interval!.high / s.ratio! - 1, 1 - s.interval!.low / s.ratio!)),
+    ),
     tps_mde: (() => {
       const m = bandComparisons.map((b) => b.tps.mde).filter(finite);
       return m.length ? Math.max(...m) : null;
@@ -154,15 +248,20 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       ? 'not measurable (too few rounds).'
       : `a paired round's TPS log-ratio deviates by ${pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
         `the TPS interval half-width is ±${pct(noise.tps_interval_half_width!, 1)}` +
-        (noise.tps_mde !== null ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.` : '.') +
+        (noise.tps_mde !== null
+          ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.`
+          : '.') +
         (noise.rounds_for_twice_threshold !== null
           ? ` About ${noise.rounds_for_twice_threshold} rounds (shorter bands are fine) would bring that down to ${pct(2 * t.max_tps_drop, 0)}.`
           : ''));
 
   const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
   const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(bandFigures, {
-    nothingJudged: bandFigures.some((f) => f.interval !== null) ? null : `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`,
-    failed: (n, list) => `${n} figure(s) regressed beyond the thresholds with the whole paired interval past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list}.`,
+    nothingJudged: bandFigures.some((f) => f.interval !== null)
+      ? null
+      : `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`,
+    failed: (n, list) =>
+      `${n} figure(s) regressed beyond the thresholds with the whole paired interval past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list}.`,
     noisiest: 'The noisiest',
     passed: `Every band figure's paired interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, p95 increase ${pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`,
   });
@@ -200,7 +299,12 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     inconclusive: inconclusive.map((f) => f.label),
     improvements: improvements.map((f) => f.label),
     changed_files: input.baseDoc && input.headDoc ? changedWorkloadFiles(input.headDoc, input.baseDoc) : [],
-    baseline_info: input.baseDoc ? { test_start_time: String(input.baseDoc.test_start_time), tool_version: String(input.baseDoc.tool?.version ?? 'unknown') } : null,
+    baseline_info: input.baseDoc
+      ? {
+          test_start_time: String(input.baseDoc.test_start_time),
+          tool_version: String(input.baseDoc.tool?.version ?? 'unknown'),
+        }
+      : null,
     notes,
   };
   const ab: AbSection = {

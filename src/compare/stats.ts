@@ -28,7 +28,13 @@ export function batchMeans(series: readonly number[], batches = 10): BatchMeansE
   if (batches < 2) return null;
   const r = analyzeBatchMeans(series, batches);
   if (!r.estimate) return null;
-  return { mean: r.estimate.mean, standard_error: r.estimate.se, df: r.estimate.df, batches: r.batches_used, batch_size: r.batch_size };
+  return {
+    mean: r.estimate.mean,
+    standard_error: r.estimate.se,
+    df: r.estimate.df,
+    batches: r.batches_used,
+    batch_size: r.batch_size,
+  };
 }
 
 /** Welch–Satterthwaite degrees of freedom for a sum of two variances with their own df. */

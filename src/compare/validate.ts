@@ -41,9 +41,17 @@ export function validateBaseline(current: ResultsDocument, baseline: ResultsDocu
   }
   if (!Array.isArray(b.bands)) return { ok: false, reason: 'the baseline has no bands array' };
   const badBand = (b.bands as unknown[]).findIndex(
-    (band) => !isRecord(band) || !Number.isInteger(band.band_id) || !Number.isInteger(band.workers) || !Number.isInteger(band.connections),
+    (band) =>
+      !isRecord(band) ||
+      !Number.isInteger(band.band_id) ||
+      !Number.isInteger(band.workers) ||
+      !Number.isInteger(band.connections),
   );
-  if (badBand >= 0) return { ok: false, reason: `the baseline's bands[${badBand}] has no whole-number band_id, workers and connections` };
+  if (badBand >= 0)
+    return {
+      ok: false,
+      reason: `the baseline's bands[${badBand}] has no whole-number band_id, workers and connections`,
+    };
   if (b.workload !== current.workload) {
     return {
       ok: false,
@@ -51,7 +59,10 @@ export function validateBaseline(current: ResultsDocument, baseline: ResultsDocu
     };
   }
   if (b.scale !== current.scale) {
-    return { ok: false, reason: `the baseline ran at scale ${JSON.stringify(b.scale)}, this run at scale ${current.scale}` };
+    return {
+      ok: false,
+      reason: `the baseline ran at scale ${JSON.stringify(b.scale)}, this run at scale ${current.scale}`,
+    };
   }
   if (b.plan_fingerprint !== current.plan_fingerprint) {
     return {

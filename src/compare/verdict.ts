@@ -10,7 +10,14 @@
 // A run with nothing to compare against gets no-baseline, which is never a pass. Pure.
 
 import type { ResultsDocument } from '../results/types.js';
-import type { Comparison, FigureComparison, FigureStatus, OptimalShift, Thresholds, Verdict } from '../results/comparison-types.js';
+import type {
+  Comparison,
+  FigureComparison,
+  FigureStatus,
+  OptimalShift,
+  Thresholds,
+  Verdict,
+} from '../results/comparison-types.js';
 import { DEFAULT_THRESHOLDS } from './thresholds.js';
 import { bandLabel, figureList, num, pct } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
@@ -22,12 +29,20 @@ export function thresholdRatio(higherIsBetter: boolean, threshold: number, side:
 }
 
 /** The whole interval of the ratio stays within the threshold. */
-export function withinThreshold(iv: { low: number; high: number }, higherIsBetter: boolean, threshold: number): boolean {
+export function withinThreshold(
+  iv: { low: number; high: number },
+  higherIsBetter: boolean,
+  threshold: number,
+): boolean {
   return higherIsBetter ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
 }
 
 /** The whole interval of the ratio lies past the threshold, on the bad side. */
-export function beyondThreshold(iv: { low: number; high: number }, higherIsBetter: boolean, threshold: number): boolean {
+export function beyondThreshold(
+  iv: { low: number; high: number },
+  higherIsBetter: boolean,
+  threshold: number,
+): boolean {
   return higherIsBetter ? iv.high < 1 - threshold : iv.low > 1 + threshold;
 }
 
@@ -83,7 +98,9 @@ export function decideVerdict(figures: readonly FigureComparison[], say: Verdict
     reason = say.excused.because(figureList(say.excused.figures));
   } else if (inconclusive.length > 0) {
     const mdes = inconclusive.map((f) => f.mde).filter(finite);
-    const worst = mdes.length ? ` ${say.noisiest} could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '';
+    const worst = mdes.length
+      ? ` ${say.noisiest} could only have detected a change beyond ${pct(Math.max(...mdes))}.`
+      : '';
     verdict = 'inconclusive';
     reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${figureList(inconclusive)}.${worst}`;
   } else {
@@ -107,15 +124,32 @@ export interface ShiftWords {
 }
 
 /** Did the optimal configuration move between the baseline and the current run? Never a verdict by itself. */
-export function optimalShift(current: ResultsDocument | null, baseline: ResultsDocument | null, words: ShiftWords): OptimalShift {
+export function optimalShift(
+  current: ResultsDocument | null,
+  baseline: ResultsDocument | null,
+  words: ShiftWords,
+): OptimalShift {
   const pick = (d: ResultsDocument | null) =>
-    d?.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
-      ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
+    d?.optimal_config &&
+    [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(
+      finite,
+    )
+      ? {
+          band_id: d.optimal_config.band_id,
+          workers: d.optimal_config.workers,
+          connections: d.optimal_config.connections,
+          tps: d.optimal_config.tps,
+        }
       : null;
   const c = pick(current);
   const b = pick(baseline);
   if (!c || !b) {
-    return { current: c, baseline: b, shifted: false, message: `No optimal configuration ${!c ? words.current : words.baseline}; no shift to report.` };
+    return {
+      current: c,
+      baseline: b,
+      shifted: false,
+      message: `No optimal configuration ${!c ? words.current : words.baseline}; no shift to report.`,
+    };
   }
   const shifted = c.workers !== b.workers || c.connections !== b.connections;
   return {
@@ -134,7 +168,12 @@ export function noBaseline(reason: string, thresholds: Thresholds = DEFAULT_THRE
     verdict: 'no-baseline',
     reason: `No baseline to compare against: ${reason}. Nothing was gated; this is not a pass.`,
     thresholds,
-    correction: { method: 'holm', family_size: 0, alpha: 1 - thresholds.confidence, explanation: 'No comparison was made.' },
+    correction: {
+      method: 'holm',
+      family_size: 0,
+      alpha: 1 - thresholds.confidence,
+      explanation: 'No comparison was made.',
+    },
     bands: [],
     unmatched: { current_only: [], baseline_only: [] },
     curve: null,

@@ -8,7 +8,8 @@ import type { FigureComparison } from '../results/comparison-types.js';
 export const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
 
 /** 0.05 → "+5.0%", −0.05 → "−5.0%". */
-export const signedPct = (x: number, digits = 1): string => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(digits)}%`;
+export const signedPct = (x: number, digits = 1): string =>
+  `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(digits)}%`;
 
 /** A figure with at most `digits` decimals, "n/a" when missing. */
 export const num = (x: number | null, digits = 1): string =>
@@ -24,7 +25,12 @@ export function bandLabel(b: { workers: number; connections: number }): string {
 /** Up to five figures with their change: "TPS at 8 workers / 8 connections (−12.0%); …; and 3 more". */
 export function figureList(fs: readonly FigureComparison[]): string {
   return (
-    fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`})`).join('; ') +
-    (fs.length > 5 ? `; and ${fs.length - 5} more` : '')
+    fs
+      .slice(0, 5)
+      .map(
+        (f) =>
+          `${f.label} (${f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`})`,
+      )
+      .join('; ') + (fs.length > 5 ? `; and ${fs.length - 5} more` : '')
   );
 }

@@ -5,8 +5,8 @@ import { UserError } from '../errors.js';
 const UNIT_SECONDS: Record<string, number> = {
   ns: 1e-9,
   us: 1e-6,
-  'µs': 1e-6, // U+00B5 micro sign, as Go accepts
-  'μs': 1e-6, // U+03BC Greek mu, as Go accepts
+  µs: 1e-6, // U+00B5 micro sign, as Go accepts
+  μs: 1e-6, // U+03BC Greek mu, as Go accepts
   ms: 1e-3,
   s: 1,
   m: 60,

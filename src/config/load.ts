@@ -25,7 +25,11 @@ const SECRET_KEYS = new Set(['password', 'url']);
 const CREDENTIAL_URL = /\/\/[^/\s]*@/;
 
 function mayHoldSecret(path: ConfigPath, value: unknown): boolean {
-  return (path.length === 1 && path[0] === 'database') || SECRET_KEYS.has(String(path[path.length - 1])) || (typeof value === 'string' && CREDENTIAL_URL.test(value));
+  return (
+    (path.length === 1 && path[0] === 'database') ||
+    SECRET_KEYS.has(String(path[path.length - 1])) ||
+    (typeof value === 'string' && CREDENTIAL_URL.test(value))
+  );
 }
 
 function firstLine(text: string): string {
@@ -89,7 +93,8 @@ function knownKeysAt(path: ConfigPath): string[] {
   const unwrap = (list: AnySchema[]): AnySchema[] =>
     list.flatMap((s) => {
       const def = s._zod.def;
-      if (['default', 'optional', 'nullable', 'prefault'].includes(def.type)) return unwrap([def.innerType as AnySchema]);
+      if (['default', 'optional', 'nullable', 'prefault'].includes(def.type))
+        return unwrap([def.innerType as AnySchema]);
       if (def.type === 'union') return unwrap(def.options as AnySchema[]);
       if (def.type === 'pipe') return unwrap([def.in as AnySchema]);
       return [s];
@@ -118,7 +123,12 @@ function flatten(issue: ZodIssue, prefix: ConfigPath): FlatIssue[] {
   const path = [...prefix, ...(issue.path as ConfigPath)];
   if (issue.code === 'invalid_union' && issue.errors.length) {
     const meant = issue.errors.filter(
-      (branch) => !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'invalid_union')),
+      (branch) =>
+        !branch.some(
+          (i) =>
+            i.path.length === 0 &&
+            (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'invalid_union'),
+        ),
     );
     if (meant.length === 1) return (meant[0] as ZodIssue[]).flatMap((i) => flatten(i, path));
   }
@@ -127,7 +137,9 @@ function flatten(issue: ZodIssue, prefix: ConfigPath): FlatIssue[] {
 
 function unionValues(issue: ZodIssue): string[] {
   if (issue.code !== 'invalid_union') return [];
-  return issue.errors.flat().flatMap((i) => (i.code === 'invalid_value' && i.path.length === 0 ? i.values.map(String) : []));
+  return issue.errors
+    .flat()
+    .flatMap((i) => (i.code === 'invalid_value' && i.path.length === 0 ? i.values.map(String) : []));
 }
 
 function describeIssue(flat: FlatIssue, raw: unknown, doc: Document): LocatedProblem[] {
@@ -137,7 +149,10 @@ function describeIssue(flat: FlatIssue, raw: unknown, doc: Document): LocatedPro
     return issue.keys.map((key) => {
       const suggestion = didYouMean(key, known);
       const hint = suggestion ? `did you mean \`${suggestion}\`?` : `expected one of ${known.join(', ')}`;
-      return { offset: offsetOf(doc, [...path, key], true), message: `${formatPath([...path, key])}: unknown key, ${hint}` };
+      return {
+        offset: offsetOf(doc, [...path, key], true),
+        message: `${formatPath([...path, key])}: unknown key, ${hint}`,
+      };
     });
   }
   const offset = offsetOf(doc, path, false);
@@ -180,9 +195,14 @@ function findStructuralProblem(doc: Document): { node: Node; message: string } |
     const node = stack.pop();
     if (isMap(node)) {
       for (const pair of node.items) {
-        if (pair.key !== null && !isScalar(pair.key)) return { node: pair.key as Node, message: `keys must be plain names, got ${kindOf(pair.key)}` };
+        if (pair.key !== null && !isScalar(pair.key))
+          return { node: pair.key as Node, message: `keys must be plain names, got ${kindOf(pair.key)}` };
         // A tagged key such as !!binary becomes a byte array, which yaml stringifies with a process warning.
-        if (isScalar(pair.key) && pair.key.value !== null && !['string', 'number', 'boolean'].includes(typeof pair.key.value)) {
+        if (
+          isScalar(pair.key) &&
+          pair.key.value !== null &&
+          !['string', 'number', 'boolean'].includes(typeof pair.key.value)
+        ) {
           return { node: pair.key as Node, message: 'keys must be plain names, got a tagged value' };
         }
         stack.push(pair.value);
@@ -203,7 +223,10 @@ function parse(text: string, file: string, dir: string): PgscaleConfig {
   const fail = (offset: number, message: string): never => {
     const { line, col } = lineCounter.linePos(offset);
     // Keys and values quoted from the file may hold control characters: the message stays one line.
-    const oneLine = message.replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    const oneLine = message.replace(
+      /[\u0000-\u001f\u007f\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
     throw new UserError(oneLine, { file, line, column: col });
   };
 
@@ -213,14 +236,20 @@ function parse(text: string, file: string, dir: string): PgscaleConfig {
   if (root === null || (isScalar(root) && root.value === null)) {
     fail(0, 'the config is empty, expected a mapping with a progressive: block');
   }
-  if (!isMap(root)) fail((root as Node).range?.[0] ?? 0, `expected a mapping with a progressive: block at the top level, got ${kindOf(root)}`);
+  if (!isMap(root))
+    fail(
+      (root as Node).range?.[0] ?? 0,
+      `expected a mapping with a progressive: block at the top level, got ${kindOf(root)}`,
+    );
   const structural = findStructuralProblem(doc);
   if (structural) fail(structural.node.range?.[0] ?? 0, structural.message);
 
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
   const result = configFileSchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.flatMap((issue) => flatten(issue, [])).flatMap((flat) => describeIssue(flat, raw, doc));
+    const problems = result.error.issues
+      .flatMap((issue) => flatten(issue, []))
+      .flatMap((flat) => describeIssue(flat, raw, doc));
     // Report the problem that comes first in the file: the one the user reads first.
     const before = (a: LocatedProblem, b: LocatedProblem) =>
       Boolean(a.missing) !== Boolean(b.missing) ? !a.missing : a.offset < b.offset;
@@ -259,7 +288,12 @@ export function loadConfigFile(path: string): PgscaleConfig {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a YAML file' : `cannot be read (${code ?? 'error'})`;
+    const reason =
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a directory, expected a YAML file'
+          : `cannot be read (${code ?? 'error'})`;
     throw new UserError(`${path}: config ${reason}`);
   }
   return parseConfigText(text, path);

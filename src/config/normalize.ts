@@ -43,7 +43,8 @@ function seconds(value: string | number, path: ConfigPath, opts: { positive: boo
   }
   const got = typeof value === 'number' ? String(value) : JSON.stringify(value);
   if (opts.positive && s <= 0) throw new ConfigIssue(path, `expected a duration greater than 0, got ${got}`);
-  if (opts.max !== null && s > opts.max) throw new ConfigIssue(path, `expected a duration of at most 168h (7 days), got ${got}`);
+  if (opts.max !== null && s > opts.max)
+    throw new ConfigIssue(path, `expected a duration of at most 168h (7 days), got ${got}`);
   return s;
 }
 
@@ -63,7 +64,8 @@ function normalizeProgressive(p: ParsedProgressive): ProgressiveConfig {
     connections: { min: minConnections, max: maxConnections, step: stepConnections },
     defaulted: { min_connections: p.min_connections === undefined, max_connections: p.max_connections === undefined },
   });
-  if (problem) throw new ConfigIssue(problem.key ? at(problem.key) : ['progressive'], problem.message, problem.key === null);
+  if (problem)
+    throw new ConfigIssue(problem.key ? at(problem.key) : ['progressive'], problem.message, problem.key === null);
   return {
     enabled: p.enabled,
     min_workers: p.min_workers,
@@ -81,7 +83,8 @@ function normalizeProgressive(p: ParsedProgressive): ProgressiveConfig {
     collect_pg_stats: p.collect_pg_stats,
     pg_stat_statements: Boolean(p.pg_stat_statements) || Boolean(p.pg_stats_statements),
     rate: p.rate,
-    time_budget_s: p.time_budget === null ? null : seconds(p.time_budget, at('time_budget'), { positive: true, max: null }),
+    time_budget_s:
+      p.time_budget === null ? null : seconds(p.time_budget, at('time_budget'), { positive: true, max: null }),
     max_error_rate: p.max_error_rate,
     pipeline: p.pipeline,
     client_threads: p.client_threads,
@@ -95,7 +98,11 @@ function normalizeDatabase(d: ConfigFileParsed['database']): DatabaseConfig | nu
   if (d.url !== undefined) {
     const clash = CONNECTION_PARTS.find((key) => d[key] !== undefined);
     if (clash) {
-      throw new ConfigIssue(['database', clash], `give either database.url or host/port/dbname/username/password/sslmode, not both`, true);
+      throw new ConfigIssue(
+        ['database', clash],
+        `give either database.url or host/port/dbname/username/password/sslmode, not both`,
+        true,
+      );
     }
   }
   const out: DatabaseConfig = {};
@@ -123,12 +130,22 @@ function normalizeWorkload(w: ConfigFileParsed['workload'], dir: string): Worklo
   if (!w.scripts) {
     // `workload: {name: select-only}` names a built-in; anything else needs scripts.
     if (w.name === 'tpcb' || w.name === 'tpcb-like' || w.name === 'select-only' || w.name === 'simple-update') {
-      if (w.setup.length) throw new ConfigIssue(['workload', 'setup'], 'setup files need custom scripts; built-in workloads create their own tables with --setup');
+      if (w.setup.length)
+        throw new ConfigIssue(
+          ['workload', 'setup'],
+          'setup files need custom scripts; built-in workloads create their own tables with --setup',
+        );
       return { kind: 'builtin', name: (w.name === 'tpcb-like' ? 'tpcb' : w.name) as BuiltinWorkloadName };
     }
-    throw new ConfigIssue(['workload', 'scripts'], 'missing, expected a list of {file, weight} mappings (or a built-in workload name)');
+    throw new ConfigIssue(
+      ['workload', 'scripts'],
+      'missing, expected a list of {file, weight} mappings (or a built-in workload name)',
+    );
   }
-  const scripts = w.scripts.map((s, i) => ({ file: existingFile(s.file, dir, ['workload', 'scripts', i, 'file']), weight: s.weight }));
+  const scripts = w.scripts.map((s, i) => ({
+    file: existingFile(s.file, dir, ['workload', 'scripts', i, 'file']),
+    weight: s.weight,
+  }));
   const setup = w.setup.map((file, i) => existingFile(file, dir, ['workload', 'setup', i]));
   const first = w.scripts[0]?.file ?? 'custom';
   return { kind: 'scripts', name: w.name ?? basename(first, extname(first)), scripts, setup };

@@ -68,27 +68,45 @@ export const progressiveSchema = z
       enabled: boolean('Run in progressive mode; the CLI flag --progressive overrides false.').default(true),
       min_workers: int(1, MAX_COUNT, 'Workers (closed-loop clients) of the first band.'),
       max_workers: int(1, MAX_COUNT, 'Workers of the last band.'),
-      step_workers: int(1, MAX_COUNT, 'Worker increment between bands (linear) or minimum rise (exponential).').default(1),
+      step_workers: int(1, MAX_COUNT, 'Worker increment between bands (linear) or minimum rise (exponential).').default(
+        1,
+      ),
       min_connections: int(1, MAX_COUNT, 'Pool connections of the first band; defaults to min_workers.').optional(),
       max_connections: int(1, MAX_COUNT, 'Pool connections of the last band; defaults to max_workers.').optional(),
-      step_connections: int(1, MAX_COUNT, 'Connection increment; defaults to step_workers when no connection key is given, else 1.').optional(),
+      step_connections: int(
+        1,
+        MAX_COUNT,
+        'Connection increment; defaults to step_workers when no connection key is given, else 1.',
+      ).optional(),
       band_duration: duration('Measured time per band.').default('30s'),
       warmup_time: duration('Warm-up before each band; what it measures is discarded.').default('10s'),
       cooldown_time: duration('Rest after each band.').default('5s'),
-      strategy: z.enum(STRATEGIES, { error: oneOf(STRATEGIES) }).default('linear').describe('How band values are chosen.'),
-      export_format: z.enum(EXPORT_FORMATS, { error: oneOf(EXPORT_FORMATS) }).default('both').describe('Which exports to write.'),
+      strategy: z
+        .enum(STRATEGIES, { error: oneOf(STRATEGIES) })
+        .default('linear')
+        .describe('How band values are chosen.'),
+      export_format: z
+        .enum(EXPORT_FORMATS, { error: oneOf(EXPORT_FORMATS) })
+        .default('both')
+        .describe('Which exports to write.'),
       export_path: text('Directory the exports are written into.').default('./progressive_results'),
       collect_pg_stats: boolean('Record pg_stat_database deltas and wait events per band.').default(false),
-      pg_stats_statements: boolean('The spec\'s spelling of pg_stat_statements.').optional(),
+      pg_stats_statements: boolean("The spec's spelling of pg_stat_statements.").optional(),
       pg_stat_statements: boolean('Record the top statements from pg_stat_statements per band.').optional(),
-      rate: positive('Open-loop target rate in transactions per second per band; null = closed loop.').nullable().default(null),
-      time_budget: duration('Refuse to start when the plan\'s estimated duration exceeds this.').nullable().default(null),
+      rate: positive('Open-loop target rate in transactions per second per band; null = closed loop.')
+        .nullable()
+        .default(null),
+      time_budget: duration("Refuse to start when the plan's estimated duration exceeds this.")
+        .nullable()
+        .default(null),
       max_error_rate: fraction('A band whose error rate exceeds this is marked degraded.').default(0.05),
       pipeline: boolean(
-        'Send each BEGIN…END block of a script in one round trip, like pgbench\'s \\startpipeline. Off by default: pgbench waits for each statement.',
+        "Send each BEGIN…END block of a script in one round trip, like pgbench's \\startpipeline. Off by default: pgbench waits for each statement.",
       ).default(false),
       client_threads: z
-        .union([z.literal('auto'), z.number().int().min(1).max(64)], { error: 'expected "auto" or an integer from 1 to 64' })
+        .union([z.literal('auto'), z.number().int().min(1).max(64)], {
+          error: 'expected "auto" or an integer from 1 to 64',
+        })
         .default('auto')
         .describe(
           'Event loops that drive the workers: each runs a share of the workers and connections. "auto" uses one per CPU core (closed loop only); 1 keeps everything on the main thread.',
@@ -106,13 +124,21 @@ export const databaseSchema = z
       port: int(1, 65535, 'Server port.').optional(),
       dbname: text('Database name.').optional(),
       username: text('Role to connect as.').optional(),
-      password: z.string({ error: 'expected a string' }).describe('Password; prefer PGPASSWORD or a URL from a secret.').optional(),
-      sslmode: z.enum(SSL_MODES, { error: oneOf(SSL_MODES) }).describe('libpq sslmode.').optional(),
+      password: z
+        .string({ error: 'expected a string' })
+        .describe('Password; prefer PGPASSWORD or a URL from a secret.')
+        .optional(),
+      sslmode: z
+        .enum(SSL_MODES, { error: oneOf(SSL_MODES) })
+        .describe('libpq sslmode.')
+        .optional(),
     },
     { error: 'expected a mapping with url, or host/port/dbname/username/password/sslmode' },
   )
   .nullable()
-  .describe('Optional: what it leaves out comes from DATABASE_URL, then the PG* variables; with none of them, an embedded server is used.');
+  .describe(
+    'Optional: what it leaves out comes from DATABASE_URL, then the PG* variables; with none of them, an embedded server is used.',
+  );
 
 const scriptSchema = z.strictObject(
   {
@@ -140,7 +166,10 @@ const customWorkloadSchema = z.strictObject(
 
 export const workloadSchema = z
   .union(
-    [z.enum(WORKLOAD_NAMES, { error: `${oneOf(WORKLOAD_NAMES)}, or a mapping with name and scripts` }), customWorkloadSchema],
+    [
+      z.enum(WORKLOAD_NAMES, { error: `${oneOf(WORKLOAD_NAMES)}, or a mapping with name and scripts` }),
+      customWorkloadSchema,
+    ],
     { error: `${oneOf(WORKLOAD_NAMES)}, or a mapping with name and scripts` },
   )
   .default('tpcb')
@@ -160,11 +189,19 @@ export const sloSchema = z
 export const analysisSchema = z
   .strictObject(
     {
-      linear_min_efficiency: fraction('Normalised marginal gain at or above which a step counts as linear.', { exclusiveMin: true }).default(DEFAULT_ANALYSIS_SETTINGS.linear_min_efficiency),
-      saturation_tolerance: fraction('Fraction of peak TPS within which a non-significant band is saturated.', { exclusiveMax: true }).default(DEFAULT_ANALYSIS_SETTINGS.saturation_tolerance),
-      confidence: fraction('Confidence level of every interval.', { exclusiveMin: true, exclusiveMax: true }).default(DEFAULT_ANALYSIS_SETTINGS.confidence),
+      linear_min_efficiency: fraction('Normalised marginal gain at or above which a step counts as linear.', {
+        exclusiveMin: true,
+      }).default(DEFAULT_ANALYSIS_SETTINGS.linear_min_efficiency),
+      saturation_tolerance: fraction('Fraction of peak TPS within which a non-significant band is saturated.', {
+        exclusiveMax: true,
+      }).default(DEFAULT_ANALYSIS_SETTINGS.saturation_tolerance),
+      confidence: fraction('Confidence level of every interval.', { exclusiveMin: true, exclusiveMax: true }).default(
+        DEFAULT_ANALYSIS_SETTINGS.confidence,
+      ),
       batches: int(2, 1000, 'Batch count for batch-means intervals.').default(DEFAULT_ANALYSIS_SETTINGS.batches),
-      bootstrap_resamples: int(1, MAX_COUNT, 'Bootstrap resamples for USL intervals.').default(DEFAULT_ANALYSIS_SETTINGS.bootstrap_resamples),
+      bootstrap_resamples: int(1, MAX_COUNT, 'Bootstrap resamples for USL intervals.').default(
+        DEFAULT_ANALYSIS_SETTINGS.bootstrap_resamples,
+      ),
       seed: int(0, 4294967295, 'Seed of every random choice of the analysis.').default(DEFAULT_ANALYSIS_SETTINGS.seed),
     },
     { error: 'expected a mapping of analysis settings' },

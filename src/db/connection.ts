@@ -102,7 +102,10 @@ export function resolveDatabase(opts: ResolveDatabaseOptions): ResolvedDatabase 
   const { flagUrl, config, env } = opts;
   const levels: Level[] = [];
   if (named(flagUrl)) levels.push(fromUrl(flagUrl, opts.flagName ?? '--database-url'));
-  if (config) levels.push(config.url !== undefined && config.url !== '' ? fromUrl(config.url, 'database.url') : fromFields(config));
+  if (config)
+    levels.push(
+      config.url !== undefined && config.url !== '' ? fromUrl(config.url, 'database.url') : fromFields(config),
+    );
   if (named(env.DATABASE_URL)) levels.push(fromUrl(env.DATABASE_URL, 'DATABASE_URL'));
   const pgEnv = fromPgEnv(env);
   const anyPgVariable = PG_ENV_VARS.some((name) => named(env[name]));
@@ -189,7 +192,9 @@ const URL_PARAMETER_KEYS = new Set(['host', 'port', 'database', 'user', 'passwor
 
 function fromUrl(url: string, field: string): Level {
   // Text without a scheme may be a password pasted in the wrong place: never echo it.
-  const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? `"${maskedForError(url)}"` : 'text that is not a URL (not shown)';
+  const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(url)
+    ? `"${maskedForError(url)}"`
+    : 'text that is not a URL (not shown)';
   const bad = (why = ''): UserError => new UserError(`${field}: expected ${EXPECTED_URL}, got ${shown}${why}`);
   if (!/^postgres(?:ql)?:\/\//i.test(url)) throw bad();
   let raw: ReturnType<typeof parseConnectionString>;

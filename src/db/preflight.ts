@@ -79,7 +79,7 @@ export async function preflight(client: pg.Client, plan: BandPlan, opts: Preflig
       `progressive.max_connections: band ${largest.band_id} (${largest.workers} workers, ${largest.connections} connections) ` +
         `needs ${needed} connections (${largest.connections} pool + ${ownExtra} for ${own}) but the server allows ${usable} ` +
         `(max_connections ${maxConnections} − superuser_reserved_connections ${reserved}); ` +
-        'lower progressive.max_connections or raise the server\'s max_connections',
+        "lower progressive.max_connections or raise the server's max_connections",
     );
   }
   if (largest && needed + others > usable) {

@@ -70,7 +70,10 @@ export function summariseWaitEvents(counts: Map<string, number>, total: number):
   return shares.sort((a, b) => b.fraction - a.fraction || a.wait_event_type.localeCompare(b.wait_event_type));
 }
 
-export async function openStatsSampler(clientConfig: pg.ClientConfig, opts: StatsSamplerOptions): Promise<PgStatsSampler> {
+export async function openStatsSampler(
+  clientConfig: pg.ClientConfig,
+  opts: StatsSamplerOptions,
+): Promise<PgStatsSampler> {
   const client = new pg.Client({ ...clientConfig, application_name: SAMPLER_APPLICATION_NAME });
   client.on('error', (error) => opts.debug(`stats sampler connection: ${error.message}`));
   await client.connect();
@@ -84,7 +87,7 @@ export async function openStatsSampler(clientConfig: pg.ClientConfig, opts: Stat
     if (!row || Number(row.installed) === 0) {
       opts.warn(
         'pg_stat_statements is not installed in this database, so top statements are not collected ' +
-          "(add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements)",
+          '(add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements)',
       );
     } else {
       const totalColumn = Number(row.version_num) >= 130000 ? 'total_exec_time' : 'total_time';
@@ -96,9 +99,12 @@ export async function openStatsSampler(clientConfig: pg.ClientConfig, opts: Stat
   async function readStatements(): Promise<Map<string, StatementSnapshot> | null> {
     if (statementsQuery === null) return null;
     try {
-      const result = await client.query<{ id: string; query: string; calls: string; total_ms: number }>(statementsQuery);
+      const result = await client.query<{ id: string; query: string; calls: string; total_ms: number }>(
+        statementsQuery,
+      );
       const map = new Map<string, StatementSnapshot>();
-      for (const r of result.rows) map.set(r.id, { query: r.query, calls: Number(r.calls), total_ms: Number(r.total_ms) });
+      for (const r of result.rows)
+        map.set(r.id, { query: r.query, calls: Number(r.calls), total_ms: Number(r.total_ms) });
       return map;
     } catch (error) {
       // Installed but not preloaded: the view errors (55000). Warn once and stop trying.

@@ -27,10 +27,30 @@ export interface WireStatement {
 // PQsendQueryPrepared does, so the server's work matches pgbench -M prepared); Execute with no
 // row limit; Sync, so each statement gets its own ReadyForQuery and error recovery point.
 const BIND_TAIL_AND_EXECUTE = Buffer.from([
-  0, 0, // result format codes: none (all text)
-  0x44, 0, 0, 0, 6, 0x50, 0, // Describe portal ""
-  0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0, // Execute portal "", all rows
-  0x53, 0, 0, 0, 4, // Sync
+  0,
+  0, // result format codes: none (all text)
+  0x44,
+  0,
+  0,
+  0,
+  6,
+  0x50,
+  0, // Describe portal ""
+  0x45,
+  0,
+  0,
+  0,
+  9,
+  0,
+  0,
+  0,
+  0,
+  0, // Execute portal "", all rows
+  0x53,
+  0,
+  0,
+  0,
+  4, // Sync
 ]);
 
 export function wireStatement(name: string, text: string, paramCount: number): WireStatement {
@@ -260,9 +280,12 @@ export class WireConnection {
     // pg's own queries (the runner's ROLLBACK, setup) end with a ReadyForQuery pg parses.
     const connection = (pgState as { connection?: { on?: unknown } }).connection;
     if (connection && typeof connection.on === 'function') {
-      (connection as { on(event: 'readyForQuery', listener: (msg: { status?: string }) => void): unknown }).on('readyForQuery', (msg) => {
-        if (msg.status === 'I' || msg.status === 'T' || msg.status === 'E') this.status = msg.status;
-      });
+      (connection as { on(event: 'readyForQuery', listener: (msg: { status?: string }) => void): unknown }).on(
+        'readyForQuery',
+        (msg) => {
+          if (msg.status === 'I' || msg.status === 'T' || msg.status === 'E') this.status = msg.status;
+        },
+      );
     }
   }
 

@@ -17,7 +17,11 @@ function figures(c: Comparison): FigureComparison[] {
 }
 
 /** Writes the annotations; returns how many of each were written. */
-export function annotateComparison(c: Comparison, sink: AnnotationSink = core, file?: string): { errors: number; warnings: number } {
+export function annotateComparison(
+  c: Comparison,
+  sink: AnnotationSink = core,
+  file?: string,
+): { errors: number; warnings: number } {
   const props = (title: string): core.AnnotationProperties => (file ? { title, file } : { title });
   let errors = 0;
   let warnings = 0;
@@ -45,9 +49,15 @@ export function annotateComparison(c: Comparison, sink: AnnotationSink = core, f
  * One warning per degraded band of a run that stands. A failed run is not annotated here: the
  * step fails with healthFailure's message, which is its one ::error:: line.
  */
-export function annotateDegradedBands(health: RunHealth, sink: AnnotationSink = core, file?: string, side?: string): number {
+export function annotateDegradedBands(
+  health: RunHealth,
+  sink: AnnotationSink = core,
+  file?: string,
+  side?: string,
+): number {
   if (health.status !== 'degraded') return 0;
   const title = `pgscale: degraded band${side ? ` (${side})` : ''}`;
-  for (const band of health.degraded) sink.warning(`Degraded ${degradedBandText(band)}`, file ? { title, file } : { title });
+  for (const band of health.degraded)
+    sink.warning(`Degraded ${degradedBandText(band)}`, file ? { title, file } : { title });
   return health.degraded.length;
 }

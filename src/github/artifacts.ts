@@ -26,7 +26,11 @@ function tempRoot(): string {
 }
 
 /** Uploads the results document as the baseline artifact. Throws on failure: a baseline run must not pretend. */
-export async function uploadBaseline(doc: ResultsDocument, name: string, retentionDays: number | null): Promise<UploadResult> {
+export async function uploadBaseline(
+  doc: ResultsDocument,
+  name: string,
+  retentionDays: number | null,
+): Promise<UploadResult> {
   const dir = await mkdtemp(path.join(tempRoot(), 'pgscale-baseline-'));
   try {
     const file = path.join(dir, BASELINE_FILE_NAME);
@@ -40,7 +44,11 @@ export async function uploadBaseline(doc: ResultsDocument, name: string, retenti
 }
 
 /** Uploads result files (JSON, CSV, Markdown) as one artifact; paths keep their layout below their common directory. */
-export async function uploadResultsArtifact(files: string[], name: string, retentionDays: number | null = null): Promise<UploadResult> {
+export async function uploadResultsArtifact(
+  files: string[],
+  name: string,
+  retentionDays: number | null = null,
+): Promise<UploadResult> {
   if (files.length === 0) return { id: null, size: null };
   const absolute = files.map((f) => path.resolve(f));
   let root = path.dirname(absolute[0]!);
@@ -57,7 +65,11 @@ export async function uploadResultsArtifact(files: string[], name: string, reten
  * legs (or two pgscale steps) share GITHUB_JOB: when the name is taken (409), it tries name-2,
  * name-3, … instead of losing the results. Returns the name used.
  */
-export async function uploadResultsUnderFreeName(files: string[], baseName: string, retentionDays: number | null): Promise<string> {
+export async function uploadResultsUnderFreeName(
+  files: string[],
+  baseName: string,
+  retentionDays: number | null,
+): Promise<string> {
   for (let attempt = 1; ; attempt++) {
     const name = attempt === 1 ? baseName : `${baseName}-${attempt}`;
     try {
@@ -100,7 +112,12 @@ interface ArtifactItem {
   expired: boolean;
   created_at?: string | null;
   expires_at?: string | null;
-  workflow_run?: { id?: number; head_branch?: string | null; head_repository_id?: number; repository_id?: number } | null;
+  workflow_run?: {
+    id?: number;
+    head_branch?: string | null;
+    head_repository_id?: number;
+    repository_id?: number;
+  } | null;
 }
 
 function httpStatus(error: unknown): number | null {
@@ -148,9 +165,15 @@ export async function findBaseline(opts: FindBaselineOptions): Promise<BaselineL
 
   const named = artifacts.filter((a) => a.name === opts.name);
   if (named.length === 0) {
-    return { found: false, reason: `no artifact named "${opts.name}" exists in ${where}; run the action with mode: baseline on ${opts.branch} first`, skipped };
+    return {
+      found: false,
+      reason: `no artifact named "${opts.name}" exists in ${where}; run the action with mode: baseline on ${opts.branch} first`,
+      skipped,
+    };
   }
-  const newestFirst = [...named].sort((a, b) => Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '') || b.id - a.id);
+  const newestFirst = [...named].sort(
+    (a, b) => Date.parse(b.created_at ?? '') - Date.parse(a.created_at ?? '') || b.id - a.id,
+  );
   const candidates: ArtifactItem[] = [];
   let expired = 0;
   for (const a of newestFirst) {
@@ -158,7 +181,9 @@ export async function findBaseline(opts: FindBaselineOptions): Promise<BaselineL
     if (run?.head_branch !== opts.branch) {
       skipped.push(`artifact ${a.id}: from branch ${JSON.stringify(run?.head_branch ?? null)}, not ${opts.branch}`);
     } else if (run.head_repository_id !== repositoryId) {
-      skipped.push(`artifact ${a.id}: from a fork (head repository ${run.head_repository_id ?? 'unknown'}), not ${where}`);
+      skipped.push(
+        `artifact ${a.id}: from a fork (head repository ${run.head_repository_id ?? 'unknown'}), not ${where}`,
+      );
     } else if (a.expired) {
       expired++;
       skipped.push(`artifact ${a.id}: expired${a.expires_at ? ` on ${a.expires_at}` : ''}`);
@@ -167,7 +192,10 @@ export async function findBaseline(opts: FindBaselineOptions): Promise<BaselineL
     }
   }
   if (candidates.length === 0) {
-    const why = expired > 0 ? `every baseline from ${opts.branch} has expired (${expired} found); record a new one` : `none of the ${named.length} artifact(s) named "${opts.name}" comes from branch ${opts.branch} of ${where}`;
+    const why =
+      expired > 0
+        ? `every baseline from ${opts.branch} has expired (${expired} found); record a new one`
+        : `none of the ${named.length} artifact(s) named "${opts.name}" comes from branch ${opts.branch} of ${where}`;
     return { found: false, reason: why, skipped };
   }
 
@@ -179,10 +207,16 @@ export async function findBaseline(opts: FindBaselineOptions): Promise<BaselineL
       continue;
     }
     try {
-      const { data: run } = await octokit.rest.actions.getWorkflowRun({ owner: opts.owner, repo: opts.repo, run_id: runId });
+      const { data: run } = await octokit.rest.actions.getWorkflowRun({
+        owner: opts.owner,
+        repo: opts.repo,
+        run_id: runId,
+      });
       const headRepo = (run as { head_repository?: { id?: number } | null }).head_repository?.id;
       if (run.conclusion !== 'success') {
-        skipped.push(`artifact ${a.id}: run ${runId} concluded ${run.conclusion ?? run.status ?? 'without a conclusion'}`);
+        skipped.push(
+          `artifact ${a.id}: run ${runId} concluded ${run.conclusion ?? run.status ?? 'without a conclusion'}`,
+        );
       } else if (headRepo !== undefined && headRepo !== repositoryId) {
         skipped.push(`artifact ${a.id}: run ${runId} was for a fork`);
       } else if (run.head_branch !== opts.branch) {
@@ -211,7 +245,12 @@ export async function findBaseline(opts: FindBaselineOptions): Promise<BaselineL
     const client = new DefaultArtifactClient();
     await client.downloadArtifact(chosen.artifact.id, {
       path: dir,
-      findBy: { token: opts.token, workflowRunId: chosen.runId, repositoryOwner: opts.owner, repositoryName: opts.repo },
+      findBy: {
+        token: opts.token,
+        workflowRunId: chosen.runId,
+        repositoryOwner: opts.owner,
+        repositoryName: opts.repo,
+      },
     });
     const files = await readdir(dir);
     const file = files.includes(BASELINE_FILE_NAME) ? BASELINE_FILE_NAME : files.find((f) => f.endsWith('.json'));

@@ -20,7 +20,8 @@ export function commentMarker(configPath: string): string {
 export function fitCommentBody(marker: string, body: string, limit = COMMENT_LIMIT): string {
   const full = `${marker}\n${body}`;
   if (full.length <= limit) return full;
-  const note = '\n\n---\n*This comment was truncated to fit GitHub\'s size limit. The full report is in the job summary and the results artifact.*\n';
+  const note =
+    "\n\n---\n*This comment was truncated to fit GitHub's size limit. The full report is in the job summary and the results artifact.*\n";
   let cut = full.slice(0, limit - note.length);
   // Do not leave half a table row or an open code fence behind.
   const lastNewline = cut.lastIndexOf('\n');
@@ -38,7 +39,10 @@ export function commentAction(policy: CommentPolicy, verdict: Verdict | null): '
 }
 
 /** The pull request number of the triggering event, if any. */
-export function pullRequestNumber(payload: { pull_request?: { number?: number }; issue?: { number?: number; pull_request?: unknown } }): number | null {
+export function pullRequestNumber(payload: {
+  pull_request?: { number?: number };
+  issue?: { number?: number; pull_request?: unknown };
+}): number | null {
   if (typeof payload.pull_request?.number === 'number') return payload.pull_request.number;
   if (payload.issue?.pull_request && typeof payload.issue.number === 'number') return payload.issue.number;
   return null;
@@ -64,7 +68,9 @@ export async function upsertStickyComment(opts: StickyCommentOptions): Promise<s
   const marker = commentMarker(opts.configPath);
   const body = fitCommentBody(marker, opts.body);
   try {
-    const octokit = github.getOctokit(opts.token, { baseUrl: process.env['GITHUB_API_URL'] || 'https://api.github.com' });
+    const octokit = github.getOctokit(opts.token, {
+      baseUrl: process.env['GITHUB_API_URL'] || 'https://api.github.com',
+    });
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       owner: opts.owner,
       repo: opts.repo,
@@ -73,11 +79,21 @@ export async function upsertStickyComment(opts: StickyCommentOptions): Promise<s
     });
     const existing = comments.find((c) => typeof c.body === 'string' && c.body.includes(marker));
     if (existing) {
-      const { data } = await octokit.rest.issues.updateComment({ owner: opts.owner, repo: opts.repo, comment_id: existing.id, body });
+      const { data } = await octokit.rest.issues.updateComment({
+        owner: opts.owner,
+        repo: opts.repo,
+        comment_id: existing.id,
+        body,
+      });
       return data.html_url;
     }
     if (opts.createIfMissing === false) return null;
-    const { data } = await octokit.rest.issues.createComment({ owner: opts.owner, repo: opts.repo, issue_number: opts.issueNumber, body });
+    const { data } = await octokit.rest.issues.createComment({
+      owner: opts.owner,
+      repo: opts.repo,
+      issue_number: opts.issueNumber,
+      body,
+    });
     return data.html_url;
   } catch (error) {
     const status = (error as { status?: unknown })?.status;
@@ -88,7 +104,9 @@ export async function upsertStickyComment(opts: StickyCommentOptions): Promise<s
           `(fork pull requests and Dependabot get one) or lacks pull-requests: write. The verdict stands; see the job summary.`,
       );
     } else {
-      warn(`pgscale could not comment on pull request #${opts.issueNumber} (${typeof status === 'number' ? `HTTP ${status}: ` : ''}${first}). The verdict stands; see the job summary.`);
+      warn(
+        `pgscale could not comment on pull request #${opts.issueNumber} (${typeof status === 'number' ? `HTTP ${status}: ` : ''}${first}). The verdict stands; see the job summary.`,
+      );
     }
     return null;
   }

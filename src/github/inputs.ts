@@ -86,13 +86,19 @@ export function parseFraction(name: string, value: string, max: number): number 
   else if (decimal) {
     fraction = Number(decimal[1]);
     if (fraction >= 1) {
-      throw new UserError(`input ${name}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(clip(value))} (write "${text}%" if you meant percent)`);
+      throw new UserError(
+        `input ${name}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(clip(value))} (write "${text}%" if you meant percent)`,
+      );
     }
   } else {
-    throw new UserError(`input ${name}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(clip(value))}`);
+    throw new UserError(
+      `input ${name}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(clip(value))}`,
+    );
   }
   if (!(fraction > 0 && fraction < max)) {
-    throw new UserError(`input ${name}: expected more than 0% and less than ${max * 100}%, got ${JSON.stringify(clip(value))}`);
+    throw new UserError(
+      `input ${name}: expected more than 0% and less than ${max * 100}%, got ${JSON.stringify(clip(value))}`,
+    );
   }
   return fraction;
 }
@@ -136,13 +142,17 @@ export function readInputs(read: InputReader = defaultReader, env: NodeJS.Proces
   if (token) core.setSecret(token);
 
   if (databaseUrl && !/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    throw new UserError('input database-url: expected a URL starting with postgres:// or postgresql:// (the value is masked)');
+    throw new UserError(
+      'input database-url: expected a URL starting with postgres:// or postgresql:// (the value is masked)',
+    );
   }
   if (databaseUrl) {
     try {
       new URL(databaseUrl);
     } catch {
-      throw new UserError('input database-url: expected a valid postgres:// URL; percent-encode special characters in the password (the value is masked)');
+      throw new UserError(
+        'input database-url: expected a valid postgres:// URL; percent-encode special characters in the password (the value is masked)',
+      );
     }
   }
 
@@ -154,11 +164,15 @@ export function readInputs(read: InputReader = defaultReader, env: NodeJS.Proces
   const baselineArtifact = get('baseline-artifact');
   // The artifact service refuses these characters in names; say so here rather than after the run.
   if (/[":<>|*?\\/\r\n]/.test(baselineArtifact)) {
-    throw new UserError(`input baseline-artifact: expected an artifact name without " : < > | * ? \\ / or newlines, got ${JSON.stringify(clip(baselineArtifact))}`);
+    throw new UserError(
+      `input baseline-artifact: expected an artifact name without " : < > | * ? \\ / or newlines, got ${JSON.stringify(clip(baselineArtifact))}`,
+    );
   }
   const baselineBranch = get('baseline-branch') || null;
   if (baselineBranch && /\s|\.\.|[~^:?*[\\]/.test(baselineBranch)) {
-    throw new UserError(`input baseline-branch: expected a git branch name, got ${JSON.stringify(clip(baselineBranch))}`);
+    throw new UserError(
+      `input baseline-branch: expected a git branch name, got ${JSON.stringify(clip(baselineBranch))}`,
+    );
   }
   const baselineFile = get('baseline-file') || null;
   if (baselineFile && mode !== 'compare') {
@@ -175,7 +189,9 @@ export function readInputs(read: InputReader = defaultReader, env: NodeJS.Proces
   let retentionDays: number | null = null;
   if (retentionText !== '') {
     if (!/^[0-9]+$/.test(retentionText) || Number(retentionText) < 1 || Number(retentionText) > 400) {
-      throw new UserError(`input retention-days: expected a whole number of days from 1 to 90 (up to 400 where the repository allows), got ${JSON.stringify(clip(retentionText))}`);
+      throw new UserError(
+        `input retention-days: expected a whole number of days from 1 to 90 (up to 400 where the repository allows), got ${JSON.stringify(clip(retentionText))}`,
+      );
     }
     retentionDays = Number(retentionText);
   }
@@ -212,7 +228,9 @@ export function readAbInputs(read: InputReader = defaultReader): AbInputs {
   const get = (name: 'ab-rounds' | 'confirm' | 'base-ref'): string => read(name).trim() || INPUT_DEFAULTS[name];
   const roundsText = get('ab-rounds');
   if (!/^[0-9]+$/.test(roundsText) || Number(roundsText) < 3 || Number(roundsText) > 50) {
-    throw new UserError(`input ab-rounds: expected a whole number from 3 to 50, got ${JSON.stringify(clip(roundsText))}`);
+    throw new UserError(
+      `input ab-rounds: expected a whole number from 3 to 50, got ${JSON.stringify(clip(roundsText))}`,
+    );
   }
   const baseRef = get('base-ref');
   if (baseRef && (!/^[A-Za-z0-9._/@^~-]+$/.test(baseRef) || baseRef.startsWith('-'))) {
@@ -222,6 +240,9 @@ export function readAbInputs(read: InputReader = defaultReader): AbInputs {
 }
 
 /** The baseline branch: the input, else the default branch from the event payload, else `main`. */
-export function resolveBaselineBranch(inputs: Pick<ActionInputs, 'baseline_branch'>, payload: { repository?: { default_branch?: string } }): string {
+export function resolveBaselineBranch(
+  inputs: Pick<ActionInputs, 'baseline_branch'>,
+  payload: { repository?: { default_branch?: string } },
+): string {
   return inputs.baseline_branch ?? payload.repository?.default_branch ?? 'main';
 }

@@ -23,7 +23,8 @@ export type OutputSetter = (name: string, value: string) => void;
 export function outputValues(v: OutputValues): Record<string, string> {
   let peak: number | null = null;
   for (const b of v.doc.bands) {
-    if (b.status !== 'failed' && Number.isFinite(b.total_tps) && (peak === null || b.total_tps > peak)) peak = b.total_tps;
+    if (b.status !== 'failed' && Number.isFinite(b.total_tps) && (peak === null || b.total_tps > peak))
+      peak = b.total_tps;
   }
   const opt = v.doc.optimal_config;
   return {
@@ -34,12 +35,16 @@ export function outputValues(v: OutputValues): Record<string, string> {
     'results-json': v.results_json ?? '',
     'report-markdown': v.report_markdown ?? '',
     // A baseline the comparison rejected (another plan, a malformed document) was not compared against.
-    'baseline-run-id': v.baseline_run_id === null || v.comparison?.verdict === 'no-baseline' ? '' : String(v.baseline_run_id),
+    'baseline-run-id':
+      v.baseline_run_id === null || v.comparison?.verdict === 'no-baseline' ? '' : String(v.baseline_run_id),
     'comment-url': v.comment_url ?? '',
   };
 }
 
-export function setOutputs(v: OutputValues, set: OutputSetter = (n, x) => core.setOutput(n, x)): Record<string, string> {
+export function setOutputs(
+  v: OutputValues,
+  set: OutputSetter = (n, x) => core.setOutput(n, x),
+): Record<string, string> {
   const values = outputValues(v);
   for (const [name, value] of Object.entries(values)) set(name, value);
   return values;

@@ -24,7 +24,8 @@ export interface PlanProblem {
 }
 
 function shapeProblem(name: 'workers' | 'connections', r: AxisRange): PlanProblem | null {
-  if (Number.isInteger(r.min) && Number.isInteger(r.max) && Number.isInteger(r.step) && r.min >= 1 && r.step >= 1) return null;
+  if (Number.isInteger(r.min) && Number.isInteger(r.max) && Number.isInteger(r.step) && r.min >= 1 && r.step >= 1)
+    return null;
   return {
     key: null,
     message: `min_${name} (${r.min}), max_${name} (${r.max}) and step_${name} (${r.step}) must be integers with 1 ≤ min ≤ max and step ≥ 1`,
@@ -41,7 +42,10 @@ function orderProblem(ranges: PlanRanges): PlanProblem | null {
     const maxDefaulted = ranges.defaulted?.max_connections === true;
     const minName = `min_connections (${connections.min}${minDefaulted ? ', defaulted from min_workers' : ''})`;
     const maxName = `max_connections (${connections.max}${maxDefaulted ? ', defaulted from max_workers' : ''})`;
-    return { key: minDefaulted ? 'max_connections' : 'min_connections', message: `${minName} must not exceed ${maxName}` };
+    return {
+      key: minDefaulted ? 'max_connections' : 'min_connections',
+      message: `${minName} must not exceed ${maxName}`,
+    };
   }
   return null;
 }
@@ -63,5 +67,10 @@ function countProblem(ranges: PlanRanges): PlanProblem | null {
  * most MAX_PLAN_BANDS bands (a disabled one plans a single band).
  */
 export function planProblem(ranges: PlanRanges): PlanProblem | null {
-  return shapeProblem('workers', ranges.workers) ?? shapeProblem('connections', ranges.connections) ?? orderProblem(ranges) ?? countProblem(ranges);
+  return (
+    shapeProblem('workers', ranges.workers) ??
+    shapeProblem('connections', ranges.connections) ??
+    orderProblem(ranges) ??
+    countProblem(ranges)
+  );
 }

@@ -6,7 +6,14 @@ import { healthFailure, healthHeadline } from './health.js';
 import type { Comparison, FigureComparison } from '../results/comparison-types.js';
 import { bandFigureNotes, renderChart } from './comparison.js';
 import { escapeMarkdown } from './escape.js';
-import { formatChange, formatRatioInterval, formatStatus, formatUpTo as fmt, VERDICT_ALERT as ALERT, VERDICT_TEXT as VERDICT } from './format.js';
+import {
+  formatChange,
+  formatRatioInterval,
+  formatStatus,
+  formatUpTo as fmt,
+  VERDICT_ALERT as ALERT,
+  VERDICT_TEXT as VERDICT,
+} from './format.js';
 import type { ResultsDocument } from '../results/types.js';
 import type { AbSection } from '../results/ab-types.js';
 
@@ -27,12 +34,24 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
   const { ab, comparison: c, head, base } = input;
   const out: string[] = [];
   out.push(`## pgscale A/B${input.title ? ` — ${escapeMarkdown(input.title)}` : ''}`, '');
-  out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`, '');
+  out.push(
+    `> [!${ALERT[c.verdict]}]`,
+    `> **Verdict: ${VERDICT[c.verdict]}**`,
+    '>',
+    `> ${escapeMarkdown(c.reason)}`,
+    '',
+  );
   // A side whose transactions failed outweighs any verdict drawn from it.
-  for (const [side, doc] of [['base', base], ['head', head]] as const) {
+  for (const [side, doc] of [
+    ['base', base],
+    ['head', head],
+  ] as const) {
     const health = runHealth(doc);
-    const text = healthFailure(health, side) ?? (health.status === 'degraded' ? `The ${side} run: ${healthHeadline(health)}` : null);
-    if (text) out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${escapeMarkdown(text)}**`, '');
+    const text =
+      healthFailure(health, side) ??
+      (health.status === 'degraded' ? `The ${side} run: ${healthHeadline(health)}` : null);
+    if (text)
+      out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${escapeMarkdown(text)}**`, '');
   }
   out.push(
     `**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) and head (${escapeMarkdown(ab.sides.head.source)}) ` +
@@ -46,7 +65,9 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
   );
   if (c.bands.length > 0) {
     out.push('### Bands: head vs base, paired by round', '');
-    out.push('| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |');
+    out.push(
+      '| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |',
+    );
     out.push('|---:|---:|---:|---:|---:|:---:|---:|:---|---:|---:|:---:|:---|');
     c.bands.forEach((b, i) => {
       const s = ab.bands[i];
@@ -61,16 +82,29 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
     out.push('### Curve (informational in A/B mode)', '');
     out.push('| Figure | Base | Head | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
     for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
-      out.push(`| ${escapeMarkdown(f.label)} | ${fmt(f.baseline, 4)} | ${fmt(f.current, 4)} | ${signed(f)} | ${intervalText(f)} | ${f.status} |`);
+      out.push(
+        `| ${escapeMarkdown(f.label)} | ${fmt(f.baseline, 4)} | ${fmt(f.current, 4)} | ${signed(f)} | ${intervalText(f)} | ${f.status} |`,
+      );
     }
     out.push('');
     for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency]) out.push(`- ${escapeMarkdown(f.reason)}`);
     out.push(`- **Optimal configuration**: ${escapeMarkdown(c.curve.optimal.message)}`, '');
   }
   if (c.changed_files.length > 0) {
-    out.push('### Workload files that differ between base and head', '', ...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`), '');
+    out.push(
+      '### Workload files that differ between base and head',
+      '',
+      ...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`),
+      '',
+    );
   }
-  out.push('### TPS vs concurrency', '', 'Current run = head, baseline = base (band means over the rounds).', '', renderChart(head, base));
+  out.push(
+    '### TPS vs concurrency',
+    '',
+    'Current run = head, baseline = base (band means over the rounds).',
+    '',
+    renderChart(head, base),
+  );
   out.push('<details><summary>How the verdict is reached</summary>', '');
   out.push(
     '- Base and head run alternately on the same runner and server (ABBA order), so machine noise hits both sides of a round alike. ' +
@@ -79,7 +113,9 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
       'With few rounds only some levels are exact: the largest one not above the requested level is used and shown (the widest interval when even that is below it).',
     '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within; otherwise **inconclusive**, with the smallest change the noise could have detected.',
     `- ${escapeMarkdown(c.correction.explanation)}`,
-    ab.confirm ? '- With confirmation, a failing band is measured again for as many rounds, and fails the gate only when the new rounds fail it too.' : '',
+    ab.confirm
+      ? '- With confirmation, a failing band is measured again for as many rounds, and fails the gate only when the new rounds fail it too.'
+      : '',
     '',
     '</details>',
     '',

@@ -5,7 +5,15 @@
 import type { Comparison, FigureComparison } from '../results/comparison-types.js';
 import { curvePoints } from './curve.js';
 import { escapeMarkdown } from './escape.js';
-import { formatChange, formatFigure, formatRatioInterval, formatStatus, formatUpTo as fmt, VERDICT_ALERT as ALERT, VERDICT_TEXT } from './format.js';
+import {
+  formatChange,
+  formatFigure,
+  formatRatioInterval,
+  formatStatus,
+  formatUpTo as fmt,
+  VERDICT_ALERT as ALERT,
+  VERDICT_TEXT,
+} from './format.js';
 import type { ResultsDocument } from '../results/types.js';
 
 const change = (f: FigureComparison): string => formatChange(f.change_pct);
@@ -21,7 +29,11 @@ export function renderChart(current: ResultsDocument, baseline: ResultsDocument 
   const baseComplete = baseline !== null && xs.every((x) => base.has(x));
   const usl = cur.map((p) => p.usl);
   const uslComplete = usl.every((v) => v !== null);
-  const values = [...cur.map((p) => p.measured), ...(baseComplete ? xs.map((x) => base.get(x)!) : []), ...(uslComplete ? (usl as number[]) : [])];
+  const values = [
+    ...cur.map((p) => p.measured),
+    ...(baseComplete ? xs.map((x) => base.get(x)!) : []),
+    ...(uslComplete ? (usl as number[]) : []),
+  ];
   const top = Math.max(1, Math.ceil((Math.max(...values) * 1.1) / 10) * 10);
   const r = (x: number) => Math.round(x * 10) / 10;
   const lines = [`    line [${cur.map((p) => r(p.measured)).join(', ')}]`];
@@ -36,10 +48,22 @@ export function renderChart(current: ResultsDocument, baseline: ResultsDocument 
   }
   const out: string[] = [];
   out.push(`TPS against concurrency = min(workers, connections); ${legend.join(', ')}.`, '');
-  out.push('```mermaid', 'xychart-beta', '    title "TPS vs concurrency"', `    x-axis "concurrency" [${xs.join(', ')}]`, `    y-axis "TPS" 0 --> ${top}`, ...lines, '```', '');
+  out.push(
+    '```mermaid',
+    'xychart-beta',
+    '    title "TPS vs concurrency"',
+    `    x-axis "concurrency" [${xs.join(', ')}]`,
+    `    y-axis "TPS" 0 --> ${top}`,
+    ...lines,
+    '```',
+    '',
+  );
   out.push('| Concurrency | Current TPS | Baseline TPS | USL fit |', '|---:|---:|---:|---:|');
-  xs.forEach((x, i) => out.push(`| ${x} | ${fmt(cur[i]!.measured)} | ${fmt(base.get(x) ?? null)} | ${fmt(usl[i] ?? null)} |`));
-  if (baseline && !baseComplete) out.push('', '_The baseline has no band at some of these concurrencies, so its line is left out of the chart._');
+  xs.forEach((x, i) =>
+    out.push(`| ${x} | ${fmt(cur[i]!.measured)} | ${fmt(base.get(x) ?? null)} | ${fmt(usl[i] ?? null)} |`),
+  );
+  if (baseline && !baseComplete)
+    out.push('', '_The baseline has no band at some of these concurrencies, so its line is left out of the chart._');
   return out.join('\n') + '\n';
 }
 
@@ -77,14 +101,25 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
   const out: string[] = [];
   const title = input.title ? ` — ${escapeMarkdown(input.title)}` : '';
   out.push(`## pgscale${title}`, '');
-  out.push(`Workload **${escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ${current.bands.length} band(s), strategy ${escapeMarkdown(current.strategy)}.`, '');
+  out.push(
+    `Workload **${escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ${current.bands.length} band(s), strategy ${escapeMarkdown(current.strategy)}.`,
+    '',
+  );
 
   if (!c) {
     out.push('**Verdict: NOT COMPARED** (this mode measures and records; it does not gate).', '');
   } else {
-    out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT_TEXT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`);
+    out.push(
+      `> [!${ALERT[c.verdict]}]`,
+      `> **Verdict: ${VERDICT_TEXT[c.verdict]}**`,
+      '>',
+      `> ${escapeMarkdown(c.reason)}`,
+    );
     if (c.verdict === 'no-baseline') {
-      out.push('>', '> Nothing was compared, so nothing was gated. Record a baseline with `mode: baseline` on the baseline branch.');
+      out.push(
+        '>',
+        '> Nothing was compared, so nothing was gated. Record a baseline with `mode: baseline` on the baseline branch.',
+      );
     }
     out.push('');
     if (input.baseline_source) out.push(`Baseline: ${escapeMarkdown(input.baseline_source)}.`, '');
@@ -106,7 +141,9 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
     if (c.bands.length > 0) {
       const pctLevel = `${Math.round(c.thresholds.confidence * 100)}%`;
       out.push('### Bands: current vs baseline', '');
-      out.push(`| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval (${pctLevel}) | TPS | p95 ms baseline → current | Δ p95 | p95 interval (${pctLevel}) | p95 |`);
+      out.push(
+        `| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval (${pctLevel}) | TPS | p95 ms baseline → current | Δ p95 | p95 interval (${pctLevel}) | p95 |`,
+      );
       out.push('|---:|---:|---:|---:|:---:|:---|---:|---:|:---:|:---|');
       for (const b of c.bands) {
         out.push(
@@ -119,7 +156,8 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
     if (c.curve) {
       out.push('### Curve', '');
       out.push('| Figure | Baseline | Current | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
-      for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) out.push(figureRow(f));
+      for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa])
+        out.push(figureRow(f));
       out.push('');
       for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
         out.push(`- **${escapeMarkdown(f.label)}**: ${escapeMarkdown(f.reason)}`);
@@ -131,22 +169,29 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
       out.push(...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`), '');
     }
     if (c.unmatched.current_only.length + c.unmatched.baseline_only.length > 0) {
-      const list = (bs: { workers: number; connections: number }[]) => bs.map((b) => `${b.workers}/${b.connections}`).join(', ') || 'none';
-      out.push(`Bands not compared (workers/connections): only in this run: ${list(c.unmatched.current_only)}; only in the baseline: ${list(c.unmatched.baseline_only)}.`, '');
+      const list = (bs: { workers: number; connections: number }[]) =>
+        bs.map((b) => `${b.workers}/${b.connections}`).join(', ') || 'none';
+      out.push(
+        `Bands not compared (workers/connections): only in this run: ${list(c.unmatched.current_only)}; only in the baseline: ${list(c.unmatched.baseline_only)}.`,
+        '',
+      );
     }
   }
 
   out.push('### TPS vs concurrency', '', renderChart(current, input.baseline ?? null));
 
   if (current.optimal_config) {
-    out.push(`**Optimum (current run):** ${escapeMarkdown(current.optimal_config.reasoning || `${current.optimal_config.workers} workers / ${current.optimal_config.connections} connections`)}`, '');
+    out.push(
+      `**Optimum (current run):** ${escapeMarkdown(current.optimal_config.reasoning || `${current.optimal_config.workers} workers / ${current.optimal_config.connections} connections`)}`,
+      '',
+    );
   }
 
   if (c && c.verdict !== 'no-baseline') {
     out.push('<details><summary>How the verdict is reached</summary>', '');
     out.push(
-      '- Each figure is a ratio current ÷ baseline with an interval. TPS intervals come from batch means over both runs\' per-second series ' +
-        '(so correlated seconds are not counted as independent); p95 intervals from batch means over both runs\' per-second p95 ' +
+      "- Each figure is a ratio current ÷ baseline with an interval. TPS intervals come from batch means over both runs' per-second series " +
+        "(so correlated seconds are not counted as independent); p95 intervals from batch means over both runs' per-second p95 " +
         '(p95 drifts with time, so pooled latencies are not treated as independent; without that series p95 is inconclusive).',
       '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within it; otherwise **inconclusive**, ' +
         'with the smallest change the noise could have detected.',

@@ -55,7 +55,15 @@ export function formatPercent(fraction: number | null | undefined, decimals?: nu
   const percent = fraction * 100;
   const magnitude = Math.abs(percent);
   // Tiny non-zero rates keep two significant digits, so 3 failures in 100k do not read as 0.00%.
-  const digits = decimals ?? (magnitude === 0 ? 1 : magnitude < 0.01 ? Math.min(8, Math.ceil(-Math.log10(magnitude)) + 1) : magnitude < 1 ? 2 : 1);
+  const digits =
+    decimals ??
+    (magnitude === 0
+      ? 1
+      : magnitude < 0.01
+        ? Math.min(8, Math.ceil(-Math.log10(magnitude)) + 1)
+        : magnitude < 1
+          ? 2
+          : 1);
   return `${formatNumber(percent, digits)}%`;
 }
 
@@ -128,7 +136,17 @@ export function formatStatus(status: string, improved: boolean): string {
 }
 
 /** A verdict as the reports print it. */
-export const VERDICT_TEXT = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', 'no-baseline': 'NO BASELINE' } as const;
+export const VERDICT_TEXT = {
+  pass: 'PASS',
+  fail: 'FAIL',
+  inconclusive: 'INCONCLUSIVE',
+  'no-baseline': 'NO BASELINE',
+} as const;
 
 /** The GitHub alert a verdict's heading is shown in. */
-export const VERDICT_ALERT = { pass: 'NOTE', fail: 'CAUTION', inconclusive: 'WARNING', 'no-baseline': 'WARNING' } as const;
+export const VERDICT_ALERT = {
+  pass: 'NOTE',
+  fail: 'CAUTION',
+  inconclusive: 'WARNING',
+  'no-baseline': 'WARNING',
+} as const;

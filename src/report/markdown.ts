@@ -6,7 +6,16 @@ import { runHealth } from '../analyze/health.js';
 import { curvePoints } from './curve.js';
 import { degradedBandText, healthHeadline } from './health.js';
 import { escapeMarkdown } from './escape.js';
-import { formatDuration, formatInteger, formatMs, formatPercent, formatRange, formatSig, formatTps, MISSING } from './format.js';
+import {
+  formatDuration,
+  formatInteger,
+  formatMs,
+  formatPercent,
+  formatRange,
+  formatSig,
+  formatTps,
+  MISSING,
+} from './format.js';
 
 export { escapeHtml, escapeMarkdown } from './escape.js';
 
@@ -58,7 +67,13 @@ export interface ChartSeries {
  * A Mermaid xychart-beta block. The x axis is categorical, so every series must have one value
  * per category. Only numbers and our own fixed labels go in: nothing user-written.
  */
-export function mermaidXyChart(opts: { title: string; xLabel: string; yLabel: string; x: number[]; series: ChartSeries[] }): string[] {
+export function mermaidXyChart(opts: {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  x: number[];
+  series: ChartSeries[];
+}): string[] {
   const all = opts.series.flatMap((s) => s.values).filter((v) => Number.isFinite(v));
   const top = all.length > 0 ? Math.max(...all) : 1;
   const yMax = niceCeiling(top * 1.1);
@@ -84,14 +99,23 @@ function niceCeiling(value: number): number {
 }
 
 function headline(doc: ResultsDocument, limits: Limits): string[] {
-  const lines = [`## pgscale: ${safe(doc.workload, limits)} · ${doc.strategy} · ${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`, ''];
+  const lines = [
+    `## pgscale: ${safe(doc.workload, limits)} · ${doc.strategy} · ${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`,
+    '',
+  ];
   if (doc.partial) {
-    lines.push('> [!WARNING]', `> **Partial results.** ${safe(doc.partial_reason ?? 'The run stopped before every band completed.', limits)}`, '');
+    lines.push(
+      '> [!WARNING]',
+      `> **Partial results.** ${safe(doc.partial_reason ?? 'The run stopped before every band completed.', limits)}`,
+      '',
+    );
   }
   const best = bestBand(doc.bands);
   const facts: string[] = [];
   if (best) {
-    facts.push(`**Peak measured:** ${formatTps(best.total_tps)} TPS at band ${best.band_id} (${best.workers} workers / ${best.connections} connections)`);
+    facts.push(
+      `**Peak measured:** ${formatTps(best.total_tps)} TPS at band ${best.band_id} (${best.workers} workers / ${best.connections} connections)`,
+    );
   }
   const opt = doc.optimal_config;
   if (opt) {
@@ -114,7 +138,15 @@ function bestBand(bands: BandResult[]): BandResult | null {
   return best;
 }
 
-const IMPORTANT_SETTINGS = ['max_connections', 'shared_buffers', 'work_mem', 'effective_cache_size', 'max_worker_processes', 'synchronous_commit', 'fsync'];
+const IMPORTANT_SETTINGS = [
+  'max_connections',
+  'shared_buffers',
+  'work_mem',
+  'effective_cache_size',
+  'max_worker_processes',
+  'synchronous_commit',
+  'fsync',
+];
 
 function environmentLine(doc: ResultsDocument, limits: Limits): string[] {
   const env = doc.environment;
@@ -125,7 +157,9 @@ function environmentLine(doc: ResultsDocument, limits: Limits): string[] {
     if (value !== undefined) parts.push(`${escapeMarkdown(name)} ${safe(value, limits)}`);
   }
   if (env.client_cpus > 0) {
-    parts.push(`client ${env.client_cpus} CPU${env.client_cpus === 1 ? '' : 's'}${env.client_cpu_model ? ` (${safe(env.client_cpu_model, limits)})` : ''}`);
+    parts.push(
+      `client ${env.client_cpus} CPU${env.client_cpus === 1 ? '' : 's'}${env.client_cpu_model ? ` (${safe(env.client_cpu_model, limits)})` : ''}`,
+    );
   }
   if (env.node_version && env.node_version !== 'unknown') parts.push(`Node ${safe(env.node_version, limits)}`);
   if (env.embedded_server) parts.push('embedded server');
@@ -184,12 +218,26 @@ function bandTable(doc: ResultsDocument, limits: Limits): string[] {
     '### Bands',
     '',
     ...markdownTable(
-      ['Band', 'Workers', 'Connections', 'TPS', 'TPS 95% CI', 'QPS', 'p50 ms', 'p95 ms', 'p99 ms', 'Errors', 'Region', 'Notes'],
+      [
+        'Band',
+        'Workers',
+        'Connections',
+        'TPS',
+        'TPS 95% CI',
+        'QPS',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'Errors',
+        'Region',
+        'Notes',
+      ],
       rows,
       ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l'],
     ),
   ];
-  if (shown.length < doc.bands.length) lines.push('', truncationNote(shown.length, doc.bands.length, 'bands', 'results.csv'));
+  if (shown.length < doc.bands.length)
+    lines.push('', truncationNote(shown.length, doc.bands.length, 'bands', 'results.csv'));
   if (analysis && analysis.regions.length > 0) {
     const regionText = analysis.regions
       .map((r) => `${r.label} (band${r.from_band === r.to_band ? ` ${r.from_band}` : `s ${r.from_band}–${r.to_band}`})`)
@@ -215,7 +263,10 @@ function fitsSection(doc: ResultsDocument, limits: Limits): string[] {
     return lines;
   }
   const cf = analysis.curve_fitting;
-  lines.push(`Fitted against concurrency = min(workers, connections), ${cf.points_used} point${cf.points_used === 1 ? '' : 's'}.`, '');
+  lines.push(
+    `Fitted against concurrency = min(workers, connections), ${cf.points_used} point${cf.points_used === 1 ? '' : 's'}.`,
+    '',
+  );
   const rows = cf.models.map((fit) => {
     const best = fit.model === cf.best_model;
     const name = best ? `**${fit.model}** (best)` : fit.model;
@@ -227,7 +278,8 @@ function fitsSection(doc: ResultsDocument, limits: Limits): string[] {
       fit.reason ? `not fitted: ${safe(fit.reason, limits)}` : parameterText(fit),
     ];
   });
-  if (rows.length) lines.push(...markdownTable(['Model', 'R²', 'RMSE', 'AICc', 'Parameters'], rows, ['l', 'r', 'r', 'r', 'l']), '');
+  if (rows.length)
+    lines.push(...markdownTable(['Model', 'R²', 'RMSE', 'AICc', 'Parameters'], rows, ['l', 'r', 'r', 'r', 'l']), '');
   lines.push(
     cf.best_model
       ? `Best model by AICc: **${cf.best_model}**${cf.best_model_reason ? ` — ${safe(cf.best_model_reason, limits)}` : ''}.`
@@ -253,21 +305,31 @@ function fitsSection(doc: ResultsDocument, limits: Limits): string[] {
       '',
     );
     // A fitted USL may still miss some figures (e.g. no peak interval); say why.
-    const remarks = [usl.reason, ...(usl.superlinear ? ['superlinear: σ is held at 0 while the data pull it lower'] : []), ...(usl.notes ?? [])];
+    const remarks = [
+      usl.reason,
+      ...(usl.superlinear ? ['superlinear: σ is held at 0 while the data pull it lower'] : []),
+      ...(usl.notes ?? []),
+    ];
     const shown = remarks.filter((r): r is string => !!r).slice(0, limits.listRows);
     for (const remark of shown) lines.push(`- ${safe(remark, limits)}`);
     if (shown.length) lines.push('');
   }
   if (cf.excluded.length) {
     const shown = cf.excluded.slice(0, limits.listRows);
-    lines.push(`Left out of the fits: ${shown.map((e) => `band ${e.band_id} (${safe(e.reason, limits)})`).join('; ')}${shown.length < cf.excluded.length ? '; …' : ''}.`, '');
+    lines.push(
+      `Left out of the fits: ${shown.map((e) => `band ${e.band_id} (${safe(e.reason, limits)})`).join('; ')}${shown.length < cf.excluded.length ? '; …' : ''}.`,
+      '',
+    );
   }
   // Only the untested range is news; a handful of evenly spread points is enough to read it.
   const measuredMax = Math.max(0, ...curvePoints(doc).map((p) => p.concurrency));
   const beyond = cf.predictions.filter((p) => p.concurrency > measuredMax);
   if (beyond.length) {
     const count = Math.min(beyond.length, 6);
-    const picked = Array.from({ length: count }, (_, i) => beyond[count === 1 ? 0 : Math.round(((beyond.length - 1) * i) / (count - 1))]!);
+    const picked = Array.from(
+      { length: count },
+      (_, i) => beyond[count === 1 ? 0 : Math.round(((beyond.length - 1) * i) / (count - 1))]!,
+    );
     const shown = [...new Set(picked)];
     lines.push(
       `Predicted beyond the tested range (never past 2× the largest measured concurrency): ${shown
@@ -283,12 +345,21 @@ function fitsSection(doc: ResultsDocument, limits: Limits): string[] {
       '',
       ...markdownTable(
         ['Band', 'Axis', 'Type', 'z', 'Explanation'],
-        inflections.map((p) => [String(p.band_id), p.axis, p.type, formatSig(p.z_score, 3), safe(p.explanation, limits)]),
+        inflections.map((p) => [
+          String(p.band_id),
+          p.axis,
+          p.type,
+          formatSig(p.z_score, 3),
+          safe(p.explanation, limits),
+        ]),
         ['r', 'l', 'l', 'r', 'l'],
       ),
     );
     if (inflections.length < analysis.inflection_points.length) {
-      lines.push('', truncationNote(inflections.length, analysis.inflection_points.length, 'inflection points', 'results.json'));
+      lines.push(
+        '',
+        truncationNote(inflections.length, analysis.inflection_points.length, 'inflection points', 'results.json'),
+      );
     }
     lines.push('');
   }
@@ -306,9 +377,17 @@ function chartSection(doc: ResultsDocument, limits: Limits): string[] {
   const lines = [
     '### Throughput vs concurrency',
     '',
-    hasUsl ? 'Bars: measured TPS (best band at each concurrency). Line: fitted USL.' : 'Bars: measured TPS (best band at each concurrency).',
+    hasUsl
+      ? 'Bars: measured TPS (best band at each concurrency). Line: fitted USL.'
+      : 'Bars: measured TPS (best band at each concurrency).',
     '',
-    ...mermaidXyChart({ title: 'TPS vs concurrency', xLabel: 'concurrency', yLabel: 'TPS', x: shown.map((p) => p.concurrency), series }),
+    ...mermaidXyChart({
+      title: 'TPS vs concurrency',
+      xLabel: 'concurrency',
+      yLabel: 'TPS',
+      x: shown.map((p) => p.concurrency),
+      series,
+    }),
     '',
     ...markdownTable(
       hasUsl ? ['Concurrency', 'Measured TPS', 'Bands', 'USL TPS'] : ['Concurrency', 'Measured TPS', 'Bands'],
@@ -320,7 +399,8 @@ function chartSection(doc: ResultsDocument, limits: Limits): string[] {
       ['r', 'r', 'l', 'r'],
     ),
   ];
-  if (shown.length < points.length) lines.push('', truncationNote(shown.length, points.length, 'concurrency levels', 'results.csv'));
+  if (shown.length < points.length)
+    lines.push('', truncationNote(shown.length, points.length, 'concurrency levels', 'results.csv'));
   lines.push('');
   return lines;
 }
@@ -361,7 +441,8 @@ function recommendationsSection(doc: ResultsDocument, limits: Limits): string[] 
       ['l', 'l', 'l', 'r', 'r'],
     ),
   ];
-  if (shown.length < recs.length) lines.push('', truncationNote(shown.length, recs.length, 'recommendations', 'results.json'));
+  if (shown.length < recs.length)
+    lines.push('', truncationNote(shown.length, recs.length, 'recommendations', 'results.json'));
   lines.push('');
   return lines;
 }
@@ -374,7 +455,15 @@ function queueingSection(doc: ResultsDocument, limits: Limits): string[] {
     '<details><summary>Queueing and bottlenecks</summary>',
     '',
     ...markdownTable(
-      ['Band', 'Utilisation', 'Service ms', 'Pool wait ms (observed)', 'Pool wait ms (M/M/c)', 'Bottleneck', 'Evidence'],
+      [
+        'Band',
+        'Utilisation',
+        'Service ms',
+        'Pool wait ms (observed)',
+        'Pool wait ms (M/M/c)',
+        'Bottleneck',
+        'Evidence',
+      ],
       shown.map((b) => [
         String(b.band_id),
         formatPercent(b.utilization, 0),
@@ -387,7 +476,8 @@ function queueingSection(doc: ResultsDocument, limits: Limits): string[] {
       ['r', 'r', 'r', 'r', 'r', 'l', 'l'],
     ),
   ];
-  if (shown.length < q.bands.length) lines.push('', truncationNote(shown.length, q.bands.length, 'bands', 'results.json'));
+  if (shown.length < q.bands.length)
+    lines.push('', truncationNote(shown.length, q.bands.length, 'bands', 'results.json'));
   const notes = q.notes.slice(0, limits.listRows);
   if (notes.length) lines.push('', ...notes.map((note) => `- ${safe(note, limits)}`));
   lines.push('', '</details>', '');
@@ -410,9 +500,13 @@ function healthSection(doc: ResultsDocument, limits: Limits): string[] {
   if (health.status === 'ok' && health.failures.length === 0) return [];
   const out: string[] = [];
   const headline = healthHeadline(health);
-  if (headline) out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${safe(headline, limits)}**`, '');
+  if (headline)
+    out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${safe(headline, limits)}**`, '');
   if (health.status === 'failed' && health.degraded.length > 0) {
-    out.push(...health.degraded.slice(0, limits.listRows).map((b) => `- degraded ${safe(degradedBandText(b), limits)}`), '');
+    out.push(
+      ...health.degraded.slice(0, limits.listRows).map((b) => `- degraded ${safe(degradedBandText(b), limits)}`),
+      '',
+    );
   }
   if (health.failures.length > 0) {
     out.push(
@@ -420,7 +514,12 @@ function healthSection(doc: ResultsDocument, limits: Limits): string[] {
         ['Code', 'Failed transactions', 'Statement', 'First message'],
         health.failures
           .slice(0, limits.listRows)
-          .map((f) => [safe(f.code, limits), formatInteger(f.count), safe(f.statement, limits), safe(f.message, limits)]),
+          .map((f) => [
+            safe(f.code, limits),
+            formatInteger(f.count),
+            safe(f.statement, limits),
+            safe(f.message, limits),
+          ]),
         ['l', 'r', 'l', 'l'],
       ),
       '',

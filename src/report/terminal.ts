@@ -31,7 +31,12 @@ function painter(color: boolean): Painter {
   return (style, text) => (color && text ? `\u001b[${ANSI[style][0]}m${text}\u001b[${ANSI[style][1]}m` : text);
 }
 
-const REGION_STYLE: Record<RegionLabel, Style> = { linear: 'green', diminishing: 'yellow', saturation: 'cyan', degradation: 'red' };
+const REGION_STYLE: Record<RegionLabel, Style> = {
+  linear: 'green',
+  diminishing: 'yellow',
+  saturation: 'cyan',
+  degradation: 'red',
+};
 
 /** Terminal-safe text, dashes for missing figures (the shared MISSING is a wide em dash). */
 function clean(text: string | null | undefined): string {
@@ -55,7 +60,16 @@ function table(headers: string[], rows: Cell[][], rightAligned: boolean[], paint
     const gap = ' '.repeat(Math.max(0, widths[i]! - [...text].length));
     return rightAligned[i] ? gap + text : text + gap;
   };
-  const out = [indent + paint('bold', headers.map((h, i) => pad(h, i)).join('  ').trimEnd())];
+  const out = [
+    indent +
+      paint(
+        'bold',
+        headers
+          .map((h, i) => pad(h, i))
+          .join('  ')
+          .trimEnd(),
+      ),
+  ];
   for (const row of rows) {
     const parts = row.map((cell, i) => {
       const padded = pad(cell.text, i);
@@ -104,8 +118,12 @@ function asciiPlot(points: CurvePoint[], paint: Painter, height = 8): string[] {
     lines.push(line.trimEnd());
   }
   lines.push(`  ${'0'.padStart(labelWidth)} └${'─'.repeat(points.length * colWidth)}`);
-  lines.push(`  ${' '.repeat(labelWidth)}  ${points.map((p) => String(p.concurrency).padStart(colWidth - 1) + ' ').join('')}`.trimEnd());
-  lines.push(`  ${' '.repeat(labelWidth)}  concurrency = min(workers, connections); █ measured TPS${points.some((p) => p.usl !== null) ? ', · USL fit' : ''}`);
+  lines.push(
+    `  ${' '.repeat(labelWidth)}  ${points.map((p) => String(p.concurrency).padStart(colWidth - 1) + ' ').join('')}`.trimEnd(),
+  );
+  lines.push(
+    `  ${' '.repeat(labelWidth)}  concurrency = min(workers, connections); █ measured TPS${points.some((p) => p.usl !== null) ? ', · USL fit' : ''}`,
+  );
   return lines;
 }
 
@@ -114,9 +132,19 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
   const analysis = doc.analysis;
   const out: string[] = [];
 
-  out.push(paint('bold', `pgscale report: ${clean(doc.workload)} · ${doc.strategy} · ${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`));
+  out.push(
+    paint(
+      'bold',
+      `pgscale report: ${clean(doc.workload)} · ${doc.strategy} · ${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`,
+    ),
+  );
   if (doc.partial) {
-    out.push(paint('red', paint('bold', `PARTIAL RESULTS: ${clean(doc.partial_reason ?? 'the run stopped before every band completed')}`)));
+    out.push(
+      paint(
+        'red',
+        paint('bold', `PARTIAL RESULTS: ${clean(doc.partial_reason ?? 'the run stopped before every band completed')}`),
+      ),
+    );
   }
   const env = doc.environment;
   const envParts = [env.server_version ? `PostgreSQL ${clean(env.server_version)}` : 'PostgreSQL version unknown'];
@@ -135,7 +163,12 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
   const best = bestBand(doc.bands);
   const rows: Cell[][] = doc.bands.map((b) => {
     const region = regions.get(b.band_id) ?? null;
-    const notes = [b.status !== 'complete' ? b.status : '', b.degraded ? 'degraded' : '', b.outage_s ? `outage ${b.outage_s.toFixed(1)}s` : '', b.client.client_bound ? 'client-bound' : ''].filter(Boolean);
+    const notes = [
+      b.status !== 'complete' ? b.status : '',
+      b.degraded ? 'degraded' : '',
+      b.outage_s ? `outage ${b.outage_s.toFixed(1)}s` : '',
+      b.client.client_bound ? 'client-bound' : '',
+    ].filter(Boolean);
     const s = stats.get(b.band_id);
     const ci = s?.tps.interval ? `±${formatTps((s.tps.interval.high - s.tps.interval.low) / 2)}` : MISSING_TEXT;
     return [
@@ -147,7 +180,10 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
       { text: dash(formatMs(b.latency.mean_ms)) },
       { text: dash(formatMs(b.latency.p95_ms)) },
       { text: dash(formatMs(b.latency.p99_ms)) },
-      { text: b.error_rate === 0 ? '0' : dash(formatPercent(b.error_rate)), style: b.error_rate > 0 ? 'yellow' : undefined },
+      {
+        text: b.error_rate === 0 ? '0' : dash(formatPercent(b.error_rate)),
+        style: b.error_rate > 0 ? 'yellow' : undefined,
+      },
       { text: region ?? MISSING_TEXT, style: region ? REGION_STYLE[region] : undefined },
       { text: notes.join(','), style: notes.length ? 'red' : undefined },
     ];
@@ -165,7 +201,12 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
     out.push(
       '  Regions: ' +
         analysis.regions
-          .map((r) => paint(REGION_STYLE[r.label], `${r.label} ${r.from_band === r.to_band ? r.from_band : `${r.from_band}-${r.to_band}`}`))
+          .map((r) =>
+            paint(
+              REGION_STYLE[r.label],
+              `${r.label} ${r.from_band === r.to_band ? r.from_band : `${r.from_band}-${r.to_band}`}`,
+            ),
+          )
           .join(' → '),
     );
   }
@@ -188,7 +229,10 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
       ...table(
         ['Model', 'R²', 'RMSE', 'AICc', 'Note'],
         cf.models.map((m) => [
-          { text: m.model + (m.model === cf.best_model ? ' *' : ''), style: m.model === cf.best_model ? 'bold' : undefined },
+          {
+            text: m.model + (m.model === cf.best_model ? ' *' : ''),
+            style: m.model === cf.best_model ? 'bold' : undefined,
+          },
           { text: dash(formatSig(m.r_squared, 4)) },
           { text: dash(formatSig(m.rmse, 4)) },
           { text: dash(formatSig(m.aicc, 4)) },
@@ -198,18 +242,24 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
         paint,
       ),
     );
-    out.push(`  Best model (AICc): ${cf.best_model ?? 'none'}${cf.best_model_reason ? ` — ${clean(cf.best_model_reason)}` : ''}`);
+    out.push(
+      `  Best model (AICc): ${cf.best_model ?? 'none'}${cf.best_model_reason ? ` — ${clean(cf.best_model_reason)}` : ''}`,
+    );
     const usl = cf.usl;
     if (usl.sigma === null || usl.kappa === null || usl.lambda === null) {
       out.push(`  USL: not available${usl.reason ? `: ${clean(usl.reason)}` : ''}`);
     } else {
-      const ci = (i: typeof usl.sigma_ci, f: (v: number) => string = (v) => formatSig(v, 3)) => (i ? ` [${dash(formatRange(i, f))}]` : '');
+      const ci = (i: typeof usl.sigma_ci, f: (v: number) => string = (v) => formatSig(v, 3)) =>
+        i ? ` [${dash(formatRange(i, f))}]` : '';
       out.push(
         `  USL: X(N) = λN / (1 + σ(N−1) + κN(N−1)),  σ = ${formatSig(usl.sigma, 3)}${ci(usl.sigma_ci)},  κ = ${formatSig(usl.kappa, 3)}${ci(usl.kappa_ci)},  λ = ${formatSig(usl.lambda, 4)}`,
       );
       out.push(
         usl.peak_concurrency !== null
-          ? paint('bold', `  N* = ${formatSig(usl.peak_concurrency, 3)}${ci(usl.peak_concurrency_ci)}, peak ${formatTps(usl.peak_tps)} TPS${ci(usl.peak_tps_ci, formatTps)}`)
+          ? paint(
+              'bold',
+              `  N* = ${formatSig(usl.peak_concurrency, 3)}${ci(usl.peak_concurrency_ci)}, peak ${formatTps(usl.peak_tps)} TPS${ci(usl.peak_tps_ci, formatTps)}`,
+            )
           : usl.kappa === 0
             ? '  No peak: κ = 0, throughput keeps rising ever more slowly'
             : '  Peak not available',
@@ -243,8 +293,13 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
     out.push(paint('bold', 'Recommendations'));
     const priorityStyle: Record<string, Style> = { high: 'red', medium: 'yellow', low: 'dim' };
     for (const r of recs) {
-      const gain = r.expected_gain === null ? '' : `expected ${r.expected_gain > 0 ? '+' : ''}${formatSig(r.expected_gain, 2)}% TPS, `;
-      out.push(`  ${paint(priorityStyle[r.priority] ?? 'dim', `[${r.priority}]`)} ${r.category}: ${clean(r.suggestion)} (${gain}confidence ${dash(formatPercent(r.confidence, 0))})`);
+      const gain =
+        r.expected_gain === null
+          ? ''
+          : `expected ${r.expected_gain > 0 ? '+' : ''}${formatSig(r.expected_gain, 2)}% TPS, `;
+      out.push(
+        `  ${paint(priorityStyle[r.priority] ?? 'dim', `[${r.priority}]`)} ${r.category}: ${clean(r.suggestion)} (${gain}confidence ${dash(formatPercent(r.confidence, 0))})`,
+      );
     }
     out.push('');
   }

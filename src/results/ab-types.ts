@@ -70,7 +70,15 @@ export interface AbBandSection {
 
 export interface AbCurveSide {
   peak_tps_measured: number | null;
-  usl: { sigma: number | null; kappa: number | null; lambda: number | null; peak_concurrency: number | null; peak_tps: number | null; r_squared: number | null; reason: string | null };
+  usl: {
+    sigma: number | null;
+    kappa: number | null;
+    lambda: number | null;
+    peak_concurrency: number | null;
+    peak_tps: number | null;
+    r_squared: number | null;
+    reason: string | null;
+  };
 }
 
 export interface AbCurveSection {

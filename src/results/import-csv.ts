@@ -49,7 +49,11 @@ export function splitCsv(text: string, file: string): CsvRow[] {
       column++;
       for (;;) {
         if (i >= text.length) {
-          throw new UserError('unterminated quoted field: expected a closing \'"\'', { file, line: cellLine, column: cellColumn });
+          throw new UserError("unterminated quoted field: expected a closing '\"'", {
+            file,
+            line: cellLine,
+            column: cellColumn,
+          });
         }
         const ch = text[i]!;
         if (ch === '"') {
@@ -79,7 +83,11 @@ export function splitCsv(text: string, file: string): CsvRow[] {
     } else {
       while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
         if (text[i] === '"') {
-          throw new UserError('unexpected \'"\' inside an unquoted field (quote the whole field)', { file, line, column });
+          throw new UserError("unexpected '\"' inside an unquoted field (quote the whole field)", {
+            file,
+            line,
+            column,
+          });
         }
         value += text[i];
         i++;
@@ -108,22 +116,66 @@ export function splitCsv(text: string, file: string): CsvRow[] {
 }
 
 type NumericField =
-  | 'band_id' | 'workers' | 'connections' | 'total_tps' | 'total_qps'
-  | 'avg_latency_ms' | 'p50_latency_ms' | 'p95_latency_ms' | 'p99_latency_ms' | 'max_latency_ms' | 'stddev_latency_ms'
-  | 'error_rate' | 'avg_pool_wait_ms' | 'p95_pool_wait_ms' | 'avg_service_ms' | 'p95_service_ms'
-  | 'transactions' | 'failed_transactions' | 'statements' | 'duration_s' | 'event_loop_utilization' | 'cpu_us_per_tx';
+  | 'band_id'
+  | 'workers'
+  | 'connections'
+  | 'total_tps'
+  | 'total_qps'
+  | 'avg_latency_ms'
+  | 'p50_latency_ms'
+  | 'p95_latency_ms'
+  | 'p99_latency_ms'
+  | 'max_latency_ms'
+  | 'stddev_latency_ms'
+  | 'error_rate'
+  | 'avg_pool_wait_ms'
+  | 'p95_pool_wait_ms'
+  | 'avg_service_ms'
+  | 'p95_service_ms'
+  | 'transactions'
+  | 'failed_transactions'
+  | 'statements'
+  | 'duration_s'
+  | 'event_loop_utilization'
+  | 'cpu_us_per_tx';
 type BooleanField = 'degraded' | 'client_bound';
 type TextField = 'status' | 'errors' | 'started_at' | 'workload';
 type KnownField = NumericField | BooleanField | TextField | 'clients';
 
-const INTEGER_FIELDS = new Set<NumericField>(['band_id', 'workers', 'connections', 'transactions', 'failed_transactions', 'statements']);
+const INTEGER_FIELDS = new Set<NumericField>([
+  'band_id',
+  'workers',
+  'connections',
+  'transactions',
+  'failed_transactions',
+  'statements',
+]);
 const POSITIVE_FIELDS = new Set<NumericField>(['band_id', 'workers', 'connections']);
 const FRACTION_FIELDS = new Set<NumericField>(['error_rate', 'event_loop_utilization']);
 const NUMERIC_FIELDS = new Set<string>([
-  'band_id', 'workers', 'connections', 'total_tps', 'total_qps', 'avg_latency_ms', 'p50_latency_ms', 'p95_latency_ms',
-  'p99_latency_ms', 'max_latency_ms', 'stddev_latency_ms', 'error_rate', 'avg_pool_wait_ms', 'p95_pool_wait_ms',
-  'avg_service_ms', 'p95_service_ms', 'transactions', 'failed_transactions', 'statements', 'duration_s',
-  'event_loop_utilization', 'cpu_us_per_tx', 'clients',
+  'band_id',
+  'workers',
+  'connections',
+  'total_tps',
+  'total_qps',
+  'avg_latency_ms',
+  'p50_latency_ms',
+  'p95_latency_ms',
+  'p99_latency_ms',
+  'max_latency_ms',
+  'stddev_latency_ms',
+  'error_rate',
+  'avg_pool_wait_ms',
+  'p95_pool_wait_ms',
+  'avg_service_ms',
+  'p95_service_ms',
+  'transactions',
+  'failed_transactions',
+  'statements',
+  'duration_s',
+  'event_loop_utilization',
+  'cpu_us_per_tx',
+  'clients',
 ]);
 const BOOLEAN_FIELDS = new Set<string>(['degraded', 'client_bound']);
 const TEXT_FIELDS = new Set<string>(['status', 'errors', 'started_at', 'workload']);
@@ -157,7 +209,10 @@ const ALIASES: Record<string, KnownField> = {
 const REQUIRED: readonly NumericField[] = ['band_id', 'workers', 'connections', 'total_tps'];
 
 function canonicalName(header: string): KnownField | null {
-  const name = header.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const name = header
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   if (NUMERIC_FIELDS.has(name) || BOOLEAN_FIELDS.has(name) || TEXT_FIELDS.has(name)) return name as KnownField;
   return ALIASES[name] ?? null;
 }
@@ -173,7 +228,13 @@ function parseNumberCell(cell: CsvCell, field: NumericField, header: string, fil
   const where = { file, line: cell.line, column: cell.column };
   const integer = INTEGER_FIELDS.has(field);
   const positive = POSITIVE_FIELDS.has(field);
-  const kind = integer ? (positive ? 'a positive integer' : 'a non-negative integer') : FRACTION_FIELDS.has(field) ? 'a number from 0 to 1' : 'a non-negative number';
+  const kind = integer
+    ? positive
+      ? 'a positive integer'
+      : 'a non-negative integer'
+    : FRACTION_FIELDS.has(field)
+      ? 'a number from 0 to 1'
+      : 'a non-negative number';
   const fail = () => new UserError(`column "${header}": expected ${kind}, got ${describe(cell.text)}`, where);
   if (!NUMBER_PATTERN.test(text)) throw fail();
   const value = Number(text);
@@ -188,7 +249,11 @@ function parseBooleanCell(cell: CsvCell, header: string, file: string): boolean 
   const text = cell.text.trim().toLowerCase();
   if (['true', '1', 'yes', 'y', 't'].includes(text)) return true;
   if (['false', '0', 'no', 'n', 'f'].includes(text)) return false;
-  throw new UserError(`column "${header}": expected true or false, got ${describe(cell.text)}`, { file, line: cell.line, column: cell.column });
+  throw new UserError(`column "${header}": expected true or false, got ${describe(cell.text)}`, {
+    file,
+    line: cell.line,
+    column: cell.column,
+  });
 }
 
 function parseErrorsCell(cell: CsvCell, header: string, file: string): Record<string, number> {
@@ -197,9 +262,14 @@ function parseErrorsCell(cell: CsvCell, header: string, file: string): Record<st
     if (part.trim() === '') continue;
     const match = /^\s*([^=\s]+)\s*=\s*(\d+)\s*$/.exec(part);
     if (!match) {
-      throw new UserError(`column "${header}": expected CODE=count pairs separated by ';', got ${describe(cell.text)}`, {
-        file, line: cell.line, column: cell.column,
-      });
+      throw new UserError(
+        `column "${header}": expected CODE=count pairs separated by ';', got ${describe(cell.text)}`,
+        {
+          file,
+          line: cell.line,
+          column: cell.column,
+        },
+      );
     }
     errors[match[1]!] = Number(match[2]);
   }
@@ -228,7 +298,11 @@ export function parseBandCsv(text: string, file: string): ResultsDocument {
   const rows = splitCsv(text, file);
   const header = rows[0];
   if (!header) {
-    throw new UserError(`empty CSV: expected a header row with at least ${REQUIRED.join(',')}`, { file, line: 1, column: 1 });
+    throw new UserError(`empty CSV: expected a header row with at least ${REQUIRED.join(',')}`, {
+      file,
+      line: 1,
+      column: 1,
+    });
   }
   const fieldIndex = new Map<KnownField, { index: number; header: string }>();
   header.cells.forEach((cell, index) => {
@@ -236,9 +310,14 @@ export function parseBandCsv(text: string, file: string): ResultsDocument {
     if (!field) return;
     const existing = fieldIndex.get(field);
     if (existing) {
-      throw new UserError(`column "${cell.text.trim()}" duplicates column "${existing.header}" (column ${existing.index + 1})`, {
-        file, line: cell.line, column: cell.column,
-      });
+      throw new UserError(
+        `column "${cell.text.trim()}" duplicates column "${existing.header}" (column ${existing.index + 1})`,
+        {
+          file,
+          line: cell.line,
+          column: cell.column,
+        },
+      );
     }
     fieldIndex.set(field, { index, header: cell.text.trim() });
   });
@@ -249,12 +328,18 @@ export function parseBandCsv(text: string, file: string): ResultsDocument {
   for (const field of REQUIRED) {
     if (!fieldIndex.has(field)) {
       throw new UserError(`missing required column "${field}": a band table needs at least ${REQUIRED.join(',')}`, {
-        file, line: header.line, column: 1,
+        file,
+        line: header.line,
+        column: 1,
       });
     }
   }
   if (rows.length < 2) {
-    throw new UserError('no band rows: expected at least one row after the header', { file, line: header.line + 1, column: 1 });
+    throw new UserError('no band rows: expected at least one row after the header', {
+      file,
+      line: header.line + 1,
+      column: 1,
+    });
   }
 
   const width = header.cells.length;
@@ -302,7 +387,9 @@ export function parseBandCsv(text: string, file: string): ResultsDocument {
     if (previous !== undefined) {
       const cell = cellOf('band_id')!.cell;
       throw new UserError(`column "band_id": duplicate band ${bandId} (first on line ${previous})`, {
-        file, line: cell.line, column: cell.column,
+        file,
+        line: cell.line,
+        column: cell.column,
       });
     }
     seenBands.set(bandId, row.line);
@@ -310,9 +397,14 @@ export function parseBandCsv(text: string, file: string): ResultsDocument {
     const statusCell = cellOf('status');
     const status = str('status');
     if (status !== null && !STATUSES.has(status)) {
-      throw new UserError(`column "${statusCell!.header}": expected complete, partial or failed, got ${describe(status)}`, {
-        file, line: statusCell!.cell.line, column: statusCell!.cell.column,
-      });
+      throw new UserError(
+        `column "${statusCell!.header}": expected complete, partial or failed, got ${describe(status)}`,
+        {
+          file,
+          line: statusCell!.cell.line,
+          column: statusCell!.cell.column,
+        },
+      );
     }
     const errorsCell = cellOf('errors');
     const errors = errorsCell ? parseErrorsCell(errorsCell.cell, errorsCell.header, file) : {};
@@ -351,9 +443,14 @@ export function parseBandCsv(text: string, file: string): ResultsDocument {
       total_tps: tps,
       total_qps: qps ?? 0,
       latency,
-      pool_wait: poolMean === null && poolP95 === null ? emptySummary() : { ...emptySummary(), count: transactions, mean_ms: poolMean, p95_ms: poolP95 },
+      pool_wait:
+        poolMean === null && poolP95 === null
+          ? emptySummary()
+          : { ...emptySummary(), count: transactions, mean_ms: poolMean, p95_ms: poolP95 },
       service_time:
-        serviceMean === null && serviceP95 === null ? emptySummary() : { ...emptySummary(), count: transactions, mean_ms: serviceMean, p95_ms: serviceP95 },
+        serviceMean === null && serviceP95 === null
+          ? emptySummary()
+          : { ...emptySummary(), count: transactions, mean_ms: serviceMean, p95_ms: serviceP95 },
       tps_series: [],
       latency_histogram: '',
       errors,
@@ -370,7 +467,10 @@ export function parseBandCsv(text: string, file: string): ResultsDocument {
     });
   }
 
-  const startTimes = bands.map((b) => b.started_at).filter((s) => s !== '').sort();
+  const startTimes = bands
+    .map((b) => b.started_at)
+    .filter((s) => s !== '')
+    .sort();
   const strategy: Strategy = 'linear';
   return {
     schema_version: SCHEMA_VERSION,
@@ -378,7 +478,9 @@ export function parseBandCsv(text: string, file: string): ResultsDocument {
     test_start_time: startTimes[0] ?? '',
     test_end_time: null,
     partial: bands.some((b) => b.status !== 'complete'),
-    partial_reason: bands.some((b) => b.status !== 'complete') ? 'the imported table has bands that did not complete' : null,
+    partial_reason: bands.some((b) => b.status !== 'complete')
+      ? 'the imported table has bands that did not complete'
+      : null,
     workload: workload ?? baseName(file),
     // Unknown for an imported table; 0 marks "not stated" (pgbench scales start at 1).
     scale: 0,

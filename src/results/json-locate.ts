@@ -74,12 +74,22 @@ export function scanJson(text: string, target: JsonPath | null = null): number |
       if (ch === '\\') {
         const esc = text[i + 1];
         if (esc === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new JsonSyntaxError('invalid \\u escape in string', i);
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6)))
+            throw new JsonSyntaxError('invalid \\u escape in string', i);
           out += String.fromCharCode(parseInt(text.slice(i + 2, i + 6), 16));
           i += 6;
           continue;
         }
-        const map: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+        const map: Record<string, string> = {
+          '"': '"',
+          '\\': '\\',
+          '/': '/',
+          b: '\b',
+          f: '\f',
+          n: '\n',
+          r: '\r',
+          t: '\t',
+        };
         if (esc === undefined || !(esc in map)) throw new JsonSyntaxError('invalid escape in string', i);
         out += map[esc];
         i += 2;
@@ -121,7 +131,7 @@ export function scanJson(text: string, target: JsonPath | null = null): number |
     if (ch === '{') {
       members('}', 'a property value', () => {
         ws();
-        if (text[i] !== '"') fail("a double-quoted property name");
+        if (text[i] !== '"') fail('a double-quoted property name');
         const key = string();
         ws();
         if (text[i] !== ':') fail("':' after a property name");

@@ -23,7 +23,8 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing (the field is missing)';
-  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'string')
+    return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   if (Array.isArray(value)) return 'an array';
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';
@@ -62,27 +63,41 @@ export function parseResultsJson(text: string, file: string): ResultsDocument {
     throw new JsonTextError('invalid JSON', { file, line: 1, column: 1 });
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new UserError('expected a results document (a JSON object with schema_version and bands)', { file, line: 1, column: 1 });
+    throw new UserError('expected a results document (a JSON object with schema_version and bands)', {
+      file,
+      line: 1,
+      column: 1,
+    });
   }
   const version = (data as Record<string, unknown>).schema_version;
   if (version === undefined) {
-    throw new UserError(`${file}: schema_version is missing (expected ${SCHEMA_VERSION}); is this a pgscale results file?`);
+    throw new UserError(
+      `${file}: schema_version is missing (expected ${SCHEMA_VERSION}); is this a pgscale results file?`,
+    );
   }
   if (version !== SCHEMA_VERSION) {
-    throw new UserError(`${file}: schema_version ${JSON.stringify(version)} is not supported (expected ${SCHEMA_VERSION})`);
+    throw new UserError(
+      `${file}: schema_version ${JSON.stringify(version)} is not supported (expected ${SCHEMA_VERSION})`,
+    );
   }
   const result = resultsDocumentSchema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;
     const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
     const actual = valueAt(data, path);
-    throw new UserError(`${formatJsonPath(path)}: ${issue.message}, got ${describeValue(actual)}`, locate(text, file, path));
+    throw new UserError(
+      `${formatJsonPath(path)}: ${issue.message}, got ${describeValue(actual)}`,
+      locate(text, file, path),
+    );
   }
   const doc = data as ResultsDocument;
   const seen = new Set<number>();
   doc.bands.forEach((b, index) => {
     if (seen.has(b.band_id)) {
-      throw new UserError(`bands[${index}].band_id: duplicate band ${b.band_id}`, locate(text, file, ['bands', index, 'band_id']));
+      throw new UserError(
+        `bands[${index}].band_id: duplicate band ${b.band_id}`,
+        locate(text, file, ['bands', index, 'band_id']),
+      );
     }
     seen.add(b.band_id);
   });
@@ -103,7 +118,14 @@ export function readResultsFile(path: string): ResultsDocument {
     content = readFileSync(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (code ?? 'unreadable');
     throw new UserError(`${path}: cannot read results file (${why})`);
   }
   const lower = path.toLowerCase();

@@ -6,8 +6,12 @@
 import { z } from 'zod';
 import { SCHEMA_VERSION } from './types.js';
 
-const nonNegative = z.number({ error: 'expected a non-negative finite number' }).nonnegative({ error: 'expected a non-negative finite number' });
-const nonNegativeInt = z.int({ error: 'expected a non-negative integer' }).nonnegative({ error: 'expected a non-negative integer' });
+const nonNegative = z
+  .number({ error: 'expected a non-negative finite number' })
+  .nonnegative({ error: 'expected a non-negative finite number' });
+const nonNegativeInt = z
+  .int({ error: 'expected a non-negative integer' })
+  .nonnegative({ error: 'expected a non-negative integer' });
 const positiveInt = z.int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
 const fraction = z
   .number({ error: 'expected a number from 0 to 1' })
@@ -57,7 +61,9 @@ const band = z.looseObject(
     error_rate: fraction,
     degraded: bool,
     outage_s: nonNegative.optional(),
-    notices: z.record(z.string(), nonNegativeInt, { error: 'expected an object of notice counts by severity' }).optional(),
+    notices: z
+      .record(z.string(), nonNegativeInt, { error: 'expected an object of notice counts by severity' })
+      .optional(),
     client: z.looseObject(
       {
         event_loop_utilization: fraction.nullable(),
@@ -77,8 +83,13 @@ const band = z.looseObject(
 // baseline fails here with a located message rather than later with a TypeError.
 const finite = z.number({ error: 'expected a finite number' });
 const nullableFinite = finite.nullable();
-const interval = z.looseObject({ low: finite, high: finite, level: fraction }, { error: 'expected an interval {low, high, level}' }).nullable();
-const estimate = z.looseObject({ value: nullableFinite, interval, reason: text.nullable() }, { error: 'expected an estimate {value, interval, reason}' });
+const interval = z
+  .looseObject({ low: finite, high: finite, level: fraction }, { error: 'expected an interval {low, high, level}' })
+  .nullable();
+const estimate = z.looseObject(
+  { value: nullableFinite, interval, reason: text.nullable() },
+  { error: 'expected an estimate {value, interval, reason}' },
+);
 const list = <T extends z.ZodType>(item: T, what: string) => z.array(item, { error: `expected an array of ${what}` });
 const regionLabel = z.enum(['linear', 'diminishing', 'saturation', 'degradation'], {
   error: 'expected "linear", "diminishing", "saturation" or "degradation"',
@@ -87,10 +98,19 @@ const regionLabel = z.enum(['linear', 'diminishing', 'saturation', 'degradation'
 const analysis = z.looseObject(
   {
     band_statistics: list(
-      z.looseObject({ band_id: positiveInt, concurrency: nonNegative, tps: estimate, latency_mean_ms: estimate, connection_utilization: nullableFinite }),
+      z.looseObject({
+        band_id: positiveInt,
+        concurrency: nonNegative,
+        tps: estimate,
+        latency_mean_ms: estimate,
+        connection_utilization: nullableFinite,
+      }),
       'band statistics',
     ),
-    marginal_gains: list(z.looseObject({ from_band: positiveInt, to_band: positiveInt, gain: estimate, normalized_gain: estimate }), 'marginal gains'),
+    marginal_gains: list(
+      z.looseObject({ from_band: positiveInt, to_band: positiveInt, gain: estimate, normalized_gain: estimate }),
+      'marginal gains',
+    ),
     inflection_points: list(
       z.looseObject({ band_id: positiveInt, axis: text, type: text, z_score: finite, explanation: text }),
       'inflection points',
@@ -150,13 +170,28 @@ const analysis = z.looseObject(
       },
       { error: 'expected a queueing_theory object' },
     ),
-    band_regions: list(z.looseObject({ band_id: positiveInt, label: regionLabel.nullable(), reason: text }), 'band regions'),
+    band_regions: list(
+      z.looseObject({ band_id: positiveInt, label: regionLabel.nullable(), reason: text }),
+      'band regions',
+    ),
     regions: list(
-      z.looseObject({ label: regionLabel, from_band: positiveInt, to_band: positiveInt, band_ids: list(positiveInt, 'band ids') }),
+      z.looseObject({
+        label: regionLabel,
+        from_band: positiveInt,
+        to_band: positiveInt,
+        band_ids: list(positiveInt, 'band ids'),
+      }),
       'regions',
     ),
     recommendations: list(
-      z.looseObject({ type: text, priority: text, category: text, suggestion: text, expected_gain: nullableFinite, confidence: fraction }),
+      z.looseObject({
+        type: text,
+        priority: text,
+        category: text,
+        suggestion: text,
+        expected_gain: nullableFinite,
+        confidence: fraction,
+      }),
       'recommendations',
     ),
     optimal_reason: text.nullable(),
@@ -190,11 +225,17 @@ export const resultsDocumentSchema = z.looseObject({
   partial_reason: text.nullable(),
   workload: text,
   scale: nonNegative,
-  strategy: z.enum(['linear', 'exponential', 'fibonacci'], { error: 'expected "linear", "exponential" or "fibonacci"' }),
+  strategy: z.enum(['linear', 'exponential', 'fibonacci'], {
+    error: 'expected "linear", "exponential" or "fibonacci"',
+  }),
   config: z.unknown(),
   plan_fingerprint: text,
   workload_files: z.array(
-    z.looseObject({ path: text, role: z.enum(['script', 'setup'], { error: 'expected "script" or "setup"' }), sha256: text }),
+    z.looseObject({
+      path: text,
+      role: z.enum(['script', 'setup'], { error: 'expected "script" or "setup"' }),
+      sha256: text,
+    }),
     { error: 'expected an array of workload file digests' },
   ),
   environment: z.looseObject(

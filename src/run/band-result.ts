@@ -53,7 +53,12 @@ export function bandErrorRate(committed: number, failed: number): number {
  * isDegraded({ errorRate: 0.06, maxErrorRate: 0.05, committed: 94, outageMs: 0 }); // => true
  * isDegraded({ errorRate: 0, maxErrorRate: 0.05, committed: 100, outageMs: 0 }); // => false
  */
-export function isDegraded(band: { errorRate: number; maxErrorRate: number; committed: number; outageMs: number }): boolean {
+export function isDegraded(band: {
+  errorRate: number;
+  maxErrorRate: number;
+  committed: number;
+  outageMs: number;
+}): boolean {
   return band.errorRate > band.maxErrorRate || band.committed === 0 || band.outageMs > 0;
 }
 

@@ -8,7 +8,14 @@ import { workloadFromPortable } from '../workload/index.js';
 import { BandRecorder } from './metrics.js';
 import { ConnectionPool } from './pool.js';
 import type { FromThread, ShareSpec, ToThread } from './thread-protocol.js';
-import { BandControl, closedLoopWorker, sleep, startLoopMonitor, type LoopFigures, type WorkerContext } from './worker-loop.js';
+import {
+  BandControl,
+  closedLoopWorker,
+  sleep,
+  startLoopMonitor,
+  type LoopFigures,
+  type WorkerContext,
+} from './worker-loop.js';
 
 const port = parentPort;
 if (port === null) throw new Error('band-thread.js runs as a worker thread of the pgscale runner');

@@ -12,7 +12,8 @@ import type { BandResult, ErrorExample, LatencySummary } from '../results/types.
 
 function weighted(summaries: LatencySummary[]): LatencySummary {
   const count = summaries.reduce((s, x) => s + x.count, 0);
-  if (count === 0) return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
+  if (count === 0)
+    return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
   const avg = (key: 'mean_ms' | 'stddev_ms' | 'p50_ms' | 'p95_ms' | 'p99_ms'): number | null => {
     let s = 0;
     let n = 0;
@@ -26,7 +27,15 @@ function weighted(summaries: LatencySummary[]): LatencySummary {
     return n > 0 ? s / n : null;
   };
   const maxes = summaries.map((x) => x.max_ms).filter((v): v is number => v !== null);
-  return { count, mean_ms: avg('mean_ms'), stddev_ms: avg('stddev_ms'), p50_ms: avg('p50_ms'), p95_ms: avg('p95_ms'), p99_ms: avg('p99_ms'), max_ms: maxes.length ? Math.max(...maxes) : null };
+  return {
+    count,
+    mean_ms: avg('mean_ms'),
+    stddev_ms: avg('stddev_ms'),
+    p50_ms: avg('p50_ms'),
+    p95_ms: avg('p95_ms'),
+    p99_ms: avg('p99_ms'),
+    max_ms: maxes.length ? Math.max(...maxes) : null,
+  };
 }
 
 function mergedLatency(rounds: BandResult[]): { summary: LatencySummary; encoded: string } {
@@ -60,13 +69,18 @@ export function mergeRounds(rounds: BandResult[]): BandResult {
   const errors: Record<string, number> = {};
   for (const r of rounds) for (const [code, n] of Object.entries(r.errors)) errors[code] = (errors[code] ?? 0) + n;
   const examples: Record<string, ErrorExample> = {};
-  for (const r of rounds) for (const [code, example] of Object.entries(r.error_examples ?? {})) examples[code] ??= example;
+  for (const r of rounds)
+    for (const [code, example] of Object.entries(r.error_examples ?? {})) examples[code] ??= example;
   const latency = mergedLatency(rounds);
   const elus = rounds.map((r) => r.client.event_loop_utilization).filter((v): v is number => v !== null);
   const delays = rounds.map((r) => r.client.event_loop_delay_p99_ms).filter((v): v is number => v !== null);
   const cpu = rounds.filter((r) => r.client.cpu_us_per_tx !== null && r.transactions > 0);
   const cpuTx = cpu.reduce((s, r) => s + r.transactions, 0);
-  const status = rounds.every((r) => r.status === 'complete') ? 'complete' : rounds.every((r) => r.status === 'failed') ? 'failed' : 'partial';
+  const status = rounds.every((r) => r.status === 'complete')
+    ? 'complete'
+    : rounds.every((r) => r.status === 'failed')
+      ? 'failed'
+      : 'partial';
   return {
     band_id: first.band_id,
     workers: first.workers,

@@ -39,7 +39,8 @@ export function summarise(histogram: hdr.Histogram, sumMs: number, sumSqMs?: num
   return {
     count,
     mean_ms: mean,
-    stddev_ms: sumSqMs === undefined ? histogram.stdDeviation / 1000 : Math.sqrt(Math.max(0, sumSqMs / count - mean * mean)),
+    stddev_ms:
+      sumSqMs === undefined ? histogram.stdDeviation / 1000 : Math.sqrt(Math.max(0, sumSqMs / count - mean * mean)),
     p50_ms: histogram.getValueAtPercentile(50) / 1000,
     p95_ms: histogram.getValueAtPercentile(95) / 1000,
     p99_ms: histogram.getValueAtPercentile(99) / 1000,
@@ -181,12 +182,16 @@ export class BandRecorder {
       const n = Math.min(this.perSecond.length, share.perSecond.length);
       for (let i = 0; i < n; i++) this.perSecond[i] = this.perSecond[i]! + share.perSecond[i]!;
       for (const [code, count] of share.errors) this.errors.set(code, (this.errors.get(code) ?? 0) + count);
-      for (const [code, example] of share.errorExamples) if (!this.errorExamples.has(code)) this.errorExamples.set(code, example);
-      for (const [severity, count] of share.notices) this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
+      for (const [code, example] of share.errorExamples)
+        if (!this.errorExamples.has(code)) this.errorExamples.set(code, example);
+      for (const [severity, count] of share.notices)
+        this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
     }
     const own = this.seconds ?? [];
     for (let i = 0; i < this.p95PerSecond.length; i++) {
-      const parts = [own[i] ?? null, ...shares.map((share) => share.seconds[i] ?? null)].filter((e): e is string => e !== null);
+      const parts = [own[i] ?? null, ...shares.map((share) => share.seconds[i] ?? null)].filter(
+        (e): e is string => e !== null,
+      );
       if (parts.length === 0) continue;
       const merged = decode(parts[0]!);
       for (const encoded of parts.slice(1)) {
@@ -277,7 +282,9 @@ export class BandRecorder {
   /** p95 latency (ms) of each whole second of the window, null for a second without commits. */
   p95Series(windowSeconds: number): (number | null)[] {
     this.closeSecond();
-    return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) => (Number.isNaN(v) ? null : v));
+    return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) =>
+      Number.isNaN(v) ? null : v,
+    );
   }
 
   private wholeSeconds(windowSeconds: number): number {

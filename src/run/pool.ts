@@ -107,7 +107,9 @@ export class ConnectionPool {
     client.on('end', () => lose(null));
     const onNotice = this.opts.onNotice;
     if (onNotice) {
-      client.on('notice', (msg) => onNotice({ severity: msg.severity ?? 'NOTICE', code: msg.code, message: msg.message ?? '' }));
+      client.on('notice', (msg) =>
+        onNotice({ severity: msg.severity ?? 'NOTICE', code: msg.code, message: msg.message ?? '' }),
+      );
     }
     try {
       await client.connect();

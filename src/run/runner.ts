@@ -16,7 +16,15 @@ import { ClientThreads, runThreadCount, splitEvenly, type ClientThread, type Sha
 import { bandQps, bandTps, cpuPerTransaction, bandErrorRate, isClientBound, isDegraded } from './band-result.js';
 import { BandRecorder, summarise } from './metrics.js';
 import { ConnectionPool } from './pool.js';
-import { BandControl, RateScheduler, closedLoopWorker, openLoopWorker, sleep, startLoopMonitor, type WorkerContext } from './worker-loop.js';
+import {
+  BandControl,
+  RateScheduler,
+  closedLoopWorker,
+  openLoopWorker,
+  sleep,
+  startLoopMonitor,
+  type WorkerContext,
+} from './worker-loop.js';
 
 export interface RunOptions {
   plan: BandPlan;
@@ -119,7 +127,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
   const connectionShares = splitEvenly(band.connections, loops);
   const remote: ClientThread[] = loops > 1 ? run.threads.take(loops - 1) : [];
   log.info(
-    `🔄 Band ${run.index}/${run.total}: ${band.workers} workers, ${band.connections} connections` + (loops > 1 ? ` on ${loops} event loops` : ''),
+    `🔄 Band ${run.index}/${run.total}: ${band.workers} workers, ${band.connections} connections` +
+      (loops > 1 ? ` on ${loops} event loops` : ''),
   );
   const pool = new ConnectionPool({
     clientConfig,
@@ -185,7 +194,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       const message = maskSecrets((error as Error).message ?? String(error), run.secrets);
       return {
         result: null,
-        stopReason: control.stopReason ?? `band ${band.band_id} could not open ${band.connections} connections: ${message}`,
+        stopReason:
+          control.stopReason ?? `band ${band.band_id} could not open ${band.connections} connections: ${message}`,
       };
     }
     if (control.stopReason !== null) return { result: null, stopReason: control.stopReason };
@@ -244,7 +254,9 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
         await run.sampler.begin();
         samplerStarted = true;
       } catch (error) {
-        log.warn(`band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets((error as Error).message, run.secrets)}`);
+        log.warn(
+          `band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets((error as Error).message, run.secrets)}`,
+        );
       }
     }
     // Taken before the window opens: finding the offset may spin the loop for up to 2 ms.
@@ -288,13 +300,18 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     const delayP99Ms = delays.length > 0 ? Math.max(...delays) : null;
     const replaced = pool.replaced + shares.reduce((sum, share) => sum + share.replaced, 0);
     // Every share's pool sees the same server go away: the longest view of it is the band's.
-    const outageMs = Math.max(pool.outageMs(recorder.windowStart, recorder.windowEnd), ...shares.map((share) => share.outageMs));
+    const outageMs = Math.max(
+      pool.outageMs(recorder.windowStart, recorder.windowEnd),
+      ...shares.map((share) => share.outageMs),
+    );
 
     if (samplerStarted && run.sampler) {
       try {
         pgStats = await run.sampler.end();
       } catch (error) {
-        log.warn(`band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets((error as Error).message, run.secrets)}`);
+        log.warn(
+          `band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets((error as Error).message, run.secrets)}`,
+        );
       }
     }
 
@@ -356,19 +373,26 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       pg_stats: pgStats,
       rate,
     };
-    const latencyText = result.latency.mean_ms === null ? 'no completed transactions' : `${result.latency.mean_ms.toFixed(1)}ms avg latency`;
+    const latencyText =
+      result.latency.mean_ms === null
+        ? 'no completed transactions'
+        : `${result.latency.mean_ms.toFixed(1)}ms avg latency`;
     log.info(
       `📊 Band ${band.band_id} completed: ${numberFormat.format(result.total_tps)} TPS, ${latencyText}` +
         (result.failed_transactions > 0 ? `, ${(errorRate * 100).toFixed(1)}% errors` : '') +
         (result.status === 'partial' ? ` (partial: ${control.stopReason ?? 'ended early'})` : ''),
     );
     if (outageMs > 0) {
-      log.warn(`band ${band.band_id}: degraded, the server was unreachable for ${(outageMs / 1000).toFixed(1)}s of the measured window`);
+      log.warn(
+        `band ${band.band_id}: degraded, the server was unreachable for ${(outageMs / 1000).toFixed(1)}s of the measured window`,
+      );
     }
     if (result.transactions === 0) {
       log.warn(`band ${band.band_id}: degraded, no transaction committed`);
     } else if (errorRate > plan.max_error_rate) {
-      log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`);
+      log.warn(
+        `band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`,
+      );
     }
     if (result.client.client_bound) {
       log.warn(
@@ -394,7 +418,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
  *  returns what it measured, marked partial with the reason. */
 export async function runBands(opts: RunOptions): Promise<RunOutcome> {
   const { log, plan, progressive } = opts;
-  const secrets = typeof opts.clientConfig.password === 'string' && opts.clientConfig.password ? [opts.clientConfig.password] : [];
+  const secrets =
+    typeof opts.clientConfig.password === 'string' && opts.clientConfig.password ? [opts.clientConfig.password] : [];
   const bands: BandResult[] = [];
   let partialReason: string | null = null;
 
@@ -460,7 +485,10 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
   if (partialReason !== null) {
     log.warn(`run stopped early: ${partialReason}; ${bands.length} band(s) measured are kept`);
   }
-  const best = bands.reduce<BandResult | null>((top, b) => (top === null || b.total_tps > top.total_tps ? b : top), null);
+  const best = bands.reduce<BandResult | null>(
+    (top, b) => (top === null || b.total_tps > top.total_tps ? b : top),
+    null,
+  );
   if (best) {
     log.info(
       `🏁 Highest throughput: band ${best.band_id} (${best.workers} workers, ${best.connections} connections) ` +

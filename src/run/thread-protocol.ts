@@ -23,11 +23,7 @@ export interface ShareSpec {
 }
 
 export type ToThread =
-  | { t: 'open'; spec: ShareSpec }
-  | { t: 'begin' }
-  | { t: 'window' }
-  | { t: 'end'; drainMs: number }
-  | { t: 'close' };
+  { t: 'open'; spec: ShareSpec } | { t: 'begin' } | { t: 'window' } | { t: 'end'; drainMs: number } | { t: 'close' };
 
 export interface ShareResult {
   snapshot: RecorderSnapshot;

@@ -77,7 +77,10 @@ export function startLoopMonitor(): () => LoopFigures {
   return () => {
     const utilization = performance.eventLoopUtilization(eluStart).utilization;
     delay.disable();
-    return { event_loop_utilization: utilization, event_loop_delay_p99_ms: delay.count > 0 ? delay.percentile(99) / 1e6 : null };
+    return {
+      event_loop_utilization: utilization,
+      event_loop_delay_p99_ms: delay.count > 0 ? delay.percentile(99) / 1e6 : null,
+    };
   };
 }
 
@@ -153,7 +156,12 @@ async function yieldToLoop(): Promise<void> {
  * One transaction on a pooled connection: acquire, run, release, record. Latency counts from
  * `scheduled` (the rate schedule's slot; `started` in a closed loop). False once the pool closed.
  */
-async function transactOnce(session: WorkerSession, ctx: WorkerContext, scheduled: number, started: number): Promise<boolean> {
+async function transactOnce(
+  session: WorkerSession,
+  ctx: WorkerContext,
+  scheduled: number,
+  started: number,
+): Promise<boolean> {
   const { pool, recorder } = ctx;
   let connection = pool.tryAcquire();
   if (connection === null) {
@@ -189,17 +197,24 @@ async function transactOnce(session: WorkerSession, ctx: WorkerContext, schedule
   } else {
     // A connection lost while this transaction held it between flights fails the next flight
     // with a bare "Connection terminated"; the FATAL that ended it (e.g. 57P01) is the cause.
-    const cause = !isServerError(failure) && connection.broken && isServerError(connection.lost) ? connection.lost : failure;
+    const cause =
+      !isServerError(failure) && connection.broken && isServerError(connection.lost) ? connection.lost : failure;
     const code = errorCode(cause, connection);
     // Only an open transaction needs a ROLLBACK ('T', or 'E' after a failed statement in one);
     // on an idle connection it would only leave "there is no transaction in progress" in the
     // server's log. Unknown (no ReadyForQuery seen yet): roll back to be safe.
-    if (!connection.broken && WireConnection.of(connection.client).transactionStatus !== 'I') await rollbackQuietly(connection);
+    if (!connection.broken && WireConnection.of(connection.client).transactionStatus !== 'I')
+      await rollbackQuietly(connection);
     // This failure accounts for a loss during the transaction (or its ROLLBACK).
     if (connection.broken) connection.charged = true;
     pool.release(connection);
     // The example keeps the statement that was running, with the cause's message.
-    recorder.fail(code, cause === failure ? failure : { message: errorMessage(cause), statement: (failure as { statement?: string } | null)?.statement });
+    recorder.fail(
+      code,
+      cause === failure
+        ? failure
+        : { message: errorMessage(cause), statement: (failure as { statement?: string } | null)?.statement },
+    );
     ctx.onError(code, cause);
   }
   return true;
@@ -229,4 +244,3 @@ export async function openLoopWorker(session: WorkerSession, ctx: WorkerContext)
     if (!(await transactOnce(session, ctx, scheduled, started))) return;
   }
 }
-

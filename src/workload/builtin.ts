@@ -45,7 +45,8 @@ const SCALE_32BIT_THRESHOLD = 20000;
 const ACCOUNT_CHUNK = 1_000_000;
 
 export function checkScale(scale: number): void {
-  if (!Number.isSafeInteger(scale) || scale < 1) throw new UserError(`scale: expected a positive integer, got ${scale}`);
+  if (!Number.isSafeInteger(scale) || scale < 1)
+    throw new UserError(`scale: expected a positive integer, got ${scale}`);
   if (scale * ACCOUNTS > 2 ** 53) throw new UserError(`scale: ${scale} is too large`);
 }
 
@@ -61,15 +62,25 @@ export async function setupPgbench(client: WorkloadClient, scale: number, log: (
   log(`setup: dropping old pgbench tables`);
   await client.query('drop table if exists pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers');
   log(`setup: creating tables (scale ${scale})`);
-  await client.query(`create table pgbench_history(tid int,bid int,aid ${aid},delta int,mtime timestamp,filler char(22))`);
-  await client.query('create table pgbench_tellers(tid int not null,bid int,tbalance int,filler char(84)) with (fillfactor=100)');
-  await client.query(`create table pgbench_accounts(aid ${aid} not null,bid int,abalance int,filler char(84)) with (fillfactor=100)`);
-  await client.query('create table pgbench_branches(bid int not null,bbalance int,filler char(88)) with (fillfactor=100)');
+  await client.query(
+    `create table pgbench_history(tid int,bid int,aid ${aid},delta int,mtime timestamp,filler char(22))`,
+  );
+  await client.query(
+    'create table pgbench_tellers(tid int not null,bid int,tbalance int,filler char(84)) with (fillfactor=100)',
+  );
+  await client.query(
+    `create table pgbench_accounts(aid ${aid} not null,bid int,abalance int,filler char(84)) with (fillfactor=100)`,
+  );
+  await client.query(
+    'create table pgbench_branches(bid int not null,bbalance int,filler char(88)) with (fillfactor=100)',
+  );
   log(`setup: generating data server-side: ${scale} branches, ${TELLERS * scale} tellers, ${accounts} accounts`);
   await client.query('begin');
   try {
     await client.query('truncate table pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers');
-    await client.query(`insert into pgbench_branches(bid,bbalance) select bid, 0 from generate_series(1, ${scale}) as bid`);
+    await client.query(
+      `insert into pgbench_branches(bid,bbalance) select bid, 0 from generate_series(1, ${scale}) as bid`,
+    );
     await client.query(
       `insert into pgbench_tellers(tid,bid,tbalance) select tid, (tid - 1) / ${TELLERS} + 1, 0 from generate_series(1, ${TELLERS * scale}) as tid`,
     );
@@ -86,7 +97,8 @@ export async function setupPgbench(client: WorkloadClient, scale: number, log: (
     throw error;
   }
   log('setup: vacuuming');
-  for (const t of ['pgbench_branches', 'pgbench_tellers', 'pgbench_accounts', 'pgbench_history']) await client.query(`vacuum analyze ${t}`);
+  for (const t of ['pgbench_branches', 'pgbench_tellers', 'pgbench_accounts', 'pgbench_history'])
+    await client.query(`vacuum analyze ${t}`);
   log('setup: creating primary keys');
   await client.query('alter table pgbench_branches add primary key (bid)');
   await client.query('alter table pgbench_tellers add primary key (tid)');

@@ -26,12 +26,18 @@ export interface LoadWorkloadOptions {
  * and makes the paths shown in errors and digests relative. Script problems are UserErrors with
  * file:line:column.
  */
-export async function loadWorkload(cfg: WorkloadConfig, baseDir?: string, options: LoadWorkloadOptions = {}): Promise<Workload> {
+export async function loadWorkload(
+  cfg: WorkloadConfig,
+  baseDir?: string,
+  options: LoadWorkloadOptions = {},
+): Promise<Workload> {
   const scale = options.scale ?? 1;
   if (cfg.kind === 'builtin') {
     const name: BuiltinWorkloadName = cfg.name;
     if (!builtinWorkloadNames.includes(name)) {
-      throw new UserError(`workload: unknown built-in workload "${String(name)}" (expected one of: ${builtinWorkloadNames.join(', ')})`);
+      throw new UserError(
+        `workload: unknown built-in workload "${String(name)}" (expected one of: ${builtinWorkloadNames.join(', ')})`,
+      );
     }
     const source = { text: BUILTIN_SCRIPTS[name], shown: `<builtin ${name}>` };
     const script = compileScript(parseScript(source.text, source.shown), 0);
@@ -55,7 +61,7 @@ export async function loadWorkload(cfg: WorkloadConfig, baseDir?: string, option
       return await readFile(resolve(file), 'utf8');
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : code ?? String(error);
+      const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error));
       throw new UserError(`${field}: cannot read ${role} file ${display(resolve(file))}: ${why}`);
     }
   };
@@ -76,7 +82,8 @@ export async function loadWorkload(cfg: WorkloadConfig, baseDir?: string, option
     weights.push(ref.weight);
     files.push({ path: shown, role: 'script', sha256: digest(text) });
   }
-  if (weights.reduce((a, b) => a + b, 0) <= 0) throw new UserError('workload.scripts: the weights sum to 0; at least one script needs a positive weight');
+  if (weights.reduce((a, b) => a + b, 0) <= 0)
+    throw new UserError('workload.scripts: the weights sum to 0; at least one script needs a positive weight');
 
   const setupTexts: { shown: string; text: string }[] = [];
   for (const [i, file] of cfg.setup.entries()) {
@@ -130,7 +137,10 @@ const CREATE_TABLE = new RegExp(
 export function tablesCreatedBy(sqlTexts: string[]): string[] {
   const out = new Set<string>();
   for (const sql of sqlTexts) {
-    const code = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/'(?:[^']|'')*'/g, "''");
+    const code = sql
+      .replace(/--[^\n]*/g, ' ')
+      .replace(/\/\*[\s\S]*?\*\//g, ' ')
+      .replace(/'(?:[^']|'')*'/g, "''");
     for (const m of code.matchAll(CREATE_TABLE)) out.add(m[2] ? `${m[1]!}.${m[2]}` : m[1]!);
   }
   return [...out];
@@ -152,7 +162,12 @@ export async function checkSchema(client: WorkloadClient, w: Workload): Promise<
   });
   const missing = res.rows.map((r) => r.t);
   // As pgbench does for its built-ins, :scale comes from the database: the number of branches.
-  if (missing.length === 0 && w instanceof ScriptWorkload && w.requiredTables.includes('pgbench_branches') && w.files.length === 0) {
+  if (
+    missing.length === 0 &&
+    w instanceof ScriptWorkload &&
+    w.requiredTables.includes('pgbench_branches') &&
+    w.files.length === 0
+  ) {
     const count = await client.query<{ n: string }>('select count(*) as n from pgbench_branches');
     const n = Number(count.rows[0]?.n ?? 0);
     if (n > 0) w.scale = n;

@@ -27,7 +27,18 @@ export interface ParsedScript {
 
 const SUPPORTED = '(supported: \\set, \\sleep)';
 /** pgbench meta-commands that exist but that pgscale does not run. */
-const KNOWN_UNSUPPORTED = new Set(['shell', 'setshell', 'if', 'elif', 'else', 'endif', 'gset', 'aset', 'startpipeline', 'endpipeline']);
+const KNOWN_UNSUPPORTED = new Set([
+  'shell',
+  'setshell',
+  'if',
+  'elif',
+  'else',
+  'endif',
+  'gset',
+  'aset',
+  'startpipeline',
+  'endpipeline',
+]);
 
 /** 1-based line and column of an offset. */
 export function lineCol(text: string, offset: number): { line: number; column: number } {
@@ -49,7 +60,9 @@ export function scriptError(file: string, text: string, offset: number, message:
 }
 
 function isNameChar(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
+  return (
+    (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127
+  );
 }
 function isSpace(ch: string | undefined): boolean {
   return ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === '\f' || ch === '\v';
@@ -226,7 +239,8 @@ export function parseScript(source: string, file: string): ParsedScript {
       while (k < args.length && isNameChar(args.charCodeAt(k))) k++;
       const varName = args.slice(nameStart, k);
       if (varName === '') argFail(nameStart, 'missing variable name in \\set');
-      if (k < args.length && !isSpace(args[k])) argFail(k, `invalid variable name in \\set: "${args.slice(nameStart).trim().split(/\s/)[0]}"`);
+      if (k < args.length && !isSpace(args[k]))
+        argFail(k, `invalid variable name in \\set: "${args.slice(nameStart).trim().split(/\s/)[0]}"`);
       const expr = parseExpression(args, k, args.length, argFail);
       commands.push({ kind: 'set', name: varName, expr: shiftPositions(expr, j), pos: start });
     } else if (lower === 'sleep') {
@@ -237,7 +251,11 @@ export function parseScript(source: string, file: string): ParsedScript {
       if (words.length > 2) argFail(words[2]!.at, 'too many arguments in \\sleep');
       const first = words[0]!;
       let amount: number | { name: string; pos: number };
-      if (first.w.startsWith(':') && first.w.length > 1 && [...first.w.slice(1)].every((c) => isNameChar(c.charCodeAt(0)))) {
+      if (
+        first.w.startsWith(':') &&
+        first.w.length > 1 &&
+        [...first.w.slice(1)].every((c) => isNameChar(c.charCodeAt(0)))
+      ) {
         amount = { name: first.w.slice(1), pos: j + first.at };
       } else if (/^[0-9]+$/.test(first.w)) {
         amount = Number(first.w);
@@ -270,7 +288,8 @@ export function parseScript(source: string, file: string): ParsedScript {
     if (source[i] === '-' && source[i + 1] === '-') i = skipLine(i);
     else if (source[i] === '/' && source[i + 1] === '*') i = skipBlockComment(i);
     else if (source[i] === '\\') i = parseMeta(i);
-    else if (source[i] === ';') i++; // an empty statement
+    else if (source[i] === ';')
+      i++; // an empty statement
     else i = parseSql(i);
   }
   if (commands.length === 0) fail(0, 'script contains no commands');
@@ -378,7 +397,14 @@ export function compileScript(parsed: ParsedScript, index: number): CompiledScri
         paramSlots.push(slot);
         paramFormat.push(paramFormatter(type));
       }
-      steps.push({ k: STEP_SQL, name: `pgscale_${textHash}_${index}_${statements}`, text: cmd.text, paramSlots, paramFormat, where: where(cmd.pos) });
+      steps.push({
+        k: STEP_SQL,
+        name: `pgscale_${textHash}_${index}_${statements}`,
+        text: cmd.text,
+        paramSlots,
+        paramFormat,
+        where: where(cmd.pos),
+      });
       statements++;
     } else {
       if (typeof cmd.amount === 'number') {
@@ -387,10 +413,17 @@ export function compileScript(parsed: ParsedScript, index: number): CompiledScri
         const ast: Ast = { k: 'var', name: cmd.amount.name, pos: cmd.amount.pos };
         const e = compileExpression(ast, { resolveVar, fail, where });
         if (e.t === 'bool') fail(cmd.amount.pos, `\\sleep needs an integer, but :${cmd.amount.name} is a boolean`);
-        const f = compileExpression({ k: 'call', name: 'int', args: [ast], pos: cmd.amount.pos }, { resolveVar, fail, where }).f as (
-          c: EvalContext,
-        ) => number | bigint;
-        steps.push({ k: STEP_SLEEP, us: 0, slot: slotOf(cmd.amount.name), toInt: (c) => Number(f(c)), unitUs: cmd.unitUs });
+        const f = compileExpression(
+          { k: 'call', name: 'int', args: [ast], pos: cmd.amount.pos },
+          { resolveVar, fail, where },
+        ).f as (c: EvalContext) => number | bigint;
+        steps.push({
+          k: STEP_SLEEP,
+          us: 0,
+          slot: slotOf(cmd.amount.name),
+          toInt: (c) => Number(f(c)),
+          unitUs: cmd.unitUs,
+        });
       }
     }
   }
@@ -399,7 +432,10 @@ export function compileScript(parsed: ParsedScript, index: number): CompiledScri
   for (const use of earlyPredefinedUses) {
     const finalType = current.get(use.name);
     if (finalType && finalType !== PREDEFINED[use.name]) {
-      fail(use.pos, `variable :${use.name} is used before this script sets it to a ${finalType} value; set it before its first use`);
+      fail(
+        use.pos,
+        `variable :${use.name} is used before this script sets it to a ${finalType} value; set it before its first use`,
+      );
     }
   }
   return { file, steps, slots, statements };

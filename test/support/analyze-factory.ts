@@ -58,7 +58,12 @@ export interface BandSpecLite {
 export function makeBand(band_id: number, spec: BandSpecLite): BandResult {
   const seconds = spec.seconds ?? 60;
   const noise = spec.noise ?? 0.01;
-  const series = seconds > 0 ? ar1Series(seconds, spec.tps, spec.phi ?? 0.3, noise * spec.tps, spec.seed ?? 1000 + band_id).map((v) => Math.max(0, v)) : [];
+  const series =
+    seconds > 0
+      ? ar1Series(seconds, spec.tps, spec.phi ?? 0.3, noise * spec.tps, spec.seed ?? 1000 + band_id).map((v) =>
+          Math.max(0, v),
+        )
+      : [];
   const total = series.length > 0 ? series.reduce((s, v) => s + v, 0) / series.length : spec.tps;
   const x = total;
   const latencyMs = x > 0 ? (spec.workers / x) * 1000 : null;
@@ -117,7 +122,12 @@ export function makeDoc(bands: BandResult[], strategy: Strategy = 'linear'): Res
 }
 
 /** A diagonal (concurrency) plan: workers = connections = n for each n, TPS from f(n). */
-export function diagonalDoc(ns: number[], f: (n: number) => number, opts: Partial<BandSpecLite> = {}, strategy: Strategy = 'exponential'): ResultsDocument {
+export function diagonalDoc(
+  ns: number[],
+  f: (n: number) => number,
+  opts: Partial<BandSpecLite> = {},
+  strategy: Strategy = 'exponential',
+): ResultsDocument {
   return makeDoc(
     ns.map((n, i) => makeBand(i + 1, { workers: n, connections: n, tps: f(n), ...opts })),
     strategy,
@@ -128,6 +138,7 @@ export function diagonalDoc(ns: number[], f: (n: number) => number, opts: Partia
 export function nonFiniteNumbers(value: unknown, path = '$'): string[] {
   if (typeof value === 'number') return Number.isFinite(value) ? [] : [`${path} = ${value}`];
   if (Array.isArray(value)) return value.flatMap((v, i) => nonFiniteNumbers(v, `${path}[${i}]`));
-  if (value !== null && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, `${path}.${k}`));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => nonFiniteNumbers(v, `${path}.${k}`));
   return [];
 }

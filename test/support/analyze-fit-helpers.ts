@@ -34,7 +34,13 @@ export function noisyBands(
       if (t > 0) noise = phi * noise + Math.sqrt(1 - phi * phi) * relativeNoise * level * random.normal();
       series.push(level + noise);
     }
-    return { band_id: i + 1, concurrency: n, tps: series.reduce((s, v) => s + v, 0) / seconds, tps_series: series, excluded_reason: null };
+    return {
+      band_id: i + 1,
+      concurrency: n,
+      tps: series.reduce((s, v) => s + v, 0) / seconds,
+      tps_series: series,
+      excluded_reason: null,
+    };
   });
 }
 

@@ -47,7 +47,8 @@ function band(id: number, spec: BandSpecInput, rand: () => number): BandResult {
   const seconds = spec.seconds ?? 30;
   const noise = spec.noise ?? 0.02;
   const series: number[] = spec.series ? [...spec.series] : [];
-  if (!spec.series) for (let s = 0; s < seconds; s++) series.push(Math.max(0, Math.round(spec.tps * (1 + noise * gaussian(rand)))));
+  if (!spec.series)
+    for (let s = 0; s < seconds; s++) series.push(Math.max(0, Math.round(spec.tps * (1 + noise * gaussian(rand)))));
   const transactions = series.reduce((a, b) => a + b, 0);
   const median = spec.median_ms ?? 5;
   let encoded = '';
@@ -78,7 +79,15 @@ function band(id: number, spec: BandSpecInput, rand: () => number): BandResult {
     h.destroy();
     if (spec.no_p95_series) p95Series = undefined;
   }
-  const latency = { count: transactions, mean_ms: median, stddev_ms: null, p50_ms: median, p95_ms: p95 ?? median * 2.28, p99_ms: null, max_ms: null };
+  const latency = {
+    count: transactions,
+    mean_ms: median,
+    stddev_ms: null,
+    p50_ms: median,
+    p95_ms: p95 ?? median * 2.28,
+    p99_ms: null,
+    max_ms: null,
+  };
   return {
     band_id: id,
     workers: spec.workers,
@@ -100,7 +109,12 @@ function band(id: number, spec: BandSpecInput, rand: () => number): BandResult {
     errors: {},
     error_rate: 0,
     degraded: false,
-    client: { event_loop_utilization: null, event_loop_delay_p99_ms: null, cpu_us_per_tx: null, client_bound: spec.client_bound ?? false },
+    client: {
+      event_loop_utilization: null,
+      event_loop_delay_p99_ms: null,
+      cpu_us_per_tx: null,
+      client_bound: spec.client_bound ?? false,
+    },
     pg_stats: null,
     rate: null,
   };
@@ -124,8 +138,17 @@ export function makeDoc(input: DocInput): ResultsDocument {
   const bands = input.bands.map((b, i) => band(i + 1, b, rand));
   const usl: UslFit | null = input.usl
     ? {
-        sigma: null, kappa: null, lambda: null, peak_concurrency: null, peak_tps: null, r_squared: null,
-        sigma_ci: null, kappa_ci: null, peak_concurrency_ci: null, peak_tps_ci: null, reason: null,
+        sigma: null,
+        kappa: null,
+        lambda: null,
+        peak_concurrency: null,
+        peak_tps: null,
+        r_squared: null,
+        sigma_ci: null,
+        kappa_ci: null,
+        peak_concurrency_ci: null,
+        peak_tps_ci: null,
+        reason: null,
         ...input.usl,
       }
     : null;
@@ -144,8 +167,14 @@ export function makeDoc(input: DocInput): ResultsDocument {
     optimal_config: opt
       ? {
           band_id: bands.find((b) => b.workers === opt.workers && b.connections === opt.connections)?.band_id ?? 1,
-          workers: opt.workers, connections: opt.connections, tps: opt.tps, p95_latency_ms: null, fraction_of_peak: 1,
-          objective: '', reasoning: '', slo_met: true,
+          workers: opt.workers,
+          connections: opt.connections,
+          tps: opt.tps,
+          p95_latency_ms: null,
+          fraction_of_peak: 1,
+          objective: '',
+          reasoning: '',
+          slo_met: true,
         }
       : null,
   });
@@ -155,7 +184,7 @@ export function makeDoc(input: DocInput): ResultsDocument {
 export function grid(scale = 1, opts: Partial<BandSpecInput> = {}): BandSpecInput[] {
   const out: BandSpecInput[] = [];
   for (const workers of [4, 8, 16, 32]) {
-    const tps = 1000 * Math.min(workers, 16) / (1 + 0.02 * (workers - 1));
+    const tps = (1000 * Math.min(workers, 16)) / (1 + 0.02 * (workers - 1));
     out.push({ workers, connections: workers, tps: tps * scale, ...opts });
   }
   return out;

@@ -16,7 +16,9 @@ import { parse as parseYaml } from 'yaml';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** The bundle under test. PGSCALE_E2E_ACTION points at another build (e.g. a private one while dist/ is being rebuilt). */
-export const ACTION_ENTRY = process.env['PGSCALE_E2E_ACTION'] ? path.resolve(process.env['PGSCALE_E2E_ACTION']) : path.join(REPO_ROOT, 'dist', 'index.js');
+export const ACTION_ENTRY = process.env['PGSCALE_E2E_ACTION']
+  ? path.resolve(process.env['PGSCALE_E2E_ACTION'])
+  : path.join(REPO_ROOT, 'dist', 'index.js');
 
 /** The token the runner would substitute for `${{ github.token }}`. */
 export const FAKE_GITHUB_TOKEN = 'ghs_e2eFakeInstallationToken0123456789';
@@ -47,7 +49,8 @@ export function inputEnvironment(inputs: Record<string, string>, token = FAKE_GI
   }
   const env: Record<string, string> = {};
   for (const [name, spec] of Object.entries(declared)) {
-    let value = name in inputs ? inputs[name]! : spec.default === undefined || spec.default === null ? '' : String(spec.default);
+    let value =
+      name in inputs ? inputs[name]! : spec.default === undefined || spec.default === null ? '' : String(spec.default);
     value = value.replace(/\$\{\{\s*github\.token\s*\}\}/g, token);
     env[inputVariable(name)] = value;
   }
@@ -91,7 +94,13 @@ export interface PullRequestEvent {
 }
 
 export function repositoryPayload(r: PullRequestEvent['repository']): object {
-  return { id: r.id, name: r.name, full_name: `${r.owner}/${r.name}`, owner: { login: r.owner }, default_branch: r.default_branch };
+  return {
+    id: r.id,
+    name: r.name,
+    full_name: `${r.owner}/${r.name}`,
+    owner: { login: r.owner },
+    default_branch: r.default_branch,
+  };
 }
 
 export function pushPayload(repository: PullRequestEvent['repository'], branch: string): object {
@@ -186,7 +195,11 @@ export async function runAction(opts: RunActionOptions): Promise<ActionRun> {
     ...opts.extraEnv,
   };
 
-  const child = spawn(process.execPath, [ACTION_ENTRY], { cwd: opts.workspace, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [ACTION_ENTRY], {
+    cwd: opts.workspace,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

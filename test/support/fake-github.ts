@@ -69,7 +69,12 @@ function base64url(text: string): string {
 /** An unsigned JWT shaped like the runner's ACTIONS_RUNTIME_TOKEN; the client only decodes it. */
 export function runtimeToken(runBackendId: string, jobBackendId: string): string {
   const header = base64url(JSON.stringify({ alg: 'none', typ: 'JWT' }));
-  const payload = base64url(JSON.stringify({ scp: `Actions.GenericRead:00000000 Actions.Results:${runBackendId}:${jobBackendId}`, exp: 4102444800 }));
+  const payload = base64url(
+    JSON.stringify({
+      scp: `Actions.GenericRead:00000000 Actions.Results:${runBackendId}:${jobBackendId}`,
+      exp: 4102444800,
+    }),
+  );
   return `${header}.${payload}.sig`;
 }
 
@@ -81,11 +86,17 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
-export async function startFakeGitHub(opts: { owner?: string; repo?: string; repository_id?: number } = {}): Promise<FakeGitHub> {
+export async function startFakeGitHub(
+  opts: { owner?: string; repo?: string; repository_id?: number } = {},
+): Promise<FakeGitHub> {
   const owner = opts.owner ?? 'acme';
   const repo = opts.repo ?? 'shop';
   const repositoryId = opts.repository_id ?? 4242;
@@ -115,19 +126,29 @@ export async function startFakeGitHub(opts: { owner?: string; repo?: string; rep
       updated_at: a.created_at,
       expires_at: a.expires_at,
       workflow_run: run
-        ? { id: run.id, repository_id: repositoryId, head_repository_id: run.head_repository_id, head_branch: run.head_branch, head_sha: 'abc123' }
+        ? {
+            id: run.id,
+            repository_id: repositoryId,
+            head_repository_id: run.head_repository_id,
+            head_branch: run.head_branch,
+            head_sha: 'abc123',
+          }
         : null,
     };
   };
 
   async function twirp(method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!/^Bearer .+\..+\..+$/.test(req.headers.authorization ?? '')) return send(res, 401, { code: 'unauthenticated', msg: 'missing runtime token' });
+    if (!/^Bearer .+\..+\..+$/.test(req.headers.authorization ?? ''))
+      return send(res, 401, { code: 'unauthenticated', msg: 'missing runtime token' });
     const body = JSON.parse((await readBody(req)).toString('utf8') || '{}') as Record<string, unknown>;
     switch (method) {
       case 'CreateArtifact': {
         const name = String(body.name);
         if ([...artifacts.values()].some((a) => a.run_backend_id === body.workflow_run_backend_id && a.name === name)) {
-          return send(res, 409, { code: 'already_exists', msg: 'an artifact with this name already exists on the workflow run' });
+          return send(res, 409, {
+            code: 'already_exists',
+            msg: 'an artifact with this name already exists on the workflow run',
+          });
         }
         const id = nextArtifactId++;
         clock += 60_000;
@@ -148,7 +169,9 @@ export async function startFakeGitHub(opts: { owner?: string; repo?: string; rep
         return send(res, 200, { ok: true, signed_upload_url: `${baseUrl}/blob/${key}?sig=upload-${id}` });
       }
       case 'FinalizeArtifact': {
-        const a = [...artifacts.values()].find((x) => x.run_backend_id === body.workflow_run_backend_id && x.name === body.name && !x.finalized);
+        const a = [...artifacts.values()].find(
+          (x) => x.run_backend_id === body.workflow_run_backend_id && x.name === body.name && !x.finalized,
+        );
         if (!a) return send(res, 404, { code: 'not_found', msg: 'artifact not found' });
         if (!blobs.has(a.blob_key)) return send(res, 400, { code: 'invalid_argument', msg: 'blob was never uploaded' });
         a.finalized = true;
@@ -159,7 +182,11 @@ export async function startFakeGitHub(opts: { owner?: string; repo?: string; rep
         const nameFilter = body.name_filter as string | undefined;
         const idFilter = body.id_filter as string | undefined;
         const list = [...artifacts.values()].filter(
-          (a) => a.finalized && a.run_backend_id === body.workflow_run_backend_id && (nameFilter === undefined || a.name === nameFilter) && (idFilter === undefined || String(a.id) === String(idFilter)),
+          (a) =>
+            a.finalized &&
+            a.run_backend_id === body.workflow_run_backend_id &&
+            (nameFilter === undefined || a.name === nameFilter) &&
+            (idFilter === undefined || String(a.id) === String(idFilter)),
         );
         return send(res, 200, {
           artifacts: list.map((a) => ({
@@ -173,12 +200,16 @@ export async function startFakeGitHub(opts: { owner?: string; repo?: string; rep
         });
       }
       case 'GetSignedArtifactURL': {
-        const a = [...artifacts.values()].find((x) => x.run_backend_id === body.workflow_run_backend_id && x.name === body.name && x.finalized);
+        const a = [...artifacts.values()].find(
+          (x) => x.run_backend_id === body.workflow_run_backend_id && x.name === body.name && x.finalized,
+        );
         if (!a) return send(res, 404, { code: 'not_found', msg: 'artifact not found' });
         return send(res, 200, { signed_url: `${baseUrl}/blob/${a.blob_key}?sig=download-${a.id}` });
       }
       case 'DeleteArtifact': {
-        const a = [...artifacts.values()].find((x) => x.run_backend_id === body.workflow_run_backend_id && x.name === body.name);
+        const a = [...artifacts.values()].find(
+          (x) => x.run_backend_id === body.workflow_run_backend_id && x.name === body.name,
+        );
         if (!a) return send(res, 404, { code: 'not_found', msg: 'artifact not found' });
         artifacts.delete(a.id);
         return send(res, 200, { ok: true, artifact_id: String(a.id) });
@@ -191,7 +222,12 @@ export async function startFakeGitHub(opts: { owner?: string; repo?: string; rep
   async function blob(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const key = url.pathname.replace(/^\/blob\//, '');
     if (!url.searchParams.get('sig')) return send(res, 403, { message: 'missing signature' });
-    const azureHeaders = { 'x-ms-request-id': 'fake', 'x-ms-version': '2025-01-05', etag: '"0x1"', 'last-modified': new Date(clock).toUTCString() };
+    const azureHeaders = {
+      'x-ms-request-id': 'fake',
+      'x-ms-version': '2025-01-05',
+      etag: '"0x1"',
+      'last-modified': new Date(clock).toUTCString(),
+    };
     if (req.method === 'PUT') {
       const body = await readBody(req);
       const comp = url.searchParams.get('comp');
@@ -203,12 +239,18 @@ export async function startFakeGitHub(opts: { owner?: string; repo?: string; rep
         return void res.end();
       }
       if (comp === 'blocklist') {
-        const ids = [...body.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\/(?:Latest|Uncommitted|Committed)>/g)].map((m) => m[1]!);
+        const ids = [
+          ...body
+            .toString('utf8')
+            .matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]*)<\/(?:Latest|Uncommitted|Committed)>/g),
+        ].map((m) => m[1]!);
         const blocks = staged.get(key) ?? new Map<string, Buffer>();
         const missing = ids.filter((id) => !blocks.has(id));
         if (missing.length > 0) {
           res.writeHead(400, { 'content-type': 'application/xml', 'x-ms-error-code': 'InvalidBlockList' });
-          return void res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>InvalidBlockList</Code><Message>unknown block</Message></Error>');
+          return void res.end(
+            '<?xml version="1.0" encoding="utf-8"?><Error><Code>InvalidBlockList</Code><Message>unknown block</Message></Error>',
+          );
         }
         blobs.set(key, Buffer.concat(ids.map((id) => blocks.get(id)!)));
         staged.delete(key);
@@ -231,12 +273,19 @@ export async function startFakeGitHub(opts: { owner?: string; repo?: string; rep
   async function rest(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const p = url.pathname.replace(/^\/api\/v3/, '');
     const repoPrefix = `/repos/${owner}/${repo}`;
-    if (!/^(token|Bearer) \S+/.test(req.headers.authorization ?? '')) return send(res, 401, { message: 'Requires authentication' });
+    if (!/^(token|Bearer) \S+/.test(req.headers.authorization ?? ''))
+      return send(res, 401, { message: 'Requires authentication' });
     if (!p.startsWith(repoPrefix)) return send(res, 404, { message: 'Not Found' });
     const rest = p.slice(repoPrefix.length);
     let m: RegExpExecArray | null;
     if (req.method === 'GET' && rest === '') {
-      return send(res, 200, { id: repositoryId, name: repo, full_name: `${owner}/${repo}`, owner: { login: owner }, default_branch: 'main' });
+      return send(res, 200, {
+        id: repositoryId,
+        name: repo,
+        full_name: `${owner}/${repo}`,
+        owner: { login: owner },
+        default_branch: 'main',
+      });
     }
     if (req.method === 'GET' && rest === '/actions/artifacts') {
       const name = url.searchParams.get('name');
@@ -294,20 +343,30 @@ export async function startFakeGitHub(opts: { owner?: string; repo?: string; rep
       }
       if (req.method === 'POST') {
         const body = JSON.parse((await readBody(req)).toString('utf8')) as { body?: string };
-        if (fake.commentWriteStatus) return send(res, fake.commentWriteStatus, { message: 'Resource not accessible by integration' });
-        if (typeof body.body !== 'string' || body.body.length > 65_536) return send(res, 422, { message: 'Validation Failed: body is too long (maximum is 65536 characters)' });
+        if (fake.commentWriteStatus)
+          return send(res, fake.commentWriteStatus, { message: 'Resource not accessible by integration' });
+        if (typeof body.body !== 'string' || body.body.length > 65_536)
+          return send(res, 422, { message: 'Validation Failed: body is too long (maximum is 65536 characters)' });
         const id = nextCommentId++;
-        const comment: FakeComment = { id, issue_number: issue, body: body.body, html_url: `https://github.com/${owner}/${repo}/pull/${issue}#issuecomment-${id}`, user: { login: 'github-actions[bot]', type: 'Bot' } };
+        const comment: FakeComment = {
+          id,
+          issue_number: issue,
+          body: body.body,
+          html_url: `https://github.com/${owner}/${repo}/pull/${issue}#issuecomment-${id}`,
+          user: { login: 'github-actions[bot]', type: 'Bot' },
+        };
         comments.push(comment);
         return send(res, 201, comment);
       }
     }
     if (req.method === 'PATCH' && (m = /^\/issues\/comments\/(\d+)$/.exec(rest))) {
       const body = JSON.parse((await readBody(req)).toString('utf8')) as { body?: string };
-      if (fake.commentWriteStatus) return send(res, fake.commentWriteStatus, { message: 'Resource not accessible by integration' });
+      if (fake.commentWriteStatus)
+        return send(res, fake.commentWriteStatus, { message: 'Resource not accessible by integration' });
       const comment = comments.find((c) => c.id === Number(m![1]));
       if (!comment) return send(res, 404, { message: 'Not Found' });
-      if (typeof body.body !== 'string' || body.body.length > 65_536) return send(res, 422, { message: 'Validation Failed: body is too long (maximum is 65536 characters)' });
+      if (typeof body.body !== 'string' || body.body.length > 65_536)
+        return send(res, 422, { message: 'Validation Failed: body is too long (maximum is 65536 characters)' });
       comment.body = body.body;
       return send(res, 200, comment);
     }

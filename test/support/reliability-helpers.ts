@@ -42,7 +42,11 @@ export interface SpawnedCli {
   done: Promise<CliResult>;
 }
 
-export function spawnScript(script: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): SpawnedCli {
+export function spawnScript(
+  script: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): SpawnedCli {
   const child = spawn(process.execPath, [script, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: opts.env ?? cleanEnv(),
@@ -104,14 +108,21 @@ export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: st
   return spawnCli(args, opts).done;
 }
 
-export function runAction(inputs: Record<string, string>, opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export function runAction(
+  inputs: Record<string, string>,
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   const env = cleanEnv(opts.env);
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   return spawnScript(ACTION, [], { env, cwd: opts.cwd }).done;
 }
 
 /** A scratch directory removed by the returned function. */
-export function scratchDir(prefix = 'pgscale-rel-'): { dir: string; write(name: string, text: string): string; remove(): void } {
+export function scratchDir(prefix = 'pgscale-rel-'): {
+  dir: string;
+  write(name: string, text: string): string;
+  remove(): void;
+} {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return {
     dir,
@@ -129,14 +140,19 @@ export function scratchDir(prefix = 'pgscale-rel-'): { dir: string; write(name: 
  * Creates the select-only schema in the database at `url` with a one-band `--setup` run, so the
  * tests after it measure without loading data. Throws with the CLI's output when that run fails.
  */
-export async function prepareSelectOnly(url: string, scratch: { dir: string; write(name: string, text: string): string }, name: string): Promise<void> {
+export async function prepareSelectOnly(
+  url: string,
+  scratch: { dir: string; write(name: string, text: string): string },
+  name: string,
+): Promise<void> {
   const config = scratch.write(
     `${name}.yaml`,
     'progressive:\n  min_workers: 1\n  max_workers: 1\n  band_duration: 1s\n  warmup_time: 0s\n  cooldown_time: 0s\n' +
       `  export_path: ${join(scratch.dir, name)}\nworkload: select-only\n`,
   );
   const result = await runCli(['--config', config, '--database-url', url, '--setup']);
-  if (result.code !== 0) throw new Error(`preparing the select-only schema failed (exit ${result.code}):\n${result.stderr}`);
+  if (result.code !== 0)
+    throw new Error(`preparing the select-only schema failed (exit ${result.code}):\n${result.stderr}`);
 }
 
 /** Lines on stderr that look like a JavaScript stack frame. */
@@ -248,7 +264,8 @@ export async function startPrivateCluster(): Promise<PrivateCluster> {
     admin: { host: '127.0.0.1', port, user: 'postgres', database: 'postgres' },
     start: () => asPostgres([join(PG_BIN, 'pg_ctl'), '-D', data, '-l', logFile, '-o', options, '-w', 'start']),
     stop: () => asPostgres([join(PG_BIN, 'pg_ctl'), '-D', data, '-m', 'fast', '-w', 'stop']),
-    restart: () => asPostgres([join(PG_BIN, 'pg_ctl'), '-D', data, '-l', logFile, '-o', options, '-m', 'fast', '-w', 'restart']),
+    restart: () =>
+      asPostgres([join(PG_BIN, 'pg_ctl'), '-D', data, '-l', logFile, '-o', options, '-m', 'fast', '-w', 'restart']),
     destroy: () => {
       try {
         cluster.stop();

@@ -22,7 +22,12 @@ function summary(count: number, mean: number): LatencySummary {
   };
 }
 
-export function makeBand(bandId: number, workers: number, connections: number, overrides: Partial<BandResult> = {}): BandResult {
+export function makeBand(
+  bandId: number,
+  workers: number,
+  connections: number,
+  overrides: Partial<BandResult> = {},
+): BandResult {
   const n = Math.min(workers, connections);
   // A small deterministic wobble so numbers are not suspiciously round.
   const tps = uslTps(n) * (1 + 0.004 * Math.sin(bandId * 1.7));
@@ -51,7 +56,12 @@ export function makeBand(bandId: number, workers: number, connections: number, o
     errors: failed ? { '40001': failed } : {},
     error_rate: failed / (transactions + failed),
     degraded: false,
-    client: { event_loop_utilization: 0.2 + 0.02 * bandId, event_loop_delay_p99_ms: 1.2, cpu_us_per_tx: 41.5, client_bound: false },
+    client: {
+      event_loop_utilization: 0.2 + 0.02 * bandId,
+      event_loop_delay_p99_ms: 1.2,
+      cpu_us_per_tx: 41.5,
+      client_bound: false,
+    },
     pg_stats: null,
     rate: null,
     ...overrides,
@@ -98,7 +108,8 @@ const interval = (low: number, high: number) => ({ low, high, level: 0.95 });
 
 export function makeAnalysis(doc: ResultsDocument): Analysis {
   const bands = doc.bands;
-  const regionOf = (n: number) => (n <= 4 ? 'linear' : n <= 16 ? 'diminishing' : 'saturation') as 'linear' | 'diminishing' | 'saturation';
+  const regionOf = (n: number) =>
+    (n <= 4 ? 'linear' : n <= 16 ? 'diminishing' : 'saturation') as 'linear' | 'diminishing' | 'saturation';
   const first = bands[0]!;
   return {
     band_statistics: bands.map((b) => ({
@@ -107,7 +118,11 @@ export function makeAnalysis(doc: ResultsDocument): Analysis {
       connections: b.connections,
       concurrency: Math.min(b.workers, b.connections),
       tps: { value: b.total_tps, interval: interval(b.total_tps * 0.98, b.total_tps * 1.02), reason: null },
-      latency_mean_ms: { value: b.latency.mean_ms, interval: interval(b.latency.mean_ms! * 0.97, b.latency.mean_ms! * 1.03), reason: null },
+      latency_mean_ms: {
+        value: b.latency.mean_ms,
+        interval: interval(b.latency.mean_ms! * 0.97, b.latency.mean_ms! * 1.03),
+        reason: null,
+      },
       latency_p50_ms: b.latency.p50_ms,
       latency_p95_ms: b.latency.p95_ms,
       latency_p99_ms: b.latency.p99_ms,
@@ -116,7 +131,7 @@ export function makeAnalysis(doc: ResultsDocument): Analysis {
       latency_cv: 0.4,
       tps_per_worker: b.total_tps / b.workers,
       tps_per_connection: b.total_tps / b.connections,
-      connection_utilization: Math.min(1, (b.service_time.mean_ms! / 1000) * b.total_tps / b.connections),
+      connection_utilization: Math.min(1, ((b.service_time.mean_ms! / 1000) * b.total_tps) / b.connections),
       client_bound: b.client.client_bound,
     })),
     marginal_gains: bands.slice(1).map((b, i) => {
@@ -152,8 +167,22 @@ export function makeAnalysis(doc: ResultsDocument): Analysis {
       excluded: [],
       models: [
         { model: 'usl', parameters: { ...USL }, r_squared: 0.9991, rmse: 61.3, aicc: 48.2, reason: null },
-        { model: 'amdahl', parameters: { lambda: 880, sigma: 0.052 }, r_squared: 0.982, rmse: 270.4, aicc: 63.9, reason: null },
-        { model: 'logarithmic', parameters: { a: 812, b: 2820 }, r_squared: 0.95, rmse: 410.2, aicc: 68.1, reason: null },
+        {
+          model: 'amdahl',
+          parameters: { lambda: 880, sigma: 0.052 },
+          r_squared: 0.982,
+          rmse: 270.4,
+          aicc: 63.9,
+          reason: null,
+        },
+        {
+          model: 'logarithmic',
+          parameters: { a: 812, b: 2820 },
+          r_squared: 0.95,
+          rmse: 410.2,
+          aicc: 68.1,
+          reason: null,
+        },
         { model: 'linear', parameters: { a: 2100, b: 310 }, r_squared: 0.86, rmse: 702, aicc: 74.4, reason: null },
         { model: 'exponential', parameters: {}, r_squared: null, rmse: null, aicc: null, reason: 'did not converge' },
       ],
@@ -172,7 +201,10 @@ export function makeAnalysis(doc: ResultsDocument): Analysis {
         peak_tps_ci: interval(10_300, 10_900),
         reason: null,
       },
-      predictions: [{ concurrency: 48, tps: uslTps(48), model: 'usl' }, { concurrency: 64, tps: uslTps(64), model: 'usl' }],
+      predictions: [
+        { concurrency: 48, tps: uslTps(48), model: 'usl' },
+        { concurrency: 64, tps: uslTps(64), model: 'usl' },
+      ],
     },
     queueing_theory: {
       model: 'M/M/c (Erlang C) against a closed-loop benchmark',
@@ -191,7 +223,11 @@ export function makeAnalysis(doc: ResultsDocument): Analysis {
       })),
       notes: ['Closed loop: utilisation is measured, not assumed.'],
     },
-    band_regions: bands.map((b) => ({ band_id: b.band_id, label: regionOf(Math.min(b.workers, b.connections)), reason: 'normalised gain' })),
+    band_regions: bands.map((b) => ({
+      band_id: b.band_id,
+      label: regionOf(Math.min(b.workers, b.connections)),
+      reason: 'normalised gain',
+    })),
     regions: [
       { label: 'linear', from_band: 1, to_band: 3, band_ids: [1, 2, 3] },
       { label: 'diminishing', from_band: 4, to_band: 5, band_ids: [4, 5] },

@@ -8,7 +8,9 @@ export { progressive } from './progressive.js';
 
 export const ADMIN: pg.ClientConfig = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'postgres' };
 
-export async function createTestDatabase(area: string): Promise<{ name: string; config: pg.ClientConfig; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  area: string,
+): Promise<{ name: string; config: pg.ClientConfig; drop(): Promise<void> }> {
   const name = `pgscale_t_${area}_${process.pid}`;
   const admin = new pg.Client(ADMIN);
   await admin.connect();
@@ -28,7 +30,10 @@ export async function createTestDatabase(area: string): Promise<{ name: string; 
 }
 
 /** A workload made of one function per transaction; `n` counts the worker's transactions from 1. */
-export function tinyWorkload(name: string, tx: (client: WorkloadClient, workerId: number, n: number) => Promise<number>): Workload {
+export function tinyWorkload(
+  name: string,
+  tx: (client: WorkloadClient, workerId: number, n: number) => Promise<number>,
+): Workload {
   return {
     name,
     requiredTables: [],
@@ -54,7 +59,13 @@ export const sleep5ms = tinyWorkload('sleep-5ms', async (c) => {
 /** What each band runs besides its size; the defaults are progressive()'s. */
 export type BandSettings = Partial<Pick<BandPlan, 'rate' | 'pipeline' | 'max_error_rate'>>;
 
-export function plan(bands: Array<[number, number]>, duration = 1.5, warmup = 0.5, cooldown = 0, settings: BandSettings = {}): BandPlan {
+export function plan(
+  bands: Array<[number, number]>,
+  duration = 1.5,
+  warmup = 0.5,
+  cooldown = 0,
+  settings: BandSettings = {},
+): BandPlan {
   return {
     strategy: 'linear',
     bands: bands.map(([workers, connections], i) => ({ band_id: i + 1, workers, connections })),

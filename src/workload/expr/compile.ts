@@ -49,18 +49,29 @@ export function compileExpression(ast: Ast, env: CompileEnv): CompiledExpr {
           return { t: 'bool', f: (c) => !f(c) };
         }
         if (node.op === '~') return bitwise(env, '#', a, { t: 'int', f: () => -1 }, node.pos);
-        if (a.t === 'int') { const f = a.f; return { t: 'int', f: (c) => 0 - f(c) }; }
-        if (a.t === 'double') { const f = a.f; return { t: 'double', f: (c) => -f(c) }; }
-        if (a.t === 'big') { const f = a.f; return { t: 'big', f: (c) => checkBig(-f(c), where) }; }
+        if (a.t === 'int') {
+          const f = a.f;
+          return { t: 'int', f: (c) => 0 - f(c) };
+        }
+        if (a.t === 'double') {
+          const f = a.f;
+          return { t: 'double', f: (c) => -f(c) };
+        }
+        if (a.t === 'big') {
+          const f = a.f;
+          return { t: 'big', f: (c) => checkBig(-f(c), where) };
+        }
         return fail(node.pos, 'cannot negate a boolean');
       }
       case 'binary': {
         const { op, pos } = node;
         if (op === 'and' || op === 'or') {
-          const a = asBool(compile(node.l)), b = asBool(compile(node.r));
+          const a = asBool(compile(node.l)),
+            b = asBool(compile(node.r));
           return op === 'and' ? { t: 'bool', f: (c) => a(c) && b(c) } : { t: 'bool', f: (c) => a(c) || b(c) };
         }
-        const l = compile(node.l), r = compile(node.r);
+        const l = compile(node.l),
+          r = compile(node.r);
         if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%') return arith(env, op, l, r, pos);
         if (op === '&' || op === '|' || op === '#' || op === '<<' || op === '>>') return bitwise(env, op, l, r, pos);
         return compare(env, op, l, r, pos);

@@ -50,7 +50,10 @@ export function randomUniform(rng: Prng, lb: number, ub: number, where: string):
 /** pgbench's getExponentialRand. */
 export function randomExponential(rng: Prng, lb: number, ub: number, param: number, where: string): number {
   if (ub < lb) throw new ScriptRuntimeError(`${where}: empty range given to random_exponential`);
-  if (!(param > 0)) throw new ScriptRuntimeError(`${where}: exponential parameter must be greater than zero (not ${formatDouble(param)})`);
+  if (!(param > 0))
+    throw new ScriptRuntimeError(
+      `${where}: exponential parameter must be greater than zero (not ${formatDouble(param)})`,
+    );
   const cut = Math.exp(-param);
   const uniform = 1.0 - rng.nextDouble();
   const r = -Math.log(cut + (1.0 - cut) * uniform) / param;
@@ -60,7 +63,8 @@ export function randomExponential(rng: Prng, lb: number, ub: number, param: numb
 /** pgbench's getGaussianRand: Box-Muller, redrawn outside [-param, param). */
 export function randomGaussian(rng: Prng, lb: number, ub: number, param: number, where: string): number {
   if (ub < lb) throw new ScriptRuntimeError(`${where}: empty range given to random_gaussian`);
-  if (!(param >= 2.0)) throw new ScriptRuntimeError(`${where}: gaussian parameter must be at least 2.0 (not ${formatDouble(param)})`);
+  if (!(param >= 2.0))
+    throw new ScriptRuntimeError(`${where}: gaussian parameter must be at least 2.0 (not ${formatDouble(param)})`);
   let stdev: number;
   do {
     const rand1 = 1.0 - rng.nextDouble();
@@ -74,7 +78,8 @@ export function randomGaussian(rng: Prng, lb: number, ub: number, param: number,
 /** pgbench's computeIterativeZipfian (Devroye's rejection method), shifted to [lb, ub]. */
 export function randomZipfian(rng: Prng, lb: number, ub: number, s: number, where: string): number {
   if (ub < lb) throw new ScriptRuntimeError(`${where}: empty range given to random_zipfian`);
-  if (!(s >= 1.001 && s <= 1000)) throw new ScriptRuntimeError(`${where}: zipfian parameter must be in range [1.001, 1000] (not ${formatDouble(s)})`);
+  if (!(s >= 1.001 && s <= 1000))
+    throw new ScriptRuntimeError(`${where}: zipfian parameter must be in range [1.001, 1000] (not ${formatDouble(s)})`);
   const n = ub - lb + 1;
   if (n <= 1) return lb;
   const b = Math.pow(2.0, s - 1.0);
@@ -97,7 +102,11 @@ function arity(env: CompileEnv, name: string, args: Ast[], pos: number, min: num
 }
 
 /** Compiles a call of a built-in function; `compile` compiles its arguments. */
-export function compileCall(env: CompileEnv, node: Extract<Ast, { k: 'call' }>, compile: (node: Ast) => CompiledExpr): CompiledExpr {
+export function compileCall(
+  env: CompileEnv,
+  node: Extract<Ast, { k: 'call' }>,
+  compile: (node: Ast) => CompiledExpr,
+): CompiledExpr {
   const { name, pos } = node;
   const where = env.where(pos);
   const args = node.args.map(compile);
@@ -106,9 +115,24 @@ export function compileCall(env: CompileEnv, node: Extract<Ast, { k: 'call' }>, 
     case 'abs': {
       arity(env, name, node.args, pos, 1, 1);
       const a = args[0]!;
-      if (a.t === 'int') { const f = a.f; return { t: 'int', f: (c) => Math.abs(f(c)) }; }
-      if (a.t === 'double') { const f = a.f; return { t: 'double', f: (c) => Math.abs(f(c)) }; }
-      if (a.t === 'big') { const f = a.f; return { t: 'big', f: (c) => { const v = f(c); return checkBig(v < 0n ? -v : v, where); } }; }
+      if (a.t === 'int') {
+        const f = a.f;
+        return { t: 'int', f: (c) => Math.abs(f(c)) };
+      }
+      if (a.t === 'double') {
+        const f = a.f;
+        return { t: 'double', f: (c) => Math.abs(f(c)) };
+      }
+      if (a.t === 'big') {
+        const f = a.f;
+        return {
+          t: 'big',
+          f: (c) => {
+            const v = f(c);
+            return checkBig(v < 0n ? -v : v, where);
+          },
+        };
+      }
       return env.fail(argPos(0), 'abs() needs a number, not a boolean');
     }
     case 'int': {
@@ -132,7 +156,8 @@ export function compileCall(env: CompileEnv, node: Extract<Ast, { k: 'call' }>, 
     case 'pow':
     case 'power': {
       arity(env, name, node.args, pos, 2, 2);
-      const a = asDouble(env, args[0]!, argPos(0)), b = asDouble(env, args[1]!, argPos(1));
+      const a = asDouble(env, args[0]!, argPos(0)),
+        b = asDouble(env, args[1]!, argPos(1));
       return { t: 'double', f: (c) => Math.pow(a(c), b(c)) };
     }
     case 'pi':
@@ -148,38 +173,60 @@ export function compileCall(env: CompileEnv, node: Extract<Ast, { k: 'call' }>, 
       if (args.some((a) => a.t === 'bool')) return env.fail(pos, `${name}() needs numbers, not booleans`);
       if (args.some((a) => a.t === 'double')) {
         const fs = args.map((a, i) => asDouble(env, a, argPos(i)));
-        return { t: 'double', f: (c) => {
-          let best = fs[0]!(c);
-          for (let i = 1; i < fs.length; i++) { const v = fs[i]!(c); if (isLeast ? v < best : v > best) best = v; }
-          return best;
-        } };
+        return {
+          t: 'double',
+          f: (c) => {
+            let best = fs[0]!(c);
+            for (let i = 1; i < fs.length; i++) {
+              const v = fs[i]!(c);
+              if (isLeast ? v < best : v > best) best = v;
+            }
+            return best;
+          },
+        };
       }
       if (args.some((a) => a.t === 'big')) {
         const fs = args.map((a, i) => asBig(env, a, argPos(i)));
-        return { t: 'big', f: (c) => {
-          let best = fs[0]!(c);
-          for (let i = 1; i < fs.length; i++) { const v = fs[i]!(c); if (isLeast ? v < best : v > best) best = v; }
-          return best;
-        } };
+        return {
+          t: 'big',
+          f: (c) => {
+            let best = fs[0]!(c);
+            for (let i = 1; i < fs.length; i++) {
+              const v = fs[i]!(c);
+              if (isLeast ? v < best : v > best) best = v;
+            }
+            return best;
+          },
+        };
       }
       const fs = args.map((a) => (a as { f: NumFn }).f);
-      return { t: 'int', f: (c) => {
-        let best = fs[0]!(c);
-        for (let i = 1; i < fs.length; i++) { const v = fs[i]!(c); if (isLeast ? v < best : v > best) best = v; }
-        return best;
-      } };
+      return {
+        t: 'int',
+        f: (c) => {
+          let best = fs[0]!(c);
+          for (let i = 1; i < fs.length; i++) {
+            const v = fs[i]!(c);
+            if (isLeast ? v < best : v > best) best = v;
+          }
+          return best;
+        },
+      };
     }
     case 'random': {
       arity(env, name, node.args, pos, 2, 2);
-      const lb = asInt(env, args[0]!, argPos(0)), ub = asInt(env, args[1]!, argPos(1));
+      const lb = asInt(env, args[0]!, argPos(0)),
+        ub = asInt(env, args[1]!, argPos(1));
       return { t: 'int', f: (c) => randomUniform(c.rng, lb(c), ub(c), where) };
     }
     case 'random_exponential':
     case 'random_gaussian':
     case 'random_zipfian': {
       arity(env, name, node.args, pos, 3, 3);
-      const lb = asInt(env, args[0]!, argPos(0)), ub = asInt(env, args[1]!, argPos(1)), prm = asDouble(env, args[2]!, argPos(2));
-      const draw = name === 'random_exponential' ? randomExponential : name === 'random_gaussian' ? randomGaussian : randomZipfian;
+      const lb = asInt(env, args[0]!, argPos(0)),
+        ub = asInt(env, args[1]!, argPos(1)),
+        prm = asDouble(env, args[2]!, argPos(2));
+      const draw =
+        name === 'random_exponential' ? randomExponential : name === 'random_gaussian' ? randomGaussian : randomZipfian;
       return { t: 'int', f: (c) => draw(c.rng, lb(c), ub(c), prm(c), where) };
     }
     case 'hash':
@@ -194,6 +241,9 @@ export function compileCall(env: CompileEnv, node: Extract<Ast, { k: 'call' }>, 
       return { t: 'big', f: (c) => h(v(c), s(c)) };
     }
     default:
-      return env.fail(pos, `unknown function ${name}() (supported: abs, double, exp, greatest, hash, hash_fnv1a, hash_murmur2, int, least, ln, mod, pi, pow, power, random, random_exponential, random_gaussian, random_zipfian, sqrt)`);
+      return env.fail(
+        pos,
+        `unknown function ${name}() (supported: abs, double, exp, greatest, hash, hash_fnv1a, hash_murmur2, int, least, ln, mod, pi, pow, power, random, random_exponential, random_gaussian, random_zipfian, sqrt)`,
+      );
   }
 }

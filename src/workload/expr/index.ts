@@ -12,5 +12,12 @@
 export type { CompiledExpr, CompileEnv, EvalContext, Fail, ResolveVar, ValueType } from './types.js';
 export { parseExpression, type Ast } from './parser.js';
 export { compileExpression } from './compile.js';
-export { hashFnv1a, hashMurmur2, randomExponential, randomGaussian, randomUniform, randomZipfian } from './functions.js';
+export {
+  hashFnv1a,
+  hashMurmur2,
+  randomExponential,
+  randomGaussian,
+  randomUniform,
+  randomZipfian,
+} from './functions.js';
 export { ScriptRuntimeError, formatDouble, paramFormatter, rint } from './values.js';

@@ -80,69 +80,113 @@ export function arith(env: CompileEnv, op: string, l: CompiledExpr, r: CompiledE
   if (op === '%') {
     // pgbench's % is integer-only; doubles are coerced with rint().
     if (l.t === 'big' || r.t === 'big') {
-      const a = asBig(env, l, pos), b = asBig(env, r, pos);
-      return { t: 'big', f: (c) => {
-        const x = a(c), y = b(c);
-        if (y === 0n) throw new ScriptRuntimeError(`${where}: division by zero`);
-        return y === -1n ? 0n : x % y;
-      } };
+      const a = asBig(env, l, pos),
+        b = asBig(env, r, pos);
+      return {
+        t: 'big',
+        f: (c) => {
+          const x = a(c),
+            y = b(c);
+          if (y === 0n) throw new ScriptRuntimeError(`${where}: division by zero`);
+          return y === -1n ? 0n : x % y;
+        },
+      };
     }
-    const a = asInt(env, l, pos), b = asInt(env, r, pos);
-    return { t: 'int', f: (c) => {
-      const x = a(c), y = b(c);
-      if (y === 0) throw new ScriptRuntimeError(`${where}: division by zero`);
-      return y === -1 ? 0 : (x % y) + 0; // + 0 turns -0 into 0
-    } };
+    const a = asInt(env, l, pos),
+      b = asInt(env, r, pos);
+    return {
+      t: 'int',
+      f: (c) => {
+        const x = a(c),
+          y = b(c);
+        if (y === 0) throw new ScriptRuntimeError(`${where}: division by zero`);
+        return y === -1 ? 0 : (x % y) + 0; // + 0 turns -0 into 0
+      },
+    };
   }
   if (l.t === 'double' || r.t === 'double') {
-    const a = asDouble(env, l, pos), b = asDouble(env, r, pos);
+    const a = asDouble(env, l, pos),
+      b = asDouble(env, r, pos);
     switch (op) {
-      case '+': return { t: 'double', f: (c) => a(c) + b(c) };
-      case '-': return { t: 'double', f: (c) => a(c) - b(c) };
-      case '*': return { t: 'double', f: (c) => a(c) * b(c) };
-      default: return { t: 'double', f: (c) => a(c) / b(c) };
+      case '+':
+        return { t: 'double', f: (c) => a(c) + b(c) };
+      case '-':
+        return { t: 'double', f: (c) => a(c) - b(c) };
+      case '*':
+        return { t: 'double', f: (c) => a(c) * b(c) };
+      default:
+        return { t: 'double', f: (c) => a(c) / b(c) };
     }
   }
   if (l.t === 'big' || r.t === 'big') {
-    const a = asBig(env, l, pos), b = asBig(env, r, pos);
+    const a = asBig(env, l, pos),
+      b = asBig(env, r, pos);
     switch (op) {
-      case '+': return { t: 'big', f: (c) => checkBig(a(c) + b(c), where) };
-      case '-': return { t: 'big', f: (c) => checkBig(a(c) - b(c), where) };
-      case '*': return { t: 'big', f: (c) => checkBig(a(c) * b(c), where) };
-      default: return { t: 'big', f: (c) => {
-        const x = a(c), y = b(c);
-        if (y === 0n) throw new ScriptRuntimeError(`${where}: division by zero`);
-        return checkBig(x / y, where);
-      } };
+      case '+':
+        return { t: 'big', f: (c) => checkBig(a(c) + b(c), where) };
+      case '-':
+        return { t: 'big', f: (c) => checkBig(a(c) - b(c), where) };
+      case '*':
+        return { t: 'big', f: (c) => checkBig(a(c) * b(c), where) };
+      default:
+        return {
+          t: 'big',
+          f: (c) => {
+            const x = a(c),
+              y = b(c);
+            if (y === 0n) throw new ScriptRuntimeError(`${where}: division by zero`);
+            return checkBig(x / y, where);
+          },
+        };
     }
   }
-  const a = l.f, b = r.f;
+  const a = l.f,
+    b = r.f;
   switch (op) {
-    case '+': return { t: 'int', f: (c) => checkInt(a(c) + b(c), where) };
-    case '-': return { t: 'int', f: (c) => checkInt(a(c) - b(c), where) };
-    case '*': return { t: 'int', f: (c) => checkInt(a(c) * b(c), where) };
-    default: return { t: 'int', f: (c) => {
-      const x = a(c), y = b(c);
-      if (y === 0) throw new ScriptRuntimeError(`${where}: division by zero`);
-      let q = Math.trunc(x / y);
-      // Guard the rare case where the double quotient rounded across an integer.
-      const rem = x - q * y;
-      if (rem !== 0 && (rem < 0) !== (x < 0)) q += (x < 0) === (y < 0) ? -1 : 1;
-      return q + 0;
-    } };
+    case '+':
+      return { t: 'int', f: (c) => checkInt(a(c) + b(c), where) };
+    case '-':
+      return { t: 'int', f: (c) => checkInt(a(c) - b(c), where) };
+    case '*':
+      return { t: 'int', f: (c) => checkInt(a(c) * b(c), where) };
+    default:
+      return {
+        t: 'int',
+        f: (c) => {
+          const x = a(c),
+            y = b(c);
+          if (y === 0) throw new ScriptRuntimeError(`${where}: division by zero`);
+          let q = Math.trunc(x / y);
+          // Guard the rare case where the double quotient rounded across an integer.
+          const rem = x - q * y;
+          if (rem !== 0 && rem < 0 !== x < 0) q += x < 0 === y < 0 ? -1 : 1;
+          return q + 0;
+        },
+      };
   }
 }
 
 export function bitwise(env: CompileEnv, op: string, l: CompiledExpr, r: CompiledExpr, pos: number): CompiledExpr {
   const where = env.where(pos);
-  const a = asBig(env, l, pos), b = asBig(env, r, pos);
+  const a = asBig(env, l, pos),
+    b = asBig(env, r, pos);
   let f: BigFn;
   switch (op) {
-    case '&': f = (c) => a(c) & b(c); break;
-    case '|': f = (c) => a(c) | b(c); break;
-    case '#': f = (c) => a(c) ^ b(c); break;
-    case '<<': f = (c) => BigInt.asIntN(64, a(c) << (b(c) & 63n)); break;
-    default: f = (c) => a(c) >> (b(c) & 63n); break;
+    case '&':
+      f = (c) => a(c) & b(c);
+      break;
+    case '|':
+      f = (c) => a(c) | b(c);
+      break;
+    case '#':
+      f = (c) => a(c) ^ b(c);
+      break;
+    case '<<':
+      f = (c) => BigInt.asIntN(64, a(c) << (b(c) & 63n));
+      break;
+    default:
+      f = (c) => a(c) >> (b(c) & 63n);
+      break;
   }
   if (l.t === 'big' || r.t === 'big') return { t: 'big', f };
   // Bitwise results of 2^53-bounded operands stay bounded, except for shifts.
@@ -162,13 +206,20 @@ export function compare(env: CompileEnv, op: string, l: CompiledExpr, r: Compile
     a = l.f;
     b = r.f;
   }
-  const x = a as NumFn, y = b as NumFn; // same representation on both sides
+  const x = a as NumFn,
+    y = b as NumFn; // same representation on both sides
   switch (op) {
-    case '<': return { t: 'bool', f: (c) => x(c) < y(c) };
-    case '<=': return { t: 'bool', f: (c) => x(c) <= y(c) };
-    case '>': return { t: 'bool', f: (c) => x(c) > y(c) };
-    case '>=': return { t: 'bool', f: (c) => x(c) >= y(c) };
-    case '=': return { t: 'bool', f: (c) => x(c) === y(c) };
-    default: return { t: 'bool', f: (c) => x(c) !== y(c) };
+    case '<':
+      return { t: 'bool', f: (c) => x(c) < y(c) };
+    case '<=':
+      return { t: 'bool', f: (c) => x(c) <= y(c) };
+    case '>':
+      return { t: 'bool', f: (c) => x(c) > y(c) };
+    case '>=':
+      return { t: 'bool', f: (c) => x(c) >= y(c) };
+    case '=':
+      return { t: 'bool', f: (c) => x(c) === y(c) };
+    default:
+      return { t: 'bool', f: (c) => x(c) !== y(c) };
   }
 }

@@ -27,23 +27,31 @@ export function parseExpression(src: string, start: number, end: number, fail: F
   const isOp = (t: Tok, op: string): boolean => t.k === 'op' && t.text === op;
   const isWord = (t: Tok, w: string): boolean => t.k === 'ident' && t.text === w;
   const describe = (t: Tok): string =>
-    t.k === 'eof' ? 'end of expression' : t.k === 'var' ? `":${t.text}"` : t.k === 'double' ? `"${src.slice(t.pos, t.pos + 12).split(/\s/)[0]}"` : `"${t.text}"`;
+    t.k === 'eof'
+      ? 'end of expression'
+      : t.k === 'var'
+        ? `":${t.text}"`
+        : t.k === 'double'
+          ? `"${src.slice(t.pos, t.pos + 12).split(/\s/)[0]}"`
+          : `"${t.text}"`;
   const unexpected = (t: Tok): never => fail(t.pos, `syntax error in expression at ${describe(t)}`);
   const enter = (pos: number): void => {
     if (++depth > MAX_DEPTH) fail(pos, `expression nested more than ${MAX_DEPTH} levels deep`);
   };
 
-  const binLevel = (ops: string[], next: () => Ast): (() => Ast) => () => {
-    let l = next();
-    for (;;) {
-      const t = peek();
-      if (t.k === 'op' && ops.includes(t.text)) {
-        p++;
-        const r = next();
-        l = { k: 'binary', op: t.text, l, r, pos: t.pos };
-      } else return l;
-    }
-  };
+  const binLevel =
+    (ops: string[], next: () => Ast): (() => Ast) =>
+    () => {
+      let l = next();
+      for (;;) {
+        const t = peek();
+        if (t.k === 'op' && ops.includes(t.text)) {
+          p++;
+          const r = next();
+          l = { k: 'binary', op: t.text, l, r, pos: t.pos };
+        } else return l;
+      }
+    };
 
   const primary = (): Ast => {
     const t = peek();
@@ -64,7 +72,8 @@ export function parseExpression(src: string, start: number, end: number, fail: F
         p++;
         if (t.text === 'true' || t.text === 'false') return { k: 'bool', v: t.text === 'true', pos: t.pos };
         if (UNSUPPORTED_KEYWORDS.has(t.text)) fail(t.pos, `unsupported expression keyword "${t.text.toUpperCase()}"`);
-        if (!isOp(peek(), '(')) fail(t.pos, `syntax error in expression at "${t.text}": a function name must be followed by "("`);
+        if (!isOp(peek(), '('))
+          fail(t.pos, `syntax error in expression at "${t.text}": a function name must be followed by "("`);
         p++;
         const args: Ast[] = [];
         if (isOp(peek(), ')')) p++;

@@ -17,7 +17,8 @@ export const INT64_MIN = -9223372036854775808n;
 const SAFE = Number.MAX_SAFE_INTEGER;
 
 export function checkInt(v: number, where: string): number {
-  if (v > SAFE || v < -SAFE) throw new ScriptRuntimeError(`${where}: integer out of range (pgscale evaluates integers exactly up to 2^53)`);
+  if (v > SAFE || v < -SAFE)
+    throw new ScriptRuntimeError(`${where}: integer out of range (pgscale evaluates integers exactly up to 2^53)`);
   return v;
 }
 export function checkBig(v: bigint, where: string): bigint {
@@ -31,11 +32,13 @@ export function rint(x: number): number {
 }
 export function doubleToInt(x: number, where: string): number {
   const r = rint(x);
-  if (!Number.isFinite(r) || r > SAFE || r < -SAFE) throw new ScriptRuntimeError(`${where}: double to int overflow for ${formatDouble(x)}`);
+  if (!Number.isFinite(r) || r > SAFE || r < -SAFE)
+    throw new ScriptRuntimeError(`${where}: double to int overflow for ${formatDouble(x)}`);
   return r;
 }
 export function bigToInt(x: bigint, where: string): number {
-  if (x > 9007199254740991n || x < -9007199254740991n) throw new ScriptRuntimeError(`${where}: integer ${x} is beyond 2^53, which this argument does not accept`);
+  if (x > 9007199254740991n || x < -9007199254740991n)
+    throw new ScriptRuntimeError(`${where}: integer ${x} is beyond 2^53, which this argument does not accept`);
   return Number(x);
 }
 

@@ -14,7 +14,12 @@ const suffix = `_t${process.pid}`;
 const out = mkdtempSync(path.join(os.tmpdir(), 'pgscale-ab-'));
 const lines: string[] = [];
 const stamp = (l: string) => lines.push(`${(performance.now() / 1000).toFixed(2)} ${l}`);
-const log = { secrets: [] as string[], info: stamp, warn: (l: string) => stamp(`warn: ${l}`), debug: (l: string) => stamp(`debug: ${l}`) };
+const log = {
+  secrets: [] as string[],
+  info: stamp,
+  warn: (l: string) => stamp(`warn: ${l}`),
+  debug: (l: string) => stamp(`debug: ${l}`),
+};
 
 afterAll(() => {
   if (process.env.PGSCALE_AB_TEST_LOG) writeFileSync(process.env.PGSCALE_AB_TEST_LOG, lines.join('\n'));

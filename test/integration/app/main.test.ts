@@ -81,7 +81,13 @@ describe('run()', () => {
   });
 
   it('runs mode run: outputs set, the summary written, the step not failed', async () => {
-    step.inputs = { config: config('ok'), mode: 'run', 'database-url': db.url, 'fail-on': 'regression', comment: 'never' };
+    step.inputs = {
+      config: config('ok'),
+      mode: 'run',
+      'database-url': db.url,
+      'fail-on': 'regression',
+      comment: 'never',
+    };
     await run();
     expect(step.failed).toEqual([]);
     expect(step.outputs.verdict).toBe('not-compared');
@@ -93,7 +99,9 @@ describe('run()', () => {
     step.inputs = { config: config('fail'), mode: 'run', 'database-url': db.url, 'fail-on': 'never', comment: 'never' };
     await run();
     expect(step.failed).toHaveLength(1);
-    expect(step.failed[0]).toMatch(/^pgscale: The run failed: band 1 committed no transaction\. Most frequent failure: 42883 ×[\d,]+ at fail\.sql:1: /);
+    expect(step.failed[0]).toMatch(
+      /^pgscale: The run failed: band 1 committed no transaction\. Most frequent failure: 42883 ×[\d,]+ at fail\.sql:1: /,
+    );
     expect(step.summary).toContain('[!CAUTION]');
   });
 });

@@ -26,7 +26,14 @@ describe('embedded PostgreSQL', () => {
         if (line.startsWith('🔥')) setTimeout(() => void server.stop(), 1300);
       };
       const outcome = await runBands({
-        plan: plan([[2, 2], [2, 2]], 10, 0.3),
+        plan: plan(
+          [
+            [2, 2],
+            [2, 2],
+          ],
+          10,
+          0.3,
+        ),
         workload: sleep5ms,
         clientConfig: server.clientConfig,
         progressive: progressive(),

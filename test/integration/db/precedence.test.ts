@@ -10,10 +10,14 @@ const scratch = scratchDir('pgscale-precedence-');
 const dbs: Record<'flag' | 'config' | 'envUrl' | 'pgDatabase', Db> = {} as never;
 
 beforeAll(async () => {
-  for (const key of ['flag', 'config', 'envUrl', 'pgDatabase'] as const) dbs[key] = await createDatabase(`prec_${key.toLowerCase()}`);
+  for (const key of ['flag', 'config', 'envUrl', 'pgDatabase'] as const)
+    dbs[key] = await createDatabase(`prec_${key.toLowerCase()}`);
   scratch.write('tx.sql', 'SELECT 1;\n');
   // --setup leaves a mark in whichever database it ran in.
-  scratch.write('setup.sql', 'DROP TABLE IF EXISTS setup_mark; CREATE TABLE setup_mark AS SELECT current_database() AS db;\n');
+  scratch.write(
+    'setup.sql',
+    'DROP TABLE IF EXISTS setup_mark; CREATE TABLE setup_mark AS SELECT current_database() AS db;\n',
+  );
 });
 
 afterAll(async () => {
@@ -83,7 +87,9 @@ describe('connection precedence on the real server', () => {
     ];
     for (const env of envs) {
       const { line, context } = await runWith(config, env);
-      expect(line, context).toContain(`host 127.0.0.1 (database.url), port 5432 (database.url), database ${dbs.config.name} (database.url)`);
+      expect(line, context).toContain(
+        `host 127.0.0.1 (database.url), port 5432 (database.url), database ${dbs.config.name} (database.url)`,
+      );
       expect(await marked(), JSON.stringify(env)).toEqual([dbs.config.name]);
     }
   });
@@ -97,7 +103,11 @@ describe('connection precedence on the real server', () => {
 
   it('the PG* variables alone name the database, parameter by parameter', async () => {
     const config = writeConfig('pg-env.yaml', null);
-    const { line } = await runWith(config, { PGHOST: '127.0.0.1', PGUSER: 'postgres', PGDATABASE: dbs.pgDatabase.name });
+    const { line } = await runWith(config, {
+      PGHOST: '127.0.0.1',
+      PGUSER: 'postgres',
+      PGDATABASE: dbs.pgDatabase.name,
+    });
     expect(line).toContain(
       `host 127.0.0.1 (PGHOST), port 5432 (libpq default), database ${dbs.pgDatabase.name} (PGDATABASE), user postgres (PGUSER)`,
     );

@@ -63,7 +63,9 @@ describe('preflight', () => {
     expect(caught).toBeInstanceOf(UserError);
     const message = (caught as Error).message;
     expect(message).toContain(`band 2 (20 workers, ${usable} connections) needs ${usable + 2} connections`);
-    expect(message).toContain(`the server allows ${usable} (max_connections ${limits.rows[0]!.m} − superuser_reserved_connections ${limits.rows[0]!.r})`);
+    expect(message).toContain(
+      `the server allows ${usable} (max_connections ${limits.rows[0]!.m} − superuser_reserved_connections ${limits.rows[0]!.r})`,
+    );
     expect(message.startsWith('progressive.max_connections: ')).toBe(true);
 
     // One fewer pool connection, without the stats sampler, fits exactly.
@@ -73,7 +75,16 @@ describe('preflight', () => {
   });
 
   it('refuses a plan over its time budget with the estimate and the budget', async () => {
-    const p = plan([[1, 1], [2, 2], [4, 4]], 30, 10, 5); // 3 × 45 s = 2m15s
+    const p = plan(
+      [
+        [1, 1],
+        [2, 2],
+        [4, 4],
+      ],
+      30,
+      10,
+      5,
+    ); // 3 × 45 s = 2m15s
     expect(() => checkTimeBudget(p, 120)).toThrow(
       'progressive.time_budget: the plan needs an estimated 2m15s (3 bands × (10s warm-up + 30s band + 5s cool-down)) but the budget is 2m',
     );

@@ -28,7 +28,8 @@ async function connect(): Promise<pg.Client> {
 interface RealStream extends EventEmitter {
   write(chunk: Buffer, ...rest: unknown[]): boolean;
 }
-const streamOf = (c: pg.Client): RealStream => (c as unknown as { connection: { stream: RealStream } }).connection.stream;
+const streamOf = (c: pg.Client): RealStream =>
+  (c as unknown as { connection: { stream: RealStream } }).connection.stream;
 
 /** Records every buffer written to the client's socket from now on. */
 function recordWrites(c: pg.Client): Buffer[] {
@@ -45,7 +46,8 @@ function recordWrites(c: pg.Client): Buffer[] {
 /** The type bytes of the frontend messages in one written buffer (all typed, after startup). */
 function messageTypes(bytes: Buffer): string {
   let types = '';
-  for (let at = 0; at + 5 <= bytes.length; at += 1 + bytes.readInt32BE(at + 1)) types += String.fromCharCode(bytes[at]!);
+  for (let at = 0; at + 5 <= bytes.length; at += 1 + bytes.readInt32BE(at + 1))
+    types += String.fromCharCode(bytes[at]!);
   return types;
 }
 const count = (s: string, ch: string): number => s.split(ch).length - 1;
@@ -70,7 +72,8 @@ function flight(wire: WireConnection, items: Item[]): Promise<Error | null> {
 
 let statements = 0;
 /** A statement with a name of its own, so no test sees another's prepared state. */
-const stmt = (text: string, paramCount: number): WireStatement => wireStatement(`${TAG}_${++statements}`, text, paramCount);
+const stmt = (text: string, paramCount: number): WireStatement =>
+  wireStatement(`${TAG}_${++statements}`, text, paramCount);
 
 /** A pg.Client-shaped object over an in-memory stream, for feeding recorded answers to a wire. */
 class FakeStream extends EventEmitter {
@@ -90,7 +93,7 @@ function fakeClient(): { client: pg.Client; stream: FakeStream; forwarded: Buffe
 
 function splitRandomly(bytes: Buffer, rand: () => number, maxPiece: number): Buffer[] {
   const pieces: Buffer[] = [];
-  for (let at = 0; at < bytes.length; ) {
+  for (let at = 0; at < bytes.length;) {
     const n = 1 + Math.floor(rand() * maxPiece);
     pieces.push(bytes.subarray(at, at + n));
     at += n;
@@ -99,7 +102,14 @@ function splitRandomly(bytes: Buffer, rand: () => number, maxPiece: number): Buf
 }
 
 const outcome = (e: Error | null) =>
-  e === null ? null : { name: e.name, message: e.message, code: (e as pg.DatabaseError).code, severity: (e as pg.DatabaseError).severity };
+  e === null
+    ? null
+    : {
+        name: e.name,
+        message: e.message,
+        code: (e as pg.DatabaseError).code,
+        severity: (e as pg.DatabaseError).severity,
+      };
 
 beforeAll(async () => {
   db = await createTestDatabase('workload_wire');
@@ -257,19 +267,34 @@ describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => 
       const cols = values.map((_, i) => `c${i}`);
       await c.query(`CREATE TABLE ${table} (id int PRIMARY KEY, ${cols.map((n) => `${n} text`).join(', ')})`);
       try {
-        const insert = stmt(`INSERT INTO ${table} VALUES (${['$1', ...cols.map((_, i) => `$${i + 2}`)].join(', ')})`, values.length + 1);
+        const insert = stmt(
+          `INSERT INTO ${table} VALUES (${['$1', ...cols.map((_, i) => `$${i + 2}`)].join(', ')})`,
+          values.length + 1,
+        );
         const wire = WireConnection.of(c);
         expect(await flight(wire, [[insert, [1, ...values]]])).toBeNull();
         // The same values through pg's own query: the two encodings must agree.
-        await c.query(`INSERT INTO ${table} VALUES (${['$1', ...cols.map((_, i) => `$${i + 2}`)].join(', ')})`, [2, ...values]);
+        await c.query(`INSERT INTO ${table} VALUES (${['$1', ...cols.map((_, i) => `$${i + 2}`)].join(', ')})`, [
+          2,
+          ...values,
+        ]);
 
-        const rows = (await c.query({ text: `SELECT * FROM ${table} ORDER BY id`, rowMode: 'array' })).rows as unknown[][];
+        const rows = (await c.query({ text: `SELECT * FROM ${table} ORDER BY id`, rowMode: 'array' }))
+          .rows as unknown[][];
         expect(rows).toHaveLength(2);
         expect(rows[0]!.slice(1)).toEqual(expected);
         expect(rows[1]!.slice(1)).toEqual(expected);
         // Byte-exact, not just JS-equal: the server stored the UTF-8 we meant.
-        const octets = await c.query(`SELECT octet_length(c9) AS m, octet_length(c11) AS l, c7 IS NULL AS n7, c8 IS NULL AS n8, c10 IS NULL AS n10 FROM ${table} WHERE id = 1`);
-        expect(octets.rows[0]).toEqual({ m: Buffer.byteLength(multibyte), l: Buffer.byteLength(long), n7: true, n8: true, n10: false });
+        const octets = await c.query(
+          `SELECT octet_length(c9) AS m, octet_length(c11) AS l, c7 IS NULL AS n7, c8 IS NULL AS n8, c10 IS NULL AS n10 FROM ${table} WHERE id = 1`,
+        );
+        expect(octets.rows[0]).toEqual({
+          m: Buffer.byteLength(multibyte),
+          l: Buffer.byteLength(long),
+          n7: true,
+          n8: true,
+          n10: false,
+        });
       } finally {
         await c.query(`DROP TABLE IF EXISTS ${table}`);
       }
@@ -281,7 +306,13 @@ describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => 
       // Each answer is a 300 kB DataRow: it arrives in many reads, so the parser must carry
       // partial messages across reads (copying them, since a reused read buffer is overwritten).
       const big = stmt("SELECT repeat('x', 300000) AS big, $1::int AS n", 1);
-      expect(await flight(wire, [[big, [1]], [big, [2]], [stmt('SELECT 1 / $1::int', 1), [0]]])).toMatchObject({ code: '22012' });
+      expect(
+        await flight(wire, [
+          [big, [1]],
+          [big, [2]],
+          [stmt('SELECT 1 / $1::int', 1), [0]],
+        ]),
+      ).toMatchObject({ code: '22012' });
       expect(await flight(wire, [[big, [3]]])).toBeNull();
       expect((await c.query("SELECT length(repeat('y', 200000)) AS n")).rows).toEqual([{ n: 200000 }]);
     });
@@ -295,7 +326,9 @@ describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => 
         const items: Item[] = [];
         for (let k = -50; k < 250; k++) items.push([insert, [k, `v${k}-${'x'.repeat(k & 31)}`]]);
         expect(await flight(WireConnection.of(c), items)).toBeNull();
-        const r = await c.query(`SELECT count(*)::int AS n, sum(k)::int AS s, bool_and(v = 'v' || k || '-' || repeat('x', k & 31)) AS ok FROM ${table}`);
+        const r = await c.query(
+          `SELECT count(*)::int AS n, sum(k)::int AS s, bool_and(v = 'v' || k || '-' || repeat('x', k & 31)) AS ok FROM ${table}`,
+        );
         expect(r.rows[0]).toEqual({ n: 300, s: items.reduce((s, [, v]) => s + (v[0] as number), 0), ok: true });
       } finally {
         await c.query(`DROP TABLE IF EXISTS ${table}`);
@@ -312,7 +345,12 @@ describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => 
       for (let attempt = 0; attempt < 3; attempt++) {
         const error = await flight(wire, [[bad, []]]);
         expect(error).toBeInstanceOf(pg.DatabaseError);
-        expect(error).toMatchObject({ code: '42601', severity: 'ERROR', message: 'syntax error at or near "SELEC"', position: '1' });
+        expect(error).toMatchObject({
+          code: '42601',
+          severity: 'ERROR',
+          message: 'syntax error at or near "SELEC"',
+          position: '1',
+        });
         expect(messageTypes(writes[attempt]!)).toBe('PBDES');
       }
       expect(writes).toHaveLength(3);
@@ -402,14 +440,24 @@ describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => 
         const wire = WireConnection.of(c);
         const begin = stmt('BEGIN', 0);
         const insert = stmt(`INSERT INTO ${table} VALUES ($1)`, 1);
-        expect(await flight(wire, [[begin, []], [insert, [1]]])).toBeNull();
+        expect(
+          await flight(wire, [
+            [begin, []],
+            [insert, [1]],
+          ]),
+        ).toBeNull();
         // The flight left a transaction open: pg sees it and rolls it back, as the runner does.
         expect((await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows).toEqual([{ n: 1 }]);
         expect((await c.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
         await c.query('ROLLBACK');
         expect((await c.query(`SELECT count(*)::int AS n FROM ${table}`)).rows).toEqual([{ n: 0 }]);
         // After a flight that failed, too.
-        expect(await flight(wire, [[begin, []], [stmt('SELECT 1/0', 0), []]])).toMatchObject({ code: '22012' });
+        expect(
+          await flight(wire, [
+            [begin, []],
+            [stmt('SELECT 1/0', 0), []],
+          ]),
+        ).toMatchObject({ code: '22012' });
         await expect(c.query('SELECT 1')).rejects.toMatchObject({ code: '25P02' });
         await c.query('ROLLBACK');
         expect((await c.query('SELECT 2 AS two')).rows).toEqual([{ two: 2 }]);
@@ -453,7 +501,10 @@ describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => 
   describe('connection lost mid-flight', () => {
     async function activeBackend(pid: number): Promise<void> {
       for (let i = 0; i < 100; i++) {
-        const r = await admin.query(`SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'`, [pid]);
+        const r = await admin.query(
+          `SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND state = 'active' AND query LIKE '%pg_sleep%'`,
+          [pid],
+        );
         if (r.rowCount === 1) return;
         await new Promise((r) => setTimeout(r, 10));
       }
@@ -461,7 +512,12 @@ describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => 
     }
 
     /** A flight whose backend is busy in pg_sleep(5) once this resolves; calls records done's. */
-    async function sleepingFlight(): Promise<{ c: pg.Client; pid: number; calls: (Error | null)[]; settled: Promise<void> }> {
+    async function sleepingFlight(): Promise<{
+      c: pg.Client;
+      pid: number;
+      calls: (Error | null)[];
+      settled: Promise<void>;
+    }> {
       const c = await connect();
       const pid = (c as unknown as { processID: number }).processID;
       const wire = WireConnection.of(c);
@@ -540,7 +596,12 @@ describe.each(['pg', 'reused-buffer'] as const)('over the %s socket', (kind) => 
       const seen: unknown[] = [];
       wire.onNotice = (notice) => seen.push(notice);
       const raise = stmt("DO $$BEGIN RAISE NOTICE 'n %', 1; RAISE WARNING 'w' USING ERRCODE = '01007'; END$$", 0);
-      expect(await flight(wire, [[raise, []], [stmt('SELECT 1', 0), []]])).toBeNull();
+      expect(
+        await flight(wire, [
+          [raise, []],
+          [stmt('SELECT 1', 0), []],
+        ]),
+      ).toBeNull();
       expect(seen).toEqual([
         { severity: 'NOTICE', code: '00000', message: 'n 1' },
         { severity: 'WARNING', code: '01007', message: 'w' },

@@ -32,10 +32,17 @@ const SHORT = (text: string) =>
     .replace(/warmup_time: \S+/, 'warmup_time: 300ms');
 
 const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=pgscale', '-c', 'user.email=pgscale@example.com', '-c', 'init.defaultBranch=main', ...args], { cwd, encoding: 'utf8' }).trim();
+  execFileSync(
+    'git',
+    ['-c', 'user.name=pgscale', '-c', 'user.email=pgscale@example.com', '-c', 'init.defaultBranch=main', ...args],
+    { cwd, encoding: 'utf8' },
+  ).trim();
 
 /** An origin with the base commit and a head commit on top; returns the shallow clone of head and both SHAs. */
-function pullRequestCheckout(name: string, editHead: (benchDir: string) => void): { workspace: string; base: string; head: string } {
+function pullRequestCheckout(
+  name: string,
+  editHead: (benchDir: string) => void,
+): { workspace: string; base: string; head: string } {
   const origin = path.join(root, name, 'origin');
   mkdirSync(origin, { recursive: true });
   git(origin, 'init', '-q');
@@ -56,12 +63,26 @@ function pullRequestCheckout(name: string, editHead: (benchDir: string) => void)
   return { workspace, base, head };
 }
 
-async function actAb(checkout: { workspace: string; base: string }, runId: number, inputs: Record<string, string> = {}): Promise<ActionRun> {
+async function actAb(
+  checkout: { workspace: string; base: string },
+  runId: number,
+  inputs: Record<string, string> = {},
+): Promise<ActionRun> {
   fake.setCurrentRun({ id: runId, head_branch: 'feature', head_repository_id: REPO.id, conclusion: null });
-  const payload = pullRequestPayload({ number: 9, repository: REPO, head_ref: 'feature' }) as { pull_request: { base: { sha: string } } };
+  const payload = pullRequestPayload({ number: 9, repository: REPO, head_ref: 'feature' }) as {
+    pull_request: { base: { sha: string } };
+  };
   payload.pull_request.base.sha = checkout.base;
   return runAction({
-    inputs: { mode: 'ab', config: CONFIG, 'database-url': ADMIN_URL, 'ab-rounds': '6', 'export-path': 'out', comment: 'always', ...inputs },
+    inputs: {
+      mode: 'ab',
+      config: CONFIG,
+      'database-url': ADMIN_URL,
+      'ab-rounds': '6',
+      'export-path': 'out',
+      comment: 'always',
+      ...inputs,
+    },
     workspace: checkout.workspace,
     event: { name: 'pull_request', ref: 'refs/pull/9/merge', payload },
     runId,
@@ -73,7 +94,9 @@ async function leftoverDatabases(): Promise<string[]> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
   await client.connect();
   try {
-    const r = await client.query<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'pgscale_ab_%'");
+    const r = await client.query<{ datname: string }>(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'pgscale_ab_%'",
+    );
     return r.rows.map((row) => row.datname);
   } finally {
     await client.end();
@@ -92,7 +115,10 @@ afterAll(async () => {
 describe('mode ab on a pull request', () => {
   it('a dropped index in head fails the gate: base files fetched from the base commit, report, comment, outputs, artifact', async () => {
     const checkout = pullRequestCheckout('noindex', (bench) =>
-      cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'e2e', 'head-noindex', 'setup.sql'), path.join(bench, 'setup.sql')),
+      cpSync(
+        path.join(REPO_ROOT, 'test', 'fixtures', 'e2e', 'head-noindex', 'setup.sql'),
+        path.join(bench, 'setup.sql'),
+      ),
     );
     const r = await actAb(checkout, 901);
     expect(r.code, transcript(r)).toBe(1);
@@ -103,7 +129,9 @@ describe('mode ab on a pull request', () => {
     // The summary states the method, the rounds and the noise, and names the failing figure
     // (read without Markdown's backslash escapes).
     const summary = r.summary.replace(/\\/g, '');
-    expect(summary).toMatch(/Same-runner A\/B run: base and head on one runner and one server, 6 ABBA round\(s\) per band/);
+    expect(summary).toMatch(
+      /Same-runner A\/B run: base and head on one runner and one server, 6 ABBA round\(s\) per band/,
+    );
     expect(summary).toMatch(/Noise observed: a paired round\S* TPS log-ratio deviates by [\d.]+%/);
     expect(summary).toContain(`base commit ${checkout.base.slice(0, 12)}`);
     expect(summary).toMatch(/TPS at 2 workers \/ 2 connections/);

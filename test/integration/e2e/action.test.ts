@@ -11,7 +11,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { commentMarker } from '../../../src/github/comment.js';
 import { escapeMarkdown } from '../../../src/report/escape.js';
 import { startFakeGitHub, type FakeGitHub } from '../../support/fake-github.js';
-import { ACTION_ENTRY, commands, pullRequestPayload, pushPayload, REPO_ROOT, runAction, transcript, type ActionRun } from '../../support/e2e-runner.js';
+import {
+  ACTION_ENTRY,
+  commands,
+  pullRequestPayload,
+  pushPayload,
+  REPO_ROOT,
+  runAction,
+  transcript,
+  type ActionRun,
+} from '../../support/e2e-runner.js';
 
 // Each action run is ~20 s of bands, setup and analysis; some tests make two runs on a shared machine.
 vi.setConfig({ testTimeout: 240_000 });
@@ -82,7 +91,11 @@ async function act(s: Scenario): Promise<ActionRun & { workspace: string }> {
   const event =
     s.event === 'push'
       ? { name: 'push', ref: `refs/heads/${branch}`, payload: pushPayload(REPO, branch) }
-      : { name: 'pull_request', ref: `refs/pull/${PR}/merge`, payload: pullRequestPayload({ number: PR, repository: REPO, head_ref: branch }) };
+      : {
+          name: 'pull_request',
+          ref: `refs/pull/${PR}/merge`,
+          payload: pullRequestPayload({ number: PR, repository: REPO, head_ref: branch }),
+        };
   const run = await runAction({
     inputs: { config: CONFIG, 'database-url': DB_URL, setup: 'true', 'export-path': 'out', ...s.inputs },
     workspace: ws,
@@ -94,7 +107,6 @@ async function act(s: Scenario): Promise<ActionRun & { workspace: string }> {
   gh.runs.get(s.runId)!.conclusion = run.code === 0 ? 'success' : 'failure';
   return { ...run, workspace: ws };
 }
-
 
 const ourComments = (gh: FakeGitHub) => gh.comments.filter((c) => c.issue_number === PR && c.body.startsWith(MARKER));
 
@@ -120,10 +132,18 @@ describe('baseline on main, then compare on the identical setup', () => {
     expect(fake.requests.some((r) => /^PUT \/blob\/.*comp=blocklist/.test(r))).toBe(true);
 
     // The REST listing a later compare will read: main, this repository, a successful run.
-    const res = await fetch(`${fake.url}/repos/acme/shop/actions/artifacts?name=pgscale-baseline`, { headers: { authorization: 'token x' } });
-    const list = (await res.json()) as { artifacts: { workflow_run: { id: number; head_branch: string; head_repository_id: number } }[] };
+    const res = await fetch(`${fake.url}/repos/acme/shop/actions/artifacts?name=pgscale-baseline`, {
+      headers: { authorization: 'token x' },
+    });
+    const list = (await res.json()) as {
+      artifacts: { workflow_run: { id: number; head_branch: string; head_repository_id: number } }[];
+    };
     expect(list.artifacts).toHaveLength(1);
-    expect(list.artifacts[0]!.workflow_run).toMatchObject({ id: 101, head_branch: 'main', head_repository_id: REPO.id });
+    expect(list.artifacts[0]!.workflow_run).toMatchObject({
+      id: 101,
+      head_branch: 'main',
+      head_repository_id: REPO.id,
+    });
     expect(fake.runs.get(101)!.conclusion).toBe('success');
   });
 
@@ -140,7 +160,10 @@ describe('baseline on main, then compare on the identical setup', () => {
     expect(existsSync(o['results-json']!)).toBe(true);
     expect(existsSync(o['report-markdown']!)).toBe(true);
     expect(o['results-json']!.startsWith(path.join(compare.workspace, 'out'))).toBe(true);
-    const doc = JSON.parse(readFileSync(o['results-json']!, 'utf8')) as { bands: { workers: number; total_tps: number }[]; workload: string };
+    const doc = JSON.parse(readFileSync(o['results-json']!, 'utf8')) as {
+      bands: { workers: number; total_tps: number }[];
+      workload: string;
+    };
     expect(doc.workload).toBe('e2e-lookup');
     expect(doc.bands.map((b) => b.workers)).toEqual([1, 2, 4]);
     expect(Number(o['peak-tps'])).toBeCloseTo(Math.max(...doc.bands.map((b) => b.total_tps)), 0);
@@ -169,7 +192,9 @@ describe('baseline on main, then compare on the identical setup', () => {
     expect(['pass', 'inconclusive', 'fail']).toContain(again.outputs.verdict);
     expect(ourComments(fake)).toHaveLength(1);
     expect(again.outputs['comment-url']).toBe(compare.outputs['comment-url']);
-    expect(fake.requests.filter((r) => r.startsWith('PATCH /repos/acme/shop/issues/comments/')).length).toBe(before + 1);
+    expect(fake.requests.filter((r) => r.startsWith('PATCH /repos/acme/shop/issues/comments/')).length).toBe(
+      before + 1,
+    );
   });
 });
 
@@ -190,16 +215,23 @@ describe('a real regression: the pull request drops the index the lookup uses', 
     expect(named('TPS at ')).toEqual(bands.map((b) => `TPS at ${b}`));
     for (const p95 of named('p95 latency at ')) expect(bands.map((b) => `p95 latency at ${b}`)).toContain(p95);
     expect(errors.filter((e) => e.startsWith('Peak TPS'))).toHaveLength(1);
-    expect(errors.find((e) => e.startsWith('TPS at 1 workers'))).toMatch(/TPS fell 9\d\.\d%.*lies entirely below the 5% drop threshold/);
+    expect(errors.find((e) => e.startsWith('TPS at 1 workers'))).toMatch(
+      /TPS fell 9\d\.\d%.*lies entirely below the 5% drop threshold/,
+    );
     // The step's failure message names the verdict.
     expect(errors.some((e) => e.startsWith('pgscale verdict: fail'))).toBe(true);
 
     expect(r.summary).toContain('**Verdict: FAIL**');
-    for (const n of [1, 2, 4]) expect(r.summary).toMatch(new RegExp(`\\| ${n} \\| ${n} \\| [^|]+ \\| −9\\d\\.\\d% \\| [^|]+ \\| \\*\\*FAIL\\*\\*`));
+    for (const n of [1, 2, 4])
+      expect(r.summary).toMatch(
+        new RegExp(`\\| ${n} \\| ${n} \\| [^|]+ \\| −9\\d\\.\\d% \\| [^|]+ \\| \\*\\*FAIL\\*\\*`),
+      );
     expect(r.summary).toContain('### Workload files changed since the baseline\n\n- setup.sql\n');
 
     // The digests in the results document show it too: the setup changed, the script did not.
-    const cur = JSON.parse(readFileSync(r.outputs['results-json']!, 'utf8')) as { workload_files: { path: string; role: string; sha256: string }[] };
+    const cur = JSON.parse(readFileSync(r.outputs['results-json']!, 'utf8')) as {
+      workload_files: { path: string; role: string; sha256: string }[];
+    };
     const setup = cur.workload_files.find((f) => f.role === 'setup')!;
     expect(setup.path).toBe('setup.sql');
     const baseSetup = readFileSync(path.join(REPO_ROOT, 'test/fixtures/e2e/base/setup.sql'));
@@ -222,7 +254,11 @@ describe('other baselines', () => {
     expect(base.code, transcript(base)).toBe(0);
     cpSync(base.outputs['results-json']!, file);
     const requestsBefore = fake.requests.length;
-    const r = await act({ inputs: { mode: 'compare', 'baseline-file': file, comment: 'always', 'fail-on': 'never' }, runId: 902, event: 'push' });
+    const r = await act({
+      inputs: { mode: 'compare', 'baseline-file': file, comment: 'always', 'fail-on': 'never' },
+      runId: 902,
+      event: 'push',
+    });
     expect(r.code, transcript(r)).toBe(0);
     expect(['pass', 'inconclusive', 'fail']).toContain(r.outputs.verdict);
     expect(r.outputs['baseline-run-id']).toBe('');
@@ -235,7 +271,11 @@ describe('other baselines', () => {
   });
 
   it('a baseline made under a different plan gives no-baseline with the reason, not a comparison', async () => {
-    const r = await act({ inputs: { mode: 'compare' }, runId: 903, editConfig: (t) => t.replace('max_workers: 4', 'max_workers: 2') });
+    const r = await act({
+      inputs: { mode: 'compare' },
+      runId: 903,
+      editConfig: (t) => t.replace('max_workers: 4', 'max_workers: 2'),
+    });
     expect(r.code, transcript(r)).toBe(0);
     expect(r.outputs.verdict).toBe('no-baseline');
     // The artifact was found but not compared against, so no baseline run is named.
@@ -321,7 +361,11 @@ describe('two pgscale steps in one job', () => {
 describe('invalid inputs', () => {
   const cases: [string, Record<string, string>, RegExp][] = [
     ['mode', { mode: 'sideways' }, /^input mode: expected one of run, baseline, compare, ab, got "sideways"$/],
-    ['max-tps-drop', { 'max-tps-drop': 'lots' }, /^input max-tps-drop: expected a percentage like "5%" or a fraction like 0\.05, got "lots"$/],
+    [
+      'max-tps-drop',
+      { 'max-tps-drop': 'lots' },
+      /^input max-tps-drop: expected a percentage like "5%" or a fraction like 0\.05, got "lots"$/,
+    ],
     ['retention-days', { 'retention-days': '0' }, /^input retention-days: expected a whole number of days/],
     ['fail-on', { 'fail-on': 'maybe' }, /^input fail-on: expected one of regression, inconclusive, never/],
   ];
@@ -346,20 +390,31 @@ describe('secrets', () => {
   const PASSWORD = 'S3cr3t e2e/pa55#w0rd';
   const ENCODED = encodeURIComponent(PASSWORD);
   const secretUrl = `postgres://postgres:${ENCODED}@127.0.0.1:5432/${DB}`;
-  const withoutMaskCommands = (text: string) => text.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+  const withoutMaskCommands = (text: string) =>
+    text
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
 
   it('the database password is masked and appears in no log, summary, output, export or comment', async () => {
-    const r = await act({ inputs: { mode: 'compare', comment: 'always', 'fail-on': 'never', 'database-url': secretUrl }, runId: 701 });
+    const r = await act({
+      inputs: { mode: 'compare', comment: 'always', 'fail-on': 'never', 'database-url': secretUrl },
+      runId: 701,
+    });
     expect(r.code, transcript(r)).toBe(0);
     const masks = commands(r.stdout, 'add-mask');
     expect(masks).toContain(PASSWORD);
     expect(masks).toContain(ENCODED);
     expect(masks).toContain(secretUrl);
-    expect(withoutMaskCommands(r.stdout)).toContain(`database ${DB} (input database-url), user postgres (input database-url), password from input database-url`);
+    expect(withoutMaskCommands(r.stdout)).toContain(
+      `database ${DB} (input database-url), user postgres (input database-url), password from input database-url`,
+    );
 
     const exports = ['results-json', 'report-markdown'].map((k) => readFileSync(r.outputs[k]!, 'utf8'));
     const csv = readFileSync(r.outputs['results-json']!.replace(/\.json$/, '.csv'), 'utf8');
-    const comment = ourComments(fake).map((c) => c.body).join('\n');
+    const comment = ourComments(fake)
+      .map((c) => c.body)
+      .join('\n');
     expect(comment).toContain('**Verdict:');
     const places = {
       stdout: withoutMaskCommands(r.stdout),

@@ -64,14 +64,31 @@ describe('pgscale compare', () => {
         '  cooldown_time: 0s\n  export_format: json\n  export_path: ./out\nworkload:\n  name: cmp\n  scripts: [{file: q.sql}]\n',
     );
     // The baseline: a CLI run of the same config.
-    const baseRun = await runCli(['--config', path.join(ws, 'pgscale.yml'), '--database-url', db.url, '--export-path', path.join(root, 'base-out')], {
-      env: cleanEnv(),
-    });
+    const baseRun = await runCli(
+      [
+        '--config',
+        path.join(ws, 'pgscale.yml'),
+        '--database-url',
+        db.url,
+        '--export-path',
+        path.join(root, 'base-out'),
+      ],
+      {
+        env: cleanEnv(),
+      },
+    );
     expect(baseRun.code, baseRun.stderr).toBe(0);
     const baseline = path.join(root, 'base-out', 'results.json');
     fake.setCurrentRun({ id: 77, head_branch: 'feature', head_repository_id: REPO.id, conclusion: null });
     const action = await runAction({
-      inputs: { config: 'pgscale.yml', mode: 'compare', 'baseline-file': baseline, 'database-url': db.url, 'fail-on': 'never', comment: 'never' },
+      inputs: {
+        config: 'pgscale.yml',
+        mode: 'compare',
+        'baseline-file': baseline,
+        'database-url': db.url,
+        'fail-on': 'never',
+        comment: 'never',
+      },
       workspace: ws,
       event: { name: 'push', ref: 'refs/heads/feature', payload: pushPayload(REPO, 'feature') },
       runId: 77,

@@ -70,7 +70,10 @@ afterAll(async () => {
 describe('the CLI', () => {
   it('exits 1 when every transaction fails, naming the SQLSTATE, message, statement and count', async () => {
     const ws = workspace('all-fail.sql');
-    const r = await runCli(['--config', path.join(ws, 'pgscale.yml'), '--database-url', db.url], { env: cleanEnv(), cwd: ws });
+    const r = await runCli(['--config', path.join(ws, 'pgscale.yml'), '--database-url', db.url], {
+      env: cleanEnv(),
+      cwd: ws,
+    });
     const out = r.stdout + r.stderr;
     expect(r.code, out).toBe(1);
     expect(out).not.toContain('completed successfully');
@@ -90,7 +93,10 @@ describe('the CLI', () => {
 
   it('exits 0 when some bands degrade but not all, naming them with their error rates', async () => {
     const ws = workspace('some-fail.sql');
-    const r = await runCli(['--config', path.join(ws, 'pgscale.yml'), '--database-url', db.url], { env: cleanEnv(), cwd: ws });
+    const r = await runCli(['--config', path.join(ws, 'pgscale.yml'), '--database-url', db.url], {
+      env: cleanEnv(),
+      cwd: ws,
+    });
     const out = r.stdout + r.stderr;
     expect(r.code, out).toBe(0);
     expect(out).not.toContain('completed successfully');
@@ -101,7 +107,10 @@ describe('the CLI', () => {
 
   it('says "completed successfully" when no band is degraded', async () => {
     const ws = workspace('ok.sql');
-    const r = await runCli(['--config', path.join(ws, 'pgscale.yml'), '--database-url', db.url], { env: cleanEnv(), cwd: ws });
+    const r = await runCli(['--config', path.join(ws, 'pgscale.yml'), '--database-url', db.url], {
+      env: cleanEnv(),
+      cwd: ws,
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('✅ Progressive scaling completed successfully');
     expect(r.stdout).not.toContain('degraded');
@@ -123,18 +132,23 @@ describe('the action', () => {
     }).then((run) => ({ ...run, id }));
   };
 
-  it.each(['run', 'baseline', 'compare'])('fails the step in mode %s when every transaction fails, with one ::error:: line', async (mode) => {
-    const r = await act('all-fail.sql', { mode, 'fail-on': 'never' });
-    expect(r.code, transcript(r)).toBe(1);
-    const errors = commands(r.stdout, 'error');
-    expect(errors, transcript(r)).toHaveLength(1);
-    expect(errors[0]).toMatch(/^pgscale: The run failed: bands 1, 2 committed no transaction\. Most frequent failure: 42883 ×[\d,]+ at all-fail\.sql:2: /);
-    expect(r.summary).toContain('[!CAUTION]');
-    expect(r.stdout).not.toContain('completed successfully');
-    // A failed run is never uploaded as the baseline.
-    const uploaded = [...fake.artifacts.values()].filter((a) => a.run_id === r.id).map((a) => a.name);
-    expect(uploaded).not.toContain('pgscale-baseline');
-  });
+  it.each(['run', 'baseline', 'compare'])(
+    'fails the step in mode %s when every transaction fails, with one ::error:: line',
+    async (mode) => {
+      const r = await act('all-fail.sql', { mode, 'fail-on': 'never' });
+      expect(r.code, transcript(r)).toBe(1);
+      const errors = commands(r.stdout, 'error');
+      expect(errors, transcript(r)).toHaveLength(1);
+      expect(errors[0]).toMatch(
+        /^pgscale: The run failed: bands 1, 2 committed no transaction\. Most frequent failure: 42883 ×[\d,]+ at all-fail\.sql:2: /,
+      );
+      expect(r.summary).toContain('[!CAUTION]');
+      expect(r.stdout).not.toContain('completed successfully');
+      // A failed run is never uploaded as the baseline.
+      const uploaded = [...fake.artifacts.values()].filter((a) => a.run_id === r.id).map((a) => a.name);
+      expect(uploaded).not.toContain('pgscale-baseline');
+    },
+  );
 
   it('passes with one warning annotation per degraded band when only some degrade', async () => {
     const r = await act('some-fail.sql', { mode: 'run' });

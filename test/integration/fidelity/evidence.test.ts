@@ -16,7 +16,9 @@ describe('pg_stat_statements top statements', () => {
   let server: EmbeddedServer;
 
   beforeAll(async () => {
-    server = await startEmbedded(recordingLogger(), { postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements'] });
+    server = await startEmbedded(recordingLogger(), {
+      postgresFlags: ['-c', 'shared_preload_libraries=pg_stat_statements'],
+    });
     const client = new pg.Client(server.clientConfig);
     await client.connect();
     await client.query('CREATE EXTENSION pg_stat_statements');
@@ -53,7 +55,8 @@ describe('pg_stat_statements top statements', () => {
     // transactions in flight at its edges (at most one per worker at each end).
     expect(Math.abs(top[0]!.calls - band.transactions)).toBeLessThanOrEqual(2 * band.workers);
     // Sorted by total time, largest first.
-    for (let i = 1; i < top.length; i++) expect(top[i - 1]!.total_time_ms).toBeGreaterThanOrEqual(top[i]!.total_time_ms);
+    for (let i = 1; i < top.length; i++)
+      expect(top[i - 1]!.total_time_ms).toBeGreaterThanOrEqual(top[i]!.total_time_ms);
   });
 });
 

@@ -67,7 +67,11 @@ describe('pipelineBlock', () => {
     expect(pipelineBlock(compiled('BEGIN;\nSAVEPOINT a;\nSELECT 2;\nEND;\n').steps)).toBeNull();
     expect(pipelineBlock(compiled('BEGIN;\nSELECT 1;\nROLLBACK;\n').steps)).toBeNull();
     // \set between statements is fine (evaluated as the statements are queued); COMMIT ends too.
-    expect(pipelineBlock(compiled('\\set a 1\nSTART TRANSACTION;\nSELECT :a;\n\\set a 2\nSELECT :a;\nCOMMIT;\n\\sleep 1 ms\n').steps)).toEqual({
+    expect(
+      pipelineBlock(
+        compiled('\\set a 1\nSTART TRANSACTION;\nSELECT :a;\n\\set a 2\nSELECT :a;\nCOMMIT;\n\\sleep 1 ms\n').steps,
+      ),
+    ).toEqual({
       begin: 1,
       end: 5,
     });
@@ -88,7 +92,8 @@ describe('pipelined transactions on the server', () => {
       const client = new pg.Client({ ...db.config, pipeline });
       await client.connect();
       await checkSchema(client, workload);
-      const stream = (client as unknown as { connection: { stream: { _write: Function; _writev: Function } } }).connection.stream;
+      const stream = (client as unknown as { connection: { stream: { _write: Function; _writev: Function } } })
+        .connection.stream;
       let writes = 0;
       const write = stream._write.bind(stream);
       const writev = stream._writev.bind(stream);

@@ -15,7 +15,8 @@ Object.assign(process.env, fake.env());
 const work = await mkdtemp(path.join(tmpdir(), 'pgscale-gh-art-'));
 process.env['GITHUB_WORKSPACE'] = work;
 process.env['RUNNER_TEMP'] = work;
-const { uploadBaseline, uploadResultsArtifact, findBaseline, BASELINE_FILE_NAME } = await import('../../../src/github/artifacts.js');
+const { uploadBaseline, uploadResultsArtifact, findBaseline, BASELINE_FILE_NAME } =
+  await import('../../../src/github/artifacts.js');
 
 const token = 'ghs_faketoken';
 const find = (extra: Partial<Parameters<typeof findBaseline>[0]> = {}) =>
@@ -42,10 +43,22 @@ describe('artifacts against the fake GitHub', () => {
     const up = await uploadBaseline(good, 'pgscale-baseline', 30);
     expect(up.id).toBeGreaterThan(0);
     // The upload really went through the Twirp and Azure block-blob protocols.
-    expect(fake.requests.some((r) => r.startsWith('POST /twirp/github.actions.results.api.v1.ArtifactService/CreateArtifact'))).toBe(true);
-    expect(fake.requests.some((r) => /^PUT \/blob\/.*comp=block&blockid=/.test(r) || /^PUT \/blob\/.*blockid=.*comp=block/.test(r))).toBe(true);
+    expect(
+      fake.requests.some((r) =>
+        r.startsWith('POST /twirp/github.actions.results.api.v1.ArtifactService/CreateArtifact'),
+      ),
+    ).toBe(true);
+    expect(
+      fake.requests.some(
+        (r) => /^PUT \/blob\/.*comp=block&blockid=/.test(r) || /^PUT \/blob\/.*blockid=.*comp=block/.test(r),
+      ),
+    ).toBe(true);
     expect(fake.requests.some((r) => /^PUT \/blob\/.*comp=blocklist/.test(r))).toBe(true);
-    expect(fake.requests.some((r) => r.startsWith('POST /twirp/github.actions.results.api.v1.ArtifactService/FinalizeArtifact'))).toBe(true);
+    expect(
+      fake.requests.some((r) =>
+        r.startsWith('POST /twirp/github.actions.results.api.v1.ArtifactService/FinalizeArtifact'),
+      ),
+    ).toBe(true);
     expect(fake.artifacts.get(up.id!)!.expires_at).not.toBeNull();
 
     // The run is still in progress: not a baseline yet.
@@ -133,7 +146,10 @@ describe('artifacts against the fake GitHub', () => {
     const dir = await mkdtemp(path.join(work, 'results-'));
     await writeFile(path.join(dir, 'results.json'), '{}');
     await writeFile(path.join(dir, 'results.csv'), 'band_id\n');
-    const up = await uploadResultsArtifact([path.join(dir, 'results.json'), path.join(dir, 'results.csv')], 'pgscale-results');
+    const up = await uploadResultsArtifact(
+      [path.join(dir, 'results.json'), path.join(dir, 'results.csv')],
+      'pgscale-results',
+    );
     expect(up.id).toBeGreaterThan(0);
     const zip = fake.blobs.get(fake.artifacts.get(up.id!)!.blob_key)!;
     expect(zip.subarray(0, 2).toString()).toBe('PK');

@@ -5,12 +5,20 @@ import { startFakeGitHub } from '../../support/fake-github.js';
 
 const fake = await startFakeGitHub({ owner: 'acme', repo: 'shop' });
 Object.assign(process.env, fake.env());
-const { upsertStickyComment, commentMarker, fitCommentBody, commentAction, pullRequestNumber, COMMENT_LIMIT } = await import('../../../src/github/comment.js');
+const { upsertStickyComment, commentMarker, fitCommentBody, commentAction, pullRequestNumber, COMMENT_LIMIT } =
+  await import('../../../src/github/comment.js');
 
 afterAll(() => fake.close());
 
 const warnings: string[] = [];
-const base = { token: 'ghs_fake', owner: 'acme', repo: 'shop', issueNumber: 7, configPath: 'bench/pgscale.yml', warn: (m: string) => warnings.push(m) };
+const base = {
+  token: 'ghs_fake',
+  owner: 'acme',
+  repo: 'shop',
+  issueNumber: 7,
+  configPath: 'bench/pgscale.yml',
+  warn: (m: string) => warnings.push(m),
+};
 
 beforeEach(() => {
   warnings.length = 0;
@@ -20,7 +28,14 @@ beforeEach(() => {
 describe('sticky PR comment', () => {
   it('creates the comment once, then updates it in place', async () => {
     // Someone else's comments come first, more than one page of them, so pagination is exercised.
-    for (let i = 0; i < 120; i++) fake.comments.push({ id: 100 + i, issue_number: 7, body: `chatter ${i}`, html_url: 'x', user: { login: 'octocat', type: 'User' } });
+    for (let i = 0; i < 120; i++)
+      fake.comments.push({
+        id: 100 + i,
+        issue_number: 7,
+        body: `chatter ${i}`,
+        html_url: 'x',
+        user: { login: 'octocat', type: 'User' },
+      });
 
     const url1 = await upsertStickyComment({ ...base, body: 'first report' });
     expect(url1).toMatch(/^https:\/\/github\.com\/acme\/shop\/pull\/7#issuecomment-\d+$/);
@@ -36,7 +51,9 @@ describe('sticky PR comment', () => {
 
   it('keeps one comment per config', async () => {
     await upsertStickyComment({ ...base, configPath: 'other.yml', body: 'other config' });
-    const markers = new Set(fake.comments.filter((c) => c.body.startsWith('<!-- pgscale:')).map((c) => c.body.split('\n')[0]));
+    const markers = new Set(
+      fake.comments.filter((c) => c.body.startsWith('<!-- pgscale:')).map((c) => c.body.split('\n')[0]),
+    );
     expect(markers.size).toBe(2);
   });
 

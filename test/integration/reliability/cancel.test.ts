@@ -5,7 +5,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../../src/results/types.js';
-import { createDatabase, prepareSelectOnly, pgscaleSessions, runCli, scratchDir, spawnCli, stackLines, waitForNoSessions } from '../../support/reliability-helpers.js';
+import {
+  createDatabase,
+  prepareSelectOnly,
+  pgscaleSessions,
+  runCli,
+  scratchDir,
+  spawnCli,
+  stackLines,
+  waitForNoSessions,
+} from '../../support/reliability-helpers.js';
 
 let db: Awaited<ReturnType<typeof createDatabase>>;
 const scratch = scratchDir();

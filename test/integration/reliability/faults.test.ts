@@ -175,7 +175,7 @@ describe('faults on the shared server', () => {
       'SELECT pg_sleep(0.002);\nUPDATE rel_accounts SET balance = balance - 1 WHERE id = :id;\nCOMMIT;\n',
     // Opposite lock order → 40P01 (deadlock_timeout lowered so it is found fast; we connect as superuser).
     'deadlock.sql':
-      '\\set a random(1, 2)\nBEGIN;\nSET LOCAL deadlock_timeout = \'10ms\';\nUPDATE rel_accounts SET balance = balance + 1 WHERE id = :a;\n' +
+      "\\set a random(1, 2)\nBEGIN;\nSET LOCAL deadlock_timeout = '10ms';\nUPDATE rel_accounts SET balance = balance + 1 WHERE id = :a;\n" +
       'SELECT pg_sleep(0.005);\nUPDATE rel_accounts SET balance = balance + 1 WHERE id = 3 - :a;\nCOMMIT;\n',
     'timeout.sql': "BEGIN;\nSET LOCAL statement_timeout = '10ms';\nSELECT pg_sleep(0.05);\nCOMMIT;\n",
   };
@@ -198,7 +198,8 @@ describe('faults on the shared server', () => {
     // The plan's only band is degraded, so every band is: the run has failed, and says why.
     expect(result.code, context).toBe(1);
     expect(result.stdout).toContain('❌ The run failed: every band is degraded.');
-    for (const code of ['40001', '40P01', '57014']) expect(result.stdout).toMatch(new RegExp(`^   ${code} ×[\\d,]+ at \\S+\\.sql:\\d+: `, 'm'));
+    for (const code of ['40001', '40P01', '57014'])
+      expect(result.stdout).toMatch(new RegExp(`^   ${code} ×[\\d,]+ at \\S+\\.sql:\\d+: `, 'm'));
     const doc = readResults(out);
     const band = doc.bands[0] as BandResult;
     expect(Object.keys(band.errors).sort(), JSON.stringify(band.errors)).toEqual(['40001', '40P01', '57014']);

@@ -3,7 +3,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, createDatabase, nonEmptyLines, runCli, scratchDir, stackLines, withAdmin } from '../../support/reliability-helpers.js';
+import {
+  ADMIN,
+  createDatabase,
+  nonEmptyLines,
+  runCli,
+  scratchDir,
+  stackLines,
+  withAdmin,
+} from '../../support/reliability-helpers.js';
 
 let db: Awaited<ReturnType<typeof createDatabase>>;
 const scratch = scratchDir();
@@ -30,7 +38,9 @@ afterAll(async () => {
 
 async function tables(): Promise<string[]> {
   return withAdmin({ ...ADMIN, database: db.name }, async (c) => {
-    const r = await c.query<{ t: string }>("SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'pgbench_%' ORDER BY 1");
+    const r = await c.query<{ t: string }>(
+      "SELECT tablename AS t FROM pg_tables WHERE tablename LIKE 'pgbench_%' ORDER BY 1",
+    );
     return r.rows.map((row) => row.t);
   });
 }
@@ -73,7 +83,9 @@ describe('preflight through the CLI', () => {
       `  collect_pg_stats: ${stats}\n  export_path: ${join(scratch.dir, 'out-sampler')}\nworkload: select-only\n`;
     const withStats = scratch.write('sampler.yaml', body(true));
     const line = expectOneLineRefusal(await runCli(['--config', withStats, '--database-url', db.url]));
-    expect(line).toContain(`needs ${usable + 1} connections (${fits} pool + 2 for pgscale's control and stats connections)`);
+    expect(line).toContain(
+      `needs ${usable + 1} connections (${fits} pool + 2 for pgscale's control and stats connections)`,
+    );
     expect(line).toContain(`allows ${usable}`);
   });
 
@@ -84,9 +96,13 @@ describe('preflight through the CLI', () => {
     );
     // Workers 1–4 × connections 1–4 (linear) = 16 bands × 45 s = 12m.
     const line = expectOneLineRefusal(await runCli(['--config', config, '--database-url', db.url]));
-    expect(line).toMatch(/^pgscale: progressive\.time_budget: the plan needs an estimated 12m \(16 bands × .* budget is 1m/);
+    expect(line).toMatch(
+      /^pgscale: progressive\.time_budget: the plan needs an estimated 12m \(16 bands × .* budget is 1m/,
+    );
     // Budget maths needs no server: an unreachable one must not turn the refusal into a connection error.
-    const unreachable = expectOneLineRefusal(await runCli(['--config', config, '--database-url', 'postgres://postgres@127.0.0.1:1/none']));
+    const unreachable = expectOneLineRefusal(
+      await runCli(['--config', config, '--database-url', 'postgres://postgres@127.0.0.1:1/none']),
+    );
     expect(unreachable).toContain('progressive.time_budget');
   });
 

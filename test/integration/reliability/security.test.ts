@@ -6,7 +6,14 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResultsDocument } from '../../../src/results/types.js';
-import { cleanEnv, createDatabase, runAction, runCli, scratchDir, stackLines } from '../../support/reliability-helpers.js';
+import {
+  cleanEnv,
+  createDatabase,
+  runAction,
+  runCli,
+  scratchDir,
+  stackLines,
+} from '../../support/reliability-helpers.js';
 
 const scratch = scratchDir();
 let db: Awaited<ReturnType<typeof createDatabase>>;
@@ -66,16 +73,29 @@ describe('passwords never reach logs, exports or summaries', () => {
     const result = await runCli(['--config', config, '--database-url', url(FLAG_SECRET)], { env });
     expect(result.code, result.stderr).toBe(0);
     // The Database line names where each parameter came from; the password only by its source.
-    expect(result.stdout).toContain(`database ${db.name} (--database-url), user postgres (--database-url), password from --database-url`);
+    expect(result.stdout).toContain(
+      `database ${db.name} (--database-url), user postgres (--database-url), password from --database-url`,
+    );
     const files = allFiles(out);
     expect(files.map(([p]) => p.slice(out.length + 1)).sort()).toEqual(['report.md', 'results.csv', 'results.json']);
-    expectNoSecret([['stdout', result.stdout], ['stderr', result.stderr], ...files], [FLAG_SECRET, CONFIG_SECRET, ENV_SECRET]);
+    expectNoSecret(
+      [['stdout', result.stdout], ['stderr', result.stderr], ...files],
+      [FLAG_SECRET, CONFIG_SECRET, ENV_SECRET],
+    );
     const doc = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ResultsDocument;
-    expect((doc.config as { database: { url: string } }).database.url).toBe(`postgres://postgres:***@127.0.0.1:5432/${db.name}`);
+    expect((doc.config as { database: { url: string } }).database.url).toBe(
+      `postgres://postgres:***@127.0.0.1:5432/${db.name}`,
+    );
     // The JSON export of the summary (--json) goes through the same masking.
     const json = await runCli(['--config', config, '--database-url', url(FLAG_SECRET), '--json'], { env });
     expect(json.code, json.stderr).toBe(0);
-    expectNoSecret([['--json stdout', json.stdout], ['--json stderr', json.stderr]], [FLAG_SECRET, CONFIG_SECRET, ENV_SECRET]);
+    expectNoSecret(
+      [
+        ['--json stdout', json.stdout],
+        ['--json stderr', json.stderr],
+      ],
+      [FLAG_SECRET, CONFIG_SECRET, ENV_SECRET],
+    );
   }, 60_000);
 
   it('CLI: connection failures (unknown database, refused port, bad password field) never show the password', async () => {
@@ -93,13 +113,25 @@ describe('passwords never reach logs, exports or summaries', () => {
       // Debug logging prints stacks of internal errors: those must be masked too.
       const debug = await runCli(['--config', config, '--database-url', target], { env });
       expect(debug.code, `${target}\n${debug.stderr}`).not.toBe(0);
-      expectNoSecret([[`stdout (${target})`, debug.stdout], [`stderr (${target})`, debug.stderr]], [FLAG_SECRET]);
+      expectNoSecret(
+        [
+          [`stdout (${target})`, debug.stdout],
+          [`stderr (${target})`, debug.stderr],
+        ],
+        [FLAG_SECRET],
+      );
       // Without it: one line of ours, no stack.
       const plain = await runCli(['--config', config, '--database-url', target]);
       expect(plain.code, `${target}\n${plain.stderr}`).not.toBe(0);
       expect(plain.stderr, target).toMatch(/^pgscale: /m);
       expect(stackLines(plain.stderr), target).toEqual([]);
-      expectNoSecret([[`stdout (${target})`, plain.stdout], [`stderr (${target})`, plain.stderr]], [FLAG_SECRET]);
+      expectNoSecret(
+        [
+          [`stdout (${target})`, plain.stdout],
+          [`stderr (${target})`, plain.stderr],
+        ],
+        [FLAG_SECRET],
+      );
     }
   }, 60_000);
 
@@ -115,7 +147,10 @@ describe('passwords never reach logs, exports or summaries', () => {
     const outputs = scratch.write('action/outputs.txt', '');
     const result = await runAction(
       { config, 'database-url': url(FLAG_SECRET), mode: 'run' },
-      { cwd: scratch.dir, env: { GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: outputs, RUNNER_DEBUG: '1', PGPASSWORD: ENV_SECRET } },
+      {
+        cwd: scratch.dir,
+        env: { GITHUB_STEP_SUMMARY: summary, GITHUB_OUTPUT: outputs, RUNNER_DEBUG: '1', PGPASSWORD: ENV_SECRET },
+      },
     );
     const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
     expect(result.code, context).toBe(0);
@@ -123,15 +158,27 @@ describe('passwords never reach logs, exports or summaries', () => {
     // The runner learns the secret from ::add-mask:: (it never shows those lines).
     const addMask = result.stdout.split('\n').filter((l) => l.startsWith('::add-mask::'));
     expect(addMask.some((l) => l.includes(FLAG_SECRET))).toBe(true);
-    const shown = result.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+    const shown = result.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith('::add-mask::'))
+      .join('\n');
     const summaryText = readFileSync(summary, 'utf8');
     expect(summaryText).toMatch(/pgscale/);
     expectNoSecret(
-      [['stdout', shown], ['stderr', result.stderr], ['summary', summaryText], ['outputs', readFileSync(outputs, 'utf8')], ...allFiles(out)],
+      [
+        ['stdout', shown],
+        ['stderr', result.stderr],
+        ['summary', summaryText],
+        ['outputs', readFileSync(outputs, 'utf8')],
+        ...allFiles(out),
+      ],
       [FLAG_SECRET, ENV_SECRET],
     );
     // The workload name from the config reaches the summary and report.md escaped.
-    for (const [where, text] of [['summary', summaryText], ['report.md', readFileSync(join(out, 'report.md'), 'utf8')]] as const) {
+    for (const [where, text] of [
+      ['summary', summaryText],
+      ['report.md', readFileSync(join(out, 'report.md'), 'utf8')],
+    ] as const) {
       expect(text, where).not.toContain('<img');
       expect(text, where).not.toContain('](https://evil');
       expect(text, where).not.toMatch(/(^|[^\\])\*\*bold/);

@@ -6,7 +6,16 @@ import { runBands } from '../../../src/run/runner.js';
 import { ScriptWorkload } from '../../../src/workload/engine.js';
 import { compileScript, parseScript } from '../../../src/workload/script.js';
 import type { BandResult } from '../../../src/results/types.js';
-import { ADMIN, createTestDatabase, plan, progressive, recordingLogger, selectOne, tinyWorkload, type RecordingLogger } from '../../support/run-helpers.js';
+import {
+  ADMIN,
+  createTestDatabase,
+  plan,
+  progressive,
+  recordingLogger,
+  selectOne,
+  tinyWorkload,
+  type RecordingLogger,
+} from '../../support/run-helpers.js';
 
 /** A workload of one pgbench-format script, run through the wire like a user's script file. */
 function scriptWorkload(name: string, text: string): ScriptWorkload {
@@ -106,7 +115,7 @@ describe('faults during a band', () => {
     expect(band.transactions).toBeGreaterThanOrEqual(1);
   });
 
-  it('counts workload errors that are not the server\'s by their own code', async () => {
+  it("counts workload errors that are not the server's by their own code", async () => {
     const broken = tinyWorkload('script-error', async (c, _w, n) => {
       if (n % 2 === 0) throw Object.assign(new Error('\\set: division by zero'), { code: 'SCRIPT' });
       await c.query('SELECT 1');
@@ -215,7 +224,8 @@ describe('notices', () => {
     expect(Object.keys(band.notices ?? {}).sort()).toEqual(['NOTICE', 'WARNING']);
     // One of each per transaction; the one worker's transaction in flight at either edge of
     // the window may have its notices on one side and its commit on the other.
-    for (const severity of ['NOTICE', 'WARNING']) expect(Math.abs(band.notices![severity]! - band.transactions)).toBeLessThanOrEqual(1);
+    for (const severity of ['NOTICE', 'WARNING'])
+      expect(Math.abs(band.notices![severity]! - band.transactions)).toBeLessThanOrEqual(1);
     expect(band.transactions).toBeGreaterThan(10);
     expect(log.lines.filter((l) => l.includes('notice:'))).toEqual([
       'info band 1: first NOTICE 00000 notice: quiet 1',

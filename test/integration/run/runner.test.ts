@@ -21,7 +21,9 @@ beforeAll(async () => {
   db = await createTestDatabase('run');
   observer = new pg.Client(db.config);
   await observer.connect();
-  await observer.query('CREATE TABLE tx_log (id bigserial PRIMARY KEY, worker int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())');
+  await observer.query(
+    'CREATE TABLE tx_log (id bigserial PRIMARY KEY, worker int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())',
+  );
 });
 
 afterAll(async () => {
@@ -68,14 +70,20 @@ describe('runBands', () => {
     // in flight at either edge may fall on either side: at most C per edge.
     const start = new Date(band.started_at);
     const end = new Date(start.getTime() + band.duration_s * 1000);
-    const rows = await observer.query<{ n: string }>('SELECT count(*) AS n FROM tx_log WHERE at >= $1 AND at < $2', [start, end]);
+    const rows = await observer.query<{ n: string }>('SELECT count(*) AS n FROM tx_log WHERE at >= $1 AND at < $2', [
+      start,
+      end,
+    ]);
     const committed = Number(rows.rows[0]!.n);
     expect(band.transactions).toBeGreaterThan(100);
     // Client timestamps are taken when the event loop gets to a completion, up to its delay after the
     // server committed: at each edge that many milliseconds of transactions may fall on the other side.
     const lagMs = (band.client.event_loop_delay_p99_ms ?? 10) + 1;
     const edgeSlack = Math.ceil((2 * band.total_tps * lagMs) / 1000);
-    expect(Math.abs(committed - band.transactions), `TPS ${band.total_tps.toFixed(0)}, loop delay p99 ${lagMs - 1} ms`).toBeLessThanOrEqual(2 * 2 + 2 + edgeSlack);
+    expect(
+      Math.abs(committed - band.transactions),
+      `TPS ${band.total_tps.toFixed(0)}, loop delay p99 ${lagMs - 1} ms`,
+    ).toBeLessThanOrEqual(2 * 2 + 2 + edgeSlack);
     expect(band.statements).toBe(band.transactions);
     expect(band.total_tps).toBeCloseTo(band.transactions / band.duration_s, 6);
     expect(band.tps_series).toHaveLength(2);
@@ -123,7 +131,9 @@ describe('runBands', () => {
     });
     // On a terminal, a live line once a second names the band, its phase and the current TPS.
     expect(progressLines.length).toBeGreaterThanOrEqual(2);
-    expect(progressLines.some((l) => /^Band 1\/2 \(4w\/2c\) (warming up|measuring) \d+\/[\d.]+s · [\d,]+ TPS$/.test(l))).toBe(true);
+    expect(
+      progressLines.some((l) => /^Band 1\/2 \(4w\/2c\) (warming up|measuring) \d+\/[\d.]+s · [\d,]+ TPS$/.test(l)),
+    ).toBe(true);
     expect(progressLines.some((l) => l.startsWith('Band 2/2 (2w/2c) measuring'))).toBe(true);
     const [crowded, enough] = outcome.bands;
     // Four workers on two connections: each waits about one service time for a connection.
@@ -208,7 +218,14 @@ describe('runBands', () => {
     };
     const started = Date.now();
     const outcome = await runBands({
-      plan: plan([[4, 2], [4, 4]], 10, 0.5),
+      plan: plan(
+        [
+          [4, 2],
+          [4, 4],
+        ],
+        10,
+        0.5,
+      ),
       workload: sleep5ms,
       clientConfig: db.config,
       progressive: progressive(),
@@ -258,7 +275,9 @@ describe('runBands', () => {
     });
     const band = outcome.bands[0]!;
     expect(band.rate!.held).toBe(false);
-    expect(log.lines.some((l) => l.startsWith('warn band 1: the target rate of 1000 TPS could not be held'))).toBe(true);
+    expect(log.lines.some((l) => l.startsWith('warn band 1: the target rate of 1000 TPS could not be held'))).toBe(
+      true,
+    );
     // Measured from the scheduled start, latency grows with the backlog, far above service time.
     expect(band.latency.mean_ms!).toBeGreaterThan(10 * band.service_time.mean_ms!);
   });
@@ -298,7 +317,9 @@ describe('runBands', () => {
     });
     expect(outcome.partial).toBe(true);
     expect(outcome.bands).toEqual([]);
-    expect(outcome.partial_reason).toMatch(/^band 1 could not open 1 connections: database "pgscale_no_such_db" does not exist/);
+    expect(outcome.partial_reason).toMatch(
+      /^band 1 could not open 1 connections: database "pgscale_no_such_db" does not exist/,
+    );
     expect(JSON.stringify({ outcome, lines: log.lines })).not.toContain('hunter2-secret');
   });
 });

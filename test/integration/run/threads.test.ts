@@ -30,7 +30,8 @@ INSERT INTO ticks(client) VALUES (:client_id);
 SELECT 1 / (:bad - 1);
 END;
 `;
-const SETUP = 'DROP TABLE IF EXISTS ticks; CREATE TABLE ticks (client int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());\n';
+const SETUP =
+  'DROP TABLE IF EXISTS ticks; CREATE TABLE ticks (client int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp());\n';
 
 function config(out: string, threads: number | string): string {
   scratch.write('ticks.sql', SCRIPT);
@@ -90,14 +91,19 @@ describe('client threads', () => {
         expect(loop.event_loop_utilization).toBeLessThanOrEqual(1);
       }
       // The band's ELU is its busiest loop's.
-      expect(band.client.event_loop_utilization).toBe(Math.max(...band.client.loops!.map((l) => l.event_loop_utilization)));
+      expect(band.client.event_loop_utilization).toBe(
+        Math.max(...band.client.loops!.map((l) => l.event_loop_utilization)),
+      );
 
       // Each loop's window opens a message later than the main thread's; a transaction that
       // commits across an edge may fall either side: at most one per connection per edge, plus
       // what the loops commit in the few milliseconds of message latency (1%).
       const server = await committedIn(band);
       const tolerance = edgeTolerance(band) + Math.ceil(0.01 * band.transactions);
-      expect(Math.abs(server.n - band.transactions), JSON.stringify({ server: server.n, counted: band.transactions })).toBeLessThanOrEqual(tolerance);
+      expect(
+        Math.abs(server.n - band.transactions),
+        JSON.stringify({ server: server.n, counted: band.transactions }),
+      ).toBeLessThanOrEqual(tolerance);
       // Worker ids are band-wide: pgbench's :client_id runs 0 … W−1 across both loops.
       expect(server.clients).toEqual(Array.from({ length: band.workers }, (_, i) => i));
 
@@ -131,9 +137,10 @@ describe('client threads', () => {
       expect(band.client.threads).toBe(1);
       expect(band.client.loops).toBeUndefined();
       const server = await committedIn(band);
-      expect(Math.abs(server.n - band.transactions), JSON.stringify({ server: server.n, counted: band.transactions })).toBeLessThanOrEqual(
-        edgeTolerance(band),
-      );
+      expect(
+        Math.abs(server.n - band.transactions),
+        JSON.stringify({ server: server.n, counted: band.transactions }),
+      ).toBeLessThanOrEqual(edgeTolerance(band));
     }
   }, 90_000);
 
@@ -141,7 +148,9 @@ describe('client threads', () => {
     const out = join(scratch.dir, 'bad');
     const result = await runCli(['--config', config(out, 'many'), '--database-url', url]);
     expect(result.code).toBe(2);
-    expect(result.stderr.trim()).toMatch(/^[^\n]*threads-many\.yaml:\d+:\d+: progressive\.client_threads: expected "auto" or an integer from 1 to 64[^\n]*$/);
+    expect(result.stderr.trim()).toMatch(
+      /^[^\n]*threads-many\.yaml:\d+:\d+: progressive\.client_threads: expected "auto" or an integer from 1 to 64[^\n]*$/,
+    );
     expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 30_000);
 });

@@ -6,7 +6,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ScriptRuntimeError, checkSchema, loadWorkload, missingSchemaError, type Workload } from '../../../src/workload/index.js';
+import {
+  ScriptRuntimeError,
+  checkSchema,
+  loadWorkload,
+  missingSchemaError,
+  type Workload,
+} from '../../../src/workload/index.js';
 import { ScriptWorkload } from '../../../src/workload/engine.js';
 
 const HOST = '127.0.0.1';
@@ -49,12 +55,23 @@ async function fingerprint(c: pg.Client): Promise<Record<string, unknown>> {
   const cols = await c.query(`
     select table_name, column_name, data_type, character_maximum_length, is_nullable, ordinal_position
     from information_schema.columns where table_name like 'pgbench%' order by table_name, ordinal_position`);
-  const rel = await c.query(`select relname, reloptions, relkind from pg_class where relname like 'pgbench%' order by relname`);
+  const rel = await c.query(
+    `select relname, reloptions, relkind from pg_class where relname like 'pgbench%' order by relname`,
+  );
   const idx = await c.query(`select indexdef from pg_indexes where tablename like 'pgbench%' order by indexname`);
-  const cons = await c.query(`select conname, pg_get_constraintdef(oid) as def from pg_constraint where conrelid::regclass::text like 'pgbench%' order by conname`);
+  const cons = await c.query(
+    `select conname, pg_get_constraintdef(oid) as def from pg_constraint where conrelid::regclass::text like 'pgbench%' order by conname`,
+  );
   const data: Record<string, unknown> = {};
-  for (const [t, key] of [['pgbench_branches', 'bid'], ['pgbench_tellers', 'tid'], ['pgbench_accounts', 'aid'], ['pgbench_history', 'aid']] as const) {
-    const r = await c.query(`select count(*)::int as n, md5(coalesce(string_agg(x::text, '|' order by x.${key}), '')) as h from ${t} x`);
+  for (const [t, key] of [
+    ['pgbench_branches', 'bid'],
+    ['pgbench_tellers', 'tid'],
+    ['pgbench_accounts', 'aid'],
+    ['pgbench_history', 'aid'],
+  ] as const) {
+    const r = await c.query(
+      `select count(*)::int as n, md5(coalesce(string_agg(x::text, '|' order by x.${key}), '')) as h from ${t} x`,
+    );
     data[t] = r.rows[0];
   }
   return { cols: cols.rows, rel: rel.rows, idx: idx.rows, cons: cons.rows, data };
@@ -118,7 +135,9 @@ describe('built-in workloads', () => {
     expect(mismatched.rows[0].n).toBe(0);
     // Statements went through named prepared statements with bind parameters.
     const ps = await client.query(`select statement from pg_prepared_statements order by statement`);
-    expect(ps.rows.map((x) => x.statement)).toContain('UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2');
+    expect(ps.rows.map((x) => x.statement)).toContain(
+      'UPDATE pgbench_accounts SET abalance = abalance + $1 WHERE aid = $2',
+    );
   });
 
   it('select-only and simple-update run their statements', async () => {
@@ -165,7 +184,12 @@ describe('custom script workloads', () => {
       "\\set x 1.5e3\n\\set b 1 < 2\n\\set h hash(-1, 0)\nINSERT INTO inj(v, w) VALUES (:x || ';DROP TABLE inj;--', ':x');\nINSERT INTO inj VALUES (:b, :h);\n",
     );
     const w = await loadWorkload(
-      { kind: 'scripts', name: 'inj', scripts: [{ file: path.join(dir, 'inj.sql'), weight: 1 }], setup: [path.join(dir, 'inj-setup.sql')] },
+      {
+        kind: 'scripts',
+        name: 'inj',
+        scripts: [{ file: path.join(dir, 'inj.sql'), weight: 1 }],
+        setup: [path.join(dir, 'inj-setup.sql')],
+      },
       dir,
     );
     expect(await checkSchema(client, w)).toEqual(['inj']);
@@ -177,28 +201,51 @@ describe('custom script workloads', () => {
       { v: '1500;DROP TABLE inj;--', w: ':x' },
       { v: 'true', w: '4219408603045787357' },
     ]);
-    const ps = await client.query(`select statement from pg_prepared_statements where statement like 'INSERT INTO inj%' order by statement`);
+    const ps = await client.query(
+      `select statement from pg_prepared_statements where statement like 'INSERT INTO inj%' order by statement`,
+    );
     expect(ps.rows.map((r) => r.statement)).toEqual([
-      "INSERT INTO inj VALUES ($1, $2)",
+      'INSERT INTO inj VALUES ($1, $2)',
       "INSERT INTO inj(v, w) VALUES ($1 || ';DROP TABLE inj;--', ':x')",
     ]);
   });
 
   it('computes the same values as pgbench itself for the same script', async () => {
     const exprs = [
-      'hash(10)', 'hash_fnv1a(:client_id + 12345)', 'hash_murmur2(-77, 3)', '7 / -2', '-7 % 3', '0.1 + 0.2', 'least(3, 2.5, 7)',
-      'int(2.5)', '1e20', 'sqrt(2)', 'pi() * 2', 'abs(-9223372036854775807)', '5 % -1', 'hash(10) % 1000', '(2 < 3) and not false',
-      '123456789012345678.0', '1.0 / 3', ':scale * 100000', 'greatest(1, 2.0)',
+      'hash(10)',
+      'hash_fnv1a(:client_id + 12345)',
+      'hash_murmur2(-77, 3)',
+      '7 / -2',
+      '-7 % 3',
+      '0.1 + 0.2',
+      'least(3, 2.5, 7)',
+      'int(2.5)',
+      '1e20',
+      'sqrt(2)',
+      'pi() * 2',
+      'abs(-9223372036854775807)',
+      '5 % -1',
+      'hash(10) % 1000',
+      '(2 < 3) and not false',
+      '123456789012345678.0',
+      '1.0 / 3',
+      ':scale * 100000',
+      'greatest(1, 2.0)',
     ];
     const lines = ['\\set default_seed 777', ...exprs.map((e, i) => `\\set v${i} ${e}`)];
     const values = exprs.map((_, i) => `(${i}, :v${i})`).join(', ');
     const body = (table: string) => `${lines.join('\n')}\nINSERT INTO ${table} VALUES ${values};\n`;
-    await client.query('DROP TABLE IF EXISTS cmp_pgbench, cmp_pgscale; CREATE TABLE cmp_pgbench(i int, v text); CREATE TABLE cmp_pgscale(i int, v text);');
+    await client.query(
+      'DROP TABLE IF EXISTS cmp_pgbench, cmp_pgscale; CREATE TABLE cmp_pgbench(i int, v text); CREATE TABLE cmp_pgscale(i int, v text);',
+    );
     writeFileSync(path.join(dir, 'cmp_pgbench.sql'), body('cmp_pgbench'));
     writeFileSync(path.join(dir, 'cmp_pgscale.sql'), body('cmp_pgscale'));
     const r = pgbench(['-n', '-M', 'prepared', '-t', '1', '-f', path.join(dir, 'cmp_pgbench.sql')]);
     expect(r.status, r.stderr).toBe(0);
-    const w = await loadWorkload({ kind: 'scripts', name: 'cmp', scripts: [{ file: path.join(dir, 'cmp_pgscale.sql'), weight: 1 }], setup: [] }, dir);
+    const w = await loadWorkload(
+      { kind: 'scripts', name: 'cmp', scripts: [{ file: path.join(dir, 'cmp_pgscale.sql'), weight: 1 }], setup: [] },
+      dir,
+    );
     await w.createWorker(1, 99).runTransaction(client);
     const a = await client.query('select i, v from cmp_pgbench order by i');
     const b = await client.query('select i, v from cmp_pgscale order by i');
@@ -208,10 +255,24 @@ describe('custom script workloads', () => {
 
   it('chooses scripts by weight, runs each as one transaction and autocommits without BEGIN', async () => {
     await client.query('DROP TABLE IF EXISTS picks; CREATE TABLE picks(tag text, client int, r int)');
-    writeFileSync(path.join(dir, 'a.sql'), "\\set r random(1, 10)\nINSERT INTO picks VALUES ('a', :client_id, :r);\n\\sleep 0 ms\n");
-    writeFileSync(path.join(dir, 'b.sql'), "INSERT INTO picks VALUES ('b', :client_id, 0);\nINSERT INTO picks VALUES ('b2', :client_id, 1 / 0);\n");
+    writeFileSync(
+      path.join(dir, 'a.sql'),
+      "\\set r random(1, 10)\nINSERT INTO picks VALUES ('a', :client_id, :r);\n\\sleep 0 ms\n",
+    );
+    writeFileSync(
+      path.join(dir, 'b.sql'),
+      "INSERT INTO picks VALUES ('b', :client_id, 0);\nINSERT INTO picks VALUES ('b2', :client_id, 1 / 0);\n",
+    );
     const w = await loadWorkload(
-      { kind: 'scripts', name: 'mix', scripts: [{ file: path.join(dir, 'a.sql'), weight: 3 }, { file: path.join(dir, 'b.sql'), weight: 1 }], setup: [] },
+      {
+        kind: 'scripts',
+        name: 'mix',
+        scripts: [
+          { file: path.join(dir, 'a.sql'), weight: 3 },
+          { file: path.join(dir, 'b.sql'), weight: 1 },
+        ],
+        setup: [],
+      },
       dir,
     );
     const worker = w.createWorker(3, 5);
@@ -230,7 +291,9 @@ describe('custom script workloads', () => {
     }
     expect(a / 4000).toBeGreaterThan(0.73);
     expect(a / 4000).toBeLessThan(0.77);
-    const counts = await client.query(`select tag, count(*)::int as n, min(client) as c, min(r) as lo, max(r) as hi from picks group by tag order by tag`);
+    const counts = await client.query(
+      `select tag, count(*)::int as n, min(client) as c, min(r) as lo, max(r) as hi from picks group by tag order by tag`,
+    );
     expect(counts.rows).toEqual([
       { tag: 'a', n: a, c: 2, lo: 1, hi: 10 },
       { tag: 'b', n: failures, c: 2, lo: 0, hi: 0 },
@@ -239,8 +302,14 @@ describe('custom script workloads', () => {
 
   it('a script runtime error rejects with code SCRIPT', async () => {
     writeFileSync(path.join(dir, 'div.sql'), '\\set z 0\n\\set x 1 / :z\nSELECT :x;\n');
-    const w = await loadWorkload({ kind: 'scripts', name: 'div', scripts: [{ file: path.join(dir, 'div.sql'), weight: 1 }], setup: [] }, dir);
-    const err = await w.createWorker(1, 1).runTransaction(client).catch((e: unknown) => e);
+    const w = await loadWorkload(
+      { kind: 'scripts', name: 'div', scripts: [{ file: path.join(dir, 'div.sql'), weight: 1 }], setup: [] },
+      dir,
+    );
+    const err = await w
+      .createWorker(1, 1)
+      .runTransaction(client)
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ScriptRuntimeError);
     expect((err as ScriptRuntimeError).code).toBe('SCRIPT');
     expect((err as Error).message).toBe('div.sql:2: division by zero');

@@ -7,7 +7,14 @@ import { DEFAULT_THRESHOLDS } from '../../../src/compare/thresholds.js';
 import type { AnalysisSettings } from '../../../src/config/types.js';
 import type { BandSpec } from '../../../src/plan/types.js';
 
-const settings: AnalysisSettings = { linear_min_efficiency: 0.75, saturation_tolerance: 0.05, confidence: 0.95, batches: 10, bootstrap_resamples: 200, seed: 42 };
+const settings: AnalysisSettings = {
+  linear_min_efficiency: 0.75,
+  saturation_tolerance: 0.05,
+  confidence: 0.95,
+  batches: 10,
+  bootstrap_resamples: 200,
+  seed: 42,
+};
 const sides = { base: { source: 'base', database: 'b' }, head: { source: 'head', database: 'h' } };
 
 /** Pairs for bands with head/base TPS ratios per round (p95 moves inversely). */
@@ -67,7 +74,9 @@ describe('A/B verdict rules', () => {
     expect(ab.noise.rounds_for_twice_threshold).toBe(53);
     expect(comparison.notes[0]).toMatch(/About 53 rounds \(shorter bands are fine\) would bring that down to 10%\./);
     // A quiet run needs no advice.
-    expect(run(one, pairs(one, [[1.01, 0.99, 1.0, 1.005, 0.995, 1.0]]), 6).ab.noise.rounds_for_twice_threshold).toBeNull();
+    expect(
+      run(one, pairs(one, [[1.01, 0.99, 1.0, 1.005, 0.995, 1.0]]), 6).ab.noise.rounds_for_twice_threshold,
+    ).toBeNull();
   });
   it('discrete p-values: one mildly-off round (0.97) still fails at 7 rounds but not at 6', () => {
     // The off round has the smallest |d − ln 0.95|, so TPS has T⁺ = 1: raw p = P(T⁺ ≤ 1) = 2/2^R, against α/2 = 0.025.
@@ -122,7 +131,11 @@ describe('A/B verdict rules', () => {
     expect(reproduced.ab.bands[0]!.confirmation!.reproduced.tps).toBe(true);
   });
   it('curve level: peak TPS ratio with a seeded paired-bootstrap interval, reproducible and never gating', () => {
-    const ps = pairs(three, [[0.9, 0.91, 0.9, 0.89, 0.9, 0.9], [0.9, 0.9, 0.91, 0.9, 0.89, 0.9], [0.9, 0.9, 0.9, 0.91, 0.9, 0.9]]);
+    const ps = pairs(three, [
+      [0.9, 0.91, 0.9, 0.89, 0.9, 0.9],
+      [0.9, 0.9, 0.91, 0.9, 0.89, 0.9],
+      [0.9, 0.9, 0.9, 0.91, 0.9, 0.9],
+    ]);
     const a = run(three, ps, 6);
     const b = run(three, ps, 6);
     const peak = a.comparison.curve!.peak_tps;
@@ -145,7 +158,12 @@ describe('ab-results.json', () => {
   it('carries schema_version and its kind, and holds the A/B section and the comparison', () => {
     const { ab, comparison } = run(one, pairs(one, [[0.85, 0.86, 0.84, 0.85, 0.87, 0.85]]), 6);
     const text = abResultsJson(ab, comparison);
-    const doc = JSON.parse(text) as { kind: string; schema_version: number; ab: { rounds: number }; comparison: { verdict: string } };
+    const doc = JSON.parse(text) as {
+      kind: string;
+      schema_version: number;
+      ab: { rounds: number };
+      comparison: { verdict: string };
+    };
     expect(doc.schema_version).toBe(SCHEMA_VERSION);
     expect(doc.kind).toBe('pgscale-ab-results');
     expect(doc.ab.rounds).toBe(6);
@@ -155,6 +173,8 @@ describe('ab-results.json', () => {
   it('refuses a non-finite number as every document does, naming its path', () => {
     const { ab, comparison } = run(one, pairs(one, [[1, 1, 1, 1, 1, 1]]), 6);
     ab.noise.tps_mde = Number.NaN;
-    expect(() => abResultsJson(ab, comparison)).toThrow(/internal error: A\/B results document holds a non-finite number at ab\.noise\.tps_mde = NaN/);
+    expect(() => abResultsJson(ab, comparison)).toThrow(
+      /internal error: A\/B results document holds a non-finite number at ab\.noise\.tps_mde = NaN/,
+    );
   });
 });

@@ -48,8 +48,20 @@ describe('Hodges–Lehmann and the exact interval (known answers)', () => {
     expect(walshAverages([-1, 2, 3])).toEqual([-1, 0.5, 1, 2, 2.5, 3]);
     expect(hodgesLehmann([-1, 2, 3])).toBe(1.5);
     // n = 3: the widest interval has level 1 − 2/8 = 0.75; the next 1 − 4/8 = 0.5.
-    expect(wilcoxonInterval([-1, 2, 3], 0.95)).toMatchObject({ low: -1, high: 3, level: 0.75, k: 1, below_requested: true });
-    expect(wilcoxonInterval([-1, 2, 3], 0.6)).toMatchObject({ low: 0.5, high: 2.5, level: 0.5, k: 2, below_requested: false });
+    expect(wilcoxonInterval([-1, 2, 3], 0.95)).toMatchObject({
+      low: -1,
+      high: 3,
+      level: 0.75,
+      k: 1,
+      below_requested: true,
+    });
+    expect(wilcoxonInterval([-1, 2, 3], 0.6)).toMatchObject({
+      low: 0.5,
+      high: 2.5,
+      level: 0.5,
+      k: 2,
+      below_requested: false,
+    });
   });
   it("reproduces R's wilcox.test(paired, conf.int = TRUE) on Hollander & Wolfe's data", () => {
     expect(hodgesLehmann(d)).toBeCloseTo(0.46, 10);
@@ -71,7 +83,11 @@ describe('Hodges–Lehmann and the exact interval (known answers)', () => {
     expect(attainableLevels(5)[0]!.level).toBeCloseTo(1 - 2 / 32, 12);
     expect(attainableLevels(6)[0]!.level).toBeCloseTo(1 - 2 / 64, 12);
     expect(wilcoxonInterval([1, 2, 3, 4, 5], 0.95).below_requested).toBe(true);
-    expect(wilcoxonInterval([1, 2, 3, 4, 5, 6], 0.95)).toMatchObject({ level: 1 - 4 / 64, k: 2, below_requested: false });
+    expect(wilcoxonInterval([1, 2, 3, 4, 5, 6], 0.95)).toMatchObject({
+      level: 1 - 4 / 64,
+      k: 2,
+      below_requested: false,
+    });
   });
   it('interval and p-value are dual: the interval lies below c exactly when p ≤ (1 − level)/2', () => {
     const data = [-0.08, -0.11, -0.06, -0.12, -0.09, -0.04, -0.1];
@@ -83,7 +99,7 @@ describe('Hodges–Lehmann and the exact interval (known answers)', () => {
   });
   it('empirical coverage of the 87.5% interval (n = 5, widest is 93.75%) on symmetric noise', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     let covered = 0;
     const trials = 4000;
     for (let t = 0; t < trials; t++) {
@@ -114,11 +130,23 @@ describe('signFlipStepDown (Westfall–Young minP over sign flips of whole round
   });
   it('two figures that always move together cost nothing; two whose extreme rounds differ pay Bonferroni', () => {
     const a = [-1, -2, -3, -4];
-    const same = signFlipStepDown([{ values: a, rounds: rounds(4), evidence: 'below' }, { values: a.map((x) => 2 * x), rounds: rounds(4), evidence: 'below' }], 1);
+    const same = signFlipStepDown(
+      [
+        { values: a, rounds: rounds(4), evidence: 'below' },
+        { values: a.map((x) => 2 * x), rounds: rounds(4), evidence: 'below' },
+      ],
+      1,
+    );
     expect(same.adjusted).toEqual([1 / 16, 1 / 16]);
     // A is extreme unflipped (T⁺ = 0), B only with round 4 flipped: 2 of 16 patterns reach p ≤ 1/16.
     const b = [-1, -2, -3, 4];
-    const apart = signFlipStepDown([{ values: a, rounds: rounds(4), evidence: 'below' }, { values: b, rounds: rounds(4), evidence: 'below' }], 1);
+    const apart = signFlipStepDown(
+      [
+        { values: a, rounds: rounds(4), evidence: 'below' },
+        { values: b, rounds: rounds(4), evidence: 'below' },
+      ],
+      1,
+    );
     expect(apart.raw).toEqual([1 / 16, 7 / 16]);
     expect(apart.adjusted[0]).toBeCloseTo(2 / 16, 12);
     // B's own step: patterns where B alone reaches p ≤ 7/16 (its null distribution), monotone after A's.
@@ -129,7 +157,10 @@ describe('signFlipStepDown (Westfall–Young minP over sign flips of whole round
     // A reaches p = 1/16 with rounds 0–3 unflipped (round 4 free), B with rounds 1–4 unflipped (round 0
     // free): 3 distinct patterns, so 3/32 (misaligned onto the same 4 rounds it would be 2/32).
     const r = signFlipStepDown(
-      [{ values: [-1, -2, -3, -4], rounds: [0, 1, 2, 3], evidence: 'below' }, { values: [-1, -2, -3, -4], rounds: [1, 2, 3, 4], evidence: 'below' }],
+      [
+        { values: [-1, -2, -3, -4], rounds: [0, 1, 2, 3], evidence: 'below' },
+        { values: [-1, -2, -3, -4], rounds: [1, 2, 3, 4], evidence: 'below' },
+      ],
       1,
     );
     expect(r.raw).toEqual([1 / 16, 1 / 16]);

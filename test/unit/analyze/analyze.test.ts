@@ -32,7 +32,7 @@ describe('per-band statistics', () => {
     expect(s.tps.interval!.high).toBeCloseTo(band.total_tps + half, 9);
     expect(s.tps.interval!.level).toBe(0.95);
   });
-  it('gives a mean-latency interval that mirrors the throughput interval (Little\'s law per batch)', () => {
+  it("gives a mean-latency interval that mirrors the throughput interval (Little's law per batch)", () => {
     const iv = s.latency_mean_ms.interval!;
     const mean = s.latency_mean_ms.value!;
     expect(iv.low).toBeLessThan(mean);
@@ -43,7 +43,12 @@ describe('per-band statistics', () => {
     expect(relLat / relTps).toBeLessThan(1.25);
   });
   it('withholds the latency interval in rate mode, with a reason', () => {
-    const open = makeBand(2, { workers: 10, connections: 20, tps: 1000, overrides: { rate: { target_tps: 1000, lag_mean_ms: 0.1, lag_max_ms: 2, held: true } } });
+    const open = makeBand(2, {
+      workers: 10,
+      connections: 20,
+      tps: 1000,
+      overrides: { rate: { target_tps: 1000, lag_mean_ms: 0.1, lag_max_ms: 2, held: true } },
+    });
     const e = summarizeBand(open, SETTINGS).stats.latency_mean_ms;
     expect(e.interval).toBeNull();
     expect(e.reason).toMatch(/open-loop/);
@@ -55,7 +60,14 @@ describe('curve-fitting inputs', () => {
     const bands = [
       makeBand(1, { workers: 10, connections: 20, tps: 1000 }),
       makeBand(2, { workers: 40, connections: 20, tps: 1500 }),
-      makeBand(3, { workers: 20, connections: 20, tps: 1200, overrides: { client: { event_loop_utilization: 0.95, event_loop_delay_p99_ms: 9, cpu_us_per_tx: 1, client_bound: true } } }),
+      makeBand(3, {
+        workers: 20,
+        connections: 20,
+        tps: 1200,
+        overrides: {
+          client: { event_loop_utilization: 0.95, event_loop_delay_p99_ms: 9, cpu_us_per_tx: 1, client_bound: true },
+        },
+      }),
       makeBand(4, { workers: 30, connections: 30, tps: 1300, overrides: { status: 'failed' } }),
       makeBand(5, { workers: 50, connections: 50, tps: 0, noise: 0 }),
     ];
@@ -91,14 +103,48 @@ describe('degenerate inputs never produce NaN or Infinity', () => {
     ['short tps_series', diagonalDoc([1, 2, 4, 8], lin, { seconds: 3 })],
     [
       'missing latency',
-      makeDoc([1, 2, 4].map((n, i) => {
-        const empty = { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
-        return makeBand(i + 1, { workers: n, connections: n, tps: 100 * n, overrides: { latency: empty, pool_wait: empty, service_time: empty } });
-      }), 'exponential'),
+      makeDoc(
+        [1, 2, 4].map((n, i) => {
+          const empty = {
+            count: 0,
+            mean_ms: null,
+            stddev_ms: null,
+            p50_ms: null,
+            p95_ms: null,
+            p99_ms: null,
+            max_ms: null,
+          };
+          return makeBand(i + 1, {
+            workers: n,
+            connections: n,
+            tps: 100 * n,
+            overrides: { latency: empty, pool_wait: empty, service_time: empty },
+          });
+        }),
+        'exponential',
+      ),
     ],
-    ['a failed band', makeDoc([makeBand(1, { workers: 1, connections: 1, tps: 100 }), makeBand(2, { workers: 2, connections: 2, tps: 0, noise: 0, overrides: { status: 'failed' } })], 'exponential')],
-    ['a grid with one worker value', makeDoc([10, 20, 30].map((c, i) => makeBand(i + 1, { workers: 10, connections: c, tps: 500 })), 'linear')],
-    ['zero workers and connections', makeDoc([makeBand(1, { workers: 0, connections: 0, tps: 0, noise: 0, seconds: 0 })])],
+    [
+      'a failed band',
+      makeDoc(
+        [
+          makeBand(1, { workers: 1, connections: 1, tps: 100 }),
+          makeBand(2, { workers: 2, connections: 2, tps: 0, noise: 0, overrides: { status: 'failed' } }),
+        ],
+        'exponential',
+      ),
+    ],
+    [
+      'a grid with one worker value',
+      makeDoc(
+        [10, 20, 30].map((c, i) => makeBand(i + 1, { workers: 10, connections: c, tps: 500 })),
+        'linear',
+      ),
+    ],
+    [
+      'zero workers and connections',
+      makeDoc([makeBand(1, { workers: 0, connections: 0, tps: 0, noise: 0, seconds: 0 })]),
+    ],
   ];
   it.each(cases)('%s', (_name, doc) => {
     for (const slo of [NO_SLO, { p95_latency_ms: 50, error_rate: 0.01 }]) {
@@ -109,7 +155,8 @@ describe('degenerate inputs never produce NaN or Infinity', () => {
       if (result.optimal_config === null) expect(result.analysis.optimal_reason).toMatch(/\w/);
       for (const s of result.analysis.band_statistics) {
         if (s.tps.interval === null) expect(s.tps.reason).toMatch(/\w/);
-        if (s.latency_mean_ms.value === null || s.latency_mean_ms.interval === null) expect(s.latency_mean_ms.reason).toMatch(/\w/);
+        if (s.latency_mean_ms.value === null || s.latency_mean_ms.interval === null)
+          expect(s.latency_mean_ms.reason).toMatch(/\w/);
       }
       for (const g of result.analysis.marginal_gains) {
         if (g.normalized_gain.value === null) expect(g.normalized_gain.reason).toMatch(/\w/);
@@ -122,13 +169,19 @@ describe('degenerate inputs never produce NaN or Infinity', () => {
     expect(one.marginal_gains).toEqual([]);
     expect(one.band_regions[0]!.label).toBeNull();
     expect(one.warnings.join(' ')).toMatch(/fewer than two usable bands/);
-    const zero = analyzeResults(diagonalDoc([1, 2, 4], () => 0, { noise: 0 }), SETTINGS, NO_SLO);
+    const zero = analyzeResults(
+      diagonalDoc([1, 2, 4], () => 0, { noise: 0 }),
+      SETTINGS,
+      NO_SLO,
+    );
     expect(zero.optimal_config).toBeNull();
     expect(zero.analysis.optimal_reason).toMatch(/no band completed with a positive TPS/);
     expect(zero.analysis.marginal_gains[0]!.normalized_gain.reason).toMatch(/zero TPS/);
   });
   it('is deterministic', () => {
     const doc = diagonalDoc([1, 2, 4, 8, 16, 32], (n) => 125 * Math.min(n, 8));
-    expect(JSON.stringify(analyzeResults(doc, SETTINGS, NO_SLO))).toBe(JSON.stringify(analyzeResults(doc, SETTINGS, NO_SLO)));
+    expect(JSON.stringify(analyzeResults(doc, SETTINGS, NO_SLO))).toBe(
+      JSON.stringify(analyzeResults(doc, SETTINGS, NO_SLO)),
+    );
   });
 });

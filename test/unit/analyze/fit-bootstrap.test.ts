@@ -27,7 +27,8 @@ describe('USL bootstrap intervals on synthetic curves with known parameters', ()
       if (inside(u.kappa_ci, truth.kappa)) covered.kappa++;
       if (inside(u.peak_concurrency_ci, truePeak.concurrency!)) covered.peakN++;
       if (inside(u.peak_tps_ci, truePeak.tps!)) covered.peakTps++;
-      if (u.peak_concurrency_ci) relativeWidths.push((u.peak_concurrency_ci.high - u.peak_concurrency_ci.low) / truePeak.concurrency!);
+      if (u.peak_concurrency_ci)
+        relativeWidths.push((u.peak_concurrency_ci.high - u.peak_concurrency_ci.low) / truePeak.concurrency!);
       // The point estimate sits inside its own interval.
       expect(inside(u.sigma_ci, u.sigma!)).toBe(true);
       expect(inside(u.peak_concurrency_ci, u.peak_concurrency!)).toBe(true);
@@ -43,7 +44,10 @@ describe('USL bootstrap intervals on synthetic curves with known parameters', ()
 
   it('widen when the per-second noise grows', () => {
     const width = (noise: number): number => {
-      const fit = fitCurves(noisyBands(4, ns, uslCurve(truth), { relativeNoise: noise }), { ...SETTINGS, bootstrap_resamples: 200 });
+      const fit = fitCurves(noisyBands(4, ns, uslCurve(truth), { relativeNoise: noise }), {
+        ...SETTINGS,
+        bootstrap_resamples: 200,
+      });
       return fit.usl.kappa_ci!.high - fit.usl.kappa_ci!.low;
     };
     expect(width(0.06)).toBeGreaterThan(1.5 * width(0.02));
@@ -70,7 +74,13 @@ describe('USL bootstrap intervals on synthetic curves with known parameters', ()
 
   it('fall back to a residual bootstrap, and say so, when per-second series are missing', () => {
     const noisy = noisyBands(2, ns, uslCurve(truth));
-    const fit = fitCurves(pointsOf(ns, noisy.map((p) => p.tps)), { ...SETTINGS, bootstrap_resamples: 200 });
+    const fit = fitCurves(
+      pointsOf(
+        ns,
+        noisy.map((p) => p.tps),
+      ),
+      { ...SETTINGS, bootstrap_resamples: 200 },
+    );
     expect(fit.usl.bootstrap?.method).toBe('residual');
     expect(fit.usl.bootstrap?.description).toMatch(/missing or shorter than 5 s/);
     expect(fit.usl.notes?.some((n) => n.includes('residual bootstrap'))).toBe(true);
@@ -79,7 +89,10 @@ describe('USL bootstrap intervals on synthetic curves with known parameters', ()
   });
 
   it('are withheld with a reason when there are neither series nor enough residuals', () => {
-    const fit = fitCurves(pointsOf([1, 4, 16, 64], [1, 4, 16, 64].map(uslCurve(truth))), { ...SETTINGS, bootstrap_resamples: 100 });
+    const fit = fitCurves(pointsOf([1, 4, 16, 64], [1, 4, 16, 64].map(uslCurve(truth))), {
+      ...SETTINGS,
+      bootstrap_resamples: 100,
+    });
     expect(fit.usl.sigma).not.toBeNull();
     expect(fit.usl.sigma_ci).toBeNull();
     expect(fit.usl.bootstrap).toBeNull();
@@ -96,7 +109,10 @@ describe('USL bootstrap intervals on synthetic curves with known parameters', ()
   it('report an unbounded N* interval as null when many resamples have no peak', () => {
     // Nearly flat-topped data: κ is barely distinguishable from 0, so many resamples lose the peak.
     const weak = { lambda: 1000, sigma: 0.08, kappa: 0.00012 };
-    const fit = fitCurves(noisyBands(3, [1, 2, 4, 8, 16, 32, 64], uslCurve(weak), { relativeNoise: 0.08 }), { ...SETTINGS, bootstrap_resamples: 200 });
+    const fit = fitCurves(noisyBands(3, [1, 2, 4, 8, 16, 32, 64], uslCurve(weak), { relativeNoise: 0.08 }), {
+      ...SETTINGS,
+      bootstrap_resamples: 200,
+    });
     expectCleanJson(fit);
     // The point estimate has a peak inside 2 × 64, but over 2.5% of resamples have none.
     expect(fit.usl.peak_concurrency!).toBeGreaterThan(64);

@@ -18,7 +18,18 @@ function expectReasons(fit: CurveFitting): void {
     }
   }
   const u = fit.usl;
-  const anyNull = [u.sigma, u.kappa, u.lambda, u.peak_concurrency, u.peak_tps, u.r_squared, u.sigma_ci, u.kappa_ci, u.peak_concurrency_ci, u.peak_tps_ci].some((v) => v === null);
+  const anyNull = [
+    u.sigma,
+    u.kappa,
+    u.lambda,
+    u.peak_concurrency,
+    u.peak_tps,
+    u.r_squared,
+    u.sigma_ci,
+    u.kappa_ci,
+    u.peak_concurrency_ci,
+    u.peak_tps_ci,
+  ].some((v) => v === null);
   if (anyNull) expect(u.reason).toBeTruthy();
   if (fit.best_model === null) expect(fit.best_model_reason).toMatch(/no model/);
 }
@@ -54,7 +65,10 @@ describe('degenerate inputs give nulls with reasons, never NaN or Infinity', () 
   });
 
   it('all-equal TPS: R² undefined, flat curves fit exactly, linear preferred, USL has no peak', () => {
-    const fit = fitCurves(noisyBands(1, [1, 2, 4, 8, 16], () => 500, { relativeNoise: 0 }), fast);
+    const fit = fitCurves(
+      noisyBands(1, [1, 2, 4, 8, 16], () => 500, { relativeNoise: 0 }),
+      fast,
+    );
     expectCleanJson(fit);
     expectReasons(fit);
     expect(fit.models.every((m) => m.r_squared === null)).toBe(true);
@@ -78,7 +92,10 @@ describe('degenerate inputs give nulls with reasons, never NaN or Infinity', () 
   });
 
   it('superlinear data: σ held at 0, flagged superlinear, no peak, and the reason says so', () => {
-    const fit = fitCurves(noisyBands(3, [1, 2, 4, 8, 16, 32], (n) => 10 * n ** 1.3, { relativeNoise: 0.01 }), fast);
+    const fit = fitCurves(
+      noisyBands(3, [1, 2, 4, 8, 16, 32], (n) => 10 * n ** 1.3, { relativeNoise: 0.01 }),
+      fast,
+    );
     expectCleanJson(fit);
     expectReasons(fit);
     expect(fit.usl.sigma).toBe(0);
@@ -101,7 +118,13 @@ describe('degenerate inputs give nulls with reasons, never NaN or Infinity', () 
       ...pointsOf([1, 2, 4, 8], [100, 190, 350, 600]),
       { band_id: 9, concurrency: Number.NaN, tps: 5, tps_series: [], excluded_reason: null },
       { band_id: 10, concurrency: 16, tps: Number.POSITIVE_INFINITY, tps_series: [], excluded_reason: null },
-      { band_id: 11, concurrency: 16, tps: 700, tps_series: [Number.NaN, 700, 700, 700, 700, 700], excluded_reason: null },
+      {
+        band_id: 11,
+        concurrency: 16,
+        tps: 700,
+        tps_series: [Number.NaN, 700, 700, 700, 700, 700],
+        excluded_reason: null,
+      },
     ];
     const fit = fitCurves(points, fast);
     expectCleanJson(fit);
@@ -145,7 +168,10 @@ describe('exclusions, duplicates and predictions', () => {
   });
 
   it('predicts only from 1 up to 2× the largest measured concurrency, for the best model and the USL', () => {
-    const fit = fitCurves(noisyBands(5, [1, 2, 4, 8, 16, 24], (n) => 900 * Math.log(n) + 500, { relativeNoise: 0.005 }), fast);
+    const fit = fitCurves(
+      noisyBands(5, [1, 2, 4, 8, 16, 24], (n) => 900 * Math.log(n) + 500, { relativeNoise: 0.005 }),
+      fast,
+    );
     expect(fit.best_model).toBe('logarithmic');
     const models = new Set(fit.predictions.map((p) => p.model));
     expect([...models].sort()).toEqual(['logarithmic', 'usl']);
@@ -171,7 +197,10 @@ describe('exclusions, duplicates and predictions', () => {
 
   it('does not report a USL peak that lies beyond 2× the largest measured concurrency', () => {
     // Peak of this curve is at √(0.99/1e-6) ≈ 995, far beyond 2 × 16.
-    const fit = fitCurves(pointsOf([1, 2, 4, 8, 12, 16], [1, 2, 4, 8, 12, 16].map(uslCurve({ lambda: 100, sigma: 0.01, kappa: 1e-6 }))), fast);
+    const fit = fitCurves(
+      pointsOf([1, 2, 4, 8, 12, 16], [1, 2, 4, 8, 12, 16].map(uslCurve({ lambda: 100, sigma: 0.01, kappa: 1e-6 }))),
+      fast,
+    );
     expect(fit.usl.kappa!).toBeGreaterThan(0);
     expect(fit.usl.peak_concurrency).toBeNull();
     expect(fit.usl.peak_concurrency_ci).toBeNull();

@@ -53,7 +53,9 @@ describe('USL against published fits (R package usl by Stefan Möding)', () => {
     expect(signif(fit.usl.lambda!, 6)).toBe(21.8488);
     expect(fit.usl.peak_concurrency).toBeNull();
     expect(fit.usl.reason).toMatch(/κ = 0/);
-    expect(model(fit.models, 'usl').notes).toContain('κ is at its lower bound 0: no coherency penalty is visible in the data');
+    expect(model(fit.models, 'usl').notes).toContain(
+      'κ is at its lower bound 0: no coherency penalty is visible in the data',
+    );
   });
 
   // tests/coef.Rout.save and tests/usl-nls.Rout.save: data generated from σ = κ = 0.02, γ = 1
@@ -70,7 +72,13 @@ describe('spec models on exact data', () => {
   const ns = [1, 2, 4, 8, 12, 16, 24, 32, 48, 64];
 
   it('linear data: a and b to 1e-6, and AICc (exact fit) picks linear', () => {
-    const fit = fitCurves(pointsOf(ns, ns.map((n) => 37.5 * n + 120)), fast);
+    const fit = fitCurves(
+      pointsOf(
+        ns,
+        ns.map((n) => 37.5 * n + 120),
+      ),
+      fast,
+    );
     const linear = model(fit.models, 'linear');
     expect(linear.parameters.a).toBeCloseTo(37.5, 6);
     expect(linear.parameters.b).toBeCloseTo(120, 6);
@@ -81,7 +89,13 @@ describe('spec models on exact data', () => {
   });
 
   it('logarithmic data: a and b to 1e-6, and logarithmic is chosen', () => {
-    const fit = fitCurves(pointsOf(ns, ns.map((n) => 850 * Math.log(n) + 400)), fast);
+    const fit = fitCurves(
+      pointsOf(
+        ns,
+        ns.map((n) => 850 * Math.log(n) + 400),
+      ),
+      fast,
+    );
     const log = model(fit.models, 'logarithmic');
     expect(log.parameters.a).toBeCloseTo(850, 6);
     expect(log.parameters.b).toBeCloseTo(400, 6);
@@ -89,7 +103,13 @@ describe('spec models on exact data', () => {
   });
 
   it('exponential data: a and b to 1e-6 by nonlinear least squares, and exponential is chosen', () => {
-    const fit = fitCurves(pointsOf(ns, ns.map((n) => 250 * Math.exp(0.045 * n))), fast);
+    const fit = fitCurves(
+      pointsOf(
+        ns,
+        ns.map((n) => 250 * Math.exp(0.045 * n)),
+      ),
+      fast,
+    );
     const exp = model(fit.models, 'exponential');
     expect(Math.abs(exp.parameters.a! / 250 - 1)).toBeLessThan(1e-6);
     expect(Math.abs(exp.parameters.b! / 0.045 - 1)).toBeLessThan(1e-6);
@@ -98,7 +118,13 @@ describe('spec models on exact data', () => {
 
   it('exact USL data: parameters to 1e-6 and N* = √((1−σ)/κ)', () => {
     const truth = { lambda: 1000, sigma: 0.05, kappa: 0.002 };
-    const fit = fitCurves(pointsOf(ns, ns.map((n) => (truth.lambda * n) / (1 + truth.sigma * (n - 1) + truth.kappa * n * (n - 1)))), fast);
+    const fit = fitCurves(
+      pointsOf(
+        ns,
+        ns.map((n) => (truth.lambda * n) / (1 + truth.sigma * (n - 1) + truth.kappa * n * (n - 1))),
+      ),
+      fast,
+    );
     expect(Math.abs(fit.usl.lambda! / 1000 - 1)).toBeLessThan(1e-6);
     expect(Math.abs(fit.usl.sigma! / 0.05 - 1)).toBeLessThan(1e-6);
     expect(Math.abs(fit.usl.kappa! / 0.002 - 1)).toBeLessThan(1e-6);

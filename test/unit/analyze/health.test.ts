@@ -5,7 +5,13 @@ import { healthFailure, healthLines } from '../../../src/report/health.js';
 import { makeBand, makeDoc } from '../../support/analyze-factory.js';
 
 const ok = (id: number, n: number) => makeBand(id, { workers: n, connections: n, tps: 1000, seconds: 10 });
-const failing = (id: number, n: number, committed: number, failed: number, example = { message: 'deadlock detected', statement: 'tx.sql:4' }) =>
+const failing = (
+  id: number,
+  n: number,
+  committed: number,
+  failed: number,
+  example = { message: 'deadlock detected', statement: 'tx.sql:4' },
+) =>
   makeBand(id, {
     workers: n,
     connections: n,
@@ -34,7 +40,9 @@ describe('runHealth', () => {
     const h = runHealth(makeDoc([ok(1, 1), ok(2, 2), failing(3, 64, 900, 100)]));
     expect(h.status).toBe('degraded');
     expect(h.degraded.map((b) => [b.band_id, b.reason])).toEqual([[3, '10.0% of transactions failed']]);
-    expect(healthLines(h)[0]).toBe('⚠️  1 band degraded: band 3 (64 workers, 64 connections): 10.0% of transactions failed.');
+    expect(healthLines(h)[0]).toBe(
+      '⚠️  1 band degraded: band 3 (64 workers, 64 connections): 10.0% of transactions failed.',
+    );
   });
 
   it('fails when one band committed nothing, even if the others are clean', () => {

@@ -1,16 +1,26 @@
 // The operational laws against hand-worked examples (Lazowska et al., "Quantitative System
 // Performance", 1984, chapter 3; Little, 1961). Each expected value is worked out in the comment.
 import { describe, expect, it } from 'vitest';
-import { attemptedThroughput, databaseConcurrency, littlesLaw, offeredLoad, utilisation } from '../../../src/analyze/laws.js';
+import {
+  attemptedThroughput,
+  databaseConcurrency,
+  littlesLaw,
+  offeredLoad,
+  utilisation,
+} from '../../../src/analyze/laws.js';
 
 describe('attemptedThroughput', () => {
   it('counts failed transactions with the committed ones: (950 + 50) / 10 s = 100/s', () => {
-    expect(attemptedThroughput({ transactions: 950, failed_transactions: 50, duration_s: 10, total_tps: 95 })).toBe(100);
+    expect(attemptedThroughput({ transactions: 950, failed_transactions: 50, duration_s: 10, total_tps: 95 })).toBe(
+      100,
+    );
   });
   it('falls back to the committed TPS without a window, and to null without that', () => {
     expect(attemptedThroughput({ transactions: 950, failed_transactions: 50, duration_s: 0, total_tps: 95 })).toBe(95);
     expect(attemptedThroughput({ transactions: 0, failed_transactions: 0, duration_s: 10, total_tps: 0 })).toBe(0);
-    expect(attemptedThroughput({ transactions: 0, failed_transactions: 0, duration_s: 10, total_tps: Number.NaN })).toBeNull();
+    expect(
+      attemptedThroughput({ transactions: 0, failed_transactions: 0, duration_s: 10, total_tps: Number.NaN }),
+    ).toBeNull();
   });
 });
 

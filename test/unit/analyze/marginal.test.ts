@@ -16,7 +16,9 @@ const GRID: [number, number, number][] = [
 ];
 
 function summaries(rows: [number, number, number][], noise = 0) {
-  return rows.map(([w, c, t], i) => summarizeBand(makeBand(i + 1, { workers: w, connections: c, tps: t, noise }), SETTINGS));
+  return rows.map(([w, c, t], i) =>
+    summarizeBand(makeBand(i + 1, { workers: w, connections: c, tps: t, noise }), SETTINGS),
+  );
 }
 
 describe('marginal gains on a grid', () => {
@@ -59,12 +61,21 @@ describe('marginal gains on a grid', () => {
 });
 
 describe('marginal gain uncertainty', () => {
-  it('combines both bands\' batch-means errors with Welch df', () => {
-    const s = summaries([[10, 10, 1000], [20, 20, 1500]], 0.05);
+  it("combines both bands' batch-means errors with Welch df", () => {
+    const s = summaries(
+      [
+        [10, 10, 1000],
+        [20, 20, 1500],
+      ],
+      0.05,
+    );
     const g = computeMarginalGains(buildLines(s, 'exponential'), 0.95).find((x) => x.result.axis === 'concurrency')!;
     const e1 = batchMeans(s[0]!.band.tps_series, 10).estimate!;
     const e2 = batchMeans(s[1]!.band.tps_series, 10).estimate!;
-    const c = combineErrors([{ coefficient: 1, se: e1.se, df: e1.df }, { coefficient: 1, se: e2.se, df: e2.df }]);
+    const c = combineErrors([
+      { coefficient: 1, se: e1.se, df: e1.df },
+      { coefficient: 1, se: e2.se, df: e2.df },
+    ]);
     const value = (s[1]!.band.total_tps - s[0]!.band.total_tps) / 10;
     const half = (tCritical(0.95, c.df) * c.se) / 10;
     expect(g.result.gain.value).toBeCloseTo(value, 9);
@@ -76,7 +87,13 @@ describe('marginal gain uncertainty', () => {
   });
   it('diagonal plans are read along concurrency; an unchanged concurrency moves to a workers line', () => {
     // exponential: workers 5→80, connections 10→40 paired, the shorter holding its last value.
-    const rows: [number, number, number][] = [[5, 10, 500], [10, 20, 950], [20, 40, 1700], [40, 40, 2600], [80, 40, 2500]];
+    const rows: [number, number, number][] = [
+      [5, 10, 500],
+      [10, 20, 950],
+      [20, 40, 1700],
+      [40, 40, 2600],
+      [80, 40, 2500],
+    ];
     const s = summaries(rows);
     const lines = buildLines(s, 'exponential');
     const conc = lines.find((l) => l.axis === 'concurrency')!;
@@ -85,7 +102,12 @@ describe('marginal gain uncertainty', () => {
     expect(w40.values).toEqual([20, 40, 80]);
   });
   it('untested without per-second series: no interval, not significant, with a reason', () => {
-    const s = [1000, 1800].map((t, i) => summarizeBand(makeBand(i + 1, { workers: 10 * (i + 1), connections: 10 * (i + 1), tps: t, seconds: 0 }), SETTINGS));
+    const s = [1000, 1800].map((t, i) =>
+      summarizeBand(
+        makeBand(i + 1, { workers: 10 * (i + 1), connections: 10 * (i + 1), tps: t, seconds: 0 }),
+        SETTINGS,
+      ),
+    );
     const g = computeMarginalGains(buildLines(s, 'exponential'), 0.95)[0]!.result;
     expect(g.gain.value).toBe(80);
     expect(g.gain.interval).toBeNull();
@@ -96,7 +118,12 @@ describe('marginal gain uncertainty', () => {
 
 describe('inflection points', () => {
   const diag = (tps: number[], noise = 0.01, seedBase = 0) =>
-    tps.map((t, i) => summarizeBand(makeBand(i + 1, { workers: (i + 1) * 10, connections: (i + 1) * 10, tps: t, noise, seed: seedBase + i }), SETTINGS));
+    tps.map((t, i) =>
+      summarizeBand(
+        makeBand(i + 1, { workers: (i + 1) * 10, connections: (i + 1) * 10, tps: t, noise, seed: seedBase + i }),
+        SETTINGS,
+      ),
+    );
 
   it('flags a peak at the top of a rise-and-fall, with numbers in the explanation', () => {
     const s = diag([1000, 2000, 3000, 2000, 1000]);
@@ -112,7 +139,9 @@ describe('inflection points', () => {
   });
   it('uses the step-scaled second difference for irregular spacing', () => {
     // x = 1, 2, 4 with y = x² : g1 = 3, g2 = 6, Δ² = (6 − 3)/((4 − 1)/2) = 2 = y″.
-    const s = [1, 2, 4].map((n, i) => summarizeBand(makeBand(i + 1, { workers: n, connections: n, tps: 100 * n * n, noise: 0 }), SETTINGS));
+    const s = [1, 2, 4].map((n, i) =>
+      summarizeBand(makeBand(i + 1, { workers: n, connections: n, tps: 100 * n * n, noise: 0 }), SETTINGS),
+    );
     const p = findInflections(buildLines(s, 'exponential'), 0.95).points;
     expect(p).toHaveLength(1);
     expect(p[0]!.type).toBe('acceleration');
@@ -143,8 +172,14 @@ describe('inflection points', () => {
     let tests = 0;
     for (let seed = 0; seed < 10; seed++) {
       const rows: [number, number, number][] = [];
-      for (const w of [10, 20, 30, 40, 50, 60]) for (const c of [10, 20, 30, 40, 50, 60]) rows.push([w, c, 50 * w + 10 * c]);
-      const s = rows.map(([w, c, t], i) => summarizeBand(makeBand(i + 1, { workers: w, connections: c, tps: t, noise: 0.02, seed: seed * 100 + i }), SETTINGS));
+      for (const w of [10, 20, 30, 40, 50, 60])
+        for (const c of [10, 20, 30, 40, 50, 60]) rows.push([w, c, 50 * w + 10 * c]);
+      const s = rows.map(([w, c, t], i) =>
+        summarizeBand(
+          makeBand(i + 1, { workers: w, connections: c, tps: t, noise: 0.02, seed: seed * 100 + i }),
+          SETTINGS,
+        ),
+      );
       const r = findInflections(buildLines(s, 'linear'), 0.95);
       tests += 1;
       if (r.points.length > 0) docsWithFalseFlags++;
@@ -154,7 +189,9 @@ describe('inflection points', () => {
     expect(tests).toBe(10);
   });
   it('does not test lines without standard errors', () => {
-    const s = [1000, 2000, 2100].map((t, i) => summarizeBand(makeBand(i + 1, { workers: i + 1, connections: i + 1, tps: t, seconds: 0 }), SETTINGS));
+    const s = [1000, 2000, 2100].map((t, i) =>
+      summarizeBand(makeBand(i + 1, { workers: i + 1, connections: i + 1, tps: t, seconds: 0 }), SETTINGS),
+    );
     const r = findInflections(buildLines(s, 'exponential'), 0.95);
     expect(r.points).toEqual([]);
     expect(r.untested).toBe(1);

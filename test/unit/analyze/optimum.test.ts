@@ -15,13 +15,19 @@ describe('optimal configuration', () => {
     const peak = Math.max(...doc.bands.map((b) => b.total_tps));
     expect(o!.fraction_of_peak).toBeCloseTo(doc.bands[3]!.total_tps / peak, 12);
     expect(o!.fraction_of_peak).toBeGreaterThan(0.97);
-    expect(o!.reasoning).toMatch(/^8 workers \/ 8 connections reach 9\d(\.\d)?% of peak TPS \(\d[\d,]* vs 1,0\d\d\) at p95 1\d ms/);
+    expect(o!.reasoning).toMatch(
+      /^8 workers \/ 8 connections reach 9\d(\.\d)?% of peak TPS \(\d[\d,]* vs 1,0\d\d\) at p95 1\d ms/,
+    );
     expect(o!.reasoning).toMatch(/beyond it each extra unit of concurrency adds/);
     expect(o!.slo_met).toBe(true);
     expect(analysis.optimal_reason).toBeNull();
   });
   it('on a steadily rising curve picks the largest band', () => {
-    const o = analyzeResults(diagonalDoc(NS, (n) => 100 * Math.sqrt(n)), SETTINGS, NO_SLO).optimal_config!;
+    const o = analyzeResults(
+      diagonalDoc(NS, (n) => 100 * Math.sqrt(n)),
+      SETTINGS,
+      NO_SLO,
+    ).optimal_config!;
     expect(o.band_id).toBe(6);
     expect(o.fraction_of_peak).toBe(1);
     expect(o.reasoning).toMatch(/^32 workers \/ 32 connections give the highest TPS measured \(56\d\)/);
@@ -37,18 +43,35 @@ describe('optimal configuration', () => {
     expect(o!.reasoning).toMatch(/the peak band 6 misses the SLO \(p95 \d+\.?\d* ms > 60 ms\)/);
   });
   it('respects an error-rate SLO', () => {
-    const bands = [1, 2, 4, 8].map((n, i) => makeBand(i + 1, { workers: n, connections: n, tps: 100 * n, overrides: { error_rate: n >= 8 ? 0.05 : 0.001 } }));
-    const o = analyzeResults(makeDoc(bands, 'exponential'), SETTINGS, { p95_latency_ms: null, error_rate: 0.01 }).optimal_config!;
+    const bands = [1, 2, 4, 8].map((n, i) =>
+      makeBand(i + 1, { workers: n, connections: n, tps: 100 * n, overrides: { error_rate: n >= 8 ? 0.05 : 0.001 } }),
+    );
+    const o = analyzeResults(makeDoc(bands, 'exponential'), SETTINGS, {
+      p95_latency_ms: null,
+      error_rate: 0.01,
+    }).optimal_config!;
     expect(o.band_id).toBe(3);
   });
   it('is null with the reason when no band meets the SLO', () => {
-    const r = analyzeResults(diagonalDoc(NS, (n) => 100 * n), SETTINGS, { p95_latency_ms: 1, error_rate: null });
+    const r = analyzeResults(
+      diagonalDoc(NS, (n) => 100 * n),
+      SETTINGS,
+      { p95_latency_ms: 1, error_rate: null },
+    );
     expect(r.optimal_config).toBeNull();
     expect(r.analysis.optimal_reason).toMatch(/no band meets the SLO \(band 1: p95 20 ms > 1 ms/);
   });
   it('uses fewest connections, then workers, among equivalent bands of a grid', () => {
-    const rows: [number, number, number][] = [[10, 10, 1000], [10, 20, 1000], [20, 10, 1000], [20, 20, 1000]];
-    const doc = makeDoc(rows.map(([w, c, t], i) => makeBand(i + 1, { workers: w, connections: c, tps: t, noise: 0.01 })), 'linear');
+    const rows: [number, number, number][] = [
+      [10, 10, 1000],
+      [10, 20, 1000],
+      [20, 10, 1000],
+      [20, 20, 1000],
+    ];
+    const doc = makeDoc(
+      rows.map(([w, c, t], i) => makeBand(i + 1, { workers: w, connections: c, tps: t, noise: 0.01 })),
+      'linear',
+    );
     const o = analyzeResults(doc, SETTINGS, NO_SLO).optimal_config!;
     expect([o.workers, o.connections]).toEqual([10, 10]);
   });

@@ -30,7 +30,12 @@ describe('erlangC', () => {
     expect(v).toBeCloseTo(erlangCDirect(1000, 950), 9);
   });
   it('agrees with the closed form across loads', () => {
-    for (const [c, a] of [[10, 7.5], [50, 49], [200, 120], [1000, 999]] as const) {
+    for (const [c, a] of [
+      [10, 7.5],
+      [50, 49],
+      [200, 120],
+      [1000, 999],
+    ] as const) {
       expect(erlangC(c, a)).toBeCloseTo(erlangCDirect(c, a), 9);
     }
   });
@@ -116,17 +121,78 @@ describe('analyzeQueueing', () => {
   });
   it('labels pool-bound, client-bound, and server classes from wait events, quoting evidence', () => {
     const pool = makeBand(1, { workers: 40, connections: 10, tps: 1000, noise: 0 }); // pool wait 30 of 40 ms
-    const client = makeBand(2, { workers: 10, connections: 10, tps: 1000, noise: 0, overrides: { client: { event_loop_utilization: 0.97, event_loop_delay_p99_ms: 30, cpu_us_per_tx: 900, client_bound: true } } });
-    const pg = (events: { wait_event_type: string; wait_event: string | null; fraction: number }[]) => ({
-      xact_commit: 1, xact_rollback: 0, blks_hit: 900, blks_read: 100, tup_returned: 0, tup_fetched: 0, tup_inserted: 0,
-      tup_updated: 0, tup_deleted: 0, deadlocks: 0, temp_bytes: 0, wait_events: events, activity_samples: 500, top_statements: null,
+    const client = makeBand(2, {
+      workers: 10,
+      connections: 10,
+      tps: 1000,
+      noise: 0,
+      overrides: {
+        client: { event_loop_utilization: 0.97, event_loop_delay_p99_ms: 30, cpu_us_per_tx: 900, client_bound: true },
+      },
     });
-    const io = makeBand(3, { workers: 10, connections: 10, tps: 1000, noise: 0, overrides: { pg_stats: pg([{ wait_event_type: 'CPU', wait_event: null, fraction: 0.2 }, { wait_event_type: 'IO', wait_event: 'DataFileRead', fraction: 0.6 }]) } });
-    const lock = makeBand(4, { workers: 10, connections: 10, tps: 1000, noise: 0, overrides: { pg_stats: pg([{ wait_event_type: 'Lock', wait_event: 'transactionid', fraction: 0.35 }, { wait_event_type: 'LWLock', wait_event: 'BufferContent', fraction: 0.2 }, { wait_event_type: 'CPU', wait_event: null, fraction: 0.3 }]) } });
-    const cpu = makeBand(5, { workers: 10, connections: 10, tps: 1000, noise: 0, overrides: { pg_stats: pg([{ wait_event_type: 'CPU', wait_event: null, fraction: 0.8 }, { wait_event_type: 'IO', wait_event: 'WALSync', fraction: 0.1 }]) } });
+    const pg = (events: { wait_event_type: string; wait_event: string | null; fraction: number }[]) => ({
+      xact_commit: 1,
+      xact_rollback: 0,
+      blks_hit: 900,
+      blks_read: 100,
+      tup_returned: 0,
+      tup_fetched: 0,
+      tup_inserted: 0,
+      tup_updated: 0,
+      tup_deleted: 0,
+      deadlocks: 0,
+      temp_bytes: 0,
+      wait_events: events,
+      activity_samples: 500,
+      top_statements: null,
+    });
+    const io = makeBand(3, {
+      workers: 10,
+      connections: 10,
+      tps: 1000,
+      noise: 0,
+      overrides: {
+        pg_stats: pg([
+          { wait_event_type: 'CPU', wait_event: null, fraction: 0.2 },
+          { wait_event_type: 'IO', wait_event: 'DataFileRead', fraction: 0.6 },
+        ]),
+      },
+    });
+    const lock = makeBand(4, {
+      workers: 10,
+      connections: 10,
+      tps: 1000,
+      noise: 0,
+      overrides: {
+        pg_stats: pg([
+          { wait_event_type: 'Lock', wait_event: 'transactionid', fraction: 0.35 },
+          { wait_event_type: 'LWLock', wait_event: 'BufferContent', fraction: 0.2 },
+          { wait_event_type: 'CPU', wait_event: null, fraction: 0.3 },
+        ]),
+      },
+    });
+    const cpu = makeBand(5, {
+      workers: 10,
+      connections: 10,
+      tps: 1000,
+      noise: 0,
+      overrides: {
+        pg_stats: pg([
+          { wait_event_type: 'CPU', wait_event: null, fraction: 0.8 },
+          { wait_event_type: 'IO', wait_event: 'WALSync', fraction: 0.1 },
+        ]),
+      },
+    });
     const plain = makeBand(6, { workers: 10, connections: 10, tps: 1000, noise: 0 });
     const qs = analyzeQueueing([pool, client, io, lock, cpu, plain]).bands;
-    expect(qs.map((q) => q.bottleneck)).toEqual(['pool-bound', 'client-bound', 'server-io', 'server-lock', 'server-cpu', 'server']);
+    expect(qs.map((q) => q.bottleneck)).toEqual([
+      'pool-bound',
+      'client-bound',
+      'server-io',
+      'server-lock',
+      'server-cpu',
+      'server',
+    ]);
     expect(qs[0]!.evidence).toMatch(/pool wait 30 ms of 40 ms mean latency \(75%\)/);
     expect(qs[1]!.evidence).toMatch(/0\.97/);
     expect(qs[2]!.evidence).toMatch(/60% IO/);
@@ -154,7 +220,8 @@ describe('analyzeQueueing', () => {
     expect(q.littles_law_n).toBeNull();
     expect(q.evidence).toMatch(/service time missing/);
     // With W ≤ C no service time is needed: the pool cannot make anyone wait.
-    const fits = analyzeQueueing([makeBand(2, { workers: 10, connections: 10, tps: 0, noise: 0, seconds: 0 })]).bands[0]!;
+    const fits = analyzeQueueing([makeBand(2, { workers: 10, connections: 10, tps: 0, noise: 0, seconds: 0 })])
+      .bands[0]!;
     expect(fits.predicted_pool_wait_ms).toBe(0);
   });
 });

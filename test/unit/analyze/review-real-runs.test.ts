@@ -13,13 +13,36 @@ function bandFromSeries(id: number, workers: number, connections: number, series
   return band;
 }
 
-const clientBound = { event_loop_utilization: 0.97, event_loop_delay_p99_ms: 30, cpu_us_per_tx: 70, client_bound: true };
+const clientBound = {
+  event_loop_utilization: 0.97,
+  event_loop_delay_p99_ms: 30,
+  cpu_us_per_tx: 70,
+  client_bound: true,
+};
 
 describe('lessons from real runs', () => {
   it('client-bound bands get no region label and do not silently become the optimum', () => {
     // select-only, exponential 1..32: bands 5 and 6 saturated the Node event loop.
-    const rows: [number, number, boolean][] = [[1, 300, false], [2, 680, false], [4, 1340, false], [8, 1580, false], [16, 3290, true], [32, 5460, true]];
-    const doc = makeDoc(rows.map(([n, t, cb], i) => makeBand(i + 1, { workers: n, connections: n, tps: t, noise: 0.05, overrides: cb ? { client: clientBound } : {} })), 'exponential');
+    const rows: [number, number, boolean][] = [
+      [1, 300, false],
+      [2, 680, false],
+      [4, 1340, false],
+      [8, 1580, false],
+      [16, 3290, true],
+      [32, 5460, true],
+    ];
+    const doc = makeDoc(
+      rows.map(([n, t, cb], i) =>
+        makeBand(i + 1, {
+          workers: n,
+          connections: n,
+          tps: t,
+          noise: 0.05,
+          overrides: cb ? { client: clientBound } : {},
+        }),
+      ),
+      'exponential',
+    );
     const { analysis, optimal_config } = analyzeResults(doc, SETTINGS, NO_SLO);
     expect(analysis.band_regions[4]!.label).toBeNull();
     expect(analysis.band_regions[5]!.label).toBeNull();
@@ -53,7 +76,14 @@ describe('lessons from real runs', () => {
 
   it('a significant TPS change at the same database concurrency (W ≥ C, C fixed) is blamed on the client side, not PostgreSQL', () => {
     // W > C run: 8/16/32 workers on 4 connections gave 321, 155, 127 TPS.
-    const doc = makeDoc([[8, 321], [16, 155], [32, 127]].map(([w, t], i) => makeBand(i + 1, { workers: w!, connections: 4, tps: t!, noise: 0.03 })), 'exponential');
+    const doc = makeDoc(
+      [
+        [8, 321],
+        [16, 155],
+        [32, 127],
+      ].map(([w, t], i) => makeBand(i + 1, { workers: w!, connections: 4, tps: t!, noise: 0.03 })),
+      'exponential',
+    );
     const { analysis } = analyzeResults(doc, SETTINGS, NO_SLO);
     expect(analysis.band_regions[1]!.label).toBe('degradation');
     expect(analysis.band_regions[1]!.reason).toMatch(/same concurrency \(min\(workers, connections\) = 4\)/);
@@ -85,7 +115,10 @@ describe('lessons from real runs', () => {
       [639, 611, 696, 686, 551, 563, 581, 593],
       [379, 351, 419, 587, 441, 397, 339, 295],
     ];
-    const doc = makeDoc(series.map((s, i) => bandFromSeries(i + 1, 2 ** i, 2 ** i, s)), 'exponential');
+    const doc = makeDoc(
+      series.map((s, i) => bandFromSeries(i + 1, 2 ** i, 2 ** i, s)),
+      'exponential',
+    );
     const { optimal_config: o } = analyzeResults(doc, SETTINGS, NO_SLO);
     expect(o!.band_id).toBe(5);
     expect(o!.fraction_of_peak).toBe(1);
@@ -94,7 +127,12 @@ describe('lessons from real runs', () => {
   });
 
   it('USL on superlinear-then-flat data reports its peak without also saying "no peak"', () => {
-    const points = [[1, 302], [2, 677], [4, 1337], [8, 1576]].map(([n, t], i) => ({ band_id: i + 1, concurrency: n!, tps: t!, tps_series: [], excluded_reason: null }));
+    const points = [
+      [1, 302],
+      [2, 677],
+      [4, 1337],
+      [8, 1576],
+    ].map(([n, t], i) => ({ band_id: i + 1, concurrency: n!, tps: t!, tps_series: [], excluded_reason: null }));
     const fit = fitCurves(points, { ...SETTINGS, bootstrap_resamples: 50 });
     expect(fit.usl.superlinear).toBe(true);
     expect(fit.usl.peak_concurrency).not.toBeNull();
@@ -104,8 +142,24 @@ describe('lessons from real runs', () => {
 
   it('USL on a grid: 3 distinct concurrencies for 3 parameters is said to be an interpolation, and replicates are named', () => {
     // Linear grid 2..16 step 7: nine bands, min(W, C) ∈ {2, 9, 16}.
-    const rows: [number, number, number][] = [[2, 2, 260], [2, 9, 201], [2, 16, 178], [9, 2, 235], [9, 9, 471], [9, 16, 432], [16, 2, 259], [16, 9, 337], [16, 16, 462]];
-    const points = rows.map(([w, c, t], i) => ({ band_id: i + 1, concurrency: Math.min(w, c), tps: t, tps_series: [], excluded_reason: null }));
+    const rows: [number, number, number][] = [
+      [2, 2, 260],
+      [2, 9, 201],
+      [2, 16, 178],
+      [9, 2, 235],
+      [9, 9, 471],
+      [9, 16, 432],
+      [16, 2, 259],
+      [16, 9, 337],
+      [16, 16, 462],
+    ];
+    const points = rows.map(([w, c, t], i) => ({
+      band_id: i + 1,
+      concurrency: Math.min(w, c),
+      tps: t,
+      tps_series: [],
+      excluded_reason: null,
+    }));
     const fit = fitCurves(points, { ...SETTINGS, bootstrap_resamples: 50 });
     expect(fit.usl.notes!.some((n) => /only 3 distinct concurrencies for the USL's 3 parameters/.test(n))).toBe(true);
     expect(fit.usl.notes!.some((n) => /9 bands at 3 distinct concurrencies/.test(n))).toBe(true);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { batchMeans, normalQuantile, studentTCdf, studentTQuantile, tCritical, twoSidedPValue } from '../../../src/analyze/stats.js';
+import {
+  batchMeans,
+  normalQuantile,
+  studentTCdf,
+  studentTQuantile,
+  tCritical,
+  twoSidedPValue,
+} from '../../../src/analyze/stats.js';
 import { ar1Series } from '../../support/analyze-factory.js';
 
 describe('Student t quantile', () => {

@@ -44,13 +44,19 @@ describe('endingOf', () => {
       healthFailure: 'The run failed: every band is degraded.',
       comparison: verdict('fail'),
     };
-    expect(endingOf(all, 'regression')).toEqual({ code: EXIT_INTERRUPTED, message: 'pgscale was interrupted; partial results were written' });
+    expect(endingOf(all, 'regression')).toEqual({
+      code: EXIT_INTERRUPTED,
+      message: 'pgscale was interrupted; partial results were written',
+    });
     const stopped = { ...all, interrupted: false };
     expect(endingOf(stopped, 'regression')).toEqual({
       code: EXIT_FAILURE,
       message: 'pgscale A/B run stopped early: band 3 could not open 4 connections',
     });
-    expect(endingOf({ ...stopped, failure: null }, 'regression')).toEqual({ code: EXIT_FAILURE, message: 'pgscale A/B run is partial: stopped' });
+    expect(endingOf({ ...stopped, failure: null }, 'regression')).toEqual({
+      code: EXIT_FAILURE,
+      message: 'pgscale A/B run is partial: stopped',
+    });
     expect(endingOf({ ...stopped, failure: null, partial: false }, 'never')).toEqual({
       code: EXIT_FAILURE,
       message: 'pgscale: The run failed: every band is degraded.',

@@ -79,7 +79,9 @@ describe('compareResults: known answers', () => {
     expect(tps.status).toBe('inconclusive');
     expect(tps.mde!).toBeGreaterThan(0.1);
     expect(tps.noise!).toBeGreaterThan(0.05);
-    expect(tps.reason).toContain(`only a drop beyond ${(tps.mde! * 100).toFixed(1)}% could have been called a regression`);
+    expect(tps.reason).toContain(
+      `only a drop beyond ${(tps.mde! * 100).toFixed(1)}% could have been called a regression`,
+    );
     expect(c.reason).toMatch(/could only have detected a change beyond \d+\.\d%/);
   });
 
@@ -89,9 +91,16 @@ describe('compareResults: known answers', () => {
     const df = 18; // Welch df of two equal variances with 9 df each
     const s = Math.log(0.945 / 0.92) / studentTQuantile(0.975, df) / Math.SQRT2;
     const e = 3 * s;
-    const series = (m: number) => Array.from({ length: 10 }, (_, b) => m * (b % 2 ? 1 + e : 1 - e)).flatMap((x) => [x, x, x]);
+    const series = (m: number) =>
+      Array.from({ length: 10 }, (_, b) => m * (b % 2 ? 1 + e : 1 - e)).flatMap((x) => [x, x, x]);
     const bands = (r: number, count: number): BandSpecInput[] =>
-      Array.from({ length: count }, (_, i) => ({ workers: i + 1, connections: i + 1, tps: 0, series: series(1000 * r), no_histogram: true }));
+      Array.from({ length: count }, (_, i) => ({
+        workers: i + 1,
+        connections: i + 1,
+        tps: 0,
+        series: series(1000 * r),
+        no_histogram: true,
+      }));
 
     // Alone, one such band fails.
     const single = compareResults(makeDoc({ bands: bands(0.92, 1) }), makeDoc({ bands: bands(1, 1) }), T);
@@ -164,7 +173,12 @@ describe('compareResults: known answers', () => {
   });
 
   it('USL N* shift fails only when the intervals disagree beyond the threshold', () => {
-    const usl = (n: number, lo: number, hi: number) => ({ peak_concurrency: n, peak_concurrency_ci: { low: lo, high: hi, level: 0.95 }, sigma: 0.02, kappa: 0.001 });
+    const usl = (n: number, lo: number, hi: number) => ({
+      peak_concurrency: n,
+      peak_concurrency_ci: { low: lo, high: hi, level: 0.95 },
+      sigma: 0.02,
+      kappa: 0.001,
+    });
     const base = makeDoc({ bands: grid(1), seed: 1, usl: usl(30, 28, 32) });
     const dropped = makeDoc({ bands: grid(1), seed: 1, usl: usl(20, 18, 22) });
     const c = compareResults(dropped, base, T);
@@ -225,7 +239,10 @@ describe('baseline validation', () => {
         { path: 'gone.sql', role: 'script', sha256: 'ddd' },
       ],
     });
-    expect(validateBaseline(cur, base)).toEqual({ ok: true, changed_files: ['setup.sql', 'new.sql (added)', 'gone.sql (removed)'] });
+    expect(validateBaseline(cur, base)).toEqual({
+      ok: true,
+      changed_files: ['setup.sql', 'new.sql (added)', 'gone.sql (removed)'],
+    });
     expect(compareResults(cur, base, T).changed_files).toEqual(['setup.sql', 'new.sql (added)', 'gone.sql (removed)']);
   });
 
@@ -244,11 +261,16 @@ describe('baseline validation', () => {
   });
 
   it('refuses another schema version and non-documents', () => {
-    const base = { ...makeDoc({ bands: grid() }), schema_version: 0 } as unknown as Parameters<typeof validateBaseline>[1];
+    const base = { ...makeDoc({ bands: grid() }), schema_version: 0 } as unknown as Parameters<
+      typeof validateBaseline
+    >[1];
     const v = validateBaseline(cur, base);
     expect(v).toEqual({ ok: false, reason: expect.stringMatching(/schema_version 0/) });
     expect(validateBaseline(cur, null as never).ok).toBe(false);
-    expect(validateBaseline(cur, { schema_version: 1 } as never)).toEqual({ ok: false, reason: 'the baseline has no bands array' });
+    expect(validateBaseline(cur, { schema_version: 1 } as never)).toEqual({
+      ok: false,
+      reason: 'the baseline has no bands array',
+    });
   });
 
   it('noBaseline is a verdict of its own, never a pass', () => {
@@ -349,7 +371,9 @@ describe('p95: judged from the per-second series, not from pooled latencies', ()
     for (const b of c.bands) {
       expect(b.p95_latency.status).toBe('inconclusive');
       expect(b.p95_latency.ratio!).toBeGreaterThan(2.5);
-      expect(b.p95_latency.reason).toContain('baseline: no per-second p95 series (p95_series_ms; the run was recorded by an older pgscale)');
+      expect(b.p95_latency.reason).toContain(
+        'baseline: no per-second p95 series (p95_series_ms; the run was recorded by an older pgscale)',
+      );
       // TPS is still judged.
       expect(b.tps.status).toBe('pass');
     }
@@ -374,8 +398,16 @@ describe('p95: judged from the per-second series, not from pooled latencies', ()
 });
 
 describe('environment: a baseline from another machine never fails the gate', () => {
-  const epyc = { client_cpu_model: 'AMD EPYC 7763 64-Core Processor', client_cpus: 4, settings: { shared_buffers: '128MB', max_connections: '100', fsync: 'on' } };
-  const xeon = { client_cpu_model: 'Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz', client_cpus: 2, settings: { shared_buffers: '1GB', max_connections: '100', fsync: 'on' } };
+  const epyc = {
+    client_cpu_model: 'AMD EPYC 7763 64-Core Processor',
+    client_cpus: 4,
+    settings: { shared_buffers: '128MB', max_connections: '100', fsync: 'on' },
+  };
+  const xeon = {
+    client_cpu_model: 'Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz',
+    client_cpus: 2,
+    settings: { shared_buffers: '1GB', max_connections: '100', fsync: 'on' },
+  };
 
   it('downgrades a fail to inconclusive and names what differed', () => {
     const base = makeDoc({ bands: grid(1, { noise: 0.01 }), seed: 1, environment: epyc });
@@ -387,7 +419,9 @@ describe('environment: a baseline from another machine never fails the gate', ()
     ]);
     expect(c.verdict).toBe('inconclusive');
     expect(c.failures).toEqual([]);
-    expect(c.reason).toMatch(/^Baseline measured on a different machine or server setup: client machine AMD EPYC 7763 .* ×4 vs Intel.* ×2; shared_buffers 128MB vs 1GB \(baseline vs current\)\./);
+    expect(c.reason).toMatch(
+      /^Baseline measured on a different machine or server setup: client machine AMD EPYC 7763 .* ×4 vs Intel.* ×2; shared_buffers 128MB vs 1GB \(baseline vs current\)\./,
+    );
     expect(c.reason).toContain('a same-runner A/B run (mode: ab) can tell');
     expect(c.reason).toContain('TPS at 4 workers / 4 connections (−');
     for (const b of c.bands) {
@@ -408,11 +442,24 @@ describe('environment: a baseline from another machine never fails the gate', ()
   });
 
   it('compares server version, settings and server kind; unknown facts are not differences', () => {
-    const base = makeDoc({ bands: grid(), seed: 1, environment: { server_version: '15.4', server_version_num: 150004, settings: { synchronous_commit: 'on', fsync: 'on', work_mem: '4MB' } } });
+    const base = makeDoc({
+      bands: grid(),
+      seed: 1,
+      environment: {
+        server_version: '15.4',
+        server_version_num: 150004,
+        settings: { synchronous_commit: 'on', fsync: 'on', work_mem: '4MB' },
+      },
+    });
     const cur = makeDoc({
       bands: grid(),
       seed: 1,
-      environment: { server_version: '16.2', server_version_num: 160002, embedded_server: true, settings: { synchronous_commit: 'off', fsync: 'off', jit: 'on' } },
+      environment: {
+        server_version: '16.2',
+        server_version_num: 160002,
+        embedded_server: true,
+        settings: { synchronous_commit: 'off', fsync: 'off', jit: 'on' },
+      },
     });
     expect(compareResults(cur, base, T).environment_differences).toEqual([
       'PostgreSQL 15.4 vs 16.2',
@@ -421,7 +468,11 @@ describe('environment: a baseline from another machine never fails the gate', ()
       'synchronous_commit on vs off',
     ]);
     // A CSV import or an older runner leaves facts unknown (null model, 0 CPUs, 'unknown' platform).
-    const unknown = makeDoc({ bands: grid(), seed: 1, environment: { client_cpu_model: null, client_cpus: 0, platform: 'unknown', server_version_num: null } });
+    const unknown = makeDoc({
+      bands: grid(),
+      seed: 1,
+      environment: { client_cpu_model: null, client_cpus: 0, platform: 'unknown', server_version_num: null },
+    });
     const known = makeDoc({ bands: grid(), seed: 1, environment: epyc });
     expect(compareResults(known, unknown, T).environment_differences).toEqual([]);
   });
@@ -437,11 +488,21 @@ describe('environment: a baseline from another machine never fails the gate', ()
 describe('summary markdown shows environment differences', () => {
   it('renders one line naming them next to the verdict (escaped), and none when they match', async () => {
     const { renderComparisonMarkdown } = await import('../../../src/report/comparison.js');
-    const base = makeDoc({ bands: grid(1, { noise: 0.01 }), seed: 1, environment: { client_cpu_model: 'AMD EPYC 7763', client_cpus: 4 } });
-    const cur = makeDoc({ bands: grid(0.8, { noise: 0.01 }), seed: 2, environment: { client_cpu_model: 'Intel Xeon 8370C', client_cpus: 2 } });
+    const base = makeDoc({
+      bands: grid(1, { noise: 0.01 }),
+      seed: 1,
+      environment: { client_cpu_model: 'AMD EPYC 7763', client_cpus: 4 },
+    });
+    const cur = makeDoc({
+      bands: grid(0.8, { noise: 0.01 }),
+      seed: 2,
+      environment: { client_cpu_model: 'Intel Xeon 8370C', client_cpus: 2 },
+    });
     const md = renderComparisonMarkdown({ comparison: compareResults(cur, base, T), current: cur, baseline: base });
     expect(md).toContain('**Verdict: INCONCLUSIVE**');
-    expect(md).toContain('**Baseline measured on a different machine or server setup** (baseline vs current): client machine AMD EPYC 7763 ×4 vs Intel Xeon 8370C ×2.');
+    expect(md).toContain(
+      '**Baseline measured on a different machine or server setup** (baseline vs current): client machine AMD EPYC 7763 ×4 vs Intel Xeon 8370C ×2.',
+    );
     expect(md).toContain('(`mode: ab`) can tell');
     const same = renderComparisonMarkdown({ comparison: compareResults(cur, cur, T), current: cur, baseline: cur });
     expect(same).not.toContain('different machine');

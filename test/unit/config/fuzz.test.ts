@@ -15,7 +15,11 @@ function outcome(text: string): 'ok' | 'user-error' {
     const p = config.progressive;
     const outside = plan.bands.filter(
       (b, i) =>
-        b.band_id !== i + 1 || b.workers < p.min_workers || b.workers > p.max_workers || b.connections < p.min_connections || b.connections > p.max_connections,
+        b.band_id !== i + 1 ||
+        b.workers < p.min_workers ||
+        b.workers > p.max_workers ||
+        b.connections < p.min_connections ||
+        b.connections > p.max_connections,
     );
     expect(outside).toEqual([]);
     return 'ok';
@@ -28,21 +32,122 @@ function outcome(text: string): 'ok' | 'user-error' {
 }
 
 const yamlAtoms = [
-  'progressive:', 'min_workers:', 'max_workers:', 'step_workers:', 'strategy:', 'band_duration:', 'database:', 'workload:',
-  'scripts:', '- file:', 'weight:', 'url:', 'host:', '  ', '\t', '\n', ': ', '- ', '[', ']', '{', '}', ',', '"', "'", '&a ', '*a',
-  '!!str ', '!!binary ', '? ', '|', '>', '#', '---', '...', '%YAML 1.1', '1', '-3', '1e9', '0x10', '.inf', '.nan', 'null', '~',
-  'true', 'yes', '30s', '1m30s', '-5s', 'linear', 'fibonacci', '\u00b5s', '\ufeff', '\u0000', '__proto__', 'constructor',
+  'progressive:',
+  'min_workers:',
+  'max_workers:',
+  'step_workers:',
+  'strategy:',
+  'band_duration:',
+  'database:',
+  'workload:',
+  'scripts:',
+  '- file:',
+  'weight:',
+  'url:',
+  'host:',
+  '  ',
+  '\t',
+  '\n',
+  ': ',
+  '- ',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '"',
+  "'",
+  '&a ',
+  '*a',
+  '!!str ',
+  '!!binary ',
+  '? ',
+  '|',
+  '>',
+  '#',
+  '---',
+  '...',
+  '%YAML 1.1',
+  '1',
+  '-3',
+  '1e9',
+  '0x10',
+  '.inf',
+  '.nan',
+  'null',
+  '~',
+  'true',
+  'yes',
+  '30s',
+  '1m30s',
+  '-5s',
+  'linear',
+  'fibonacci',
+  '\u00b5s',
+  '\ufeff',
+  '\u0000',
+  '__proto__',
+  'constructor',
 ];
 
-const keys = ['progressive', 'database', 'workload', 'scale', 'slo', 'analysis', 'min_workers', 'max_workers', 'step_workers',
-  'min_connections', 'max_connections', 'step_connections', 'band_duration', 'warmup_time', 'cooldown_time', 'strategy', 'enabled',
-  'rate', 'time_budget', 'max_error_rate', 'export_format', 'url', 'host', 'port', 'name', 'scripts', 'setup', 'file', 'weight',
-  'p95_latency_ms', 'seed', '__proto__', 'toString'];
+const keys = [
+  'progressive',
+  'database',
+  'workload',
+  'scale',
+  'slo',
+  'analysis',
+  'min_workers',
+  'max_workers',
+  'step_workers',
+  'min_connections',
+  'max_connections',
+  'step_connections',
+  'band_duration',
+  'warmup_time',
+  'cooldown_time',
+  'strategy',
+  'enabled',
+  'rate',
+  'time_budget',
+  'max_error_rate',
+  'export_format',
+  'url',
+  'host',
+  'port',
+  'name',
+  'scripts',
+  'setup',
+  'file',
+  'weight',
+  'p95_latency_ms',
+  'seed',
+  '__proto__',
+  'toString',
+];
 
 const valueArb = fc.letrec((tie) => ({
   value: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
-    fc.constantFrom(null, true, false, 0, 1, -1, 8, 100001, 1.5, 1e308, '30s', '1m', 'abc', 'linear', 'exponential', 'tpcb', ''),
+    fc.constantFrom(
+      null,
+      true,
+      false,
+      0,
+      1,
+      -1,
+      8,
+      100001,
+      1.5,
+      1e308,
+      '30s',
+      '1m',
+      'abc',
+      'linear',
+      'exponential',
+      'tpcb',
+      '',
+    ),
     fc.integer(),
     fc.double(),
     fc.string(),
@@ -52,7 +157,8 @@ const valueArb = fc.letrec((tie) => ({
 })).value;
 
 /** Mostly a valid choice, sometimes anything: so both the success and the error paths are reached. */
-const mostly = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ arbitrary: valid, weight: 15 }, { arbitrary: valueArb, weight: 1 });
+const mostly = <T>(valid: fc.Arbitrary<T>) =>
+  fc.oneof({ arbitrary: valid, weight: 15 }, { arbitrary: valueArb, weight: 1 });
 
 // The valid choices are all valid; invalid values come only from `mostly`'s other branch.
 const progressiveArb = fc.record(
@@ -76,8 +182,15 @@ const configArb = fc.record(
     database: mostly(fc.constantFrom(null, { host: 'db', port: 5432 }, { url: 'postgres://db/app' })),
     workload: mostly(fc.constantFrom('tpcb', 'tpcb-like', 'select-only', 'simple-update', { name: 'select-only' })),
     scale: mostly(fc.integer({ min: 1, max: 200 })),
-    slo: mostly(fc.record({ p95_latency_ms: fc.oneof(fc.constant(null), fc.double({ min: 1, max: 1000, noNaN: true })) }, { requiredKeys: [] })),
-    analysis: mostly(fc.record({ seed: fc.nat(1000), batches: fc.integer({ min: 2, max: 100 }) }, { requiredKeys: [] })),
+    slo: mostly(
+      fc.record(
+        { p95_latency_ms: fc.oneof(fc.constant(null), fc.double({ min: 1, max: 1000, noNaN: true })) },
+        { requiredKeys: [] },
+      ),
+    ),
+    analysis: mostly(
+      fc.record({ seed: fc.nat(1000), batches: fc.integer({ min: 2, max: 100 }) }, { requiredKeys: [] }),
+    ),
     extra: valueArb,
   },
   { requiredKeys: ['progressive'] },
@@ -85,18 +198,27 @@ const configArb = fc.record(
 
 describe('config loader fuzzing', () => {
   it('random strings never escape as anything but UserError', () => {
-    fc.assert(fc.property(fc.string({ maxLength: 300 }), (text) => void outcome(text)), { numRuns: 500 });
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (text) => void outcome(text)),
+      { numRuns: 500 },
+    );
   });
 
   it('random YAML-ish token soup never escapes as anything but UserError', () => {
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.constantFrom(...yamlAtoms), fc.string({ maxLength: 5 })), { maxLength: 60 }), (atoms) => void outcome(atoms.join(''))),
+      fc.property(
+        fc.array(fc.oneof(fc.constantFrom(...yamlAtoms), fc.string({ maxLength: 5 })), { maxLength: 60 }),
+        (atoms) => void outcome(atoms.join('')),
+      ),
       { numRuns: 1000 },
     );
   });
 
   it('random objects dumped to YAML never escape as anything but UserError', () => {
-    fc.assert(fc.property(valueArb, (value) => void outcome(stringify(value))), { numRuns: 500 });
+    fc.assert(
+      fc.property(valueArb, (value) => void outcome(stringify(value))),
+      { numRuns: 500 },
+    );
   });
 
   it('config-shaped objects are accepted or rejected with a UserError, and some are accepted', () => {
@@ -114,16 +236,34 @@ describe('config loader fuzzing', () => {
 
   it('a valid config with one line deleted still gives a UserError or a config', () => {
     const valid = [
-      'progressive:', '  enabled: true', '  min_workers: 2', '  max_workers: 16', '  step_workers: 2', '  band_duration: 1m30s',
-      '  strategy: exponential', 'database:', '  host: localhost', '  port: 5432', 'workload: select-only', 'scale: 3',
-      'slo:', '  p95_latency_ms: 20', 'analysis:', '  seed: 1',
+      'progressive:',
+      '  enabled: true',
+      '  min_workers: 2',
+      '  max_workers: 16',
+      '  step_workers: 2',
+      '  band_duration: 1m30s',
+      '  strategy: exponential',
+      'database:',
+      '  host: localhost',
+      '  port: 5432',
+      'workload: select-only',
+      'scale: 3',
+      'slo:',
+      '  p95_latency_ms: 20',
+      'analysis:',
+      '  seed: 1',
     ];
     fc.assert(
-      fc.property(fc.nat(valid.length - 1), fc.nat(valid.length - 1), fc.string({ maxLength: 8 }), (drop, at, insert) => {
-        const lines = valid.filter((_, i) => i !== drop);
-        lines.splice(at, 0, insert);
-        outcome(lines.join('\n'));
-      }),
+      fc.property(
+        fc.nat(valid.length - 1),
+        fc.nat(valid.length - 1),
+        fc.string({ maxLength: 8 }),
+        (drop, at, insert) => {
+          const lines = valid.filter((_, i) => i !== drop);
+          lines.splice(at, 0, insert);
+          outcome(lines.join('\n'));
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -10,7 +10,10 @@ const schemaFile = fileURLToPath(new URL('../../../schema/pgscale.schema.json', 
 const generated = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
 
 type JsonSchema = {
-  properties: Record<string, JsonSchema & { default?: unknown; anyOf?: JsonSchema[]; pattern?: string; enum?: string[] }>;
+  properties: Record<
+    string,
+    JsonSchema & { default?: unknown; anyOf?: JsonSchema[]; pattern?: string; enum?: string[] }
+  >;
   required?: string[];
   additionalProperties?: boolean;
   anyOf?: JsonSchema[];
@@ -38,7 +41,10 @@ describe('JSON Schema of the config file', () => {
     expect(progressive.required).toEqual(['min_workers', 'max_workers']);
     expect(progressive.additionalProperties).toBe(false);
     expect(progressive.properties.min_workers).toMatchObject({ type: 'integer', minimum: 1, maximum: 100000 });
-    expect(progressive.properties.strategy).toMatchObject({ default: 'linear', enum: ['linear', 'exponential', 'fibonacci'] });
+    expect(progressive.properties.strategy).toMatchObject({
+      default: 'linear',
+      enum: ['linear', 'exponential', 'fibonacci'],
+    });
     expect(progressive.properties.warmup_time?.default).toBe('10s');
     expect(progressive.properties.cooldown_time?.default).toBe('5s');
   });

@@ -61,15 +61,27 @@ interface ParsedWorkflow {
 async function parseWorkflowFile(rel: string): Promise<ParsedWorkflow> {
   const content = read(rel);
   const result = parser.parseWorkflow({ name: rel, content }, new parser.NoOperationTraceWriter());
-  expect(result.context.errors.getErrors().map((e) => e.message), rel).toEqual([]);
+  expect(
+    result.context.errors.getErrors().map((e) => e.message),
+    rel,
+  ).toEqual([]);
   expect(result.value, rel).toBeDefined();
   const template = await parser.convertWorkflowTemplate(result.context, result.value!);
-  expect(result.context.errors.getErrors().map((e) => e.message), rel).toEqual([]);
+  expect(
+    result.context.errors.getErrors().map((e) => e.message),
+    rel,
+  ).toEqual([]);
   expect(template.errors ?? [], rel).toEqual([]);
   // The template holds tokens; their JSON form is plain strings for literals ({type, expr} for expressions).
-  const plain = JSON.parse(JSON.stringify(template)) as { events: Record<string, unknown>; jobs: { id: string; steps?: { uses?: unknown; run?: unknown }[] }[] };
+  const plain = JSON.parse(JSON.stringify(template)) as {
+    events: Record<string, unknown>;
+    jobs: { id: string; steps?: { uses?: unknown; run?: unknown }[] }[];
+  };
   const text = (x: unknown) => (typeof x === 'string' ? x : undefined);
-  const jobs = plain.jobs.map((j) => ({ id: j.id, steps: (j.steps ?? []).map((s) => ({ uses: text(s.uses), run: text(s.run) })) }));
+  const jobs = plain.jobs.map((j) => ({
+    id: j.id,
+    steps: (j.steps ?? []).map((s) => ({ uses: text(s.uses), run: text(s.run) })),
+  }));
   return { raw: parseYaml(content) as RawWorkflow, events: plain.events, jobs };
 }
 
@@ -80,11 +92,23 @@ const actionYml = () =>
     runs: { using: string; main: string };
   };
 
-const ISSUE_OUTPUTS = ['verdict', 'peak-tps', 'optimal-workers', 'optimal-connections', 'results-json', 'report-markdown', 'baseline-run-id', 'comment-url'];
+const ISSUE_OUTPUTS = [
+  'verdict',
+  'peak-tps',
+  'optimal-workers',
+  'optimal-connections',
+  'results-json',
+  'report-markdown',
+  'baseline-run-id',
+  'comment-url',
+];
 
 describe('action.yml', () => {
   it('passes the action schema', () => {
-    const result = actionParser.parseAction({ name: 'action.yml', content: read('action.yml') }, new parser.NoOperationTraceWriter());
+    const result = actionParser.parseAction(
+      { name: 'action.yml', content: read('action.yml') },
+      new parser.NoOperationTraceWriter(),
+    );
     expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
     const action = actionParser.convertActionTemplate(result.context, result.value!);
     expect(result.context.errors.getErrors().map((e) => e.message)).toEqual([]);
@@ -110,7 +134,8 @@ describe('action.yml', () => {
   it('declares the outputs of issue 4, each described', () => {
     const { outputs } = actionYml();
     expect(Object.keys(outputs).sort()).toEqual([...ISSUE_OUTPUTS].sort());
-    for (const [name, spec] of Object.entries(outputs)) expect(spec.description?.trim().length ?? 0, name).toBeGreaterThan(10);
+    for (const [name, spec] of Object.entries(outputs))
+      expect(spec.description?.trim().length ?? 0, name).toBeGreaterThan(10);
   });
 });
 
@@ -181,7 +206,9 @@ describe('.github/workflows', () => {
       expect(job.services?.['postgres']?.image, `${id} has a postgres service`).toMatch(/^postgres:\d+/);
       const step = job.steps.find((s) => s.uses === './')!;
       // The self-test benchmarks the service container, not an embedded server.
-      expect(String(step.with?.['database-url'] ?? ''), `${id} database-url`).toMatch(/^postgres(ql)?:\/\/[^/]*@?(localhost|127\.0\.0\.1|postgres):5432\//);
+      expect(String(step.with?.['database-url'] ?? ''), `${id} database-url`).toMatch(
+        /^postgres(ql)?:\/\/[^/]*@?(localhost|127\.0\.0\.1|postgres):5432\//,
+      );
       // actions/checkout must come first, or ./ is not there.
       expect(job.steps.findIndex((s) => s.uses?.startsWith('actions/checkout@'))).toBeLessThan(job.steps.indexOf(step));
     }
@@ -214,7 +241,13 @@ describe('docs/workflows (the README examples)', () => {
 
   it('holds exactly the four examples (five files), each parsing without errors', async () => {
     const files = workflowFiles('docs/workflows');
-    expect(files.map((f) => path.basename(f))).toEqual(['ab-check.yml', 'baseline.yml', 'fork-pr-bench.yml', 'fork-pr-comment.yml', 'pr-check.yml']);
+    expect(files.map((f) => path.basename(f))).toEqual([
+      'ab-check.yml',
+      'baseline.yml',
+      'fork-pr-bench.yml',
+      'fork-pr-comment.yml',
+      'pr-check.yml',
+    ]);
     for (const rel of files) await parseWorkflowFile(rel);
   });
 
@@ -257,7 +290,10 @@ describe('docs/workflows (the README examples)', () => {
     expect(Object.keys(wf.events)).toEqual(['pull_request']);
     const job = Object.keys(wf.raw.jobs)[0]!;
     const perms = permissions(wf.raw, job);
-    expect(Object.values(perms).every((v) => v === 'read' || v === 'none'), JSON.stringify(perms)).toBe(true);
+    expect(
+      Object.values(perms).every((v) => v === 'read' || v === 'none'),
+      JSON.stringify(perms),
+    ).toBe(true);
     expect(pgscaleStep(wf.raw).with).toMatchObject({ mode: 'compare', comment: 'never' });
     const steps = wf.raw.jobs[job]!.steps;
     const upload = steps.find((s) => s.uses?.startsWith('actions/upload-artifact@'));
@@ -283,7 +319,9 @@ describe('docs/workflows (the README examples)', () => {
     const download = wf.raw.jobs[job]!.steps.find((s) => s.uses?.startsWith('actions/download-artifact@'));
     expect(download?.with).toMatchObject({ name: 'pgscale-fork-pr', 'run-id': '${{ github.event.workflow_run.id }}' });
     // Untrusted values reach the script through env, never spliced into its source.
-    const script = String(wf.raw.jobs[job]!.steps.find((s) => s.uses?.startsWith('actions/github-script@'))?.with?.['script'] ?? '');
+    const script = String(
+      wf.raw.jobs[job]!.steps.find((s) => s.uses?.startsWith('actions/github-script@'))?.with?.['script'] ?? '',
+    );
     expect(script).not.toContain('${{');
     expect(script).toContain('pulls.get');
   });

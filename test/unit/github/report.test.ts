@@ -13,15 +13,27 @@ import { escapeMarkdown } from '../../../src/report/escape.js';
 import { grid, makeDoc } from '../../support/compare-factory.js';
 
 const usl = { lambda: 1000, sigma: 0.02, kappa: 0.0005, peak_concurrency: 44, peak_tps: 15000 };
-const base = makeDoc({ bands: grid(1, { noise: 0.01 }), seed: 1, usl, optimal: { workers: 16, connections: 16, tps: 13000 } });
-const slow = makeDoc({ bands: grid(0.8, { noise: 0.01 }), seed: 2, usl, optimal: { workers: 16, connections: 16, tps: 10400 } });
+const base = makeDoc({
+  bands: grid(1, { noise: 0.01 }),
+  seed: 1,
+  usl,
+  optimal: { workers: 16, connections: 16, tps: 13000 },
+});
+const slow = makeDoc({
+  bands: grid(0.8, { noise: 0.01 }),
+  seed: 2,
+  usl,
+  optimal: { workers: 16, connections: 16, tps: 10400 },
+});
 
 describe('summary markdown', () => {
   it('a failing comparison: headline, per-band table with deltas and intervals, curve, chart with numbers', () => {
     const c = compareResults(slow, base, DEFAULT_THRESHOLDS);
     const md = renderComparisonMarkdown({ comparison: c, current: slow, baseline: base, title: 'bench/pgscale.yml' });
     expect(md).toContain('> [!CAUTION]\n> **Verdict: FAIL**');
-    expect(md).toMatch(/\| 4 \| 4 \| [\d,.]+ → [\d,.]+ \| −(19|20|21)\.\d% \| −\d+\.\d% … −\d+\.\d% \| \*\*FAIL\*\* \|/);
+    expect(md).toMatch(
+      /\| 4 \| 4 \| [\d,.]+ → [\d,.]+ \| −(19|20|21)\.\d% \| −\d+\.\d% … −\d+\.\d% \| \*\*FAIL\*\* \|/,
+    );
     expect(md).toContain('### Curve');
     expect(md).toContain('| Peak TPS');
     expect(md).toContain('```mermaid\nxychart-beta\n');
@@ -36,19 +48,34 @@ describe('summary markdown', () => {
   });
 
   it('no baseline is a prominent box, never a pass', () => {
-    const md = renderComparisonMarkdown({ comparison: noBaseline('no artifact named "pgscale-baseline" exists'), current: slow });
+    const md = renderComparisonMarkdown({
+      comparison: noBaseline('no artifact named "pgscale-baseline" exists'),
+      current: slow,
+    });
     expect(md).toContain('> [!WARNING]\n> **Verdict: NO BASELINE**');
     expect(md).toContain('Nothing was compared, so nothing was gated');
     expect(md).not.toContain('PASS');
   });
 
   it('escapes everything that comes from configs, SQL, file names and errors', () => {
-    const evil = '<img src=x onerror=alert(1)> [click](https://evil.example) @org/team **bold** `code` | pipe\n# heading';
-    const cur = makeDoc({ bands: grid(), seed: 3, workload: evil, files: [{ path: evil, role: 'script', sha256: 'a' }] });
+    const evil =
+      '<img src=x onerror=alert(1)> [click](https://evil.example) @org/team **bold** `code` | pipe\n# heading';
+    const cur = makeDoc({
+      bands: grid(),
+      seed: 3,
+      workload: evil,
+      files: [{ path: evil, role: 'script', sha256: 'a' }],
+    });
     const b = makeDoc({ bands: grid(), seed: 4, workload: evil, files: [{ path: evil, role: 'script', sha256: 'b' }] });
     const c = compareResults(cur, b, DEFAULT_THRESHOLDS);
     c.notes.push(evil);
-    const md = renderComparisonMarkdown({ comparison: c, current: cur, baseline: b, title: evil, baseline_source: evil });
+    const md = renderComparisonMarkdown({
+      comparison: c,
+      current: cur,
+      baseline: b,
+      title: evil,
+      baseline_source: evil,
+    });
     expect(md).not.toContain('<img');
     expect(md).not.toContain('](https');
     expect(md).not.toContain('@org');
@@ -77,8 +104,12 @@ describe('annotations', () => {
     const c = compareResults(slow, base, DEFAULT_THRESHOLDS);
     const counts = annotateComparison(c, sink);
     expect(counts.errors).toBe(c.failures.length);
-    expect(calls.filter((x) => x.kind === 'error').map((x) => x.title)).toContain('pgscale regression: TPS at 16 workers / 16 connections');
-    expect(calls.find((x) => x.title === 'pgscale regression: TPS at 16 workers / 16 connections')!.message).toMatch(/fell \d+\.\d%/);
+    expect(calls.filter((x) => x.kind === 'error').map((x) => x.title)).toContain(
+      'pgscale regression: TPS at 16 workers / 16 connections',
+    );
+    expect(calls.find((x) => x.title === 'pgscale regression: TPS at 16 workers / 16 connections')!.message).toMatch(
+      /fell \d+\.\d%/,
+    );
 
     calls.length = 0;
     expect(annotateComparison(noBaseline('expired'), sink)).toEqual({ errors: 0, warnings: 1 });
@@ -95,7 +126,14 @@ describe('outputs and the gate', () => {
     process.env['GITHUB_OUTPUT'] = file;
     try {
       const c = compareResults(slow, base, DEFAULT_THRESHOLDS);
-      setOutputs({ comparison: c, doc: slow, results_json: 'out/results.json', report_markdown: 'out/report.md', baseline_run_id: 101, comment_url: 'https://github.com/acme/shop/pull/7#issuecomment-1' });
+      setOutputs({
+        comparison: c,
+        doc: slow,
+        results_json: 'out/results.json',
+        report_markdown: 'out/report.md',
+        baseline_run_id: 101,
+        comment_url: 'https://github.com/acme/shop/pull/7#issuecomment-1',
+      });
       const text = await readFile(file, 'utf8');
       const outputs: Record<string, string> = {};
       for (const m of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
@@ -120,12 +158,28 @@ describe('outputs and the gate', () => {
     const otherPlan = { ...base, plan_fingerprint: '0'.repeat(64) };
     const c = compareResults(slow, otherPlan, DEFAULT_THRESHOLDS);
     expect(c.verdict).toBe('no-baseline');
-    const values = outputValues({ comparison: c, doc: slow, results_json: null, report_markdown: null, baseline_run_id: 101, comment_url: null });
+    const values = outputValues({
+      comparison: c,
+      doc: slow,
+      results_json: null,
+      report_markdown: null,
+      baseline_run_id: 101,
+      comment_url: null,
+    });
     expect(values['baseline-run-id']).toBe('');
   });
 
   it('run mode reports not-compared', () => {
-    expect(outputValues({ comparison: null, doc: slow, results_json: null, report_markdown: null, baseline_run_id: null, comment_url: null }).verdict).toBe('not-compared');
+    expect(
+      outputValues({
+        comparison: null,
+        doc: slow,
+        results_json: null,
+        report_markdown: null,
+        baseline_run_id: null,
+        comment_url: null,
+      }).verdict,
+    ).toBe('not-compared');
   });
 
   it('fail-on decides which verdicts fail the step', () => {

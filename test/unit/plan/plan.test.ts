@@ -46,13 +46,20 @@ describe('strategy value sequences', () => {
 
   it('every sequence is strictly ascending, starts at min and ends at max', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 0, max: 5000 }), fc.integer({ min: 1, max: 600 }), (min, span, step) => {
-        for (const values of [linearValues, exponentialValues, fibonacciValues].map((f) => f({ min, max: min + span, step }))) {
-          expect(values[0]).toBe(min);
-          expect(values[values.length - 1]).toBe(min + span);
-          for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1] as number);
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5000 }),
+        fc.integer({ min: 0, max: 5000 }),
+        fc.integer({ min: 1, max: 600 }),
+        (min, span, step) => {
+          for (const values of [linearValues, exponentialValues, fibonacciValues].map((f) =>
+            f({ min, max: min + span, step }),
+          )) {
+            expect(values[0]).toBe(min);
+            expect(values[values.length - 1]).toBe(min + span);
+            for (let i = 1; i < values.length; i++) expect(values[i]).toBeGreaterThan(values[i - 1] as number);
+          }
+        },
+      ),
     );
   });
 });
@@ -61,9 +68,15 @@ describe('plans of the spec configs', () => {
   it('linear example: exactly its 9 bands, workers outer, connections inner', () => {
     const plan = planBands(loadConfigFile(spec('linear-strategy.yaml')).progressive);
     expect(pairs(plan)).toEqual([
-      [10, 20], [10, 30], [10, 40],
-      [20, 20], [20, 30], [20, 40],
-      [30, 20], [30, 30], [30, 40],
+      [10, 20],
+      [10, 30],
+      [10, 40],
+      [20, 20],
+      [20, 30],
+      [20, 40],
+      [30, 20],
+      [30, 30],
+      [30, 40],
     ]);
     expect(ids(plan)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(plan.estimated_duration_s).toBe(9 * (10 + 30 + 5));
@@ -71,7 +84,13 @@ describe('plans of the spec configs', () => {
 
   it('exponential example: 5, 10, 20, 40, 80 workers', () => {
     const plan = planBands(loadConfigFile(spec('exponential-strategy.yaml')).progressive);
-    expect(pairs(plan)).toEqual([[5, 5], [10, 10], [20, 20], [40, 40], [80, 80]]);
+    expect(pairs(plan)).toEqual([
+      [5, 5],
+      [10, 10],
+      [20, 20],
+      [40, 40],
+      [80, 80],
+    ]);
   });
 
   it('fibonacci example: 1, 2, 3, 5, 8, 13, 21, 34, 55 workers', () => {
@@ -83,7 +102,10 @@ describe('plans of the spec configs', () => {
   it('quick start: 10 × 10 linear grid', () => {
     const plan = planBands(loadConfigFile(spec('quick-start.yaml')).progressive);
     expect(plan.bands).toHaveLength(100);
-    expect(pairs(plan).slice(0, 2)).toEqual([[10, 10], [10, 20]]);
+    expect(pairs(plan).slice(0, 2)).toEqual([
+      [10, 10],
+      [10, 20],
+    ]);
     expect(pairs(plan).at(-1)).toEqual([100, 100]);
     expect(plan.estimated_duration_s).toBe(4500);
   });
@@ -100,13 +122,33 @@ describe('plans of the spec configs', () => {
 
   it('capacity planning: 8 exponential bands, connections hold 200 once exhausted', () => {
     const plan = planBands(loadConfigFile(spec('capacity-planning.yaml')).progressive);
-    expect(pairs(plan)).toEqual([[1, 5], [2, 10], [4, 20], [8, 40], [16, 80], [32, 160], [64, 200], [128, 200]]);
+    expect(pairs(plan)).toEqual([
+      [1, 5],
+      [2, 10],
+      [4, 20],
+      [8, 40],
+      [16, 80],
+      [32, 160],
+      [64, 200],
+      [128, 200],
+    ]);
     expect(plan.estimated_duration_s).toBe(8 * (10 + 60 + 5));
   });
 
   it('research: 10 fibonacci bands paired index by index', () => {
     const plan = planBands(loadConfigFile(spec('research-analysis.yaml')).progressive);
-    expect(pairs(plan)).toEqual([[1, 2], [2, 3], [3, 5], [5, 8], [8, 13], [13, 21], [21, 34], [34, 55], [55, 89], [89, 144]]);
+    expect(pairs(plan)).toEqual([
+      [1, 2],
+      [2, 3],
+      [3, 5],
+      [5, 8],
+      [8, 13],
+      [13, 21],
+      [21, 34],
+      [34, 55],
+      [55, 89],
+      [89, 144],
+    ]);
     expect(plan.estimated_duration_s).toBe(10 * (30 + 120 + 15));
     expect(plan).toMatchObject({ strategy: 'fibonacci', band_duration_s: 120, warmup_time_s: 30, cooldown_time_s: 15 });
   });
@@ -114,12 +156,30 @@ describe('plans of the spec configs', () => {
 
 describe('planBands', () => {
   it('the shorter axis holds its last value', () => {
-    const plan = planBands(progressive({ strategy: 'exponential', min_workers: 1, max_workers: 4, min_connections: 1, max_connections: 32 }));
-    expect(pairs(plan)).toEqual([[1, 1], [2, 2], [4, 4], [4, 8], [4, 16], [4, 32]]);
+    const plan = planBands(
+      progressive({ strategy: 'exponential', min_workers: 1, max_workers: 4, min_connections: 1, max_connections: 32 }),
+    );
+    expect(pairs(plan)).toEqual([
+      [1, 1],
+      [2, 2],
+      [4, 4],
+      [4, 8],
+      [4, 16],
+      [4, 32],
+    ]);
   });
 
   it('a disabled progressive block plans one band at the maxima', () => {
-    const plan = planBands(progressive({ ...phases, enabled: false, min_workers: 2, max_workers: 16, min_connections: 4, max_connections: 20 }));
+    const plan = planBands(
+      progressive({
+        ...phases,
+        enabled: false,
+        min_workers: 2,
+        max_workers: 16,
+        min_connections: 4,
+        max_connections: 20,
+      }),
+    );
     expect(plan.bands).toEqual([{ band_id: 1, workers: 16, connections: 20 }]);
     expect(plan.estimated_duration_s).toBe(45);
   });
@@ -127,17 +187,23 @@ describe('planBands', () => {
   it('refuses impossible or enormous plans with a UserError', () => {
     expect(() => planBands(progressive({ min_workers: 5, max_workers: 2 }))).toThrow(UserError);
     expect(() => planBands(progressive({ step_workers: 0, max_workers: 2 }))).toThrow(UserError);
-    expect(() => planBands(progressive({ max_workers: 1000, max_connections: 1000 }))).toThrow(/would plan 1000000 bands/);
+    expect(() => planBands(progressive({ max_workers: 1000, max_connections: 1000 }))).toThrow(
+      /would plan 1000000 bands/,
+    );
   });
 
   it('sums warm-up, band and cool-down per band, keeping fractional seconds', () => {
-    const plan = planBands(progressive({ max_workers: 3, band_duration_s: 0.5, warmup_time_s: 0.1, cooldown_time_s: 0.2 }));
+    const plan = planBands(
+      progressive({ max_workers: 3, band_duration_s: 0.5, warmup_time_s: 0.1, cooldown_time_s: 0.2 }),
+    );
     expect(plan.estimated_duration_s).toBe(2.4);
   });
 });
 
 describe('planFingerprint', () => {
-  const plan = planBands(progressive({ ...phases, max_workers: 4, step_workers: 2, max_connections: 4, step_connections: 2 }));
+  const plan = planBands(
+    progressive({ ...phases, max_workers: 4, step_workers: 2, max_connections: 4, step_connections: 2 }),
+  );
 
   it('is the sha256 of the canonical JSON of what makes runs comparable', async () => {
     const { createHash } = await import('node:crypto');
@@ -177,7 +243,12 @@ describe('example configs', () => {
     expect(config.workload).toEqual({ kind: 'builtin', name: 'select-only' });
     expect(config.database).toBeNull();
     const plan = planBands(config.progressive);
-    expect(pairs(plan)).toEqual([[1, 1], [2, 2], [4, 4], [8, 8]]);
+    expect(pairs(plan)).toEqual([
+      [1, 1],
+      [2, 2],
+      [4, 4],
+      [8, 8],
+    ]);
     expect(plan.estimated_duration_s).toBe(24);
     expect(config.progressive.export_path).toBe('./progressive_results');
   });
@@ -186,7 +257,11 @@ describe('example configs', () => {
     const config = loadConfigFile(example('ci.yaml'));
     expect(config.workload).toEqual({ kind: 'builtin', name: 'tpcb' });
     const plan = planBands(config.progressive);
-    expect(pairs(plan)).toEqual([[1, 1], [2, 2], [4, 4]]);
+    expect(pairs(plan)).toEqual([
+      [1, 1],
+      [2, 2],
+      [4, 4],
+    ]);
     expect(plan.estimated_duration_s).toBe(18);
   });
 });

@@ -63,27 +63,71 @@ describe('database URLs (fuzz)', () => {
 
 describe('durations (fuzz)', () => {
   it('parse to a finite non-negative number of seconds or give a one-line UserError', () => {
-    const token = fc.constantFrom('1', '0', '30', '1.5', '-1', '1e9', 'h', 'm', 's', 'ms', 'us', 'µs', 'ns', 'd', ' ', '.', '', '99999999999999999999');
+    const token = fc.constantFrom(
+      '1',
+      '0',
+      '30',
+      '1.5',
+      '-1',
+      '1e9',
+      'h',
+      'm',
+      's',
+      'ms',
+      'us',
+      'µs',
+      'ns',
+      'd',
+      ' ',
+      '.',
+      '',
+      '99999999999999999999',
+    );
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 20 }), fc.array(token, { maxLength: 6 }).map((t) => t.join(''))), (text) => {
-        const outcome = userErrorOrValue(() => parseDuration(text, 'progressive.band_duration'));
-        if (outcome instanceof UserError) {
-          expect(outcome.message).toMatch(/progressive\.band_duration/);
-        } else {
-          expect(Number.isFinite(outcome)).toBe(true);
-          expect(outcome).toBeGreaterThanOrEqual(0);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 20 }),
+          fc.array(token, { maxLength: 6 }).map((t) => t.join('')),
+        ),
+        (text) => {
+          const outcome = userErrorOrValue(() => parseDuration(text, 'progressive.band_duration'));
+          if (outcome instanceof UserError) {
+            expect(outcome.message).toMatch(/progressive\.band_duration/);
+          } else {
+            expect(Number.isFinite(outcome)).toBe(true);
+            expect(outcome).toBeGreaterThanOrEqual(0);
+          }
+        },
+      ),
       { numRuns: 2000, seed: 7 },
     );
   });
 });
 
 describe('action inputs (fuzz)', () => {
-  const names = Object.keys(INPUT_DEFAULTS).filter((n) => n !== 'database-url' && n !== 'github-token') as Array<keyof typeof INPUT_DEFAULTS>;
+  const names = Object.keys(INPUT_DEFAULTS).filter((n) => n !== 'database-url' && n !== 'github-token') as Array<
+    keyof typeof INPUT_DEFAULTS
+  >;
   const value = fc.oneof(
     fc.string({ maxLength: 12 }),
-    fc.constantFrom('', 'true', 'no', '5%', '0.05', '5', '100%', '-1', '90', '1e3', 'NaN', 'Infinity', 'run', 'compare', 'baseline', ' x '),
+    fc.constantFrom(
+      '',
+      'true',
+      'no',
+      '5%',
+      '0.05',
+      '5',
+      '100%',
+      '-1',
+      '90',
+      '1e3',
+      'NaN',
+      'Infinity',
+      'run',
+      'compare',
+      'baseline',
+      ' x ',
+    ),
   );
   it('read into valid inputs or give a one-line UserError naming an input', () => {
     fc.assert(
@@ -98,7 +142,8 @@ describe('action inputs (fuzz)', () => {
         for (const f of [outcome.max_tps_drop, outcome.max_p95_increase]) {
           expect(Number.isFinite(f) && f > 0).toBe(true);
         }
-        if (outcome.retention_days !== null) expect(Number.isInteger(outcome.retention_days) && outcome.retention_days > 0).toBe(true);
+        if (outcome.retention_days !== null)
+          expect(Number.isInteger(outcome.retention_days) && outcome.retention_days > 0).toBe(true);
       }),
       { numRuns: 1000, seed: 8 },
     );

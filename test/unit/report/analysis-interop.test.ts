@@ -11,11 +11,16 @@ import { makeBand, makeDocument } from '../../support/report-factory.js';
 
 // The analysis' own prose may say "null" or "undefined" ("AICc is undefined when n ≤ k + 1"); what
 // must never appear is a missing value printed as a figure.
-const LEAKED_VALUE = /NaN|Infinity|\|\s*(null|undefined)\s*\||[=:±]\s*(null|undefined)\b|\b(null|undefined)\s*(%|ms\b|TPS\b)/;
+const LEAKED_VALUE =
+  /NaN|Infinity|\|\s*(null|undefined)\s*\||[=:±]\s*(null|undefined)\b|\b(null|undefined)\s*(%|ms\b|TPS\b)/;
 const NO_SLO = { p95_latency_ms: null, error_rate: null };
 
 function analysed(doc: ResultsDocument): ResultsDocument {
-  const { analysis, optimal_config } = analyzeResults(doc, { ...DEFAULT_ANALYSIS_SETTINGS, bootstrap_resamples: 50 }, NO_SLO);
+  const { analysis, optimal_config } = analyzeResults(
+    doc,
+    { ...DEFAULT_ANALYSIS_SETTINGS, bootstrap_resamples: 50 },
+    NO_SLO,
+  );
   return { ...doc, analysis, optimal_config };
 }
 
@@ -23,14 +28,30 @@ describe('report views of a real analysis', () => {
   const cases: [string, ResultsDocument][] = [
     ['six bands on a USL curve', makeDocument({ withAnalysis: false })],
     ['a single band', makeDocument({ withAnalysis: false, bands: [makeBand(1, 4, 4)] })],
-    ['a zero-TPS band', makeDocument({ withAnalysis: false, bands: [makeBand(1, 2, 2), makeBand(2, 4, 4, { total_tps: 0, transactions: 0, tps_series: Array(30).fill(0) })] })],
-    ['an imported pgbench table', parseBandCsv('band_id,workers,connections,total_tps\n1,1,1,500\n2,2,2,950\n3,4,4,1700\n4,8,8,2400\n', 'pgbench.csv')],
+    [
+      'a zero-TPS band',
+      makeDocument({
+        withAnalysis: false,
+        bands: [makeBand(1, 2, 2), makeBand(2, 4, 4, { total_tps: 0, transactions: 0, tps_series: Array(30).fill(0) })],
+      }),
+    ],
+    [
+      'an imported pgbench table',
+      parseBandCsv(
+        'band_id,workers,connections,total_tps\n1,1,1,500\n2,2,2,950\n3,4,4,1700\n4,8,8,2400\n',
+        'pgbench.csv',
+      ),
+    ],
   ];
   for (const [name, input] of cases) {
     it(`round-trips and renders: ${name}`, () => {
       const doc = analysed(input);
       expect(parseResultsJson(toJson(doc), 'results.json')).toEqual(doc);
-      for (const text of [renderRunMarkdown(doc), renderTerminalReport(doc), renderTerminalReport(doc, { color: true })]) {
+      for (const text of [
+        renderRunMarkdown(doc),
+        renderTerminalReport(doc),
+        renderTerminalReport(doc, { color: true }),
+      ]) {
         expect(text).not.toMatch(LEAKED_VALUE);
       }
       expect(toCsv(doc).split('\r\n').filter(Boolean)).toHaveLength(doc.bands.length + 1);

@@ -31,7 +31,16 @@ describe('toCsv', () => {
       expect(column.description.trim().length, column.name).toBeGreaterThan(10);
       expect(column.description, column.name).not.toContain('\n');
     }
-    for (const name of ['max_latency_ms', 'avg_pool_wait_ms', 'status', 'degraded', 'client_bound', 'region', 'tps_ci_low', 'tps_ci_high']) {
+    for (const name of [
+      'max_latency_ms',
+      'avg_pool_wait_ms',
+      'status',
+      'degraded',
+      'client_bound',
+      'region',
+      'tps_ci_low',
+      'tps_ci_high',
+    ]) {
       expect(names).toContain(name);
     }
   });
@@ -118,7 +127,10 @@ describe('toCsv', () => {
 
 describe('parseBandCsv', () => {
   it('loads a pgbench-like table with only the required columns', () => {
-    const doc = parseBandCsv('band_id,workers,connections,total_tps\n1,1,1,512.3\n2,4,4,1804\n3,8,8,2950.5\n', 'runs/pgbench.csv');
+    const doc = parseBandCsv(
+      'band_id,workers,connections,total_tps\n1,1,1,512.3\n2,4,4,1804\n3,8,8,2950.5\n',
+      'runs/pgbench.csv',
+    );
     expect(doc.bands.map((b) => [b.band_id, b.workers, b.connections, b.total_tps])).toEqual([
       [1, 1, 1, 512.3],
       [2, 4, 4, 1804],
@@ -137,7 +149,10 @@ describe('parseBandCsv', () => {
   });
 
   it('accepts pgbench-ish names: clients for both axes, tps and latency_avg_ms', () => {
-    const doc = parseBandCsv('band_id,clients,tps,latency_avg_ms,p95_ms\r\n1,4,1800.5,2.2,4.1\r\n2,8,2900,2.76,\r\n', 'pg.csv');
+    const doc = parseBandCsv(
+      'band_id,clients,tps,latency_avg_ms,p95_ms\r\n1,4,1800.5,2.2,4.1\r\n2,8,2900,2.76,\r\n',
+      'pg.csv',
+    );
     expect(doc.bands[1]!.workers).toBe(8);
     expect(doc.bands[1]!.connections).toBe(8);
     expect(doc.bands[0]!.total_tps).toBe(1800.5);
@@ -172,13 +187,15 @@ describe('parseBandCsv', () => {
     expect(errorOf(() => parseBandCsv('band_id,workers,connections,total_tps\n1,2,,10\n', 'a.csv')).message).toBe(
       'a.csv:2:5: column "connections": expected a positive integer, got an empty value',
     );
-    expect(errorOf(() => parseBandCsv('band_id,workers,connections,total_tps,error_rate\n1,2,2,10,1.5\n', 'a.csv')).message).toBe(
-      'a.csv:2:10: column "error_rate": expected a number from 0 to 1, got "1.5"',
-    );
+    expect(
+      errorOf(() => parseBandCsv('band_id,workers,connections,total_tps,error_rate\n1,2,2,10,1.5\n', 'a.csv')).message,
+    ).toBe('a.csv:2:10: column "error_rate": expected a number from 0 to 1, got "1.5"');
   });
 
   it('reports a duplicate band_id where it repeats', () => {
-    const e = errorOf(() => parseBandCsv('band_id,workers,connections,total_tps\n1,2,2,100\n2,4,4,200\n1,8,8,300\n', 'dup.csv'));
+    const e = errorOf(() =>
+      parseBandCsv('band_id,workers,connections,total_tps\n1,2,2,100\n2,4,4,200\n1,8,8,300\n', 'dup.csv'),
+    );
     expect(e.message).toBe('dup.csv:4:1: column "band_id": duplicate band 1 (first on line 2)');
   });
 
@@ -196,10 +213,10 @@ describe('parseBandCsv', () => {
       'n.csv:2:11: expected 4 fields as in the header, got 5',
     );
     expect(errorOf(() => parseBandCsv('band_id,workers,connections,total_tps\n1,2,2,"100\n', 'n.csv')).message).toBe(
-      'n.csv:2:7: unterminated quoted field: expected a closing \'"\'',
+      "n.csv:2:7: unterminated quoted field: expected a closing '\"'",
     );
     expect(errorOf(() => parseBandCsv('band_id,workers,connections,total_tps\n1,2,2,1"00\n', 'n.csv')).message).toBe(
-      'n.csv:2:8: unexpected \'"\' inside an unquoted field (quote the whole field)',
+      "n.csv:2:8: unexpected '\"' inside an unquoted field (quote the whole field)",
     );
   });
 
@@ -216,7 +233,10 @@ describe('parseBandCsv', () => {
   });
 
   it('marks the document partial when a band did not complete', () => {
-    const doc = makeDocument({ withAnalysis: false, bands: [makeBand(1, 2, 2), makeBand(2, 4, 4, { status: 'partial' })] });
+    const doc = makeDocument({
+      withAnalysis: false,
+      bands: [makeBand(1, 2, 2), makeBand(2, 4, 4, { status: 'partial' })],
+    });
     const back = parseBandCsv(toCsv(doc), 'p.csv');
     expect(back.partial).toBe(true);
     expect(back.bands[1]!.status).toBe('partial');

@@ -28,7 +28,10 @@ describe('writeExports', () => {
     expect(await writeExports(doc, 'csv', csvDir)).toEqual([join(csvDir, 'results.csv'), join(csvDir, 'report.md')]);
     expect(existsSync(join(csvDir, 'results.json'))).toBe(false);
     const jsonDir = join(root, 'json-only');
-    expect(await writeExports(doc, 'json', jsonDir)).toEqual([join(jsonDir, 'results.json'), join(jsonDir, 'report.md')]);
+    expect(await writeExports(doc, 'json', jsonDir)).toEqual([
+      join(jsonDir, 'results.json'),
+      join(jsonDir, 'report.md'),
+    ]);
     expect(readdirSync(jsonDir).sort()).toEqual(['report.md', 'results.json']);
   });
 

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatMs, formatNumber, formatPercent, formatSig, formatTps, MISSING } from '../../../src/report/index.js';
+import {
+  formatDuration,
+  formatMs,
+  formatNumber,
+  formatPercent,
+  formatSig,
+  formatTps,
+  MISSING,
+} from '../../../src/report/index.js';
 
 describe('number formatting', () => {
   it('formats throughput with separators and size-dependent decimals', () => {

@@ -40,8 +40,12 @@ describe('readers never throw anything but a UserError', () => {
       { numRuns: 300, seed: 3 },
     );
     fc.assert(
-      fc.property(fc.nat(validCsv.length), fc.nat(20), fc.constantFrom('"', ',', '\n', '-', 'x', '', '""'), (at, cut, insert) =>
-        onlyUserErrors(() => parseBandCsv(validCsv.slice(0, at) + insert + validCsv.slice(at + cut), 'f.csv')),
+      fc.property(
+        fc.nat(validCsv.length),
+        fc.nat(20),
+        fc.constantFrom('"', ',', '\n', '-', 'x', '', '""'),
+        (at, cut, insert) =>
+          onlyUserErrors(() => parseBandCsv(validCsv.slice(0, at) + insert + validCsv.slice(at + cut), 'f.csv')),
       ),
       { numRuns: 300, seed: 4 },
     );

@@ -85,16 +85,22 @@ describe('readResultsFile', () => {
 
   it('reports a syntax error in the middle with its exact position', () => {
     const path = write('syntax.json', '{"schema_version": 1,\n  "bands": [1,,2]}\n');
-    expect(userErrorOf(() => readResultsFile(path)).message).toBe(`${path}:2:15: invalid JSON: expected a JSON value, got ","`);
+    expect(userErrorOf(() => readResultsFile(path)).message).toBe(
+      `${path}:2:15: invalid JSON: expected a JSON value, got ","`,
+    );
     const nan = write('nan-literal.json', '{\n  "total_tps": NaN\n}');
-    expect(userErrorOf(() => readResultsFile(nan)).message).toBe(`${nan}:2:16: invalid JSON: expected a JSON value, got "N"`);
+    expect(userErrorOf(() => readResultsFile(nan)).message).toBe(
+      `${nan}:2:16: invalid JSON: expected a JSON value, got "N"`,
+    );
   });
 
   it('rejects another schema_version in one line', () => {
     const doc = JSON.parse(toJson(makeDocument()));
     doc.schema_version = 2;
     const path = write('baseline.json', JSON.stringify(doc));
-    expect(userErrorOf(() => readResultsFile(path)).message).toBe(`${path}: schema_version 2 is not supported (expected 1)`);
+    expect(userErrorOf(() => readResultsFile(path)).message).toBe(
+      `${path}: schema_version 2 is not supported (expected 1)`,
+    );
     delete doc.schema_version;
     const missing = write('missing-version.json', JSON.stringify(doc));
     expect(userErrorOf(() => readResultsFile(missing)).message).toMatch(/: schema_version is missing \(expected 1\)/);
@@ -120,7 +126,9 @@ describe('readResultsFile', () => {
       `${path}:${lineCol(text, text.indexOf('-5'))}: bands[0].total_tps: expected a non-negative finite number, got -5`,
     );
     const huge = write('huge.json', text.replace('"total_tps": -5', '"total_tps": 1e999'));
-    expect(userErrorOf(() => readResultsFile(huge)).message).toMatch(/bands\[0\]\.total_tps: expected a non-negative finite number, got Infinity$/);
+    expect(userErrorOf(() => readResultsFile(huge)).message).toMatch(
+      /bands\[0\]\.total_tps: expected a non-negative finite number, got Infinity$/,
+    );
   });
 
   it('rejects a missing field, a wrong status and duplicate band ids', () => {
@@ -137,7 +145,9 @@ describe('readResultsFile', () => {
     );
     const dup = structuredClone(base);
     dup.bands[2].band_id = 1;
-    expect(userErrorOf(() => readResultsFile(write('dup.json', JSON.stringify(dup)))).message).toMatch(/bands\[2\]\.band_id: duplicate band 1$/);
+    expect(userErrorOf(() => readResultsFile(write('dup.json', JSON.stringify(dup)))).message).toMatch(
+      /bands\[2\]\.band_id: duplicate band 1$/,
+    );
   });
 
   it('reads CSV band tables by extension and by sniffing the content', () => {

@@ -39,7 +39,9 @@ function listValues(line: string | undefined): string[] {
 describe('escapeMarkdown / escapeHtml', () => {
   it('neutralises HTML, table pipes, emphasis, mentions and links', () => {
     expect(escapeHtml('<a href="x">\'&</a>')).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&lt;/a&gt;');
-    const out = escapeMarkdown('<script>alert(1)</script> | **bold** @octocat #12 [x](https://evil.example) www.evil.example\nnext');
+    const out = escapeMarkdown(
+      '<script>alert(1)</script> | **bold** @octocat #12 [x](https://evil.example) www.evil.example\nnext',
+    );
     expect(out).not.toMatch(/<script/i);
     expect(out).toContain('&lt;script&gt;');
     expect(pipes(out)).toBe(0);
@@ -62,7 +64,7 @@ describe('escapeMarkdown / escapeHtml', () => {
   it('keeps ordinary text readable', () => {
     expect(escapeMarkdown('orders 15.6 ms, 3 bands')).toBe('orders 15.6 ms, 3 bands');
     // Quotes become entities, which GitHub renders as quotes; the entity's '#' is not escaped.
-    expect(escapeMarkdown("Little's law, \"quoted\"")).toBe('Little&#39;s law, &quot;quoted&quot;');
+    expect(escapeMarkdown('Little\'s law, "quoted"')).toBe('Little&#39;s law, &quot;quoted&quot;');
     expect(escapeMarkdown('1. not a list')).toBe('1\\. not a list');
   });
 });
@@ -79,7 +81,9 @@ describe('renderRunMarkdown', () => {
     expect(md).toContain('N* = 34.8** (95% CI 29.1–41.7)');
     expect(md).toContain('**16 workers / 16 connections** (band 5)');
     expect(md).toContain('Size the pool at 16 connections');
-    expect(md).toContain('Predicted beyond the tested range (never past 2× the largest measured concurrency): N = 48 → 10,250 TPS (usl), N = 64 → 9,419 TPS (usl).');
+    expect(md).toContain(
+      'Predicted beyond the tested range (never past 2× the largest measured concurrency): N = 48 → 10,250 TPS (usl), N = 64 → 9,419 TPS (usl).',
+    );
     expect(md).toContain('**Regions:** linear (bands 1–3) → diminishing (bands 4–5) → saturation (band 6)');
     expect(md).not.toMatch(FORBIDDEN_WORDS);
     expect(expectTablesIntact(md)).toBeGreaterThanOrEqual(5);
@@ -109,7 +113,19 @@ describe('renderRunMarkdown', () => {
     const doc = makeDocument({ bands: [makeBand(1, 4, 4), makeBand(2, 8, 8)] });
     doc.bands[1]!.latency.p99_ms = null;
     const usl = doc.analysis!.curve_fitting.usl;
-    Object.assign(usl, { sigma: null, kappa: null, lambda: null, peak_concurrency: null, peak_tps: null, sigma_ci: null, kappa_ci: null, peak_concurrency_ci: null, peak_tps_ci: null, r_squared: null, reason: 'two points cannot fix three parameters' });
+    Object.assign(usl, {
+      sigma: null,
+      kappa: null,
+      lambda: null,
+      peak_concurrency: null,
+      peak_tps: null,
+      sigma_ci: null,
+      kappa_ci: null,
+      peak_concurrency_ci: null,
+      peak_tps_ci: null,
+      r_squared: null,
+      reason: 'two points cannot fix three parameters',
+    });
     doc.analysis!.curve_fitting.best_model = null;
     doc.optimal_config = null;
     doc.analysis!.optimal_reason = 'no band met the SLO p95 ≤ 5 ms';
@@ -133,7 +149,13 @@ describe('renderRunMarkdown', () => {
   });
 
   it('collapses grid bands at the same concurrency into one x value', () => {
-    const bands: BandResult[] = [makeBand(1, 2, 2), makeBand(2, 2, 4), makeBand(3, 4, 2), makeBand(4, 4, 4), makeBand(5, 4, 8)];
+    const bands: BandResult[] = [
+      makeBand(1, 2, 2),
+      makeBand(2, 2, 4),
+      makeBand(3, 4, 2),
+      makeBand(4, 4, 4),
+      makeBand(5, 4, 8),
+    ];
     const doc = makeDocument({ bands });
     const chart = mermaidBlock(renderRunMarkdown(doc));
     expect(listValues(chart.find((l) => l.trim().startsWith('x-axis')))).toEqual(['"2"', '"4"']);

@@ -62,7 +62,10 @@ describe('renderTerminalReport', () => {
   });
 
   it('strips control sequences from untrusted text', () => {
-    const doc = makeDocument({ workload: 'evil\u001b[2J\u001b[31mred\nnext', partialReason: 'line\r\noverwrite\u0007' });
+    const doc = makeDocument({
+      workload: 'evil\u001b[2J\u001b[31mred\nnext',
+      partialReason: 'line\r\noverwrite\u0007',
+    });
     const text = renderTerminalReport(doc);
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(text).toContain('pgscale report: evilred next');

@@ -15,7 +15,9 @@ describe('version', () => {
   it('matches package.json', async () => {
     const { readFileSync } = await import('node:fs');
     const { VERSION } = await import('../../../src/version.js');
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     expect(VERSION).toBe(pkg.version);
   });
 });

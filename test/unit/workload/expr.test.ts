@@ -101,7 +101,14 @@ describe('pgbench expression semantics (expected values produced by pgbench 15 -
   });
 
   it('matches pgbench integer division and modulo signs', () => {
-    for (const [a, b] of [[7, 2], [-7, 2], [7, -2], [-7, -2], [1, 3], [-1, 3]] as const) {
+    for (const [a, b] of [
+      [7, 2],
+      [-7, 2],
+      [7, -2],
+      [-7, -2],
+      [1, 3],
+      [-1, 3],
+    ] as const) {
       expect(evalText(`${a} / ${b}`.replace('/ -', '/ -'))).toBe(String(Math.trunc(a / b)));
       expect(Number(evalText(`${a} % ${b}`))).toBe(a % b === 0 ? 0 : a % b);
     }
@@ -171,7 +178,8 @@ describe('random functions (100k seeded draws)', () => {
     expect(Math.max(...xs)).toBeLessThanOrEqual(ub);
     const n = ub - lb + 1;
     let expected = 0;
-    for (let k = 0; k < n; k++) expected += (lb + k) * ((Math.exp((-p * k) / n) - Math.exp((-p * (k + 1)) / n)) / (1 - Math.exp(-p)));
+    for (let k = 0; k < n; k++)
+      expected += (lb + k) * ((Math.exp((-p * k) / n) - Math.exp((-p * (k + 1)) / n)) / (1 - Math.exp(-p)));
     expect(Math.abs(mean(xs) - expected) / expected).toBeLessThan(0.01);
   });
 

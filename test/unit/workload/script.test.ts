@@ -29,7 +29,7 @@ describe('pgbench script parser', () => {
         '-- leading comment',
         '\\set id random(1, 10)',
         'SELECT 1 /* ; in a comment */,',
-        "  ';' AS semi, $$ ; $$, $tag$ ; :not_a_var $tag$, \"a;b\" -- ; trailing",
+        '  \';\' AS semi, $$ ; $$, $tag$ ; :not_a_var $tag$, "a;b" -- ; trailing',
         '  FROM t WHERE x = :id;',
         'SELECT f(a; b) ; ;',
         "SELECT E'\\';' ; SELECT 2",
@@ -39,7 +39,7 @@ describe('pgbench script parser', () => {
     expect(p.commands.map((c) => c.kind)).toEqual(['set', 'sql', 'sql', 'sql', 'sql']);
     const sql = p.commands.filter((c) => c.kind === 'sql').map((c) => (c as { text: string }).text);
     expect(sql[0]).toBe(
-      "SELECT 1 /* ; in a comment */,\n  ';' AS semi, $$ ; $$, $tag$ ; :not_a_var $tag$, \"a;b\" -- ; trailing\n  FROM t WHERE x = $1",
+      'SELECT 1 /* ; in a comment */,\n  \';\' AS semi, $$ ; $$, $tag$ ; :not_a_var $tag$, "a;b" -- ; trailing\n  FROM t WHERE x = $1',
     );
     expect(sql[1]).toBe('SELECT f(a; b)');
     expect(sql[2]).toBe("SELECT E'\\';'");
@@ -77,17 +77,35 @@ describe('pgbench script parser', () => {
   });
 
   it('reports bad expressions at the offending column', () => {
-    expect(userError(() => compile('SELECT 1;\n\\set x 1 + * 2\n', 'e.sql'))).toBe('e.sql:2:12: syntax error in expression at "*"');
-    expect(userError(() => compile('\\set x random(1)\nSELECT :x', 'e.sql'))).toBe('e.sql:1:8: function random() takes 2 arguments, got 1');
-    expect(userError(() => compile('\\set x nosuch(1)\n', 'e.sql'))).toMatch(/^e\.sql:1:8: unknown function nosuch\(\)/);
-    expect(userError(() => compile('\\set x (1 + 2\n', 'e.sql'))).toBe('e.sql:1:14: syntax error in expression at end of expression');
-    expect(userError(() => compile('\\set x 1 +\n', 'e.sql'))).toBe('e.sql:1:11: syntax error in expression at end of expression');
-    expect(userError(() => compile('\\set x 99999999999999999999\n', 'e.sql'))).toBe('e.sql:1:8: bigint constant overflow: 99999999999999999999');
+    expect(userError(() => compile('SELECT 1;\n\\set x 1 + * 2\n', 'e.sql'))).toBe(
+      'e.sql:2:12: syntax error in expression at "*"',
+    );
+    expect(userError(() => compile('\\set x random(1)\nSELECT :x', 'e.sql'))).toBe(
+      'e.sql:1:8: function random() takes 2 arguments, got 1',
+    );
+    expect(userError(() => compile('\\set x nosuch(1)\n', 'e.sql'))).toMatch(
+      /^e\.sql:1:8: unknown function nosuch\(\)/,
+    );
+    expect(userError(() => compile('\\set x (1 + 2\n', 'e.sql'))).toBe(
+      'e.sql:1:14: syntax error in expression at end of expression',
+    );
+    expect(userError(() => compile('\\set x 1 +\n', 'e.sql'))).toBe(
+      'e.sql:1:11: syntax error in expression at end of expression',
+    );
+    expect(userError(() => compile('\\set x 99999999999999999999\n', 'e.sql'))).toBe(
+      'e.sql:1:8: bigint constant overflow: 99999999999999999999',
+    );
     expect(userError(() => compile('\\set\n', 'e.sql'))).toBe('e.sql:1:5: missing variable name in \\set');
     expect(userError(() => compile('\\set x\n', 'e.sql'))).toBe('e.sql:1:7: missing expression');
-    expect(userError(() => compile('\\set x (1 < 2) + 1\n', 'e.sql'))).toBe('e.sql:1:16: cannot apply "+" to a boolean');
-    expect(userError(() => compile('\\sleep 1 hour\n', 'e.sql'))).toBe('e.sql:1:10: unrecognized time unit "hour", must be us, ms or s');
-    expect(userError(() => compile('\\sleep abc\n', 'e.sql'))).toBe('e.sql:1:8: invalid sleep time "abc", must be an integer or a :variable');
+    expect(userError(() => compile('\\set x (1 < 2) + 1\n', 'e.sql'))).toBe(
+      'e.sql:1:16: cannot apply "+" to a boolean',
+    );
+    expect(userError(() => compile('\\sleep 1 hour\n', 'e.sql'))).toBe(
+      'e.sql:1:10: unrecognized time unit "hour", must be us, ms or s',
+    );
+    expect(userError(() => compile('\\sleep abc\n', 'e.sql'))).toBe(
+      'e.sql:1:8: invalid sleep time "abc", must be an integer or a :variable',
+    );
   });
 
   it('reports undefined variables, unterminated quotes and empty scripts', () => {
@@ -102,17 +120,25 @@ describe('pgbench script parser', () => {
   it('knows pgbench predefined variables', () => {
     const s = compile('SELECT :scale, :client_id, :random_seed, :default_seed;');
     expect(s.statements).toBe(1);
-    expect(userError(() => compile('SELECT :scale;\n\\set scale 1.5'))).toMatch(/^s\.sql:1:8: variable :scale is used before this script sets it/);
+    expect(userError(() => compile('SELECT :scale;\n\\set scale 1.5'))).toMatch(
+      /^s\.sql:1:8: variable :scale is used before this script sets it/,
+    );
   });
 
   it('never throws anything but a UserError on random input (fuzz)', () => {
     const alphabet = fc.constantFrom(
-      ...'\\set \\sleep \\shell \\gset ; : :: :x $$ $a$ \' " -- /* */ ( ) + - * / % , random( hash( least( 1 2.5 1e3 e SELECT x \n \r\n \t ~ << >= <> != and or not true'.split(' '),
+      ...'\\set \\sleep \\shell \\gset ; : :: :x $$ $a$ \' " -- /* */ ( ) + - * / % , random( hash( least( 1 2.5 1e3 e SELECT x \n \r\n \t ~ << >= <> != and or not true'.split(
+        ' ',
+      ),
       ' ',
       '\n',
       '\\',
     );
-    const scriptArb = fc.oneof(fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')), fc.string({ maxLength: 80 }), fc.string({ unit: 'binary', maxLength: 40 }));
+    const scriptArb = fc.oneof(
+      fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')),
+      fc.string({ maxLength: 80 }),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+    );
     fc.assert(
       fc.property(scriptArb, (text) => {
         try {
@@ -128,7 +154,9 @@ describe('pgbench script parser', () => {
   });
 
   it('survives deeply nested expressions with a UserError', () => {
-    expect(userError(() => compile(`\\set x ${'('.repeat(5000)}1${')'.repeat(5000)}\n`))).toMatch(/nested more than 200 levels deep/);
+    expect(userError(() => compile(`\\set x ${'('.repeat(5000)}1${')'.repeat(5000)}\n`))).toMatch(
+      /nested more than 200 levels deep/,
+    );
   });
 });
 
@@ -138,34 +166,55 @@ describe('loadWorkload for script files', () => {
 
   it('names a missing script file', async () => {
     await expect(
-      loadWorkload({ kind: 'scripts', name: 'w', scripts: [{ file: path.join(dir, 'nope.sql'), weight: 1 }], setup: [] }, dir),
+      loadWorkload(
+        { kind: 'scripts', name: 'w', scripts: [{ file: path.join(dir, 'nope.sql'), weight: 1 }], setup: [] },
+        dir,
+      ),
     ).rejects.toThrow(new UserError('workload.scripts[0].file: cannot read script file nope.sql: file not found'));
   });
 
   it('reports script errors with the path relative to the config directory, and digests files', async () => {
     writeFileSync(path.join(dir, 'bad.sql'), 'SELECT 1;\n\\setshell x echo 1\n');
     await expect(
-      loadWorkload({ kind: 'scripts', name: 'w', scripts: [{ file: path.join(dir, 'bad.sql'), weight: 1 }], setup: [] }, dir),
+      loadWorkload(
+        { kind: 'scripts', name: 'w', scripts: [{ file: path.join(dir, 'bad.sql'), weight: 1 }], setup: [] },
+        dir,
+      ),
     ).rejects.toThrow('bad.sql:2:1: unsupported pgbench meta-command \\setshell (supported: \\set, \\sleep)');
 
     writeFileSync(path.join(dir, 'ok.sql'), 'SELECT 1;\n');
-    writeFileSync(path.join(dir, 'schema.sql'), 'CREATE TABLE IF NOT EXISTS public.orders(id int); create temp table t(x int); CREATE UNLOGGED TABLE "Items"(x int);');
+    writeFileSync(
+      path.join(dir, 'schema.sql'),
+      'CREATE TABLE IF NOT EXISTS public.orders(id int); create temp table t(x int); CREATE UNLOGGED TABLE "Items"(x int);',
+    );
     const w = await loadWorkload(
-      { kind: 'scripts', name: 'orders', scripts: [{ file: path.join(dir, 'ok.sql'), weight: 2 }], setup: [path.join(dir, 'schema.sql')] },
+      {
+        kind: 'scripts',
+        name: 'orders',
+        scripts: [{ file: path.join(dir, 'ok.sql'), weight: 2 }],
+        setup: [path.join(dir, 'schema.sql')],
+      },
       dir,
     );
     expect(w.name).toBe('orders');
     expect(w.files).toEqual([
       { path: 'ok.sql', role: 'script', sha256: createHash('sha256').update('SELECT 1;\n').digest('hex') },
-      { path: 'schema.sql', role: 'setup', sha256: createHash('sha256').update(readFileSync(path.join(dir, 'schema.sql'))).digest('hex') },
+      {
+        path: 'schema.sql',
+        role: 'setup',
+        sha256: createHash('sha256')
+          .update(readFileSync(path.join(dir, 'schema.sql')))
+          .digest('hex'),
+      },
     ]);
     expect(w.requiredTables).toEqual(['public.orders', '"Items"']);
   });
 
   it('finds the tables setup SQL creates', () => {
-    expect(tablesCreatedBy(['-- create table nope(x int)\ncreate table a(x int); CREATE TABLE IF NOT EXISTS s . "B c"(y int); select \'create table q\''])).toEqual([
-      'a',
-      's."B c"',
-    ]);
+    expect(
+      tablesCreatedBy([
+        '-- create table nope(x int)\ncreate table a(x int); CREATE TABLE IF NOT EXISTS s . "B c"(y int); select \'create table q\'',
+      ]),
+    ).toEqual(['a', 's."B c"']);
   });
 });
