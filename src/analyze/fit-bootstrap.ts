@@ -101,7 +101,8 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
     method = 'moving-block';
     const lengths = points.map((p) => p.series.length);
     description =
-      `moving-block bootstrap of each band's per-second TPS series (block length ≈ √length, ${Math.min(...lengths)}–${Math.max(...lengths)} s per band), ` +
+      `moving-block bootstrap of each band's per-second TPS series (block length ` +
+      `≈ √length, ${Math.min(...lengths)}–${Math.max(...lengths)} s per band), ` +
       `re-fitting the USL to the resampled band means ${resamples} times; percentile intervals`;
     // Shift by (resampled mean − series mean) so each replicate is centred on the band's own TPS.
     // Block resampling of a short mean-centred series understates the variance of its mean by
@@ -116,7 +117,8 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
     const k = PARAMETER_COUNT.usl;
     if (n - k < 2) {
       return empty(
-        `no intervals: per-second series are missing or shorter than ${MIN_SERIES_FOR_BLOCKS} s, and ${n} points leave too few residuals for a residual bootstrap`,
+        `no intervals: per-second series are missing or shorter than ${MIN_SERIES_FOR_BLOCKS} ` +
+          `s, and ${n} points leave too few residuals for a residual bootstrap`,
       );
     }
     method = 'residual';
@@ -127,10 +129,12 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
     const inflate = Math.sqrt(n / (n - k));
     const residuals = raw.map((r) => (r - meanResidual) * inflate);
     description =
-      `residual bootstrap (per-second series missing or shorter than ${MIN_SERIES_FOR_BLOCKS} s in at least one band): ` +
+      'residual bootstrap (per-second series missing or shorter ' +
+      `than ${MIN_SERIES_FOR_BLOCKS} s in at least one band): ` +
       `${resamples} re-fits to fitted values plus resampled residuals; percentile intervals`;
     notes.push(
-      `intervals come from a residual bootstrap over only ${n} points because per-second series were unavailable; they are rough`,
+      `intervals come from a residual bootstrap over only ${n} points ` +
+        'because per-second series were unavailable; they are rough',
     );
     draw = (random) => fittedValues.map((f) => f + residuals[random.int(n)]!);
   }
@@ -165,11 +169,13 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
   const reasons: string[] = [];
   if (failed > 0)
     notes.push(
-      `${failed} of ${resamples} bootstrap refits failed (${formatNumber(100 * failedFraction)}%) and were left out of the intervals`,
+      `${failed} of ${resamples} bootstrap refits failed ` +
+        `(${formatNumber(100 * failedFraction)}%) and were left out of the intervals`,
     );
   if (failedFraction > MAX_FAILED_FRACTION) {
     reasons.push(
-      `no intervals: ${formatNumber(100 * failedFraction)}% of bootstrap refits failed (more than ${100 * MAX_FAILED_FRACTION}%)`,
+      `no intervals: ${formatNumber(100 * failedFraction)}% of bootstrap ` +
+        `refits failed (more than ${100 * MAX_FAILED_FRACTION}%)`,
     );
     return { sigma: null, kappa: null, peakConcurrency: null, peakTps: null, info, reasons, notes };
   }
@@ -179,7 +185,8 @@ export function bootstrapUsl(points: UsedPoint[], fitted: UslParams, settings: A
   if (noPeak > 0) notes.push(`${noPeak} of ${peakNs.length} resamples have no peak within the model (κ = 0 or σ ≥ 1)`);
   if (peakConcurrency === null && peakNs.length >= 2) {
     reasons.push(
-      `the ${formatNumber(100 * level)}% interval for N* and peak TPS is unbounded above: too many resamples (${noPeak} of ${peakNs.length}) have no peak`,
+      `the ${formatNumber(100 * level)}% interval for N* and peak TPS is unbounded ` +
+        `above: too many resamples (${noPeak} of ${peakNs.length}) have no peak`,
     );
   }
   return {

@@ -195,7 +195,8 @@ export function fitExponential(data: Data): FittedModel {
   const notes: string[] = [];
   if (best.atLower[1] || best.atUpper[1]) {
     notes.push(
-      `the growth rate b is held at ±${formatNumber(rateLimit)}, the largest that keeps predictions finite up to 2× the largest concurrency`,
+      `the growth rate b is held at ±${formatNumber(rateLimit)}, the largest ` +
+        'that keeps predictions finite up to 2× the largest concurrency',
     );
   }
   if (!best.converged) notes.push('the fit stopped at the iteration limit before converging');
@@ -224,7 +225,8 @@ export function fitUslFamily(data: Data, amdahl: boolean): UslFitted {
   const notes: string[] = [];
   if (result.superlinear) {
     notes.push(
-      'σ is held at its lower bound 0: TPS per unit of concurrency grows with N somewhere in the data (superlinear scaling), which σ ≥ 0 cannot describe',
+      'σ is held at its lower bound 0: TPS per unit of concurrency grows with N ' +
+        'somewhere in the data (superlinear scaling), which σ ≥ 0 cannot describe',
     );
   }
   if (!amdahl && result.kappaAtBound)

@@ -55,7 +55,8 @@ function chooseBest(models: FittedModel[], n: number, distinct: number): { best:
       reason:
         n === 0
           ? 'no model could be fitted: there are no usable points'
-          : `no model could be fitted to ${n} point${n === 1 ? '' : 's'} at ${distinct} distinct concurrenc${distinct === 1 ? 'y' : 'ies'} (see each model's reason)`,
+          : `no model could be fitted to ${n} point${n === 1 ? '' : 's'} at ${distinct} ` +
+            `distinct concurrenc${distinct === 1 ? 'y' : 'ies'} (see each model's reason)`,
     };
   }
   const preference = (a: FittedModel, b: FittedModel): number =>
@@ -72,7 +73,8 @@ function chooseBest(models: FittedModel[], n: number, distinct: number): { best:
       reason:
         `${chosen.fit.model} fits every point exactly (SSR = 0, so AICc is −∞ rather than a number)` +
         (others.length > 0
-          ? `; ${others.join(', ')} also fit exactly, and ${chosen.fit.model} is preferred as the simplest (fewest parameters, then ${MODEL_ORDER.join(' > ')})`
+          ? `; ${others.join(', ')} also fit exactly, and ${chosen.fit.model} is preferred ` +
+            `as the simplest (fewest parameters, then ${MODEL_ORDER.join(' > ')})`
           : ''),
     };
   }
@@ -88,7 +90,9 @@ function chooseBest(models: FittedModel[], n: number, distinct: number): { best:
   if (ranked.length === 0) {
     return {
       best: null,
-      reason: `no model has an AICc with ${n} point${n === 1 ? '' : 's'}: AICc needs more points than parameters + 1 (at least ${PARAMETER_COUNT.linear + 2} for two-parameter models), so no model is preferred`,
+      reason:
+        `no model has an AICc with ${n} point${n === 1 ? '' : 's'}: AICc needs more points than parameters ` +
+        `+ 1 (at least ${PARAMETER_COUNT.linear + 2} for two-parameter models), so no model is preferred`,
     };
   }
   const chosen = ranked[0]!;
@@ -147,12 +151,16 @@ function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: An
   const distinct = distinctCount(data.ns);
   if (distinct <= PARAMETER_COUNT.usl) {
     notes.push(
-      `only ${distinct} distinct concurrencies for the USL's ${PARAMETER_COUNT.usl} parameters: the curve can pass through every concurrency's mean TPS, so the data cannot test its shape, and N* is an interpolation, not a finding`,
+      `only ${distinct} distinct concurrencies for the USL's ${PARAMETER_COUNT.usl} ` +
+        `parameters: the curve can pass through every concurrency's mean TPS, so the ` +
+        'data cannot test its shape, and N* is an interpolation, not a finding',
     );
   }
   if (data.ns.length > distinct) {
     notes.push(
-      `${data.ns.length} bands at ${distinct} distinct concurrencies: bands with the same min(workers, connections) are treated as replicates of one concurrency (extra workers queue in the pool, extra connections sit idle)`,
+      `${data.ns.length} bands at ${distinct} distinct concurrencies: bands with ` +
+        'the same min(workers, connections) are treated as replicates of one ' +
+        'concurrency (extra workers queue in the pool, extra connections sit idle)',
     );
   }
 
@@ -163,13 +171,15 @@ function describeUsl(usl: UslFitted, used: UsedPoint[], data: Data, settings: An
     if (!usl.superlinear) reasons.push(`no peak: ${peak.reason}`);
   } else if (peakConcurrency !== null && peakConcurrency > limit) {
     reasons.push(
-      `no peak reported: the fitted curve would peak at N* ≈ ${formatNumber(peakConcurrency)}, beyond 2× the largest measured concurrency (${formatNumber(limit)}), where the model is not trusted`,
+      `no peak reported: the fitted curve would peak at N* ≈ ${formatNumber(peakConcurrency)}, beyond ` +
+        `2× the largest measured concurrency (${formatNumber(limit)}), where the model is not trusted`,
     );
     peakConcurrency = null;
     peakTps = null;
   } else if (peakConcurrency !== null && peakConcurrency < 1) {
     reasons.push(
-      `no peak reported: the fitted curve peaks at N* ≈ ${formatNumber(peakConcurrency)} < 1, i.e. throughput falls from the first unit of concurrency`,
+      `no peak reported: the fitted curve peaks at N* ≈ ${formatNumber(peakConcurrency)} ` +
+        '< 1, i.e. throughput falls from the first unit of concurrency',
     );
     peakConcurrency = null;
     peakTps = null;

@@ -11,7 +11,9 @@ export interface DegradedBand {
   connections: number;
   transactions: number;
   error_rate: number;
-  /** Why the band is degraded, in words: "no transaction committed", "12.5% of transactions failed", or an outage first. */
+  /**
+   * Why the band is degraded, in words: "no transaction committed", "12.5% of transactions failed", or an outage first.
+   */
   reason: string;
 }
 
@@ -84,7 +86,9 @@ export function runHealth(doc: Pick<ResultsDocument, 'bands'>): RunHealth {
   let reason: string | null = null;
   if (doc.bands.length === 0) reason = 'no band was measured';
   else if (empty.length > 0) {
-    reason = `${empty.length === 1 ? 'band' : 'bands'} ${empty.map((b) => b.band_id).join(', ')} committed no transaction`;
+    reason =
+      `${empty.length === 1 ? 'band' : 'bands'} ` +
+      `${empty.map((b) => b.band_id).join(', ')} committed no transaction`;
   } else if (degraded.length === doc.bands.length) reason = `every band is degraded`;
   const status = reason !== null ? 'failed' : degraded.length > 0 ? 'degraded' : 'ok';
   return { status, degraded, failures, reason };

@@ -101,8 +101,10 @@ export function seriesConsistencyWarnings(bands: BandResult[]): string[] {
     const gap = Math.abs(seriesMean - b.total_tps) / b.total_tps;
     if (gap > SERIES_MISMATCH) {
       out.push(
-        `band ${b.band_id}: its per-second series (${series.length} samples over a ${fmtSig(b.duration_s, 3)} s window, mean ${fmtSig(seriesMean, 4)} TPS) ` +
-          `differs from the band's TPS (${fmtSig(b.total_tps, 4)}) by ${fmtSig(gap * 100, 2)}%: the series is incomplete or misaligned, so the band's interval and the bootstrap rest on it only approximately`,
+        `band ${b.band_id}: its per-second series (${series.length} samples over a ` +
+          `${fmtSig(b.duration_s, 3)} s window, mean ${fmtSig(seriesMean, 4)} TPS) ` +
+          (`differs from the band's TPS (${fmtSig(b.total_tps, 4)}) by ${fmtSig(gap * 100, 2)}%: the series is ` +
+            `incomplete or misaligned, so the band's interval and the bootstrap rest on it only approximately`),
       );
     }
   }
@@ -130,12 +132,14 @@ export function analyzeResults(
   const noSeries = summaries.filter((s) => s.usable && s.tps_error === null).map((s) => s.stats.band_id);
   if (noSeries.length > 0) {
     warnings.push(
-      `band(s) ${noSeries.join(', ')} have no per-second series long enough for batch means: their TPS has no interval, and comparisons involving them are untested`,
+      `band(s) ${noSeries.join(', ')} have no per-second series long enough for batch ` +
+        'means: their TPS has no interval, and comparisons involving them are untested',
     );
   }
   if (doc.partial)
     warnings.push(
-      `partial run${doc.partial_reason ? ` (${doc.partial_reason})` : ''}: the analysis covers the bands measured before it stopped`,
+      `partial run${doc.partial_reason ? ` (${doc.partial_reason})` : ''}: ` +
+        'the analysis covers the bands measured before it stopped',
     );
 
   const lines = buildLines(summaries, doc.strategy);
@@ -143,15 +147,18 @@ export function analyzeResults(
   const inflections = findInflections(lines, level);
   if (inflections.untested > 0)
     warnings.push(
-      `${inflections.untested} line(s) had no standard errors, so their second differences were not tested for inflections`,
+      `${inflections.untested} line(s) had no standard errors, so ` +
+        'their second differences were not tested for inflections',
     );
 
   for (const g of gains) {
     if (!g.result.significant || !sameConcurrency(g)) continue;
     const from = g.line.points[g.index] as BandSummary;
     warnings.push(
-      `bands ${g.result.from_band} and ${g.result.to_band} give the database the same concurrency (min(workers, connections) = ${from.stats.concurrency}) ` +
-        `yet differ significantly in TPS (${fmtSig(g.diff, 3)}): that difference comes from the client side (pool queueing, the event loop) or from other load on the server, not from PostgreSQL's scaling`,
+      `bands ${g.result.from_band} and ${g.result.to_band} give the database the ` +
+        `same concurrency (min(workers, connections) = ${from.stats.concurrency}) ` +
+        (`yet differ significantly in TPS (${fmtSig(g.diff, 3)}): that difference comes from the client side ` +
+          `(pool queueing, the event loop) or from other load on the server, not from PostgreSQL's scaling`),
     );
   }
   warnings.push(...seriesConsistencyWarnings(bands));

@@ -92,7 +92,8 @@ export function findInflections(lines: Line[], level: number): InflectionResult 
         p: twoSidedPValue(z, comb.df),
         describe: (note) =>
           `At ${where}, ${along}, the marginal gain changes from ${fmt(g1, 2)} to ${fmt(g2, 2)} TPS per ${unit} ` +
-          `(second difference ${fmt(d2, 3)} TPS per ${unit}², ${fmt(z, 1)} standard errors, ${note}): ${meaning[type]}.`,
+          (`(second difference ${fmt(d2, 3)} TPS per ${unit}², ` +
+            `${fmt(z, 1)} standard errors, ${note}): ${meaning[type]}.`),
       });
     }
     if (lineUntested) untested++;
@@ -113,7 +114,9 @@ export function findInflections(lines: Line[], level: number): InflectionResult 
   const points: InflectionPoint[] = [];
   candidates.forEach((c, k) => {
     if (!flagged.has(k)) return;
-    const note = `p ${c.p < 0.0001 ? '< 0.0001' : `= ${fmt(c.p, 4)}`}, significant after Holm correction over ${m} test${m === 1 ? '' : 's'}`;
+    const note =
+      `p ${c.p < 0.0001 ? '< 0.0001' : `= ${fmt(c.p, 4)}`}, significant ` +
+      `after Holm correction over ${m} test${m === 1 ? '' : 's'}`;
     points.push({ ...c.point, explanation: c.describe(note) });
   });
   return { points, untested };

@@ -105,7 +105,9 @@ export function tpsDifference(
   return { diff, se: c.se, df: c.df };
 }
 
-/** Two-sided p-value of a TPS difference; null without standard errors. An exact (zero-noise) difference gives 0 or 1. */
+/**
+ * Two-sided p-value of a TPS difference; null without standard errors. An exact (zero-noise) difference gives 0 or 1.
+ */
 export function differencePValue(diff: number, se: number | null, df: number | null): number | null {
   if (se === null || df === null) return null;
   if (se === 0) return diff === 0 ? 1 : 0;
@@ -134,7 +136,9 @@ export function computeMarginalGains(lines: Line[], level: number): GainDetail[]
         normalized = {
           value: null,
           interval: null,
-          reason: `first band on this line (band ${first.stats.band_id}) has zero TPS or axis value, so there is no per-${UNIT[line.axis]} throughput to normalise by`,
+          reason:
+            `first band on this line (band ${first.stats.band_id}) has zero TPS or axis ` +
+            `value, so there is no per-${UNIT[line.axis]} throughput to normalise by`,
         };
       } else {
         normalized = {

@@ -35,8 +35,10 @@ export function describeObjective(slo: SloConfig, settings: AnalysisSettings): s
     parts.push(`p95 ≤ ${fmtSig(slo.p95_latency_ms, 3)} ms`);
   if (slo.error_rate !== null && slo.error_rate !== undefined) parts.push(`error rate ≤ ${pct(slo.error_rate)}`);
   return (
-    `The smallest band (fewest connections, then fewest workers) whose TPS is not significantly below the highest TPS ` +
-    `among bands meeting the SLO (${parts.length ? parts.join(', ') : 'none configured'}), tested at ${pct(settings.confidence)} confidence ` +
+    'The smallest band (fewest connections, then fewest workers) ' +
+    'whose TPS is not significantly below the highest TPS ' +
+    (`among bands meeting the SLO (${parts.length ? parts.join(', ') : 'none configured'}), ` +
+      `tested at ${pct(settings.confidence)} confidence `) +
     `on the batch-means standard errors, and within ${pct(settings.saturation_tolerance)} of that TPS ` +
     `(so that noisy bands, which no test can separate, never make a far slower band the optimum).`
   );
@@ -111,22 +113,29 @@ export function findOptimum(
   const atP95 = p95 !== null ? ` at p95 ${fmtSig(p95, 3)} ms` : '';
   let reasoning =
     o === peak
-      ? `${o.stats.workers} workers / ${o.stats.connections} connections give the highest TPS measured (${fmt(tps)})${atP95}`
-      : `${o.stats.workers} workers / ${o.stats.connections} connections reach ${pct(tps / peakTps)} of peak TPS (${fmt(tps)} vs ${fmt(peakTps)})${atP95}`;
+      ? `${o.stats.workers} workers / ${o.stats.connections} connections ` +
+        `give the highest TPS measured (${fmt(tps)})${atP95}`
+      : `${o.stats.workers} workers / ${o.stats.connections} connections reach ` +
+        `${pct(tps / peakTps)} of peak TPS (${fmt(tps)} vs ${fmt(peakTps)})${atP95}`;
   if (reference !== peak) {
-    reasoning += `; the peak band ${peak.stats.band_id} misses the SLO (${sloFailure(peak, slo)}), so the reference is band ${reference.stats.band_id} at ${fmt(refTps)} TPS`;
+    reasoning +=
+      `; the peak band ${peak.stats.band_id} misses the SLO (${sloFailure(peak, slo)}), ` +
+      `so the reference is band ${reference.stats.band_id} at ${fmt(refTps)} TPS`;
   }
   if (o !== reference) {
     reasoning +=
       chosen.test.p !== null
         ? `; the gap to band ${reference.stats.band_id} is not significant (p = ${fmt(chosen.test.p, 2)})`
-        : `; within ${pct(settings.saturation_tolerance)} of band ${reference.stats.band_id} (no per-second series to test the gap)`;
+        : `; within ${pct(settings.saturation_tolerance)} of band ` +
+          `${reference.stats.band_id} (no per-second series to test the gap)`;
   }
   if (o.stats.client_bound || reference.stats.client_bound) {
     const cb = [o, reference]
       .filter((s, i, a) => s.stats.client_bound && a.indexOf(s) === i)
       .map((s) => s.stats.band_id);
-    reasoning += `; band ${cb.join(' and ')} was client-bound: the load generator, not PostgreSQL, set its TPS, so the database's real optimum may lie higher`;
+    reasoning +=
+      `; band ${cb.join(' and ')} was client-bound: the load generator, not ` +
+      `PostgreSQL, set its TPS, so the database's real optimum may lie higher`;
   }
   const beyond = gains.filter((g) => g.result.from_band === o.stats.band_id && g.result.gain.value !== null);
   if (beyond.length > 0) {
@@ -135,7 +144,8 @@ export function findOptimum(
       const unit = UNIT[g.result.axis] ?? 'unit';
       const iv = g.result.gain.interval;
       return iv
-        ? `each extra ${unit} adds ${fmtSig(v, 2)} TPS (${pct(iv.level)} CI ${fmtSig(iv.low, 2)} to ${fmtSig(iv.high, 2)})`
+        ? `each extra ${unit} adds ${fmtSig(v, 2)} TPS (${pct(iv.level)} ` +
+            `CI ${fmtSig(iv.low, 2)} to ${fmtSig(iv.high, 2)})`
         : `each extra ${unit} adds ${fmtSig(v, 2)} TPS`;
     });
     reasoning += `; beyond it ${phrases.join(', and ')}.`;

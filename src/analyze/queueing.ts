@@ -11,7 +11,8 @@ import { fmt, fmtSig, pct } from './format.js';
  * load a = λ/μ (Erlangs). Computed from the Erlang B recurrence B(0) = 1,
  * B(k) = a·B(k−1) / (k + a·B(k−1)), which never forms aᶜ or c!, so it is stable for c in the
  * thousands; then C = B / (1 − ρ(1 − B)) with ρ = a/c. Requires an integer c ≥ 1 and 0 ≤ a < c.
- * Source: Kleinrock, Queueing Systems Vol. 1; recurrence as in e.g. Zeng, "Two common properties of the Erlang-B function".
+ * Source: Kleinrock, Queueing Systems Vol. 1; recurrence as in e.g. Zeng, "Two common properties of the Erlang-B
+ * function".
  */
 export function erlangC(c: number, offeredLoad: number): number {
   if (!Number.isInteger(c) || c < 1) throw new RangeError(`erlangC: c must be an integer ≥ 1, got ${c}`);
@@ -69,7 +70,10 @@ function classifyBottleneck(band: BandResult): { bottleneck: Bottleneck; evidenc
     const elu = band.client.event_loop_utilization;
     return {
       bottleneck: 'client-bound',
-      evidence: `the load generator was saturated${isFiniteNumber(elu) ? ` (event-loop utilisation ${fmt(elu, 2)})` : ''}, so this band measures the client, not the database`,
+      evidence:
+        'the load generator was ' +
+        `saturated${isFiniteNumber(elu) ? ` (event-loop utilisation ${fmt(elu, 2)})` : ''}, ` +
+        'so this band measures the client, not the database',
     };
   }
   const poolMs = band.pool_wait?.mean_ms;
@@ -99,8 +103,10 @@ function classifyBottleneck(band: BandResult): { bottleneck: Bottleneck; evidenc
         'server-io',
         shares.io,
         shares.io > 0 && shares.walIo >= shares.io / 2
-          ? `waiting on IO, mostly WAL writes and flushes at commit (${pct(shares.walIo)} WAL vs ${pct(shares.io - shares.walIo)} data files)`
-          : `waiting on IO, mostly data files (${pct(shares.io - shares.walIo)} data files vs ${pct(shares.walIo)} WAL)`,
+          ? 'waiting on IO, mostly WAL writes and flushes at commit ' +
+            `(${pct(shares.walIo)} WAL vs ${pct(shares.io - shares.walIo)} data files)`
+          : `waiting on IO, mostly data files (${pct(shares.io - shares.walIo)} ` +
+            `data files vs ${pct(shares.walIo)} WAL)`,
       ],
       ['server-lock', shares.lock, 'waiting on locks (Lock/LWLock)'],
     ] as const
@@ -108,7 +114,9 @@ function classifyBottleneck(band: BandResult): { bottleneck: Bottleneck; evidenc
     .slice()
     .sort((a, b) => b[1] - a[1]);
   const [top, second] = ranked as unknown as [(typeof ranked)[number], (typeof ranked)[number]];
-  const summary = `sampled active backends: ${pct(shares.cpu)} on CPU, ${pct(shares.io)} IO, ${pct(shares.lock)} locks over ${band.pg_stats?.activity_samples} samples`;
+  const summary =
+    `sampled active backends: ${pct(shares.cpu)} on CPU, ${pct(shares.io)} IO, ` +
+    `${pct(shares.lock)} locks over ${band.pg_stats?.activity_samples} samples`;
   if (top[1] >= DOMINANT_WAIT_SHARE && top[1] > second[1]) {
     return { bottleneck: top[0], evidence: `${poolNote}; ${summary}; the largest share is ${top[2]}` };
   }
@@ -162,12 +170,17 @@ export function predictPoolWait(
       bound: 0,
       probability: null,
       method: 'no-pool-queue',
-      reason: `${workers} worker${workers === 1 ? '' : 's'} ≤ ${c} connection${c === 1 ? '' : 's'}: in a closed loop every worker always finds a free connection, so the predicted pool wait is 0 (the open M/M/c model does not apply)`,
+      reason:
+        `${workers} worker${workers === 1 ? '' : 's'} ≤ ${c} ` +
+        `connection${c === 1 ? '' : 's'}: in a closed loop every worker always finds a free ` +
+        'connection, so the predicted pool wait is 0 (the open M/M/c model does not apply)',
     };
   }
   if (serviceMs === null) return none('no prediction: service time missing');
   const bound = ((workers - c) * serviceMs) / c;
-  const boundText = `closed-loop bound (W − C)·S/C = (${workers} − ${c}) × ${fmtSig(serviceMs, 3)} ms / ${c} = ${fmtSig(bound, 3)} ms`;
+  const boundText =
+    `closed-loop bound (W − C)·S/C = (${workers} − ${c}) × ` +
+    `${fmtSig(serviceMs, 3)} ms / ${c} = ${fmtSig(bound, 3)} ms`;
   if (x === null || !(x > 0)) {
     return {
       predicted: bound,
@@ -187,7 +200,9 @@ export function predictPoolWait(
       bound,
       probability: null,
       method: 'closed-loop-bound',
-      reason: `ρ = ${fmt(rho, 3)} ≥ 1, where an open M/M/c queue grows without bound; a closed loop cannot, so the prediction is the ${boundText}`,
+      reason:
+        `ρ = ${fmt(rho, 3)} ≥ 1, where an open M/M/c queue grows without ` +
+        `bound; a closed loop cannot, so the prediction is the ${boundText}`,
     };
   }
   const probability = erlangC(c, offered);
@@ -200,12 +215,15 @@ export function predictPoolWait(
       bound,
       probability,
       method: 'closed-loop-bound',
-      reason: `ρ = ${fmt(rho, 4)} is so close to 1 that the open M/M/c wait is not a finite number; a closed loop cannot queue without bound, so the prediction is the ${boundText}`,
+      reason:
+        `ρ = ${fmt(rho, 4)} is so close to 1 that the open M/M/c wait is not a finite number; ` +
+        `a closed loop cannot queue without bound, so the prediction is the ${boundText}`,
     };
   }
   const caveat =
     rho > NEAR_SATURATION_RHO
-      ? ` At ρ = ${fmt(rho, 3)} the open-model wait is extremely sensitive to ρ and assumes an unbounded population, so treat it as an order of magnitude.`
+      ? ` At ρ = ${fmt(rho, 3)} the open-model wait is extremely sensitive to ρ and ` +
+        'assumes an unbounded population, so treat it as an order of magnitude.'
       : '';
   if (open > bound) {
     return {
@@ -214,7 +232,9 @@ export function predictPoolWait(
       bound,
       probability,
       method: 'closed-loop-bound',
-      reason: `the open M/M/c (Erlang C) wait is ${fmtSig(open, 3)} ms at ρ = ${fmt(rho, 3)}, more than ${workers} workers can produce; capped at the ${boundText}`,
+      reason:
+        `the open M/M/c (Erlang C) wait is ${fmtSig(open, 3)} ms at ρ = ${fmt(rho, 3)}, ` +
+        `more than ${workers} workers can produce; capped at the ${boundText}`,
     };
   }
   return {
@@ -223,7 +243,9 @@ export function predictPoolWait(
     bound,
     probability,
     method: 'erlang-c',
-    reason: `open M/M/c (Erlang C) at ρ = ${fmt(rho, 3)}: P(wait) = ${fmt(probability, 3)}, mean wait ${fmtSig(open, 3)} ms, below the ${boundText}.${caveat}`,
+    reason:
+      `open M/M/c (Erlang C) at ρ = ${fmt(rho, 3)}: P(wait) = ${fmt(probability, 3)}, ` +
+      `mean wait ${fmtSig(open, 3)} ms, below the ${boundText}.${caveat}`,
   };
 }
 
@@ -238,8 +260,10 @@ export function measuredUtilisation(
   if (raw <= 1) return { value: Math.max(0, raw), raw, remark: null };
   const remark =
     raw <= 1 + UTILISATION_OVERSHOOT
-      ? `raw X·S/C = ${fmt(raw, 4)} is clipped to 1: transactions straddling the window edges make the ratio overshoot slightly; the pool was fully busy`
-      : `raw X·S/C = ${fmt(raw, 3)} exceeds 1 by more than window-edge rounding explains: throughput and service time disagree (clipped to 1)`;
+      ? `raw X·S/C = ${fmt(raw, 4)} is clipped to 1: transactions straddling the ` +
+        'window edges make the ratio overshoot slightly; the pool was fully busy'
+      : `raw X·S/C = ${fmt(raw, 3)} exceeds 1 by more than window-edge rounding ` +
+        'explains: throughput and service time disagree (clipped to 1)';
   return { value: 1, raw, remark };
 }
 
@@ -305,10 +329,18 @@ export function analyzeQueueing(bands: BandResult[]): QueueingAnalysis {
     model: 'M/M/c (Erlang C) against a closed-loop benchmark',
     bands: out,
     notes: [
-      'Utilisation ρ = X·S / C is measured (attempted throughput × mean service time ÷ connections), not assumed, and clipped to 1. In a closed loop it is ≈ min(W, C)/C less the time workers spend client-side between transactions: ~1 at W ≥ C means the pool was never idle, not that the server is saturated.',
-      "Little's law for a closed loop: workers N ≈ X·R, with R the mean end-to-end latency (pool wait included) and no think time; littles_law_error is (X·R − N)/N and grows with client-side time between transactions.",
-      'Predicted pool wait: with workers ≤ connections a closed loop never queues for the pool, so the prediction is 0. With W > C it is the open M/M/c (Erlang C) wait at the measured arrival rate and service time, capped by the closed-loop bound (W − C)·S/C, which a saturated closed loop reaches; near ρ = 1 the open model alone would predict seconds or minutes of wait that W workers cannot produce.',
-      'Comparing predicted with observed pool wait says how well a Poisson-arrival model describes this pool; it is not a forecast for production traffic, whose arrivals are not a closed loop.',
+      'Utilisation ρ = X·S / C is measured (attempted throughput × mean service time ÷ connections), not ' +
+        'assumed, and clipped to 1. In a closed loop it is ≈ min(W, C)/C less the time workers spend client-side ' +
+        'between transactions: ~1 at W ≥ C means the pool was never idle, not that the server is saturated.',
+      "Little's law for a closed loop: workers N ≈ X·R, with R the mean end-to-end " +
+        'latency (pool wait included) and no think time; littles_law_error is (X·R − ' +
+        'N)/N and grows with client-side time between transactions.',
+      'Predicted pool wait: with workers ≤ connections a closed loop never queues for the pool, so the ' +
+        'prediction is 0. With W > C it is the open M/M/c (Erlang C) wait at the measured arrival rate and ' +
+        'service time, capped by the closed-loop bound (W − C)·S/C, which a saturated closed loop reaches; near ' +
+        'ρ = 1 the open model alone would predict seconds or minutes of wait that W workers cannot produce.',
+      'Comparing predicted with observed pool wait says how well a Poisson-arrival model describes ' +
+        'this pool; it is not a forecast for production traffic, whose arrivals are not a closed loop.',
     ],
   };
 }

@@ -115,9 +115,11 @@ export function buildRecommendations(input: {
         ? ' It is the largest configuration tested (without the client as the limit), so larger ones are untested.'
         : noGainConfidence === null
           ? ' Larger configurations were not tested for significance (no per-second series).'
-          : ` Confidence that no larger configuration tested beats it by more than ${pct(tolerance)}: ${pct(noGainConfidence)}.`;
+          : ' Confidence that no larger configuration tested beats it ' +
+            `by more than ${pct(tolerance)}: ${pct(noGainConfidence)}.`;
     const clientNote = opt.stats.client_bound
-      ? ' This band was client-bound: the load generator set its TPS, so PostgreSQL may do better; confirm with more client cores.'
+      ? ' This band was client-bound: the load generator set its TPS, ' +
+        'so PostgreSQL may do better; confirm with more client cores.'
       : '';
     if (opt !== smallest) {
       const gain = percentGain(smallest, opt);
@@ -131,7 +133,9 @@ export function buildRecommendations(input: {
         type: 'configuration',
         priority: priorityFor(gain, confidence),
         category: 'workers',
-        suggestion: `Run ${label(opt)}: ${fmt(tpsOf(opt))} TPS vs ${fmt(tpsOf(smallest))} at the smallest band tested${gainText}, and ${pct(tpsOf(opt) / tpsOf(peak))} of peak.${noGainText}${clientNote}`,
+        suggestion:
+          `Run ${label(opt)}: ${fmt(tpsOf(opt))} TPS vs ${fmt(tpsOf(smallest))} at the smallest band ` +
+          `tested${gainText}, and ${pct(tpsOf(opt) / tpsOf(peak))} of peak.${noGainText}${clientNote}`,
         expected_gain: gain,
         confidence,
       });
@@ -149,7 +153,9 @@ export function buildRecommendations(input: {
         // An exploration hint, not a change with a measured gain: never above medium.
         priority: priorityFor(null, confidence, true) === 'high' ? 'medium' : priorityFor(null, confidence, true),
         category: 'workers',
-        suggestion: `The smallest band tested, ${label(opt)}, is already the optimum: ${versus}.${noGainText} Test smaller configurations to find the knee.${clientNote}`,
+        suggestion:
+          `The smallest band tested, ${label(opt)}, is already the optimum: ` +
+          `${versus}.${noGainText} Test smaller configurations to find the knee.${clientNote}`,
         expected_gain: percentGain(opt, ref),
         confidence,
       });
@@ -171,12 +177,16 @@ export function buildRecommendations(input: {
         : (withinToleranceConfidence(opt, largest, tolerance) ?? 0);
       const verdict = significantLoss
         ? `so a bigger pool costs throughput (p = ${fmt(p as number, 3)})`
-        : `a difference that is not significant${p !== null ? ` (p = ${fmt(p, 2)})` : ''}, so a bigger pool buys no measurable throughput`;
+        : `a difference that is not significant${p !== null ? ` (p = ${fmt(p, 2)})` : ''}, ` +
+          'so a bigger pool buys no measurable throughput';
       recs.push({
         type: 'configuration',
         priority: significantLoss ? priorityFor(gain, confidence) : priorityFor(null, confidence, false),
         category: 'connections',
-        suggestion: `Size the pool at ${opt.stats.connections} connections for ${opt.stats.workers} workers: ${largest.stats.connections} connections gave ${fmt(tpsOf(largest))} TPS vs ${fmt(tpsOf(opt))}, ${verdict}, and it holds more server backends.`,
+        suggestion:
+          `Size the pool at ${opt.stats.connections} connections for ${opt.stats.workers} ` +
+          `workers: ${largest.stats.connections} connections gave ${fmt(tpsOf(largest))} ` +
+          `TPS vs ${fmt(tpsOf(opt))}, ${verdict}, and it holds more server backends.`,
         expected_gain: significantLoss ? gain : 0,
         confidence,
       });
@@ -204,7 +214,10 @@ export function buildRecommendations(input: {
         type: 'configuration',
         priority: priorityFor(gain, confidence),
         category: 'pool',
-        suggestion: `${poolBound.length} band(s) are pool-bound; at ${label(s)} ${worst.q.evidence.split(';')[0]}. With ${best.stats.connections} connections the same workers reached ${fmt(tpsOf(best))} TPS vs ${fmt(tpsOf(s))}.`,
+        suggestion:
+          `${poolBound.length} band(s) are pool-bound; at ${label(s)} ` +
+          `${worst.q.evidence.split(';')[0]}. With ${best.stats.connections} connections ` +
+          `the same workers reached ${fmt(tpsOf(best))} TPS vs ${fmt(tpsOf(s))}.`,
         expected_gain: gain,
         confidence,
       });
@@ -218,7 +231,9 @@ export function buildRecommendations(input: {
         type: 'configuration',
         priority: priorityFor(null, clamp01(share), true),
         category: 'pool',
-        suggestion: `${poolBound.length} band(s) are pool-bound; at ${label(s)} ${worst.q.evidence.split(';')[0]}. No larger pool was tested at ${s.stats.workers} workers: test more connections, or use fewer workers.`,
+        suggestion:
+          `${poolBound.length} band(s) are pool-bound; at ${label(s)} ${worst.q.evidence.split(';')[0]}. No ` +
+          `larger pool was tested at ${s.stats.workers} workers: test more connections, or use fewer workers.`,
         expected_gain: null,
         confidence: clamp01(share),
       });
@@ -238,7 +253,10 @@ export function buildRecommendations(input: {
       type: 'configuration',
       priority: priorityFor(gain, confidence),
       category: 'saturation',
-      suggestion: `Do not scale past the peak at ${label(peak)}: ${degraded.length} band(s) degrade, down to ${fmt(tpsOf(worst))} TPS (${pct(tpsOf(worst) / tpsOf(peak))} of ${fmt(tpsOf(peak))}) at ${label(worst)}. Cap workers and the pool near the peak.`,
+      suggestion:
+        `Do not scale past the peak at ${label(peak)}: ${degraded.length} band(s) ` +
+        `degrade, down to ${fmt(tpsOf(worst))} TPS (${pct(tpsOf(worst) / tpsOf(peak))} of ` +
+        `${fmt(tpsOf(peak))}) at ${label(worst)}. Cap workers and the pool near the peak.`,
       expected_gain: gain,
       confidence,
     });
@@ -260,7 +278,10 @@ export function buildRecommendations(input: {
       const v = f(byId.get(id) as BandSummary);
       return acc + (typeof v === 'number' && Number.isFinite(v) ? v : 0);
     }, 0);
-  /** Mean over the bands of the sampled share of the given wait types (or of WAL waits, or of all IO incl. LWLock WALWrite). */
+  /**
+   * Mean over the bands of the sampled share of the given wait types (or of WAL waits, or of all IO incl. LWLock
+   * WALWrite).
+   */
   const waitShareMean = (ids: number[], types: string[], walOnly = false, withWalLock = false) => {
     let total = 0;
     let n = 0;
@@ -296,8 +317,16 @@ export function buildRecommendations(input: {
       priority: priorityFor(null, confidence, involvesKeyBand(io.ids)),
       category: 'database',
       suggestion: mostlyWal
-        ? `IO waits are the largest share of sampled server time in band(s) ${list(io.ids)}, and most of them are WAL writes and flushes at commit (${pct(walShare)} of sampled backends on WAL vs ${pct(Math.max(0, ioShare - walShare))} on data files): each commit waits for the log to reach disk. Faster WAL storage, group commit (commit_delay with commit_siblings), or synchronous_commit = off where losing the last few transactions on a crash is acceptable raise the ceiling${current.length ? ` (now ${current.join(', ')})` : ''}; shared_buffers does not help here.${ratio}`
-        : `IO waits on data files are the largest share of sampled server time in band(s) ${list(io.ids)}.${ratio} Raise shared_buffers${sb ? ` (now ${sb})` : ''} if the working set fits in memory, and check the workload's queries for missing indexes.`,
+        ? `IO waits are the largest share of sampled server time in band(s) ${list(io.ids)}, and most ` +
+          `of them are WAL writes and flushes at commit (${pct(walShare)} of sampled backends on WAL ` +
+          `vs ${pct(Math.max(0, ioShare - walShare))} on data files): each commit waits for the log ` +
+          'to reach disk. Faster WAL storage, group commit (commit_delay with commit_siblings), or ' +
+          'synchronous_commit = off where losing the last few transactions on a crash is acceptable ' +
+          `raise the ceiling${current.length ? ` (now ${current.join(', ')})` : ''}; shared_buffers ` +
+          `does not help here.${ratio}`
+        : 'IO waits on data files are the largest share of sampled server time in band(s) ' +
+          `${list(io.ids)}.${ratio} Raise shared_buffers${sb ? ` (now ${sb})` : ''} if the ` +
+          `working set fits in memory, and check the workload's queries for missing indexes.`,
       expected_gain: null,
       confidence,
     });
@@ -313,7 +342,11 @@ export function buildRecommendations(input: {
         involvesKeyBand(lock.ids),
       ),
       category: 'database',
-      suggestion: `Lock waits dominate sampled server time in band(s) ${list(lock.ids)}${deadlocks > 0 ? `, with ${fmt(deadlocks)} deadlock(s)` : ''}: transactions contend for the same rows (hot rows such as a small branches table), so more connections only queue on locks. Spread the hot rows (larger scale, partitioning) or shorten the transactions.`,
+      suggestion:
+        'Lock waits dominate sampled server time in band(s) ' +
+        `${list(lock.ids)}${deadlocks > 0 ? `, with ${fmt(deadlocks)} deadlock(s)` : ''}: transactions ` +
+        'contend for the same rows (hot rows such as a small branches table), so more connections only ' +
+        'queue on locks. Spread the hot rows (larger scale, partitioning) or shorten the transactions.',
       expected_gain: null,
       confidence: clamp01(waitShareMean(lock.ids, ['Lock', 'LWLock', 'BufferPin'])),
     });
@@ -324,7 +357,10 @@ export function buildRecommendations(input: {
       type: 'system',
       priority: priorityFor(null, clamp01(waitShareMean(cpu.ids, ['CPU'])), involvesKeyBand(cpu.ids)),
       category: 'hardware',
-      suggestion: `Server backends were mostly on CPU in band(s) ${list(cpu.ids)}: throughput is limited by server cores, so more connections than cores add contention, not TPS. More server CPU or cheaper statements (see the top statements) raise the ceiling.`,
+      suggestion:
+        `Server backends were mostly on CPU in band(s) ${list(cpu.ids)}: throughput is ` +
+        'limited by server cores, so more connections than cores add contention, not TPS. ' +
+        'More server CPU or cheaper statements (see the top statements) raise the ceiling.',
       expected_gain: null,
       confidence: clamp01(waitShareMean(cpu.ids, ['CPU'])),
     });
@@ -338,11 +374,16 @@ export function buildRecommendations(input: {
     const confidence = elus.length > 0 ? clamp01(elus.reduce((a, v) => a + v, 0) / elus.length) : 0.5;
     const peakInvolved =
       client.ids.includes(peak.stats.band_id) || (opt !== undefined && client.ids.includes(opt.stats.band_id));
+    const eluText = elus.length > 0 ? ` (mean event-loop utilisation ${fmt(confidence, 2)})` : '';
+    const peakText = peakInvolved ? ' (including the peak or optimum band: the true ceiling may be higher)' : '';
     recs.push({
       type: 'system',
       priority: priorityFor(null, confidence, peakInvolved),
       category: 'client',
-      suggestion: `The load generator was saturated in band(s) ${list(client.ids)}${elus.length > 0 ? ` (mean event-loop utilisation ${fmt(confidence, 2)})` : ''}, so those bands measure the client, not PostgreSQL${peakInvolved ? ' (including the peak or optimum band: the true ceiling may be higher)' : ''}; they are left out of the fits and not labelled with a region. Give the runner more cores, or measure with rate mode.`,
+      suggestion:
+        `The load generator was saturated in band(s) ${list(client.ids)}${eluText}, so those bands measure the ` +
+        `client, not PostgreSQL${peakText}; they are left out of the fits and not labelled with a region. ` +
+        'Give the runner more cores, or measure with rate mode.',
       expected_gain: null,
       confidence,
     });
@@ -359,7 +400,10 @@ export function buildRecommendations(input: {
       // A measurement-quality hint: never above medium.
       priority: wide.length > usable.length / 2 ? 'medium' : 'low',
       category: 'measurement',
-      suggestion: `${wide.length} of ${usable.length} band(s) have no TPS interval or one wider than ±10% (band(s) ${list(wide.map((s) => s.stats.band_id))}); lengthen band_duration so that differences between bands can be tested.`,
+      suggestion:
+        `${wide.length} of ${usable.length} band(s) have no TPS interval or one ` +
+        `wider than ±10% (band(s) ${list(wide.map((s) => s.stats.band_id))}); ` +
+        'lengthen band_duration so that differences between bands can be tested.',
       expected_gain: null,
       confidence: clamp01(wide.length / usable.length),
     });

@@ -63,7 +63,11 @@ export function sameConcurrency(step: GainDetail): boolean {
 function sameConcurrencyNote(step: GainDetail): string {
   if (!sameConcurrency(step)) return '';
   const c = (step.line.points[step.index] as BandSummary).stats.concurrency;
-  return `; both bands give the database the same concurrency (min(workers, connections) = ${c}), so this drop comes from the client side (pool queueing and hand-off, the event loop) or outside interference, not from how PostgreSQL scales`;
+  return (
+    '; both bands give the database the same concurrency (min(workers, connections) ' +
+    `= ${c}), so this drop comes from the client side (pool queueing and hand-off, ` +
+    'the event loop) or outside interference, not from how PostgreSQL scales'
+  );
 }
 
 function judgeStep(step: GainDetail, settings: AnalysisSettings): Judged {
@@ -133,7 +137,9 @@ function judgeStep(step: GainDetail, settings: AnalysisSettings): Judged {
     const gap = peakTps > 0 ? 1 - t / peakTps : 0;
     return {
       label: 'saturation',
-      reason: `${stepText}, not a significant change; ${peakText}: ${pct(gap)} below it past the peak, but not significantly, so the noise cannot tell a plateau from a decline`,
+      reason:
+        `${stepText}, not a significant change; ${peakText}: ${pct(gap)} below it past the ` +
+        'peak, but not significantly, so the noise cannot tell a plateau from a decline',
     };
   }
   // Not significant and well below the peak: an early noisy step or a dip before the peak.
@@ -163,9 +169,12 @@ export function labelRegions(
     if (s.stats.client_bound) {
       // The load generator set this band's TPS, so a scaling label would describe the client.
       const elu = s.band.client?.event_loop_utilization;
+      const eluText = typeof elu === 'number' && Number.isFinite(elu) ? `, event-loop utilisation ${fmt(elu, 2)}` : '';
       judged.set(s, {
         label: null,
-        reason: `not labelled: client-bound (the load generator was saturated${typeof elu === 'number' && Number.isFinite(elu) ? `, event-loop utilisation ${fmt(elu, 2)}` : ''}), so its TPS describes the client, not how PostgreSQL scales`,
+        reason:
+          `not labelled: client-bound (the load generator was saturated${eluText}), ` +
+          'so its TPS describes the client, not how PostgreSQL scales',
       });
       continue;
     }
@@ -198,12 +207,17 @@ export function labelRegions(
     } else if (peakTps > 0 && t >= (1 - settings.saturation_tolerance) * peakTps) {
       judged.set(s, {
         label: 'saturation',
-        reason: `first band ${lineName(line)}; ${fmt(t, 1)} TPS is already within ${pct(settings.saturation_tolerance)} of the line's peak ${fmt(peakTps, 1)} and the next step does not rise`,
+        reason:
+          `first band ${lineName(line)}; ${fmt(t, 1)} TPS is already ` +
+          `within ${pct(settings.saturation_tolerance)} of the line's ` +
+          `peak ${fmt(peakTps, 1)} and the next step does not rise`,
       });
     } else {
       judged.set(s, {
         label: null,
-        reason: `first band ${lineName(line)}: no step into it, and the next step (${nextJudged?.reason ?? 'none'}) does not say how it scales`,
+        reason:
+          `first band ${lineName(line)}: no step into it, and the next step ` +
+          `(${nextJudged?.reason ?? 'none'}) does not say how it scales`,
       });
     }
   }

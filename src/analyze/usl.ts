@@ -34,7 +34,8 @@ export function uslPeak(p: UslParams): { concurrency: number | null; tps: number
       tps: null,
       reason:
         p.sigma > 0
-          ? `κ = 0: no coherency penalty, so throughput rises monotonically towards λ/σ = ${formatNumber(p.lambda / p.sigma)} and never peaks`
+          ? 'κ = 0: no coherency penalty, so throughput rises monotonically ' +
+            `towards λ/σ = ${formatNumber(p.lambda / p.sigma)} and never peaks`
           : 'σ = κ = 0: the fitted curve is linear and never peaks',
     };
   }
@@ -42,7 +43,9 @@ export function uslPeak(p: UslParams): { concurrency: number | null; tps: number
     return {
       concurrency: null,
       tps: null,
-      reason: `σ = ${formatNumber(p.sigma)} ≥ 1: throughput never rises above its single-client value, so there is no peak`,
+      reason:
+        `σ = ${formatNumber(p.sigma)} ≥ 1: throughput never rises ` +
+        'above its single-client value, so there is no peak',
     };
   }
   const concurrency = Math.sqrt((1 - p.sigma) / p.kappa);
