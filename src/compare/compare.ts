@@ -192,7 +192,9 @@ function settle(
   f.mde = minimumDetectableChange(halfWidth, higher, d);
   const within = withinThreshold(interval, higher, d);
   const rawBeyond = beyondThreshold(interval, higher, d);
-  const change = `${noun} ${higher ? (f.ratio! < 1 ? 'fell' : 'rose') : f.ratio! > 1 ? 'rose' : 'fell'} ${pct(Math.abs(f.ratio! - 1))} (${num(f.baseline)} → ${num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
+  const change =
+    `${noun} ${higher ? (f.ratio! < 1 ? 'fell' : 'rose') : f.ratio! > 1 ? 'rose' : 'fell'} ` +
+    `${pct(Math.abs(f.ratio! - 1))} (${num(f.baseline)} → ${num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
   const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${ratioText(interval)}`;
   const adjustedText = f.adjusted_interval
     ? `, Holm-adjusted ${ratioText(f.adjusted_interval)} over ${family!.size} figures`
@@ -202,21 +204,27 @@ function settle(
   const typical = pending.typical ? expInterval(pending.typical, interval.level) : null;
   const typicalBeyond = typical === null || beyondThreshold(typical, higher, d);
   const typicalText = typical
-    ? `the typical second's p95 (geometric mean of the per-second values) changed ${signedPct(Math.exp(pending.typical!.log_ratio) - 1)}, interval ${ratioText(typical)}`
+    ? `the typical second's p95 (geometric mean of the per-second values) changed ` +
+      `${signedPct(Math.exp(pending.typical!.log_ratio) - 1)}, interval ${ratioText(typical)}`
     : '';
   f.status = figureStatus(pRegressionAdjusted, alpha / 2, within);
   if (f.status === 'fail') {
-    f.reason = `${change}; ${intervalText}${adjustedText} lies entirely ${higher ? 'below' : 'above'} ${limit}${typical ? `; ${typicalText}` : ''}.`;
+    f.reason =
+      `${change}; ${intervalText}${adjustedText} lies entirely ` +
+      `${higher ? 'below' : 'above'} ${limit}${typical ? `; ${typicalText}` : ''}.`;
   } else if (f.status === 'pass') {
     f.reason = `${change}; ${intervalText} stays within ${limit}.`;
   } else {
     let why = '';
     if (rawBeyond && !typicalBeyond) {
       why =
-        ` The pooled p95's interval lies beyond ${limit}, but ${typicalText}: the change sits in a minority of slow seconds ` +
+        ` The pooled p95's interval lies beyond ${limit}, but ` +
+        `${typicalText}: the change sits in a minority of slow seconds ` +
         `(bursts, background load), which runs of identical code also show, so it is not called a regression.`;
     } else if (rawBeyond && family) {
-      why = ` Unadjusted, the interval lies beyond ${limit}, but not after the Holm correction over ${family.size} figures.`;
+      why =
+        ` Unadjusted, the interval lies beyond ${limit}, but not ` +
+        `after the Holm correction over ${family.size} figures.`;
     }
     f.reason =
       `${change}; ${intervalText}${adjustedText} straddles ${limit}. Noise ±${pct(f.noise!)}: only a ` +
@@ -313,12 +321,15 @@ function uslFigure(
   }
   const f = mk('');
   f.method =
-    "conservative ratio bounds from the two fits' own intervals (current low ÷ baseline high, current high ÷ baseline low)";
+    "conservative ratio bounds from the two fits' own intervals " +
+    '(current low ÷ baseline high, current high ÷ baseline low)';
   const low = bci.high > 0 ? ci.low / bci.high : null;
   const high = bci.low > 0 ? ci.high / bci.low : null;
   if (low !== null && high !== null) f.interval = { low, high, level: ci.level };
   const d = threshold;
-  const both = `current ${num(cv, 4)} [${num(ci.low, 4)}, ${num(ci.high, 4)}] vs baseline ${num(bv, 4)} [${num(bci.low, 4)}, ${num(bci.high, 4)}]`;
+  const both =
+    `current ${num(cv, 4)} [${num(ci.low, 4)}, ${num(ci.high, 4)}] vs ` +
+    `baseline ${num(bv, 4)} [${num(bci.low, 4)}, ${num(bci.high, 4)}]`;
   if (meta.dir === 'higher-is-better') {
     if (ci.high < bci.low * (1 - d)) {
       f.status = 'fail';
@@ -551,7 +562,9 @@ export function compareResults(
   for (const f of downgraded) {
     f.status = 'inconclusive';
     f.gating = true;
-    f.reason = `Not called a regression: the baseline was measured on a different machine or server setup (${environmentText}). ${f.reason}`;
+    f.reason =
+      'Not called a regression: the baseline was measured on a different ' +
+      `machine or server setup (${environmentText}). ${f.reason}`;
   }
   const notes: string[] = [];
   if (current.partial) notes.push(`The current run is partial: ${current.partial_reason ?? 'no reason recorded'}.`);
@@ -561,7 +574,8 @@ export function compareResults(
   if (curve.optimal.shifted) notes.push(curve.optimal.message);
   if (environmentDiffs.length > 0) {
     notes.push(
-      `The baseline was measured on a different machine or server setup: ${environmentText}. Failures are reported as inconclusive; ` +
+      'The baseline was measured on a different machine or server setup: ' +
+        `${environmentText}. Failures are reported as inconclusive; ` +
         `a same-runner A/B run (mode: ab) can tell.`,
     );
   }
@@ -569,15 +583,18 @@ export function compareResults(
   const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(all, {
     nothingJudged:
       bands.length === 0
-        ? 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.'
+        ? 'No band of this run matches a band of the baseline (same ' +
+          'workers and connections), so nothing could be compared.'
         : null,
     failed: (n, list) =>
       `${n} figure(s) regressed beyond the thresholds, with the whole ${pct(level, 0)} interval past them: ${list}.`,
     excused: {
       figures: downgraded,
       because: (list) =>
-        `Baseline measured on a different machine or server setup: ${environmentText}. ${downgraded.length} figure(s) would have failed ` +
-        `(${list}), but the other environment explains such a shift as well as the code does; a same-runner A/B run (mode: ab) can tell.`,
+        'Baseline measured on a different machine or server setup: ' +
+        `${environmentText}. ${downgraded.length} figure(s) would have failed ` +
+        (`(${list}), but the other environment explains such a shift as ` +
+          'well as the code does; a same-runner A/B run (mode: ab) can tell.'),
     },
     noisiest: 'The noisiest figure',
     passed:
@@ -594,10 +611,14 @@ export function compareResults(
       family_size: m,
       alpha,
       explanation:
-        `The band figures (TPS and p95 over ${bands.length} matched bands) and peak TPS form one family of ${m} tests with an interval. A figure fails only if its ` +
-        `Holm-adjusted one-sided p-value is at most ${(alpha / 2).toFixed(3)}, so the chance of any false failure across the family stays at ` +
-        `most ${pct(alpha / 2)}. Equivalently, the k-th smallest p-value is judged with an interval at level 1 − ${alpha.toFixed(2)}/(${m} − k + 1). ` +
-        `Passing needs no correction: every band within its threshold is an intersection of claims, each made at ${pct(level, 0)}.`,
+        `The band figures (TPS and p95 over ${bands.length} matched bands) and peak TPS ` +
+        `form one family of ${m} tests with an interval. A figure fails only if its ` +
+        (`Holm-adjusted one-sided p-value is at most ${(alpha / 2).toFixed(3)}, ` +
+          'so the chance of any false failure across the family stays at ') +
+        (`most ${pct(alpha / 2)}. Equivalently, the k-th smallest p-value is ` +
+          `judged with an interval at level 1 − ${alpha.toFixed(2)}/(${m} − k + 1). `) +
+        ('Passing needs no correction: every band within its threshold ' +
+          `is an intersection of claims, each made at ${pct(level, 0)}.`),
     },
     bands,
     unmatched: { current_only: currentOnly, baseline_only: baselineOnly },

@@ -77,7 +77,9 @@ export function tpsEvidence(cur: BandResult, base: BandResult, batches: number):
     log_ratio: Math.log(cur.total_tps / base.total_tps),
     se: Math.sqrt(v1 + v2),
     df: welchDf(v1, c.df, v2, b.df),
-    method: `log TPS ratio; batch means (${c.batches}×${c.batch_size} s current, ${b.batches}×${b.batch_size} s baseline), Welch df, t quantile`,
+    method:
+      `log TPS ratio; batch means (${c.batches}×${c.batch_size} s current, ` +
+      `${b.batches}×${b.batch_size} s baseline), Welch df, t quantile`,
   };
 }
 
@@ -108,7 +110,10 @@ function logP95Series(b: BandResult, batches: number): BatchMeansEstimate | stri
     logs.push(Math.log(Math.max(v, MIN_P95_MS)));
   }
   if (logs.length < MIN_P95_SECONDS) {
-    return `only ${logs.length} second(s) with a per-second p95 (need ≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`;
+    return (
+      `only ${logs.length} second(s) with a per-second p95 (need ` +
+      `≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`
+    );
   }
   return (
     batchMeans(logs, Math.min(batches, P95_MAX_BATCHES)) ?? `the per-second p95 series is too short for batch means`
@@ -170,7 +175,8 @@ export function p95Evidence(
       df,
       method:
         `log ratio of the bands' p95; standard error from batch means of the log per-second p95 ` +
-        `(${c.batches}×${c.batch_size} non-empty seconds current, ${b.batches}×${b.batch_size} baseline), Welch df, t quantile; ` +
+        (`(${c.batches}×${c.batch_size} non-empty seconds current, ` +
+          `${b.batches}×${b.batch_size} baseline), Welch df, t quantile; `) +
         `a failure must also show in the typical second's p95 (geometric mean of the per-second values)`,
     },
     typical: { log_ratio: c.mean - b.mean, se, df, method: 'log ratio of the geometric means of the per-second p95' },

@@ -93,7 +93,9 @@ export function curveSection(input: AbAnalysisInput): AbCurveSection {
     finite(base.usl.peak_concurrency) && finite(head.usl.peak_concurrency) && base.usl.peak_concurrency > 0
       ? head.usl.peak_concurrency / base.usl.peak_concurrency
       : null;
-  const method = `percentile interval of a paired bootstrap over whole rounds (the same resampled rounds for both sides), seed ${input.settings.seed}`;
+  const method =
+    'percentile interval of a paired bootstrap over whole rounds (the ' +
+    `same resampled rounds for both sides), seed ${input.settings.seed}`;
   const resamples = Math.max(0, Math.floor(input.settings.bootstrap_resamples));
   if (complete.length < MIN_ROUNDS || resamples < 2) {
     const why =
@@ -139,7 +141,8 @@ export function curveSection(input: AbAnalysisInput): AbCurveSection {
     if (nStars.length >= 0.8 * nStarAttempts && nStars.length >= 2) {
       nStarIv = percentileInterval(nStars.filter(finite), level);
     } else
-      nStarReason = `only ${nStars.length} of ${nStarAttempts} bootstrap refits had a USL peak on both sides; no interval`;
+      nStarReason =
+        `only ${nStars.length} of ${nStarAttempts} bootstrap ` + 'refits had a USL peak on both sides; no interval';
   }
   return {
     base,
@@ -173,7 +176,8 @@ export function curveFigure(
     const bad = beyondThreshold(interval, higher, d);
     status = ok ? 'pass' : 'inconclusive';
     reason =
-      `${label}: ${values}, ratio ${ratio.toFixed(3)}, ${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
+      `${label}: ${values}, ratio ${ratio.toFixed(3)}, ` +
+      `${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
       (bad
         ? `, beyond the ${pct(d, 0)} threshold; curve-level A/B figures are informational, the band figures gate.`
         : ok

@@ -202,22 +202,30 @@ export function figureComparison(
   let status = judged.status;
   let reason: string;
   if (!iv || stats.ratio === null) {
-    reason = `No interval: only ${stats.rounds} round(s) with a usable ${tps ? 'TPS' : 'p95'} on both sides (need ≥ ${MIN_ROUNDS}).`;
+    reason =
+      `No interval: only ${stats.rounds} round(s) with a usable ` +
+      `${tps ? 'TPS' : 'p95'} on both sides (need ≥ ${MIN_ROUNDS}).`;
   } else {
     const noun = tps ? 'TPS' : 'p95';
     const moved = stats.ratio < 1 ? 'fell' : 'rose';
-    const change = `${noun} ${moved} ${pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
+    const change =
+      `${noun} ${moved} ${pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; ` +
+      `base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
     const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
     const test = (p: number | null) =>
-      `the exact sign-flip test of "no ${higher ? 'drop' : 'rise'} beyond the threshold" gives p = ${fmtP(p)} one-sided, ` +
+      `the exact sign-flip test of "no ${higher ? 'drop' : 'rise'} ` +
+      `beyond the threshold" gives p = ${fmtP(p)} one-sided, ` +
       `adjusted step-down over ${familySize} gating figure(s), at most ${fmtP(oneSided)}`;
     if (status === 'fail') {
-      reason = `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ${limit}, and ${test(judged.p_adjusted)}.`;
+      reason =
+        `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ` +
+        `${limit}, and ${test(judged.p_adjusted)}.`;
     } else if (status === 'pass') {
       reason = `${change}; ${ivText} stays within ${limit}.`;
     } else {
       reason =
-        `${change}; ${ivText} straddles ${limit}. Noise ±${pct(noise!)}: only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde!)} ` +
+        `${change}; ${ivText} straddles ${limit}. Noise ±${pct(noise!)}: ` +
+        `only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde!)} ` +
         `could have been called a regression with ${rounds} rounds.`;
     }
     if (confirmation) {
@@ -225,7 +233,8 @@ export function figureComparison(
       const civ = c.stats.interval;
       const ctext =
         civ && c.stats.ratio !== null
-          ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
+          ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ` +
+            `${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
           : `${c.stats.rounds} confirmation round(s) gave no interval`;
       if (c.reproduced) reason += ` Confirmed: ${ctext}; the failure reproduces.`;
       else {
@@ -253,7 +262,8 @@ export function figureComparison(
     interval: iv ? { low: iv.low, high: iv.high, level: iv.level } : null,
     adjusted_interval: null,
     method: iv
-      ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ` +
+      ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA ` +
+        'rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ' +
         'exact sign-flip step-down (minP) test across the gating figures'
       : 'none',
     direction: higher ? 'higher-is-better' : 'lower-is-better',

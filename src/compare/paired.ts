@@ -146,7 +146,8 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       const cb = b.main.filter((p) => p[side].client_bound).length;
       if (cb > 0)
         notes.push(
-          `The load generator was saturated (client-bound) in ${cb} ${side} round(s): TPS there measures pgscale, not PostgreSQL.`,
+          `The load generator was saturated (client-bound) in ${cb} ` +
+            `${side} round(s): TPS there measures pgscale, not PostgreSQL.`,
         );
       const bad = b.main.filter((p) => p[side].status !== 'complete').length;
       if (bad > 0) notes.push(`${bad} ${side} round(s) did not complete.`);
@@ -252,7 +253,8 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
           ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.`
           : '.') +
         (noise.rounds_for_twice_threshold !== null
-          ? ` About ${noise.rounds_for_twice_threshold} rounds (shorter bands are fine) would bring that down to ${pct(2 * t.max_tps_drop, 0)}.`
+          ? ` About ${noise.rounds_for_twice_threshold} rounds (shorter bands ` +
+            `are fine) would bring that down to ${pct(2 * t.max_tps_drop, 0)}.`
           : ''));
 
   const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
@@ -261,9 +263,12 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       ? null
       : `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`,
     failed: (n, list) =>
-      `${n} figure(s) regressed beyond the thresholds with the whole paired interval past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list}.`,
+      `${n} figure(s) regressed beyond the thresholds with the whole paired interval ` +
+      `past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list}.`,
     noisiest: 'The noisiest',
-    passed: `Every band figure's paired interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, p95 increase ${pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`,
+    passed:
+      `Every band figure's paired interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, ` +
+      `p95 increase ${pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`,
   });
 
   const m = familySize;
@@ -271,8 +276,10 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   const below = family.some((f) => f.interval?.below_requested);
   if (below) {
     notes.push(
-      `With ${input.rounds} rounds the exact signed-rank interval cannot reach ${pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
-        `and no figure can fail (the smallest attainable one-sided p-value is above ${fmtP(oneSided)}). Use ${minRoundsFor(oneSided)} or more rounds.`,
+      `With ${input.rounds} rounds the exact signed-rank interval cannot reach ` +
+        `${pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
+        ('and no figure can fail (the smallest attainable one-sided p-value is ' +
+          `above ${fmtP(oneSided)}). Use ${minRoundsFor(oneSided)} or more rounds.`),
     );
   }
   if (optimal.shifted) notes.push(optimal.message);
@@ -285,10 +292,14 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       family_size: m,
       alpha,
       explanation:
-        `The band figures (TPS and p95 over ${bandComparisons.length} bands) form one family of ${m} tests of "no regression beyond the threshold". ` +
-        `Each has an exact one-sided signed-rank p-value; the family is adjusted by the Westfall–Young step-down minP method, with the null ` +
-        `distribution from flipping the sign of whole rounds (all figures of a round together), so figures that move together, such as TPS and ` +
-        `p95 in a closed loop, are not penalised as if independent. A figure fails when its adjusted p-value is at most ${fmtP(oneSided)} ` +
+        `The band figures (TPS and p95 over ${bandComparisons.length} bands) ` +
+        `form one family of ${m} tests of "no regression beyond the threshold". ` +
+        ('Each has an exact one-sided signed-rank p-value; the family is ' +
+          'adjusted by the Westfall–Young step-down minP method, with the null ') +
+        ('distribution from flipping the sign of whole rounds (all figures of ' +
+          'a round together), so figures that move together, such as TPS and ') +
+        ('p95 in a closed loop, are not penalised as if independent. A figure ' +
+          `fails when its adjusted p-value is at most ${fmtP(oneSided)} `) +
         `(one side of ${pct(level, 0)}), which implies its ${pct(level, 0)} interval lies beyond the threshold. ` +
         `Passing needs no correction: every band within its threshold is an intersection of claims.`,
     },
@@ -311,7 +322,8 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     kind: 'pgscale-ab',
     version: 1,
     method:
-      'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; sign-flip step-down minP across band figures; ' +
+      'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact ' +
+      'Wilcoxon signed-rank interval; sign-flip step-down minP across band figures; ' +
       'curve figures from a paired round bootstrap (informational).',
     rounds: input.rounds,
     order: 'ABBA, rounds outer, bands inner',

@@ -36,7 +36,9 @@ export function validateBaseline(current: ResultsDocument, baseline: ResultsDocu
   if (b.schema_version !== SCHEMA_VERSION) {
     return {
       ok: false,
-      reason: `the baseline has schema_version ${JSON.stringify(b.schema_version)}, this pgscale writes ${SCHEMA_VERSION}; record a new baseline`,
+      reason:
+        `the baseline has schema_version ${JSON.stringify(b.schema_version)}, ` +
+        `this pgscale writes ${SCHEMA_VERSION}; record a new baseline`,
     };
   }
   if (!Array.isArray(b.bands)) return { ok: false, reason: 'the baseline has no bands array' };

@@ -22,7 +22,9 @@ import { DEFAULT_THRESHOLDS } from './thresholds.js';
 import { bandLabel, figureList, num, pct } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
-/** The ratio at the threshold: on the bad side a drop (when higher is better) or a rise; on the good side the mirror. */
+/**
+ * The ratio at the threshold: on the bad side a drop (when higher is better) or a rise; on the good side the mirror.
+ */
 export function thresholdRatio(higherIsBetter: boolean, threshold: number, side: 'bad' | 'good'): number {
   const drop = higherIsBetter === (side === 'bad');
   return drop ? 1 - threshold : 1 + threshold;
@@ -102,7 +104,9 @@ export function decideVerdict(figures: readonly FigureComparison[], say: Verdict
       ? ` ${say.noisiest} could only have detected a change beyond ${pct(Math.max(...mdes))}.`
       : '';
     verdict = 'inconclusive';
-    reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${figureList(inconclusive)}.${worst}`;
+    reason =
+      `No regression was shown, but ${inconclusive.length} figure(s) could ` +
+      `not be settled at this noise: ${figureList(inconclusive)}.${worst}`;
   } else {
     verdict = 'pass';
     reason = say.passed;
@@ -157,7 +161,8 @@ export function optimalShift(
     baseline: b,
     shifted,
     message: shifted
-      ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS${words.baselineTag}) to ${bandLabel(c)} (${num(c.tps)} TPS${words.currentTag}). ${words.gate}`
+      ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS${words.baselineTag}) ` +
+        `to ${bandLabel(c)} (${num(c.tps)} TPS${words.currentTag}). ${words.gate}`
       : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
   };
 }

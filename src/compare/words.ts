@@ -27,10 +27,11 @@ export function figureList(fs: readonly FigureComparison[]): string {
   return (
     fs
       .slice(0, 5)
-      .map(
-        (f) =>
-          `${f.label} (${f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`})`,
-      )
+      .map((f) => {
+        const change =
+          f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`;
+        return `${f.label} (${change})`;
+      })
       .join('; ') + (fs.length > 5 ? `; and ${fs.length - 5} more` : '')
   );
 }

@@ -54,26 +54,36 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
       out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${escapeMarkdown(text)}**`, '');
   }
   out.push(
-    `**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) and head (${escapeMarkdown(ab.sides.head.source)}) ` +
-      `measured on this runner against one server, each in its own database, ${ab.rounds} interleaved ABBA rounds per band` +
-      `${ab.confirm ? ', failures re-measured for confirmation' : ''}. Workload **${escapeMarkdown(head.workload)}** at scale ${fmt(head.scale, 0)}.`,
+    `**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) ` +
+      `and head (${escapeMarkdown(ab.sides.head.source)}) ` +
+      ('measured on this runner against one server, each in its own ' +
+        `database, ${ab.rounds} interleaved ABBA rounds per band`) +
+      (`${ab.confirm ? ', failures re-measured for confirmation' : ''}. Workload ` +
+        `**${escapeMarkdown(head.workload)}** at scale ${fmt(head.scale, 0)}.`),
     '',
     escapeMarkdown(ab.noise.sentence),
     '',
-    `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, requested confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`,
+    `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, ` +
+      `p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, ` +
+      `requested confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`,
     '',
   );
   if (c.bands.length > 0) {
     out.push('### Bands: head vs base, paired by round', '');
     out.push(
-      '| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |',
+      '| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS ' +
+        'interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |',
     );
     out.push('|---:|---:|---:|---:|---:|:---:|---:|:---|---:|---:|:---:|:---|');
     c.bands.forEach((b, i) => {
       const s = ab.bands[i];
       out.push(
-        `| ${b.workers} | ${b.connections} | ${s?.tps.rounds ?? 'n/a'}${s?.confirmation ? ` + ${s.confirmation.rounds}` : ''} | ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} | ${signed(b.tps)} | ${intervalText(b.tps)} | ${levelOf(b.tps)} | ${status(b.tps)} ` +
-          `| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ${signed(b.p95_latency)} | ${intervalText(b.p95_latency)} | ${status(b.p95_latency)} |`,
+        `| ${b.workers} | ${b.connections} | ` +
+          `${s?.tps.rounds ?? 'n/a'}${s?.confirmation ? ` + ${s.confirmation.rounds}` : ''} ` +
+          `| ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} | ${signed(b.tps)} ` +
+          `| ${intervalText(b.tps)} | ${levelOf(b.tps)} | ${status(b.tps)} ` +
+          (`| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ` +
+            `${signed(b.p95_latency)} | ${intervalText(b.p95_latency)} | ${status(b.p95_latency)} |`),
       );
     });
     out.push('', ...bandFigureNotes(c));
@@ -83,7 +93,8 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
     out.push('| Figure | Base | Head | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
     for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
       out.push(
-        `| ${escapeMarkdown(f.label)} | ${fmt(f.baseline, 4)} | ${fmt(f.current, 4)} | ${signed(f)} | ${intervalText(f)} | ${f.status} |`,
+        `| ${escapeMarkdown(f.label)} | ${fmt(f.baseline, 4)} | ` +
+          `${fmt(f.current, 4)} | ${signed(f)} | ${intervalText(f)} | ${f.status} |`,
       );
     }
     out.push('');
@@ -107,14 +118,19 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
   );
   out.push('<details><summary>How the verdict is reached</summary>', '');
   out.push(
-    '- Base and head run alternately on the same runner and server (ABBA order), so machine noise hits both sides of a round alike. ' +
+    '- Base and head run alternately on the same runner and server ' +
+      '(ABBA order), so machine noise hits both sides of a round alike. ' +
       'Each round gives one paired log-ratio head ÷ base per band, for TPS and for p95 latency.',
-    '- The estimate is the Hodges–Lehmann median of the pairwise (Walsh) averages; its interval is the exact Wilcoxon signed-rank interval. ' +
-      'With few rounds only some levels are exact: the largest one not above the requested level is used and shown (the widest interval when even that is below it).',
-    '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within; otherwise **inconclusive**, with the smallest change the noise could have detected.',
+    '- The estimate is the Hodges–Lehmann median of the pairwise (Walsh) ' +
+      'averages; its interval is the exact Wilcoxon signed-rank interval. ' +
+      ('With few rounds only some levels are exact: the largest one not above the requested ' +
+        'level is used and shown (the widest interval when even that is below it).'),
+    '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies ' +
+      'within; otherwise **inconclusive**, with the smallest change the noise could have detected.',
     `- ${escapeMarkdown(c.correction.explanation)}`,
     ab.confirm
-      ? '- With confirmation, a failing band is measured again for as many rounds, and fails the gate only when the new rounds fail it too.'
+      ? '- With confirmation, a failing band is measured again for as many ' +
+          'rounds, and fails the gate only when the new rounds fail it too.'
       : '',
     '',
     '</details>',
@@ -132,8 +148,10 @@ export function renderAbText(input: AbSummaryInput): string {
   lines.push(ab.noise.sentence);
   for (const b of c.bands) {
     lines.push(
-      `  ${String(b.workers).padStart(4)}w/${String(b.connections).padEnd(4)}c  TPS ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} ${signed(b.tps)} [${intervalText(b.tps)} @${levelOf(b.tps)}] ${b.tps.status}` +
-        `   p95 ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} ms ${signed(b.p95_latency)} ${b.p95_latency.status}`,
+      `  ${String(b.workers).padStart(4)}w/${String(b.connections).padEnd(4)}c  TPS ${fmt(b.tps.baseline)} ` +
+        `→ ${fmt(b.tps.current)} ${signed(b.tps)} [${intervalText(b.tps)} @${levelOf(b.tps)}] ${b.tps.status}` +
+        (`   p95 ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} ` +
+          `ms ${signed(b.p95_latency)} ${b.p95_latency.status}`),
     );
   }
   if (c.curve) {

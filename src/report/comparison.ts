@@ -93,7 +93,10 @@ export interface SummaryInput {
 }
 
 function figureRow(f: FigureComparison): string {
-  return `| ${escapeMarkdown(f.label)} | ${formatFigure(f.baseline)} | ${formatFigure(f.current)} | ${change(f)} | ${interval(f)} | ${status(f)} |`;
+  return (
+    `| ${escapeMarkdown(f.label)} | ${formatFigure(f.baseline)} | ` +
+    `${formatFigure(f.current)} | ${change(f)} | ${interval(f)} | ${status(f)} |`
+  );
 }
 
 export function renderComparisonMarkdown(input: SummaryInput): string {
@@ -102,7 +105,8 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
   const title = input.title ? ` — ${escapeMarkdown(input.title)}` : '';
   out.push(`## pgscale${title}`, '');
   out.push(
-    `Workload **${escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ${current.bands.length} band(s), strategy ${escapeMarkdown(current.strategy)}.`,
+    `Workload **${escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ` +
+      `${current.bands.length} band(s), strategy ${escapeMarkdown(current.strategy)}.`,
     '',
   );
 
@@ -126,13 +130,17 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
     const envDiffs = c.environment_differences ?? [];
     if (c.verdict !== 'no-baseline' && envDiffs.length > 0) {
       out.push(
-        `**Baseline measured on a different machine or server setup** (baseline vs current): ${envDiffs.map(escapeMarkdown).join('; ')}. ` +
-          'A regression against it is reported as inconclusive, never as a failure; a same-runner A/B run (`mode: ab`) can tell.',
+        '**Baseline measured on a different machine or server setup** ' +
+          `(baseline vs current): ${envDiffs.map(escapeMarkdown).join('; ')}. ` +
+          ('A regression against it is reported as inconclusive, never ' +
+            'as a failure; a same-runner A/B run (`mode: ab`) can tell.'),
         '',
       );
     }
     out.push(
-      `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`,
+      `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, ` +
+        `p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, ` +
+        `confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`,
       '',
     );
   }
@@ -142,13 +150,16 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
       const pctLevel = `${Math.round(c.thresholds.confidence * 100)}%`;
       out.push('### Bands: current vs baseline', '');
       out.push(
-        `| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval (${pctLevel}) | TPS | p95 ms baseline → current | Δ p95 | p95 interval (${pctLevel}) | p95 |`,
+        `| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval (${pctLevel}) ` +
+          `| TPS | p95 ms baseline → current | Δ p95 | p95 interval (${pctLevel}) | p95 |`,
       );
       out.push('|---:|---:|---:|---:|:---:|:---|---:|---:|:---:|:---|');
       for (const b of c.bands) {
         out.push(
-          `| ${b.workers} | ${b.connections} | ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} | ${change(b.tps)} | ${interval(b.tps)} | ${status(b.tps)} ` +
-            `| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ${change(b.p95_latency)} | ${interval(b.p95_latency)} | ${status(b.p95_latency)} |`,
+          `| ${b.workers} | ${b.connections} | ${fmt(b.tps.baseline)} → ` +
+            `${fmt(b.tps.current)} | ${change(b.tps)} | ${interval(b.tps)} | ${status(b.tps)} ` +
+            (`| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ` +
+              `${change(b.p95_latency)} | ${interval(b.p95_latency)} | ${status(b.p95_latency)} |`),
         );
       }
       out.push('', ...bandFigureNotes(c));
@@ -172,7 +183,8 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
       const list = (bs: { workers: number; connections: number }[]) =>
         bs.map((b) => `${b.workers}/${b.connections}`).join(', ') || 'none';
       out.push(
-        `Bands not compared (workers/connections): only in this run: ${list(c.unmatched.current_only)}; only in the baseline: ${list(c.unmatched.baseline_only)}.`,
+        'Bands not compared (workers/connections): only in this run: ' +
+          `${list(c.unmatched.current_only)}; only in the baseline: ${list(c.unmatched.baseline_only)}.`,
         '',
       );
     }
@@ -181,8 +193,9 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
   out.push('### TPS vs concurrency', '', renderChart(current, input.baseline ?? null));
 
   if (current.optimal_config) {
+    const { reasoning, workers, connections } = current.optimal_config;
     out.push(
-      `**Optimum (current run):** ${escapeMarkdown(current.optimal_config.reasoning || `${current.optimal_config.workers} workers / ${current.optimal_config.connections} connections`)}`,
+      `**Optimum (current run):** ${escapeMarkdown(reasoning || `${workers} workers / ${connections} connections`)}`,
       '',
     );
   }
@@ -190,10 +203,14 @@ export function renderComparisonMarkdown(input: SummaryInput): string {
   if (c && c.verdict !== 'no-baseline') {
     out.push('<details><summary>How the verdict is reached</summary>', '');
     out.push(
-      "- Each figure is a ratio current ÷ baseline with an interval. TPS intervals come from batch means over both runs' per-second series " +
-        "(so correlated seconds are not counted as independent); p95 intervals from batch means over both runs' per-second p95 " +
-        '(p95 drifts with time, so pooled latencies are not treated as independent; without that series p95 is inconclusive).',
-      '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within it; otherwise **inconclusive**, ' +
+      '- Each figure is a ratio current ÷ baseline with an interval. TPS ' +
+        "intervals come from batch means over both runs' per-second series " +
+        ('(so correlated seconds are not counted as independent); p95 ' +
+          "intervals from batch means over both runs' per-second p95 ") +
+        ('(p95 drifts with time, so pooled latencies are not treated ' +
+          'as independent; without that series p95 is inconclusive).'),
+      '- **fail** only when the whole interval lies beyond the threshold; ' +
+        '**pass** when it lies within it; otherwise **inconclusive**, ' +
         'with the smallest change the noise could have detected.',
       `- ${escapeMarkdown(c.correction.explanation)}`,
       '',

@@ -209,7 +209,8 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
   {
     name: 'bottleneck',
     description:
-      'Bottleneck label from the queueing analysis (client-bound, pool-bound, server-cpu, server-io, server-lock, server).',
+      'Bottleneck label from the queueing analysis (client-bound, ' +
+      'pool-bound, server-cpu, server-io, server-lock, server).',
     value: (c) => c.queueing?.bottleneck ?? null,
   },
   {
@@ -227,7 +228,8 @@ export const CSV_COLUMNS: readonly CsvColumn[] = [
 
 /** The header every consumer may rely on; later columns may be added, never reordered. */
 export const CSV_HEADER_PREFIX =
-  'band_id,workers,connections,total_tps,total_qps,avg_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,error_rate';
+  'band_id,workers,connections,total_tps,total_qps,' +
+  'avg_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,error_rate';
 
 function formatErrors(errors: Record<string, number>): string | null {
   const codes = Object.keys(errors).sort();

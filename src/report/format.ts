@@ -104,7 +104,10 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
 }
 
-/** At most `decimals` decimals, trailing zeros dropped (en-US grouping): 1234.5 → "1,234.5", 12 → "12"; "n/a" when missing. */
+/**
+ * At most `decimals` decimals, trailing zeros dropped (en-US grouping): 1234.5 → "1,234.5", 12 → "12"; "n/a" when
+ * missing.
+ */
 export function formatUpTo(value: number | null | undefined, decimals = 1): string {
   return isNumber(value) ? value.toLocaleString('en-US', { maximumFractionDigits: decimals }) : 'n/a';
 }

@@ -100,7 +100,8 @@ function niceCeiling(value: number): number {
 
 function headline(doc: ResultsDocument, limits: Limits): string[] {
   const lines = [
-    `## pgscale: ${safe(doc.workload, limits)} · ${doc.strategy} · ${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`,
+    `## pgscale: ${safe(doc.workload, limits)} · ${doc.strategy} · ` +
+      `${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`,
     '',
   ];
   if (doc.partial) {
@@ -114,7 +115,8 @@ function headline(doc: ResultsDocument, limits: Limits): string[] {
   const facts: string[] = [];
   if (best) {
     facts.push(
-      `**Peak measured:** ${formatTps(best.total_tps)} TPS at band ${best.band_id} (${best.workers} workers / ${best.connections} connections)`,
+      `**Peak measured:** ${formatTps(best.total_tps)} TPS at band ${best.band_id} ` +
+        `(${best.workers} workers / ${best.connections} connections)`,
     );
   }
   const opt = doc.optimal_config;
@@ -157,9 +159,8 @@ function environmentLine(doc: ResultsDocument, limits: Limits): string[] {
     if (value !== undefined) parts.push(`${escapeMarkdown(name)} ${safe(value, limits)}`);
   }
   if (env.client_cpus > 0) {
-    parts.push(
-      `client ${env.client_cpus} CPU${env.client_cpus === 1 ? '' : 's'}${env.client_cpu_model ? ` (${safe(env.client_cpu_model, limits)})` : ''}`,
-    );
+    const model = env.client_cpu_model ? ` (${safe(env.client_cpu_model, limits)})` : '';
+    parts.push(`client ${env.client_cpus} CPU${env.client_cpus === 1 ? '' : 's'}${model}`);
   }
   if (env.node_version && env.node_version !== 'unknown') parts.push(`Node ${safe(env.node_version, limits)}`);
   if (env.embedded_server) parts.push('embedded server');
@@ -264,7 +265,8 @@ function fitsSection(doc: ResultsDocument, limits: Limits): string[] {
   }
   const cf = analysis.curve_fitting;
   lines.push(
-    `Fitted against concurrency = min(workers, connections), ${cf.points_used} point${cf.points_used === 1 ? '' : 's'}.`,
+    'Fitted against concurrency = min(workers, connections), ' +
+      `${cf.points_used} point${cf.points_used === 1 ? '' : 's'}.`,
     '',
   );
   const rows = cf.models.map((fit) => {
@@ -282,7 +284,8 @@ function fitsSection(doc: ResultsDocument, limits: Limits): string[] {
     lines.push(...markdownTable(['Model', 'R²', 'RMSE', 'AICc', 'Parameters'], rows, ['l', 'r', 'r', 'r', 'l']), '');
   lines.push(
     cf.best_model
-      ? `Best model by AICc: **${cf.best_model}**${cf.best_model_reason ? ` — ${safe(cf.best_model_reason, limits)}` : ''}.`
+      ? 'Best model by AICc: ' +
+          `**${cf.best_model}**${cf.best_model_reason ? ` — ${safe(cf.best_model_reason, limits)}` : ''}.`
       : `No best model${cf.best_model_reason ? `: ${safe(cf.best_model_reason, limits)}` : ''}.`,
     '',
   );
@@ -294,14 +297,16 @@ function fitsSection(doc: ResultsDocument, limits: Limits): string[] {
       interval ? ` (95% CI ${formatRange(interval, (v) => formatSig(v, digits))})` : '';
     const peak =
       usl.peak_concurrency !== null
-        ? `; peak at **N* = ${formatSig(usl.peak_concurrency, 3)}**${ci(usl.peak_concurrency_ci)} reaching **${formatTps(usl.peak_tps)} TPS**${
-            usl.peak_tps_ci ? ` (95% CI ${formatRange(usl.peak_tps_ci, formatTps)})` : ''
-          }`
+        ? `; peak at **N* = ${formatSig(usl.peak_concurrency, 3)}**${ci(usl.peak_concurrency_ci)} ` +
+          `reaching **${formatTps(usl.peak_tps)} TPS**` +
+          `${usl.peak_tps_ci ? ` (95% CI ${formatRange(usl.peak_tps_ci, formatTps)})` : ''}`
         : usl.kappa === 0
           ? '; no peak (κ = 0: throughput keeps rising, ever more slowly)'
           : '; peak not available';
     lines.push(
-      `**USL:** σ = ${formatSig(usl.sigma, 3)}${ci(usl.sigma_ci)}, κ = ${formatSig(usl.kappa, 3)}${ci(usl.kappa_ci)}, λ = ${formatSig(usl.lambda, 4)} TPS${peak}; R² = ${formatSig(usl.r_squared, 4)}.`,
+      `**USL:** σ = ${formatSig(usl.sigma, 3)}${ci(usl.sigma_ci)}, κ = ` +
+        `${formatSig(usl.kappa, 3)}${ci(usl.kappa_ci)}, λ = ` +
+        `${formatSig(usl.lambda, 4)} TPS${peak}; R² = ${formatSig(usl.r_squared, 4)}.`,
       '',
     );
     // A fitted USL may still miss some figures (e.g. no peak interval); say why.
@@ -316,10 +321,8 @@ function fitsSection(doc: ResultsDocument, limits: Limits): string[] {
   }
   if (cf.excluded.length) {
     const shown = cf.excluded.slice(0, limits.listRows);
-    lines.push(
-      `Left out of the fits: ${shown.map((e) => `band ${e.band_id} (${safe(e.reason, limits)})`).join('; ')}${shown.length < cf.excluded.length ? '; …' : ''}.`,
-      '',
-    );
+    const listed = shown.map((e) => `band ${e.band_id} (${safe(e.reason, limits)})`).join('; ');
+    lines.push(`Left out of the fits: ${listed}${shown.length < cf.excluded.length ? '; …' : ''}.`, '');
   }
   // Only the untested range is news; a handful of evenly spread points is enough to read it.
   const measuredMax = Math.max(0, ...curvePoints(doc).map((p) => p.concurrency));
@@ -414,7 +417,10 @@ function optimumSection(doc: ResultsDocument, limits: Limits): string[] {
     return lines;
   }
   lines.push(
-    `**${opt.workers} workers / ${opt.connections} connections** (band ${opt.band_id}): ${formatTps(opt.tps)} TPS, ${formatPercent(opt.fraction_of_peak, 0)} of peak, ${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}, SLO ${opt.slo_met ? 'met' : '**not met**'}.`,
+    `**${opt.workers} workers / ${opt.connections} connections** (band ${opt.band_id}): ` +
+      `${formatTps(opt.tps)} TPS, ${formatPercent(opt.fraction_of_peak, 0)} of peak, ` +
+      `${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}, ` +
+      `SLO ${opt.slo_met ? 'met' : '**not met**'}.`,
     '',
   );
   if (opt.reasoning) lines.push(`> ${safe(opt.reasoning, limits)}`, '');
@@ -529,6 +535,7 @@ function healthSection(doc: ResultsDocument, limits: Limits): string[] {
 }
 
 function render(doc: ResultsDocument, limits: Limits): string {
+  const plan = doc.plan_fingerprint ? ` · plan ${safe(doc.plan_fingerprint.slice(0, 12), limits)}` : '';
   const lines = [
     ...headline(doc, limits),
     ...healthSection(doc, limits),
@@ -540,7 +547,7 @@ function render(doc: ResultsDocument, limits: Limits): string {
     ...recommendationsSection(doc, limits),
     ...queueingSection(doc, limits),
     ...warningsSection(doc, limits),
-    `<sub>pgscale ${safe(doc.tool.version, limits)} · results schema ${doc.schema_version}${doc.plan_fingerprint ? ` · plan ${safe(doc.plan_fingerprint.slice(0, 12), limits)}` : ''}</sub>`,
+    `<sub>pgscale ${safe(doc.tool.version, limits)} · results schema ${doc.schema_version}${plan}</sub>`,
   ];
   return lines.join('\n') + '\n';
 }

@@ -119,10 +119,14 @@ function asciiPlot(points: CurvePoint[], paint: Painter, height = 8): string[] {
   }
   lines.push(`  ${'0'.padStart(labelWidth)} └${'─'.repeat(points.length * colWidth)}`);
   lines.push(
-    `  ${' '.repeat(labelWidth)}  ${points.map((p) => String(p.concurrency).padStart(colWidth - 1) + ' ').join('')}`.trimEnd(),
+    (
+      `  ${' '.repeat(labelWidth)}  ` +
+      `${points.map((p) => String(p.concurrency).padStart(colWidth - 1) + ' ').join('')}`
+    ).trimEnd(),
   );
   lines.push(
-    `  ${' '.repeat(labelWidth)}  concurrency = min(workers, connections); █ measured TPS${points.some((p) => p.usl !== null) ? ', · USL fit' : ''}`,
+    `  ${' '.repeat(labelWidth)}  concurrency = min(workers, connections); █ ` +
+      `measured TPS${points.some((p) => p.usl !== null) ? ', · USL fit' : ''}`,
   );
   return lines;
 }
@@ -135,7 +139,8 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
   out.push(
     paint(
       'bold',
-      `pgscale report: ${clean(doc.workload)} · ${doc.strategy} · ${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`,
+      `pgscale report: ${clean(doc.workload)} · ${doc.strategy} · ` +
+        `${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`,
     ),
   );
   if (doc.partial) {
@@ -243,7 +248,8 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
       ),
     );
     out.push(
-      `  Best model (AICc): ${cf.best_model ?? 'none'}${cf.best_model_reason ? ` — ${clean(cf.best_model_reason)}` : ''}`,
+      '  Best model (AICc): ' +
+        `${cf.best_model ?? 'none'}${cf.best_model_reason ? ` — ${clean(cf.best_model_reason)}` : ''}`,
     );
     const usl = cf.usl;
     if (usl.sigma === null || usl.kappa === null || usl.lambda === null) {
@@ -252,13 +258,15 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
       const ci = (i: typeof usl.sigma_ci, f: (v: number) => string = (v) => formatSig(v, 3)) =>
         i ? ` [${dash(formatRange(i, f))}]` : '';
       out.push(
-        `  USL: X(N) = λN / (1 + σ(N−1) + κN(N−1)),  σ = ${formatSig(usl.sigma, 3)}${ci(usl.sigma_ci)},  κ = ${formatSig(usl.kappa, 3)}${ci(usl.kappa_ci)},  λ = ${formatSig(usl.lambda, 4)}`,
+        `  USL: X(N) = λN / (1 + σ(N−1) + κN(N−1)),  σ = ${formatSig(usl.sigma, 3)}${ci(usl.sigma_ci)}, ` +
+          ` κ = ${formatSig(usl.kappa, 3)}${ci(usl.kappa_ci)},  λ = ${formatSig(usl.lambda, 4)}`,
       );
       out.push(
         usl.peak_concurrency !== null
           ? paint(
               'bold',
-              `  N* = ${formatSig(usl.peak_concurrency, 3)}${ci(usl.peak_concurrency_ci)}, peak ${formatTps(usl.peak_tps)} TPS${ci(usl.peak_tps_ci, formatTps)}`,
+              `  N* = ${formatSig(usl.peak_concurrency, 3)}${ci(usl.peak_concurrency_ci)}, ` +
+                `peak ${formatTps(usl.peak_tps)} TPS${ci(usl.peak_tps_ci, formatTps)}`,
             )
           : usl.kappa === 0
             ? '  No peak: κ = 0, throughput keeps rising ever more slowly'
@@ -278,7 +286,10 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
     out.push(
       paint(
         'green',
-        `  ${opt.workers} workers / ${opt.connections} connections (band ${opt.band_id}): ${formatTps(opt.tps)} TPS, ${dash(formatPercent(opt.fraction_of_peak, 0))} of peak, ${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}${opt.slo_met ? '' : ', SLO NOT met'}`,
+        `  ${opt.workers} workers / ${opt.connections} connections (band ${opt.band_id}): ` +
+          `${formatTps(opt.tps)} TPS, ${dash(formatPercent(opt.fraction_of_peak, 0))} of peak, ` +
+          `${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}` +
+          `${opt.slo_met ? '' : ', SLO NOT met'}`,
       ),
     );
     if (opt.reasoning) out.push(`  ${clean(opt.reasoning)}`);
@@ -298,7 +309,8 @@ export function renderTerminalReport(doc: ResultsDocument, opts: TerminalOptions
           ? ''
           : `expected ${r.expected_gain > 0 ? '+' : ''}${formatSig(r.expected_gain, 2)}% TPS, `;
       out.push(
-        `  ${paint(priorityStyle[r.priority] ?? 'dim', `[${r.priority}]`)} ${r.category}: ${clean(r.suggestion)} (${gain}confidence ${dash(formatPercent(r.confidence, 0))})`,
+        `  ${paint(priorityStyle[r.priority] ?? 'dim', `[${r.priority}]`)} ${r.category}: ` +
+          `${clean(r.suggestion)} (${gain}confidence ${dash(formatPercent(r.confidence, 0))})`,
       );
     }
     out.push('');
