@@ -35,7 +35,8 @@ function addRunOptions(command: Command): Command {
     .option('--setup', 'create and fill the workload tables before running (idempotent)')
     .option(
       '--database-url <url>',
-      'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)',
+      'postgres:// URL; what it leaves out comes from the config, ' +
+        'DATABASE_URL, then PG* variables (none: an embedded server)',
     )
     .option('--export-path <dir>', 'directory for results.json / results.csv / report.md')
     .addOption(new Option('--export-format <format>', 'which exports to write').choices(['csv', 'json', 'both']))
@@ -110,7 +111,8 @@ export function buildProgram(): Command {
   program
     .command('ab')
     .description(
-      'same-runner A/B: measure base and head workload files in interleaved ABBA rounds on one server and gate on the paired difference',
+      'same-runner A/B: measure base and head workload files in interleaved ' +
+        'ABBA rounds on one server and gate on the paired difference',
     )
     .option(
       '-c, --config <file>',
@@ -128,7 +130,8 @@ export function buildProgram(): Command {
     .addOption(
       new Option(
         '--reset <when>',
-        "re-create each side's database from its template before every measurement (always), once, or auto (once for select-only)",
+        "re-create each side's database from its template before every " +
+          'measurement (always), once, or auto (once for select-only)',
       ).choices(['always', 'once', 'auto']),
     )
     .addOption(
@@ -136,7 +139,8 @@ export function buildProgram(): Command {
     )
     .option(
       '--database-url <url>',
-      'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)',
+      'postgres:// URL; what it leaves out comes from the config, ' +
+        'DATABASE_URL, then PG* variables (none: an embedded server)',
     )
     .option('--export-path <dir>', 'directory for ab-results.json and the base/ and head/ exports')
     .addOption(

@@ -164,7 +164,8 @@ export async function runBenchmark(request: RunRequest): Promise<RunResult> {
         setup: request.setup || database.embedded !== null,
         log: (line) => log.info(`   ${line}`),
         missing: (tables) =>
-          `workload ${workload.name}: table${tables.length > 1 ? 's' : ''} ${tables.join(', ')} missing; pass --setup to create the schema and data`,
+          `workload ${workload.name}: table${tables.length > 1 ? 's' : ''} ` +
+          `${tables.join(', ')} missing; pass --setup to create the schema and data`,
       });
     });
     return await measureAndExport(request, config, plan, workload, doc, database.clientConfig);
@@ -188,7 +189,8 @@ async function measureAndExport(
   const log = request.log;
   log.info(`🎯 Starting progressive scaling test with ${plan.bands.length} bands`);
   log.info(
-    `📊 Strategy: ${plan.strategy}, Band Duration: ${plan.band_duration_s}s, Warmup: ${plan.warmup_time_s}s, Cooldown: ${plan.cooldown_time_s}s`,
+    `📊 Strategy: ${plan.strategy}, Band Duration: ${plan.band_duration_s}s, ` +
+      `Warmup: ${plan.warmup_time_s}s, Cooldown: ${plan.cooldown_time_s}s`,
   );
   let failure: Error | null = null;
   let outcome: RunOutcome;

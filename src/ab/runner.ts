@@ -247,7 +247,8 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
         });
         const ratio = b.total_tps > 0 ? h.total_tps / b.total_tps : NaN;
         log.info(
-          `🔁 ${phase === 'confirm' ? 'confirm ' : ''}round ${slot.round + 1}, band ${band.band_id} (${band.workers}w/${band.connections}c), ` +
+          `🔁 ${phase === 'confirm' ? 'confirm ' : ''}round ${slot.round + 1}, ` +
+            `band ${band.band_id} (${band.workers}w/${band.connections}c), ` +
             `${slot.order.join(' then ')}: base ${b.total_tps.toFixed(0)} TPS, head ${h.total_tps.toFixed(0)} TPS, ` +
             `head/base ${Number.isFinite(ratio) ? ratio.toFixed(3) : 'n/a'}`,
         );
@@ -257,7 +258,8 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
 
     log.info(
       `🎯 A/B: ${plan.bands.length} band(s) × ${request.rounds} ABBA rounds × 2 sides, ` +
-        `${plan.band_duration_s}s per band (+${plan.warmup_time_s}s warm-up, +${plan.cooldown_time_s}s cool-down), reset ${reset}`,
+        (`${plan.band_duration_s}s per band (+${plan.warmup_time_s}s ` +
+          `warm-up, +${plan.cooldown_time_s}s cool-down), reset ${reset}`),
     );
     const allBands = plan.bands.map((_b, i) => i);
     try {
@@ -327,7 +329,8 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   });
   if (failure)
     comparison.notes.unshift(
-      `The A/B run stopped early: ${maskSecrets((failure as Error).message, secrets)}. Only complete pairs were analysed.`,
+      `The A/B run stopped early: ${maskSecrets((failure as Error).message, secrets)}. ` +
+        'Only complete pairs were analysed.',
     );
 
   const exportDir = path.resolve(config.progressive.export_path);

@@ -70,7 +70,8 @@ export async function materializeBaseFiles(opts: BaseFilesOptions): Promise<stri
     const relToConfig = path.relative(opts.configDir, file);
     if (inRepo.startsWith('..') || relToConfig.startsWith('..')) {
       throw new UserError(
-        `workload file ${file} lies outside the repository or the config's directory; ab mode cannot take it from the base commit`,
+        `workload file ${file} lies outside the repository or the ` +
+          `config's directory; ab mode cannot take it from the base commit`,
       );
     }
     let text: string;

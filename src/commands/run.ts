@@ -90,10 +90,12 @@ export async function runCommand(request: RunCommandRequest): Promise<number> {
     log.info(
       (health.status === 'ok'
         ? '✅ Progressive scaling completed successfully'
-        : `⚠️  Progressive scaling finished with ${health.degraded.length} degraded band${health.degraded.length === 1 ? '' : 's'}`) +
+        : `⚠️  Progressive scaling finished with ${health.degraded.length} ` +
+          `degraded band${health.degraded.length === 1 ? '' : 's'}`) +
         `\n📊 Tested ${doc.bands.length} bands` +
         (optimum
-          ? `, optimal config: ${optimum.workers} workers, ${optimum.connections} connections (${Math.round(optimum.tps).toLocaleString('en-US')} TPS)`
+          ? `, optimal config: ${optimum.workers} workers, ${optimum.connections} ` +
+            `connections (${Math.round(optimum.tps).toLocaleString('en-US')} TPS)`
           : ''),
     );
     return EXIT_OK;

@@ -101,7 +101,8 @@ export const progressiveSchema = z
         .default(null),
       max_error_rate: fraction('A band whose error rate exceeds this is marked degraded.').default(0.05),
       pipeline: boolean(
-        "Send each BEGIN…END block of a script in one round trip, like pgbench's \\startpipeline. Off by default: pgbench waits for each statement.",
+        "Send each BEGIN…END block of a script in one round trip, like pgbench's " +
+          '\\startpipeline. Off by default: pgbench waits for each statement.',
       ).default(false),
       client_threads: z
         .union([z.literal('auto'), z.number().int().min(1).max(64)], {
@@ -109,7 +110,8 @@ export const progressiveSchema = z
         })
         .default('auto')
         .describe(
-          'Event loops that drive the workers: each runs a share of the workers and connections. "auto" uses one per CPU core (closed loop only); 1 keeps everything on the main thread.',
+          'Event loops that drive the workers: each runs a share of the workers and connections. ' +
+            '"auto" uses one per CPU core (closed loop only); 1 keeps everything on the main thread.',
         ),
     },
     { error: 'expected a mapping with at least min_workers and max_workers' },
@@ -137,7 +139,8 @@ export const databaseSchema = z
   )
   .nullable()
   .describe(
-    'Optional: what it leaves out comes from DATABASE_URL, then the PG* variables; with none of them, an embedded server is used.',
+    'Optional: what it leaves out comes from DATABASE_URL, then the ' +
+      'PG* variables; with none of them, an embedded server is used.',
   );
 
 const scriptSchema = z.strictObject(
@@ -226,7 +229,9 @@ export const configFileSchema = z
 export type ConfigFileInput = z.input<typeof configFileSchema>;
 export type ConfigFileParsed = z.output<typeof configFileSchema>;
 
-/** JSON Schema of the config file format, for editors (draft-07: the one yaml-language-server and most editors read). */
+/**
+ * JSON Schema of the config file format, for editors (draft-07: the one yaml-language-server and most editors read).
+ */
 export function configJsonSchema(): object {
   const generated = z.toJSONSchema(configFileSchema, { io: 'input', target: 'draft-7' }) as Record<string, unknown>;
   const { $schema, ...rest } = generated;

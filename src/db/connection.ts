@@ -164,12 +164,15 @@ function merge(levels: Level[], defaults: ConnectionDefaults): ResolvedDatabase 
   return { config: clientConfig, sources: allSources, display: describe(complete, allSources), secrets };
 }
 
-/** "host 127.0.0.1 (PGHOST), port 5432 (libpq default), database bench (database.url), user postgres (database.url)". */
+/**
+ * "host 127.0.0.1 (PGHOST), port 5432 (libpq default), database bench (database.url), user postgres (database.url)".
+ */
 function describe(p: Parameters, sources: Record<ConnectionParameter, string>): string {
   const password = sources.password === 'none' ? 'no password' : `password from ${sources.password}`;
   const ssl = p.sslmode && p.sslmode !== 'prefer' ? `, sslmode ${p.sslmode} (${sources.sslmode})` : '';
   return (
-    `host ${p.host} (${sources.host}), port ${p.port} (${sources.port}), database ${p.database} (${sources.database}), ` +
+    `host ${p.host} (${sources.host}), port ${p.port} ` +
+    `(${sources.port}), database ${p.database} (${sources.database}), ` +
     `user ${p.user} (${sources.user}), ${password}${ssl}`
   );
 }

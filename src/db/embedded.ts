@@ -140,7 +140,8 @@ async function installedBinaries(): Promise<Binaries> {
     mod = (await import(/* webpackIgnore: true */ name)) as { initdb: string; postgres: string };
   } catch {
     throw new UserError(
-      `no database configured and the embedded PostgreSQL binaries (${name}) are not installed; run npm ci, ${FALLBACK}`,
+      'no database configured and the embedded PostgreSQL binaries ' +
+        `(${name}) are not installed; run npm ci, ${FALLBACK}`,
     );
   }
   const native = dirname(dirname(mod.postgres));
@@ -185,7 +186,8 @@ function serverUser(): { uid: number; gid: number } | null {
     return lookup();
   } catch (error) {
     throw new UserError(
-      `running as root, the embedded PostgreSQL needs a 'postgres' user and creating it failed (${errorText(error)}); create one (useradd postgres), ${FALLBACK}`,
+      `running as root, the embedded PostgreSQL needs a 'postgres' user and creating ` +
+        `it failed (${errorText(error)}); create one (useradd postgres), ${FALLBACK}`,
     );
   }
 }
@@ -321,7 +323,8 @@ function spawnFailed(error: unknown, file: string, owner: Owner | null): UserErr
     return new UserError(`embedded PostgreSQL binary ${file} is missing; reinstall with npm ci, ${FALLBACK}`);
   const who = owner ? 'the postgres user' : 'this user';
   return new UserError(
-    `${who} cannot run the embedded PostgreSQL binary ${file} (${code ?? errorText(error)}); point TMPDIR at a folder every user can enter, ${FALLBACK}`,
+    `${who} cannot run the embedded PostgreSQL binary ${file} (${code ?? errorText(error)}); ` +
+      `point TMPDIR at a folder every user can enter, ${FALLBACK}`,
   );
 }
 
@@ -419,7 +422,8 @@ function startPostgres(
     const timer = setTimeout(() => {
       reject(
         new Error(
-          `embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`,
+          `embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} ` +
+            `s; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`,
         ),
       );
     }, READY_TIMEOUT_MS);
@@ -463,7 +467,8 @@ export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOption
     dir = mkdtempSync(join(tmpdir(), 'pgscale-pg-'));
   } catch (error) {
     throw new UserError(
-      `could not create a temporary directory in ${tmpdir()}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`,
+      `could not create a temporary directory in ${tmpdir()}: ` +
+        `${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`,
     );
   }
   let stopped: Promise<void> | null = null;
@@ -502,7 +507,8 @@ export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOption
       }
     } catch (error) {
       throw new UserError(
-        `could not prepare the embedded PostgreSQL directory ${dir}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`,
+        `could not prepare the embedded PostgreSQL directory ${dir}: ` +
+          `${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`,
       );
     }
     const started = Date.now();
@@ -538,7 +544,9 @@ export async function startEmbedded(log: EmbeddedLogger, options: EmbeddedOption
   return {
     clientConfig: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' },
     // The same shape as a named database's line (connection.ts), every parameter the embedded server's.
-    display: `host 127.0.0.1, port ${port}, database postgres, user postgres (all: the embedded server), a generated password`,
+    display:
+      `host 127.0.0.1, port ${port}, database postgres, user ` +
+      'postgres (all: the embedded server), a generated password',
     directory: dir,
     stop: () => server.stop(),
   };

@@ -68,7 +68,8 @@ export function renderSetting(setting: string, unit: string | null): string {
 
 export async function readEnvironment(client: pg.Client, embedded: boolean): Promise<EnvironmentFacts> {
   const version = await client.query<{ server_version: string; server_version_num: string }>(
-    "SELECT current_setting('server_version') AS server_version, current_setting('server_version_num') AS server_version_num",
+    "SELECT current_setting('server_version') AS server_version, " +
+      "current_setting('server_version_num') AS server_version_num",
   );
   const rows = await client.query<{ name: string; setting: string; unit: string | null }>(
     'SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name',

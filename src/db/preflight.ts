@@ -40,7 +40,8 @@ export function checkTimeBudget(plan: BandPlan, timeBudgetS: number | null): voi
   if (timeBudgetS === null || plan.estimated_duration_s <= timeBudgetS) return;
   throw new UserError(
     `progressive.time_budget: the plan needs an estimated ${formatDuration(plan.estimated_duration_s)} ` +
-      `(${plan.bands.length} bands × (${formatDuration(plan.warmup_time_s)} warm-up + ${formatDuration(plan.band_duration_s)} band + ` +
+      (`(${plan.bands.length} bands × (${formatDuration(plan.warmup_time_s)} ` +
+        `warm-up + ${formatDuration(plan.band_duration_s)} band + `) +
       `${formatDuration(plan.cooldown_time_s)} cool-down)) but the budget is ${formatDuration(timeBudgetS)}; ` +
       'shorten band_duration/warmup_time or plan fewer bands',
   );
@@ -76,8 +77,10 @@ export async function preflight(client: pg.Client, plan: BandPlan, opts: Preflig
   if (largest && needed > usable) {
     const own = collectPgStats ? "pgscale's control and stats connections" : "pgscale's control connection";
     throw new UserError(
-      `progressive.max_connections: band ${largest.band_id} (${largest.workers} workers, ${largest.connections} connections) ` +
-        `needs ${needed} connections (${largest.connections} pool + ${ownExtra} for ${own}) but the server allows ${usable} ` +
+      `progressive.max_connections: band ${largest.band_id} ` +
+        `(${largest.workers} workers, ${largest.connections} connections) ` +
+        (`needs ${needed} connections (${largest.connections} pool + ` +
+          `${ownExtra} for ${own}) but the server allows ${usable} `) +
         `(max_connections ${maxConnections} − superuser_reserved_connections ${reserved}); ` +
         "lower progressive.max_connections or raise the server's max_connections",
     );
@@ -85,7 +88,8 @@ export async function preflight(client: pg.Client, plan: BandPlan, opts: Preflig
   if (largest && needed + others > usable) {
     opts.warn?.(
       `band ${largest.band_id} needs ${needed} connections and ${others} other sessions are connected now; ` +
-        `only ${usable} are available (max_connections ${maxConnections} − superuser_reserved_connections ${reserved}), ` +
+        (`only ${usable} are available (max_connections ${maxConnections} ` +
+          `− superuser_reserved_connections ${reserved}), `) +
         'so the largest bands may fail to connect',
     );
   }

@@ -81,7 +81,8 @@ export async function openStatsSampler(
   let statementsQuery: string | null = null;
   if (opts.statements) {
     const ext = await client.query<{ version_num: string }>(
-      "SELECT current_setting('server_version_num') AS version_num, (SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed",
+      "SELECT current_setting('server_version_num') AS version_num, (SELECT count(*) " +
+        "FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed",
     );
     const row = ext.rows[0] as unknown as { version_num: string; installed: string } | undefined;
     if (!row || Number(row.installed) === 0) {

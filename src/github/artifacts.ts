@@ -167,7 +167,9 @@ export async function findBaseline(opts: FindBaselineOptions): Promise<BaselineL
   if (named.length === 0) {
     return {
       found: false,
-      reason: `no artifact named "${opts.name}" exists in ${where}; run the action with mode: baseline on ${opts.branch} first`,
+      reason:
+        `no artifact named "${opts.name}" exists in ${where}; run ` +
+        `the action with mode: baseline on ${opts.branch} first`,
       skipped,
     };
   }
@@ -233,7 +235,9 @@ export async function findBaseline(opts: FindBaselineOptions): Promise<BaselineL
     const expiredNote = expired > 0 ? `; ${expired} from ${opts.branch} expired` : '';
     return {
       found: false,
-      reason: `no unexpired baseline artifact "${opts.name}" on ${opts.branch} comes from a successful run of ${where} (${Math.min(candidates.length, MAX_RUN_CHECKS)} checked${expiredNote})`,
+      reason:
+        `no unexpired baseline artifact "${opts.name}" on ${opts.branch} comes from a successful ` +
+        `run of ${where} (${Math.min(candidates.length, MAX_RUN_CHECKS)} checked${expiredNote})`,
       skipped,
     };
   }

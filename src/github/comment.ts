@@ -21,7 +21,8 @@ export function fitCommentBody(marker: string, body: string, limit = COMMENT_LIM
   const full = `${marker}\n${body}`;
   if (full.length <= limit) return full;
   const note =
-    "\n\n---\n*This comment was truncated to fit GitHub's size limit. The full report is in the job summary and the results artifact.*\n";
+    "\n\n---\n*This comment was truncated to fit GitHub's size limit. " +
+    'The full report is in the job summary and the results artifact.*\n';
   let cut = full.slice(0, limit - note.length);
   // Do not leave half a table row or an open code fence behind.
   const lastNewline = cut.lastIndexOf('\n');
@@ -100,12 +101,16 @@ export async function upsertStickyComment(opts: StickyCommentOptions): Promise<s
     const first = (error instanceof Error ? error.message : String(error)).split('\n')[0];
     if (status === 403 || status === 404) {
       warn(
-        `pgscale could not comment on pull request #${opts.issueNumber} (HTTP ${status}): the token is read-only here ` +
-          `(fork pull requests and Dependabot get one) or lacks pull-requests: write. The verdict stands; see the job summary.`,
+        `pgscale could not comment on pull request #${opts.issueNumber} ` +
+          `(HTTP ${status}): the token is read-only here ` +
+          ('(fork pull requests and Dependabot get one) or lacks ' +
+            'pull-requests: write. The verdict stands; see the job summary.'),
       );
     } else {
       warn(
-        `pgscale could not comment on pull request #${opts.issueNumber} (${typeof status === 'number' ? `HTTP ${status}: ` : ''}${first}). The verdict stands; see the job summary.`,
+        `pgscale could not comment on pull request #${opts.issueNumber} ` +
+          `(${typeof status === 'number' ? `HTTP ${status}: ` : ''}${first}). ` +
+          'The verdict stands; see the job summary.',
       );
     }
     return null;

@@ -87,7 +87,8 @@ export function parseFraction(name: string, value: string, max: number): number 
     fraction = Number(decimal[1]);
     if (fraction >= 1) {
       throw new UserError(
-        `input ${name}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(clip(value))} (write "${text}%" if you meant percent)`,
+        `input ${name}: expected a percentage like "5%" or a fraction like 0.05, ` +
+          `got ${JSON.stringify(clip(value))} (write "${text}%" if you meant percent)`,
       );
     }
   } else {
@@ -151,7 +152,8 @@ export function readInputs(read: InputReader = defaultReader, env: NodeJS.Proces
       new URL(databaseUrl);
     } catch {
       throw new UserError(
-        'input database-url: expected a valid postgres:// URL; percent-encode special characters in the password (the value is masked)',
+        'input database-url: expected a valid postgres:// URL; percent-encode ' +
+          'special characters in the password (the value is masked)',
       );
     }
   }
@@ -165,7 +167,8 @@ export function readInputs(read: InputReader = defaultReader, env: NodeJS.Proces
   // The artifact service refuses these characters in names; say so here rather than after the run.
   if (/[":<>|*?\\/\r\n]/.test(baselineArtifact)) {
     throw new UserError(
-      `input baseline-artifact: expected an artifact name without " : < > | * ? \\ / or newlines, got ${JSON.stringify(clip(baselineArtifact))}`,
+      'input baseline-artifact: expected an artifact name without " : < > | ' +
+        `* ? \\ / or newlines, got ${JSON.stringify(clip(baselineArtifact))}`,
     );
   }
   const baselineBranch = get('baseline-branch') || null;
@@ -190,7 +193,8 @@ export function readInputs(read: InputReader = defaultReader, env: NodeJS.Proces
   if (retentionText !== '') {
     if (!/^[0-9]+$/.test(retentionText) || Number(retentionText) < 1 || Number(retentionText) > 400) {
       throw new UserError(
-        `input retention-days: expected a whole number of days from 1 to 90 (up to 400 where the repository allows), got ${JSON.stringify(clip(retentionText))}`,
+        'input retention-days: expected a whole number of days from 1 to 90 (up to ' +
+          `400 where the repository allows), got ${JSON.stringify(clip(retentionText))}`,
       );
     }
     retentionDays = Number(retentionText);

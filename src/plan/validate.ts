@@ -28,7 +28,9 @@ function shapeProblem(name: 'workers' | 'connections', r: AxisRange): PlanProble
     return null;
   return {
     key: null,
-    message: `min_${name} (${r.min}), max_${name} (${r.max}) and step_${name} (${r.step}) must be integers with 1 ≤ min ≤ max and step ≥ 1`,
+    message:
+      `min_${name} (${r.min}), max_${name} (${r.max}) and step_${name} ` +
+      `(${r.step}) must be integers with 1 ≤ min ≤ max and step ≥ 1`,
   };
 }
 
@@ -56,7 +58,8 @@ function countProblem(ranges: PlanRanges): PlanProblem | null {
   if (count <= MAX_PLAN_BANDS) return null;
   const message =
     ranges.strategy === 'linear'
-      ? `the linear strategy would plan ${count} bands (every worker value × every connection value), expected at most ${MAX_PLAN_BANDS}; raise step_workers/step_connections, narrow the ranges or use exponential`
+      ? `the linear strategy would plan ${count} bands (every worker value × every connection value), expected ` +
+        `at most ${MAX_PLAN_BANDS}; raise step_workers/step_connections, narrow the ranges or use exponential`
       : `the ${ranges.strategy} strategy would plan ${count} bands, expected at most ${MAX_PLAN_BANDS}`;
   return { key: null, message };
 }

@@ -39,7 +39,10 @@ export interface AbFigureStats {
   /** Hodges–Lehmann estimate of the log-ratio, and exp() of it. */
   hl_log_ratio: number | null;
   ratio: number | null;
-  /** Exact signed-rank interval of the ratio at the smallest attainable level ≥ the requested one (the widest when none reaches it). */
+  /**
+   * Exact signed-rank interval of the ratio at the smallest attainable level ≥ the requested one (the widest when none
+   * reaches it).
+   */
   interval: (Interval & { requested_level: number; k: number; below_requested: boolean }) | null;
   /** Median |dᵣ − HL|: the typical noise of one paired round, as a log-ratio (≈ a fraction). */
   mad_log_ratio: number | null;

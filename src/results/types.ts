@@ -99,7 +99,10 @@ export interface BandResult {
   latency_histogram: string;
   /** Failed transactions by SQLSTATE (or a pgscale code such as 'CONNECTION' when there is none). */
   errors: Record<string, number>;
-  /** The first failure of each code in `errors`: the server's message and the failing statement. Absent in older documents. */
+  /**
+   * The first failure of each code in `errors`: the server's message and the failing statement. Absent in older
+   * documents.
+   */
   error_examples?: Record<string, ErrorExample>;
   /** failed / attempted transactions. */
   error_rate: number;
@@ -253,7 +256,10 @@ export interface ModelFit {
   aicc: number | null;
   /** Set when the model could not be fitted; then the figures above are null. */
   reason: string | null;
-  /** Why a figure of a fitted model is null (R² when SST = 0, AICc when n ≤ k + 1 …) and bound remarks. Optional, added by the fitting. */
+  /**
+   * Why a figure of a fitted model is null (R² when SST = 0, AICc when n ≤ k + 1 …) and bound remarks. Optional, added
+   * by the fitting.
+   */
   notes?: string[];
 }
 

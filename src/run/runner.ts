@@ -148,7 +148,9 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     const kind = `${severity} ${code ?? message}`;
     if (run.noticesSeen.has(kind)) return;
     run.noticesSeen.add(kind);
-    const line = `band ${band.band_id}: first ${severity}${code ? ` ${code}` : ''} notice: ${maskSecrets(message, run.secrets)}`;
+    const line =
+      `band ${band.band_id}: first ${severity}${code ? ` ${code}` : ''} ` +
+      `notice: ${maskSecrets(message, run.secrets)}`;
     if (severity === 'WARNING') log.warn(line);
     else log.info(line);
   };
@@ -255,7 +257,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
         samplerStarted = true;
       } catch (error) {
         log.warn(
-          `band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets((error as Error).message, run.secrets)}`,
+          `band ${band.band_id}: PostgreSQL statistics not collected: ` +
+            `${maskSecrets((error as Error).message, run.secrets)}`,
         );
       }
     }
@@ -310,7 +313,8 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
         pgStats = await run.sampler.end();
       } catch (error) {
         log.warn(
-          `band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets((error as Error).message, run.secrets)}`,
+          `band ${band.band_id}: PostgreSQL statistics not collected: ` +
+            `${maskSecrets((error as Error).message, run.secrets)}`,
         );
       }
     }
@@ -384,14 +388,16 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     );
     if (outageMs > 0) {
       log.warn(
-        `band ${band.band_id}: degraded, the server was unreachable for ${(outageMs / 1000).toFixed(1)}s of the measured window`,
+        `band ${band.band_id}: degraded, the server was unreachable ` +
+          `for ${(outageMs / 1000).toFixed(1)}s of the measured window`,
       );
     }
     if (result.transactions === 0) {
       log.warn(`band ${band.band_id}: degraded, no transaction committed`);
     } else if (errorRate > plan.max_error_rate) {
       log.warn(
-        `band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`,
+        `band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% ` +
+          `exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`,
       );
     }
     if (result.client.client_bound) {

@@ -82,12 +82,14 @@ export async function setupPgbench(client: WorkloadClient, scale: number, log: (
       `insert into pgbench_branches(bid,bbalance) select bid, 0 from generate_series(1, ${scale}) as bid`,
     );
     await client.query(
-      `insert into pgbench_tellers(tid,bid,tbalance) select tid, (tid - 1) / ${TELLERS} + 1, 0 from generate_series(1, ${TELLERS * scale}) as tid`,
+      'insert into pgbench_tellers(tid,bid,tbalance) select tid, (tid - 1) / ' +
+        `${TELLERS} + 1, 0 from generate_series(1, ${TELLERS * scale}) as tid`,
     );
     for (let from = 1; from <= accounts; from += ACCOUNT_CHUNK) {
       const to = Math.min(accounts, from + ACCOUNT_CHUNK - 1);
       await client.query(
-        `insert into pgbench_accounts(aid,bid,abalance,filler) select aid, (aid - 1) / ${ACCOUNTS} + 1, 0, '' from generate_series(${from}::${aid}, ${to}) as aid`,
+        'insert into pgbench_accounts(aid,bid,abalance,filler) select aid, (aid - 1) ' +
+          `/ ${ACCOUNTS} + 1, 0, '' from generate_series(${from}::${aid}, ${to}) as aid`,
       );
       log(`setup: ${to} of ${accounts} accounts generated (${Math.round((100 * to) / accounts)}%)`);
     }

@@ -129,7 +129,8 @@ export function workloadFromPortable(p: PortableWorkload): Workload {
 
 const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)`;
 const CREATE_TABLE = new RegExp(
-  String.raw`\bcreate\s+(?:(?:global|local)\s+)?(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(${IDENT})(?:\s*\.\s*(${IDENT}))?`,
+  String.raw`\bcreate\s+(?:(?:global|local)\s+)?(?:unlogged\s+)?table\s+` +
+    String.raw`(?:if\s+not\s+exists\s+)?(${IDENT})(?:\s*\.\s*(${IDENT}))?`,
   'gi',
 );
 
@@ -149,7 +150,8 @@ export function tablesCreatedBy(sqlTexts: string[]): string[] {
 /** The one-line error for a run whose workload's tables are missing and --setup was not passed. */
 export function missingSchemaError(w: Workload, missing: string[]): UserError {
   return new UserError(
-    `workload "${w.name}": missing table${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; run again with --setup to create ${missing.length === 1 ? 'it' : 'them'}`,
+    `workload "${w.name}": missing table${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; ` +
+      `run again with --setup to create ${missing.length === 1 ? 'it' : 'them'}`,
   );
 }
 

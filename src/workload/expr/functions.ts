@@ -243,7 +243,9 @@ export function compileCall(
     default:
       return env.fail(
         pos,
-        `unknown function ${name}() (supported: abs, double, exp, greatest, hash, hash_fnv1a, hash_murmur2, int, least, ln, mod, pi, pow, power, random, random_exponential, random_gaussian, random_zipfian, sqrt)`,
+        `unknown function ${name}() (supported: abs, double, exp, greatest, ` +
+          'hash, hash_fnv1a, hash_murmur2, int, least, ln, mod, pi, pow, power, ' +
+          'random, random_exponential, random_gaussian, random_zipfian, sqrt)',
       );
   }
 }
