@@ -17882,10 +17882,12 @@ async function builtin_setupPgbench(client, scale, log) {
     try {
         await client.query('truncate table pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers');
         await client.query(`insert into pgbench_branches(bid,bbalance) select bid, 0 from generate_series(1, ${scale}) as bid`);
-        await client.query(`insert into pgbench_tellers(tid,bid,tbalance) select tid, (tid - 1) / ${TELLERS} + 1, 0 from generate_series(1, ${TELLERS * scale}) as tid`);
+        await client.query('insert into pgbench_tellers(tid,bid,tbalance) select tid, (tid - 1) / ' +
+            `${TELLERS} + 1, 0 from generate_series(1, ${TELLERS * scale}) as tid`);
         for (let from = 1; from <= accounts; from += ACCOUNT_CHUNK) {
             const to = Math.min(accounts, from + ACCOUNT_CHUNK - 1);
-            await client.query(`insert into pgbench_accounts(aid,bid,abalance,filler) select aid, (aid - 1) / ${ACCOUNTS} + 1, 0, '' from generate_series(${from}::${aid}, ${to}) as aid`);
+            await client.query('insert into pgbench_accounts(aid,bid,abalance,filler) select aid, (aid - 1) ' +
+                `/ ${ACCOUNTS} + 1, 0, '' from generate_series(${from}::${aid}, ${to}) as aid`);
             log(`setup: ${to} of ${accounts} accounts generated (${Math.round((100 * to) / accounts)}%)`);
         }
         await client.query('commit');
@@ -17970,22 +17972,9 @@ class Prng {
     }
 }
 
-;// CONCATENATED MODULE: ./src/workload/expr.ts
-// pgbench's \set expression language: a lexer, a precedence parser to an AST, and a compiler
-// that type-checks the AST once and turns it into closures, so the hot path only calls them.
-//
-// Types are static, as a \set script is straight-line code: `int` (a JS number holding an exact
-// integer, |x| <= 2^53), `big` (a BigInt int64: hash results and huge literals), `double` and
-// `bool`. pgbench's rules hold: an operation with a double operand is double, integer division
-// truncates towards zero, `%` and int() round doubles with rint() (half to even).
-/** A runtime failure of a script (division by zero, a bad random range …); `code` is what the runner counts. */
-class ScriptRuntimeError extends Error {
-    code = 'SCRIPT';
-    constructor(message) {
-        super(message);
-        this.name = 'ScriptRuntimeError';
-    }
-}
+;// CONCATENATED MODULE: ./src/workload/expr/lexer.ts
+// The lexer of a \set expression: numbers, identifiers, :variables and operators, with the
+// offset of each token in the script text for error positions.
 const OPS3 = ['<<', '>>', '<=', '>=', '<>', '!='];
 const OPS1 = '+-*/%(),<>=&|#~';
 function isDigit(ch) {
@@ -18070,8 +18059,82 @@ function lex(src, start, end, fail) {
     toks.push({ k: 'eof', pos: end });
     return toks;
 }
+
+;// CONCATENATED MODULE: ./src/workload/expr/values.ts
+// The values of a \set expression at run time: the range checks of pgbench's integer maths,
+// its double-to-integer rounding, and how values are written out as text.
+/** A runtime failure of a script (division by zero, a bad random range …); `code` is what the runner counts. */
+class ScriptRuntimeError extends Error {
+    code = 'SCRIPT';
+    constructor(message) {
+        super(message);
+        this.name = 'ScriptRuntimeError';
+    }
+}
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
+const SAFE = Number.MAX_SAFE_INTEGER;
+function checkInt(v, where) {
+    if (v > SAFE || v < -SAFE)
+        throw new ScriptRuntimeError(`${where}: integer out of range (pgscale evaluates integers exactly up to 2^53)`);
+    return v;
+}
+function checkBig(v, where) {
+    if (v > INT64_MAX || v < INT64_MIN)
+        throw new ScriptRuntimeError(`${where}: bigint out of range`);
+    return v;
+}
+/** C rint(): round half to even, as pgbench coerces doubles to integers. */
+function rint(x) {
+    const r = Math.round(x);
+    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+function doubleToInt(x, where) {
+    const r = rint(x);
+    if (!Number.isFinite(r) || r > SAFE || r < -SAFE)
+        throw new ScriptRuntimeError(`${where}: double to int overflow for ${formatDouble(x)}`);
+    return r;
+}
+function bigToInt(x, where) {
+    if (x > 9007199254740991n || x < -9007199254740991n)
+        throw new ScriptRuntimeError(`${where}: integer ${x} is beyond 2^53, which this argument does not accept`);
+    return Number(x);
+}
+/** C's printf("%.15g"): how pgbench turns a double variable into text. */
+function formatDouble(x) {
+    if (Number.isNaN(x))
+        return 'nan';
+    if (!Number.isFinite(x))
+        return x > 0 ? 'inf' : '-inf';
+    if (x === 0)
+        return Object.is(x, -0) ? '-0' : '0';
+    const e = x.toExponential(14);
+    const cut = e.indexOf('e');
+    const exp = Number(e.slice(cut + 1));
+    const strip = (s) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+    if (exp < -4 || exp >= 15) {
+        const a = Math.abs(exp);
+        return `${strip(e.slice(0, cut))}e${exp < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`;
+    }
+    return strip(x.toFixed(14 - exp));
+}
+/** How a value of each type is sent as a bind parameter: the text pgbench would send. */
+function paramFormatter(t) {
+    switch (t) {
+        case 'double':
+            return (v) => formatDouble(v);
+        case 'bool':
+            return (v) => (v ? 'true' : 'false');
+        default:
+            return null; // numbers and BigInts: pg's toString() already matches pgbench's %lld
+    }
+}
+
+;// CONCATENATED MODULE: ./src/workload/expr/parser.ts
+// The parser of a \set expression: a precedence parser from tokens to an AST, as pgbench's
+// grammar (exprparse.y) ranks the operators.
+
+
 const MAX_DEPTH = 200;
 const UNSUPPORTED_KEYWORDS = new Set(['case', 'when', 'then', 'else', 'end', 'null', 'is', 'isnull', 'notnull']);
 /** Parses the expression in src[start, end). */
@@ -18082,7 +18145,13 @@ function parseExpression(src, start, end, fail) {
     const peek = () => toks[p];
     const isOp = (t, op) => t.k === 'op' && t.text === op;
     const isWord = (t, w) => t.k === 'ident' && t.text === w;
-    const describe = (t) => t.k === 'eof' ? 'end of expression' : t.k === 'var' ? `":${t.text}"` : t.k === 'double' ? `"${src.slice(t.pos, t.pos + 12).split(/\s/)[0]}"` : `"${t.text}"`;
+    const describe = (t) => t.k === 'eof'
+        ? 'end of expression'
+        : t.k === 'var'
+            ? `":${t.text}"`
+            : t.k === 'double'
+                ? `"${src.slice(t.pos, t.pos + 12).split(/\s/)[0]}"`
+                : `"${t.text}"`;
     const unexpected = (t) => fail(t.pos, `syntax error in expression at ${describe(t)}`);
     const enter = (pos) => {
         if (++depth > MAX_DEPTH)
@@ -18236,34 +18305,229 @@ function parseExpression(src, start, end, fail) {
         unexpected(peek());
     return e;
 }
-// ---------------------------------------------------------------- runtime helpers
-const SAFE = Number.MAX_SAFE_INTEGER;
-function checkInt(v, where) {
-    if (v > SAFE || v < -SAFE)
-        throw new ScriptRuntimeError(`${where}: integer out of range (pgscale evaluates integers exactly up to 2^53)`);
-    return v;
+
+;// CONCATENATED MODULE: ./src/workload/expr/operators.ts
+// How a \set expression's operands are coerced and its operators compiled, with pgbench's
+// typing rules: an operation with a double operand is double, integer division truncates towards
+// zero, `%` and the bitwise operators work on integers.
+
+/** A number operand as a double. */
+function asDouble(env, e, pos) {
+    switch (e.t) {
+        case 'int':
+        case 'double':
+            return e.f;
+        case 'big': {
+            const f = e.f;
+            return (c) => Number(f(c));
+        }
+        default:
+            return env.fail(pos, 'cannot use a boolean as a number');
+    }
 }
-function checkBig(v, where) {
-    if (v > INT64_MAX || v < INT64_MIN)
-        throw new ScriptRuntimeError(`${where}: bigint out of range`);
-    return v;
+/** Integer argument as a JS number: doubles are rint()-ed, BigInts must fit in 2^53. */
+function asInt(env, e, pos) {
+    const where = env.where(pos);
+    switch (e.t) {
+        case 'int':
+            return e.f;
+        case 'double': {
+            const f = e.f;
+            return (c) => doubleToInt(f(c), where);
+        }
+        case 'big': {
+            const f = e.f;
+            return (c) => bigToInt(f(c), where);
+        }
+        default:
+            return env.fail(pos, 'cannot use a boolean as an integer');
+    }
 }
-/** C rint(): round half to even, as pgbench coerces doubles to integers. */
-function rint(x) {
-    const r = Math.round(x);
-    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+/** An integer operand as an int64 BigInt: doubles are rint()-ed. */
+function asBig(env, e, pos) {
+    const where = env.where(pos);
+    switch (e.t) {
+        case 'big':
+            return e.f;
+        case 'int': {
+            const f = e.f;
+            return (c) => BigInt(f(c));
+        }
+        case 'double': {
+            const f = e.f;
+            return (c) => BigInt(doubleToInt(f(c), where));
+        }
+        default:
+            return env.fail(pos, 'cannot use a boolean as an integer');
+    }
 }
-function doubleToInt(x, where) {
-    const r = rint(x);
-    if (!Number.isFinite(r) || r > SAFE || r < -SAFE)
-        throw new ScriptRuntimeError(`${where}: double to int overflow for ${formatDouble(x)}`);
-    return r;
+/** A truth value: numbers are true when not zero. */
+function asBool(e) {
+    switch (e.t) {
+        case 'bool':
+            return e.f;
+        case 'big': {
+            const f = e.f;
+            return (c) => f(c) !== 0n;
+        }
+        default: {
+            const f = e.f;
+            return (c) => f(c) !== 0;
+        }
+    }
 }
-function bigToInt(x, where) {
-    if (x > 9007199254740991n || x < -9007199254740991n)
-        throw new ScriptRuntimeError(`${where}: integer ${x} is beyond 2^53, which this argument does not accept`);
-    return Number(x);
+function arith(env, op, l, r, pos) {
+    const where = env.where(pos);
+    if (l.t === 'bool' || r.t === 'bool')
+        return env.fail(pos, `cannot apply "${op}" to a boolean`);
+    if (op === '%') {
+        // pgbench's % is integer-only; doubles are coerced with rint().
+        if (l.t === 'big' || r.t === 'big') {
+            const a = asBig(env, l, pos), b = asBig(env, r, pos);
+            return {
+                t: 'big',
+                f: (c) => {
+                    const x = a(c), y = b(c);
+                    if (y === 0n)
+                        throw new ScriptRuntimeError(`${where}: division by zero`);
+                    return y === -1n ? 0n : x % y;
+                },
+            };
+        }
+        const a = asInt(env, l, pos), b = asInt(env, r, pos);
+        return {
+            t: 'int',
+            f: (c) => {
+                const x = a(c), y = b(c);
+                if (y === 0)
+                    throw new ScriptRuntimeError(`${where}: division by zero`);
+                return y === -1 ? 0 : (x % y) + 0; // + 0 turns -0 into 0
+            },
+        };
+    }
+    if (l.t === 'double' || r.t === 'double') {
+        const a = asDouble(env, l, pos), b = asDouble(env, r, pos);
+        switch (op) {
+            case '+':
+                return { t: 'double', f: (c) => a(c) + b(c) };
+            case '-':
+                return { t: 'double', f: (c) => a(c) - b(c) };
+            case '*':
+                return { t: 'double', f: (c) => a(c) * b(c) };
+            default:
+                return { t: 'double', f: (c) => a(c) / b(c) };
+        }
+    }
+    if (l.t === 'big' || r.t === 'big') {
+        const a = asBig(env, l, pos), b = asBig(env, r, pos);
+        switch (op) {
+            case '+':
+                return { t: 'big', f: (c) => checkBig(a(c) + b(c), where) };
+            case '-':
+                return { t: 'big', f: (c) => checkBig(a(c) - b(c), where) };
+            case '*':
+                return { t: 'big', f: (c) => checkBig(a(c) * b(c), where) };
+            default:
+                return {
+                    t: 'big',
+                    f: (c) => {
+                        const x = a(c), y = b(c);
+                        if (y === 0n)
+                            throw new ScriptRuntimeError(`${where}: division by zero`);
+                        return checkBig(x / y, where);
+                    },
+                };
+        }
+    }
+    const a = l.f, b = r.f;
+    switch (op) {
+        case '+':
+            return { t: 'int', f: (c) => checkInt(a(c) + b(c), where) };
+        case '-':
+            return { t: 'int', f: (c) => checkInt(a(c) - b(c), where) };
+        case '*':
+            return { t: 'int', f: (c) => checkInt(a(c) * b(c), where) };
+        default:
+            return {
+                t: 'int',
+                f: (c) => {
+                    const x = a(c), y = b(c);
+                    if (y === 0)
+                        throw new ScriptRuntimeError(`${where}: division by zero`);
+                    let q = Math.trunc(x / y);
+                    // Guard the rare case where the double quotient rounded across an integer.
+                    const rem = x - q * y;
+                    if (rem !== 0 && rem < 0 !== x < 0)
+                        q += x < 0 === y < 0 ? -1 : 1;
+                    return q + 0;
+                },
+            };
+    }
 }
+function bitwise(env, op, l, r, pos) {
+    const where = env.where(pos);
+    const a = asBig(env, l, pos), b = asBig(env, r, pos);
+    let f;
+    switch (op) {
+        case '&':
+            f = (c) => a(c) & b(c);
+            break;
+        case '|':
+            f = (c) => a(c) | b(c);
+            break;
+        case '#':
+            f = (c) => a(c) ^ b(c);
+            break;
+        case '<<':
+            f = (c) => BigInt.asIntN(64, a(c) << (b(c) & 63n));
+            break;
+        default:
+            f = (c) => a(c) >> (b(c) & 63n);
+            break;
+    }
+    if (l.t === 'big' || r.t === 'big')
+        return { t: 'big', f };
+    // Bitwise results of 2^53-bounded operands stay bounded, except for shifts.
+    return { t: 'int', f: (c) => bigToInt(f(c), where) };
+}
+function compare(env, op, l, r, pos) {
+    if (l.t === 'bool' || r.t === 'bool')
+        return env.fail(pos, `cannot compare booleans with "${op}"`);
+    let a, b;
+    if (l.t === 'double' || r.t === 'double') {
+        a = asDouble(env, l, pos);
+        b = asDouble(env, r, pos);
+    }
+    else if (l.t === 'big' || r.t === 'big') {
+        a = asBig(env, l, pos);
+        b = asBig(env, r, pos);
+    }
+    else {
+        a = l.f;
+        b = r.f;
+    }
+    const x = a, y = b; // same representation on both sides
+    switch (op) {
+        case '<':
+            return { t: 'bool', f: (c) => x(c) < y(c) };
+        case '<=':
+            return { t: 'bool', f: (c) => x(c) <= y(c) };
+        case '>':
+            return { t: 'bool', f: (c) => x(c) > y(c) };
+        case '>=':
+            return { t: 'bool', f: (c) => x(c) >= y(c) };
+        case '=':
+            return { t: 'bool', f: (c) => x(c) === y(c) };
+        default:
+            return { t: 'bool', f: (c) => x(c) !== y(c) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/workload/expr/functions.ts
+// pgbench's built-in functions for \set: the hashes and random draws, computed as pgbench
+// computes them, and how a call to each is type-checked and compiled.
+
+
 const U64 = (x) => BigInt.asUintN(64, x);
 const FNV_PRIME = 0x100000001b3n;
 const FNV_OFFSET_BASIS = 0xcbf29ce484222325n;
@@ -18293,24 +18557,6 @@ function hashMurmur2(val, seed) {
     result = U64(result * MM2_MUL);
     result ^= result >> 47n;
     return BigInt.asIntN(64, result);
-}
-/** C's printf("%.15g"): how pgbench turns a double variable into text. */
-function formatDouble(x) {
-    if (Number.isNaN(x))
-        return 'nan';
-    if (!Number.isFinite(x))
-        return x > 0 ? 'inf' : '-inf';
-    if (x === 0)
-        return Object.is(x, -0) ? '-0' : '0';
-    const e = x.toExponential(14);
-    const cut = e.indexOf('e');
-    const exp = Number(e.slice(cut + 1));
-    const strip = (s) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-    if (exp < -4 || exp >= 15) {
-        const a = Math.abs(exp);
-        return `${strip(e.slice(0, cut))}e${exp < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`;
-    }
-    return strip(x.toFixed(14 - exp));
 }
 function randomUniform(rng, lb, ub, where) {
     if (ub < lb)
@@ -18367,279 +18613,84 @@ function randomZipfian(rng, lb, ub, s, where) {
     }
     return lb + x - 1;
 }
-/** Compiles an AST to a typed closure; type errors are reported at compile time. */
-function compileExpression(ast, env) {
-    const { fail } = env;
-    const asDouble = (e, pos) => {
-        switch (e.t) {
-            case 'int':
-            case 'double':
-                return e.f;
-            case 'big': {
-                const f = e.f;
-                return (c) => Number(f(c));
+function arity(env, name, args, pos, min, max) {
+    if (args.length < min || args.length > max) {
+        const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+        env.fail(pos, `function ${name}() takes ${want} argument${min === 1 && max === 1 ? '' : 's'}, got ${args.length}`);
+    }
+}
+/** Compiles a call of a built-in function; `compile` compiles its arguments. */
+function compileCall(env, node, compile) {
+    const { name, pos } = node;
+    const where = env.where(pos);
+    const args = node.args.map(compile);
+    const argPos = (i) => node.args[i].pos;
+    switch (name) {
+        case 'abs': {
+            arity(env, name, node.args, pos, 1, 1);
+            const a = args[0];
+            if (a.t === 'int') {
+                const f = a.f;
+                return { t: 'int', f: (c) => Math.abs(f(c)) };
             }
-            default:
-                return fail(pos, 'cannot use a boolean as a number');
+            if (a.t === 'double') {
+                const f = a.f;
+                return { t: 'double', f: (c) => Math.abs(f(c)) };
+            }
+            if (a.t === 'big') {
+                const f = a.f;
+                return {
+                    t: 'big',
+                    f: (c) => {
+                        const v = f(c);
+                        return checkBig(v < 0n ? -v : v, where);
+                    },
+                };
+            }
+            return env.fail(argPos(0), 'abs() needs a number, not a boolean');
         }
-    };
-    /** Integer argument as a JS number: doubles are rint()-ed, BigInts must fit in 2^53. */
-    const asInt = (e, pos) => {
-        const where = env.where(pos);
-        switch (e.t) {
-            case 'int':
-                return e.f;
-            case 'double': {
-                const f = e.f;
-                return (c) => doubleToInt(f(c), where);
-            }
-            case 'big': {
-                const f = e.f;
-                return (c) => bigToInt(f(c), where);
-            }
-            default:
-                return fail(pos, 'cannot use a boolean as an integer');
+        case 'int': {
+            arity(env, name, node.args, pos, 1, 1);
+            const a = args[0];
+            if (a.t === 'big')
+                return a;
+            return { t: 'int', f: asInt(env, a, argPos(0)) };
         }
-    };
-    const asBig = (e, pos) => {
-        const where = env.where(pos);
-        switch (e.t) {
-            case 'big':
-                return e.f;
-            case 'int': {
-                const f = e.f;
-                return (c) => BigInt(f(c));
-            }
-            case 'double': {
-                const f = e.f;
-                return (c) => BigInt(doubleToInt(f(c), where));
-            }
-            default:
-                return fail(pos, 'cannot use a boolean as an integer');
+        case 'double': {
+            arity(env, name, node.args, pos, 1, 1);
+            return { t: 'double', f: asDouble(env, args[0], argPos(0)) };
         }
-    };
-    const asBool = (e) => {
-        switch (e.t) {
-            case 'bool':
-                return e.f;
-            case 'big': {
-                const f = e.f;
-                return (c) => f(c) !== 0n;
-            }
-            default: {
-                const f = e.f;
-                return (c) => f(c) !== 0;
-            }
+        case 'sqrt':
+        case 'exp':
+        case 'ln': {
+            arity(env, name, node.args, pos, 1, 1);
+            const f = asDouble(env, args[0], argPos(0));
+            const m = name === 'sqrt' ? Math.sqrt : name === 'exp' ? Math.exp : Math.log;
+            return { t: 'double', f: (c) => m(f(c)) };
         }
-    };
-    const arith = (op, l, r, pos) => {
-        const where = env.where(pos);
-        if (l.t === 'bool' || r.t === 'bool')
-            return fail(pos, `cannot apply "${op}" to a boolean`);
-        if (op === '%') {
-            // pgbench's % is integer-only; doubles are coerced with rint().
-            if (l.t === 'big' || r.t === 'big') {
-                const a = asBig(l, pos), b = asBig(r, pos);
-                return { t: 'big', f: (c) => {
-                        const x = a(c), y = b(c);
-                        if (y === 0n)
-                            throw new ScriptRuntimeError(`${where}: division by zero`);
-                        return y === -1n ? 0n : x % y;
-                    } };
-            }
-            const a = asInt(l, pos), b = asInt(r, pos);
-            return { t: 'int', f: (c) => {
-                    const x = a(c), y = b(c);
-                    if (y === 0)
-                        throw new ScriptRuntimeError(`${where}: division by zero`);
-                    return y === -1 ? 0 : (x % y) + 0; // + 0 turns -0 into 0
-                } };
+        case 'pow':
+        case 'power': {
+            arity(env, name, node.args, pos, 2, 2);
+            const a = asDouble(env, args[0], argPos(0)), b = asDouble(env, args[1], argPos(1));
+            return { t: 'double', f: (c) => Math.pow(a(c), b(c)) };
         }
-        if (l.t === 'double' || r.t === 'double') {
-            const a = asDouble(l, pos), b = asDouble(r, pos);
-            switch (op) {
-                case '+': return { t: 'double', f: (c) => a(c) + b(c) };
-                case '-': return { t: 'double', f: (c) => a(c) - b(c) };
-                case '*': return { t: 'double', f: (c) => a(c) * b(c) };
-                default: return { t: 'double', f: (c) => a(c) / b(c) };
-            }
-        }
-        if (l.t === 'big' || r.t === 'big') {
-            const a = asBig(l, pos), b = asBig(r, pos);
-            switch (op) {
-                case '+': return { t: 'big', f: (c) => checkBig(a(c) + b(c), where) };
-                case '-': return { t: 'big', f: (c) => checkBig(a(c) - b(c), where) };
-                case '*': return { t: 'big', f: (c) => checkBig(a(c) * b(c), where) };
-                default: return { t: 'big', f: (c) => {
-                        const x = a(c), y = b(c);
-                        if (y === 0n)
-                            throw new ScriptRuntimeError(`${where}: division by zero`);
-                        return checkBig(x / y, where);
-                    } };
-            }
-        }
-        const a = l.f, b = r.f;
-        switch (op) {
-            case '+': return { t: 'int', f: (c) => checkInt(a(c) + b(c), where) };
-            case '-': return { t: 'int', f: (c) => checkInt(a(c) - b(c), where) };
-            case '*': return { t: 'int', f: (c) => checkInt(a(c) * b(c), where) };
-            default: return { t: 'int', f: (c) => {
-                    const x = a(c), y = b(c);
-                    if (y === 0)
-                        throw new ScriptRuntimeError(`${where}: division by zero`);
-                    let q = Math.trunc(x / y);
-                    // Guard the rare case where the double quotient rounded across an integer.
-                    const rem = x - q * y;
-                    if (rem !== 0 && (rem < 0) !== (x < 0))
-                        q += (x < 0) === (y < 0) ? -1 : 1;
-                    return q + 0;
-                } };
-        }
-    };
-    const bitwise = (op, l, r, pos) => {
-        const where = env.where(pos);
-        const a = asBig(l, pos), b = asBig(r, pos);
-        let f;
-        switch (op) {
-            case '&':
-                f = (c) => a(c) & b(c);
-                break;
-            case '|':
-                f = (c) => a(c) | b(c);
-                break;
-            case '#':
-                f = (c) => a(c) ^ b(c);
-                break;
-            case '<<':
-                f = (c) => BigInt.asIntN(64, a(c) << (b(c) & 63n));
-                break;
-            default:
-                f = (c) => a(c) >> (b(c) & 63n);
-                break;
-        }
-        if (l.t === 'big' || r.t === 'big')
-            return { t: 'big', f };
-        // Bitwise results of 2^53-bounded operands stay bounded, except for shifts.
-        return { t: 'int', f: (c) => bigToInt(f(c), where) };
-    };
-    const compare = (op, l, r, pos) => {
-        if (l.t === 'bool' || r.t === 'bool')
-            return fail(pos, `cannot compare booleans with "${op}"`);
-        let a, b;
-        if (l.t === 'double' || r.t === 'double') {
-            a = asDouble(l, pos);
-            b = asDouble(r, pos);
-        }
-        else if (l.t === 'big' || r.t === 'big') {
-            a = asBig(l, pos);
-            b = asBig(r, pos);
-        }
-        else {
-            a = l.f;
-            b = r.f;
-        }
-        const x = a, y = b; // same representation on both sides
-        switch (op) {
-            case '<': return { t: 'bool', f: (c) => x(c) < y(c) };
-            case '<=': return { t: 'bool', f: (c) => x(c) <= y(c) };
-            case '>': return { t: 'bool', f: (c) => x(c) > y(c) };
-            case '>=': return { t: 'bool', f: (c) => x(c) >= y(c) };
-            case '=': return { t: 'bool', f: (c) => x(c) === y(c) };
-            default: return { t: 'bool', f: (c) => x(c) !== y(c) };
-        }
-    };
-    const arity = (name, args, pos, min, max) => {
-        if (args.length < min || args.length > max) {
-            const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-            fail(pos, `function ${name}() takes ${want} argument${min === 1 && max === 1 ? '' : 's'}, got ${args.length}`);
-        }
-    };
-    const call = (node) => {
-        const { name, pos } = node;
-        const where = env.where(pos);
-        const args = node.args.map(compile);
-        const argPos = (i) => node.args[i].pos;
-        switch (name) {
-            case 'abs': {
-                arity(name, node.args, pos, 1, 1);
-                const a = args[0];
-                if (a.t === 'int') {
-                    const f = a.f;
-                    return { t: 'int', f: (c) => Math.abs(f(c)) };
-                }
-                if (a.t === 'double') {
-                    const f = a.f;
-                    return { t: 'double', f: (c) => Math.abs(f(c)) };
-                }
-                if (a.t === 'big') {
-                    const f = a.f;
-                    return { t: 'big', f: (c) => { const v = f(c); return checkBig(v < 0n ? -v : v, where); } };
-                }
-                return fail(argPos(0), 'abs() needs a number, not a boolean');
-            }
-            case 'int': {
-                arity(name, node.args, pos, 1, 1);
-                const a = args[0];
-                if (a.t === 'big')
-                    return a;
-                return { t: 'int', f: asInt(a, argPos(0)) };
-            }
-            case 'double': {
-                arity(name, node.args, pos, 1, 1);
-                return { t: 'double', f: asDouble(args[0], argPos(0)) };
-            }
-            case 'sqrt':
-            case 'exp':
-            case 'ln': {
-                arity(name, node.args, pos, 1, 1);
-                const f = asDouble(args[0], argPos(0));
-                const m = name === 'sqrt' ? Math.sqrt : name === 'exp' ? Math.exp : Math.log;
-                return { t: 'double', f: (c) => m(f(c)) };
-            }
-            case 'pow':
-            case 'power': {
-                arity(name, node.args, pos, 2, 2);
-                const a = asDouble(args[0], argPos(0)), b = asDouble(args[1], argPos(1));
-                return { t: 'double', f: (c) => Math.pow(a(c), b(c)) };
-            }
-            case 'pi':
-                arity(name, node.args, pos, 0, 0);
-                return { t: 'double', f: () => Math.PI };
-            case 'mod':
-                arity(name, node.args, pos, 2, 2);
-                return arith('%', args[0], args[1], pos);
-            case 'least':
-            case 'greatest': {
-                arity(name, node.args, pos, 1, Infinity);
-                const isLeast = name === 'least';
-                if (args.some((a) => a.t === 'bool'))
-                    return fail(pos, `${name}() needs numbers, not booleans`);
-                if (args.some((a) => a.t === 'double')) {
-                    const fs = args.map((a, i) => asDouble(a, argPos(i)));
-                    return { t: 'double', f: (c) => {
-                            let best = fs[0](c);
-                            for (let i = 1; i < fs.length; i++) {
-                                const v = fs[i](c);
-                                if (isLeast ? v < best : v > best)
-                                    best = v;
-                            }
-                            return best;
-                        } };
-                }
-                if (args.some((a) => a.t === 'big')) {
-                    const fs = args.map((a, i) => asBig(a, argPos(i)));
-                    return { t: 'big', f: (c) => {
-                            let best = fs[0](c);
-                            for (let i = 1; i < fs.length; i++) {
-                                const v = fs[i](c);
-                                if (isLeast ? v < best : v > best)
-                                    best = v;
-                            }
-                            return best;
-                        } };
-                }
-                const fs = args.map((a) => a.f);
-                return { t: 'int', f: (c) => {
+        case 'pi':
+            arity(env, name, node.args, pos, 0, 0);
+            return { t: 'double', f: () => Math.PI };
+        case 'mod':
+            arity(env, name, node.args, pos, 2, 2);
+            return arith(env, '%', args[0], args[1], pos);
+        case 'least':
+        case 'greatest': {
+            arity(env, name, node.args, pos, 1, Infinity);
+            const isLeast = name === 'least';
+            if (args.some((a) => a.t === 'bool'))
+                return env.fail(pos, `${name}() needs numbers, not booleans`);
+            if (args.some((a) => a.t === 'double')) {
+                const fs = args.map((a, i) => asDouble(env, a, argPos(i)));
+                return {
+                    t: 'double',
+                    f: (c) => {
                         let best = fs[0](c);
                         for (let i = 1; i < fs.length; i++) {
                             const v = fs[i](c);
@@ -18647,36 +18698,78 @@ function compileExpression(ast, env) {
                                 best = v;
                         }
                         return best;
-                    } };
+                    },
+                };
             }
-            case 'random': {
-                arity(name, node.args, pos, 2, 2);
-                const lb = asInt(args[0], argPos(0)), ub = asInt(args[1], argPos(1));
-                return { t: 'int', f: (c) => randomUniform(c.rng, lb(c), ub(c), where) };
+            if (args.some((a) => a.t === 'big')) {
+                const fs = args.map((a, i) => asBig(env, a, argPos(i)));
+                return {
+                    t: 'big',
+                    f: (c) => {
+                        let best = fs[0](c);
+                        for (let i = 1; i < fs.length; i++) {
+                            const v = fs[i](c);
+                            if (isLeast ? v < best : v > best)
+                                best = v;
+                        }
+                        return best;
+                    },
+                };
             }
-            case 'random_exponential':
-            case 'random_gaussian':
-            case 'random_zipfian': {
-                arity(name, node.args, pos, 3, 3);
-                const lb = asInt(args[0], argPos(0)), ub = asInt(args[1], argPos(1)), prm = asDouble(args[2], argPos(2));
-                const draw = name === 'random_exponential' ? randomExponential : name === 'random_gaussian' ? randomGaussian : randomZipfian;
-                return { t: 'int', f: (c) => draw(c.rng, lb(c), ub(c), prm(c), where) };
-            }
-            case 'hash':
-            case 'hash_murmur2':
-            case 'hash_fnv1a': {
-                arity(name, node.args, pos, 1, 2);
-                const v = asBig(args[0], argPos(0));
-                // As in pgbench, the seed defaults to the :default_seed variable.
-                const seedExpr = args[1] ?? compile({ k: 'var', name: 'default_seed', pos });
-                const s = asBig(seedExpr, args[1] ? argPos(1) : pos);
-                const h = name === 'hash_fnv1a' ? hashFnv1a : hashMurmur2;
-                return { t: 'big', f: (c) => h(v(c), s(c)) };
-            }
-            default:
-                return fail(pos, `unknown function ${name}() (supported: abs, double, exp, greatest, hash, hash_fnv1a, hash_murmur2, int, least, ln, mod, pi, pow, power, random, random_exponential, random_gaussian, random_zipfian, sqrt)`);
+            const fs = args.map((a) => a.f);
+            return {
+                t: 'int',
+                f: (c) => {
+                    let best = fs[0](c);
+                    for (let i = 1; i < fs.length; i++) {
+                        const v = fs[i](c);
+                        if (isLeast ? v < best : v > best)
+                            best = v;
+                    }
+                    return best;
+                },
+            };
         }
-    };
+        case 'random': {
+            arity(env, name, node.args, pos, 2, 2);
+            const lb = asInt(env, args[0], argPos(0)), ub = asInt(env, args[1], argPos(1));
+            return { t: 'int', f: (c) => randomUniform(c.rng, lb(c), ub(c), where) };
+        }
+        case 'random_exponential':
+        case 'random_gaussian':
+        case 'random_zipfian': {
+            arity(env, name, node.args, pos, 3, 3);
+            const lb = asInt(env, args[0], argPos(0)), ub = asInt(env, args[1], argPos(1)), prm = asDouble(env, args[2], argPos(2));
+            const draw = name === 'random_exponential' ? randomExponential : name === 'random_gaussian' ? randomGaussian : randomZipfian;
+            return { t: 'int', f: (c) => draw(c.rng, lb(c), ub(c), prm(c), where) };
+        }
+        case 'hash':
+        case 'hash_murmur2':
+        case 'hash_fnv1a': {
+            arity(env, name, node.args, pos, 1, 2);
+            const v = asBig(env, args[0], argPos(0));
+            // As in pgbench, the seed defaults to the :default_seed variable.
+            const seedExpr = args[1] ?? compile({ k: 'var', name: 'default_seed', pos });
+            const s = asBig(env, seedExpr, args[1] ? argPos(1) : pos);
+            const h = name === 'hash_fnv1a' ? hashFnv1a : hashMurmur2;
+            return { t: 'big', f: (c) => h(v(c), s(c)) };
+        }
+        default:
+            return env.fail(pos, `unknown function ${name}() (supported: abs, double, exp, greatest, ` +
+                'hash, hash_fnv1a, hash_murmur2, int, least, ln, mod, pi, pow, power, ' +
+                'random, random_exponential, random_gaussian, random_zipfian, sqrt)');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/workload/expr/compile.ts
+// The compiler of a \set expression: it type-checks the AST once and turns it into closures,
+// so the hot path only calls them. Types are static, as a \set script is straight-line code.
+
+
+
+/** Compiles an AST to a typed closure; type errors are reported at compile time. */
+function compileExpression(ast, env) {
+    const { fail } = env;
     function compile(node) {
         switch (node.k) {
             case 'int': {
@@ -18715,7 +18808,7 @@ function compileExpression(ast, env) {
                     return { t: 'bool', f: (c) => !f(c) };
                 }
                 if (node.op === '~')
-                    return bitwise('#', a, { t: 'int', f: () => -1 }, node.pos);
+                    return bitwise(env, '#', a, { t: 'int', f: () => -1 }, node.pos);
                 if (a.t === 'int') {
                     const f = a.f;
                     return { t: 'int', f: (c) => 0 - f(c) };
@@ -18738,30 +18831,35 @@ function compileExpression(ast, env) {
                 }
                 const l = compile(node.l), r = compile(node.r);
                 if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%')
-                    return arith(op, l, r, pos);
+                    return arith(env, op, l, r, pos);
                 if (op === '&' || op === '|' || op === '#' || op === '<<' || op === '>>')
-                    return bitwise(op, l, r, pos);
-                return compare(op, l, r, pos);
+                    return bitwise(env, op, l, r, pos);
+                return compare(env, op, l, r, pos);
             }
             case 'call':
-                return call(node);
+                return compileCall(env, node, compile);
             default:
                 return fail(0, 'internal error: unknown expression node');
         }
     }
     return compile(ast);
 }
-/** How a value of each type is sent as a bind parameter: the text pgbench would send. */
-function paramFormatter(t) {
-    switch (t) {
-        case 'double':
-            return (v) => formatDouble(v);
-        case 'bool':
-            return (v) => (v ? 'true' : 'false');
-        default:
-            return null; // numbers and BigInts: pg's toString() already matches pgbench's %lld
-    }
-}
+
+;// CONCATENATED MODULE: ./src/workload/expr/index.ts
+// pgbench's \set expression language: a lexer, a precedence parser to an AST, and a compiler
+// that type-checks the AST once and turns it into closures, so the hot path only calls them.
+//
+// Types are static, as a \set script is straight-line code: `int` (a JS number holding an exact
+// integer, |x| <= 2^53), `big` (a BigInt int64: hash results and huge literals), `double` and
+// `bool`. pgbench's rules hold: an operation with a double operand is double, integer division
+// truncates towards zero, `%` and int() round doubles with rint() (half to even).
+//
+// lexer.ts → parser.ts (the AST) → compile.ts, with operators.ts (coercions and operators),
+// functions.ts (pgbench's built-in functions) and values.ts (range checks, rounding, text).
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/workload/script.ts
 // pgbench script files: a parser (SQL commands ending with `;`, `--` and `/* */` comments,
@@ -18772,7 +18870,18 @@ function paramFormatter(t) {
 
 const SUPPORTED = '(supported: \\set, \\sleep)';
 /** pgbench meta-commands that exist but that pgscale does not run. */
-const KNOWN_UNSUPPORTED = new Set(['shell', 'setshell', 'if', 'elif', 'else', 'endif', 'gset', 'aset', 'startpipeline', 'endpipeline']);
+const KNOWN_UNSUPPORTED = new Set([
+    'shell',
+    'setshell',
+    'if',
+    'elif',
+    'else',
+    'endif',
+    'gset',
+    'aset',
+    'startpipeline',
+    'endpipeline',
+]);
 /** 1-based line and column of an offset. */
 function lineCol(text, offset) {
     let line = 1;
@@ -18791,7 +18900,7 @@ function scriptError(file, text, offset, message) {
     return new errors_UserError(message, { file, line, column });
 }
 function isNameChar(code) {
-    return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
+    return ((code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127);
 }
 function isSpace(ch) {
     return ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === '\f' || ch === '\v';
@@ -19011,7 +19120,9 @@ function script_parseScript(source, file) {
                 argFail(words[2].at, 'too many arguments in \\sleep');
             const first = words[0];
             let amount;
-            if (first.w.startsWith(':') && first.w.length > 1 && [...first.w.slice(1)].every((c) => isNameChar(c.charCodeAt(0)))) {
+            if (first.w.startsWith(':') &&
+                first.w.length > 1 &&
+                [...first.w.slice(1)].every((c) => isNameChar(c.charCodeAt(0)))) {
                 amount = { name: first.w.slice(1), pos: j + first.at };
             }
             else if (/^[0-9]+$/.test(first.w)) {
@@ -19140,7 +19251,14 @@ function script_compileScript(parsed, index) {
                 paramSlots.push(slot);
                 paramFormat.push(paramFormatter(type));
             }
-            steps.push({ k: STEP_SQL, name: `pgscale_${textHash}_${index}_${statements}`, text: cmd.text, paramSlots, paramFormat, where: where(cmd.pos) });
+            steps.push({
+                k: STEP_SQL,
+                name: `pgscale_${textHash}_${index}_${statements}`,
+                text: cmd.text,
+                paramSlots,
+                paramFormat,
+                where: where(cmd.pos),
+            });
             statements++;
         }
         else {
@@ -19153,7 +19271,13 @@ function script_compileScript(parsed, index) {
                 if (e.t === 'bool')
                     fail(cmd.amount.pos, `\\sleep needs an integer, but :${cmd.amount.name} is a boolean`);
                 const f = compileExpression({ k: 'call', name: 'int', args: [ast], pos: cmd.amount.pos }, { resolveVar, fail, where }).f;
-                steps.push({ k: STEP_SLEEP, us: 0, slot: slotOf(cmd.amount.name), toInt: (c) => Number(f(c)), unitUs: cmd.unitUs });
+                steps.push({
+                    k: STEP_SLEEP,
+                    us: 0,
+                    slot: slotOf(cmd.amount.name),
+                    toInt: (c) => Number(f(c)),
+                    unitUs: cmd.unitUs,
+                });
             }
         }
     }
@@ -19195,7 +19319,7 @@ const defaults = lib.defaults
 // Re-export the default
 /* harmony default export */ const esm = (lib);
 
-;// CONCATENATED MODULE: ./src/workload/wire.ts
+;// CONCATENATED MODULE: ./src/db/wire.ts
 // The benchmark's hot path speaks PostgreSQL's extended query protocol itself. pg's Query turns
 // every answer into message objects, events and callbacks, and its writer assembles each message
 // from several buffers; a benchmark only needs to know that a statement completed or how it
@@ -19213,10 +19337,30 @@ const defaults = lib.defaults
 // PQsendQueryPrepared does, so the server's work matches pgbench -M prepared); Execute with no
 // row limit; Sync, so each statement gets its own ReadyForQuery and error recovery point.
 const BIND_TAIL_AND_EXECUTE = Buffer.from([
-    0, 0, // result format codes: none (all text)
-    0x44, 0, 0, 0, 6, 0x50, 0, // Describe portal ""
-    0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0, // Execute portal "", all rows
-    0x53, 0, 0, 0, 4, // Sync
+    0,
+    0, // result format codes: none (all text)
+    0x44,
+    0,
+    0,
+    0,
+    6,
+    0x50,
+    0, // Describe portal ""
+    0x45,
+    0,
+    0,
+    0,
+    9,
+    0,
+    0,
+    0,
+    0,
+    0, // Execute portal "", all rows
+    0x53,
+    0,
+    0,
+    0,
+    4, // Sync
 ]);
 function wireStatement(name, text, paramCount) {
     const nameBytes = Buffer.byteLength(name);
@@ -19862,7 +20006,7 @@ async function loadWorkload(cfg, baseDir, options = {}) {
         }
         catch (error) {
             const code = error.code;
-            const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : code ?? String(error);
+            const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error));
             throw new UserError(`${field}: cannot read ${role} file ${display(resolve(file))}: ${why}`);
         }
     };
@@ -19924,12 +20068,16 @@ function workloadFromPortable(p) {
     });
 }
 const IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)`;
-const CREATE_TABLE = new RegExp(String.raw `\bcreate\s+(?:(?:global|local)\s+)?(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(${IDENT})(?:\s*\.\s*(${IDENT}))?`, 'gi');
+const CREATE_TABLE = new RegExp(String.raw `\bcreate\s+(?:(?:global|local)\s+)?(?:unlogged\s+)?table\s+` +
+    String.raw `(?:if\s+not\s+exists\s+)?(${IDENT})(?:\s*\.\s*(${IDENT}))?`, 'gi');
 /** Tables the setup SQL creates (not temporary ones): a run needs them, so their absence means --setup. */
 function tablesCreatedBy(sqlTexts) {
     const out = new Set();
     for (const sql of sqlTexts) {
-        const code = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/'(?:[^']|'')*'/g, "''");
+        const code = sql
+            .replace(/--[^\n]*/g, ' ')
+            .replace(/\/\*[\s\S]*?\*\//g, ' ')
+            .replace(/'(?:[^']|'')*'/g, "''");
         for (const m of code.matchAll(CREATE_TABLE))
             out.add(m[2] ? `${m[1]}.${m[2]}` : m[1]);
     }
@@ -19937,7 +20085,8 @@ function tablesCreatedBy(sqlTexts) {
 }
 /** The one-line error for a run whose workload's tables are missing and --setup was not passed. */
 function missingSchemaError(w, missing) {
-    return new UserError(`workload "${w.name}": missing table${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; run again with --setup to create ${missing.length === 1 ? 'it' : 'them'}`);
+    return new UserError(`workload "${w.name}": missing table${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; ` +
+        `run again with --setup to create ${missing.length === 1 ? 'it' : 'them'}`);
 }
 /** The required tables of `w` that do not exist (as visible through search_path). */
 async function checkSchema(client, w) {
@@ -19949,7 +20098,10 @@ async function checkSchema(client, w) {
     });
     const missing = res.rows.map((r) => r.t);
     // As pgbench does for its built-ins, :scale comes from the database: the number of branches.
-    if (missing.length === 0 && w instanceof ScriptWorkload && w.requiredTables.includes('pgbench_branches') && w.files.length === 0) {
+    if (missing.length === 0 &&
+        w instanceof ScriptWorkload &&
+        w.requiredTables.includes('pgbench_branches') &&
+        w.files.length === 0) {
         const count = await client.query('select count(*) as n from pgbench_branches');
         const n = Number(count.rows[0]?.n ?? 0);
         if (n > 0)
@@ -20212,7 +20364,7 @@ class BandRecorder {
     /** p95 latency (ms) of each whole second of the window, null for a second without commits. */
     p95Series(windowSeconds) {
         this.closeSecond();
-        return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) => (Number.isNaN(v) ? null : v));
+        return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) => Number.isNaN(v) ? null : v);
     }
     wholeSeconds(windowSeconds) {
         return Math.min(Math.floor(windowSeconds + 0.02), this.perSecond.length);
@@ -20525,7 +20677,10 @@ function startLoopMonitor() {
     return () => {
         const utilization = external_node_perf_hooks_namespaceObject.performance.eventLoopUtilization(eluStart).utilization;
         delay.disable();
-        return { event_loop_utilization: utilization, event_loop_delay_p99_ms: delay.count > 0 ? delay.percentile(99) / 1e6 : null };
+        return {
+            event_loop_utilization: utilization,
+            event_loop_delay_p99_ms: delay.count > 0 ? delay.percentile(99) / 1e6 : null,
+        };
     };
 }
 /** The open-loop schedule shared by a band's workers: exponential inter-arrival times. */
@@ -20640,7 +20795,9 @@ async function transactOnce(session, ctx, scheduled, started) {
             connection.charged = true;
         pool.release(connection);
         // The example keeps the statement that was running, with the cause's message.
-        recorder.fail(code, cause === failure ? failure : { message: errorMessage(cause), statement: failure?.statement });
+        recorder.fail(code, cause === failure
+            ? failure
+            : { message: errorMessage(cause), statement: failure?.statement });
         ctx.onError(code, cause);
     }
     return true;

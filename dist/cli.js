@@ -59214,2655 +59214,6 @@ const {
   /* Help */ "_V": Help,
 } = commander;
 
-;// CONCATENATED MODULE: ./src/analyze/nls.ts
-// Bounded nonlinear least squares: Levenberg–Marquardt with Marquardt scaling and an active set
-// for box constraints. Pure and allocation-light; the problems here have ≤ 3 parameters and a
-// few dozen observations, so dense normal equations are the right tool.
-//
-// Bounds: a parameter sitting on a bound whose gradient pushes it outward is frozen for that
-// step (removed from the normal equations); every trial point is projected back into the box.
-// This is the classic projected-LM scheme — it converges to a KKT point of the bounded problem,
-// which is what R's `nls(algorithm = "port")` / `nlxb` return for the USL too.
-function clampTo(value, lo, hi) {
-    return value < lo ? lo : value > hi ? hi : value;
-}
-/** Solves (M) x = b for a symmetric positive definite M (row-major n × n) by Cholesky; null if not SPD. */
-function choleskySolve(matrix, rhs, n) {
-    const l = new Array(n * n).fill(0);
-    for (let i = 0; i < n; i++) {
-        for (let j = 0; j <= i; j++) {
-            let sum = matrix[i * n + j];
-            for (let k = 0; k < j; k++)
-                sum -= l[i * n + k] * l[j * n + k];
-            if (i === j) {
-                if (!(sum > 0) || !Number.isFinite(sum))
-                    return null;
-                l[i * n + i] = Math.sqrt(sum);
-            }
-            else {
-                l[i * n + j] = sum / l[j * n + j];
-            }
-        }
-    }
-    const y = new Array(n).fill(0);
-    for (let i = 0; i < n; i++) {
-        let sum = rhs[i];
-        for (let k = 0; k < i; k++)
-            sum -= l[i * n + k] * y[k];
-        y[i] = sum / l[i * n + i];
-    }
-    const x = new Array(n).fill(0);
-    for (let i = n - 1; i >= 0; i--) {
-        let sum = y[i];
-        for (let k = i + 1; k < n; k++)
-            sum -= l[k * n + i] * x[k];
-        x[i] = sum / l[i * n + i];
-    }
-    return x.every(Number.isFinite) ? x : null;
-}
-function sumOfSquares(values) {
-    let total = 0;
-    for (const v of values)
-        total += v * v;
-    return total;
-}
-/**
- * Minimises Σ rᵢ(p)² subject to lower ≤ p ≤ upper, starting from `start` (projected into the box).
- * Returns null only when the model cannot even be evaluated at the start.
- */
-function levenbergMarquardt(problem, start, options = {}) {
-    const k = start.length;
-    const m = problem.m;
-    const maxIterations = options.maxIterations ?? 400;
-    const { lower, upper } = problem;
-    let params = start.map((v, i) => clampTo(v, lower[i], upper[i]));
-    let residuals = new Float64Array(m);
-    let jacobian = new Float64Array(m * k);
-    if (!problem.evaluate(params, residuals, jacobian))
-        return null;
-    let ssr = sumOfSquares(residuals);
-    if (!Number.isFinite(ssr))
-        return null;
-    let trialResiduals = new Float64Array(m);
-    let trialJacobian = new Float64Array(m * k);
-    let mu = 1e-3;
-    let nu = 2;
-    let converged = false;
-    let iterations = 0;
-    const gradient = new Array(k).fill(0);
-    const normal = new Array(k * k).fill(0);
-    const buildNormalEquations = () => {
-        for (let a = 0; a < k; a++) {
-            let g = 0;
-            for (let row = 0; row < m; row++)
-                g += jacobian[row * k + a] * residuals[row];
-            gradient[a] = g;
-            for (let b = 0; b <= a; b++) {
-                let s = 0;
-                for (let row = 0; row < m; row++)
-                    s += jacobian[row * k + a] * jacobian[row * k + b];
-                normal[a * k + b] = s;
-                normal[b * k + a] = s;
-            }
-        }
-    };
-    buildNormalEquations();
-    outer: for (; iterations < maxIterations; iterations++) {
-        if (ssr === 0) {
-            converged = true;
-            break;
-        }
-        // Active set: a parameter on a bound whose descent direction leaves the box stays put.
-        const free = [];
-        for (let i = 0; i < k; i++) {
-            const atLo = params[i] <= lower[i] && gradient[i] > 0;
-            const atHi = params[i] >= upper[i] && gradient[i] < 0;
-            if (!atLo && !atHi)
-                free.push(i);
-        }
-        if (free.length === 0) {
-            converged = true;
-            break;
-        }
-        // Orthogonality test (MINPACK gtol): the residual is orthogonal to every free Jacobian column.
-        const residualNorm = Math.sqrt(ssr);
-        let worstCosine = 0;
-        for (const i of free) {
-            const columnNorm = Math.sqrt(normal[i * k + i]);
-            if (columnNorm > 0)
-                worstCosine = Math.max(worstCosine, Math.abs(gradient[i]) / (columnNorm * residualNorm));
-        }
-        if (worstCosine <= 1e-12) {
-            converged = true;
-            break;
-        }
-        const f = free.length;
-        for (;;) {
-            const system = new Array(f * f);
-            const rhs = new Array(f);
-            for (let a = 0; a < f; a++) {
-                const ia = free[a];
-                rhs[a] = -gradient[ia];
-                for (let b = 0; b < f; b++)
-                    system[a * f + b] = normal[ia * k + free[b]];
-                const diag = normal[ia * k + ia];
-                // Marquardt scaling makes the damping invariant to each parameter's units (κ ~ 1e-5, λ ~ 1e3).
-                system[a * f + a] = diag + mu * (diag > 0 ? diag : 1);
-            }
-            const stepFree = choleskySolve(system, rhs, f);
-            if (stepFree === null) {
-                mu *= nu;
-                nu *= 2;
-                if (mu > 1e30) {
-                    converged = true;
-                    break outer;
-                }
-                continue;
-            }
-            const trial = params.slice();
-            for (let a = 0; a < f; a++) {
-                const i = free[a];
-                trial[i] = clampTo(params[i] + stepFree[a], lower[i], upper[i]);
-            }
-            const step = trial.map((v, i) => v - params[i]);
-            const negligible = step.every((d, i) => Math.abs(d) <= 1e-15 * (Math.abs(params[i]) + 1e-300));
-            if (negligible) {
-                converged = true;
-                break outer;
-            }
-            if (!problem.evaluate(trial, trialResiduals, trialJacobian)) {
-                mu *= nu;
-                nu *= 2;
-                if (mu > 1e30) {
-                    converged = true;
-                    break outer;
-                }
-                continue;
-            }
-            const trialSsr = sumOfSquares(trialResiduals);
-            // Reduction the linearised model promised for the (projected) step: −(2δᵀg + δᵀAδ).
-            let predicted = 0;
-            for (let a = 0; a < k; a++) {
-                let quad = 0;
-                for (let b = 0; b < k; b++)
-                    quad += normal[a * k + b] * step[b];
-                predicted -= step[a] * (2 * gradient[a] + quad);
-            }
-            if (Number.isFinite(trialSsr) && trialSsr < ssr) {
-                const reduction = ssr - trialSsr;
-                const rho = predicted > 0 ? reduction / predicted : 1;
-                // Nielsen's damping update: shrink μ smoothly when the model predicted the step well.
-                mu *= Math.max(1 / 3, 1 - Math.pow(2 * Math.min(rho, 1) - 1, 3));
-                nu = 2;
-                const swapResiduals = residuals;
-                residuals = trialResiduals;
-                trialResiduals = swapResiduals;
-                const swapJacobian = jacobian;
-                jacobian = trialJacobian;
-                trialJacobian = swapJacobian;
-                params = trial;
-                const previous = ssr;
-                ssr = trialSsr;
-                buildNormalEquations();
-                const smallStep = step.every((d, i) => Math.abs(d) <= 1e-10 * (Math.abs(params[i]) + 1e-12));
-                if (reduction <= 1e-15 * previous || (smallStep && reduction <= 1e-12 * previous)) {
-                    converged = true;
-                    iterations++;
-                    break outer;
-                }
-                break;
-            }
-            mu *= nu;
-            nu *= 2;
-            if (mu > 1e30) {
-                // No descent is possible any more: we are at a (bounded) stationary point.
-                converged = true;
-                break outer;
-            }
-        }
-    }
-    return {
-        params,
-        ssr,
-        iterations,
-        converged,
-        atLower: params.map((v, i) => v <= lower[i]),
-        atUpper: params.map((v, i) => v >= upper[i]),
-        gradient: gradient.slice(),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analyze/random.ts
-// A small seeded PRNG so that every random choice of the analysis (bootstrap resamples) is
-// reproducible from `settings.seed`. Math.random is never used in analyze/.
-/** splitmix32 scrambles the seed so that nearby seeds (1, 2, 3…) give unrelated streams. */
-function splitmix32(seed) {
-    let z = (seed + 0x9e3779b9) | 0;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-    return (z ^ (z >>> 16)) >>> 0;
-}
-/** mulberry32: 32-bit state, period 2^32, good enough statistical quality for resampling. */
-function createRandom(seed) {
-    // Non-integer or huge seeds are folded into 32 bits deterministically.
-    const folded = Number.isFinite(seed) ? Math.trunc(seed) % 0x100000000 : 0;
-    let state = splitmix32(folded >>> 0);
-    let spare = null;
-    const next = () => {
-        state = (state + 0x6d2b79f5) | 0;
-        let t = state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-    return {
-        next,
-        int(n) {
-            return Math.min(n - 1, Math.floor(next() * n));
-        },
-        normal() {
-            if (spare !== null) {
-                const value = spare;
-                spare = null;
-                return value;
-            }
-            let u = next();
-            while (u <= 0)
-                u = next();
-            const v = next();
-            const radius = Math.sqrt(-2 * Math.log(u));
-            spare = radius * Math.sin(2 * Math.PI * v);
-            return radius * Math.cos(2 * Math.PI * v);
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analyze/usl.ts
-// The Universal Scalability Law, X(N) = λN / (1 + σ(N−1) + κN(N−1)), and Amdahl's law (κ = 0),
-// fitted by bounded nonlinear least squares in throughput space (no log or reciprocal transform,
-// which would reweight the errors). Bounds follow R's `usl` package: λ ≥ 0, 0 ≤ σ ≤ 1, κ ≥ 0.
-
-const SIGMA_MAX = 1;
-function uslThroughput(n, p) {
-    return (p.lambda * n) / (1 + p.sigma * (n - 1) + p.kappa * n * (n - 1));
-}
-/** Peak of the USL curve, N* = √((1−σ)/κ), or null with the reason the model has no peak. */
-function uslPeak(p) {
-    if (!(p.kappa > 0)) {
-        return {
-            concurrency: null,
-            tps: null,
-            reason: p.sigma > 0
-                ? `κ = 0: no coherency penalty, so throughput rises monotonically towards λ/σ = ${formatNumber(p.lambda / p.sigma)} and never peaks`
-                : 'σ = κ = 0: the fitted curve is linear and never peaks',
-        };
-    }
-    if (p.sigma >= 1) {
-        return { concurrency: null, tps: null, reason: `σ = ${formatNumber(p.sigma)} ≥ 1: throughput never rises above its single-client value, so there is no peak` };
-    }
-    const concurrency = Math.sqrt((1 - p.sigma) / p.kappa);
-    const tps = uslThroughput(concurrency, p);
-    if (!Number.isFinite(concurrency) || !Number.isFinite(tps)) {
-        return { concurrency: null, tps: null, reason: 'the peak of the fitted curve is not a finite number' };
-    }
-    return { concurrency, tps, reason: null };
-}
-function formatNumber(value) {
-    if (value === 0)
-        return '0';
-    const magnitude = Math.abs(value);
-    if (magnitude >= 1e6 || magnitude < 1e-3)
-        return value.toExponential(3);
-    return Number(value.toPrecision(4)).toString();
-}
-/**
- * Least-squares σ (and κ) for a fixed λ from the linearised form λN/X − 1 = σ(N−1) + κN(N−1),
- * clamped to the bounds. Used only for starting points, never as the answer.
- */
-function linearisedStart(ns, xs, lambda, amdahl) {
-    let s11 = 0;
-    let s12 = 0;
-    let s22 = 0;
-    let b1 = 0;
-    let b2 = 0;
-    for (let i = 0; i < ns.length; i++) {
-        const n = ns[i];
-        const x = xs[i];
-        if (!(x > 0))
-            continue;
-        const z = (lambda * n) / x - 1;
-        const u = n - 1;
-        const v = n * (n - 1);
-        s11 += u * u;
-        s12 += u * v;
-        s22 += v * v;
-        b1 += u * z;
-        b2 += v * z;
-    }
-    const oneVariableSigma = s11 > 0 ? b1 / s11 : 0;
-    if (amdahl)
-        return { lambda, sigma: clamp(oneVariableSigma, 0, SIGMA_MAX), kappa: 0 };
-    const det = s11 * s22 - s12 * s12;
-    let sigma = 0;
-    let kappa = 0;
-    if (det > 1e-12 * s11 * s22 && det > 0) {
-        sigma = (b1 * s22 - b2 * s12) / det;
-        kappa = (s11 * b2 - s12 * b1) / det;
-    }
-    if (!(sigma >= 0 && kappa >= 0)) {
-        // The unconstrained solution left the feasible region: try each single-term fit.
-        const kappaOnly = s22 > 0 ? Math.max(0, b2 / s22) : 0;
-        const sigmaOnly = Math.max(0, oneVariableSigma);
-        const costOf = (sg, kp) => sg * sg * s11 + 2 * sg * kp * s12 + kp * kp * s22 - 2 * (sg * b1 + kp * b2);
-        if (costOf(sigmaOnly, 0) <= costOf(0, kappaOnly)) {
-            sigma = sigmaOnly;
-            kappa = 0;
-        }
-        else {
-            sigma = 0;
-            kappa = kappaOnly;
-        }
-    }
-    return { lambda, sigma: clamp(sigma, 0, SIGMA_MAX), kappa: Math.max(0, kappa) };
-}
-function clamp(value, lo, hi) {
-    return Number.isFinite(value) ? Math.min(hi, Math.max(lo, value)) : lo;
-}
-/** Starting points: λ from the smallest-N throughput per unit and from the best per-unit throughput. */
-function uslStartingPoints(ns, xs, amdahl) {
-    const minN = Math.min(...ns);
-    let sumAtMin = 0;
-    let countAtMin = 0;
-    let bestPerUnit = 0;
-    for (let i = 0; i < ns.length; i++) {
-        if (ns[i] === minN) {
-            sumAtMin += xs[i];
-            countAtMin++;
-        }
-        bestPerUnit = Math.max(bestPerUnit, xs[i] / ns[i]);
-    }
-    const lambdaAtMin = countAtMin > 0 ? sumAtMin / countAtMin / minN : bestPerUnit;
-    const lambdas = [lambdaAtMin, bestPerUnit, 1.5 * bestPerUnit].filter((v) => v > 0 && Number.isFinite(v));
-    const starts = [];
-    for (const lambda of lambdas)
-        starts.push(linearisedStart(ns, xs, lambda, amdahl));
-    if (lambdas.length > 0) {
-        starts.push({ lambda: lambdas[0], sigma: 0, kappa: 0 });
-        starts.push({ lambda: lambdas[0], sigma: 0.1, kappa: amdahl ? 0 : 1e-4 });
-    }
-    return starts;
-}
-/**
- * Fits the USL (or Amdahl when `amdahl`) to (N, X) by bounded LM from several starting points and
- * keeps the lowest SSR. `extraStarts` (e.g. the full-data solution inside a bootstrap) go first;
- * `maxDefaultStarts` trims the built-in starting points when a good extra start is known.
- */
-function fitUslModel(ns, xs, options = {}) {
-    const amdahl = options.amdahl ?? false;
-    const m = ns.length;
-    if (m === 0)
-        return null;
-    // Work on X / scale so the SSR is O(1) whatever the TPS magnitude; λ is rescaled at the end.
-    const scale = Math.max(...xs.map(Math.abs));
-    if (!(scale > 0) || !Number.isFinite(scale))
-        return null;
-    const ys = xs.map((x) => x / scale);
-    const k = amdahl ? 2 : 3;
-    const problem = {
-        m,
-        lower: amdahl ? [0, 0] : [0, 0, 0],
-        upper: amdahl ? [Infinity, SIGMA_MAX] : [Infinity, SIGMA_MAX, Infinity],
-        evaluate(p, residuals, jacobian) {
-            const lambda = p[0];
-            const sigma = p[1];
-            const kappa = amdahl ? 0 : p[2];
-            for (let i = 0; i < m; i++) {
-                const n = ns[i];
-                const denominator = 1 + sigma * (n - 1) + kappa * n * (n - 1);
-                if (!(denominator > 0) || !Number.isFinite(denominator))
-                    return false;
-                const value = (lambda * n) / denominator;
-                residuals[i] = value - ys[i];
-                if (jacobian) {
-                    jacobian[i * k] = n / denominator;
-                    const common = -value / denominator;
-                    jacobian[i * k + 1] = common * (n - 1);
-                    if (!amdahl)
-                        jacobian[i * k + 2] = common * n * (n - 1);
-                }
-            }
-            return true;
-        },
-    };
-    const scaled = (p) => (amdahl ? [p.lambda / scale, p.sigma] : [p.lambda / scale, p.sigma, p.kappa]);
-    const starts = (options.extraStarts ?? []).map(scaled);
-    for (const s of uslStartingPoints(ns, xs, amdahl).slice(0, options.maxDefaultStarts ?? Infinity))
-        starts.push(scaled(s));
-    let best = null;
-    for (const start of starts) {
-        if (!start.every(Number.isFinite))
-            continue;
-        const result = levenbergMarquardt(problem, start);
-        if (result === null || !Number.isFinite(result.ssr))
-            continue;
-        if (best === null || result.ssr < best.ssr * (1 - 1e-12) || (result.ssr <= best.ssr && result.converged && !best.converged))
-            best = result;
-    }
-    if (best === null)
-        return null;
-    const params = {
-        lambda: best.params[0] * scale,
-        sigma: best.params[1],
-        kappa: amdahl ? 0 : best.params[2],
-    };
-    if (!Object.values(params).every(Number.isFinite))
-        return null;
-    return {
-        params,
-        ssr: best.ssr * scale * scale,
-        converged: best.converged,
-        superlinear: best.atLower[1] === true && best.gradient[1] > 0,
-        kappaAtBound: amdahl || best.atLower[2] === true,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/analyze/fit.ts
-// Curve fitting of throughput against concurrency N (the caller passes N = min(workers,
-// connections), the concurrency the database actually sees). Five models, all fitted by least
-// squares in TPS space (never on log-transformed TPS, which would reweight the errors):
-//   linear       TPS = a·N + b            (closed-form least squares)
-//   logarithmic  TPS = a·ln(N) + b        (closed-form least squares)
-//   exponential  TPS = a·e^(b·N)          (bounded Levenberg–Marquardt)
-//   usl          X = λN / (1 + σ(N−1) + κN(N−1)), λ ≥ 0, 0 ≤ σ ≤ 1, κ ≥ 0  (bounded LM, multi-start)
-//   amdahl       the USL with κ = 0
-// Each gets R² = 1 − SSR/SST, RMSE = √(SSR/n) and AICc = n·ln(SSR/n) + 2k + 2k(k+1)/(n−k−1), where k
-// counts the curve's parameters (2, or 3 for the USL). The best model is the lowest AICc; an exact
-// fit (SSR = 0 up to rounding, with n > k + 1) wins outright, simplest first. The USL's σ, κ, N* and
-// peak TPS get percentile intervals from a seeded bootstrap: circular moving blocks (≈ √L seconds)
-// over each band's per-second series, or residuals when series are missing. N* and peak TPS are
-// withheld beyond 2× the largest measured concurrency, like every prediction.
-// Pure: no clock, no I/O, deterministic for a given settings.seed.
-
-
-
-/** Model order, also the tie-break preference (simplest, most familiar first). */
-const MODEL_ORDER = ['linear', 'logarithmic', 'exponential', 'usl', 'amdahl'];
-const PARAMETER_COUNT = { linear: 2, logarithmic: 2, exponential: 2, usl: 3, amdahl: 2 };
-/** A fit whose RMSE is below this fraction of the largest TPS is exact (SSR = 0 up to rounding). */
-const EXACT_RELATIVE_RMSE = 1e-9;
-/** Shortest per-second series that a moving-block bootstrap can resample meaningfully. */
-const MIN_SERIES_FOR_BLOCKS = 5;
-/** Above this share of failed refits the bootstrap intervals are not reported. */
-const MAX_FAILED_FRACTION = 0.2;
-// ---------------------------------------------------------------------------------------------
-// Figures of merit
-function figures(model, data, evaluate) {
-    const { ns, xs, scale } = data;
-    const n = ns.length;
-    const k = PARAMETER_COUNT[model];
-    // Sums run on TPS / scale so that huge TPS values cannot overflow the squares; the figures are
-    // scaled back (RMSE × scale, ln SSR + 2 ln scale), which is exact algebra, not an approximation.
-    let ssrScaled = 0;
-    for (let i = 0; i < n; i++) {
-        const residual = (xs[i] - evaluate(ns[i])) / scale;
-        ssrScaled += residual * residual;
-    }
-    if (!Number.isFinite(ssrScaled))
-        return null;
-    const mean = xs.reduce((s, x) => s + x / scale, 0) / n;
-    let sstScaled = 0;
-    for (const x of xs)
-        sstScaled += (x / scale - mean) ** 2;
-    const exact = ssrScaled <= n * EXACT_RELATIVE_RMSE ** 2;
-    const notes = [];
-    let rSquared = null;
-    // All-equal TPS leaves nothing to explain; rounding makes SST tiny rather than exactly 0.
-    if (sstScaled <= n * 1e-24) {
-        notes.push('R² is undefined: every band has the same TPS (SST = 0)');
-    }
-    else {
-        rSquared = exact ? 1 : 1 - ssrScaled / sstScaled;
-    }
-    let aicc = null;
-    if (n - k - 1 <= 0) {
-        notes.push(`AICc is undefined: it needs more points than parameters + 1 (n = ${n}, k = ${k})`);
-    }
-    else if (exact) {
-        notes.push('AICc is undefined: the model fits every point exactly (SSR = 0, so ln(SSR/n) = −∞)');
-    }
-    else {
-        aicc = n * (Math.log(ssrScaled / n) + 2 * Math.log(scale)) + 2 * k + (2 * k * (k + 1)) / (n - k - 1);
-        if (!Number.isFinite(aicc)) {
-            aicc = null;
-            notes.push('AICc is not a finite number for this fit');
-        }
-    }
-    const ssr = exact ? 0 : ssrScaled * scale * scale;
-    return {
-        ssr: Number.isFinite(ssr) ? ssr : Number.MAX_VALUE,
-        exact,
-        fit: { r_squared: rSquared, rmse: exact ? 0 : scale * Math.sqrt(ssrScaled / n), aicc, reason: null, notes },
-    };
-}
-function notFitted(model, reason) {
-    return {
-        fit: { model, parameters: {}, r_squared: null, rmse: null, aicc: null, reason, notes: [] },
-        evaluate: null,
-        ssr: null,
-        exact: false,
-    };
-}
-function assemble(model, data, parameters, evaluate, extraNotes = []) {
-    if (!Object.values(parameters).every(Number.isFinite))
-        return notFitted(model, 'the fit produced parameters that are not finite numbers');
-    const measured = figures(model, data, evaluate);
-    if (measured === null)
-        return notFitted(model, 'the fitted curve is not finite at the measured concurrencies');
-    return {
-        fit: { model, parameters, ...measured.fit, notes: [...(measured.fit.notes ?? []), ...extraNotes] },
-        evaluate,
-        ssr: measured.ssr,
-        exact: measured.exact,
-    };
-}
-function distinctCount(values) {
-    return new Set(values).size;
-}
-// ---------------------------------------------------------------------------------------------
-// The five models
-/** Ordinary least squares of y on u with an intercept; null when u does not vary. */
-function straightLine(us, ys) {
-    const n = us.length;
-    const uMean = us.reduce((s, u) => s + u, 0) / n;
-    const yMean = ys.reduce((s, y) => s + y, 0) / n;
-    let suu = 0;
-    let suy = 0;
-    for (let i = 0; i < n; i++) {
-        suu += (us[i] - uMean) ** 2;
-        suy += (us[i] - uMean) * (ys[i] - yMean);
-    }
-    if (!(suu > 0))
-        return null;
-    const a = suy / suu;
-    return { a, b: yMean - a * uMean };
-}
-function fitLinear(data) {
-    if (distinctCount(data.ns) < 2)
-        return notFitted('linear', 'needs at least two distinct concurrencies');
-    const line = straightLine(data.ns, data.xs);
-    if (line === null)
-        return notFitted('linear', 'needs at least two distinct concurrencies');
-    return assemble('linear', data, { a: line.a, b: line.b }, (n) => line.a * n + line.b);
-}
-function fitLogarithmic(data) {
-    if (distinctCount(data.ns) < 2)
-        return notFitted('logarithmic', 'needs at least two distinct concurrencies');
-    const line = straightLine(data.ns.map(Math.log), data.xs);
-    if (line === null)
-        return notFitted('logarithmic', 'needs at least two distinct concurrencies');
-    return assemble('logarithmic', data, { a: line.a, b: line.b }, (n) => line.a * Math.log(n) + line.b);
-}
-function fitExponential(data) {
-    const { ns, xs, maxN, scale } = data;
-    if (distinctCount(ns) < 2)
-        return notFitted('exponential', 'needs at least two distinct concurrencies');
-    // |b| is bounded so that a·e^(b·N) stays finite up to 2× the largest concurrency (e^350 ≈ 1e152).
-    const rateLimit = 350 / maxN;
-    const m = ns.length;
-    const ys = xs.map((x) => x / scale);
-    const problem = {
-        m,
-        lower: [0, -rateLimit],
-        upper: [Infinity, rateLimit],
-        evaluate(p, residuals, jacobian) {
-            const a = p[0];
-            const b = p[1];
-            for (let i = 0; i < m; i++) {
-                const growth = Math.exp(b * ns[i]);
-                const value = a * growth;
-                if (!Number.isFinite(value))
-                    return false;
-                residuals[i] = value - ys[i];
-                if (jacobian) {
-                    jacobian[i * 2] = growth;
-                    jacobian[i * 2 + 1] = value * ns[i];
-                }
-            }
-            return true;
-        },
-    };
-    // Starting points only: the log-linear regression (TPS > 0 here) and a flat curve.
-    const starts = [];
-    const logLine = straightLine(ns, ys.map(Math.log));
-    if (logLine !== null)
-        starts.push([Math.exp(logLine.b), Math.max(-rateLimit, Math.min(rateLimit, logLine.a))]);
-    starts.push([ys.reduce((s, y) => s + y, 0) / m, 0]);
-    let best = null;
-    for (const start of starts) {
-        if (!start.every(Number.isFinite))
-            continue;
-        const result = levenbergMarquardt(problem, start);
-        if (result !== null && (best === null || result.ssr < best.ssr))
-            best = result;
-    }
-    if (best === null)
-        return notFitted('exponential', 'the exponential curve overflows at the measured concurrencies');
-    const a = best.params[0] * scale;
-    const b = best.params[1];
-    const notes = [];
-    if (best.atLower[1] || best.atUpper[1]) {
-        notes.push(`the growth rate b is held at ±${formatNumber(rateLimit)}, the largest that keeps predictions finite up to 2× the largest concurrency`);
-    }
-    if (!best.converged)
-        notes.push('the fit stopped at the iteration limit before converging');
-    return assemble('exponential', data, { a, b }, (n) => a * Math.exp(b * n), notes);
-}
-function fitUslFamily(data, amdahl) {
-    const model = amdahl ? 'amdahl' : 'usl';
-    const needed = amdahl ? 2 : 3;
-    if (distinctCount(data.ns) < needed) {
-        return { ...notFitted(model, `needs at least ${needed} distinct concurrencies`), params: null, superlinear: false };
-    }
-    const result = fitUslModel(data.ns, data.xs, { amdahl });
-    if (result === null)
-        return { ...notFitted(model, 'the least-squares fit failed from every starting point'), params: null, superlinear: false };
-    const p = result.params;
-    const notes = [];
-    if (result.superlinear) {
-        notes.push('σ is held at its lower bound 0: TPS per unit of concurrency grows with N somewhere in the data (superlinear scaling), which σ ≥ 0 cannot describe');
-    }
-    if (!amdahl && result.kappaAtBound)
-        notes.push('κ is at its lower bound 0: no coherency penalty is visible in the data');
-    if (p.sigma >= 1)
-        notes.push('σ is at its upper bound 1: throughput does not grow with concurrency at all');
-    if (!result.converged)
-        notes.push('the fit stopped at the iteration limit before converging');
-    const parameters = amdahl ? { lambda: p.lambda, sigma: p.sigma } : { lambda: p.lambda, sigma: p.sigma, kappa: p.kappa };
-    return { ...assemble(model, data, parameters, (n) => uslThroughput(n, p), notes), params: p, superlinear: result.superlinear };
-}
-// ---------------------------------------------------------------------------------------------
-// Model choice
-function chooseBest(models, n, distinct) {
-    const fitted = models.filter((m) => m.fit.reason === null);
-    if (fitted.length === 0) {
-        return {
-            best: null,
-            reason: n === 0
-                ? 'no model could be fitted: there are no usable points'
-                : `no model could be fitted to ${n} point${n === 1 ? '' : 's'} at ${distinct} distinct concurrenc${distinct === 1 ? 'y' : 'ies'} (see each model's reason)`,
-        };
-    }
-    const preference = (a, b) => PARAMETER_COUNT[a.fit.model] - PARAMETER_COUNT[b.fit.model] || MODEL_ORDER.indexOf(a.fit.model) - MODEL_ORDER.indexOf(b.fit.model);
-    // An exact fit with spare degrees of freedom beats any AICc (whose value would be −∞).
-    const exact = fitted.filter((m) => m.exact && n - PARAMETER_COUNT[m.fit.model] - 1 > 0).sort(preference);
-    if (exact.length > 0) {
-        const chosen = exact[0];
-        const others = exact.slice(1).map((m) => m.fit.model);
-        return {
-            best: chosen.fit.model,
-            reason: `${chosen.fit.model} fits every point exactly (SSR = 0, so AICc is −∞ rather than a number)` +
-                (others.length > 0 ? `; ${others.join(', ')} also fit exactly, and ${chosen.fit.model} is preferred as the simplest (fewest parameters, then ${MODEL_ORDER.join(' > ')})` : ''),
-        };
-    }
-    const ranked = fitted.filter((m) => m.fit.aicc !== null).sort((a, b) => {
-        const diff = a.fit.aicc - b.fit.aicc;
-        if (Math.abs(diff) > 1e-9 * Math.max(1, Math.abs(a.fit.aicc)))
-            return diff;
-        return preference(a, b);
-    });
-    const unranked = fitted.filter((m) => m.fit.aicc === null).map((m) => m.fit.model);
-    if (ranked.length === 0) {
-        return {
-            best: null,
-            reason: `no model has an AICc with ${n} point${n === 1 ? '' : 's'}: AICc needs more points than parameters + 1 (at least ${PARAMETER_COUNT.linear + 2} for two-parameter models), so no model is preferred`,
-        };
-    }
-    const chosen = ranked[0];
-    let reason = `${chosen.fit.model} has the lowest AICc (${formatNumber(chosen.fit.aicc)})`;
-    const runnerUp = ranked[1];
-    if (runnerUp !== undefined) {
-        const delta = runnerUp.fit.aicc - chosen.fit.aicc;
-        reason += `; next is ${runnerUp.fit.model} (${formatNumber(runnerUp.fit.aicc)}, ΔAICc = ${formatNumber(delta)})`;
-        if (delta <= 1e-9 * Math.max(1, Math.abs(chosen.fit.aicc))) {
-            reason += `: a tie, broken in favour of fewer parameters, then the order ${MODEL_ORDER.join(' > ')}`;
-        }
-        else if (delta < 2) {
-            reason += ': under 2, so the data barely distinguish the two';
-        }
-    }
-    if (unranked.length > 0)
-        reason += `; not ranked (AICc undefined): ${unranked.join(', ')}`;
-    return { best: chosen.fit.model, reason };
-}
-/** Mean of one circular moving-block resample of `series`, block length ≈ √length. */
-function blockLength(length) {
-    return Math.max(1, Math.round(Math.sqrt(length)));
-}
-function blockResampleMean(series, random) {
-    const length = series.length;
-    const block = blockLength(length);
-    let total = 0;
-    let taken = 0;
-    while (taken < length) {
-        // Circular blocks: every second is equally likely to be drawn, so the resampled means are
-        // centred on the series mean (plain moving blocks under-sample both ends).
-        const start = random.int(length);
-        for (let j = 0; j < block && taken < length; j++, taken++)
-            total += series[(start + j) % length];
-    }
-    return total / length;
-}
-/** Type-7 (linear interpolation) quantile of ascending `sorted`, which may end in +∞. */
-function quantile(sorted, q) {
-    const position = (sorted.length - 1) * q;
-    const lower = Math.floor(position);
-    const upper = Math.ceil(position);
-    const lo = sorted[lower];
-    const hi = sorted[upper];
-    if (lower === upper || lo === hi)
-        return lo;
-    if (!Number.isFinite(hi))
-        return hi;
-    return lo + (hi - lo) * (position - lower);
-}
-function percentileInterval(values, level) {
-    if (values.length < 2)
-        return null;
-    const sorted = values.slice().sort((a, b) => a - b);
-    const tail = (1 - level) / 2;
-    const low = quantile(sorted, tail);
-    const high = quantile(sorted, 1 - tail);
-    if (!Number.isFinite(low) || !Number.isFinite(high))
-        return null;
-    return { low, high, level };
-}
-function bootstrapUsl(points, fitted, settings) {
-    const empty = (reason) => ({ sigma: null, kappa: null, peakConcurrency: null, peakTps: null, info: null, reasons: [reason], notes: [] });
-    const resamples = Math.floor(settings.bootstrap_resamples);
-    const level = settings.confidence;
-    if (!(level > 0 && level < 1))
-        return empty(`no intervals: the confidence level ${String(level)} is not between 0 and 1`);
-    if (!(resamples >= 2))
-        return empty('no intervals: bootstrap resampling is disabled (bootstrap_resamples < 2)');
-    const ns = points.map((p) => p.concurrency);
-    const n = points.length;
-    const blocks = points.every((p) => p.series.length >= MIN_SERIES_FOR_BLOCKS);
-    const notes = [];
-    let method;
-    let description;
-    let draw;
-    if (blocks) {
-        method = 'moving-block';
-        const lengths = points.map((p) => p.series.length);
-        description =
-            `moving-block bootstrap of each band's per-second TPS series (block length ≈ √length, ${Math.min(...lengths)}–${Math.max(...lengths)} s per band), ` +
-                `re-fitting the USL to the resampled band means ${resamples} times; percentile intervals`;
-        // Shift by (resampled mean − series mean) so each replicate is centred on the band's own TPS.
-        // Block resampling of a short mean-centred series understates the variance of its mean by
-        // about a factor (1 − b/L); the deviation is scaled back up by √(L/(L−b)).
-        const inflation = points.map((p) => {
-            const length = p.series.length;
-            return Math.sqrt(length / (length - blockLength(length)));
-        });
-        draw = (random) => points.map((p, i) => p.tps + inflation[i] * (blockResampleMean(p.series, random) - p.seriesMean));
-    }
-    else {
-        const k = PARAMETER_COUNT.usl;
-        if (n - k < 2) {
-            return empty(`no intervals: per-second series are missing or shorter than ${MIN_SERIES_FOR_BLOCKS} s, and ${n} points leave too few residuals for a residual bootstrap`);
-        }
-        method = 'residual';
-        const fittedValues = ns.map((c) => uslThroughput(c, fitted));
-        const raw = points.map((p, i) => p.tps - fittedValues[i]);
-        const meanResidual = raw.reduce((s, r) => s + r, 0) / n;
-        // Centre, and inflate by √(n/(n−k)) because fitted residuals understate the error variance.
-        const inflate = Math.sqrt(n / (n - k));
-        const residuals = raw.map((r) => (r - meanResidual) * inflate);
-        description =
-            `residual bootstrap (per-second series missing or shorter than ${MIN_SERIES_FOR_BLOCKS} s in at least one band): ` +
-                `${resamples} re-fits to fitted values plus resampled residuals; percentile intervals`;
-        notes.push(`intervals come from a residual bootstrap over only ${n} points because per-second series were unavailable; they are rough`);
-        draw = (random) => fittedValues.map((f) => f + residuals[random.int(n)]);
-    }
-    const random = createRandom(settings.seed);
-    const sigmas = [];
-    const kappas = [];
-    const peakNs = [];
-    const peakXs = [];
-    let failed = 0;
-    for (let r = 0; r < resamples; r++) {
-        const xs = draw(random);
-        // The full-data optimum is an excellent start for a resample; one independent start guards
-        // against a resample whose optimum lies in another basin.
-        const refit = xs.every(Number.isFinite) ? fitUslModel(ns, xs, { extraStarts: [fitted], maxDefaultStarts: 1 }) : null;
-        if (refit === null || !refit.converged) {
-            failed++;
-            continue;
-        }
-        sigmas.push(refit.params.sigma);
-        kappas.push(refit.params.kappa);
-        const peak = uslPeak(refit.params);
-        // A resample without a peak (κ = 0 or σ ≥ 1) has its peak at unbounded N: count it as +∞.
-        peakNs.push(peak.concurrency ?? Infinity);
-        peakXs.push(peak.tps ?? Infinity);
-    }
-    const failedFraction = failed / resamples;
-    const info = { method, resamples, failed, failed_fraction: failedFraction, description };
-    const reasons = [];
-    if (failed > 0)
-        notes.push(`${failed} of ${resamples} bootstrap refits failed (${formatNumber(100 * failedFraction)}%) and were left out of the intervals`);
-    if (failedFraction > MAX_FAILED_FRACTION) {
-        reasons.push(`no intervals: ${formatNumber(100 * failedFraction)}% of bootstrap refits failed (more than ${100 * MAX_FAILED_FRACTION}%)`);
-        return { sigma: null, kappa: null, peakConcurrency: null, peakTps: null, info, reasons, notes };
-    }
-    const peakConcurrency = percentileInterval(peakNs, level);
-    const peakTps = percentileInterval(peakXs, level);
-    const noPeak = peakNs.filter((v) => v === Infinity).length;
-    if (noPeak > 0)
-        notes.push(`${noPeak} of ${peakNs.length} resamples have no peak within the model (κ = 0 or σ ≥ 1)`);
-    if (peakConcurrency === null && peakNs.length >= 2) {
-        reasons.push(`the ${formatNumber(100 * level)}% interval for N* and peak TPS is unbounded above: too many resamples (${noPeak} of ${peakNs.length}) have no peak`);
-    }
-    return {
-        sigma: percentileInterval(sigmas, level),
-        kappa: percentileInterval(kappas, level),
-        peakConcurrency,
-        peakTps,
-        info,
-        reasons,
-        notes,
-    };
-}
-/** A USL fit with every figure unknown, for the reason given. */
-function emptyUslFit(reason) {
-    return {
-        sigma: null,
-        kappa: null,
-        lambda: null,
-        peak_concurrency: null,
-        peak_tps: null,
-        r_squared: null,
-        sigma_ci: null,
-        kappa_ci: null,
-        peak_concurrency_ci: null,
-        peak_tps_ci: null,
-        reason,
-        superlinear: false,
-        notes: [],
-        bootstrap: null,
-    };
-}
-function describeUsl(usl, used, data, settings) {
-    const blank = emptyUslFit(null);
-    if (usl.fit.reason !== null || usl.params === null)
-        return { ...blank, reason: `USL not fitted: ${usl.fit.reason ?? 'no parameters'}` };
-    const p = usl.params;
-    const reasons = [];
-    const notes = [...(usl.fit.notes ?? [])];
-    if (usl.fit.r_squared === null)
-        reasons.push('R² is undefined: every band has the same TPS');
-    const peak = uslPeak(p);
-    if (usl.superlinear) {
-        // σ pinned at 0 only says the low-concurrency points rise faster than linear; a positive κ still
-        // gives the curve a peak, which is then reported (resting on κ alone), not denied.
-        if (peak.reason !== null)
-            reasons.push('no peak: the data scale superlinearly, so σ sits at its bound 0 and the USL cannot describe them');
-        else
-            notes.push('with σ pinned at 0 the peak N* rests on κ alone; treat it as approximate');
-    }
-    const distinct = distinctCount(data.ns);
-    if (distinct <= PARAMETER_COUNT.usl) {
-        notes.push(`only ${distinct} distinct concurrencies for the USL's ${PARAMETER_COUNT.usl} parameters: the curve can pass through every concurrency's mean TPS, so the data cannot test its shape, and N* is an interpolation, not a finding`);
-    }
-    if (data.ns.length > distinct) {
-        notes.push(`${data.ns.length} bands at ${distinct} distinct concurrencies: bands with the same min(workers, connections) are treated as replicates of one concurrency (extra workers queue in the pool, extra connections sit idle)`);
-    }
-    let peakConcurrency = peak.concurrency;
-    let peakTps = peak.tps;
-    const limit = 2 * data.maxN;
-    if (peak.reason !== null) {
-        if (!usl.superlinear)
-            reasons.push(`no peak: ${peak.reason}`);
-    }
-    else if (peakConcurrency !== null && peakConcurrency > limit) {
-        reasons.push(`no peak reported: the fitted curve would peak at N* ≈ ${formatNumber(peakConcurrency)}, beyond 2× the largest measured concurrency (${formatNumber(limit)}), where the model is not trusted`);
-        peakConcurrency = null;
-        peakTps = null;
-    }
-    else if (peakConcurrency !== null && peakConcurrency < 1) {
-        reasons.push(`no peak reported: the fitted curve peaks at N* ≈ ${formatNumber(peakConcurrency)} < 1, i.e. throughput falls from the first unit of concurrency`);
-        peakConcurrency = null;
-        peakTps = null;
-    }
-    const boot = bootstrapUsl(used, p, settings);
-    reasons.push(...boot.reasons);
-    notes.push(...boot.notes);
-    const fit = {
-        sigma: p.sigma,
-        kappa: p.kappa,
-        lambda: p.lambda,
-        peak_concurrency: peakConcurrency,
-        peak_tps: peakTps,
-        r_squared: usl.fit.r_squared,
-        sigma_ci: boot.sigma,
-        kappa_ci: boot.kappa,
-        peak_concurrency_ci: peakConcurrency === null ? null : boot.peakConcurrency,
-        peak_tps_ci: peakTps === null ? null : boot.peakTps,
-        reason: null,
-        superlinear: usl.superlinear,
-        notes,
-        bootstrap: boot.info,
-    };
-    if (fit.peak_concurrency !== null && fit.peak_concurrency_ci === null && boot.reasons.length === 0 && boot.info !== null) {
-        reasons.push('no interval for N* and peak TPS: too few successful resamples');
-    }
-    fit.reason = reasons.length > 0 ? reasons.join('; ') : null;
-    return fit;
-}
-// ---------------------------------------------------------------------------------------------
-// Predictions
-/** 1, then a round step up to 2× the largest measured concurrency (inclusive, never beyond). */
-function predictionGrid(maxConcurrency) {
-    const limit = 2 * maxConcurrency;
-    if (!(limit >= 1) || !Number.isFinite(limit))
-        return [];
-    const target = limit / 48;
-    let step = 1;
-    if (target > 1) {
-        const power = Math.pow(10, Math.floor(Math.log10(target)));
-        step = [1, 2, 5, 10].map((f) => f * power).find((s) => s >= target) ?? 10 * power;
-    }
-    const grid = [1];
-    for (let value = step; value <= limit + 1e-9; value += step)
-        if (value > 1)
-            grid.push(value);
-    if (grid[grid.length - 1] < limit)
-        grid.push(limit);
-    return grid;
-}
-function predict(model, grid) {
-    if (model.evaluate === null)
-        return [];
-    const predictions = [];
-    for (const concurrency of grid) {
-        const value = model.evaluate(concurrency);
-        // TPS cannot be negative; a straight line extrapolated below its root is clamped to 0.
-        if (Number.isFinite(value))
-            predictions.push({ concurrency, tps: Math.max(0, value), model: model.fit.model });
-    }
-    return predictions;
-}
-// ---------------------------------------------------------------------------------------------
-function exclusionReason(point) {
-    if (point.excluded_reason !== null && point.excluded_reason !== undefined)
-        return point.excluded_reason;
-    if (!Number.isFinite(point.concurrency) || !(point.concurrency > 0))
-        return 'concurrency is not a positive number';
-    if (!Number.isFinite(point.tps))
-        return 'TPS is not a finite number';
-    if (!(point.tps > 0))
-        return 'zero TPS';
-    return null;
-}
-/** Fits every model to the usable points; see the header comment for the models and methods. */
-function fitCurves(points, settings) {
-    const excluded = [];
-    const used = [];
-    for (const point of points) {
-        const reason = exclusionReason(point);
-        if (reason !== null) {
-            excluded.push({ band_id: point.band_id, reason });
-            continue;
-        }
-        const series = (point.tps_series ?? []).filter((v) => Number.isFinite(v));
-        const seriesMean = series.length > 0 ? series.reduce((s, v) => s + v, 0) / series.length : point.tps;
-        used.push({ band_id: point.band_id, concurrency: point.concurrency, tps: point.tps, series, seriesMean });
-    }
-    const data = {
-        ns: used.map((p) => p.concurrency),
-        xs: used.map((p) => p.tps),
-        maxN: used.length > 0 ? Math.max(...used.map((p) => p.concurrency)) : 0,
-        scale: used.length > 0 ? Math.max(...used.map((p) => p.tps)) : 0,
-    };
-    const noPoints = used.length === 0 ? 'no usable points (every band was excluded or there were none)' : null;
-    const linear = noPoints ? notFitted('linear', noPoints) : fitLinear(data);
-    const logarithmic = noPoints ? notFitted('logarithmic', noPoints) : fitLogarithmic(data);
-    const exponential = noPoints ? notFitted('exponential', noPoints) : fitExponential(data);
-    const usl = noPoints ? { ...notFitted('usl', noPoints), params: null, superlinear: false } : fitUslFamily(data, false);
-    const amdahl = noPoints ? { ...notFitted('amdahl', noPoints), params: null, superlinear: false } : fitUslFamily(data, true);
-    const all = [linear, logarithmic, exponential, usl, amdahl];
-    const { best, reason } = chooseBest(all, used.length, distinctCount(data.ns));
-    const grid = predictionGrid(data.maxN);
-    const predictions = [];
-    const bestModel = all.find((m) => m.fit.model === best);
-    if (bestModel !== undefined)
-        predictions.push(...predict(bestModel, grid));
-    if (best !== 'usl')
-        predictions.push(...predict(usl, grid));
-    return {
-        axis: 'concurrency',
-        points_used: used.length,
-        excluded,
-        models: all.map((m) => m.fit),
-        best_model: best,
-        best_model_reason: reason,
-        usl: describeUsl(usl, used, data, settings),
-        predictions,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/types.ts
-// The shared vocabulary of pgscale: the effective config, the band plan and the one
-// versioned results document that every view (CSV, JSON, Markdown, baselines) is made from.
-// Only types and constants live here, so every stage may import it.
-const SCHEMA_VERSION = 1;
-/** The documented defaults of `analysis:`; the config schema and the analysis both use these. */
-const DEFAULT_ANALYSIS_SETTINGS = {
-    linear_min_efficiency: 0.75,
-    saturation_tolerance: 0.05,
-    confidence: 0.95,
-    batches: 10,
-    bootstrap_resamples: 500,
-    seed: 42,
-};
-
-;// CONCATENATED MODULE: ./src/compare/validate.ts
-// Is a baseline comparable with the current run? Same schema, plan (bands and durations), workload
-// name and scale. Workload file contents are what a pull request changes, so they are compared and
-// listed, never refused.
-
-function isRecord(x) {
-    return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-/** Files whose digest differs, or that exist on one side only (marked added/removed). */
-function changedWorkloadFiles(current, baseline) {
-    const key = (f) => `${f.role}:${f.path}`;
-    const base = new Map();
-    const baseFiles = Array.isArray(baseline.workload_files) ? baseline.workload_files : [];
-    const curFiles = Array.isArray(current.workload_files) ? current.workload_files : [];
-    for (const f of baseFiles)
-        if (isRecord(f))
-            base.set(key(f), String(f.sha256));
-    const changed = [];
-    const seen = new Set();
-    for (const f of curFiles) {
-        const k = key(f);
-        seen.add(k);
-        const old = base.get(k);
-        if (old === undefined)
-            changed.push(`${f.path} (added)`);
-        else if (old !== f.sha256)
-            changed.push(f.path);
-    }
-    for (const f of baseFiles)
-        if (isRecord(f) && !seen.has(key(f)))
-            changed.push(`${String(f.path)} (removed)`);
-    return changed;
-}
-function validateBaseline(current, baseline) {
-    const b = baseline;
-    if (!isRecord(b))
-        return { ok: false, reason: 'the baseline is not a results document (expected a JSON object)' };
-    if (b.schema_version !== SCHEMA_VERSION) {
-        return {
-            ok: false,
-            reason: `the baseline has schema_version ${JSON.stringify(b.schema_version)}, this pgscale writes ${SCHEMA_VERSION}; record a new baseline`,
-        };
-    }
-    if (!Array.isArray(b.bands))
-        return { ok: false, reason: 'the baseline has no bands array' };
-    const badBand = b.bands.findIndex((band) => !isRecord(band) || !Number.isInteger(band.band_id) || !Number.isInteger(band.workers) || !Number.isInteger(band.connections));
-    if (badBand >= 0)
-        return { ok: false, reason: `the baseline's bands[${badBand}] has no whole-number band_id, workers and connections` };
-    if (b.workload !== current.workload) {
-        return {
-            ok: false,
-            reason: `the baseline ran workload ${JSON.stringify(b.workload)}, this run ${JSON.stringify(current.workload)}`,
-        };
-    }
-    if (b.scale !== current.scale) {
-        return { ok: false, reason: `the baseline ran at scale ${JSON.stringify(b.scale)}, this run at scale ${current.scale}` };
-    }
-    if (b.plan_fingerprint !== current.plan_fingerprint) {
-        return {
-            ok: false,
-            reason: `the baseline was made under a different plan (fingerprint ${String(b.plan_fingerprint).slice(0, 12)}… vs ` +
-                `${String(current.plan_fingerprint).slice(0, 12)}…): bands or durations changed; record a new baseline`,
-        };
-    }
-    return { ok: true, changed_files: changedWorkloadFiles(current, baseline) };
-}
-
-;// CONCATENATED MODULE: ./src/ab/stats.ts
-// Paired statistics for same-runner A/B runs: the exact null distribution of the Wilcoxon
-// signed-rank statistic, Walsh averages, the Hodges–Lehmann estimate and its exact
-// distribution-free confidence interval, and exact one-sided p-values. Pure and deterministic.
-//
-// With R paired differences there are M = R(R+1)/2 Walsh averages (dᵢ + dⱼ)/2, i ≤ j. Their
-// median is the Hodges–Lehmann estimate. The interval [W₍ₖ₎, W₍M+1−k₎] covers the true centre
-// (of a symmetric distribution) with probability exactly 1 − 2·P(T⁺ ≤ k − 1), where T⁺ is the
-// signed-rank statistic under the null. Only these discrete levels are attainable; see
-// `wilcoxonInterval` for which one is picked.
-
-/**
- * counts[t] = number of subsets of {1..n} whose sum is t, t = 0..n(n+1)/2: the exact null
- * distribution of T⁺ is counts[t] / 2ⁿ. Dynamic programming, O(n³); n is a round count (small).
- */
-function signedRankCounts(n) {
-    if (!(Number.isInteger(n) && n >= 0 && n <= 200))
-        throw new RangeError(`signedRankCounts: n must be an integer in [0, 200], got ${n}`);
-    const max = (n * (n + 1)) / 2;
-    const counts = new Array(max + 1).fill(0);
-    counts[0] = 1;
-    for (let k = 1; k <= n; k++) {
-        for (let t = (k * (k + 1)) / 2; t >= k; t--)
-            counts[t] += counts[t - k];
-    }
-    return counts;
-}
-/** P(T⁺ ≤ t) under the null for n pairs (t may be fractional: it is floored). */
-function signedRankCdf(t, n) {
-    if (t < 0)
-        return 0;
-    const counts = signedRankCounts(n);
-    const top = Math.min(Math.floor(t), counts.length - 1);
-    let s = 0;
-    for (let i = 0; i <= top; i++)
-        s += counts[i];
-    return s / 2 ** n;
-}
-/** The R(R+1)/2 Walsh averages (xᵢ + xⱼ)/2, i ≤ j, sorted ascending. */
-function walshAverages(xs) {
-    const out = [];
-    for (let i = 0; i < xs.length; i++)
-        for (let j = i; j < xs.length; j++)
-            out.push((xs[i] + xs[j]) / 2);
-    return out.sort((a, b) => a - b);
-}
-function median(sorted) {
-    const n = sorted.length;
-    const mid = Math.floor(n / 2);
-    return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-/** Hodges–Lehmann estimate of the centre: the median of the Walsh averages. */
-function hodgesLehmann(xs) {
-    if (xs.length === 0)
-        throw new RangeError('hodgesLehmann: no data');
-    return median(walshAverages(xs));
-}
-/** Median absolute deviation from `centre` (unscaled): the typical size of one pair's noise. */
-function medianAbsoluteDeviation(xs, centre) {
-    if (xs.length === 0)
-        throw new RangeError('medianAbsoluteDeviation: no data');
-    return median(xs.map((x) => Math.abs(x - centre)).sort((a, b) => a - b));
-}
-/**
- * The exact levels attainable with n pairs: level(k) = 1 − 2·P(T⁺ ≤ k − 1) for k = 1, 2, …
- * (k = 1 is the widest interval, [min, max] of the Walsh averages). Decreasing in k.
- */
-function attainableLevels(n) {
-    const counts = signedRankCounts(n);
-    const m = (n * (n + 1)) / 2;
-    const out = [];
-    let cumulative = 0;
-    for (let k = 1; k <= Math.floor((m + 1) / 2); k++) {
-        cumulative += counts[k - 1];
-        const level = 1 - (2 * cumulative) / 2 ** n;
-        if (level <= 0)
-            break;
-        out.push({ k, level });
-    }
-    return out;
-}
-function chooseLevel(n, requested, rule = 'at-most') {
-    const levels = attainableLevels(n);
-    if (levels.length === 0)
-        throw new RangeError(`wilcoxon interval: ${n} pair(s) are too few for any interval`);
-    const widest = levels[0];
-    const eps = 1e-12;
-    if (widest.level < requested - eps)
-        return { ...widest, below_requested: true };
-    if (rule === 'at-least') {
-        let pick = widest;
-        for (const l of levels)
-            if (l.level >= requested - eps)
-                pick = l;
-        return { ...pick, below_requested: false };
-    }
-    for (const l of levels)
-        if (l.level <= requested + eps)
-            return { ...l, below_requested: false };
-    const last = levels[levels.length - 1];
-    return { ...last, below_requested: false };
-}
-/** Exact Wilcoxon signed-rank confidence interval of the centre (Hodges–Lehmann's companion). */
-function wilcoxonInterval(xs, requested, rule = 'at-most') {
-    if (!(requested > 0 && requested < 1))
-        throw new RangeError(`wilcoxonInterval: level must be in (0, 1), got ${requested}`);
-    const n = xs.length;
-    const w = walshAverages(xs);
-    const { k, level, below_requested } = chooseLevel(n, requested, rule);
-    return { low: w[k - 1], high: w[w.length - k], level, requested_level: requested, k, below_requested };
-}
-/**
- * Exact one-sided p-value of the signed-rank test of H₀: centre ≥ c against "centre < c":
- * P(T⁺ ≤ t) with t = #{Walsh averages > c} + ½·#{= c} (rounded up: ties never help a rejection).
- * By duality, the 'at-most'/'at-least' interval of level L lies entirely below c exactly when this
- * p-value is ≤ (1 − L)/2.
- */
-function signedRankPValueBelow(xs, c) {
-    const w = walshAverages(xs);
-    let t = 0;
-    for (const v of w)
-        t += v > c ? 1 : v === c ? 0.5 : 0;
-    return signedRankCdf(Math.ceil(t), xs.length);
-}
-/** The mirror image: p-value of H₀: centre ≤ c against "centre > c". */
-function signedRankPValueAbove(xs, c) {
-    return signedRankPValueBelow(xs.map((x) => -x), -c);
-}
-/** Percentile interval of a bootstrap sample (linear interpolation between order statistics). */
-function stats_percentileInterval(values, level) {
-    const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-    if (v.length < 2)
-        return null;
-    const at = (p) => {
-        const pos = p * (v.length - 1);
-        const lo = Math.floor(pos);
-        const hi = Math.ceil(pos);
-        return v[lo] + (v[hi] - v[lo]) * (pos - lo);
-    };
-    const tail = (1 - level) / 2;
-    return { low: at(tail), high: at(1 - tail) };
-}
-/** Rounds up to this many are enumerated exactly (2^12 = 4096 sign patterns). */
-const MAX_EXACT_FLIP_ROUNDS = 12;
-const RANDOM_FLIPS = 4096;
-/** Mid-ranks of |x| (1-based), so that T⁺ can be re-summed under any sign pattern in O(n). */
-function absoluteRanks(xs) {
-    const order = xs.map((x, i) => ({ a: Math.abs(x), i })).sort((p, q) => p.a - q.a);
-    const ranks = new Array(xs.length);
-    for (let s = 0; s < order.length;) {
-        let e = s;
-        while (e + 1 < order.length && order[e + 1].a === order[s].a)
-            e++;
-        const mid = (s + e) / 2 + 1;
-        for (let k = s; k <= e; k++)
-            ranks[order[k].i] = mid;
-        s = e + 1;
-    }
-    return ranks;
-}
-/**
- * Westfall–Young step-down minP over a family of paired figures, with the null distribution
- * generated by flipping the sign of whole rounds: every figure of a round flips together, so the
- * dependence between figures measured in the same round (TPS and p95 of a band move together in a
- * closed loop; neighbouring bands share the server's state) is kept, and correlated figures do not
- * pay Bonferroni's price. Each figure's statistic is its exact one-sided signed-rank p-value
- * (T⁺ = Σ ranks of the positive x, equal to the count of positive Walsh averages), so a family of
- * one gives exactly that p-value. Valid under the same assumption as the signed-rank test: each
- * round's vector of shifted values is symmetric about 0 under H₀ (swapping base and head in a round
- * negates it). Rounds up to MAX_EXACT_FLIP_ROUNDS are enumerated; beyond, 4096 seeded patterns.
- */
-function signFlipStepDown(figures, seed) {
-    const roundIds = [...new Set(figures.flatMap((f) => f.rounds))].sort((a, b) => a - b);
-    const roundIndex = new Map(roundIds.map((r, i) => [r, i]));
-    const prepared = figures.map((f) => {
-        if (f.values.length !== f.rounds.length)
-            throw new RangeError('signFlipStepDown: values and rounds differ in length');
-        const xs = f.evidence === 'below' ? f.values : f.values.map((x) => -x);
-        const counts = signedRankCounts(xs.length);
-        const cdf = new Float64Array(counts.length);
-        let s = 0;
-        counts.forEach((c, t) => (cdf[t] = (s += c) / 2 ** xs.length));
-        return { sign: xs.map(Math.sign), ranks: absoluteRanks(xs), round: f.rounds.map((r) => roundIndex.get(r)), cdf };
-    });
-    // p-value of one figure when the rounds in `flipped` change sign: P(T⁺ ≤ ⌈t⌉), ties never helping.
-    const pValue = (f, flipped) => {
-        let t = 0;
-        for (let i = 0; i < f.ranks.length; i++) {
-            const s = flipped(f.round[i]) ? -f.sign[i] : f.sign[i];
-            t += s > 0 ? f.ranks[i] : s === 0 ? f.ranks[i] / 2 : 0;
-        }
-        return f.cdf[Math.min(Math.ceil(t - 1e-9), f.cdf.length - 1)];
-    };
-    const raw = prepared.map((f) => pValue(f, () => false));
-    const m = figures.length;
-    if (m === 0)
-        return { raw, adjusted: [], flips: 0, exact: true };
-    const order = raw.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
-    const exceed = new Array(m).fill(0);
-    const tally = (flipped) => {
-        // Successive minima from the least significant figure up: u_k = min over figures k..m.
-        let u = Infinity;
-        for (let k = m - 1; k >= 0; k--) {
-            u = Math.min(u, pValue(prepared[order[k].i], flipped));
-            if (u <= order[k].p + 1e-12)
-                exceed[k]++;
-        }
-    };
-    const n = roundIds.length;
-    let flips;
-    const exact = n <= MAX_EXACT_FLIP_ROUNDS;
-    if (exact) {
-        flips = 2 ** n;
-        for (let mask = 0; mask < flips; mask++)
-            tally((r) => ((mask >>> r) & 1) === 1);
-    }
-    else {
-        const random = createRandom(seed);
-        flips = RANDOM_FLIPS;
-        tally(() => false);
-        const pattern = new Uint8Array(n);
-        for (let b = 1; b < flips; b++) {
-            for (let r = 0; r < n; r++)
-                pattern[r] = random.next() < 0.5 ? 1 : 0;
-            tally((r) => pattern[r] === 1);
-        }
-    }
-    const adjusted = new Array(m);
-    let running = 0;
-    order.forEach(({ i }, k) => {
-        // Never below the figure's own exact p-value: with sampled patterns the estimate could dip under it.
-        running = Math.max(running, exceed[k] / flips, raw[i]);
-        adjusted[i] = running;
-    });
-    return { raw, adjusted, flips, exact };
-}
-
-;// CONCATENATED MODULE: ./src/ab/analyze.ts
-// The statistics of a same-runner A/B run, from paired rounds to one verdict. Pure.
-//
-// Per band and figure (TPS, p95 latency): the paired per-round log-ratios dᵣ = ln(head/base), the
-// Hodges–Lehmann estimate (median of Walsh averages) and the exact Wilcoxon signed-rank interval
-// at the smallest attainable level ≥ the requested one (the widest interval when none reaches it:
-// fewer than 6 rounds for 95%). Gating: each figure's exact one-sided signed-rank p-value of "no
-// regression beyond the threshold", adjusted across the family (TPS and p95 of every band) by the
-// Westfall–Young step-down minP method over sign flips of whole rounds (stats.ts); a figure fails
-// when its adjusted p-value is at most α/2, passes when its interval lies within the threshold, and
-// is inconclusive otherwise. Flipping whole rounds keeps the dependence between figures: TPS and p95
-// of a band move together in a closed loop, and Holm would charge for two independent tests, which
-// with 6–7 rounds leaves only the most extreme Walsh averages usable. With `confirm`, a failing
-// figure fails the gate only when the confirmation rounds fail it again (a family of their own).
-// Curve level: USL fitted to each side's band means (fitCurves), and a paired bootstrap over whole
-// rounds (same rounds for both sides, fixed seed) for the ratios of measured peak TPS and USL N*.
-// Curve figures are reported, never gated: a bootstrap over a handful of rounds is too coarse.
-
-
-
-
-
-const pct = (x, digits = 1) => `${(x * 100).toFixed(digits)}%`;
-const num = (x, digits = 1) => x === null || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits });
-const finite = (x) => typeof x === 'number' && Number.isFinite(x);
-const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
-const medianOf = (xs) => {
-    if (xs.length === 0)
-        return null;
-    const s = [...xs].sort((a, b) => a - b);
-    const m = Math.floor(s.length / 2);
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-/** The fewest rounds whose smallest exact one-sided signed-rank p-value (2^−R) is at most `oneSided`. */
-function minRoundsFor(oneSided) {
-    return Math.max(MIN_ROUNDS, Math.ceil(-Math.log2(oneSided) - 1e-9));
-}
-/** Below this many usable rounds no interval is computed (3 rounds give at best a 75% interval). */
-const MIN_ROUNDS = 3;
-function usable(m, figure) {
-    if (m.status === 'failed')
-        return null;
-    const v = figure === 'tps' ? m.tps : m.p95_ms;
-    return finite(v) && v > 0 ? v : null;
-}
-/** Paired statistics of one figure over some pairs, with the interval at `level`. */
-function figureStats(pairs, figure, level, threshold) {
-    const d = [];
-    const roundIds = [];
-    for (const p of [...pairs].sort((a, b) => a.round - b.round)) {
-        const b = usable(p.base, figure);
-        const h = usable(p.head, figure);
-        if (b !== null && h !== null) {
-            d.push(Math.log(h / b));
-            roundIds.push(p.round);
-        }
-    }
-    if (d.length < MIN_ROUNDS) {
-        return { figure, rounds: d.length, log_ratios: d, round_ids: roundIds, hl_log_ratio: null, ratio: null, interval: null, mad_log_ratio: null, p_value: null };
-    }
-    const hl = hodgesLehmann(d);
-    // At least the requested level: a "pass" (interval within the threshold) is then never claimed at lower confidence.
-    const iv = wilcoxonInterval(d, level, 'at-least');
-    const bad = logBoundary(figure, threshold, 'bad');
-    return {
-        figure,
-        rounds: d.length,
-        log_ratios: d,
-        round_ids: roundIds,
-        hl_log_ratio: hl,
-        ratio: Math.exp(hl),
-        interval: toRatioInterval(iv),
-        mad_log_ratio: medianAbsoluteDeviation(d, hl),
-        p_value: figure === 'tps' ? signedRankPValueBelow(d, bad) : signedRankPValueAbove(d, bad),
-    };
-}
-function toRatioInterval(iv) {
-    return { low: Math.exp(iv.low), high: Math.exp(iv.high), level: iv.level, requested_level: iv.requested_level, k: iv.k, below_requested: iv.below_requested };
-}
-function within(iv, figure, threshold) {
-    return figure === 'tps' ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
-}
-function ratioText(iv) {
-    return `${iv.low.toFixed(3)}–${iv.high.toFixed(3)}`;
-}
-function levelText(iv) {
-    const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
-    return iv.below_requested ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more rounds)` : exact;
-}
-function bandLabel(b) {
-    return `${b.workers} workers / ${b.connections} connections`;
-}
-const fmtP = (p) => (p === null ? 'n/a' : p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(2))));
-/** The per-round values of a figure shifted by a boundary, as the sign-flip test takes them. */
-function flipFigure(f, boundary, evidence) {
-    return { values: f.log_ratios.map((d) => d - boundary), rounds: f.round_ids, evidence };
-}
-/** ln of the regression boundary (bad side) or the improvement boundary (good side) of a figure. */
-function logBoundary(figure, threshold, side) {
-    const drop = figure === 'tps' ? side === 'bad' : side === 'good';
-    return Math.log(drop ? 1 - threshold : 1 + threshold);
-}
-/** Step-down adjusted p-values of "no change beyond the threshold on `side`" for the figures with evidence. */
-function stepDown(family, thresholds, side, seed) {
-    const withEvidence = family.map((f, i) => ({ f, i })).filter(({ f }) => f.p_value !== null);
-    const out = family.map(() => null);
-    const figures = withEvidence.map(({ f }) => {
-        const towardsLower = (f.figure === 'tps') === (side === 'bad');
-        return flipFigure(f, logBoundary(f.figure, thresholds(f), side), towardsLower ? 'below' : 'above');
-    });
-    const { adjusted } = signFlipStepDown(figures, seed);
-    withEvidence.forEach(({ i }, j) => (out[i] = adjusted[j]));
-    return out;
-}
-/**
- * The family's judgement. Fail: the step-down adjusted one-sided p-value of "no regression beyond
- * the threshold" is at most α/2 (the one-sided level of compare mode's two-sided intervals), which
- * implies that the figure's own interval lies beyond the threshold. Pass: the interval lies within it.
- * Improved: the same test on the good side.
- */
-function judgeFamily(family, thresholds, confidence, seed) {
-    const oneSided = (1 - confidence) / 2;
-    const regression = stepDown(family, thresholds, 'bad', seed);
-    const improvement = stepDown(family, thresholds, 'good', seed);
-    return family.map((f, i) => {
-        const p = regression[i] ?? null;
-        if (p === null || !f.interval)
-            return { status: 'inconclusive', improved: false, p_adjusted: null };
-        const status = p <= oneSided + 1e-12 ? 'fail' : within(f.interval, f.figure, thresholds(f)) ? 'pass' : 'inconclusive';
-        return { status, improved: (improvement[i] ?? 1) <= oneSided + 1e-12, p_adjusted: p };
-    });
-}
-function figureComparison(band, stats, judged, threshold, baseValue, headValue, confirmation, rounds, familySize, oneSided) {
-    const tps = stats.figure === 'tps';
-    const label = `${tps ? 'TPS' : 'p95 latency'} at ${bandLabel(band)}`;
-    const higher = tps;
-    const iv = stats.interval;
-    const d = threshold;
-    const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
-    let mde = null;
-    let noise = null;
-    if (iv && stats.ratio !== null) {
-        // The smallest change whose interval, as wide as this one, would lie wholly past the threshold.
-        const hw = (Math.log(iv.high) - Math.log(iv.low)) / 2;
-        mde = higher ? 1 - (1 - d) * Math.exp(-hw) : (1 + d) * Math.exp(hw) - 1;
-        noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
-    }
-    let status = judged.status;
-    let reason;
-    if (!iv || stats.ratio === null) {
-        reason = `No interval: only ${stats.rounds} round(s) with a usable ${tps ? 'TPS' : 'p95'} on both sides (need ≥ ${MIN_ROUNDS}).`;
-    }
-    else {
-        const noun = tps ? 'TPS' : 'p95';
-        const moved = stats.ratio < 1 ? 'fell' : 'rose';
-        const change = `${noun} ${moved} ${pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
-        const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
-        const test = (p) => `the exact sign-flip test of "no ${higher ? 'drop' : 'rise'} beyond the threshold" gives p = ${fmtP(p)} one-sided, ` +
-            `adjusted step-down over ${familySize} gating figure(s), at most ${fmtP(oneSided)}`;
-        if (status === 'fail') {
-            reason = `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ${limit}, and ${test(judged.p_adjusted)}.`;
-        }
-        else if (status === 'pass') {
-            reason = `${change}; ${ivText} stays within ${limit}.`;
-        }
-        else {
-            reason =
-                `${change}; ${ivText} straddles ${limit}. Noise ±${pct(noise)}: only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde)} ` +
-                    `could have been called a regression with ${rounds} rounds.`;
-        }
-        if (confirmation) {
-            const c = confirmation;
-            const civ = c.stats.interval;
-            const ctext = civ && c.stats.ratio !== null
-                ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
-                : `${c.stats.rounds} confirmation round(s) gave no interval`;
-            if (c.reproduced)
-                reason += ` Confirmed: ${ctext}; the failure reproduces.`;
-            else {
-                status = 'inconclusive';
-                reason += ` Not reproduced: ${ctext}, so the gate does not fail on it.`;
-            }
-        }
-        if (judged.improved)
-            reason += ` Improved: the same test on the good side shows a change beyond the ${pct(d, 0)} threshold.`;
-    }
-    return {
-        figure: tps ? 'tps' : 'p95_latency',
-        label,
-        band: { workers: band.workers, connections: band.connections, current_band_id: band.band_id, baseline_band_id: band.band_id },
-        current: headValue,
-        baseline: baseValue,
-        unit: tps ? 'TPS' : 'ms',
-        ratio: stats.ratio,
-        change_pct: stats.ratio === null ? null : (stats.ratio - 1) * 100,
-        interval: iv ? { low: iv.low, high: iv.high, level: iv.level } : null,
-        adjusted_interval: null,
-        method: iv
-            ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ` +
-                'exact sign-flip step-down (minP) test across the gating figures'
-            : 'none',
-        direction: higher ? 'higher-is-better' : 'lower-is-better',
-        threshold: d,
-        status,
-        improved: judged.improved,
-        gating: true,
-        p_value: stats.p_value,
-        p_adjusted: judged.p_adjusted,
-        noise,
-        mde,
-        reason,
-    };
-}
-/** Paired bootstrap over whole rounds: per side, band means → measured peak and USL N*. */
-function curveSection(input) {
-    const bands = input.bands;
-    const main = input.pairs.filter((p) => p.phase === 'main');
-    const rounds = [...new Set(main.map((p) => p.round))].sort((a, b) => a - b);
-    // Only rounds in which every band measured TPS on both sides, so resampled means stay paired.
-    const table = new Map();
-    for (const p of main) {
-        if (!table.has(p.round))
-            table.set(p.round, new Map());
-        table.get(p.round).set(p.band_index, p);
-    }
-    const complete = rounds.filter((r) => bands.every((_b, i) => {
-        const p = table.get(r)?.get(i);
-        return p !== undefined && usable(p.base, 'tps') !== null && usable(p.head, 'tps') !== null;
-    }));
-    const ns = bands.map((b) => Math.min(b.workers, b.connections));
-    const sideMeans = (side, rs) => bands.map((_b, i) => mean(rs.map((r) => table.get(r).get(i)[side].tps)));
-    const fitSide = (side) => {
-        if (complete.length === 0) {
-            return { side: { peak_tps_measured: null, usl: { sigma: null, kappa: null, lambda: null, peak_concurrency: null, peak_tps: null, r_squared: null, reason: 'no round with every band measured on both sides' } }, fitting: null };
-        }
-        const means = sideMeans(side, complete);
-        const points = bands.map((b, i) => ({
-            band_id: b.band_id,
-            concurrency: ns[i],
-            tps: means[i],
-            // Per-round TPS stands in for the per-second series: fitCurves' bootstrap then resamples rounds.
-            tps_series: complete.map((r) => table.get(r).get(i)[side].tps),
-            excluded_reason: null,
-        }));
-        const fitting = fitCurves(points, input.settings);
-        const u = fitting.usl;
-        return {
-            side: {
-                peak_tps_measured: Math.max(...means),
-                usl: { sigma: u.sigma, kappa: u.kappa, lambda: u.lambda, peak_concurrency: u.peak_concurrency, peak_tps: u.peak_tps, r_squared: u.r_squared, reason: u.reason },
-            },
-            fitting,
-        };
-    };
-    const base = fitSide('base').side;
-    const head = fitSide('head').side;
-    const level = input.thresholds.confidence;
-    const peakRatio = finite(base.peak_tps_measured) && finite(head.peak_tps_measured) && base.peak_tps_measured > 0 ? head.peak_tps_measured / base.peak_tps_measured : null;
-    const nStarRatio = finite(base.usl.peak_concurrency) && finite(head.usl.peak_concurrency) && base.usl.peak_concurrency > 0 ? head.usl.peak_concurrency / base.usl.peak_concurrency : null;
-    const method = `percentile interval of a paired bootstrap over whole rounds (the same resampled rounds for both sides), seed ${input.settings.seed}`;
-    const resamples = Math.max(0, Math.floor(input.settings.bootstrap_resamples));
-    if (complete.length < MIN_ROUNDS || resamples < 2) {
-        const why = complete.length < MIN_ROUNDS ? `only ${complete.length} complete round(s); need ≥ ${MIN_ROUNDS} for a bootstrap` : 'bootstrap disabled (bootstrap_resamples < 2)';
-        return {
-            base,
-            head,
-            peak_tps_ratio: { ratio: peakRatio, interval: null, method, reason: why },
-            peak_concurrency_ratio: { ratio: nStarRatio, interval: null, method, reason: nStarRatio === null ? 'no USL peak on both sides' : why },
-            bootstrap: null,
-        };
-    }
-    const random = createRandom(input.settings.seed);
-    const peaks = [];
-    const nStars = [];
-    const uslFits = bands.length >= 3;
-    let nStarAttempts = 0;
-    for (let b = 0; b < resamples; b++) {
-        const pick = complete.map(() => complete[random.int(complete.length)]);
-        const mb = sideMeans('base', pick);
-        const mh = sideMeans('head', pick);
-        peaks.push(Math.max(...mh) / Math.max(...mb));
-        if (uslFits && nStarRatio !== null) {
-            nStarAttempts++;
-            const fb = fitUslModel(ns, mb, { maxDefaultStarts: 2 });
-            const fh = fitUslModel(ns, mh, { maxDefaultStarts: 2 });
-            const pb = fb ? uslPeak(fb.params).concurrency : null;
-            const ph = fh ? uslPeak(fh.params).concurrency : null;
-            if (finite(pb) && finite(ph) && pb > 0)
-                nStars.push(ph / pb);
-        }
-    }
-    const peakIv = stats_percentileInterval(peaks, level);
-    let nStarIv = null;
-    let nStarReason = nStarRatio === null ? 'no USL peak on both sides' : null;
-    if (nStarRatio !== null) {
-        if (nStars.length >= 0.8 * nStarAttempts && nStars.length >= 2) {
-            const iv = stats_percentileInterval(nStars, level);
-            if (iv)
-                nStarIv = { ...iv, level };
-        }
-        else
-            nStarReason = `only ${nStars.length} of ${nStarAttempts} bootstrap refits had a USL peak on both sides; no interval`;
-    }
-    return {
-        base,
-        head,
-        peak_tps_ratio: { ratio: peakRatio, interval: peakIv ? { ...peakIv, level } : null, method, reason: null },
-        peak_concurrency_ratio: { ratio: nStarRatio, interval: nStarIv, method, reason: nStarReason },
-        bootstrap: { resamples, usable: complete.length, seed: input.settings.seed },
-    };
-}
-function curveFigure(figure, label, baseValue, headValue, ratio, interval, method, why, threshold) {
-    const higher = figure === 'peak_tps' || figure === 'usl_peak_concurrency';
-    let status = 'inconclusive';
-    let reason;
-    const values = `base ${num(baseValue, 4)} → head ${num(headValue, 4)}`;
-    if (!interval || ratio === null) {
-        reason = `${label}: ${values}; reported, not judged${why ? ` (${why})` : ''}.`;
-    }
-    else {
-        const d = threshold;
-        const ok = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
-        const bad = higher ? interval.high < 1 - d : interval.low > 1 + d;
-        status = ok ? 'pass' : 'inconclusive';
-        reason = `${label}: ${values}, ratio ${ratio.toFixed(3)}, ${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
-            (bad ? `, beyond the ${pct(d, 0)} threshold; curve-level A/B figures are informational, the band figures gate.` : ok ? `, within ${pct(d, 0)}.` : `, straddling ${pct(d, 0)}.`);
-    }
-    return {
-        figure,
-        label,
-        band: null,
-        current: headValue,
-        baseline: baseValue,
-        unit: figure === 'peak_tps' ? 'TPS' : '',
-        ratio,
-        change_pct: ratio === null ? null : (ratio - 1) * 100,
-        interval,
-        adjusted_interval: null,
-        method: interval ? method : 'none',
-        direction: higher ? 'higher-is-better' : 'lower-is-better',
-        threshold,
-        status,
-        improved: false,
-        gating: false,
-        p_value: null,
-        p_adjusted: null,
-        noise: null,
-        mde: null,
-        reason,
-    };
-}
-/** Everything: the `ab` section and the Comparison that the summary, comment, annotations and outputs read. */
-function analyzeAb(input) {
-    const t = input.thresholds;
-    const level = t.confidence;
-    const alpha = 1 - level;
-    const thresholdOf = (f) => (f.figure === 'tps' ? t.max_tps_drop : t.max_p95_increase);
-    const perBand = input.bands.map((band, i) => {
-        const main = input.pairs.filter((p) => p.band_index === i && p.phase === 'main');
-        const confirm = input.pairs.filter((p) => p.band_index === i && p.phase === 'confirm');
-        const sideMean = (side, figure) => mean(main.map((p) => usable(p[side], figure)).filter(finite));
-        return {
-            band,
-            main,
-            confirm,
-            tps: figureStats(main, 'tps', level, t.max_tps_drop),
-            p95: figureStats(main, 'p95_latency', level, t.max_p95_increase),
-            base_tps: sideMean('base', 'tps'),
-            head_tps: sideMean('head', 'tps'),
-            base_p95: sideMean('base', 'p95_latency'),
-            head_p95: sideMean('head', 'p95_latency'),
-        };
-    });
-    const family = perBand.flatMap((b) => [b.tps, b.p95]);
-    const seed = input.settings.seed;
-    const judged = judgeFamily(family, thresholdOf, level, seed);
-    const familySize = family.filter((f) => f.p_value !== null).length;
-    const oneSided = alpha / 2;
-    const bandSections = [];
-    const bandComparisons = [];
-    perBand.forEach((b, i) => {
-        const jt = judged[2 * i];
-        const jp = judged[2 * i + 1];
-        let confirmation = null;
-        const conf = {};
-        const failed = [[b.tps, jt], [b.p95, jp]].filter(([, j]) => j.status === 'fail').map(([f]) => f.figure);
-        if (b.confirm.length > 0) {
-            const ct = figureStats(b.confirm, 'tps', level, t.max_tps_drop);
-            const cp = figureStats(b.confirm, 'p95_latency', level, t.max_p95_increase);
-            const stats = { tps: ct, p95_latency: cp };
-            // The confirmation rounds test the failed figures again, as a family of their own, at the same level.
-            const again = failed.map((kind) => stats[kind]);
-            const adjusted = stepDown(again, thresholdOf, 'bad', seed);
-            const reproduced = {};
-            failed.forEach((kind, k) => {
-                const p = adjusted[k] ?? null;
-                reproduced[kind] = p !== null && p <= oneSided + 1e-12;
-                conf[kind] = { stats: stats[kind], p_adjusted: p, reproduced: reproduced[kind] };
-            });
-            confirmation = { rounds: new Set(b.confirm.map((p) => p.round)).size, tps: ct, p95_latency: cp, reproduced };
-        }
-        else if (input.confirm) {
-            for (const kind of failed)
-                conf[kind] = { stats: figureStats([], kind, level, 1), p_adjusted: null, reproduced: false };
-        }
-        const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, input.rounds, familySize, oneSided);
-        const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, input.rounds, familySize, oneSided);
-        const notes = [];
-        for (const side of ['base', 'head']) {
-            const cb = b.main.filter((p) => p[side].client_bound).length;
-            if (cb > 0)
-                notes.push(`The load generator was saturated (client-bound) in ${cb} ${side} round(s): TPS there measures pgscale, not PostgreSQL.`);
-            const bad = b.main.filter((p) => p[side].status !== 'complete').length;
-            if (bad > 0)
-                notes.push(`${bad} ${side} round(s) did not complete.`);
-        }
-        bandSections.push({
-            band_id: b.band.band_id,
-            workers: b.band.workers,
-            connections: b.band.connections,
-            base_tps: b.base_tps,
-            head_tps: b.head_tps,
-            base_p95_ms: b.base_p95,
-            head_p95_ms: b.head_p95,
-            tps: b.tps,
-            p95_latency: b.p95,
-            status: { tps: tpsFigure.status, p95_latency: p95Figure.status },
-            confirmation,
-        });
-        bandComparisons.push({
-            workers: b.band.workers,
-            connections: b.band.connections,
-            current_band_id: b.band.band_id,
-            baseline_band_id: b.band.band_id,
-            tps: tpsFigure,
-            p95_latency: p95Figure,
-            notes,
-        });
-    });
-    const curve = curveSection(input);
-    const usl = (s) => s.usl;
-    const curveFigures = {
-        peak_tps: curveFigure('peak_tps', 'Peak TPS (best band, measured)', curve.base.peak_tps_measured, curve.head.peak_tps_measured, curve.peak_tps_ratio.ratio, curve.peak_tps_ratio.interval, curve.peak_tps_ratio.method, curve.peak_tps_ratio.reason, t.max_tps_drop),
-        usl_peak_concurrency: curveFigure('usl_peak_concurrency', 'USL peak concurrency N*', usl(curve.base).peak_concurrency, usl(curve.head).peak_concurrency, curve.peak_concurrency_ratio.ratio, curve.peak_concurrency_ratio.interval, curve.peak_concurrency_ratio.method, curve.peak_concurrency_ratio.reason ?? usl(curve.head).reason ?? usl(curve.base).reason, t.max_tps_drop),
-        usl_sigma: curveFigure('usl_sigma', 'USL contention σ', usl(curve.base).sigma, usl(curve.head).sigma, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
-        usl_kappa: curveFigure('usl_kappa', 'USL coherency κ', usl(curve.base).kappa, usl(curve.head).kappa, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
-    };
-    const optimal = optimalShift(input.baseDoc ?? null, input.headDoc ?? null);
-    // Noise and MDE, for the headline.
-    const tpsStats = bandSections.map((b) => b.tps).filter((s) => s.interval && s.ratio !== null);
-    const noise = {
-        tps_mad_log_ratio: medianOf(tpsStats.map((s) => s.mad_log_ratio).filter(finite)),
-        tps_interval_half_width: medianOf(tpsStats.map((s) => Math.max(s.interval.high / s.ratio - 1, 1 - s.interval.low / s.ratio))),
-        tps_mde: (() => {
-            const m = bandComparisons.map((b) => b.tps.mde).filter(finite);
-            return m.length ? Math.max(...m) : null;
-        })(),
-        rounds_for_twice_threshold: null,
-        sentence: '',
-    };
-    noise.rounds_for_twice_threshold = roundsForTwiceThreshold(tpsStats, t.max_tps_drop);
-    noise.sentence =
-        `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
-            (input.confirm ? ', failures re-measured for confirmation' : '') +
-            '. Noise observed: ' +
-            (noise.tps_mad_log_ratio === null
-                ? 'not measurable (too few rounds).'
-                : `a paired round's TPS log-ratio deviates by ${pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
-                    `the TPS interval half-width is ±${pct(noise.tps_interval_half_width, 1)}` +
-                    (noise.tps_mde !== null ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.` : '.') +
-                    (noise.rounds_for_twice_threshold !== null
-                        ? ` About ${noise.rounds_for_twice_threshold} rounds (shorter bands are fine) would bring that down to ${pct(2 * t.max_tps_drop, 0)}.`
-                        : ''));
-    const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
-    const failures = bandFigures.filter((f) => f.status === 'fail');
-    const inconclusive = bandFigures.filter((f) => f.status === 'inconclusive' && f.gating);
-    const improvements = bandFigures.filter((f) => f.improved);
-    const list = (fs) => fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`})`).join('; ') +
-        (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
-    let verdict;
-    let reason;
-    const withEvidence = bandFigures.filter((f) => f.interval !== null).length;
-    if (withEvidence === 0) {
-        verdict = 'inconclusive';
-        reason = `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`;
-    }
-    else if (failures.length > 0) {
-        verdict = 'fail';
-        reason = `${failures.length} figure(s) regressed beyond the thresholds with the whole paired interval past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list(failures)}.`;
-    }
-    else if (inconclusive.length > 0) {
-        verdict = 'inconclusive';
-        const mdes = inconclusive.map((f) => f.mde).filter(finite);
-        reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.` +
-            (mdes.length ? ` The noisiest could only have detected a change beyond ${pct(Math.max(...mdes))}.` : '');
-    }
-    else {
-        verdict = 'pass';
-        reason = `Every band figure's paired interval lies within the thresholds (TPS drop ${pct(t.max_tps_drop, 0)}, p95 increase ${pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`;
-    }
-    if (improvements.length > 0 && verdict !== 'fail')
-        reason += ` Improved: ${list(improvements)}.`;
-    const m = familySize;
-    const notes = [noise.sentence];
-    const below = family.some((f) => f.interval?.below_requested);
-    if (below) {
-        notes.push(`With ${input.rounds} rounds the exact signed-rank interval cannot reach ${pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
-            `and no figure can fail (the smallest attainable one-sided p-value is above ${fmtP(oneSided)}). Use ${minRoundsFor(oneSided)} or more rounds.`);
-    }
-    if (optimal.shifted)
-        notes.push(optimal.message);
-    const comparison = {
-        verdict,
-        reason,
-        thresholds: { ...t },
-        correction: {
-            method: 'sign-flip-step-down',
-            family_size: m,
-            alpha,
-            explanation: `The band figures (TPS and p95 over ${bandComparisons.length} bands) form one family of ${m} tests of "no regression beyond the threshold". ` +
-                `Each has an exact one-sided signed-rank p-value; the family is adjusted by the Westfall–Young step-down minP method, with the null ` +
-                `distribution from flipping the sign of whole rounds (all figures of a round together), so figures that move together, such as TPS and ` +
-                `p95 in a closed loop, are not penalised as if independent. A figure fails when its adjusted p-value is at most ${fmtP(oneSided)} ` +
-                `(one side of ${pct(level, 0)}), which implies its ${pct(level, 0)} interval lies beyond the threshold. ` +
-                `Passing needs no correction: every band within its threshold is an intersection of claims.`,
-        },
-        bands: bandComparisons,
-        unmatched: { current_only: [], baseline_only: [] },
-        curve: { ...curveFigures, optimal },
-        failures: failures.map((f) => f.label),
-        inconclusive: inconclusive.map((f) => f.label),
-        improvements: improvements.map((f) => f.label),
-        changed_files: input.baseDoc && input.headDoc ? changedWorkloadFiles(input.headDoc, input.baseDoc) : [],
-        baseline_info: input.baseDoc ? { test_start_time: String(input.baseDoc.test_start_time), tool_version: String(input.baseDoc.tool?.version ?? 'unknown') } : null,
-        notes,
-    };
-    const ab = {
-        kind: 'pgscale-ab',
-        version: 1,
-        method: 'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; sign-flip step-down minP across band figures; ' +
-            'curve figures from a paired round bootstrap (informational).',
-        rounds: input.rounds,
-        order: 'ABBA, rounds outer, bands inner',
-        confirm: input.confirm,
-        confidence: level,
-        level_rule: 'smallest attainable level >= requested (widest interval when none is)',
-        thresholds: { ...t },
-        sides: input.sides,
-        pairs: input.pairs,
-        bands: bandSections,
-        curve,
-        noise,
-        verdict,
-        reason,
-    };
-    return { ab, comparison };
-}
-/** R·(hw/hw*)² for the widest TPS interval, where hw* makes the minimum detectable drop 2·d. */
-function roundsForTwiceThreshold(stats, drop) {
-    if (!(drop > 0 && drop < 0.5))
-        return null;
-    const target = Math.log((1 - drop) / (1 - 2 * drop));
-    let worst = null;
-    for (const s of stats) {
-        if (!s.interval)
-            continue;
-        const hw = (Math.log(s.interval.high) - Math.log(s.interval.low)) / 2;
-        if (worst === null || hw > worst.hw)
-            worst = { hw, rounds: s.rounds };
-    }
-    if (worst === null || worst.hw <= target)
-        return null;
-    return Math.ceil(worst.rounds * (worst.hw / target) ** 2);
-}
-function optimalShift(base, head) {
-    const pick = (d) => d?.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(finite)
-        ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
-        : null;
-    const c = pick(head);
-    const b = pick(base);
-    if (!c || !b)
-        return { current: c, baseline: b, shifted: false, message: `No optimal configuration on ${!c ? 'the head side' : 'the base side'}; no shift to report.` };
-    const shifted = c.workers !== b.workers || c.connections !== b.connections;
-    return {
-        current: c,
-        baseline: b,
-        shifted,
-        message: shifted
-            ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS, base) to ${bandLabel(c)} (${num(c.tps)} TPS, head). A shift alone does not fail the gate.`
-            : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
-    };
-}
-
-// EXTERNAL MODULE: ./node_modules/hdr-histogram-js/dist/index.js
-var dist = __nccwpck_require__(2960);
-;// CONCATENATED MODULE: ./src/run/metrics.ts
-// What one band measured, recorded on the hot path with fixed memory: three HDR histograms
-// (end-to-end latency, pool wait, service time, in microseconds), counters, a per-second series
-// errors by SQLSTATE and server notices by severity. Only what happens inside the measured window
-// is recorded.
-
-/** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
-const HIGHEST_TRACKABLE_US = 3_600_000_000;
-function newLatencyHistogram(significantDigits = 3) {
-    return dist/* build */.jq({
-        bitBucketSize: 32,
-        autoResize: false,
-        lowestDiscernibleValue: 1,
-        highestTrackableValue: HIGHEST_TRACKABLE_US,
-        numberOfSignificantValueDigits: significantDigits,
-    });
-}
-function toMicros(ms) {
-    const us = Math.round(ms * 1000);
-    return us < 0 ? 0 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us;
-}
-/**
- * Mean is exact (from the running sum); percentiles come from the histogram (3 significant digits).
- * With `sumSqMs` (running sum of squares) the standard deviation is exact too, and cheap:
- * hdr-histogram-js's stdDeviation walks every bucket through iterator objects, which took
- * 60–300 ms per histogram on the 2-core machine, time spent outside the planned bands.
- */
-function summarise(histogram, sumMs, sumSqMs) {
-    const count = histogram.totalCount;
-    if (count === 0) {
-        return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
-    }
-    const mean = sumMs / count;
-    return {
-        count,
-        mean_ms: mean,
-        stddev_ms: sumSqMs === undefined ? histogram.stdDeviation / 1000 : Math.sqrt(Math.max(0, sumSqMs / count - mean * mean)),
-        p50_ms: histogram.getValueAtPercentile(50) / 1000,
-        p95_ms: histogram.getValueAtPercentile(95) / 1000,
-        p99_ms: histogram.getValueAtPercentile(99) / 1000,
-        max_ms: histogram.maxValue / 1000,
-    };
-}
-const decode = (encoded) => dist/* decodeFromCompressedBase64 */.Vc(encoded, 32, false);
-class BandRecorder {
-    /** True between the start and the end of the measured window. */
-    measuring = false;
-    windowStart = 0;
-    windowEnd = 0;
-    /** Completions of any phase, for the live progress line. */
-    completedAnyPhase = 0;
-    committed = 0;
-    failed = 0;
-    statements = 0;
-    latencySumMs = 0;
-    poolWaitSumMs = 0;
-    serviceSumMs = 0;
-    latencySumSqMs = 0;
-    poolWaitSumSqMs = 0;
-    serviceSumSqMs = 0;
-    latency = newLatencyHistogram();
-    poolWait = newLatencyHistogram();
-    service = newLatencyHistogram();
-    perSecond;
-    /** p95 latency (ms) of each whole second; NaN until that second is closed or when it had none. */
-    p95PerSecond;
-    /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
-    secondLatency = newLatencyHistogram(2);
-    currentSecond = 0;
-    /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
-    seconds;
-    errors = new Map();
-    /** The first failure of each code, as ErrorExample. */
-    errorExamples = new Map();
-    /** NoticeResponses (NOTICE, WARNING, …) by severity. */
-    notices = new Map();
-    lagSumMs = 0;
-    lagMaxMs = 0;
-    lagCount = 0;
-    lastLagMs = 0;
-    /** keepSeconds: keep every second's histogram, for a band measured by several threads. */
-    constructor(windowSeconds, keepSeconds = false) {
-        // One spare slot: completions in the final partial second land there and are dropped later.
-        this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
-        this.p95PerSecond = new Float64Array(this.perSecond.length).fill(Number.NaN);
-        this.seconds = keepSeconds ? new Array(this.perSecond.length).fill(null) : null;
-    }
-    /** Completions arrive in time order, so a second is final once a later one starts. */
-    closeSecond() {
-        if (this.secondLatency.totalCount > 0) {
-            this.p95PerSecond[this.currentSecond] = this.secondLatency.getValueAtPercentile(95) / 1000;
-            if (this.seconds !== null)
-                this.seconds[this.currentSecond] = dist/* encodeIntoCompressedBase64 */.dH(this.secondLatency);
-            this.secondLatency.reset();
-        }
-    }
-    /** Everything measured, for the main thread to absorb; closes the second in progress. */
-    snapshot() {
-        this.closeSecond();
-        return {
-            committed: this.committed,
-            failed: this.failed,
-            statements: this.statements,
-            latencySumMs: this.latencySumMs,
-            poolWaitSumMs: this.poolWaitSumMs,
-            serviceSumMs: this.serviceSumMs,
-            latencySumSqMs: this.latencySumSqMs,
-            poolWaitSumSqMs: this.poolWaitSumSqMs,
-            serviceSumSqMs: this.serviceSumSqMs,
-            latency: dist/* encodeIntoCompressedBase64 */.dH(this.latency),
-            poolWait: dist/* encodeIntoCompressedBase64 */.dH(this.poolWait),
-            service: dist/* encodeIntoCompressedBase64 */.dH(this.service),
-            perSecond: Array.from(this.perSecond),
-            seconds: this.seconds ?? [],
-            errors: [...this.errors],
-            errorExamples: [...this.errorExamples],
-            notices: [...this.notices],
-        };
-    }
-    /**
-     * Adds the shares other threads measured over the same window. Counts, sums and histograms add
-     * exactly; each second's p95 comes from the merged histograms of that second, not from the
-     * shares' p95s (percentiles do not add). Needs keepSeconds.
-     */
-    absorb(shares) {
-        if (shares.length === 0)
-            return;
-        this.closeSecond();
-        for (const share of shares) {
-            this.committed += share.committed;
-            this.failed += share.failed;
-            this.statements += share.statements;
-            this.latencySumMs += share.latencySumMs;
-            this.poolWaitSumMs += share.poolWaitSumMs;
-            this.serviceSumMs += share.serviceSumMs;
-            this.latencySumSqMs += share.latencySumSqMs;
-            this.poolWaitSumSqMs += share.poolWaitSumSqMs;
-            this.serviceSumSqMs += share.serviceSumSqMs;
-            for (const [own, encoded] of [
-                [this.latency, share.latency],
-                [this.poolWait, share.poolWait],
-                [this.service, share.service],
-            ]) {
-                const other = decode(encoded);
-                own.add(other);
-                other.destroy();
-            }
-            const n = Math.min(this.perSecond.length, share.perSecond.length);
-            for (let i = 0; i < n; i++)
-                this.perSecond[i] = this.perSecond[i] + share.perSecond[i];
-            for (const [code, count] of share.errors)
-                this.errors.set(code, (this.errors.get(code) ?? 0) + count);
-            for (const [code, example] of share.errorExamples)
-                if (!this.errorExamples.has(code))
-                    this.errorExamples.set(code, example);
-            for (const [severity, count] of share.notices)
-                this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
-        }
-        const own = this.seconds ?? [];
-        for (let i = 0; i < this.p95PerSecond.length; i++) {
-            const parts = [own[i] ?? null, ...shares.map((share) => share.seconds[i] ?? null)].filter((e) => e !== null);
-            if (parts.length === 0)
-                continue;
-            const merged = decode(parts[0]);
-            for (const encoded of parts.slice(1)) {
-                const other = decode(encoded);
-                merged.add(other);
-                other.destroy();
-            }
-            this.p95PerSecond[i] = merged.getValueAtPercentile(95) / 1000;
-            merged.destroy();
-        }
-    }
-    startWindow(now) {
-        this.windowStart = now;
-        this.measuring = true;
-    }
-    endWindow(now) {
-        this.windowEnd = now;
-        this.measuring = false;
-    }
-    /**
-     * A committed transaction. Latency runs from `scheduled` (the start a closed loop asked for,
-     * or the rate schedule's slot, so a late start counts against us); pool wait from `started`.
-     */
-    commit(scheduled, started, acquired, ended, statements) {
-        this.completedAnyPhase++;
-        if (!this.measuring)
-            return;
-        this.committed++;
-        this.statements += statements;
-        const latency = ended - scheduled;
-        const wait = acquired - started;
-        const service = ended - acquired;
-        this.latencySumMs += latency;
-        this.poolWaitSumMs += wait;
-        this.serviceSumMs += service;
-        this.latencySumSqMs += latency * latency;
-        this.poolWaitSumSqMs += wait * wait;
-        this.serviceSumSqMs += service * service;
-        this.latency.recordValue(toMicros(latency));
-        this.poolWait.recordValue(toMicros(wait));
-        this.service.recordValue(toMicros(service));
-        let second = Math.floor((ended - this.windowStart) / 1000);
-        if (second < 0)
-            second = 0;
-        if (second >= this.perSecond.length)
-            second = this.perSecond.length - 1;
-        this.perSecond[second] = this.perSecond[second] + 1;
-        if (second > this.currentSecond) {
-            this.closeSecond();
-            this.currentSecond = second;
-        }
-        this.secondLatency.recordValue(toMicros(latency));
-    }
-    /** A failed transaction; `error` is kept as the code's example the first time the code is seen. */
-    fail(code, error) {
-        this.completedAnyPhase++;
-        if (!this.measuring)
-            return;
-        this.failed++;
-        this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
-        if (!this.errorExamples.has(code))
-            this.errorExamples.set(code, errorExample(error));
-    }
-    /** A notice the server sent on a pool connection. */
-    notice(severity) {
-        if (!this.measuring)
-            return;
-        this.notices.set(severity, (this.notices.get(severity) ?? 0) + 1);
-    }
-    /** Rate mode: how late a transaction started against its schedule. */
-    lag(ms) {
-        this.lastLagMs = ms;
-        if (!this.measuring)
-            return;
-        this.lagSumMs += ms;
-        this.lagCount++;
-        if (ms > this.lagMaxMs)
-            this.lagMaxMs = ms;
-    }
-    /**
-     * Committed transactions in each whole second of the window. A window that ends a few
-     * milliseconds short of a whole second (timer granularity) still counts that second: dropping
-     * it would lose a full second of samples to save a bias under 2% in one of them.
-     */
-    series(windowSeconds) {
-        return Array.from(this.perSecond.subarray(0, this.wholeSeconds(windowSeconds)));
-    }
-    /** p95 latency (ms) of each whole second of the window, null for a second without commits. */
-    p95Series(windowSeconds) {
-        this.closeSecond();
-        return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) => (Number.isNaN(v) ? null : v));
-    }
-    wholeSeconds(windowSeconds) {
-        return Math.min(Math.floor(windowSeconds + 0.02), this.perSecond.length);
-    }
-    histogramBase64() {
-        return dist/* encodeIntoCompressedBase64 */.dH(this.latency);
-    }
-    destroy() {
-        this.latency.destroy();
-        this.poolWait.destroy();
-        this.service.destroy();
-        this.secondLatency.destroy();
-    }
-}
-const EXAMPLE_MESSAGE_CHARS = 300;
-/** A failure as an ErrorExample; the runner masks secrets in the message before it leaves the band. */
-function errorExample(error) {
-    const e = error;
-    const raw = e && typeof e.message === 'string' ? e.message : String(error);
-    const message = raw.replace(/\s+/g, ' ').trim();
-    return {
-        message: message.length > EXAMPLE_MESSAGE_CHARS ? `${message.slice(0, EXAMPLE_MESSAGE_CHARS - 1)}…` : message,
-        statement: e && typeof e.statement === 'string' ? e.statement : null,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/ab/merge.ts
-// One side's rounds of a band, merged into one BandResult, so each side of an A/B run is an
-// ordinary results document (schema unchanged) that analyze, report and compare can read.
-// End-to-end latency is exact (the rounds' HDR histograms are added). Pool wait and service time
-// keep no histogram in the results, so their percentiles are count-weighted means of the rounds'
-// percentiles (an approximation; their means are exact). pg_stats and rate are kept only when
-// there is a single round.
-
-
-function weighted(summaries) {
-    const count = summaries.reduce((s, x) => s + x.count, 0);
-    if (count === 0)
-        return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
-    const avg = (key) => {
-        let s = 0;
-        let n = 0;
-        for (const x of summaries) {
-            const v = x[key];
-            if (x.count > 0 && v !== null) {
-                s += v * x.count;
-                n += x.count;
-            }
-        }
-        return n > 0 ? s / n : null;
-    };
-    const maxes = summaries.map((x) => x.max_ms).filter((v) => v !== null);
-    return { count, mean_ms: avg('mean_ms'), stddev_ms: avg('stddev_ms'), p50_ms: avg('p50_ms'), p95_ms: avg('p95_ms'), p99_ms: avg('p99_ms'), max_ms: maxes.length ? Math.max(...maxes) : null };
-}
-function mergedLatency(rounds) {
-    const total = newLatencyHistogram();
-    try {
-        let sumMs = 0;
-        for (const r of rounds) {
-            if (r.latency.count > 0 && r.latency.mean_ms !== null)
-                sumMs += r.latency.mean_ms * r.latency.count;
-            if (!r.latency_histogram)
-                continue;
-            const h = dist/* decodeFromCompressedBase64 */.Vc(r.latency_histogram);
-            try {
-                total.add(h);
-            }
-            finally {
-                h.destroy();
-            }
-        }
-        return { summary: summarise(total, sumMs), encoded: dist/* encodeIntoCompressedBase64 */.dH(total) };
-    }
-    finally {
-        total.destroy();
-    }
-}
-function mergeRounds(rounds) {
-    const first = rounds[0];
-    if (!first)
-        throw new RangeError('mergeRounds: no rounds');
-    if (rounds.length === 1)
-        return structuredClone(first);
-    const duration = rounds.reduce((s, r) => s + r.duration_s, 0);
-    const transactions = rounds.reduce((s, r) => s + r.transactions, 0);
-    const failed = rounds.reduce((s, r) => s + r.failed_transactions, 0);
-    const statements = rounds.reduce((s, r) => s + r.statements, 0);
-    const errors = {};
-    for (const r of rounds)
-        for (const [code, n] of Object.entries(r.errors))
-            errors[code] = (errors[code] ?? 0) + n;
-    const examples = {};
-    for (const r of rounds)
-        for (const [code, example] of Object.entries(r.error_examples ?? {}))
-            examples[code] ??= example;
-    const latency = mergedLatency(rounds);
-    const elus = rounds.map((r) => r.client.event_loop_utilization).filter((v) => v !== null);
-    const delays = rounds.map((r) => r.client.event_loop_delay_p99_ms).filter((v) => v !== null);
-    const cpu = rounds.filter((r) => r.client.cpu_us_per_tx !== null && r.transactions > 0);
-    const cpuTx = cpu.reduce((s, r) => s + r.transactions, 0);
-    const status = rounds.every((r) => r.status === 'complete') ? 'complete' : rounds.every((r) => r.status === 'failed') ? 'failed' : 'partial';
-    const errorRate = transactions + failed > 0 ? failed / (transactions + failed) : 0;
-    return {
-        band_id: first.band_id,
-        workers: first.workers,
-        connections: first.connections,
-        status,
-        started_at: first.started_at,
-        duration_s: duration,
-        transactions,
-        failed_transactions: failed,
-        statements,
-        total_tps: duration > 0 ? transactions / duration : 0,
-        total_qps: duration > 0 ? statements / duration : 0,
-        latency: latency.summary,
-        pool_wait: weighted(rounds.map((r) => r.pool_wait)),
-        service_time: weighted(rounds.map((r) => r.service_time)),
-        tps_series: rounds.flatMap((r) => r.tps_series),
-        latency_histogram: latency.encoded,
-        errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b))),
-        error_examples: Object.fromEntries(Object.entries(examples).sort(([a], [b]) => a.localeCompare(b))),
-        error_rate: errorRate,
-        degraded: rounds.some((r) => r.degraded),
-        client: {
-            event_loop_utilization: elus.length ? elus.reduce((a, b) => a + b, 0) / elus.length : null,
-            event_loop_delay_p99_ms: delays.length ? Math.max(...delays) : null,
-            cpu_us_per_tx: cpuTx > 0 ? cpu.reduce((s, r) => s + r.client.cpu_us_per_tx * r.transactions, 0) / cpuTx : null,
-            client_bound: rounds.some((r) => r.client.client_bound),
-        },
-        pg_stats: null,
-        rate: null,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/report/escape.ts
-// Escaping for text that comes from configs, SQL and error messages before it reaches
-// Markdown (job summaries, PR comments) or a terminal. Nothing a user or a server wrote may
-// open a tag, break a table, mention someone or move the cursor.
-const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-/** Escapes the five HTML-significant characters. */
-function escapeHtml(text) {
-    return text.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch]);
-}
-/** A zero-width space: keeps the text readable while breaking GitHub's auto-linking. */
-const ZWSP = '&#8203;';
-/**
- * Makes untrusted text safe to place inline in GitHub-flavoured Markdown, including inside a
- * table cell: line breaks and tabs become one space (so a table row stays one row), other control
- * characters go, Markdown punctuation is backslash-escaped (':' too, against autolinks), HTML
- * special characters and quotes become entities, and @mentions, #references and URLs are broken
- * with a zero-width space so they neither notify anyone nor link anywhere.
- */
-function escape_escapeMarkdown(text) {
-    let out = String(text)
-        .replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ')
-        .replace(/[\u0000-\u001f\u007f]/g, '');
-    // Backslash-escape before entities are introduced: their '#' must stay intact.
-    out = out.replace(/[\\`*_{}[\]()#+!|~:$=-]/g, (ch) => `\\${ch}`);
-    // An ordered-list marker only matters at the start of the text.
-    out = out.replace(/^(\s*\d+)\.(?=\s|$)/, '$1\\.');
-    out = escapeHtml(out);
-    out = out.replace(/\\#/g, `\\#${ZWSP}`);
-    out = out.replace(/@/g, `&#64;${ZWSP}`);
-    out = out.replace(/\b(www)\./gi, `$1${ZWSP}.`).replace(/:\/\//g, `:${ZWSP}//`);
-    return out;
-}
-/** Removes control characters (ANSI escapes included) from text bound for a terminal. */
-function sanitizeTerminal(text) {
-    return String(text)
-        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
-        .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
-        .replace(/\r\n|\r|\n|\t/g, ' ');
-}
-
-;// CONCATENATED MODULE: ./src/github/summary.ts
-// The comparison as Markdown, for the job summary and the PR comment. Every string that can come from
-// a config, SQL, a file name or an error goes through escapeMarkdown, so nothing can inject Markdown
-// or HTML. The Mermaid chart holds numbers only.
-
-const fmt = (x, digits = 1) => typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
-/** Large figures (TPS, ms) with one decimal; small ones (σ, κ) with four significant digits. */
-const fmtFigure = (x) => typeof x === 'number' && Number.isFinite(x)
-    ? Math.abs(x) >= 100 || x === 0 || Number.isInteger(x)
-        ? fmt(x, 1)
-        : x.toLocaleString('en-US', { maximumSignificantDigits: 4 })
-    : 'n/a';
-function change(f) {
-    if (f.change_pct === null)
-        return 'n/a';
-    const sign = f.change_pct >= 0 ? '+' : '−';
-    return `${sign}${Math.abs(f.change_pct).toFixed(1)}%`;
-}
-function interval(f) {
-    if (!f.interval)
-        return 'n/a';
-    const pct = (r) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
-    return `${pct(f.interval.low)} … ${pct(f.interval.high)}`;
-}
-function summary_status(f) {
-    const s = f.status === 'fail' ? '**FAIL**' : f.status;
-    return f.improved ? `${s} (improved)` : s;
-}
-const VERDICT_TEXT = {
-    pass: 'PASS',
-    fail: 'FAIL',
-    inconclusive: 'INCONCLUSIVE',
-    'no-baseline': 'NO BASELINE',
-};
-const ALERT = {
-    pass: 'NOTE',
-    fail: 'CAUTION',
-    inconclusive: 'WARNING',
-    'no-baseline': 'WARNING',
-};
-/** Highest TPS per concurrency (min(workers, connections)), skipping failed bands. */
-function curvePoints(doc) {
-    if (!doc || !Array.isArray(doc.bands))
-        return [];
-    const best = new Map();
-    for (const b of doc.bands) {
-        if (!b || typeof b !== 'object' || b.status === 'failed' || !Number.isFinite(b.total_tps))
-            continue;
-        const n = Math.min(b.workers, b.connections);
-        if (!Number.isFinite(n))
-            continue;
-        best.set(n, Math.max(best.get(n) ?? 0, b.total_tps));
-    }
-    return [...best.entries()].map(([concurrency, tps]) => ({ concurrency, tps })).sort((a, b) => a.concurrency - b.concurrency);
-}
-function uslAt(doc, n) {
-    const u = doc.analysis?.curve_fitting?.usl;
-    if (!u || u.lambda === null || u.sigma === null || u.kappa === null)
-        return null;
-    const x = (u.lambda * n) / (1 + u.sigma * (n - 1) + u.kappa * n * (n - 1));
-    return Number.isFinite(x) ? x : null;
-}
-/** A Mermaid xychart-beta of TPS vs concurrency plus the same numbers as a table. */
-function summary_renderChart(current, baseline) {
-    const cur = curvePoints(current);
-    if (cur.length === 0)
-        return '_No completed band to chart._\n';
-    const base = new Map(curvePoints(baseline).map((p) => [p.concurrency, p.tps]));
-    const xs = cur.map((p) => p.concurrency);
-    const baseComplete = baseline !== null && xs.every((x) => base.has(x));
-    const usl = xs.map((x) => uslAt(current, x));
-    const uslComplete = usl.every((v) => v !== null);
-    const values = [...cur.map((p) => p.tps), ...(baseComplete ? xs.map((x) => base.get(x)) : []), ...(uslComplete ? usl : [])];
-    const top = Math.max(1, Math.ceil((Math.max(...values) * 1.1) / 10) * 10);
-    const r = (x) => Math.round(x * 10) / 10;
-    const lines = [`    line [${cur.map((p) => r(p.tps)).join(', ')}]`];
-    const legend = ['line 1: current run'];
-    if (baseComplete) {
-        lines.push(`    line [${xs.map((x) => r(base.get(x))).join(', ')}]`);
-        legend.push(`line ${lines.length}: baseline`);
-    }
-    if (uslComplete) {
-        lines.push(`    line [${usl.map(r).join(', ')}]`);
-        legend.push(`line ${lines.length}: USL fit of the current run`);
-    }
-    const out = [];
-    out.push(`TPS against concurrency = min(workers, connections); ${legend.join(', ')}.`, '');
-    out.push('```mermaid', 'xychart-beta', '    title "TPS vs concurrency"', `    x-axis "concurrency" [${xs.join(', ')}]`, `    y-axis "TPS" 0 --> ${top}`, ...lines, '```', '');
-    out.push('| Concurrency | Current TPS | Baseline TPS | USL fit |', '|---:|---:|---:|---:|');
-    xs.forEach((x, i) => out.push(`| ${x} | ${fmt(cur[i].tps)} | ${fmt(base.get(x) ?? null)} | ${fmt(usl[i] ?? null)} |`));
-    if (baseline && !baseComplete)
-        out.push('', '_The baseline has no band at some of these concurrencies, so its line is left out of the chart._');
-    return out.join('\n') + '\n';
-}
-/** The reasons behind every band figure that is not a plain pass, and the per-band notes. */
-function summary_bandFigureNotes(c) {
-    const out = [];
-    const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
-    if (explain.length > 0) {
-        out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
-        for (const f of explain)
-            out.push(`- **${escape_escapeMarkdown(f.label)}**: ${escape_escapeMarkdown(f.reason)}`);
-        out.push('', '</details>', '');
-    }
-    const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
-    if (notes.length > 0)
-        out.push(...notes.map((n) => `- ${escape_escapeMarkdown(n)}`), '');
-    return out;
-}
-function figureRow(f) {
-    return `| ${escape_escapeMarkdown(f.label)} | ${fmtFigure(f.baseline)} | ${fmtFigure(f.current)} | ${change(f)} | ${interval(f)} | ${summary_status(f)} |`;
-}
-function renderComparisonMarkdown(input) {
-    const { comparison: c, current } = input;
-    const out = [];
-    const title = input.title ? ` — ${escape_escapeMarkdown(input.title)}` : '';
-    out.push(`## pgscale${title}`, '');
-    out.push(`Workload **${escape_escapeMarkdown(current.workload)}** at scale ${fmt(current.scale, 0)}, ${current.bands.length} band(s), strategy ${escape_escapeMarkdown(current.strategy)}.`, '');
-    if (!c) {
-        out.push('**Verdict: NOT COMPARED** (this mode measures and records; it does not gate).', '');
-    }
-    else {
-        out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT_TEXT[c.verdict]}**`, '>', `> ${escape_escapeMarkdown(c.reason)}`);
-        if (c.verdict === 'no-baseline') {
-            out.push('>', '> Nothing was compared, so nothing was gated. Record a baseline with `mode: baseline` on the baseline branch.');
-        }
-        out.push('');
-        if (input.baseline_source)
-            out.push(`Baseline: ${escape_escapeMarkdown(input.baseline_source)}.`, '');
-        const envDiffs = c.environment_differences ?? [];
-        if (c.verdict !== 'no-baseline' && envDiffs.length > 0) {
-            out.push(`**Baseline measured on a different machine or server setup** (baseline vs current): ${envDiffs.map(escape_escapeMarkdown).join('; ')}. ` +
-                'A regression against it is reported as inconclusive, never as a failure; a same-runner A/B run (`mode: ab`) can tell.', '');
-        }
-        out.push(`Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
-    }
-    if (c && c.verdict !== 'no-baseline') {
-        if (c.bands.length > 0) {
-            const pctLevel = `${Math.round(c.thresholds.confidence * 100)}%`;
-            out.push('### Bands: current vs baseline', '');
-            out.push(`| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval (${pctLevel}) | TPS | p95 ms baseline → current | Δ p95 | p95 interval (${pctLevel}) | p95 |`);
-            out.push('|---:|---:|---:|---:|:---:|:---|---:|---:|:---:|:---|');
-            for (const b of c.bands) {
-                out.push(`| ${b.workers} | ${b.connections} | ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} | ${change(b.tps)} | ${interval(b.tps)} | ${summary_status(b.tps)} ` +
-                    `| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ${change(b.p95_latency)} | ${interval(b.p95_latency)} | ${summary_status(b.p95_latency)} |`);
-            }
-            out.push('', ...summary_bandFigureNotes(c));
-        }
-        if (c.curve) {
-            out.push('### Curve', '');
-            out.push('| Figure | Baseline | Current | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
-            for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa])
-                out.push(figureRow(f));
-            out.push('');
-            for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
-                out.push(`- **${escape_escapeMarkdown(f.label)}**: ${escape_escapeMarkdown(f.reason)}`);
-            }
-            out.push(`- **Optimal configuration**: ${escape_escapeMarkdown(c.curve.optimal.message)}`, '');
-        }
-        if (c.changed_files.length > 0) {
-            out.push('### Workload files changed since the baseline', '');
-            out.push(...c.changed_files.map((f) => `- ${escape_escapeMarkdown(f)}`), '');
-        }
-        if (c.unmatched.current_only.length + c.unmatched.baseline_only.length > 0) {
-            const list = (bs) => bs.map((b) => `${b.workers}/${b.connections}`).join(', ') || 'none';
-            out.push(`Bands not compared (workers/connections): only in this run: ${list(c.unmatched.current_only)}; only in the baseline: ${list(c.unmatched.baseline_only)}.`, '');
-        }
-    }
-    out.push('### TPS vs concurrency', '', summary_renderChart(current, input.baseline ?? null));
-    if (current.optimal_config) {
-        out.push(`**Optimum (current run):** ${escape_escapeMarkdown(current.optimal_config.reasoning || `${current.optimal_config.workers} workers / ${current.optimal_config.connections} connections`)}`, '');
-    }
-    if (c && c.verdict !== 'no-baseline') {
-        out.push('<details><summary>How the verdict is reached</summary>', '');
-        out.push('- Each figure is a ratio current ÷ baseline with an interval. TPS intervals come from batch means over both runs\' per-second series ' +
-            '(so correlated seconds are not counted as independent); p95 intervals from batch means over both runs\' per-second p95 ' +
-            '(p95 drifts with time, so pooled latencies are not treated as independent; without that series p95 is inconclusive).', '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within it; otherwise **inconclusive**, ' +
-            'with the smallest change the noise could have detected.', `- ${escape_escapeMarkdown(c.correction.explanation)}`, '', '</details>', '');
-        if (c.notes.length > 0)
-            out.push('### Notes', '', ...c.notes.map((n) => `- ${escape_escapeMarkdown(n)}`), '');
-    }
-    return out.join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/ab/report.ts
-// Views of an A/B run: Markdown for the job summary and the sticky comment, plain text for the
-// terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
-
-
-
-
-const report_fmt = (x, digits = 1) => typeof x === 'number' && Number.isFinite(x) ? x.toLocaleString('en-US', { maximumFractionDigits: digits }) : 'n/a';
-const signed = (f) => f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`;
-const intervalText = (f) => {
-    if (!f.interval)
-        return 'n/a';
-    const p = (r) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
-    return `${p(f.interval.low)} … ${p(f.interval.high)}`;
-};
-const levelOf = (f) => (f.interval ? `${(f.interval.level * 100).toFixed(1)}%` : '');
-const report_status = (f) => `${f.status === 'fail' ? '**FAIL**' : f.status}${f.improved ? ' (improved)' : ''}`;
-const VERDICT = { pass: 'PASS', fail: 'FAIL', inconclusive: 'INCONCLUSIVE', 'no-baseline': 'NO BASELINE' };
-const report_ALERT = { pass: 'NOTE', fail: 'CAUTION', inconclusive: 'WARNING', 'no-baseline': 'WARNING' };
-function renderAbMarkdown(input) {
-    const { ab, comparison: c, head, base } = input;
-    const out = [];
-    out.push(`## pgscale A/B${input.title ? ` — ${escapeMarkdown(input.title)}` : ''}`, '');
-    out.push(`> [!${report_ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`, '');
-    // A side whose transactions failed outweighs any verdict drawn from it.
-    for (const [side, doc] of [['base', base], ['head', head]]) {
-        const health = runHealth(doc);
-        const text = healthFailure(health, side) ?? (health.status === 'degraded' ? `The ${side} run: ${healthHeadline(health)}` : null);
-        if (text)
-            out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${escapeMarkdown(text)}**`, '');
-    }
-    out.push(`**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) and head (${escapeMarkdown(ab.sides.head.source)}) ` +
-        `measured on this runner against one server, each in its own database, ${ab.rounds} interleaved ABBA rounds per band` +
-        `${ab.confirm ? ', failures re-measured for confirmation' : ''}. Workload **${escapeMarkdown(head.workload)}** at scale ${report_fmt(head.scale, 0)}.`, '', escapeMarkdown(ab.noise.sentence), '', `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, requested confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
-    if (c.bands.length > 0) {
-        out.push('### Bands: head vs base, paired by round', '');
-        out.push('| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |');
-        out.push('|---:|---:|---:|---:|---:|:---:|---:|:---|---:|---:|:---:|:---|');
-        c.bands.forEach((b, i) => {
-            const s = ab.bands[i];
-            out.push(`| ${b.workers} | ${b.connections} | ${s?.tps.rounds ?? 'n/a'}${s?.confirmation ? ` + ${s.confirmation.rounds}` : ''} | ${report_fmt(b.tps.baseline)} → ${report_fmt(b.tps.current)} | ${signed(b.tps)} | ${intervalText(b.tps)} | ${levelOf(b.tps)} | ${report_status(b.tps)} ` +
-                `| ${report_fmt(b.p95_latency.baseline, 2)} → ${report_fmt(b.p95_latency.current, 2)} | ${signed(b.p95_latency)} | ${intervalText(b.p95_latency)} | ${report_status(b.p95_latency)} |`);
-        });
-        out.push('', ...bandFigureNotes(c));
-    }
-    if (c.curve) {
-        out.push('### Curve (informational in A/B mode)', '');
-        out.push('| Figure | Base | Head | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
-        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
-            out.push(`| ${escapeMarkdown(f.label)} | ${report_fmt(f.baseline, 4)} | ${report_fmt(f.current, 4)} | ${signed(f)} | ${intervalText(f)} | ${f.status} |`);
-        }
-        out.push('');
-        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency])
-            out.push(`- ${escapeMarkdown(f.reason)}`);
-        out.push(`- **Optimal configuration**: ${escapeMarkdown(c.curve.optimal.message)}`, '');
-    }
-    if (c.changed_files.length > 0) {
-        out.push('### Workload files that differ between base and head', '', ...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`), '');
-    }
-    out.push('### TPS vs concurrency', '', 'Current run = head, baseline = base (band means over the rounds).', '', renderChart(head, base));
-    out.push('<details><summary>How the verdict is reached</summary>', '');
-    out.push('- Base and head run alternately on the same runner and server (ABBA order), so machine noise hits both sides of a round alike. ' +
-        'Each round gives one paired log-ratio head ÷ base per band, for TPS and for p95 latency.', '- The estimate is the Hodges–Lehmann median of the pairwise (Walsh) averages; its interval is the exact Wilcoxon signed-rank interval. ' +
-        'With few rounds only some levels are exact: the largest one not above the requested level is used and shown (the widest interval when even that is below it).', '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies within; otherwise **inconclusive**, with the smallest change the noise could have detected.', `- ${escapeMarkdown(c.correction.explanation)}`, ab.confirm ? '- With confirmation, a failing band is measured again for as many rounds, and fails the gate only when the new rounds fail it too.' : '', '', '</details>', '');
-    if (c.notes.length > 1)
-        out.push('### Notes', '', ...c.notes.slice(1).map((n) => `- ${escapeMarkdown(n)}`), '');
-    return out.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n');
-}
-/** A short plain-text report for the terminal. */
-function renderAbText(input) {
-    const { ab, comparison: c } = input;
-    const lines = [];
-    lines.push(`A/B verdict: ${VERDICT[c.verdict]} — ${c.reason}`);
-    lines.push(ab.noise.sentence);
-    for (const b of c.bands) {
-        lines.push(`  ${String(b.workers).padStart(4)}w/${String(b.connections).padEnd(4)}c  TPS ${report_fmt(b.tps.baseline)} → ${report_fmt(b.tps.current)} ${signed(b.tps)} [${intervalText(b.tps)} @${levelOf(b.tps)}] ${b.tps.status}` +
-            `   p95 ${report_fmt(b.p95_latency.baseline, 2)} → ${report_fmt(b.p95_latency.current, 2)} ms ${signed(b.p95_latency)} ${b.p95_latency.status}`);
-    }
-    if (c.curve) {
-        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency])
-            lines.push(`  ${f.reason}`);
-    }
-    for (const n of c.notes.slice(1))
-        lines.push(`  note: ${n}`);
-    return lines.join('\n');
-}
-
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 var external_node_path_default = /*#__PURE__*/__nccwpck_require__.n(external_node_path_);
@@ -61895,6 +59246,19 @@ const defaults = lib.defaults
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 var external_node_os_default = /*#__PURE__*/__nccwpck_require__.n(external_node_os_namespaceObject);
+;// CONCATENATED MODULE: ./src/config/types.ts
+// The effective config once loaded: durations in seconds, paths resolved, defaults applied.
+// Types and the documented defaults only.
+/** The documented defaults of `analysis:`; the config schema and the analysis both use these. */
+const DEFAULT_ANALYSIS_SETTINGS = {
+    linear_min_efficiency: 0.75,
+    saturation_tolerance: 0.05,
+    confidence: 0.95,
+    batches: 10,
+    bootstrap_resamples: 500,
+    seed: 42,
+};
+
 ;// CONCATENATED MODULE: ./node_modules/simple-statistics/dist/simple-statistics.mjs
 /**
  * When adding a new value to a list, one does not have to necessary
@@ -62387,7 +59751,7 @@ function sum(x) {
  * @example
  * mean([0, 10]); // => 5
  */
-function simple_statistics_mean(x) {
+function mean(x) {
     if (x.length === 0) {
         throw new Error("mean requires at least one data point");
     }
@@ -62411,7 +59775,7 @@ function simple_statistics_mean(x) {
  * sumNthPowerDeviations(input, 2) / input.length;
  */
 function sumNthPowerDeviations(x, n) {
-    var meanValue = simple_statistics_mean(x);
+    var meanValue = mean(x);
     var sum = 0;
     var tempValue;
     var i;
@@ -62494,7 +59858,7 @@ function sampleStandardDeviation(x) {
  * coefficientOfVariation([-1, 0, 1, 2, 3, 4]).toFixed(3); // => 1.247
  */
 function coefficientOfVariation(x) {
-    return sampleStandardDeviation(x) / simple_statistics_mean(x);
+    return sampleStandardDeviation(x) / mean(x);
 }
 
 /**
@@ -62993,7 +60357,7 @@ function swap(arr, i, j) {
  * @example
  * quantile([3, 6, 7, 8, 8, 9, 10, 13, 15, 16, 20], 0.5); // => 9
  */
-function simple_statistics_quantile(x, p) {
+function quantile(x, p) {
     var copy = x.slice();
 
     if (Array.isArray(p)) {
@@ -63090,8 +60454,8 @@ function quantileIndex(len, p) {
 function interquartileRange(x) {
     // Interquartile range is the span between the upper quartile,
     // at `0.75`, and lower quartile, `0.25`
-    var q1 = simple_statistics_quantile(x, 0.75);
-    var q2 = simple_statistics_quantile(x, 0.25);
+    var q1 = quantile(x, 0.75);
+    var q2 = quantile(x, 0.25);
 
     if (typeof q1 === "number" && typeof q2 === "number") {
         return q1 - q2;
@@ -63474,8 +60838,8 @@ function meanSimple(x) {
  * @example
  * median([10, 2, 5, 100, 2, 1]); // => 3.5
  */
-function simple_statistics_median(x) {
-    return +simple_statistics_quantile(x, 0.5);
+function median(x) {
+    return +quantile(x, 0.5);
 }
 
 /**
@@ -63488,8 +60852,8 @@ function simple_statistics_median(x) {
  * @example
  * medianAbsoluteDeviation([1, 1, 2, 2, 4, 6, 9]); // => 1
  */
-function simple_statistics_medianAbsoluteDeviation(x) {
-    var medianValue = simple_statistics_median(x);
+function medianAbsoluteDeviation(x) {
+    var medianValue = median(x);
     var medianAbsoluteDeviations = [];
 
     // Make a list of absolute deviations from the median
@@ -63498,7 +60862,7 @@ function simple_statistics_medianAbsoluteDeviation(x) {
     }
 
     // Find the median value of that list
-    return simple_statistics_median(medianAbsoluteDeviations);
+    return median(medianAbsoluteDeviations);
 }
 
 /**
@@ -64061,8 +61425,8 @@ function sampleCovariance(x, y) {
     // value of the dataset fairly as the difference from the mean. this
     // way, if one dataset is [1, 2, 3] and [2, 3, 4], their covariance
     // does not suffer because of the difference in absolute values
-    var xmean = simple_statistics_mean(x);
-    var ymean = simple_statistics_mean(y);
+    var xmean = mean(x);
+    var ymean = mean(y);
     var sum = 0;
 
     // for each pair of values, the covariance increases when their
@@ -64123,7 +61487,7 @@ function sampleKurtosis(x) {
         throw new Error("sampleKurtosis requires at least four data points");
     }
 
-    var meanValue = simple_statistics_mean(x);
+    var meanValue = mean(x);
     var tempValue;
     var secondCentralMoment = 0;
     var fourthCentralMoment = 0;
@@ -64227,7 +61591,7 @@ function sampleSkewness(x, biased) {
         throw new Error("sampleSkewness requires at least three data points");
     }
 
-    var meanValue = simple_statistics_mean(x);
+    var meanValue = mean(x);
     var tempValue;
     var sumSquaredDeviations = 0;
     var sumCubedDeviations = 0;
@@ -64441,7 +61805,7 @@ function subtractFromMean(mean, n, value) {
  */
 function tTest(x, expectedValue) {
     // The mean of the sample
-    var sampleMean = simple_statistics_mean(x);
+    var sampleMean = mean(x);
 
     // The standard deviation of the sample
     var sd = standardDeviation(x);
@@ -64495,8 +61859,8 @@ function tTestTwoSample(sampleX, sampleY, difference) {
         difference = 0;
     }
 
-    var meanX = simple_statistics_mean(sampleX);
-    var meanY = simple_statistics_mean(sampleY);
+    var meanX = mean(sampleX);
+    var meanY = mean(sampleY);
     var sampleVarianceX = sampleVariance(sampleX);
     var sampleVarianceY = sampleVariance(sampleY);
 
@@ -65806,7 +63170,7 @@ var chiSquaredDistributionTable = {
  */
 function chiSquaredGoodnessOfFit(data, distributionType, significance) {
     // Estimate from the sample data, a weighted mean.
-    var inputMean = simple_statistics_mean(data);
+    var inputMean = mean(data);
     // Calculated value of the χ2 statistic.
     var chiSquared = 0;
     // Number of hypothesized distribution parameters estimated, expected to be supplied in the distribution test.
@@ -66592,8 +63956,8 @@ function permutationTest(sampleX, sampleY, alternative, k, randomSource) {
     }
 
     // get means for each sample
-    var meanX = simple_statistics_mean(sampleX);
-    var meanY = simple_statistics_mean(sampleY);
+    var meanX = mean(sampleX);
+    var meanY = mean(sampleY);
 
     // calculate initial test statistic. This will be our point of comparison with
     // the generated test statistics.
@@ -66617,7 +63981,7 @@ function permutationTest(sampleX, sampleY, alternative, k, randomSource) {
         var permRight = allData.slice(splitIndex, allData.length);
 
         // 2.re-calculate test statistic
-        var permTestStatistic = simple_statistics_mean(permLeft) - simple_statistics_mean(permRight);
+        var permTestStatistic = mean(permLeft) - mean(permRight);
 
         // 3. store test statistic to build test statistic distribution
         testStatDsn[i] = permTestStatistic;
@@ -66943,9 +64307,17 @@ function zScore(x, mean, standardDeviation) {
 function normalQuantile(p) {
     if (!(p > 0 && p < 1))
         throw new RangeError(`normalQuantile: p must be in (0, 1), got ${p}`);
-    const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-    const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-    const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+    const a = [
+        -3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1,
+        2.506628277459239,
+    ];
+    const b = [
+        -5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1,
+    ];
+    const c = [
+        -7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+        2.938163982698783,
+    ];
     const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
     const pLow = 0.02425;
     const [a0, a1, a2, a3, a4, a5] = a;
@@ -66962,7 +64334,8 @@ function normalQuantile(p) {
     }
     const q = p - 0.5;
     const r = q * q;
-    return ((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) / (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1);
+    return (((((((a0 * r + a1) * r + a2) * r + a3) * r + a4) * r + a5) * q) /
+        (((((b0 * r + b1) * r + b2) * r + b3) * r + b4) * r + 1));
 }
 /** Continued fraction for the incomplete beta (modified Lentz; Numerical Recipes §6.4). */
 function betaContinuedFraction(x, a, b) {
@@ -67016,8 +64389,18 @@ function normalCdf(z) {
     const x = Math.abs(z) / Math.SQRT2;
     const t = 1 / (1 + 0.5 * x);
     const erfc = t *
-        Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 +
-            t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+        Math.exp(-x * x -
+            1.26551223 +
+            t *
+                (1.00002368 +
+                    t *
+                        (0.37409196 +
+                            t *
+                                (0.09678418 +
+                                    t *
+                                        (-0.18628806 +
+                                            t *
+                                                (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
     return z >= 0 ? 1 - erfc / 2 : erfc / 2;
 }
 /** Student t CDF with df > 0 degrees of freedom (df = Infinity gives the normal). */
@@ -67090,7 +64473,9 @@ function batchMeans(series, requestedBatches) {
             batches_used: 0,
             batch_size: 0,
             batch_means: [],
-            reason: n === 0 ? 'no per-second samples' : `only ${n} per-second sample${n === 1 ? '' : 's'}; at least 4 are needed for 2 batches of 2 s`,
+            reason: n === 0
+                ? 'no per-second samples'
+                : `only ${n} per-second sample${n === 1 ? '' : 's'}; at least 4 are needed for 2 batches of 2 s`,
         };
     }
     const m = Math.floor(n / k);
@@ -67132,6 +64517,80 @@ function isFiniteNumber(v) {
     return typeof v === 'number' && Number.isFinite(v);
 }
 
+;// CONCATENATED MODULE: ./src/analyze/laws.ts
+// The operational laws of a band, each written once. Pure: numbers in, a number (or null) out.
+// Source for all of them: Lazowska, Zahorjan, Graham and Sevcik, "Quantitative System Performance"
+// (1984), chapter 3, "Fundamental Laws"; Little, "A Proof for the Queuing Formula L = λW" (1961).
+// Times are in milliseconds, as bands record them; rates are per second.
+
+/**
+ * Attempted throughput X = (committed + failed) / T: every transaction that occupied a connection,
+ * failed ones included, per second of the measured window T. When the counts or the window are
+ * missing, the band's committed TPS stands in; null when that is missing too.
+ *
+ * Source: the throughput X = C/T of Lazowska et al. (1984), §3.1, with C the completions.
+ *
+ * @example
+ * attemptedThroughput({ transactions: 950, failed_transactions: 50, duration_s: 10, total_tps: 95 }); // => 100
+ */
+function attemptedThroughput(band) {
+    const attempted = band.transactions + band.failed_transactions;
+    if (isFiniteNumber(attempted) && attempted > 0 && isFiniteNumber(band.duration_s) && band.duration_s > 0) {
+        return attempted / band.duration_s;
+    }
+    return isFiniteNumber(band.total_tps) ? band.total_tps : null;
+}
+/**
+ * Offered load a = X·S in Erlangs: the mean number of connections busy serving, for throughput X
+ * (per second) and mean service time S (milliseconds).
+ *
+ * Source: Kleinrock, "Queueing Systems, Vol. 1" (1975), §3.5 (a = λ/μ).
+ *
+ * @example
+ * offeredLoad(400, 5); // => 2 (400/s × 0.005 s)
+ */
+function offeredLoad(x, serviceMs) {
+    return (x * serviceMs) / 1000;
+}
+/**
+ * The utilisation law ρ = X·S / C: the share of the C connections' time spent serving, for
+ * throughput X (per second) and mean service time S (milliseconds). Not clipped: window edges can
+ * push a measured ρ a hair above 1. Null without a throughput, a service time or a connection.
+ *
+ * Source: Lazowska et al. (1984), §3.2, the utilisation law U = X·S, here per server of C.
+ *
+ * @example
+ * utilisation(400, 5, 4); // => 0.5 (2 Erlangs over 4 connections)
+ */
+function utilisation(x, serviceMs, c) {
+    if (x === null || serviceMs === null || !(c > 0))
+        return null;
+    return offeredLoad(x, serviceMs) / c;
+}
+/**
+ * Little's law N = X·R: the mean number of transactions in the system, for throughput X (per
+ * second) and mean response time R (milliseconds). In a closed loop without think time N is the
+ * number of workers.
+ *
+ * Source: Little (1961); Lazowska et al. (1984), §3.3.
+ *
+ * @example
+ * littlesLaw(1000, 8); // => 8 (1000/s × 0.008 s)
+ */
+function littlesLaw(x, responseMs) {
+    return (x * responseMs) / 1000;
+}
+/**
+ * The concurrency the database sees, N = min(W, C): W workers can keep at most C connections busy,
+ * and C connections serve at most W workers at once.
+ *
+ * @example
+ * databaseConcurrency(32, 8); // => 8
+ */
+function databaseConcurrency(workers, connections) {
+    return Math.min(workers, connections);
+}
+
 ;// CONCATENATED MODULE: ./src/analyze/format.ts
 // Number formatting for explanation sentences. Locale-free, so the text is identical on every machine.
 /** 2341.5 → "2,341.5" with the given decimals (trailing zeros kept); −0 prints as 0. */
@@ -67157,7 +64616,7 @@ function fmtSig(value, digits = 2) {
     return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
 }
 /** 0.9712 → "97%"; 0.0123 → "1.2%". */
-function format_pct(fraction) {
+function pct(fraction) {
     if (!Number.isFinite(fraction))
         return 'n/a';
     const p = fraction * 100;
@@ -67179,7 +64638,8 @@ function format_pct(fraction) {
  * load a = λ/μ (Erlangs). Computed from the Erlang B recurrence B(0) = 1,
  * B(k) = a·B(k−1) / (k + a·B(k−1)), which never forms aᶜ or c!, so it is stable for c in the
  * thousands; then C = B / (1 − ρ(1 − B)) with ρ = a/c. Requires an integer c ≥ 1 and 0 ≤ a < c.
- * Source: Kleinrock, Queueing Systems Vol. 1; recurrence as in e.g. Zeng, "Two common properties of the Erlang-B function".
+ * Source: Kleinrock, Queueing Systems Vol. 1; recurrence as in e.g. Zeng, "Two common properties of the Erlang-B
+ * function".
  */
 function erlangC(c, offeredLoad) {
     if (!Number.isInteger(c) || c < 1)
@@ -67233,7 +64693,9 @@ function classifyBottleneck(band) {
         const elu = band.client.event_loop_utilization;
         return {
             bottleneck: 'client-bound',
-            evidence: `the load generator was saturated${isFiniteNumber(elu) ? ` (event-loop utilisation ${format_fmt(elu, 2)})` : ''}, so this band measures the client, not the database`,
+            evidence: 'the load generator was ' +
+                `saturated${isFiniteNumber(elu) ? ` (event-loop utilisation ${format_fmt(elu, 2)})` : ''}, ` +
+                'so this band measures the client, not the database',
         };
     }
     const poolMs = band.pool_wait?.mean_ms;
@@ -67241,7 +64703,7 @@ function classifyBottleneck(band) {
     let poolNote = 'pool wait unknown';
     if (isFiniteNumber(poolMs) && isFiniteNumber(latencyMs) && latencyMs > 0) {
         const share = poolMs / latencyMs;
-        poolNote = `pool wait ${fmtSig(poolMs, 3)} ms of ${fmtSig(latencyMs, 3)} ms mean latency (${format_pct(share)})`;
+        poolNote = `pool wait ${fmtSig(poolMs, 3)} ms of ${fmtSig(latencyMs, 3)} ms mean latency (${pct(share)})`;
         if (share > POOL_DOMINANT_SHARE) {
             return {
                 bottleneck: 'pool-bound',
@@ -67251,15 +64713,29 @@ function classifyBottleneck(band) {
     }
     const shares = waitShares(band);
     if (shares === null) {
-        return { bottleneck: 'server', evidence: `${poolNote}; no wait-event samples to split server time into CPU, IO or locks` };
+        return {
+            bottleneck: 'server',
+            evidence: `${poolNote}; no wait-event samples to split server time into CPU, IO or locks`,
+        };
     }
     const ranked = [
         ['server-cpu', shares.cpu, 'on CPU (no wait event)'],
-        ['server-io', shares.io, shares.io > 0 && shares.walIo >= shares.io / 2 ? `waiting on IO, mostly WAL writes and flushes at commit (${format_pct(shares.walIo)} WAL vs ${format_pct(shares.io - shares.walIo)} data files)` : `waiting on IO, mostly data files (${format_pct(shares.io - shares.walIo)} data files vs ${format_pct(shares.walIo)} WAL)`],
+        [
+            'server-io',
+            shares.io,
+            shares.io > 0 && shares.walIo >= shares.io / 2
+                ? 'waiting on IO, mostly WAL writes and flushes at commit ' +
+                    `(${pct(shares.walIo)} WAL vs ${pct(shares.io - shares.walIo)} data files)`
+                : `waiting on IO, mostly data files (${pct(shares.io - shares.walIo)} ` +
+                    `data files vs ${pct(shares.walIo)} WAL)`,
+        ],
         ['server-lock', shares.lock, 'waiting on locks (Lock/LWLock)'],
-    ].slice().sort((a, b) => b[1] - a[1]);
+    ]
+        .slice()
+        .sort((a, b) => b[1] - a[1]);
     const [top, second] = ranked;
-    const summary = `sampled active backends: ${format_pct(shares.cpu)} on CPU, ${format_pct(shares.io)} IO, ${format_pct(shares.lock)} locks over ${band.pg_stats?.activity_samples} samples`;
+    const summary = `sampled active backends: ${pct(shares.cpu)} on CPU, ${pct(shares.io)} IO, ` +
+        `${pct(shares.lock)} locks over ${band.pg_stats?.activity_samples} samples`;
     if (top[1] >= DOMINANT_WAIT_SHARE && top[1] > second[1]) {
         return { bottleneck: top[0], evidence: `${poolNote}; ${summary}; the largest share is ${top[2]}` };
     }
@@ -67281,7 +64757,14 @@ const UTILISATION_OVERSHOOT = 0.02;
  * closed-loop bound, and with a caveat near saturation.
  */
 function predictPoolWait(workers, c, x, serviceMs) {
-    const none = (reason) => ({ predicted: null, open: null, bound: null, probability: null, method: null, reason });
+    const none = (reason) => ({
+        predicted: null,
+        open: null,
+        bound: null,
+        probability: null,
+        method: null,
+        reason,
+    });
     if (!(Number.isInteger(c) && c >= 1))
         return none(`no prediction: connections = ${c}`);
     if (workers <= c) {
@@ -67291,17 +64774,27 @@ function predictPoolWait(workers, c, x, serviceMs) {
             bound: 0,
             probability: null,
             method: 'no-pool-queue',
-            reason: `${workers} worker${workers === 1 ? '' : 's'} ≤ ${c} connection${c === 1 ? '' : 's'}: in a closed loop every worker always finds a free connection, so the predicted pool wait is 0 (the open M/M/c model does not apply)`,
+            reason: `${workers} worker${workers === 1 ? '' : 's'} ≤ ${c} ` +
+                `connection${c === 1 ? '' : 's'}: in a closed loop every worker always finds a free ` +
+                'connection, so the predicted pool wait is 0 (the open M/M/c model does not apply)',
         };
     }
     if (serviceMs === null)
         return none('no prediction: service time missing');
     const bound = ((workers - c) * serviceMs) / c;
-    const boundText = `closed-loop bound (W − C)·S/C = (${workers} − ${c}) × ${fmtSig(serviceMs, 3)} ms / ${c} = ${fmtSig(bound, 3)} ms`;
+    const boundText = `closed-loop bound (W − C)·S/C = (${workers} − ${c}) × ` +
+        `${fmtSig(serviceMs, 3)} ms / ${c} = ${fmtSig(bound, 3)} ms`;
     if (x === null || !(x > 0)) {
-        return { predicted: bound, open: null, bound, probability: null, method: 'closed-loop-bound', reason: `no throughput for the open model; the ${boundText}` };
+        return {
+            predicted: bound,
+            open: null,
+            bound,
+            probability: null,
+            method: 'closed-loop-bound',
+            reason: `no throughput for the open model; the ${boundText}`,
+        };
     }
-    const offered = (x * serviceMs) / 1000;
+    const offered = offeredLoad(x, serviceMs);
     const rho = offered / c;
     if (offered >= c) {
         return {
@@ -67310,7 +64803,8 @@ function predictPoolWait(workers, c, x, serviceMs) {
             bound,
             probability: null,
             method: 'closed-loop-bound',
-            reason: `ρ = ${format_fmt(rho, 3)} ≥ 1, where an open M/M/c queue grows without bound; a closed loop cannot, so the prediction is the ${boundText}`,
+            reason: `ρ = ${format_fmt(rho, 3)} ≥ 1, where an open M/M/c queue grows without ` +
+                `bound; a closed loop cannot, so the prediction is the ${boundText}`,
         };
     }
     const probability = erlangC(c, offered);
@@ -67323,10 +64817,14 @@ function predictPoolWait(workers, c, x, serviceMs) {
             bound,
             probability,
             method: 'closed-loop-bound',
-            reason: `ρ = ${format_fmt(rho, 4)} is so close to 1 that the open M/M/c wait is not a finite number; a closed loop cannot queue without bound, so the prediction is the ${boundText}`,
+            reason: `ρ = ${format_fmt(rho, 4)} is so close to 1 that the open M/M/c wait is not a finite number; ` +
+                `a closed loop cannot queue without bound, so the prediction is the ${boundText}`,
         };
     }
-    const caveat = rho > NEAR_SATURATION_RHO ? ` At ρ = ${format_fmt(rho, 3)} the open-model wait is extremely sensitive to ρ and assumes an unbounded population, so treat it as an order of magnitude.` : '';
+    const caveat = rho > NEAR_SATURATION_RHO
+        ? ` At ρ = ${format_fmt(rho, 3)} the open-model wait is extremely sensitive to ρ and ` +
+            'assumes an unbounded population, so treat it as an order of magnitude.'
+        : '';
     if (open > bound) {
         return {
             predicted: bound,
@@ -67334,7 +64832,8 @@ function predictPoolWait(workers, c, x, serviceMs) {
             bound,
             probability,
             method: 'closed-loop-bound',
-            reason: `the open M/M/c (Erlang C) wait is ${fmtSig(open, 3)} ms at ρ = ${format_fmt(rho, 3)}, more than ${workers} workers can produce; capped at the ${boundText}`,
+            reason: `the open M/M/c (Erlang C) wait is ${fmtSig(open, 3)} ms at ρ = ${format_fmt(rho, 3)}, ` +
+                `more than ${workers} workers can produce; capped at the ${boundText}`,
         };
     }
     return {
@@ -67343,22 +64842,34 @@ function predictPoolWait(workers, c, x, serviceMs) {
         bound,
         probability,
         method: 'erlang-c',
-        reason: `open M/M/c (Erlang C) at ρ = ${format_fmt(rho, 3)}: P(wait) = ${format_fmt(probability, 3)}, mean wait ${fmtSig(open, 3)} ms, below the ${boundText}.${caveat}`,
+        reason: `open M/M/c (Erlang C) at ρ = ${format_fmt(rho, 3)}: P(wait) = ${format_fmt(probability, 3)}, ` +
+            `mean wait ${fmtSig(open, 3)} ms, below the ${boundText}.${caveat}`,
     };
 }
 /** ρ = X·S/C clipped to [0, 1], with a remark when the raw ratio overshoots. */
 function measuredUtilisation(x, serviceMs, c) {
-    if (x === null || serviceMs === null || !(c > 0))
-        return { value: null, raw: null, remark: null };
-    const raw = ((serviceMs / 1000) * x) / c;
-    if (!Number.isFinite(raw))
+    const raw = utilisation(x, serviceMs, c);
+    if (raw === null || !Number.isFinite(raw))
         return { value: null, raw: null, remark: null };
     if (raw <= 1)
         return { value: Math.max(0, raw), raw, remark: null };
     const remark = raw <= 1 + UTILISATION_OVERSHOOT
-        ? `raw X·S/C = ${format_fmt(raw, 4)} is clipped to 1: transactions straddling the window edges make the ratio overshoot slightly; the pool was fully busy`
-        : `raw X·S/C = ${format_fmt(raw, 3)} exceeds 1 by more than window-edge rounding explains: throughput and service time disagree (clipped to 1)`;
+        ? `raw X·S/C = ${format_fmt(raw, 4)} is clipped to 1: transactions straddling the ` +
+            'window edges make the ratio overshoot slightly; the pool was fully busy'
+        : `raw X·S/C = ${format_fmt(raw, 3)} exceeds 1 by more than window-edge rounding ` +
+            'explains: throughput and service time disagree (clipped to 1)';
     return { value: 1, raw, remark };
+}
+/**
+ * A band's utilisation ρ = X·S/C (measuredUtilisation), with X the attempted throughput and S the
+ * mean service time: the one value that band_statistics[].connection_utilization and
+ * queueing_theory.bands[].utilization both report. No measured service time (missing, or S ≤ 0,
+ * which no committed transaction can have): null, never a ρ of 0 for a pool that did work.
+ */
+function bandUtilisation(band) {
+    const x = attemptedThroughput(band);
+    const s = band.service_time?.mean_ms;
+    return measuredUtilisation(isFiniteNumber(x) ? x : null, isFiniteNumber(s) && s > 0 ? s : null, band.connections);
 }
 function analyzeQueueing(bands) {
     const out = [];
@@ -67368,14 +64879,21 @@ function analyzeQueueing(bands) {
         const r = band.latency?.mean_ms;
         const s = band.service_time?.mean_ms;
         const open = band.rate !== null && band.rate !== undefined;
-        const littleN = x !== null && isFiniteNumber(r) ? (x * r) / 1000 : null;
+        const littleN = x !== null && isFiniteNumber(r) ? littlesLaw(x, r) : null;
         const littleErr = littleN !== null && !open && band.workers > 0 ? (littleN - band.workers) / band.workers : null;
         const serviceMs = isFiniteNumber(s) && s > 0 ? s : null;
         const mu = serviceMs === null ? null : 1000 / serviceMs;
         const c = band.connections;
-        const util = measuredUtilisation(x, serviceMs, c);
+        const util = bandUtilisation(band);
         const prediction = open
-            ? { predicted: null, open: null, bound: null, probability: null, method: null, reason: 'no prediction: open-loop (rate) band, where arrivals do not wait on the workers' }
+            ? {
+                predicted: null,
+                open: null,
+                bound: null,
+                probability: null,
+                method: null,
+                reason: 'no prediction: open-loop (rate) band, where arrivals do not wait on the workers',
+            }
             : predictPoolWait(band.workers, c, x, serviceMs);
         const observed = band.pool_wait?.mean_ms;
         const label = classifyBottleneck(band);
@@ -67404,10 +64922,18 @@ function analyzeQueueing(bands) {
         model: 'M/M/c (Erlang C) against a closed-loop benchmark',
         bands: out,
         notes: [
-            'Utilisation ρ = X·S / C is measured (attempted throughput × mean service time ÷ connections), not assumed, and clipped to 1. In a closed loop it is ≈ min(W, C)/C less the time workers spend client-side between transactions: ~1 at W ≥ C means the pool was never idle, not that the server is saturated.',
-            "Little's law for a closed loop: workers N ≈ X·R, with R the mean end-to-end latency (pool wait included) and no think time; littles_law_error is (X·R − N)/N and grows with client-side time between transactions.",
-            'Predicted pool wait: with workers ≤ connections a closed loop never queues for the pool, so the prediction is 0. With W > C it is the open M/M/c (Erlang C) wait at the measured arrival rate and service time, capped by the closed-loop bound (W − C)·S/C, which a saturated closed loop reaches; near ρ = 1 the open model alone would predict seconds or minutes of wait that W workers cannot produce.',
-            'Comparing predicted with observed pool wait says how well a Poisson-arrival model describes this pool; it is not a forecast for production traffic, whose arrivals are not a closed loop.',
+            'Utilisation ρ = X·S / C is measured (attempted throughput × mean service time ÷ connections), not ' +
+                'assumed, and clipped to 1. In a closed loop it is ≈ min(W, C)/C less the time workers spend client-side ' +
+                'between transactions: ~1 at W ≥ C means the pool was never idle, not that the server is saturated.',
+            "Little's law for a closed loop: workers N ≈ X·R, with R the mean end-to-end " +
+                'latency (pool wait included) and no think time; littles_law_error is (X·R − ' +
+                'N)/N and grows with client-side time between transactions.',
+            'Predicted pool wait: with workers ≤ connections a closed loop never queues for the pool, so the ' +
+                'prediction is 0. With W > C it is the open M/M/c (Erlang C) wait at the measured arrival rate and ' +
+                'service time, capped by the closed-loop bound (W − C)·S/C, which a saturated closed loop reaches; near ' +
+                'ρ = 1 the open model alone would predict seconds or minutes of wait that W workers cannot produce.',
+            'Comparing predicted with observed pool wait says how well a Poisson-arrival model describes ' +
+                'this pool; it is not a forecast for production traffic, whose arrivals are not a closed loop.',
         ],
     };
 }
@@ -67416,14 +64942,7 @@ function analyzeQueueing(bands) {
 // Per-band statistics: latency shape, honest intervals for mean TPS and mean latency, efficiency.
 
 
-/** Completed-plus-failed transactions per second: what occupied the connections. */
-function attemptedThroughput(band) {
-    const attempted = band.transactions + band.failed_transactions;
-    if (isFiniteNumber(attempted) && attempted > 0 && isFiniteNumber(band.duration_s) && band.duration_s > 0) {
-        return attempted / band.duration_s;
-    }
-    return isFiniteNumber(band.total_tps) ? band.total_tps : null;
-}
+
 function nullEstimate(reason) {
     return { value: null, interval: null, reason };
 }
@@ -67432,7 +64951,7 @@ function finiteOrNull(v) {
 }
 function summarizeBand(band, settings) {
     const level = settings.confidence;
-    const concurrency = Math.min(band.workers, band.connections);
+    const concurrency = databaseConcurrency(band.workers, band.connections);
     const tpsValue = finiteOrNull(band.total_tps);
     const series = Array.isArray(band.tps_series) ? band.tps_series : [];
     const bm = batchMeans(series, settings.batches);
@@ -67463,10 +64982,8 @@ function summarizeBand(band, settings) {
     }
     const workers = band.workers;
     const connections = band.connections;
-    const serviceMs = finiteOrNull(band.service_time?.mean_ms);
-    const attempted = attemptedThroughput(band);
     // Clipped to [0, 1]: transactions straddling the window edges can push X·S/C a hair above 1.
-    const utilization = measuredUtilisation(attempted, serviceMs, connections).value;
+    const utilization = bandUtilisation(band).value;
     const stats = {
         band_id: band.band_id,
         workers,
@@ -67505,13 +65022,21 @@ function summarizeBand(band, settings) {
  */
 function latencyMeanEstimate(band, mean, tpsBatchMeans, level) {
     if (band.rate !== null && band.rate !== undefined) {
-        return { value: mean, interval: null, reason: 'open-loop (rate) band: Little\'s law does not tie latency to throughput, so no batch interval' };
+        return {
+            value: mean,
+            interval: null,
+            reason: "open-loop (rate) band: Little's law does not tie latency to throughput, so no batch interval",
+        };
     }
     if (tpsBatchMeans.length < 2) {
         return { value: mean, interval: null, reason: 'no interval: per-second series too short for batch means' };
     }
     if (tpsBatchMeans.some((x) => !(x > 0))) {
-        return { value: mean, interval: null, reason: 'no interval: a batch had zero throughput, so its latency is undefined' };
+        return {
+            value: mean,
+            interval: null,
+            reason: 'no interval: a batch had zero throughput, so its latency is undefined',
+        };
     }
     const grand = tpsBatchMeans.reduce((s, v) => s + v, 0) / tpsBatchMeans.length;
     const perBatch = tpsBatchMeans.map((x) => (mean * grand) / x);
@@ -67533,7 +65058,10 @@ function axisValue(s, axis) {
     return s.stats.concurrency;
 }
 function lineFrom(axis, fixed, members) {
-    const sorted = [...members].sort((a, b) => axisValue(a, axis) - axisValue(b, axis) || a.stats.workers - b.stats.workers || a.stats.connections - b.stats.connections || a.stats.band_id - b.stats.band_id);
+    const sorted = [...members].sort((a, b) => axisValue(a, axis) - axisValue(b, axis) ||
+        a.stats.workers - b.stats.workers ||
+        a.stats.connections - b.stats.connections ||
+        a.stats.band_id - b.stats.band_id);
     // A repeated axis value (a repeated band, or several bands at one concurrency) keeps its first
     // band; the others are reached along the workers/connections lines instead.
     const points = [];
@@ -67601,7 +65129,9 @@ function tpsDifference(from, to) {
     ]);
     return { diff, se: c.se, df: c.df };
 }
-/** Two-sided p-value of a TPS difference; null without standard errors. An exact (zero-noise) difference gives 0 or 1. */
+/**
+ * Two-sided p-value of a TPS difference; null without standard errors. An exact (zero-noise) difference gives 0 or 1.
+ */
 function differencePValue(diff, se, df) {
     if (se === null || df === null)
         return null;
@@ -67627,12 +65157,19 @@ function computeMarginalGains(lines, level) {
             const gain = estimate(d.diff / dx, se, d.df, level, noSeries);
             let normalized;
             if (unitThroughput === null) {
-                normalized = { value: null, interval: null, reason: `first band on this line (band ${first.stats.band_id}) has zero TPS or axis value, so there is no per-${UNIT[line.axis]} throughput to normalise by` };
+                normalized = {
+                    value: null,
+                    interval: null,
+                    reason: `first band on this line (band ${first.stats.band_id}) has zero TPS or axis ` +
+                        `value, so there is no per-${UNIT[line.axis]} throughput to normalise by`,
+                };
             }
             else {
                 normalized = {
-                    value: (d.diff / dx) / unitThroughput,
-                    interval: gain.interval ? { low: gain.interval.low / unitThroughput, high: gain.interval.high / unitThroughput, level } : null,
+                    value: d.diff / dx / unitThroughput,
+                    interval: gain.interval
+                        ? { low: gain.interval.low / unitThroughput, high: gain.interval.high / unitThroughput, level }
+                        : null,
                     reason: gain.interval ? null : noSeries,
                 };
             }
@@ -67665,7 +65202,11 @@ function computeMarginalGains(lines, level) {
 // out from the noise.
 
 
-const inflection_UNIT = { workers: 'worker', connections: 'connection', concurrency: 'unit of concurrency' };
+const inflection_UNIT = {
+    workers: 'worker',
+    connections: 'connection',
+    concurrency: 'unit of concurrency',
+};
 /**
  * For consecutive bands (x₁,y₁), (x₂,y₂), (x₃,y₃) on a line: g₁ = Δy/Δx over the first step, g₂ over the
  * second, and Δ² = (g₂ − g₁) / ((x₃ − x₁)/2), which estimates y″ whatever the spacing. Δ² is linear in
@@ -67713,7 +65254,9 @@ function findInflections(lines, level) {
             const mid = b[1];
             const unit = inflection_UNIT[line.axis];
             const where = `band ${mid.stats.band_id} (${mid.stats.workers} workers / ${mid.stats.connections} connections)`;
-            const along = line.fixed === null ? `along ${line.axis}` : `along ${line.axis} at ${line.fixed} ${line.axis === 'workers' ? 'connections' : 'workers'}`;
+            const along = line.fixed === null
+                ? `along ${line.axis}`
+                : `along ${line.axis} at ${line.fixed} ${line.axis === 'workers' ? 'connections' : 'workers'}`;
             const meaning = {
                 acceleration: 'throughput growth speeds up here',
                 deceleration: 'throughput growth slows here',
@@ -67721,10 +65264,18 @@ function findInflections(lines, level) {
                 collapse: 'the decline in throughput steepens here',
             };
             candidates.push({
-                point: { axis: line.axis, fixed: line.fixed, band_id: mid.stats.band_id, type, second_difference: d2, z_score: z },
+                point: {
+                    axis: line.axis,
+                    fixed: line.fixed,
+                    band_id: mid.stats.band_id,
+                    type,
+                    second_difference: d2,
+                    z_score: z,
+                },
                 p: twoSidedPValue(z, comb.df),
                 describe: (note) => `At ${where}, ${along}, the marginal gain changes from ${format_fmt(g1, 2)} to ${format_fmt(g2, 2)} TPS per ${unit} ` +
-                    `(second difference ${format_fmt(d2, 3)} TPS per ${unit}², ${format_fmt(z, 1)} standard errors, ${note}): ${meaning[type]}.`,
+                    (`(second difference ${format_fmt(d2, 3)} TPS per ${unit}², ` +
+                        `${format_fmt(z, 1)} standard errors, ${note}): ${meaning[type]}.`),
             });
         }
         if (lineUntested)
@@ -67734,7 +65285,9 @@ function findInflections(lines, level) {
     // triples, and at a per-test 5% some would be flagged from noise alone.
     const alpha = 1 - level;
     const m = candidates.length;
-    const order = candidates.map((c, k) => k).sort((a, b) => candidates[a].p - candidates[b].p || a - b);
+    const order = candidates
+        .map((c, k) => k)
+        .sort((a, b) => candidates[a].p - candidates[b].p || a - b);
     const flagged = new Set();
     for (let rank = 0; rank < m; rank++) {
         const k = order[rank];
@@ -67746,7 +65299,8 @@ function findInflections(lines, level) {
     candidates.forEach((c, k) => {
         if (!flagged.has(k))
             return;
-        const note = `p ${c.p < 0.0001 ? '< 0.0001' : `= ${format_fmt(c.p, 4)}`}, significant after Holm correction over ${m} test${m === 1 ? '' : 's'}`;
+        const note = `p ${c.p < 0.0001 ? '< 0.0001' : `= ${format_fmt(c.p, 4)}`}, significant ` +
+            `after Holm correction over ${m} test${m === 1 ? '' : 's'}`;
         points.push({ ...c.point, explanation: c.describe(note) });
     });
     return { points, untested };
@@ -67787,7 +65341,9 @@ function primaryLine(s, lines, strategy) {
 function lineName(line) {
     if (line.fixed === null)
         return 'along concurrency';
-    return line.axis === 'workers' ? `along workers at ${line.fixed} connections` : `along connections at ${line.fixed} workers`;
+    return line.axis === 'workers'
+        ? `along workers at ${line.fixed} connections`
+        : `along connections at ${line.fixed} workers`;
 }
 function tpsOf(s) {
     return s.stats.tps.value;
@@ -67815,7 +65371,9 @@ function sameConcurrencyNote(step) {
     if (!sameConcurrency(step))
         return '';
     const c = step.line.points[step.index].stats.concurrency;
-    return `; both bands give the database the same concurrency (min(workers, connections) = ${c}), so this drop comes from the client side (pool queueing and hand-off, the event loop) or outside interference, not from how PostgreSQL scales`;
+    return ('; both bands give the database the same concurrency (min(workers, connections) ' +
+        `= ${c}), so this drop comes from the client side (pool queueing and hand-off, ` +
+        'the event loop) or outside interference, not from how PostgreSQL scales');
 }
 function judgeStep(step, settings) {
     const line = step.line;
@@ -67836,7 +65394,7 @@ function judgeStep(step, settings) {
     const eff = settings.linear_min_efficiency;
     const stepText = `step from band ${step.result.from_band} to ${step.result.to_band} ${lineName(line)}: ` +
         `${fmtSig(g.value, 3)} TPS per unit` +
-        (g.interval ? ` (${format_pct(g.interval.level)} CI ${fmtSig(g.interval.low, 3)} to ${fmtSig(g.interval.high, 3)})` : '') +
+        (g.interval ? ` (${pct(g.interval.level)} CI ${fmtSig(g.interval.low, 3)} to ${fmtSig(g.interval.high, 3)})` : '') +
         (n !== null ? `, ${format_fmt(n, 2)} of ideal linear scaling` : '');
     const peakText = `${format_fmt(t, 1)} TPS vs the line's peak ${format_fmt(peakTps, 1)} at band ${peak.stats.band_id}`;
     // Untestable when the step itself or the comparison with the peak lacks standard errors.
@@ -67845,17 +65403,23 @@ function judgeStep(step, settings) {
         // No per-second series: point estimates against the thresholds, said plainly.
         const untested = '; no per-second series, so no significance test';
         if (pastPeak && !withinTol)
-            return { label: 'degradation', reason: `${peakText}, more than ${format_pct(settings.saturation_tolerance)} below it past the peak${untested}` };
+            return {
+                label: 'degradation',
+                reason: `${peakText}, more than ${pct(settings.saturation_tolerance)} below it past the peak${untested}`,
+            };
         if (n !== null && n >= eff)
             return { label: 'linear', reason: `${stepText} ≥ ${format_fmt(eff, 2)}${untested}` };
         if (withinTol)
-            return { label: 'saturation', reason: `${peakText}, within ${format_pct(settings.saturation_tolerance)}${untested}` };
+            return { label: 'saturation', reason: `${peakText}, within ${pct(settings.saturation_tolerance)}${untested}` };
         if (n === null)
             return { label: null, reason: `${stepText}; ${step.result.normalized_gain.reason ?? 'no normalised gain'}` };
         return { label: 'diminishing', reason: `${stepText} < ${format_fmt(eff, 2)}${untested}` };
     }
     if (below && pastPeak) {
-        return { label: 'degradation', reason: `${peakText}: significantly below the peak and past it${sameConcurrencyNote(step)}` };
+        return {
+            label: 'degradation',
+            reason: `${peakText}: significantly below the peak and past it${sameConcurrencyNote(step)}`,
+        };
     }
     const positive = step.result.significant && g.value > 0;
     if (positive) {
@@ -67866,7 +65430,10 @@ function judgeStep(step, settings) {
         return { label: 'diminishing', reason: `${stepText} < ${format_fmt(eff, 2)} but significantly positive` };
     }
     if (withinTol) {
-        return { label: 'saturation', reason: `${stepText}, not a significant rise; ${peakText}, within ${format_pct(settings.saturation_tolerance)}` };
+        return {
+            label: 'saturation',
+            reason: `${stepText}, not a significant rise; ${peakText}, within ${pct(settings.saturation_tolerance)}`,
+        };
     }
     if (pastPeak) {
         // Past the peak, lower, but not significantly: the noise cannot tell a plateau from a decline,
@@ -67874,12 +65441,16 @@ function judgeStep(step, settings) {
         const gap = peakTps > 0 ? 1 - t / peakTps : 0;
         return {
             label: 'saturation',
-            reason: `${stepText}, not a significant change; ${peakText}: ${format_pct(gap)} below it past the peak, but not significantly, so the noise cannot tell a plateau from a decline`,
+            reason: `${stepText}, not a significant change; ${peakText}: ${pct(gap)} below it past the ` +
+                'peak, but not significantly, so the noise cannot tell a plateau from a decline',
         };
     }
     // Not significant and well below the peak: an early noisy step or a dip before the peak.
     if (n !== null && n >= eff)
-        return { label: 'linear', reason: `${stepText} ≥ ${format_fmt(eff, 2)} (not significant on its own; the line peaks later)` };
+        return {
+            label: 'linear',
+            reason: `${stepText} ≥ ${format_fmt(eff, 2)} (not significant on its own; the line peaks later)`,
+        };
     return { label: 'diminishing', reason: `${stepText}, not significant; ${peakText}, below it before the peak` };
 }
 function labelRegions(summaries, lines, gains, strategy, settings) {
@@ -67894,15 +65465,20 @@ function labelRegions(summaries, lines, gains, strategy, settings) {
         if (s.stats.client_bound) {
             // The load generator set this band's TPS, so a scaling label would describe the client.
             const elu = s.band.client?.event_loop_utilization;
+            const eluText = typeof elu === 'number' && Number.isFinite(elu) ? `, event-loop utilisation ${format_fmt(elu, 2)}` : '';
             judged.set(s, {
                 label: null,
-                reason: `not labelled: client-bound (the load generator was saturated${typeof elu === 'number' && Number.isFinite(elu) ? `, event-loop utilisation ${format_fmt(elu, 2)}` : ''}), so its TPS describes the client, not how PostgreSQL scales`,
+                reason: `not labelled: client-bound (the load generator was saturated${eluText}), ` +
+                    'so its TPS describes the client, not how PostgreSQL scales',
             });
             continue;
         }
         const p = primaryLine(s, lines, strategy);
         if (p === null) {
-            judged.set(s, { label: null, reason: 'not labelled: no other band shares a line with it, so there is no marginal gain' });
+            judged.set(s, {
+                label: null,
+                reason: 'not labelled: no other band shares a line with it, so there is no marginal gain',
+            });
             continue;
         }
         if (p.index === 0) {
@@ -67919,13 +65495,25 @@ function labelRegions(summaries, lines, gains, strategy, settings) {
         const peakTps = Math.max(...line.points.map(tpsOf));
         const t = tpsOf(s);
         if (nextJudged && (nextJudged.label === 'linear' || nextJudged.label === 'diminishing')) {
-            judged.set(s, { label: nextJudged.label, reason: `first band ${lineName(line)}; labelled from the next step (${nextJudged.reason})` });
+            judged.set(s, {
+                label: nextJudged.label,
+                reason: `first band ${lineName(line)}; labelled from the next step (${nextJudged.reason})`,
+            });
         }
         else if (peakTps > 0 && t >= (1 - settings.saturation_tolerance) * peakTps) {
-            judged.set(s, { label: 'saturation', reason: `first band ${lineName(line)}; ${format_fmt(t, 1)} TPS is already within ${format_pct(settings.saturation_tolerance)} of the line's peak ${format_fmt(peakTps, 1)} and the next step does not rise` });
+            judged.set(s, {
+                label: 'saturation',
+                reason: `first band ${lineName(line)}; ${format_fmt(t, 1)} TPS is already ` +
+                    `within ${pct(settings.saturation_tolerance)} of the line's ` +
+                    `peak ${format_fmt(peakTps, 1)} and the next step does not rise`,
+            });
         }
         else {
-            judged.set(s, { label: null, reason: `first band ${lineName(line)}: no step into it, and the next step (${nextJudged?.reason ?? 'none'}) does not say how it scales` });
+            judged.set(s, {
+                label: null,
+                reason: `first band ${lineName(line)}: no step into it, and the next step ` +
+                    `(${nextJudged?.reason ?? 'none'}) does not say how it scales`,
+            });
         }
     }
     const band_regions = sorted.map((s) => {
@@ -67968,7 +65556,7 @@ function sloFailure(s, slo) {
         if (!isFiniteNumber(er))
             return 'error rate unknown';
         if (er > slo.error_rate)
-            return `error rate ${format_pct(er)} > ${format_pct(slo.error_rate)}`;
+            return `error rate ${pct(er)} > ${pct(slo.error_rate)}`;
     }
     return null;
 }
@@ -67977,10 +65565,12 @@ function describeObjective(slo, settings) {
     if (slo.p95_latency_ms !== null && slo.p95_latency_ms !== undefined)
         parts.push(`p95 ≤ ${fmtSig(slo.p95_latency_ms, 3)} ms`);
     if (slo.error_rate !== null && slo.error_rate !== undefined)
-        parts.push(`error rate ≤ ${format_pct(slo.error_rate)}`);
-    return (`The smallest band (fewest connections, then fewest workers) whose TPS is not significantly below the highest TPS ` +
-        `among bands meeting the SLO (${parts.length ? parts.join(', ') : 'none configured'}), tested at ${format_pct(settings.confidence)} confidence ` +
-        `on the batch-means standard errors, and within ${format_pct(settings.saturation_tolerance)} of that TPS ` +
+        parts.push(`error rate ≤ ${pct(slo.error_rate)}`);
+    return ('The smallest band (fewest connections, then fewest workers) ' +
+        'whose TPS is not significantly below the highest TPS ' +
+        (`among bands meeting the SLO (${parts.length ? parts.join(', ') : 'none configured'}), ` +
+            `tested at ${pct(settings.confidence)} confidence `) +
+        `on the batch-means standard errors, and within ${pct(settings.saturation_tolerance)} of that TPS ` +
         `(so that noisy bands, which no test can separate, never make a far slower band the optimum).`);
 }
 /** Is `band` statistically indistinguishable from (or above) `reference`? */
@@ -67991,9 +65581,16 @@ function notSignificantlyBelow(band, reference, settings) {
     const d = tpsDifference(reference, band);
     if (d.se === null || d.df === null)
         return { ok: withinTolerance, p: null };
-    return { ok: withinTolerance && d.diff + tCritical(settings.confidence, d.df) * d.se >= 0, p: differencePValue(d.diff, d.se, d.df) };
+    return {
+        ok: withinTolerance && d.diff + tCritical(settings.confidence, d.df) * d.se >= 0,
+        p: differencePValue(d.diff, d.se, d.df),
+    };
 }
-const optimum_UNIT = { workers: 'worker', connections: 'connection', concurrency: 'unit of concurrency' };
+const optimum_UNIT = {
+    workers: 'worker',
+    connections: 'connection',
+    concurrency: 'unit of concurrency',
+};
 function findOptimum(summaries, gains, slo, settings) {
     const candidates = summaries.filter((s) => s.usable && s.stats.tps.value > 0);
     if (candidates.length === 0) {
@@ -68006,7 +65603,11 @@ function findOptimum(summaries, gains, slo, settings) {
             .slice(0, 5)
             .map((f) => `band ${f.s.stats.band_id}: ${f.why}`)
             .join('; ');
-        return { optimal: null, reason: `no band meets the SLO (${detail}${failures.length > 5 ? '; …' : ''})`, reference: null };
+        return {
+            optimal: null,
+            reason: `no band meets the SLO (${detail}${failures.length > 5 ? '; …' : ''})`,
+            reference: null,
+        };
     }
     const best = (list) => list.reduce((a, b) => (b.stats.tps.value > a.stats.tps.value ? b : a));
     const reference = best(compliant);
@@ -68014,7 +65615,9 @@ function findOptimum(summaries, gains, slo, settings) {
     const qualifying = compliant
         .map((s) => ({ s, test: notSignificantlyBelow(s, reference, settings) }))
         .filter((q) => q.test.ok)
-        .sort((a, b) => a.s.stats.connections - b.s.stats.connections || a.s.stats.workers - b.s.stats.workers || a.s.stats.band_id - b.s.stats.band_id);
+        .sort((a, b) => a.s.stats.connections - b.s.stats.connections ||
+        a.s.stats.workers - b.s.stats.workers ||
+        a.s.stats.band_id - b.s.stats.band_id);
     const chosen = qualifying[0];
     const o = chosen.s;
     const tps = o.stats.tps.value;
@@ -68023,20 +65626,29 @@ function findOptimum(summaries, gains, slo, settings) {
     const p95 = o.stats.latency_p95_ms;
     const atP95 = p95 !== null ? ` at p95 ${fmtSig(p95, 3)} ms` : '';
     let reasoning = o === peak
-        ? `${o.stats.workers} workers / ${o.stats.connections} connections give the highest TPS measured (${format_fmt(tps)})${atP95}`
-        : `${o.stats.workers} workers / ${o.stats.connections} connections reach ${format_pct(tps / peakTps)} of peak TPS (${format_fmt(tps)} vs ${format_fmt(peakTps)})${atP95}`;
+        ? `${o.stats.workers} workers / ${o.stats.connections} connections ` +
+            `give the highest TPS measured (${format_fmt(tps)})${atP95}`
+        : `${o.stats.workers} workers / ${o.stats.connections} connections reach ` +
+            `${pct(tps / peakTps)} of peak TPS (${format_fmt(tps)} vs ${format_fmt(peakTps)})${atP95}`;
     if (reference !== peak) {
-        reasoning += `; the peak band ${peak.stats.band_id} misses the SLO (${sloFailure(peak, slo)}), so the reference is band ${reference.stats.band_id} at ${format_fmt(refTps)} TPS`;
+        reasoning +=
+            `; the peak band ${peak.stats.band_id} misses the SLO (${sloFailure(peak, slo)}), ` +
+                `so the reference is band ${reference.stats.band_id} at ${format_fmt(refTps)} TPS`;
     }
     if (o !== reference) {
         reasoning +=
             chosen.test.p !== null
                 ? `; the gap to band ${reference.stats.band_id} is not significant (p = ${format_fmt(chosen.test.p, 2)})`
-                : `; within ${format_pct(settings.saturation_tolerance)} of band ${reference.stats.band_id} (no per-second series to test the gap)`;
+                : `; within ${pct(settings.saturation_tolerance)} of band ` +
+                    `${reference.stats.band_id} (no per-second series to test the gap)`;
     }
     if (o.stats.client_bound || reference.stats.client_bound) {
-        const cb = [o, reference].filter((s, i, a) => s.stats.client_bound && a.indexOf(s) === i).map((s) => s.stats.band_id);
-        reasoning += `; band ${cb.join(' and ')} was client-bound: the load generator, not PostgreSQL, set its TPS, so the database's real optimum may lie higher`;
+        const cb = [o, reference]
+            .filter((s, i, a) => s.stats.client_bound && a.indexOf(s) === i)
+            .map((s) => s.stats.band_id);
+        reasoning +=
+            `; band ${cb.join(' and ')} was client-bound: the load generator, not ` +
+                `PostgreSQL, set its TPS, so the database's real optimum may lie higher`;
     }
     const beyond = gains.filter((g) => g.result.from_band === o.stats.band_id && g.result.gain.value !== null);
     if (beyond.length > 0) {
@@ -68045,7 +65657,8 @@ function findOptimum(summaries, gains, slo, settings) {
             const unit = optimum_UNIT[g.result.axis] ?? 'unit';
             const iv = g.result.gain.interval;
             return iv
-                ? `each extra ${unit} adds ${fmtSig(v, 2)} TPS (${format_pct(iv.level)} CI ${fmtSig(iv.low, 2)} to ${fmtSig(iv.high, 2)})`
+                ? `each extra ${unit} adds ${fmtSig(v, 2)} TPS (${pct(iv.level)} ` +
+                    `CI ${fmtSig(iv.low, 2)} to ${fmtSig(iv.high, 2)})`
                 : `each extra ${unit} adds ${fmtSig(v, 2)} TPS`;
         });
         reasoning += `; beyond it ${phrases.join(', and ')}.`;
@@ -68141,34 +65754,45 @@ function buildRecommendations(input) {
         return recs;
     const byId = new Map(summaries.map((s) => [s.stats.band_id, s]));
     const peak = usable.reduce((a, b) => (recommendations_tpsOf(b) > recommendations_tpsOf(a) ? b : a));
-    const smallest = [...usable].sort((a, b) => a.stats.connections - b.stats.connections || a.stats.workers - b.stats.workers || a.stats.band_id - b.stats.band_id)[0];
+    const smallest = [...usable].sort((a, b) => a.stats.connections - b.stats.connections ||
+        a.stats.workers - b.stats.workers ||
+        a.stats.band_id - b.stats.band_id)[0];
     // 1. Worker count: the optimum against the smallest configuration tested.
     const opt = optimum.optimal ? byId.get(optimum.optimal.band_id) : undefined;
     const tolerance = input.settings.saturation_tolerance;
     if (opt) {
         // Larger configurations than the optimum: how sure are we that none beats it by more than the tolerance?
-        const larger = usable.filter((s) => s !== opt && (s.stats.connections > opt.stats.connections || s.stats.workers > opt.stats.workers) && !s.stats.client_bound);
-        const beyond = larger.map((s) => withinToleranceConfidence(opt, s, tolerance)).filter((c) => c !== null);
+        const larger = usable.filter((s) => s !== opt &&
+            (s.stats.connections > opt.stats.connections || s.stats.workers > opt.stats.workers) &&
+            !s.stats.client_bound);
+        const beyond = larger
+            .map((s) => withinToleranceConfidence(opt, s, tolerance))
+            .filter((c) => c !== null);
         const noGainConfidence = beyond.length > 0 ? Math.min(...beyond) : null;
         const noGainText = larger.length === 0
             ? ' It is the largest configuration tested (without the client as the limit), so larger ones are untested.'
             : noGainConfidence === null
                 ? ' Larger configurations were not tested for significance (no per-second series).'
-                : ` Confidence that no larger configuration tested beats it by more than ${format_pct(tolerance)}: ${format_pct(noGainConfidence)}.`;
+                : ' Confidence that no larger configuration tested beats it ' +
+                    `by more than ${pct(tolerance)}: ${pct(noGainConfidence)}.`;
         const clientNote = opt.stats.client_bound
-            ? ' This band was client-bound: the load generator set its TPS, so PostgreSQL may do better; confirm with more client cores.'
+            ? ' This band was client-bound: the load generator set its TPS, ' +
+                'so PostgreSQL may do better; confirm with more client cores.'
             : '';
         if (opt !== smallest) {
             const gain = percentGain(smallest, opt);
             const gainConfidence = differenceConfidence(smallest, opt);
-            const gainText = differenceConfidenceKnown(smallest, opt) ? ` (${format_pct(gainConfidence)} confidence that the gain is real)` : ' (no per-second series to test the gain)';
+            const gainText = differenceConfidenceKnown(smallest, opt)
+                ? ` (${pct(gainConfidence)} confidence that the gain is real)`
+                : ' (no per-second series to test the gain)';
             // Both halves of the claim must hold: better than the smallest band, and no worse than the larger ones.
             const confidence = opt.stats.client_bound ? 0 : Math.min(gainConfidence, noGainConfidence ?? gainConfidence);
             recs.push({
                 type: 'configuration',
                 priority: priorityFor(gain, confidence),
                 category: 'workers',
-                suggestion: `Run ${label(opt)}: ${format_fmt(recommendations_tpsOf(opt))} TPS vs ${format_fmt(recommendations_tpsOf(smallest))} at the smallest band tested${gainText}, and ${format_pct(recommendations_tpsOf(opt) / recommendations_tpsOf(peak))} of peak.${noGainText}${clientNote}`,
+                suggestion: `Run ${label(opt)}: ${format_fmt(recommendations_tpsOf(opt))} TPS vs ${format_fmt(recommendations_tpsOf(smallest))} at the smallest band ` +
+                    `tested${gainText}, and ${pct(recommendations_tpsOf(opt) / recommendations_tpsOf(peak))} of peak.${noGainText}${clientNote}`,
                 expected_gain: gain,
                 confidence,
             });
@@ -68178,13 +65802,16 @@ function buildRecommendations(input) {
             // how surely the larger bands stay within the tolerance of it.
             const ref = optimum.reference ?? peak;
             const confidence = opt.stats.client_bound ? 0 : (noGainConfidence ?? 0);
-            const versus = ref === opt ? 'it has the highest TPS measured' : `it is within noise of the best (${format_fmt(recommendations_tpsOf(opt))} vs ${format_fmt(recommendations_tpsOf(ref))} TPS)`;
+            const versus = ref === opt
+                ? 'it has the highest TPS measured'
+                : `it is within noise of the best (${format_fmt(recommendations_tpsOf(opt))} vs ${format_fmt(recommendations_tpsOf(ref))} TPS)`;
             recs.push({
                 type: 'configuration',
                 // An exploration hint, not a change with a measured gain: never above medium.
                 priority: priorityFor(null, confidence, true) === 'high' ? 'medium' : priorityFor(null, confidence, true),
                 category: 'workers',
-                suggestion: `The smallest band tested, ${label(opt)}, is already the optimum: ${versus}.${noGainText} Test smaller configurations to find the knee.${clientNote}`,
+                suggestion: `The smallest band tested, ${label(opt)}, is already the optimum: ` +
+                    `${versus}.${noGainText} Test smaller configurations to find the knee.${clientNote}`,
                 expected_gain: percentGain(opt, ref),
                 confidence,
             });
@@ -68199,24 +65826,32 @@ function buildRecommendations(input) {
             const significantLoss = p !== null && p < 1 - input.settings.confidence && d.diff > 0;
             // Claim "a bigger pool costs throughput" needs a significant loss; otherwise the claim is only that
             // it buys nothing, whose evidence is how surely the bigger pool stays within the tolerance.
-            const confidence = significantLoss ? clamp01(1 - p) : (withinToleranceConfidence(opt, largest, tolerance) ?? 0);
+            const confidence = significantLoss
+                ? clamp01(1 - p)
+                : (withinToleranceConfidence(opt, largest, tolerance) ?? 0);
             const verdict = significantLoss
                 ? `so a bigger pool costs throughput (p = ${format_fmt(p, 3)})`
-                : `a difference that is not significant${p !== null ? ` (p = ${format_fmt(p, 2)})` : ''}, so a bigger pool buys no measurable throughput`;
+                : `a difference that is not significant${p !== null ? ` (p = ${format_fmt(p, 2)})` : ''}, ` +
+                    'so a bigger pool buys no measurable throughput';
             recs.push({
                 type: 'configuration',
                 priority: significantLoss ? priorityFor(gain, confidence) : priorityFor(null, confidence, false),
                 category: 'connections',
-                suggestion: `Size the pool at ${opt.stats.connections} connections for ${opt.stats.workers} workers: ${largest.stats.connections} connections gave ${format_fmt(recommendations_tpsOf(largest))} TPS vs ${format_fmt(recommendations_tpsOf(opt))}, ${verdict}, and it holds more server backends.`,
+                suggestion: `Size the pool at ${opt.stats.connections} connections for ${opt.stats.workers} ` +
+                    `workers: ${largest.stats.connections} connections gave ${format_fmt(recommendations_tpsOf(largest))} ` +
+                    `TPS vs ${format_fmt(recommendations_tpsOf(opt))}, ${verdict}, and it holds more server backends.`,
                 expected_gain: significantLoss ? gain : 0,
                 confidence,
             });
         }
     }
     // 2. Pool-bound bands: connections too few for the workers.
-    const poolBound = queueing.bands.filter((q) => q.bottleneck === 'pool-bound').map((q) => ({ q, s: byId.get(q.band_id) })).filter((x) => x.s?.usable);
+    const poolBound = queueing.bands
+        .filter((q) => q.bottleneck === 'pool-bound')
+        .map((q) => ({ q, s: byId.get(q.band_id) }))
+        .filter((x) => x.s?.usable);
     if (poolBound.length > 0) {
-        const worst = poolBound.reduce((a, b) => ((b.q.observed_pool_wait_ms ?? 0) > (a.q.observed_pool_wait_ms ?? 0) ? b : a));
+        const worst = poolBound.reduce((a, b) => (b.q.observed_pool_wait_ms ?? 0) > (a.q.observed_pool_wait_ms ?? 0) ? b : a);
         const s = worst.s;
         const bigger = usable.filter((x) => x.stats.workers === s.stats.workers && x.stats.connections > s.stats.connections);
         if (bigger.length > 0) {
@@ -68227,26 +65862,34 @@ function buildRecommendations(input) {
                 type: 'configuration',
                 priority: priorityFor(gain, confidence),
                 category: 'pool',
-                suggestion: `${poolBound.length} band(s) are pool-bound; at ${label(s)} ${worst.q.evidence.split(';')[0]}. With ${best.stats.connections} connections the same workers reached ${format_fmt(recommendations_tpsOf(best))} TPS vs ${format_fmt(recommendations_tpsOf(s))}.`,
+                suggestion: `${poolBound.length} band(s) are pool-bound; at ${label(s)} ` +
+                    `${worst.q.evidence.split(';')[0]}. With ${best.stats.connections} connections ` +
+                    `the same workers reached ${format_fmt(recommendations_tpsOf(best))} TPS vs ${format_fmt(recommendations_tpsOf(s))}.`,
                 expected_gain: gain,
                 confidence,
             });
         }
         else {
             const latency = s.band.latency.mean_ms;
-            const share = worst.q.observed_pool_wait_ms !== null && latency !== null && latency > 0 ? worst.q.observed_pool_wait_ms / latency : 0;
+            const share = worst.q.observed_pool_wait_ms !== null && latency !== null && latency > 0
+                ? worst.q.observed_pool_wait_ms / latency
+                : 0;
             recs.push({
                 type: 'configuration',
                 priority: priorityFor(null, clamp01(share), true),
                 category: 'pool',
-                suggestion: `${poolBound.length} band(s) are pool-bound; at ${label(s)} ${worst.q.evidence.split(';')[0]}. No larger pool was tested at ${s.stats.workers} workers: test more connections, or use fewer workers.`,
+                suggestion: `${poolBound.length} band(s) are pool-bound; at ${label(s)} ${worst.q.evidence.split(';')[0]}. No ` +
+                    `larger pool was tested at ${s.stats.workers} workers: test more connections, or use fewer workers.`,
                 expected_gain: null,
                 confidence: clamp01(share),
             });
         }
     }
     // 3. Over-saturation: throughput falls past the peak.
-    const degraded = regions.filter((r) => r.label === 'degradation').map((r) => byId.get(r.band_id)).filter((s) => !!s && s.usable);
+    const degraded = regions
+        .filter((r) => r.label === 'degradation')
+        .map((r) => byId.get(r.band_id))
+        .filter((s) => !!s && s.usable);
     if (degraded.length > 0) {
         const worst = degraded.reduce((a, b) => (recommendations_tpsOf(b) < recommendations_tpsOf(a) ? b : a));
         const gain = percentGain(worst, peak);
@@ -68255,7 +65898,9 @@ function buildRecommendations(input) {
             type: 'configuration',
             priority: priorityFor(gain, confidence),
             category: 'saturation',
-            suggestion: `Do not scale past the peak at ${label(peak)}: ${degraded.length} band(s) degrade, down to ${format_fmt(recommendations_tpsOf(worst))} TPS (${format_pct(recommendations_tpsOf(worst) / recommendations_tpsOf(peak))} of ${format_fmt(recommendations_tpsOf(peak))}) at ${label(worst)}. Cap workers and the pool near the peak.`,
+            suggestion: `Do not scale past the peak at ${label(peak)}: ${degraded.length} band(s) ` +
+                `degrade, down to ${format_fmt(recommendations_tpsOf(worst))} TPS (${pct(recommendations_tpsOf(worst) / recommendations_tpsOf(peak))} of ` +
+                `${format_fmt(recommendations_tpsOf(peak))}) at ${label(worst)}. Cap workers and the pool near the peak.`,
             expected_gain: gain,
             confidence,
         });
@@ -68274,7 +65919,10 @@ function buildRecommendations(input) {
         const v = f(byId.get(id));
         return acc + (typeof v === 'number' && Number.isFinite(v) ? v : 0);
     }, 0);
-    /** Mean over the bands of the sampled share of the given wait types (or of WAL waits, or of all IO incl. LWLock WALWrite). */
+    /**
+     * Mean over the bands of the sampled share of the given wait types (or of WAL waits, or of all IO incl. LWLock
+     * WALWrite).
+     */
     const waitShareMean = (ids, types, walOnly = false, withWalLock = false) => {
         let total = 0;
         let n = 0;
@@ -68282,7 +65930,10 @@ function buildRecommendations(input) {
             const ws = byId.get(id)?.band.pg_stats?.wait_events;
             if (!ws)
                 continue;
-            const pick = (w) => walOnly ? isWalWait(w.wait_event_type, w.wait_event) : types.includes(w.wait_event_type) || (withWalLock && w.wait_event_type === 'LWLock' && w.wait_event === 'WALWrite');
+            const pick = (w) => walOnly
+                ? isWalWait(w.wait_event_type, w.wait_event)
+                : types.includes(w.wait_event_type) ||
+                    (withWalLock && w.wait_event_type === 'LWLock' && w.wait_event === 'WALWrite');
             total += ws.filter(pick).reduce((a, w) => a + (Number.isFinite(w.fraction) ? w.fraction : 0), 0);
             n++;
         }
@@ -68295,7 +65946,7 @@ function buildRecommendations(input) {
         const confidence = clamp01(ioShare);
         const hit = pgSum(io.ids, (s) => s.band.pg_stats?.blks_hit);
         const read = pgSum(io.ids, (s) => s.band.pg_stats?.blks_read);
-        const ratio = hit + read > 0 ? ` The buffer cache hit ratio there was ${format_pct(hit / (hit + read))}.` : '';
+        const ratio = hit + read > 0 ? ` The buffer cache hit ratio there was ${pct(hit / (hit + read))}.` : '';
         const sb = environment?.settings?.['shared_buffers'];
         const mostlyWal = walShare >= ioShare / 2;
         const settings = environment?.settings ?? {};
@@ -68307,8 +65958,16 @@ function buildRecommendations(input) {
             priority: priorityFor(null, confidence, involvesKeyBand(io.ids)),
             category: 'database',
             suggestion: mostlyWal
-                ? `IO waits are the largest share of sampled server time in band(s) ${list(io.ids)}, and most of them are WAL writes and flushes at commit (${format_pct(walShare)} of sampled backends on WAL vs ${format_pct(Math.max(0, ioShare - walShare))} on data files): each commit waits for the log to reach disk. Faster WAL storage, group commit (commit_delay with commit_siblings), or synchronous_commit = off where losing the last few transactions on a crash is acceptable raise the ceiling${current.length ? ` (now ${current.join(', ')})` : ''}; shared_buffers does not help here.${ratio}`
-                : `IO waits on data files are the largest share of sampled server time in band(s) ${list(io.ids)}.${ratio} Raise shared_buffers${sb ? ` (now ${sb})` : ''} if the working set fits in memory, and check the workload's queries for missing indexes.`,
+                ? `IO waits are the largest share of sampled server time in band(s) ${list(io.ids)}, and most ` +
+                    `of them are WAL writes and flushes at commit (${pct(walShare)} of sampled backends on WAL ` +
+                    `vs ${pct(Math.max(0, ioShare - walShare))} on data files): each commit waits for the log ` +
+                    'to reach disk. Faster WAL storage, group commit (commit_delay with commit_siblings), or ' +
+                    'synchronous_commit = off where losing the last few transactions on a crash is acceptable ' +
+                    `raise the ceiling${current.length ? ` (now ${current.join(', ')})` : ''}; shared_buffers ` +
+                    `does not help here.${ratio}`
+                : 'IO waits on data files are the largest share of sampled server time in band(s) ' +
+                    `${list(io.ids)}.${ratio} Raise shared_buffers${sb ? ` (now ${sb})` : ''} if the ` +
+                    `working set fits in memory, and check the workload's queries for missing indexes.`,
             expected_gain: null,
             confidence,
         });
@@ -68320,7 +65979,10 @@ function buildRecommendations(input) {
             type: 'system',
             priority: priorityFor(null, clamp01(waitShareMean(lock.ids, ['Lock', 'LWLock', 'BufferPin'])), involvesKeyBand(lock.ids)),
             category: 'database',
-            suggestion: `Lock waits dominate sampled server time in band(s) ${list(lock.ids)}${deadlocks > 0 ? `, with ${format_fmt(deadlocks)} deadlock(s)` : ''}: transactions contend for the same rows (hot rows such as a small branches table), so more connections only queue on locks. Spread the hot rows (larger scale, partitioning) or shorten the transactions.`,
+            suggestion: 'Lock waits dominate sampled server time in band(s) ' +
+                `${list(lock.ids)}${deadlocks > 0 ? `, with ${format_fmt(deadlocks)} deadlock(s)` : ''}: transactions ` +
+                'contend for the same rows (hot rows such as a small branches table), so more connections only ' +
+                'queue on locks. Spread the hot rows (larger scale, partitioning) or shorten the transactions.',
             expected_gain: null,
             confidence: clamp01(waitShareMean(lock.ids, ['Lock', 'LWLock', 'BufferPin'])),
         });
@@ -68331,7 +65993,9 @@ function buildRecommendations(input) {
             type: 'system',
             priority: priorityFor(null, clamp01(waitShareMean(cpu.ids, ['CPU'])), involvesKeyBand(cpu.ids)),
             category: 'hardware',
-            suggestion: `Server backends were mostly on CPU in band(s) ${list(cpu.ids)}: throughput is limited by server cores, so more connections than cores add contention, not TPS. More server CPU or cheaper statements (see the top statements) raise the ceiling.`,
+            suggestion: `Server backends were mostly on CPU in band(s) ${list(cpu.ids)}: throughput is ` +
+                'limited by server cores, so more connections than cores add contention, not TPS. ' +
+                'More server CPU or cheaper statements (see the top statements) raise the ceiling.',
             expected_gain: null,
             confidence: clamp01(waitShareMean(cpu.ids, ['CPU'])),
         });
@@ -68339,14 +66003,20 @@ function buildRecommendations(input) {
     const client = groups.get('client-bound');
     if (client) {
         // The evidence is the event-loop utilisation itself: the share of the band the loop was busy.
-        const elus = client.ids.map((id) => byId.get(id)?.band.client?.event_loop_utilization).filter((v) => typeof v === 'number' && Number.isFinite(v));
+        const elus = client.ids
+            .map((id) => byId.get(id)?.band.client?.event_loop_utilization)
+            .filter((v) => typeof v === 'number' && Number.isFinite(v));
         const confidence = elus.length > 0 ? clamp01(elus.reduce((a, v) => a + v, 0) / elus.length) : 0.5;
         const peakInvolved = client.ids.includes(peak.stats.band_id) || (opt !== undefined && client.ids.includes(opt.stats.band_id));
+        const eluText = elus.length > 0 ? ` (mean event-loop utilisation ${format_fmt(confidence, 2)})` : '';
+        const peakText = peakInvolved ? ' (including the peak or optimum band: the true ceiling may be higher)' : '';
         recs.push({
             type: 'system',
             priority: priorityFor(null, confidence, peakInvolved),
             category: 'client',
-            suggestion: `The load generator was saturated in band(s) ${list(client.ids)}${elus.length > 0 ? ` (mean event-loop utilisation ${format_fmt(confidence, 2)})` : ''}, so those bands measure the client, not PostgreSQL${peakInvolved ? ' (including the peak or optimum band: the true ceiling may be higher)' : ''}; they are left out of the fits and not labelled with a region. Give the runner more cores, or measure with rate mode.`,
+            suggestion: `The load generator was saturated in band(s) ${list(client.ids)}${eluText}, so those bands measure the ` +
+                `client, not PostgreSQL${peakText}; they are left out of the fits and not labelled with a region. ` +
+                'Give the runner more cores, or measure with rate mode.',
             expected_gain: null,
             confidence,
         });
@@ -68362,12 +66032,1131 @@ function buildRecommendations(input) {
             // A measurement-quality hint: never above medium.
             priority: wide.length > usable.length / 2 ? 'medium' : 'low',
             category: 'measurement',
-            suggestion: `${wide.length} of ${usable.length} band(s) have no TPS interval or one wider than ±10% (band(s) ${list(wide.map((s) => s.stats.band_id))}); lengthen band_duration so that differences between bands can be tested.`,
+            suggestion: `${wide.length} of ${usable.length} band(s) have no TPS interval or one ` +
+                `wider than ±10% (band(s) ${list(wide.map((s) => s.stats.band_id))}); ` +
+                'lengthen band_duration so that differences between bands can be tested.',
             expected_gain: null,
             confidence: clamp01(wide.length / usable.length),
         });
     }
     return recs;
+}
+
+;// CONCATENATED MODULE: ./src/random.ts
+// A small seeded PRNG, so that every random choice is reproducible from a seed: the analysis's
+// bootstrap resamples (`settings.seed`) and the runner's open-loop arrival times. Math.random is never
+// used in analyze/. A leaf: it imports nothing of ours, so every stage can reach it.
+/** splitmix32 scrambles the seed so that nearby seeds (1, 2, 3…) give unrelated streams. */
+function splitmix32(seed) {
+    let z = (seed + 0x9e3779b9) | 0;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) >>> 0;
+}
+/** mulberry32: 32-bit state, period 2^32, good enough statistical quality for resampling. */
+function createRandom(seed) {
+    // Non-integer or huge seeds are folded into 32 bits deterministically.
+    const folded = Number.isFinite(seed) ? Math.trunc(seed) % 0x100000000 : 0;
+    let state = splitmix32(folded >>> 0);
+    let spare = null;
+    const next = () => {
+        state = (state + 0x6d2b79f5) | 0;
+        let t = state;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+    return {
+        next,
+        int(n) {
+            return Math.min(n - 1, Math.floor(next() * n));
+        },
+        normal() {
+            if (spare !== null) {
+                const value = spare;
+                spare = null;
+                return value;
+            }
+            let u = next();
+            while (u <= 0)
+                u = next();
+            const v = next();
+            const radius = Math.sqrt(-2 * Math.log(u));
+            spare = radius * Math.sin(2 * Math.PI * v);
+            return radius * Math.cos(2 * Math.PI * v);
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analyze/nls.ts
+// Bounded nonlinear least squares: Levenberg–Marquardt with Marquardt scaling and an active set
+// for box constraints. Pure and allocation-light; the problems here have ≤ 3 parameters and a
+// few dozen observations, so dense normal equations are the right tool.
+//
+// Bounds: a parameter sitting on a bound whose gradient pushes it outward is frozen for that
+// step (removed from the normal equations); every trial point is projected back into the box.
+// This is the classic projected-LM scheme — it converges to a KKT point of the bounded problem,
+// which is what R's `nls(algorithm = "port")` / `nlxb` return for the USL too.
+function clampTo(value, lo, hi) {
+    return value < lo ? lo : value > hi ? hi : value;
+}
+/** Solves (M) x = b for a symmetric positive definite M (row-major n × n) by Cholesky; null if not SPD. */
+function choleskySolve(matrix, rhs, n) {
+    const l = new Array(n * n).fill(0);
+    for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) {
+            let sum = matrix[i * n + j];
+            for (let k = 0; k < j; k++)
+                sum -= l[i * n + k] * l[j * n + k];
+            if (i === j) {
+                if (!(sum > 0) || !Number.isFinite(sum))
+                    return null;
+                l[i * n + i] = Math.sqrt(sum);
+            }
+            else {
+                l[i * n + j] = sum / l[j * n + j];
+            }
+        }
+    }
+    const y = new Array(n).fill(0);
+    for (let i = 0; i < n; i++) {
+        let sum = rhs[i];
+        for (let k = 0; k < i; k++)
+            sum -= l[i * n + k] * y[k];
+        y[i] = sum / l[i * n + i];
+    }
+    const x = new Array(n).fill(0);
+    for (let i = n - 1; i >= 0; i--) {
+        let sum = y[i];
+        for (let k = i + 1; k < n; k++)
+            sum -= l[k * n + i] * x[k];
+        x[i] = sum / l[i * n + i];
+    }
+    return x.every(Number.isFinite) ? x : null;
+}
+function sumOfSquares(values) {
+    let total = 0;
+    for (const v of values)
+        total += v * v;
+    return total;
+}
+/**
+ * Minimises Σ rᵢ(p)² subject to lower ≤ p ≤ upper, starting from `start` (projected into the box).
+ * Returns null only when the model cannot even be evaluated at the start.
+ */
+function levenbergMarquardt(problem, start, options = {}) {
+    const k = start.length;
+    const m = problem.m;
+    const maxIterations = options.maxIterations ?? 400;
+    const { lower, upper } = problem;
+    let params = start.map((v, i) => clampTo(v, lower[i], upper[i]));
+    let residuals = new Float64Array(m);
+    let jacobian = new Float64Array(m * k);
+    if (!problem.evaluate(params, residuals, jacobian))
+        return null;
+    let ssr = sumOfSquares(residuals);
+    if (!Number.isFinite(ssr))
+        return null;
+    let trialResiduals = new Float64Array(m);
+    let trialJacobian = new Float64Array(m * k);
+    let mu = 1e-3;
+    let nu = 2;
+    let converged = false;
+    let iterations = 0;
+    const gradient = new Array(k).fill(0);
+    const normal = new Array(k * k).fill(0);
+    const buildNormalEquations = () => {
+        for (let a = 0; a < k; a++) {
+            let g = 0;
+            for (let row = 0; row < m; row++)
+                g += jacobian[row * k + a] * residuals[row];
+            gradient[a] = g;
+            for (let b = 0; b <= a; b++) {
+                let s = 0;
+                for (let row = 0; row < m; row++)
+                    s += jacobian[row * k + a] * jacobian[row * k + b];
+                normal[a * k + b] = s;
+                normal[b * k + a] = s;
+            }
+        }
+    };
+    buildNormalEquations();
+    outer: for (; iterations < maxIterations; iterations++) {
+        if (ssr === 0) {
+            converged = true;
+            break;
+        }
+        // Active set: a parameter on a bound whose descent direction leaves the box stays put.
+        const free = [];
+        for (let i = 0; i < k; i++) {
+            const atLo = params[i] <= lower[i] && gradient[i] > 0;
+            const atHi = params[i] >= upper[i] && gradient[i] < 0;
+            if (!atLo && !atHi)
+                free.push(i);
+        }
+        if (free.length === 0) {
+            converged = true;
+            break;
+        }
+        // Orthogonality test (MINPACK gtol): the residual is orthogonal to every free Jacobian column.
+        const residualNorm = Math.sqrt(ssr);
+        let worstCosine = 0;
+        for (const i of free) {
+            const columnNorm = Math.sqrt(normal[i * k + i]);
+            if (columnNorm > 0)
+                worstCosine = Math.max(worstCosine, Math.abs(gradient[i]) / (columnNorm * residualNorm));
+        }
+        if (worstCosine <= 1e-12) {
+            converged = true;
+            break;
+        }
+        const f = free.length;
+        for (;;) {
+            const system = new Array(f * f);
+            const rhs = new Array(f);
+            for (let a = 0; a < f; a++) {
+                const ia = free[a];
+                rhs[a] = -gradient[ia];
+                for (let b = 0; b < f; b++)
+                    system[a * f + b] = normal[ia * k + free[b]];
+                const diag = normal[ia * k + ia];
+                // Marquardt scaling makes the damping invariant to each parameter's units (κ ~ 1e-5, λ ~ 1e3).
+                system[a * f + a] = diag + mu * (diag > 0 ? diag : 1);
+            }
+            const stepFree = choleskySolve(system, rhs, f);
+            if (stepFree === null) {
+                mu *= nu;
+                nu *= 2;
+                if (mu > 1e30) {
+                    converged = true;
+                    break outer;
+                }
+                continue;
+            }
+            const trial = params.slice();
+            for (let a = 0; a < f; a++) {
+                const i = free[a];
+                trial[i] = clampTo(params[i] + stepFree[a], lower[i], upper[i]);
+            }
+            const step = trial.map((v, i) => v - params[i]);
+            const negligible = step.every((d, i) => Math.abs(d) <= 1e-15 * (Math.abs(params[i]) + 1e-300));
+            if (negligible) {
+                converged = true;
+                break outer;
+            }
+            if (!problem.evaluate(trial, trialResiduals, trialJacobian)) {
+                mu *= nu;
+                nu *= 2;
+                if (mu > 1e30) {
+                    converged = true;
+                    break outer;
+                }
+                continue;
+            }
+            const trialSsr = sumOfSquares(trialResiduals);
+            // Reduction the linearised model promised for the (projected) step: −(2δᵀg + δᵀAδ).
+            let predicted = 0;
+            for (let a = 0; a < k; a++) {
+                let quad = 0;
+                for (let b = 0; b < k; b++)
+                    quad += normal[a * k + b] * step[b];
+                predicted -= step[a] * (2 * gradient[a] + quad);
+            }
+            if (Number.isFinite(trialSsr) && trialSsr < ssr) {
+                const reduction = ssr - trialSsr;
+                const rho = predicted > 0 ? reduction / predicted : 1;
+                // Nielsen's damping update: shrink μ smoothly when the model predicted the step well.
+                mu *= Math.max(1 / 3, 1 - Math.pow(2 * Math.min(rho, 1) - 1, 3));
+                nu = 2;
+                const swapResiduals = residuals;
+                residuals = trialResiduals;
+                trialResiduals = swapResiduals;
+                const swapJacobian = jacobian;
+                jacobian = trialJacobian;
+                trialJacobian = swapJacobian;
+                params = trial;
+                const previous = ssr;
+                ssr = trialSsr;
+                buildNormalEquations();
+                const smallStep = step.every((d, i) => Math.abs(d) <= 1e-10 * (Math.abs(params[i]) + 1e-12));
+                if (reduction <= 1e-15 * previous || (smallStep && reduction <= 1e-12 * previous)) {
+                    converged = true;
+                    iterations++;
+                    break outer;
+                }
+                break;
+            }
+            mu *= nu;
+            nu *= 2;
+            if (mu > 1e30) {
+                // No descent is possible any more: we are at a (bounded) stationary point.
+                converged = true;
+                break outer;
+            }
+        }
+    }
+    return {
+        params,
+        ssr,
+        iterations,
+        converged,
+        atLower: params.map((v, i) => v <= lower[i]),
+        atUpper: params.map((v, i) => v >= upper[i]),
+        gradient: gradient.slice(),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analyze/usl.ts
+// The Universal Scalability Law, X(N) = λN / (1 + σ(N−1) + κN(N−1)), and Amdahl's law (κ = 0),
+// fitted by bounded nonlinear least squares in throughput space (no log or reciprocal transform,
+// which would reweight the errors). Bounds follow R's `usl` package: λ ≥ 0, 0 ≤ σ ≤ 1, κ ≥ 0.
+
+const SIGMA_MAX = 1;
+function uslThroughput(n, p) {
+    return (p.lambda * n) / (1 + p.sigma * (n - 1) + p.kappa * n * (n - 1));
+}
+/** Peak of the USL curve, N* = √((1−σ)/κ), or null with the reason the model has no peak. */
+function uslPeak(p) {
+    if (!(p.kappa > 0)) {
+        return {
+            concurrency: null,
+            tps: null,
+            reason: p.sigma > 0
+                ? 'κ = 0: no coherency penalty, so throughput rises monotonically ' +
+                    `towards λ/σ = ${formatNumber(p.lambda / p.sigma)} and never peaks`
+                : 'σ = κ = 0: the fitted curve is linear and never peaks',
+        };
+    }
+    if (p.sigma >= 1) {
+        return {
+            concurrency: null,
+            tps: null,
+            reason: `σ = ${formatNumber(p.sigma)} ≥ 1: throughput never rises ` +
+                'above its single-client value, so there is no peak',
+        };
+    }
+    const concurrency = Math.sqrt((1 - p.sigma) / p.kappa);
+    const tps = uslThroughput(concurrency, p);
+    if (!Number.isFinite(concurrency) || !Number.isFinite(tps)) {
+        return { concurrency: null, tps: null, reason: 'the peak of the fitted curve is not a finite number' };
+    }
+    return { concurrency, tps, reason: null };
+}
+function formatNumber(value) {
+    if (value === 0)
+        return '0';
+    const magnitude = Math.abs(value);
+    if (magnitude >= 1e6 || magnitude < 1e-3)
+        return value.toExponential(3);
+    return Number(value.toPrecision(4)).toString();
+}
+/**
+ * Least-squares σ (and κ) for a fixed λ from the linearised form λN/X − 1 = σ(N−1) + κN(N−1),
+ * clamped to the bounds. Used only for starting points, never as the answer.
+ */
+function linearisedStart(ns, xs, lambda, amdahl) {
+    let s11 = 0;
+    let s12 = 0;
+    let s22 = 0;
+    let b1 = 0;
+    let b2 = 0;
+    for (let i = 0; i < ns.length; i++) {
+        const n = ns[i];
+        const x = xs[i];
+        if (!(x > 0))
+            continue;
+        const z = (lambda * n) / x - 1;
+        const u = n - 1;
+        const v = n * (n - 1);
+        s11 += u * u;
+        s12 += u * v;
+        s22 += v * v;
+        b1 += u * z;
+        b2 += v * z;
+    }
+    const oneVariableSigma = s11 > 0 ? b1 / s11 : 0;
+    if (amdahl)
+        return { lambda, sigma: clamp(oneVariableSigma, 0, SIGMA_MAX), kappa: 0 };
+    const det = s11 * s22 - s12 * s12;
+    let sigma = 0;
+    let kappa = 0;
+    if (det > 1e-12 * s11 * s22 && det > 0) {
+        sigma = (b1 * s22 - b2 * s12) / det;
+        kappa = (s11 * b2 - s12 * b1) / det;
+    }
+    if (!(sigma >= 0 && kappa >= 0)) {
+        // The unconstrained solution left the feasible region: try each single-term fit.
+        const kappaOnly = s22 > 0 ? Math.max(0, b2 / s22) : 0;
+        const sigmaOnly = Math.max(0, oneVariableSigma);
+        const costOf = (sg, kp) => sg * sg * s11 + 2 * sg * kp * s12 + kp * kp * s22 - 2 * (sg * b1 + kp * b2);
+        if (costOf(sigmaOnly, 0) <= costOf(0, kappaOnly)) {
+            sigma = sigmaOnly;
+            kappa = 0;
+        }
+        else {
+            sigma = 0;
+            kappa = kappaOnly;
+        }
+    }
+    return { lambda, sigma: clamp(sigma, 0, SIGMA_MAX), kappa: Math.max(0, kappa) };
+}
+function clamp(value, lo, hi) {
+    return Number.isFinite(value) ? Math.min(hi, Math.max(lo, value)) : lo;
+}
+/** Starting points: λ from the smallest-N throughput per unit and from the best per-unit throughput. */
+function uslStartingPoints(ns, xs, amdahl) {
+    const minN = Math.min(...ns);
+    let sumAtMin = 0;
+    let countAtMin = 0;
+    let bestPerUnit = 0;
+    for (let i = 0; i < ns.length; i++) {
+        if (ns[i] === minN) {
+            sumAtMin += xs[i];
+            countAtMin++;
+        }
+        bestPerUnit = Math.max(bestPerUnit, xs[i] / ns[i]);
+    }
+    const lambdaAtMin = countAtMin > 0 ? sumAtMin / countAtMin / minN : bestPerUnit;
+    const lambdas = [lambdaAtMin, bestPerUnit, 1.5 * bestPerUnit].filter((v) => v > 0 && Number.isFinite(v));
+    const starts = [];
+    for (const lambda of lambdas)
+        starts.push(linearisedStart(ns, xs, lambda, amdahl));
+    if (lambdas.length > 0) {
+        starts.push({ lambda: lambdas[0], sigma: 0, kappa: 0 });
+        starts.push({ lambda: lambdas[0], sigma: 0.1, kappa: amdahl ? 0 : 1e-4 });
+    }
+    return starts;
+}
+/**
+ * Fits the USL (or Amdahl when `amdahl`) to (N, X) by bounded LM from several starting points and
+ * keeps the lowest SSR. `extraStarts` (e.g. the full-data solution inside a bootstrap) go first;
+ * `maxDefaultStarts` trims the built-in starting points when a good extra start is known.
+ */
+function fitUslModel(ns, xs, options = {}) {
+    const amdahl = options.amdahl ?? false;
+    const m = ns.length;
+    if (m === 0)
+        return null;
+    // Work on X / scale so the SSR is O(1) whatever the TPS magnitude; λ is rescaled at the end.
+    const scale = Math.max(...xs.map(Math.abs));
+    if (!(scale > 0) || !Number.isFinite(scale))
+        return null;
+    const ys = xs.map((x) => x / scale);
+    const k = amdahl ? 2 : 3;
+    const problem = {
+        m,
+        lower: amdahl ? [0, 0] : [0, 0, 0],
+        upper: amdahl ? [Infinity, SIGMA_MAX] : [Infinity, SIGMA_MAX, Infinity],
+        evaluate(p, residuals, jacobian) {
+            const lambda = p[0];
+            const sigma = p[1];
+            const kappa = amdahl ? 0 : p[2];
+            for (let i = 0; i < m; i++) {
+                const n = ns[i];
+                const denominator = 1 + sigma * (n - 1) + kappa * n * (n - 1);
+                if (!(denominator > 0) || !Number.isFinite(denominator))
+                    return false;
+                const value = (lambda * n) / denominator;
+                residuals[i] = value - ys[i];
+                if (jacobian) {
+                    jacobian[i * k] = n / denominator;
+                    const common = -value / denominator;
+                    jacobian[i * k + 1] = common * (n - 1);
+                    if (!amdahl)
+                        jacobian[i * k + 2] = common * n * (n - 1);
+                }
+            }
+            return true;
+        },
+    };
+    const scaled = (p) => amdahl ? [p.lambda / scale, p.sigma] : [p.lambda / scale, p.sigma, p.kappa];
+    const starts = (options.extraStarts ?? []).map(scaled);
+    for (const s of uslStartingPoints(ns, xs, amdahl).slice(0, options.maxDefaultStarts ?? Infinity))
+        starts.push(scaled(s));
+    let best = null;
+    for (const start of starts) {
+        if (!start.every(Number.isFinite))
+            continue;
+        const result = levenbergMarquardt(problem, start);
+        if (result === null || !Number.isFinite(result.ssr))
+            continue;
+        if (best === null ||
+            result.ssr < best.ssr * (1 - 1e-12) ||
+            (result.ssr <= best.ssr && result.converged && !best.converged))
+            best = result;
+    }
+    if (best === null)
+        return null;
+    const params = {
+        lambda: best.params[0] * scale,
+        sigma: best.params[1],
+        kappa: amdahl ? 0 : best.params[2],
+    };
+    if (!Object.values(params).every(Number.isFinite))
+        return null;
+    return {
+        params,
+        ssr: best.ssr * scale * scale,
+        converged: best.converged,
+        superlinear: best.atLower[1] === true && best.gradient[1] > 0,
+        kappaAtBound: amdahl || best.atLower[2] === true,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analyze/fit-models.ts
+// The five curves that fitCurves fits to TPS against concurrency N, and the figures of merit
+// that rank them (see fit.ts for the models, the methods and the choice between them).
+
+
+/** Model order, also the tie-break preference (simplest, most familiar first). */
+const MODEL_ORDER = ['linear', 'logarithmic', 'exponential', 'usl', 'amdahl'];
+const PARAMETER_COUNT = {
+    linear: 2,
+    logarithmic: 2,
+    exponential: 2,
+    usl: 3,
+    amdahl: 2,
+};
+/** A fit whose RMSE is below this fraction of the largest TPS is exact (SSR = 0 up to rounding). */
+const EXACT_RELATIVE_RMSE = 1e-9;
+// ---------------------------------------------------------------------------------------------
+// Figures of merit
+function figures(model, data, evaluate) {
+    const { ns, xs, scale } = data;
+    const n = ns.length;
+    const k = PARAMETER_COUNT[model];
+    // Sums run on TPS / scale so that huge TPS values cannot overflow the squares; the figures are
+    // scaled back (RMSE × scale, ln SSR + 2 ln scale), which is exact algebra, not an approximation.
+    let ssrScaled = 0;
+    for (let i = 0; i < n; i++) {
+        const residual = (xs[i] - evaluate(ns[i])) / scale;
+        ssrScaled += residual * residual;
+    }
+    if (!Number.isFinite(ssrScaled))
+        return null;
+    const mean = xs.reduce((s, x) => s + x / scale, 0) / n;
+    let sstScaled = 0;
+    for (const x of xs)
+        sstScaled += (x / scale - mean) ** 2;
+    const exact = ssrScaled <= n * EXACT_RELATIVE_RMSE ** 2;
+    const notes = [];
+    let rSquared = null;
+    // All-equal TPS leaves nothing to explain; rounding makes SST tiny rather than exactly 0.
+    if (sstScaled <= n * 1e-24) {
+        notes.push('R² is undefined: every band has the same TPS (SST = 0)');
+    }
+    else {
+        rSquared = exact ? 1 : 1 - ssrScaled / sstScaled;
+    }
+    let aicc = null;
+    if (n - k - 1 <= 0) {
+        notes.push(`AICc is undefined: it needs more points than parameters + 1 (n = ${n}, k = ${k})`);
+    }
+    else if (exact) {
+        notes.push('AICc is undefined: the model fits every point exactly (SSR = 0, so ln(SSR/n) = −∞)');
+    }
+    else {
+        aicc = n * (Math.log(ssrScaled / n) + 2 * Math.log(scale)) + 2 * k + (2 * k * (k + 1)) / (n - k - 1);
+        if (!Number.isFinite(aicc)) {
+            aicc = null;
+            notes.push('AICc is not a finite number for this fit');
+        }
+    }
+    const ssr = exact ? 0 : ssrScaled * scale * scale;
+    return {
+        ssr: Number.isFinite(ssr) ? ssr : Number.MAX_VALUE,
+        exact,
+        fit: { r_squared: rSquared, rmse: exact ? 0 : scale * Math.sqrt(ssrScaled / n), aicc, reason: null, notes },
+    };
+}
+function notFitted(model, reason) {
+    return {
+        fit: { model, parameters: {}, r_squared: null, rmse: null, aicc: null, reason, notes: [] },
+        evaluate: null,
+        ssr: null,
+        exact: false,
+    };
+}
+function assemble(model, data, parameters, evaluate, extraNotes = []) {
+    if (!Object.values(parameters).every(Number.isFinite))
+        return notFitted(model, 'the fit produced parameters that are not finite numbers');
+    const measured = figures(model, data, evaluate);
+    if (measured === null)
+        return notFitted(model, 'the fitted curve is not finite at the measured concurrencies');
+    return {
+        fit: { model, parameters, ...measured.fit, notes: [...(measured.fit.notes ?? []), ...extraNotes] },
+        evaluate,
+        ssr: measured.ssr,
+        exact: measured.exact,
+    };
+}
+function distinctCount(values) {
+    return new Set(values).size;
+}
+// ---------------------------------------------------------------------------------------------
+// The five models
+/** Ordinary least squares of y on u with an intercept; null when u does not vary. */
+function straightLine(us, ys) {
+    const n = us.length;
+    const uMean = us.reduce((s, u) => s + u, 0) / n;
+    const yMean = ys.reduce((s, y) => s + y, 0) / n;
+    let suu = 0;
+    let suy = 0;
+    for (let i = 0; i < n; i++) {
+        suu += (us[i] - uMean) ** 2;
+        suy += (us[i] - uMean) * (ys[i] - yMean);
+    }
+    if (!(suu > 0))
+        return null;
+    const a = suy / suu;
+    return { a, b: yMean - a * uMean };
+}
+function fitLinear(data) {
+    if (distinctCount(data.ns) < 2)
+        return notFitted('linear', 'needs at least two distinct concurrencies');
+    const line = straightLine(data.ns, data.xs);
+    if (line === null)
+        return notFitted('linear', 'needs at least two distinct concurrencies');
+    return assemble('linear', data, { a: line.a, b: line.b }, (n) => line.a * n + line.b);
+}
+function fitLogarithmic(data) {
+    if (distinctCount(data.ns) < 2)
+        return notFitted('logarithmic', 'needs at least two distinct concurrencies');
+    const line = straightLine(data.ns.map(Math.log), data.xs);
+    if (line === null)
+        return notFitted('logarithmic', 'needs at least two distinct concurrencies');
+    return assemble('logarithmic', data, { a: line.a, b: line.b }, (n) => line.a * Math.log(n) + line.b);
+}
+function fitExponential(data) {
+    const { ns, xs, maxN, scale } = data;
+    if (distinctCount(ns) < 2)
+        return notFitted('exponential', 'needs at least two distinct concurrencies');
+    // |b| is bounded so that a·e^(b·N) stays finite up to 2× the largest concurrency (e^350 ≈ 1e152).
+    const rateLimit = 350 / maxN;
+    const m = ns.length;
+    const ys = xs.map((x) => x / scale);
+    const problem = {
+        m,
+        lower: [0, -rateLimit],
+        upper: [Infinity, rateLimit],
+        evaluate(p, residuals, jacobian) {
+            const a = p[0];
+            const b = p[1];
+            for (let i = 0; i < m; i++) {
+                const growth = Math.exp(b * ns[i]);
+                const value = a * growth;
+                if (!Number.isFinite(value))
+                    return false;
+                residuals[i] = value - ys[i];
+                if (jacobian) {
+                    jacobian[i * 2] = growth;
+                    jacobian[i * 2 + 1] = value * ns[i];
+                }
+            }
+            return true;
+        },
+    };
+    // Starting points only: the log-linear regression (TPS > 0 here) and a flat curve.
+    const starts = [];
+    const logLine = straightLine(ns, ys.map(Math.log));
+    if (logLine !== null)
+        starts.push([Math.exp(logLine.b), Math.max(-rateLimit, Math.min(rateLimit, logLine.a))]);
+    starts.push([ys.reduce((s, y) => s + y, 0) / m, 0]);
+    let best = null;
+    for (const start of starts) {
+        if (!start.every(Number.isFinite))
+            continue;
+        const result = levenbergMarquardt(problem, start);
+        if (result !== null && (best === null || result.ssr < best.ssr))
+            best = result;
+    }
+    if (best === null)
+        return notFitted('exponential', 'the exponential curve overflows at the measured concurrencies');
+    const a = best.params[0] * scale;
+    const b = best.params[1];
+    const notes = [];
+    if (best.atLower[1] || best.atUpper[1]) {
+        notes.push(`the growth rate b is held at ±${formatNumber(rateLimit)}, the largest ` +
+            'that keeps predictions finite up to 2× the largest concurrency');
+    }
+    if (!best.converged)
+        notes.push('the fit stopped at the iteration limit before converging');
+    return assemble('exponential', data, { a, b }, (n) => a * Math.exp(b * n), notes);
+}
+function fitUslFamily(data, amdahl) {
+    const model = amdahl ? 'amdahl' : 'usl';
+    const needed = amdahl ? 2 : 3;
+    if (distinctCount(data.ns) < needed) {
+        return { ...notFitted(model, `needs at least ${needed} distinct concurrencies`), params: null, superlinear: false };
+    }
+    const result = fitUslModel(data.ns, data.xs, { amdahl });
+    if (result === null)
+        return {
+            ...notFitted(model, 'the least-squares fit failed from every starting point'),
+            params: null,
+            superlinear: false,
+        };
+    const p = result.params;
+    const notes = [];
+    if (result.superlinear) {
+        notes.push('σ is held at its lower bound 0: TPS per unit of concurrency grows with N ' +
+            'somewhere in the data (superlinear scaling), which σ ≥ 0 cannot describe');
+    }
+    if (!amdahl && result.kappaAtBound)
+        notes.push('κ is at its lower bound 0: no coherency penalty is visible in the data');
+    if (p.sigma >= 1)
+        notes.push('σ is at its upper bound 1: throughput does not grow with concurrency at all');
+    if (!result.converged)
+        notes.push('the fit stopped at the iteration limit before converging');
+    const parameters = amdahl
+        ? { lambda: p.lambda, sigma: p.sigma }
+        : { lambda: p.lambda, sigma: p.sigma, kappa: p.kappa };
+    return {
+        ...assemble(model, data, parameters, (n) => uslThroughput(n, p), notes),
+        params: p,
+        superlinear: result.superlinear,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analyze/fit-bootstrap.ts
+// Percentile intervals for the USL's σ, κ, N* and peak TPS from a seeded bootstrap: circular
+// moving blocks (≈ √L seconds) over each band's per-second series, or residuals when series are
+// missing. Pure and deterministic for a given settings.seed.
+
+
+
+/** Shortest per-second series that a moving-block bootstrap can resample meaningfully. */
+const MIN_SERIES_FOR_BLOCKS = 5;
+/** Above this share of failed refits the bootstrap intervals are not reported. */
+const MAX_FAILED_FRACTION = 0.2;
+/** Block length of the moving-block bootstrap: ≈ √length, at least 1. */
+function blockLength(length) {
+    return Math.max(1, Math.round(Math.sqrt(length)));
+}
+/** Mean of one circular moving-block resample of `series`. */
+function blockResampleMean(series, random) {
+    const length = series.length;
+    const block = blockLength(length);
+    let total = 0;
+    let taken = 0;
+    while (taken < length) {
+        // Circular blocks: every second is equally likely to be drawn, so the resampled means are
+        // centred on the series mean (plain moving blocks under-sample both ends).
+        const start = random.int(length);
+        for (let j = 0; j < block && taken < length; j++, taken++)
+            total += series[(start + j) % length];
+    }
+    return total / length;
+}
+/** Type-7 (linear interpolation) quantile of ascending `sorted`, which may end in +∞. */
+function fit_bootstrap_quantile(sorted, q) {
+    const position = (sorted.length - 1) * q;
+    const lower = Math.floor(position);
+    const upper = Math.ceil(position);
+    const lo = sorted[lower];
+    const hi = sorted[upper];
+    if (lower === upper || lo === hi)
+        return lo;
+    if (!Number.isFinite(hi))
+        return hi;
+    return lo + (hi - lo) * (position - lower);
+}
+function percentileInterval(values, level) {
+    if (values.length < 2)
+        return null;
+    const sorted = values.slice().sort((a, b) => a - b);
+    const tail = (1 - level) / 2;
+    const low = fit_bootstrap_quantile(sorted, tail);
+    const high = fit_bootstrap_quantile(sorted, 1 - tail);
+    if (!Number.isFinite(low) || !Number.isFinite(high))
+        return null;
+    return { low, high, level };
+}
+function bootstrapUsl(points, fitted, settings) {
+    const empty = (reason) => ({
+        sigma: null,
+        kappa: null,
+        peakConcurrency: null,
+        peakTps: null,
+        info: null,
+        reasons: [reason],
+        notes: [],
+    });
+    const resamples = Math.floor(settings.bootstrap_resamples);
+    const level = settings.confidence;
+    if (!(level > 0 && level < 1))
+        return empty(`no intervals: the confidence level ${String(level)} is not between 0 and 1`);
+    if (!(resamples >= 2))
+        return empty('no intervals: bootstrap resampling is disabled (bootstrap_resamples < 2)');
+    const ns = points.map((p) => p.concurrency);
+    const n = points.length;
+    const blocks = points.every((p) => p.series.length >= MIN_SERIES_FOR_BLOCKS);
+    const notes = [];
+    let method;
+    let description;
+    let draw;
+    if (blocks) {
+        method = 'moving-block';
+        const lengths = points.map((p) => p.series.length);
+        description =
+            `moving-block bootstrap of each band's per-second TPS series (block length ` +
+                `≈ √length, ${Math.min(...lengths)}–${Math.max(...lengths)} s per band), ` +
+                `re-fitting the USL to the resampled band means ${resamples} times; percentile intervals`;
+        // Shift by (resampled mean − series mean) so each replicate is centred on the band's own TPS.
+        // Block resampling of a short mean-centred series understates the variance of its mean by
+        // about a factor (1 − b/L); the deviation is scaled back up by √(L/(L−b)).
+        const inflation = points.map((p) => {
+            const length = p.series.length;
+            return Math.sqrt(length / (length - blockLength(length)));
+        });
+        draw = (random) => points.map((p, i) => p.tps + inflation[i] * (blockResampleMean(p.series, random) - p.seriesMean));
+    }
+    else {
+        const k = PARAMETER_COUNT.usl;
+        if (n - k < 2) {
+            return empty(`no intervals: per-second series are missing or shorter than ${MIN_SERIES_FOR_BLOCKS} ` +
+                `s, and ${n} points leave too few residuals for a residual bootstrap`);
+        }
+        method = 'residual';
+        const fittedValues = ns.map((c) => uslThroughput(c, fitted));
+        const raw = points.map((p, i) => p.tps - fittedValues[i]);
+        const meanResidual = raw.reduce((s, r) => s + r, 0) / n;
+        // Centre, and inflate by √(n/(n−k)) because fitted residuals understate the error variance.
+        const inflate = Math.sqrt(n / (n - k));
+        const residuals = raw.map((r) => (r - meanResidual) * inflate);
+        description =
+            'residual bootstrap (per-second series missing or shorter ' +
+                `than ${MIN_SERIES_FOR_BLOCKS} s in at least one band): ` +
+                `${resamples} re-fits to fitted values plus resampled residuals; percentile intervals`;
+        notes.push(`intervals come from a residual bootstrap over only ${n} points ` +
+            'because per-second series were unavailable; they are rough');
+        draw = (random) => fittedValues.map((f) => f + residuals[random.int(n)]);
+    }
+    const random = createRandom(settings.seed);
+    const sigmas = [];
+    const kappas = [];
+    const peakNs = [];
+    const peakXs = [];
+    let failed = 0;
+    for (let r = 0; r < resamples; r++) {
+        const xs = draw(random);
+        // The full-data optimum is an excellent start for a resample; one independent start guards
+        // against a resample whose optimum lies in another basin.
+        const refit = xs.every(Number.isFinite)
+            ? fitUslModel(ns, xs, { extraStarts: [fitted], maxDefaultStarts: 1 })
+            : null;
+        if (refit === null || !refit.converged) {
+            failed++;
+            continue;
+        }
+        sigmas.push(refit.params.sigma);
+        kappas.push(refit.params.kappa);
+        const peak = uslPeak(refit.params);
+        // A resample without a peak (κ = 0 or σ ≥ 1) has its peak at unbounded N: count it as +∞.
+        peakNs.push(peak.concurrency ?? Infinity);
+        peakXs.push(peak.tps ?? Infinity);
+    }
+    const failedFraction = failed / resamples;
+    const info = { method, resamples, failed, failed_fraction: failedFraction, description };
+    const reasons = [];
+    if (failed > 0)
+        notes.push(`${failed} of ${resamples} bootstrap refits failed ` +
+            `(${formatNumber(100 * failedFraction)}%) and were left out of the intervals`);
+    if (failedFraction > MAX_FAILED_FRACTION) {
+        reasons.push(`no intervals: ${formatNumber(100 * failedFraction)}% of bootstrap ` +
+            `refits failed (more than ${100 * MAX_FAILED_FRACTION}%)`);
+        return { sigma: null, kappa: null, peakConcurrency: null, peakTps: null, info, reasons, notes };
+    }
+    const peakConcurrency = percentileInterval(peakNs, level);
+    const peakTps = percentileInterval(peakXs, level);
+    const noPeak = peakNs.filter((v) => v === Infinity).length;
+    if (noPeak > 0)
+        notes.push(`${noPeak} of ${peakNs.length} resamples have no peak within the model (κ = 0 or σ ≥ 1)`);
+    if (peakConcurrency === null && peakNs.length >= 2) {
+        reasons.push(`the ${formatNumber(100 * level)}% interval for N* and peak TPS is unbounded ` +
+            `above: too many resamples (${noPeak} of ${peakNs.length}) have no peak`);
+    }
+    return {
+        sigma: percentileInterval(sigmas, level),
+        kappa: percentileInterval(kappas, level),
+        peakConcurrency,
+        peakTps,
+        info,
+        reasons,
+        notes,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/analyze/fit.ts
+// Curve fitting of throughput against concurrency N (the caller passes N = min(workers,
+// connections), the concurrency the database actually sees). Five models, all fitted by least
+// squares in TPS space (never on log-transformed TPS, which would reweight the errors):
+//   linear       TPS = a·N + b            (closed-form least squares)
+//   logarithmic  TPS = a·ln(N) + b        (closed-form least squares)
+//   exponential  TPS = a·e^(b·N)          (bounded Levenberg–Marquardt)
+//   usl          X = λN / (1 + σ(N−1) + κN(N−1)), λ ≥ 0, 0 ≤ σ ≤ 1, κ ≥ 0  (bounded LM, multi-start)
+//   amdahl       the USL with κ = 0
+// Each gets R² = 1 − SSR/SST, RMSE = √(SSR/n) and AICc = n·ln(SSR/n) + 2k + 2k(k+1)/(n−k−1), where k
+// counts the curve's parameters (2, or 3 for the USL). The best model is the lowest AICc; an exact
+// fit (SSR = 0 up to rounding, with n > k + 1) wins outright, simplest first. The USL's σ, κ, N* and
+// peak TPS get percentile intervals from a seeded bootstrap: circular moving blocks (≈ √L seconds)
+// over each band's per-second series, or residuals when series are missing. N* and peak TPS are
+// withheld beyond 2× the largest measured concurrency, like every prediction.
+// Pure: no clock, no I/O, deterministic for a given settings.seed.
+
+
+
+// ---------------------------------------------------------------------------------------------
+// Model choice
+function chooseBest(models, n, distinct) {
+    const fitted = models.filter((m) => m.fit.reason === null);
+    if (fitted.length === 0) {
+        return {
+            best: null,
+            reason: n === 0
+                ? 'no model could be fitted: there are no usable points'
+                : `no model could be fitted to ${n} point${n === 1 ? '' : 's'} at ${distinct} ` +
+                    `distinct concurrenc${distinct === 1 ? 'y' : 'ies'} (see each model's reason)`,
+        };
+    }
+    const preference = (a, b) => PARAMETER_COUNT[a.fit.model] - PARAMETER_COUNT[b.fit.model] ||
+        MODEL_ORDER.indexOf(a.fit.model) - MODEL_ORDER.indexOf(b.fit.model);
+    // An exact fit with spare degrees of freedom beats any AICc (whose value would be −∞).
+    const exact = fitted.filter((m) => m.exact && n - PARAMETER_COUNT[m.fit.model] - 1 > 0).sort(preference);
+    if (exact.length > 0) {
+        const chosen = exact[0];
+        const others = exact.slice(1).map((m) => m.fit.model);
+        return {
+            best: chosen.fit.model,
+            reason: `${chosen.fit.model} fits every point exactly (SSR = 0, so AICc is −∞ rather than a number)` +
+                (others.length > 0
+                    ? `; ${others.join(', ')} also fit exactly, and ${chosen.fit.model} is preferred ` +
+                        `as the simplest (fewest parameters, then ${MODEL_ORDER.join(' > ')})`
+                    : ''),
+        };
+    }
+    const ranked = fitted
+        .filter((m) => m.fit.aicc !== null)
+        .sort((a, b) => {
+        const diff = a.fit.aicc - b.fit.aicc;
+        if (Math.abs(diff) > 1e-9 * Math.max(1, Math.abs(a.fit.aicc)))
+            return diff;
+        return preference(a, b);
+    });
+    const unranked = fitted.filter((m) => m.fit.aicc === null).map((m) => m.fit.model);
+    if (ranked.length === 0) {
+        return {
+            best: null,
+            reason: `no model has an AICc with ${n} point${n === 1 ? '' : 's'}: AICc needs more points than parameters ` +
+                `+ 1 (at least ${PARAMETER_COUNT.linear + 2} for two-parameter models), so no model is preferred`,
+        };
+    }
+    const chosen = ranked[0];
+    let reason = `${chosen.fit.model} has the lowest AICc (${formatNumber(chosen.fit.aicc)})`;
+    const runnerUp = ranked[1];
+    if (runnerUp !== undefined) {
+        const delta = runnerUp.fit.aicc - chosen.fit.aicc;
+        reason += `; next is ${runnerUp.fit.model} (${formatNumber(runnerUp.fit.aicc)}, ΔAICc = ${formatNumber(delta)})`;
+        if (delta <= 1e-9 * Math.max(1, Math.abs(chosen.fit.aicc))) {
+            reason += `: a tie, broken in favour of fewer parameters, then the order ${MODEL_ORDER.join(' > ')}`;
+        }
+        else if (delta < 2) {
+            reason += ': under 2, so the data barely distinguish the two';
+        }
+    }
+    if (unranked.length > 0)
+        reason += `; not ranked (AICc undefined): ${unranked.join(', ')}`;
+    return { best: chosen.fit.model, reason };
+}
+/** A USL fit with every figure unknown, for the reason given. */
+function emptyUslFit(reason) {
+    return {
+        sigma: null,
+        kappa: null,
+        lambda: null,
+        peak_concurrency: null,
+        peak_tps: null,
+        r_squared: null,
+        sigma_ci: null,
+        kappa_ci: null,
+        peak_concurrency_ci: null,
+        peak_tps_ci: null,
+        reason,
+        superlinear: false,
+        notes: [],
+        bootstrap: null,
+    };
+}
+function describeUsl(usl, used, data, settings) {
+    const blank = emptyUslFit(null);
+    if (usl.fit.reason !== null || usl.params === null)
+        return { ...blank, reason: `USL not fitted: ${usl.fit.reason ?? 'no parameters'}` };
+    const p = usl.params;
+    const reasons = [];
+    const notes = [...(usl.fit.notes ?? [])];
+    if (usl.fit.r_squared === null)
+        reasons.push('R² is undefined: every band has the same TPS');
+    const peak = uslPeak(p);
+    if (usl.superlinear) {
+        // σ pinned at 0 only says the low-concurrency points rise faster than linear; a positive κ still
+        // gives the curve a peak, which is then reported (resting on κ alone), not denied.
+        if (peak.reason !== null)
+            reasons.push('no peak: the data scale superlinearly, so σ sits at its bound 0 and the USL cannot describe them');
+        else
+            notes.push('with σ pinned at 0 the peak N* rests on κ alone; treat it as approximate');
+    }
+    const distinct = distinctCount(data.ns);
+    if (distinct <= PARAMETER_COUNT.usl) {
+        notes.push(`only ${distinct} distinct concurrencies for the USL's ${PARAMETER_COUNT.usl} ` +
+            `parameters: the curve can pass through every concurrency's mean TPS, so the ` +
+            'data cannot test its shape, and N* is an interpolation, not a finding');
+    }
+    if (data.ns.length > distinct) {
+        notes.push(`${data.ns.length} bands at ${distinct} distinct concurrencies: bands with ` +
+            'the same min(workers, connections) are treated as replicates of one ' +
+            'concurrency (extra workers queue in the pool, extra connections sit idle)');
+    }
+    let peakConcurrency = peak.concurrency;
+    let peakTps = peak.tps;
+    const limit = 2 * data.maxN;
+    if (peak.reason !== null) {
+        if (!usl.superlinear)
+            reasons.push(`no peak: ${peak.reason}`);
+    }
+    else if (peakConcurrency !== null && peakConcurrency > limit) {
+        reasons.push(`no peak reported: the fitted curve would peak at N* ≈ ${formatNumber(peakConcurrency)}, beyond ` +
+            `2× the largest measured concurrency (${formatNumber(limit)}), where the model is not trusted`);
+        peakConcurrency = null;
+        peakTps = null;
+    }
+    else if (peakConcurrency !== null && peakConcurrency < 1) {
+        reasons.push(`no peak reported: the fitted curve peaks at N* ≈ ${formatNumber(peakConcurrency)} ` +
+            '< 1, i.e. throughput falls from the first unit of concurrency');
+        peakConcurrency = null;
+        peakTps = null;
+    }
+    const boot = bootstrapUsl(used, p, settings);
+    reasons.push(...boot.reasons);
+    notes.push(...boot.notes);
+    const fit = {
+        sigma: p.sigma,
+        kappa: p.kappa,
+        lambda: p.lambda,
+        peak_concurrency: peakConcurrency,
+        peak_tps: peakTps,
+        r_squared: usl.fit.r_squared,
+        sigma_ci: boot.sigma,
+        kappa_ci: boot.kappa,
+        peak_concurrency_ci: peakConcurrency === null ? null : boot.peakConcurrency,
+        peak_tps_ci: peakTps === null ? null : boot.peakTps,
+        reason: null,
+        superlinear: usl.superlinear,
+        notes,
+        bootstrap: boot.info,
+    };
+    if (fit.peak_concurrency !== null &&
+        fit.peak_concurrency_ci === null &&
+        boot.reasons.length === 0 &&
+        boot.info !== null) {
+        reasons.push('no interval for N* and peak TPS: too few successful resamples');
+    }
+    fit.reason = reasons.length > 0 ? reasons.join('; ') : null;
+    return fit;
+}
+// ---------------------------------------------------------------------------------------------
+// Predictions
+/** 1, then a round step up to 2× the largest measured concurrency (inclusive, never beyond). */
+function predictionGrid(maxConcurrency) {
+    const limit = 2 * maxConcurrency;
+    if (!(limit >= 1) || !Number.isFinite(limit))
+        return [];
+    const target = limit / 48;
+    let step = 1;
+    if (target > 1) {
+        const power = Math.pow(10, Math.floor(Math.log10(target)));
+        step = [1, 2, 5, 10].map((f) => f * power).find((s) => s >= target) ?? 10 * power;
+    }
+    const grid = [1];
+    for (let value = step; value <= limit + 1e-9; value += step)
+        if (value > 1)
+            grid.push(value);
+    if (grid[grid.length - 1] < limit)
+        grid.push(limit);
+    return grid;
+}
+function predict(model, grid) {
+    if (model.evaluate === null)
+        return [];
+    const predictions = [];
+    for (const concurrency of grid) {
+        const value = model.evaluate(concurrency);
+        // TPS cannot be negative; a straight line extrapolated below its root is clamped to 0.
+        if (Number.isFinite(value))
+            predictions.push({ concurrency, tps: Math.max(0, value), model: model.fit.model });
+    }
+    return predictions;
+}
+// ---------------------------------------------------------------------------------------------
+function exclusionReason(point) {
+    if (point.excluded_reason !== null && point.excluded_reason !== undefined)
+        return point.excluded_reason;
+    if (!Number.isFinite(point.concurrency) || !(point.concurrency > 0))
+        return 'concurrency is not a positive number';
+    if (!Number.isFinite(point.tps))
+        return 'TPS is not a finite number';
+    if (!(point.tps > 0))
+        return 'zero TPS';
+    return null;
+}
+/** Fits every model to the usable points; see the header comment for the models and methods. */
+function fitCurves(points, settings) {
+    const excluded = [];
+    const used = [];
+    for (const point of points) {
+        const reason = exclusionReason(point);
+        if (reason !== null) {
+            excluded.push({ band_id: point.band_id, reason });
+            continue;
+        }
+        const series = (point.tps_series ?? []).filter((v) => Number.isFinite(v));
+        const seriesMean = series.length > 0 ? series.reduce((s, v) => s + v, 0) / series.length : point.tps;
+        used.push({ band_id: point.band_id, concurrency: point.concurrency, tps: point.tps, series, seriesMean });
+    }
+    const data = {
+        ns: used.map((p) => p.concurrency),
+        xs: used.map((p) => p.tps),
+        maxN: used.length > 0 ? Math.max(...used.map((p) => p.concurrency)) : 0,
+        scale: used.length > 0 ? Math.max(...used.map((p) => p.tps)) : 0,
+    };
+    const noPoints = used.length === 0 ? 'no usable points (every band was excluded or there were none)' : null;
+    const linear = noPoints ? notFitted('linear', noPoints) : fitLinear(data);
+    const logarithmic = noPoints ? notFitted('logarithmic', noPoints) : fitLogarithmic(data);
+    const exponential = noPoints ? notFitted('exponential', noPoints) : fitExponential(data);
+    const usl = noPoints
+        ? { ...notFitted('usl', noPoints), params: null, superlinear: false }
+        : fitUslFamily(data, false);
+    const amdahl = noPoints
+        ? { ...notFitted('amdahl', noPoints), params: null, superlinear: false }
+        : fitUslFamily(data, true);
+    const all = [linear, logarithmic, exponential, usl, amdahl];
+    const { best, reason } = chooseBest(all, used.length, distinctCount(data.ns));
+    const grid = predictionGrid(data.maxN);
+    const predictions = [];
+    const bestModel = all.find((m) => m.fit.model === best);
+    if (bestModel !== undefined)
+        predictions.push(...predict(bestModel, grid));
+    if (best !== 'usl')
+        predictions.push(...predict(usl, grid));
+    return {
+        axis: 'concurrency',
+        points_used: used.length,
+        excluded,
+        models: all.map((m) => m.fit),
+        best_model: best,
+        best_model_reason: reason,
+        usl: describeUsl(usl, used, data, settings),
+        predictions,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/analyze/index.ts
@@ -68426,7 +67215,9 @@ function emptyFitting(reason, points) {
     return {
         axis: 'concurrency',
         points_used: 0,
-        excluded: points.filter((p) => p.excluded_reason !== null).map((p) => ({ band_id: p.band_id, reason: p.excluded_reason })),
+        excluded: points
+            .filter((p) => p.excluded_reason !== null)
+            .map((p) => ({ band_id: p.band_id, reason: p.excluded_reason })),
         models: [],
         best_model: null,
         best_model_reason: reason,
@@ -68466,8 +67257,10 @@ function seriesConsistencyWarnings(bands) {
         const seriesMean = series.reduce((s, v) => s + v, 0) / series.length;
         const gap = Math.abs(seriesMean - b.total_tps) / b.total_tps;
         if (gap > SERIES_MISMATCH) {
-            out.push(`band ${b.band_id}: its per-second series (${series.length} samples over a ${fmtSig(b.duration_s, 3)} s window, mean ${fmtSig(seriesMean, 4)} TPS) ` +
-                `differs from the band's TPS (${fmtSig(b.total_tps, 4)}) by ${fmtSig(gap * 100, 2)}%: the series is incomplete or misaligned, so the band's interval and the bootstrap rest on it only approximately`);
+            out.push(`band ${b.band_id}: its per-second series (${series.length} samples over a ` +
+                `${fmtSig(b.duration_s, 3)} s window, mean ${fmtSig(seriesMean, 4)} TPS) ` +
+                (`differs from the band's TPS (${fmtSig(b.total_tps, 4)}) by ${fmtSig(gap * 100, 2)}%: the series is ` +
+                    `incomplete or misaligned, so the band's interval and the bootstrap rest on it only approximately`));
         }
     }
     return out;
@@ -68488,21 +67281,26 @@ function analyzeResults(doc, settingsIn, slo) {
         warnings.push('fewer than two usable bands: no marginal gains, regions or inflections');
     const noSeries = summaries.filter((s) => s.usable && s.tps_error === null).map((s) => s.stats.band_id);
     if (noSeries.length > 0) {
-        warnings.push(`band(s) ${noSeries.join(', ')} have no per-second series long enough for batch means: their TPS has no interval, and comparisons involving them are untested`);
+        warnings.push(`band(s) ${noSeries.join(', ')} have no per-second series long enough for batch ` +
+            'means: their TPS has no interval, and comparisons involving them are untested');
     }
     if (doc.partial)
-        warnings.push(`partial run${doc.partial_reason ? ` (${doc.partial_reason})` : ''}: the analysis covers the bands measured before it stopped`);
+        warnings.push(`partial run${doc.partial_reason ? ` (${doc.partial_reason})` : ''}: ` +
+            'the analysis covers the bands measured before it stopped');
     const lines = buildLines(summaries, doc.strategy);
     const gains = computeMarginalGains(lines, level);
     const inflections = findInflections(lines, level);
     if (inflections.untested > 0)
-        warnings.push(`${inflections.untested} line(s) had no standard errors, so their second differences were not tested for inflections`);
+        warnings.push(`${inflections.untested} line(s) had no standard errors, so ` +
+            'their second differences were not tested for inflections');
     for (const g of gains) {
         if (!g.result.significant || !sameConcurrency(g))
             continue;
         const from = g.line.points[g.index];
-        warnings.push(`bands ${g.result.from_band} and ${g.result.to_band} give the database the same concurrency (min(workers, connections) = ${from.stats.concurrency}) ` +
-            `yet differ significantly in TPS (${fmtSig(g.diff, 3)}): that difference comes from the client side (pool queueing, the event loop) or from other load on the server, not from PostgreSQL's scaling`);
+        warnings.push(`bands ${g.result.from_band} and ${g.result.to_band} give the database the ` +
+            `same concurrency (min(workers, connections) = ${from.stats.concurrency}) ` +
+            (`yet differ significantly in TPS (${fmtSig(g.diff, 3)}): that difference comes from the client side ` +
+                `(pool queueing, the event loop) or from other load on the server, not from PostgreSQL's scaling`));
     }
     warnings.push(...seriesConsistencyWarnings(bands));
     const fitPoints = buildFitPoints(summaries);
@@ -68548,7 +67346,7 @@ function analyzeResults(doc, settingsIn, slo) {
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var yaml_dist = __nccwpck_require__(8815);
+var dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/errors.ts
 // Errors the user can fix (bad config, flags, inputs, baselines, URLs) are UserErrors:
 // entry points print their one-line message without a stack trace and exit with code 2.
@@ -68574,6 +67372,126 @@ function isUserError(error) {
     return error instanceof errors_UserError;
 }
 
+;// CONCATENATED MODULE: ./src/plan/strategies.ts
+/**
+ * min, min+step, … and then max itself. When the step does not land on max (10–35 step 10),
+ * max is still the last value (10, 20, 30, 35): the user asked to reach it.
+ */
+function linearValues({ min, max, step }) {
+    const values = [];
+    for (let v = min; v < max; v += step)
+        values.push(v);
+    values.push(max);
+    return values;
+}
+/** Doubles from min, rising by at least step, capped at max; max is always last (5–80: 5, 10, 20, 40, 80). */
+function exponentialValues({ min, max, step }) {
+    const values = [min];
+    let v = min;
+    while (v < max) {
+        v = Math.min(Math.max(v * 2, v + step), max);
+        values.push(v);
+    }
+    return values;
+}
+/**
+ * The Fibonacci numbers inside [min, max], plus min and max themselves, deduplicated and
+ * ascending (1–55: 1, 2, 3, 5, 8, 13, 21, 34, 55). The step plays no part.
+ */
+function fibonacciValues({ min, max }) {
+    const values = new Set([min, max]);
+    for (let a = 1, b = 2; a <= max; [a, b] = [b, a + b]) {
+        if (a >= min)
+            values.add(a);
+    }
+    return [...values].sort((x, y) => x - y);
+}
+function axisValues(strategy, range) {
+    switch (strategy) {
+        case 'linear':
+            return linearValues(range);
+        case 'exponential':
+            return exponentialValues(range);
+        case 'fibonacci':
+            return fibonacciValues(range);
+    }
+}
+/**
+ * linear: every combination, workers outer, connections inner.
+ * exponential/fibonacci: band i takes the i-th value of each axis; the shorter axis holds its last value.
+ */
+function pairValues(strategy, workers, connections) {
+    if (strategy === 'linear')
+        return workers.flatMap((w) => connections.map((c) => [w, c]));
+    const count = Math.max(workers.length, connections.length);
+    return Array.from({ length: count }, (_, i) => [
+        workers[Math.min(i, workers.length - 1)],
+        connections[Math.min(i, connections.length - 1)],
+    ]);
+}
+/** Band count without building the bands, so absurd plans can be refused cheaply. */
+function countBands(strategy, workers, connections) {
+    if (strategy === 'linear') {
+        const count = (r) => Math.ceil((r.max - r.min) / r.step) + 1;
+        return count(workers) * count(connections);
+    }
+    return Math.max(axisValues(strategy, workers).length, axisValues(strategy, connections).length);
+}
+
+;// CONCATENATED MODULE: ./src/plan/validate.ts
+
+/** More bands than this is a plan nobody meant to run. */
+const MAX_PLAN_BANDS = 10_000;
+function shapeProblem(name, r) {
+    if (Number.isInteger(r.min) && Number.isInteger(r.max) && Number.isInteger(r.step) && r.min >= 1 && r.step >= 1)
+        return null;
+    return {
+        key: null,
+        message: `min_${name} (${r.min}), max_${name} (${r.max}) and step_${name} ` +
+            `(${r.step}) must be integers with 1 ≤ min ≤ max and step ≥ 1`,
+    };
+}
+function orderProblem(ranges) {
+    const { workers, connections } = ranges;
+    if (workers.min > workers.max) {
+        return { key: 'min_workers', message: `min_workers (${workers.min}) must not exceed max_workers (${workers.max})` };
+    }
+    if (connections.min > connections.max) {
+        const minDefaulted = ranges.defaulted?.min_connections === true;
+        const maxDefaulted = ranges.defaulted?.max_connections === true;
+        const minName = `min_connections (${connections.min}${minDefaulted ? ', defaulted from min_workers' : ''})`;
+        const maxName = `max_connections (${connections.max}${maxDefaulted ? ', defaulted from max_workers' : ''})`;
+        return {
+            key: minDefaulted ? 'max_connections' : 'min_connections',
+            message: `${minName} must not exceed ${maxName}`,
+        };
+    }
+    return null;
+}
+function countProblem(ranges) {
+    if (!ranges.enabled)
+        return null;
+    const count = countBands(ranges.strategy, ranges.workers, ranges.connections);
+    if (count <= MAX_PLAN_BANDS)
+        return null;
+    const message = ranges.strategy === 'linear'
+        ? `the linear strategy would plan ${count} bands (every worker value × every connection value), expected ` +
+            `at most ${MAX_PLAN_BANDS}; raise step_workers/step_connections, narrow the ranges or use exponential`
+        : `the ${ranges.strategy} strategy would plan ${count} bands, expected at most ${MAX_PLAN_BANDS}`;
+    return { key: null, message };
+}
+/**
+ * The first reason these ranges cannot be planned, or null: each axis must hold integers with
+ * min ≥ 1 and step ≥ 1, min must not exceed max, and an enabled progressive block must plan at
+ * most MAX_PLAN_BANDS bands (a disabled one plans a single band).
+ */
+function planProblem(ranges) {
+    return (shapeProblem('workers', ranges.workers) ??
+        shapeProblem('connections', ranges.connections) ??
+        orderProblem(ranges) ??
+        countProblem(ranges));
+}
+
 ;// CONCATENATED MODULE: ./src/config/duration.ts
 // Go-style durations ("30s", "1m30s", "500ms", "1.5h"), plus a bare number meaning seconds,
 // because that is what the spec's configs use and what Go users already type.
@@ -68581,8 +67499,8 @@ function isUserError(error) {
 const UNIT_SECONDS = {
     ns: 1e-9,
     us: 1e-6,
-    'µs': 1e-6, // U+00B5 micro sign, as Go accepts
-    'μs': 1e-6, // U+03BC Greek mu, as Go accepts
+    µs: 1e-6, // U+00B5 micro sign, as Go accepts
+    μs: 1e-6, // U+03BC Greek mu, as Go accepts
     ms: 1e-3,
     s: 1,
     m: 60,
@@ -68640,8 +67558,10 @@ function formatDuration(seconds) {
 
 ;// CONCATENATED MODULE: ./src/config/normalize.ts
 // From the validated file shape to the effective PgscaleConfig: dependent defaults, cross-field
-// rules, durations in seconds, paths made absolute. Problems are ConfigIssues carrying the path
-// of the offending key so the loader can point at its line and column.
+// rules (the band ranges and count are plan/validate.ts's, placed here), durations in seconds,
+// paths made absolute. Problems are ConfigIssues carrying the path of the offending key so the
+// loader can point at its line and column.
+
 
 
 
@@ -68658,8 +67578,6 @@ class ConfigIssue extends Error {
 }
 /** Longest band, warm-up or cool-down accepted: Node timers overflow past ~24.8 days anyway. */
 const MAX_PHASE_SECONDS = 7 * 24 * 3600;
-/** More bands than this is a plan nobody meant to run. */
-const MAX_BANDS = 10_000;
 function formatPath(path) {
     let out = '';
     for (const part of path)
@@ -68682,31 +67600,24 @@ function seconds(value, path, opts) {
         throw new ConfigIssue(path, `expected a duration of at most 168h (7 days), got ${got}`);
     return s;
 }
-function linearCount(min, max, step) {
-    return Math.ceil((max - min) / step) + 1;
-}
 function normalizeProgressive(p) {
     const at = (key) => ['progressive', key];
-    if (p.min_workers > p.max_workers) {
-        throw new ConfigIssue(at('min_workers'), `min_workers (${p.min_workers}) must not exceed max_workers (${p.max_workers})`);
-    }
     // With no connection key at all, connections mirror workers (range and step); once any is
     // given, missing bounds still follow the workers' bounds but the step defaults to 1.
     const mirror = p.min_connections === undefined && p.max_connections === undefined && p.step_connections === undefined;
     const minConnections = p.min_connections ?? p.min_workers;
     const maxConnections = p.max_connections ?? p.max_workers;
     const stepConnections = p.step_connections ?? (mirror ? p.step_workers : 1);
-    if (minConnections > maxConnections) {
-        const minName = p.min_connections === undefined ? `min_connections (${minConnections}, defaulted from min_workers)` : `min_connections (${minConnections})`;
-        const maxName = p.max_connections === undefined ? `max_connections (${maxConnections}, defaulted from max_workers)` : `max_connections (${maxConnections})`;
-        throw new ConfigIssue(at(p.min_connections === undefined ? 'max_connections' : 'min_connections'), `${minName} must not exceed ${maxName}`);
-    }
-    if (p.strategy === 'linear' && p.enabled) {
-        const bands = linearCount(p.min_workers, p.max_workers, p.step_workers) * linearCount(minConnections, maxConnections, stepConnections);
-        if (bands > MAX_BANDS) {
-            throw new ConfigIssue(['progressive'], `the linear strategy would plan ${bands} bands (every worker value × every connection value), expected at most ${MAX_BANDS}; raise step_workers/step_connections, narrow the ranges or use exponential`, true);
-        }
-    }
+    // The ranges and the band count are plan/'s rules; here they only gain the key's position.
+    const problem = planProblem({
+        enabled: p.enabled,
+        strategy: p.strategy,
+        workers: { min: p.min_workers, max: p.max_workers, step: p.step_workers },
+        connections: { min: minConnections, max: maxConnections, step: stepConnections },
+        defaulted: { min_connections: p.min_connections === undefined, max_connections: p.max_connections === undefined },
+    });
+    if (problem)
+        throw new ConfigIssue(problem.key ? at(problem.key) : ['progressive'], problem.message, problem.key === null);
     return {
         enabled: p.enabled,
         min_workers: p.min_workers,
@@ -68773,7 +67684,10 @@ function normalizeWorkload(w, dir) {
         }
         throw new ConfigIssue(['workload', 'scripts'], 'missing, expected a list of {file, weight} mappings (or a built-in workload name)');
     }
-    const scripts = w.scripts.map((s, i) => ({ file: existingFile(s.file, dir, ['workload', 'scripts', i, 'file']), weight: s.weight }));
+    const scripts = w.scripts.map((s, i) => ({
+        file: existingFile(s.file, dir, ['workload', 'scripts', i, 'file']),
+        weight: s.weight,
+    }));
     const setup = w.setup.map((file, i) => existingFile(file, dir, ['workload', 'setup', i]));
     const first = w.scripts[0]?.file ?? 'custom';
     return { kind: 'scripts', name: w.name ?? (0,external_node_path_.basename)(first, (0,external_node_path_.extname)(first)), scripts, setup };
@@ -76674,7 +75588,7 @@ const _decode = (_Err) => {
     };
     return fn;
 };
-const parse_decode = /* @__PURE__*/ _decode($ZodRealError);
+const decode = /* @__PURE__*/ _decode($ZodRealError);
 const _encodeAsync = (_Err) => {
     const parseAsync = _parseAsync(_Err);
     const fn = async (schema, value, _ctx, _params) => {
@@ -76780,7 +75694,7 @@ const parse_safeParseAsync = /* @__PURE__ */ _safeParseAsync(ZodRealError);
 
 // Codec functions
 const parse_encode = /* @__PURE__ */ _encode(ZodRealError);
-const classic_parse_decode = /* @__PURE__ */ _decode(ZodRealError);
+const parse_decode = /* @__PURE__ */ _decode(ZodRealError);
 const parse_encodeAsync = /* @__PURE__ */ _encodeAsync(ZodRealError);
 const parse_decodeAsync = /* @__PURE__ */ _decodeAsync(ZodRealError);
 const parse_safeEncode = /* @__PURE__ */ _safeEncode(ZodRealError);
@@ -76951,7 +75865,7 @@ const ZodType = /*@__PURE__*/ $constructor("ZodType", (inst, def) => {
         return parse_encode(this, data, params, { callee: _encode });
     },
     decode: function _decode(data, params) {
-        return classic_parse_decode(this, data, params, { callee: _decode });
+        return parse_decode(this, data, params, { callee: _decode });
     },
     encodeAsync: async function _encodeAsync(data, params) {
         return await parse_encodeAsync(this, data, params, { callee: _encodeAsync });
@@ -78385,19 +77299,31 @@ const progressiveSchema = strictObject({
     band_duration: schema_duration('Measured time per band.').default('30s'),
     warmup_time: schema_duration('Warm-up before each band; what it measures is discarded.').default('10s'),
     cooldown_time: schema_duration('Rest after each band.').default('5s'),
-    strategy: schemas_enum(STRATEGIES, { error: oneOf(STRATEGIES) }).default('linear').describe('How band values are chosen.'),
-    export_format: schemas_enum(EXPORT_FORMATS, { error: oneOf(EXPORT_FORMATS) }).default('both').describe('Which exports to write.'),
+    strategy: schemas_enum(STRATEGIES, { error: oneOf(STRATEGIES) })
+        .default('linear')
+        .describe('How band values are chosen.'),
+    export_format: schemas_enum(EXPORT_FORMATS, { error: oneOf(EXPORT_FORMATS) })
+        .default('both')
+        .describe('Which exports to write.'),
     export_path: schema_text('Directory the exports are written into.').default('./progressive_results'),
     collect_pg_stats: schema_boolean('Record pg_stat_database deltas and wait events per band.').default(false),
-    pg_stats_statements: schema_boolean('The spec\'s spelling of pg_stat_statements.').optional(),
+    pg_stats_statements: schema_boolean("The spec's spelling of pg_stat_statements.").optional(),
     pg_stat_statements: schema_boolean('Record the top statements from pg_stat_statements per band.').optional(),
-    rate: positive('Open-loop target rate in transactions per second per band; null = closed loop.').nullable().default(null),
-    time_budget: schema_duration('Refuse to start when the plan\'s estimated duration exceeds this.').nullable().default(null),
+    rate: positive('Open-loop target rate in transactions per second per band; null = closed loop.')
+        .nullable()
+        .default(null),
+    time_budget: schema_duration("Refuse to start when the plan's estimated duration exceeds this.")
+        .nullable()
+        .default(null),
     max_error_rate: fraction('A band whose error rate exceeds this is marked degraded.').default(0.05),
-    pipeline: schema_boolean('Send each BEGIN…END block of a script in one round trip, like pgbench\'s \\startpipeline. Off by default: pgbench waits for each statement.').default(false),
-    client_threads: union([literal('auto'), schemas_number().int().min(1).max(64)], { error: 'expected "auto" or an integer from 1 to 64' })
+    pipeline: schema_boolean("Send each BEGIN…END block of a script in one round trip, like pgbench's " +
+        '\\startpipeline. Off by default: pgbench waits for each statement.').default(false),
+    client_threads: union([literal('auto'), schemas_number().int().min(1).max(64)], {
+        error: 'expected "auto" or an integer from 1 to 64',
+    })
         .default('auto')
-        .describe('Event loops that drive the workers: each runs a share of the workers and connections. "auto" uses one per CPU core (closed loop only); 1 keeps everything on the main thread.'),
+        .describe('Event loops that drive the workers: each runs a share of the workers and connections. ' +
+        '"auto" uses one per CPU core (closed loop only); 1 keeps everything on the main thread.'),
 }, { error: 'expected a mapping with at least min_workers and max_workers' })
     .describe(`The band plan and its timing. Worker and connection values are ${counts}.`);
 const databaseSchema = strictObject({
@@ -78406,11 +77332,16 @@ const databaseSchema = strictObject({
     port: schema_int(1, 65535, 'Server port.').optional(),
     dbname: schema_text('Database name.').optional(),
     username: schema_text('Role to connect as.').optional(),
-    password: schemas_string({ error: 'expected a string' }).describe('Password; prefer PGPASSWORD or a URL from a secret.').optional(),
-    sslmode: schemas_enum(SSL_MODES, { error: oneOf(SSL_MODES) }).describe('libpq sslmode.').optional(),
+    password: schemas_string({ error: 'expected a string' })
+        .describe('Password; prefer PGPASSWORD or a URL from a secret.')
+        .optional(),
+    sslmode: schemas_enum(SSL_MODES, { error: oneOf(SSL_MODES) })
+        .describe('libpq sslmode.')
+        .optional(),
 }, { error: 'expected a mapping with url, or host/port/dbname/username/password/sslmode' })
     .nullable()
-    .describe('Optional: what it leaves out comes from DATABASE_URL, then the PG* variables; with none of them, an embedded server is used.');
+    .describe('Optional: what it leaves out comes from DATABASE_URL, then the ' +
+    'PG* variables; with none of them, an embedded server is used.');
 const scriptSchema = strictObject({
     file: schema_text('pgbench-format script, relative to this config file.'),
     weight: positive('Relative frequency of this script.').default(1),
@@ -78425,7 +77356,10 @@ const customWorkloadSchema = strictObject({
         .default([])
         .describe('SQL files run by --setup, in order.'),
 }, { error: `${oneOf(WORKLOAD_NAMES)}, or a mapping with name and scripts` });
-const workloadSchema = union([schemas_enum(WORKLOAD_NAMES, { error: `${oneOf(WORKLOAD_NAMES)}, or a mapping with name and scripts` }), customWorkloadSchema], { error: `${oneOf(WORKLOAD_NAMES)}, or a mapping with name and scripts` })
+const workloadSchema = union([
+    schemas_enum(WORKLOAD_NAMES, { error: `${oneOf(WORKLOAD_NAMES)}, or a mapping with name and scripts` }),
+    customWorkloadSchema,
+], { error: `${oneOf(WORKLOAD_NAMES)}, or a mapping with name and scripts` })
     .default('tpcb')
     .describe('A built-in workload name, or custom pgbench-format scripts.');
 const sloSchema = strictObject({
@@ -78435,8 +77369,12 @@ const sloSchema = strictObject({
     .default({ p95_latency_ms: null, error_rate: null })
     .describe('Service-level objective the optimal configuration must meet.');
 const analysisSchema = strictObject({
-    linear_min_efficiency: fraction('Normalised marginal gain at or above which a step counts as linear.', { exclusiveMin: true }).default(DEFAULT_ANALYSIS_SETTINGS.linear_min_efficiency),
-    saturation_tolerance: fraction('Fraction of peak TPS within which a non-significant band is saturated.', { exclusiveMax: true }).default(DEFAULT_ANALYSIS_SETTINGS.saturation_tolerance),
+    linear_min_efficiency: fraction('Normalised marginal gain at or above which a step counts as linear.', {
+        exclusiveMin: true,
+    }).default(DEFAULT_ANALYSIS_SETTINGS.linear_min_efficiency),
+    saturation_tolerance: fraction('Fraction of peak TPS within which a non-significant band is saturated.', {
+        exclusiveMax: true,
+    }).default(DEFAULT_ANALYSIS_SETTINGS.saturation_tolerance),
     confidence: fraction('Confidence level of every interval.', { exclusiveMin: true, exclusiveMax: true }).default(DEFAULT_ANALYSIS_SETTINGS.confidence),
     batches: schema_int(2, 1000, 'Batch count for batch-means intervals.').default(DEFAULT_ANALYSIS_SETTINGS.batches),
     bootstrap_resamples: schema_int(1, MAX_COUNT, 'Bootstrap resamples for USL intervals.').default(DEFAULT_ANALYSIS_SETTINGS.bootstrap_resamples),
@@ -78453,7 +77391,9 @@ const configFileSchema = strictObject({
     analysis: analysisSchema,
 }, { error: 'expected a mapping with a progressive: block' })
     .describe('pgscale config: a progressive connection-scaling benchmark against PostgreSQL.');
-/** JSON Schema of the config file format, for editors (draft-07: the one yaml-language-server and most editors read). */
+/**
+ * JSON Schema of the config file format, for editors (draft-07: the one yaml-language-server and most editors read).
+ */
 function configJsonSchema() {
     const generated = z.toJSONSchema(configFileSchema, { io: 'input', target: 'draft-7' });
     const { $schema, ...rest } = generated;
@@ -78518,7 +77458,9 @@ const SECRET_KEYS = new Set(['password', 'url']);
 /** scheme://user:password@host anywhere in a value. */
 const CREDENTIAL_URL = /\/\/[^/\s]*@/;
 function mayHoldSecret(path, value) {
-    return (path.length === 1 && path[0] === 'database') || SECRET_KEYS.has(String(path[path.length - 1])) || (typeof value === 'string' && CREDENTIAL_URL.test(value));
+    return ((path.length === 1 && path[0] === 'database') ||
+        SECRET_KEYS.has(String(path[path.length - 1])) ||
+        (typeof value === 'string' && CREDENTIAL_URL.test(value)));
 }
 function firstLine(text) {
     const line = text.split('\n', 1)[0] ?? '';
@@ -78556,25 +77498,25 @@ function offsetOf(doc, path, atKey) {
     for (let i = 0; i < path.length; i++) {
         const part = path[i];
         const last = i === path.length - 1;
-        if ((0,yaml_dist/* isMap */.jh)(node)) {
-            const pair = node.items.find((p) => (0,yaml_dist/* isPair */.tO)(p) && (0,yaml_dist/* isScalar */.jn)(p.key) && String(p.key.value) === String(part));
+        if ((0,dist/* isMap */.jh)(node)) {
+            const pair = node.items.find((p) => (0,dist/* isPair */.tO)(p) && (0,dist/* isScalar */.jn)(p.key) && String(p.key.value) === String(part));
             if (!pair)
                 return offset;
             const keyOffset = pair.key.range?.[0] ?? offset;
             const value = pair.value;
-            const emptyValue = !value || ((0,yaml_dist/* isScalar */.jn)(value) && value.range && value.range[0] === value.range[1]);
+            const emptyValue = !value || ((0,dist/* isScalar */.jn)(value) && value.range && value.range[0] === value.range[1]);
             if ((last && atKey) || emptyValue)
                 return keyOffset;
             node = value;
         }
-        else if ((0,yaml_dist/* isSeq */.oP)(node) && typeof part === 'number' && node.items[part]) {
+        else if ((0,dist/* isSeq */.oP)(node) && typeof part === 'number' && node.items[part]) {
             node = node.items[part];
         }
         else {
             return offset;
         }
         // An alias stands for its anchor elsewhere; the alias itself is what the user wrote here.
-        if ((0,yaml_dist/* isAlias */.Vj)(node))
+        if ((0,dist/* isAlias */.Vj)(node))
             return node.range?.[0] ?? offset;
         offset = node.range?.[0] ?? offset;
     }
@@ -78611,7 +77553,8 @@ function knownKeysAt(path) {
 function flatten(issue, prefix) {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'invalid_union' && issue.errors.length) {
-        const meant = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'invalid_union')));
+        const meant = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 &&
+            (i.code === 'invalid_type' || i.code === 'invalid_value' || i.code === 'invalid_union')));
         if (meant.length === 1)
             return meant[0].flatMap((i) => flatten(i, path));
     }
@@ -78620,7 +77563,9 @@ function flatten(issue, prefix) {
 function unionValues(issue) {
     if (issue.code !== 'invalid_union')
         return [];
-    return issue.errors.flat().flatMap((i) => (i.code === 'invalid_value' && i.path.length === 0 ? i.values.map(String) : []));
+    return issue.errors
+        .flat()
+        .flatMap((i) => (i.code === 'invalid_value' && i.path.length === 0 ? i.values.map(String) : []));
 }
 function describeIssue(flat, raw, doc) {
     const { issue, path } = flat;
@@ -78629,7 +77574,10 @@ function describeIssue(flat, raw, doc) {
         return issue.keys.map((key) => {
             const suggestion = didYouMean(key, known);
             const hint = suggestion ? `did you mean \`${suggestion}\`?` : `expected one of ${known.join(', ')}`;
-            return { offset: offsetOf(doc, [...path, key], true), message: `${formatPath([...path, key])}: unknown key, ${hint}` };
+            return {
+                offset: offsetOf(doc, [...path, key], true),
+                message: `${formatPath([...path, key])}: unknown key, ${hint}`,
+            };
         });
     }
     const offset = offsetOf(doc, path, false);
@@ -78658,11 +77606,11 @@ function yamlMessage(code, message, text, offset) {
     return `invalid YAML: ${firstLine(message)}`;
 }
 function kindOf(node) {
-    if ((0,yaml_dist/* isSeq */.oP)(node))
+    if ((0,dist/* isSeq */.oP)(node))
         return 'a list';
-    if ((0,yaml_dist/* isMap */.jh)(node))
+    if ((0,dist/* isMap */.jh)(node))
         return 'a mapping';
-    if ((0,yaml_dist/* isAlias */.Vj)(node))
+    if ((0,dist/* isAlias */.Vj)(node))
         return 'an alias';
     return 'a scalar';
 }
@@ -78674,30 +77622,32 @@ function findStructuralProblem(doc) {
     const stack = [doc.contents];
     while (stack.length) {
         const node = stack.pop();
-        if ((0,yaml_dist/* isMap */.jh)(node)) {
+        if ((0,dist/* isMap */.jh)(node)) {
             for (const pair of node.items) {
-                if (pair.key !== null && !(0,yaml_dist/* isScalar */.jn)(pair.key))
+                if (pair.key !== null && !(0,dist/* isScalar */.jn)(pair.key))
                     return { node: pair.key, message: `keys must be plain names, got ${kindOf(pair.key)}` };
                 // A tagged key such as !!binary becomes a byte array, which yaml stringifies with a process warning.
-                if ((0,yaml_dist/* isScalar */.jn)(pair.key) && pair.key.value !== null && !['string', 'number', 'boolean'].includes(typeof pair.key.value)) {
+                if ((0,dist/* isScalar */.jn)(pair.key) &&
+                    pair.key.value !== null &&
+                    !['string', 'number', 'boolean'].includes(typeof pair.key.value)) {
                     return { node: pair.key, message: 'keys must be plain names, got a tagged value' };
                 }
                 stack.push(pair.value);
             }
         }
-        else if ((0,yaml_dist/* isSeq */.oP)(node)) {
+        else if ((0,dist/* isSeq */.oP)(node)) {
             stack.push(...node.items);
         }
-        else if ((0,yaml_dist/* isAlias */.Vj)(node) && !node.resolve(doc)) {
+        else if ((0,dist/* isAlias */.Vj)(node) && !node.resolve(doc)) {
             return { node, message: `invalid YAML: alias *${node.source} has no anchor &${node.source} before it` };
         }
     }
     return null;
 }
 function load_parse(text, file, dir) {
-    const lineCounter = new yaml_dist/* LineCounter */.HN();
+    const lineCounter = new dist/* LineCounter */.HN();
     const source = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-    const doc = (0,yaml_dist/* parseDocument */.Tp)(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
+    const doc = (0,dist/* parseDocument */.Tp)(source, { lineCounter, prettyErrors: false, uniqueKeys: true });
     const fail = (offset, message) => {
         const { line, col } = lineCounter.linePos(offset);
         // Keys and values quoted from the file may hold control characters: the message stays one line.
@@ -78708,10 +77658,10 @@ function load_parse(text, file, dir) {
     if (syntax)
         fail(syntax.pos[0], yamlMessage(syntax.code, syntax.message, source, syntax.pos[0]));
     const root = doc.contents;
-    if (root === null || ((0,yaml_dist/* isScalar */.jn)(root) && root.value === null)) {
+    if (root === null || ((0,dist/* isScalar */.jn)(root) && root.value === null)) {
         fail(0, 'the config is empty, expected a mapping with a progressive: block');
     }
-    if (!(0,yaml_dist/* isMap */.jh)(root))
+    if (!(0,dist/* isMap */.jh)(root))
         fail(root.range?.[0] ?? 0, `expected a mapping with a progressive: block at the top level, got ${kindOf(root)}`);
     const structural = findStructuralProblem(doc);
     if (structural)
@@ -78719,7 +77669,9 @@ function load_parse(text, file, dir) {
     const raw = doc.toJS({ maxAliasCount: 100 });
     const result = configFileSchema.safeParse(raw);
     if (!result.success) {
-        const problems = result.error.issues.flatMap((issue) => flatten(issue, [])).flatMap((flat) => describeIssue(flat, raw, doc));
+        const problems = result.error.issues
+            .flatMap((issue) => flatten(issue, []))
+            .flatMap((flat) => describeIssue(flat, raw, doc));
         // Report the problem that comes first in the file: the one the user reads first.
         const before = (a, b) => Boolean(a.missing) !== Boolean(b.missing) ? !a.missing : a.offset < b.offset;
         const first = problems.reduce((best, p) => (before(p, best) ? p : best));
@@ -78759,7 +77711,11 @@ function loadConfigFile(path) {
     }
     catch (error) {
         const code = error.code;
-        const reason = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, expected a YAML file' : `cannot be read (${code ?? 'error'})`;
+        const reason = code === 'ENOENT'
+            ? 'file not found'
+            : code === 'EISDIR'
+                ? 'is a directory, expected a YAML file'
+                : `cannot be read (${code ?? 'error'})`;
         throw new errors_UserError(`${path}: config ${reason}`);
     }
     return parseConfigText(text, path);
@@ -78932,11 +77888,14 @@ function connection_merge(levels, defaults) {
     const secrets = [...new Set(levels.flatMap((level) => level.secrets))];
     return { config: clientConfig, sources: allSources, display: connection_describe(complete, allSources), secrets };
 }
-/** "host 127.0.0.1 (PGHOST), port 5432 (libpq default), database bench (database.url), user postgres (database.url)". */
+/**
+ * "host 127.0.0.1 (PGHOST), port 5432 (libpq default), database bench (database.url), user postgres (database.url)".
+ */
 function connection_describe(p, sources) {
     const password = sources.password === 'none' ? 'no password' : `password from ${sources.password}`;
     const ssl = p.sslmode && p.sslmode !== 'prefer' ? `, sslmode ${p.sslmode} (${sources.sslmode})` : '';
-    return (`host ${p.host} (${sources.host}), port ${p.port} (${sources.port}), database ${p.database} (${sources.database}), ` +
+    return (`host ${p.host} (${sources.host}), port ${p.port} ` +
+        `(${sources.port}), database ${p.database} (${sources.database}), ` +
         `user ${p.user} (${sources.user}), ${password}${ssl}`);
 }
 /** What an unparseable URL looked like, without anything that could be a credential. */
@@ -78956,7 +77915,9 @@ function maskedForError(url) {
 const URL_PARAMETER_KEYS = new Set(['host', 'port', 'database', 'user', 'password', 'ssl', 'sslmode', 'db', 'dbname']);
 function fromUrl(url, field) {
     // Text without a scheme may be a password pasted in the wrong place: never echo it.
-    const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? `"${maskedForError(url)}"` : 'text that is not a URL (not shown)';
+    const shown = /^[a-z][a-z0-9+.-]*:\/\//i.test(url)
+        ? `"${maskedForError(url)}"`
+        : 'text that is not a URL (not shown)';
     const bad = (why = '') => new errors_UserError(`${field}: expected ${EXPECTED_URL}, got ${shown}${why}`);
     if (!/^postgres(?:ql)?:\/\//i.test(url))
         throw bad();
@@ -79183,7 +78144,8 @@ async function installedBinaries() {
         mod = (await import(/* webpackIgnore: true */ name));
     }
     catch {
-        throw new errors_UserError(`no database configured and the embedded PostgreSQL binaries (${name}) are not installed; run npm ci, ${FALLBACK}`);
+        throw new errors_UserError('no database configured and the embedded PostgreSQL binaries ' +
+            `(${name}) are not installed; run npm ci, ${FALLBACK}`);
     }
     const native = (0,external_node_path_.dirname)((0,external_node_path_.dirname)(mod.postgres));
     for (const file of [mod.initdb, mod.postgres]) {
@@ -79193,7 +78155,8 @@ async function installedBinaries() {
     }
     let version = 'unknown';
     try {
-        version = JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(native, '..', 'package.json'), 'utf8')).version ?? version;
+        version =
+            JSON.parse((0,external_node_fs_.readFileSync)((0,external_node_path_.join)(native, '..', 'package.json'), 'utf8')).version ?? version;
     }
     catch {
         // no version: the cache key still separates platforms
@@ -79228,7 +78191,8 @@ function serverUser() {
         return lookup();
     }
     catch (error) {
-        throw new errors_UserError(`running as root, the embedded PostgreSQL needs a 'postgres' user and creating it failed (${errorText(error)}); create one (useradd postgres), ${FALLBACK}`);
+        throw new errors_UserError(`running as root, the embedded PostgreSQL needs a 'postgres' user and creating ` +
+            `it failed (${errorText(error)}); create one (useradd postgres), ${FALLBACK}`);
     }
 }
 /**
@@ -79277,7 +78241,9 @@ function completeCache(dir, native) {
     });
 }
 function copyFailed(error, to) {
-    const hint = errnoCode(error) === 'ENOSPC' ? `free some space in ${(0,external_node_os_namespaceObject.tmpdir)()} or point TMPDIR elsewhere` : 'point TMPDIR at a writable folder';
+    const hint = errnoCode(error) === 'ENOSPC'
+        ? `free some space in ${(0,external_node_os_namespaceObject.tmpdir)()} or point TMPDIR elsewhere`
+        : 'point TMPDIR at a writable folder';
     return new errors_UserError(`could not copy the embedded PostgreSQL binaries to ${to}: ${errorText(error)}; ${hint}, ${FALLBACK}`);
 }
 /**
@@ -79294,7 +78260,12 @@ function runnableBinaries(installed, runDir, log) {
     if (!isRoot())
         return installed;
     const required = [installed.initdb, installed.postgres].map((f) => (0,external_node_path_.relative)(installed.native, f));
-    const at = (native) => ({ ...installed, native, initdb: (0,external_node_path_.join)(native, required[0]), postgres: (0,external_node_path_.join)(native, required[1]) });
+    const at = (native) => ({
+        ...installed,
+        native,
+        initdb: (0,external_node_path_.join)(native, required[0]),
+        postgres: (0,external_node_path_.join)(native, required[1]),
+    });
     const cache = (0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), `pgscale-postgres-${installed.version}-${(0,external_node_os_namespaceObject.platform)()}-${(0,external_node_os_namespaceObject.arch)()}`);
     const usable = () => trustedCache(cache) && completeCache(cache, installed.native);
     if (usable())
@@ -79350,7 +78321,8 @@ function spawnFailed(error, file, owner) {
     if (code === 'ENOENT')
         return new errors_UserError(`embedded PostgreSQL binary ${file} is missing; reinstall with npm ci, ${FALLBACK}`);
     const who = owner ? 'the postgres user' : 'this user';
-    return new errors_UserError(`${who} cannot run the embedded PostgreSQL binary ${file} (${code ?? errorText(error)}); point TMPDIR at a folder every user can enter, ${FALLBACK}`);
+    return new errors_UserError(`${who} cannot run the embedded PostgreSQL binary ${file} (${code ?? errorText(error)}); ` +
+        `point TMPDIR at a folder every user can enter, ${FALLBACK}`);
 }
 /** The line worth reporting from a server binary's output: its last error, else its last line. */
 function lastErrorLine(lines) {
@@ -79426,7 +78398,8 @@ function startPostgres(bin, port, args, owner, log, server) {
         const child = spawnServerBinary(bin.postgres, ['-p', String(port), ...args], owner);
         server.child = child;
         const timer = setTimeout(() => {
-            reject(new Error(`embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`));
+            reject(new Error(`embedded PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} ` +
+                `s; PGSCALE_LOG_LEVEL=debug shows its output, ${FALLBACK}`));
         }, READY_TIMEOUT_MS);
         const lines = collectLines(child, log, (line) => {
             if (!ready && line.includes('database system is ready to accept connections')) {
@@ -79468,7 +78441,8 @@ async function startEmbedded(log, options = {}) {
         dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'pgscale-pg-'));
     }
     catch (error) {
-        throw new errors_UserError(`could not create a temporary directory in ${(0,external_node_os_namespaceObject.tmpdir)()}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
+        throw new errors_UserError(`could not create a temporary directory in ${(0,external_node_os_namespaceObject.tmpdir)()}: ` +
+            `${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
     }
     let stopped = null;
     const server = {
@@ -79505,7 +78479,8 @@ async function startEmbedded(log, options = {}) {
             }
         }
         catch (error) {
-            throw new errors_UserError(`could not prepare the embedded PostgreSQL directory ${dir}: ${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
+            throw new errors_UserError(`could not prepare the embedded PostgreSQL directory ${dir}: ` +
+                `${errorText(error)}; point TMPDIR at a writable folder, ${FALLBACK}`);
         }
         const started = Date.now();
         try {
@@ -79515,11 +78490,15 @@ async function startEmbedded(log, options = {}) {
             (0,external_node_fs_.rmSync)(pwFile, { force: true });
         }
         await startPostgres(bin, port, [
-            '-D', dataDir,
-            '-c', 'listen_addresses=127.0.0.1',
+            '-D',
+            dataDir,
+            '-c',
+            'listen_addresses=127.0.0.1',
             // TCP only: no socket file in a shared /tmp to collide with or to be refused.
-            '-c', 'unix_socket_directories=',
-            '-c', 'max_connections=200',
+            '-c',
+            'unix_socket_directories=',
+            '-c',
+            'max_connections=200',
             ...(options.postgresFlags ?? []),
         ], owner, log, server);
         log.debug(`embedded postgres: initdb and start took ${Date.now() - started} ms`);
@@ -79531,7 +78510,8 @@ async function startEmbedded(log, options = {}) {
     return {
         clientConfig: { host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' },
         // The same shape as a named database's line (connection.ts), every parameter the embedded server's.
-        display: `host 127.0.0.1, port ${port}, database postgres, user postgres (all: the embedded server), a generated password`,
+        display: `host 127.0.0.1, port ${port}, database postgres, user ` +
+            'postgres (all: the embedded server), a generated password',
         directory: dir,
         stop: () => server.stop(),
     };
@@ -79604,7 +78584,8 @@ function renderSetting(setting, unit) {
     return `${setting}${unit}`;
 }
 async function readEnvironment(client, embedded) {
-    const version = await client.query("SELECT current_setting('server_version') AS server_version, current_setting('server_version_num') AS server_version_num");
+    const version = await client.query("SELECT current_setting('server_version') AS server_version, " +
+        "current_setting('server_version_num') AS server_version_num");
     const rows = await client.query('SELECT name, setting, unit FROM pg_settings WHERE name = ANY($1::text[]) ORDER BY name', [SETTINGS_THAT_MATTER]);
     const settings = {};
     for (const row of rows.rows)
@@ -79639,7 +78620,8 @@ function checkTimeBudget(plan, timeBudgetS) {
     if (timeBudgetS === null || plan.estimated_duration_s <= timeBudgetS)
         return;
     throw new errors_UserError(`progressive.time_budget: the plan needs an estimated ${preflight_formatDuration(plan.estimated_duration_s)} ` +
-        `(${plan.bands.length} bands × (${preflight_formatDuration(plan.warmup_time_s)} warm-up + ${preflight_formatDuration(plan.band_duration_s)} band + ` +
+        (`(${plan.bands.length} bands × (${preflight_formatDuration(plan.warmup_time_s)} ` +
+            `warm-up + ${preflight_formatDuration(plan.band_duration_s)} band + `) +
         `${preflight_formatDuration(plan.cooldown_time_s)} cool-down)) but the budget is ${preflight_formatDuration(timeBudgetS)}; ` +
         'shorten band_duration/warmup_time or plan fewer bands');
 }
@@ -79670,83 +78652,20 @@ async function preflight(client, plan, opts) {
     };
     if (largest && needed > usable) {
         const own = collectPgStats ? "pgscale's control and stats connections" : "pgscale's control connection";
-        throw new errors_UserError(`progressive.max_connections: band ${largest.band_id} (${largest.workers} workers, ${largest.connections} connections) ` +
-            `needs ${needed} connections (${largest.connections} pool + ${ownExtra} for ${own}) but the server allows ${usable} ` +
+        throw new errors_UserError(`progressive.max_connections: band ${largest.band_id} ` +
+            `(${largest.workers} workers, ${largest.connections} connections) ` +
+            (`needs ${needed} connections (${largest.connections} pool + ` +
+                `${ownExtra} for ${own}) but the server allows ${usable} `) +
             `(max_connections ${maxConnections} − superuser_reserved_connections ${reserved}); ` +
-            'lower progressive.max_connections or raise the server\'s max_connections');
+            "lower progressive.max_connections or raise the server's max_connections");
     }
     if (largest && needed + others > usable) {
         opts.warn?.(`band ${largest.band_id} needs ${needed} connections and ${others} other sessions are connected now; ` +
-            `only ${usable} are available (max_connections ${maxConnections} − superuser_reserved_connections ${reserved}), ` +
+            (`only ${usable} are available (max_connections ${maxConnections} ` +
+                `− superuser_reserved_connections ${reserved}), `) +
             'so the largest bands may fail to connect');
     }
     return facts;
-}
-
-;// CONCATENATED MODULE: ./src/plan/strategies.ts
-/**
- * min, min+step, … and then max itself. When the step does not land on max (10–35 step 10),
- * max is still the last value (10, 20, 30, 35): the user asked to reach it.
- */
-function linearValues({ min, max, step }) {
-    const values = [];
-    for (let v = min; v < max; v += step)
-        values.push(v);
-    values.push(max);
-    return values;
-}
-/** Doubles from min, rising by at least step, capped at max; max is always last (5–80: 5, 10, 20, 40, 80). */
-function exponentialValues({ min, max, step }) {
-    const values = [min];
-    let v = min;
-    while (v < max) {
-        v = Math.min(Math.max(v * 2, v + step), max);
-        values.push(v);
-    }
-    return values;
-}
-/**
- * The Fibonacci numbers inside [min, max], plus min and max themselves, deduplicated and
- * ascending (1–55: 1, 2, 3, 5, 8, 13, 21, 34, 55). The step plays no part.
- */
-function fibonacciValues({ min, max }) {
-    const values = new Set([min, max]);
-    for (let a = 1, b = 2; a <= max; [a, b] = [b, a + b]) {
-        if (a >= min)
-            values.add(a);
-    }
-    return [...values].sort((x, y) => x - y);
-}
-function axisValues(strategy, range) {
-    switch (strategy) {
-        case 'linear':
-            return linearValues(range);
-        case 'exponential':
-            return exponentialValues(range);
-        case 'fibonacci':
-            return fibonacciValues(range);
-    }
-}
-/**
- * linear: every combination, workers outer, connections inner.
- * exponential/fibonacci: band i takes the i-th value of each axis; the shorter axis holds its last value.
- */
-function pairValues(strategy, workers, connections) {
-    if (strategy === 'linear')
-        return workers.flatMap((w) => connections.map((c) => [w, c]));
-    const count = Math.max(workers.length, connections.length);
-    return Array.from({ length: count }, (_, i) => [
-        workers[Math.min(i, workers.length - 1)],
-        connections[Math.min(i, connections.length - 1)],
-    ]);
-}
-/** Band count without building the bands, so absurd plans can be refused cheaply. */
-function countBands(strategy, workers, connections) {
-    if (strategy === 'linear') {
-        const count = (r) => Math.ceil((r.max - r.min) / r.step) + 1;
-        return count(workers) * count(connections);
-    }
-    return Math.max(axisValues(strategy, workers).length, axisValues(strategy, connections).length);
 }
 
 ;// CONCATENATED MODULE: ./src/plan/index.ts
@@ -79756,8 +78675,8 @@ function countBands(strategy, workers, connections) {
 
 
 
-/** Same limit as the config loader's; repeated here because plans are also built from flags. */
-const MAX_PLAN_BANDS = 10_000;
+
+
 /**
  * The bands of a progressive config, numbered from 1. A config with `enabled: false` plans ONE
  * band at (max_workers, max_connections): a plain fixed-size benchmark. The CLI's --progressive
@@ -79766,22 +78685,12 @@ const MAX_PLAN_BANDS = 10_000;
 function planBands(p) {
     const workers = { min: p.min_workers, max: p.max_workers, step: p.step_workers };
     const connections = { min: p.min_connections, max: p.max_connections, step: p.step_connections };
-    for (const [name, r] of [['workers', workers], ['connections', connections]]) {
-        if (!(Number.isInteger(r.min) && Number.isInteger(r.max) && Number.isInteger(r.step) && r.min >= 1 && r.step >= 1 && r.min <= r.max)) {
-            throw new errors_UserError(`progressive: min_${name} (${r.min}), max_${name} (${r.max}) and step_${name} (${r.step}) must be integers with 1 ≤ min ≤ max and step ≥ 1`);
-        }
-    }
-    let pairs;
-    if (!p.enabled) {
-        pairs = [[p.max_workers, p.max_connections]];
-    }
-    else {
-        const count = countBands(p.strategy, workers, connections);
-        if (count > MAX_PLAN_BANDS) {
-            throw new errors_UserError(`progressive: the ${p.strategy} strategy would plan ${count} bands, expected at most ${MAX_PLAN_BANDS}`);
-        }
-        pairs = pairValues(p.strategy, axisValues(p.strategy, workers), axisValues(p.strategy, connections));
-    }
+    const problem = planProblem({ enabled: p.enabled, strategy: p.strategy, workers, connections });
+    if (problem)
+        throw new errors_UserError(`progressive${problem.key ? `.${problem.key}` : ''}: ${problem.message}`);
+    const pairs = p.enabled
+        ? pairValues(p.strategy, axisValues(p.strategy, workers), axisValues(p.strategy, connections))
+        : [[p.max_workers, p.max_connections]];
     const bands = pairs.map(([w, c], i) => ({ band_id: i + 1, workers: w, connections: c }));
     const perBand = p.warmup_time_s + p.band_duration_s + p.cooldown_time_s;
     return {
@@ -79791,6 +78700,9 @@ function planBands(p) {
         warmup_time_s: p.warmup_time_s,
         cooldown_time_s: p.cooldown_time_s,
         estimated_duration_s: Math.round(bands.length * perBand * 1e9) / 1e9,
+        rate: p.rate,
+        pipeline: p.pipeline,
+        max_error_rate: p.max_error_rate,
     };
 }
 /** JSON with object keys sorted at every level, so equal values always serialise identically. */
@@ -79823,55 +78735,211 @@ function planFingerprint(plan, workload, scale) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/csv.ts
-// The band table as CSV (one row per band) and its inverse, so band tables from any tool
-// (pgscale itself, pgbench wrappers, spreadsheets) can be analysed and compared.
+// The band table as CSV: one row per band. Its inverse, the importer of band tables from any tool,
+// is results/import-csv.ts.
 
-
-const concurrencyOf = (ctx) => ctx.stats?.concurrency ?? Math.min(ctx.band.workers, ctx.band.connections);
+const concurrencyOf = (ctx) => ctx.stats?.concurrency ?? databaseConcurrency(ctx.band.workers, ctx.band.connections);
 /** Every column of results.csv in order; the README's column reference is generated from this. */
 const CSV_COLUMNS = [
     { name: 'band_id', description: 'Band number, from 1 in plan order.', value: (c) => c.band.band_id },
-    { name: 'workers', description: 'Closed-loop workers (clients) running transactions back to back.', value: (c) => c.band.workers },
+    {
+        name: 'workers',
+        description: 'Closed-loop workers (clients) running transactions back to back.',
+        value: (c) => c.band.workers,
+    },
     { name: 'connections', description: 'Connections in the pool the workers share.', value: (c) => c.band.connections },
-    { name: 'total_tps', description: 'Committed transactions per second over the measured window.', decimals: 2, value: (c) => c.band.total_tps },
-    { name: 'total_qps', description: 'Statements per second over the measured window.', decimals: 2, value: (c) => c.band.total_qps },
-    { name: 'avg_latency_ms', description: 'Mean transaction latency (pool wait + service time), ms.', decimals: 3, value: (c) => c.band.latency.mean_ms },
-    { name: 'p50_latency_ms', description: 'Median transaction latency, ms (HDR histogram).', decimals: 3, value: (c) => c.band.latency.p50_ms },
-    { name: 'p95_latency_ms', description: '95th percentile transaction latency, ms.', decimals: 3, value: (c) => c.band.latency.p95_ms },
-    { name: 'p99_latency_ms', description: '99th percentile transaction latency, ms.', decimals: 3, value: (c) => c.band.latency.p99_ms },
-    { name: 'error_rate', description: 'Failed / attempted transactions, as a fraction from 0 to 1.', decimals: 6, value: (c) => c.band.error_rate },
-    { name: 'max_latency_ms', description: 'Slowest transaction latency, ms.', decimals: 3, value: (c) => c.band.latency.max_ms },
-    { name: 'stddev_latency_ms', description: 'Standard deviation of transaction latency, ms.', decimals: 3, value: (c) => c.band.latency.stddev_ms },
-    { name: 'avg_pool_wait_ms', description: 'Mean time a transaction waited for a pool connection, ms.', decimals: 3, value: (c) => c.band.pool_wait.mean_ms },
-    { name: 'p95_pool_wait_ms', description: '95th percentile pool wait, ms.', decimals: 3, value: (c) => c.band.pool_wait.p95_ms },
-    { name: 'avg_service_ms', description: 'Mean service time (holding a connection), ms.', decimals: 3, value: (c) => c.band.service_time.mean_ms },
-    { name: 'p95_service_ms', description: '95th percentile service time, ms.', decimals: 3, value: (c) => c.band.service_time.p95_ms },
-    { name: 'transactions', description: 'Committed transactions in the measured window.', value: (c) => c.band.transactions },
-    { name: 'failed_transactions', description: 'Transactions that failed and were rolled back.', value: (c) => c.band.failed_transactions },
+    {
+        name: 'total_tps',
+        description: 'Committed transactions per second over the measured window.',
+        decimals: 2,
+        value: (c) => c.band.total_tps,
+    },
+    {
+        name: 'total_qps',
+        description: 'Statements per second over the measured window.',
+        decimals: 2,
+        value: (c) => c.band.total_qps,
+    },
+    {
+        name: 'avg_latency_ms',
+        description: 'Mean transaction latency (pool wait + service time), ms.',
+        decimals: 3,
+        value: (c) => c.band.latency.mean_ms,
+    },
+    {
+        name: 'p50_latency_ms',
+        description: 'Median transaction latency, ms (HDR histogram).',
+        decimals: 3,
+        value: (c) => c.band.latency.p50_ms,
+    },
+    {
+        name: 'p95_latency_ms',
+        description: '95th percentile transaction latency, ms.',
+        decimals: 3,
+        value: (c) => c.band.latency.p95_ms,
+    },
+    {
+        name: 'p99_latency_ms',
+        description: '99th percentile transaction latency, ms.',
+        decimals: 3,
+        value: (c) => c.band.latency.p99_ms,
+    },
+    {
+        name: 'error_rate',
+        description: 'Failed / attempted transactions, as a fraction from 0 to 1.',
+        decimals: 6,
+        value: (c) => c.band.error_rate,
+    },
+    {
+        name: 'max_latency_ms',
+        description: 'Slowest transaction latency, ms.',
+        decimals: 3,
+        value: (c) => c.band.latency.max_ms,
+    },
+    {
+        name: 'stddev_latency_ms',
+        description: 'Standard deviation of transaction latency, ms.',
+        decimals: 3,
+        value: (c) => c.band.latency.stddev_ms,
+    },
+    {
+        name: 'avg_pool_wait_ms',
+        description: 'Mean time a transaction waited for a pool connection, ms.',
+        decimals: 3,
+        value: (c) => c.band.pool_wait.mean_ms,
+    },
+    {
+        name: 'p95_pool_wait_ms',
+        description: '95th percentile pool wait, ms.',
+        decimals: 3,
+        value: (c) => c.band.pool_wait.p95_ms,
+    },
+    {
+        name: 'avg_service_ms',
+        description: 'Mean service time (holding a connection), ms.',
+        decimals: 3,
+        value: (c) => c.band.service_time.mean_ms,
+    },
+    {
+        name: 'p95_service_ms',
+        description: '95th percentile service time, ms.',
+        decimals: 3,
+        value: (c) => c.band.service_time.p95_ms,
+    },
+    {
+        name: 'transactions',
+        description: 'Committed transactions in the measured window.',
+        value: (c) => c.band.transactions,
+    },
+    {
+        name: 'failed_transactions',
+        description: 'Transactions that failed and were rolled back.',
+        value: (c) => c.band.failed_transactions,
+    },
     { name: 'statements', description: 'Statements executed in the measured window.', value: (c) => c.band.statements },
-    { name: 'duration_s', description: 'Length of the measured window actually observed, seconds.', decimals: 3, value: (c) => c.band.duration_s },
+    {
+        name: 'duration_s',
+        description: 'Length of the measured window actually observed, seconds.',
+        decimals: 3,
+        value: (c) => c.band.duration_s,
+    },
     { name: 'status', description: 'complete, partial (interrupted) or failed.', value: (c) => c.band.status },
     { name: 'degraded', description: 'true when the error rate crossed max_error_rate.', value: (c) => c.band.degraded },
-    { name: 'client_bound', description: 'true when the load generator, not the database, was the limit.', value: (c) => c.band.client.client_bound },
-    { name: 'event_loop_utilization', description: 'Event-loop utilisation of the load generator, 0 to 1.', decimals: 4, value: (c) => c.band.client.event_loop_utilization },
-    { name: 'cpu_us_per_tx', description: 'Client CPU time per committed transaction, microseconds.', decimals: 1, value: (c) => c.band.client.cpu_us_per_tx },
-    { name: 'client_threads', description: 'Event loops that drove the workers (1: the main thread only).', value: (c) => c.band.client.threads ?? 1 },
-    { name: 'concurrency', description: 'Concurrency the database sees: min(workers, connections); the x axis of the fits.', value: concurrencyOf },
-    { name: 'region', description: 'Scaling region of the band: linear, diminishing, saturation or degradation (empty without analysis).', value: (c) => c.region?.label ?? null },
-    { name: 'tps_ci_low', description: 'Lower bound of the TPS confidence interval (batch means, t quantile).', decimals: 2, value: (c) => c.stats?.tps.interval?.low ?? null },
-    { name: 'tps_ci_high', description: 'Upper bound of the TPS confidence interval.', decimals: 2, value: (c) => c.stats?.tps.interval?.high ?? null },
-    { name: 'latency_ci_low_ms', description: 'Lower bound of the mean-latency confidence interval, ms.', decimals: 3, value: (c) => c.stats?.latency_mean_ms.interval?.low ?? null },
-    { name: 'latency_ci_high_ms', description: 'Upper bound of the mean-latency confidence interval, ms.', decimals: 3, value: (c) => c.stats?.latency_mean_ms.interval?.high ?? null },
-    { name: 'tps_per_worker', description: 'total_tps / workers.', decimals: 3, value: (c) => c.stats?.tps_per_worker ?? (c.band.workers > 0 ? c.band.total_tps / c.band.workers : null) },
-    { name: 'tps_per_connection', description: 'total_tps / connections.', decimals: 3, value: (c) => c.stats?.tps_per_connection ?? (c.band.connections > 0 ? c.band.total_tps / c.band.connections : null) },
-    { name: 'connection_utilization', description: "Busy fraction of the pool by Little's law (service time × TPS / connections), 0 to 1.", decimals: 4, value: (c) => c.stats?.connection_utilization ?? null },
-    { name: 'bottleneck', description: 'Bottleneck label from the queueing analysis (client-bound, pool-bound, server-cpu, server-io, server-lock, server).', value: (c) => c.queueing?.bottleneck ?? null },
-    { name: 'errors', description: 'Failed transactions by SQLSTATE, as CODE=count pairs separated by semicolons.', value: (c) => formatErrors(c.band.errors) },
-    { name: 'started_at', description: 'When the measured window started (ISO 8601).', value: (c) => c.band.started_at || null },
+    {
+        name: 'client_bound',
+        description: 'true when the load generator, not the database, was the limit.',
+        value: (c) => c.band.client.client_bound,
+    },
+    {
+        name: 'event_loop_utilization',
+        description: 'Event-loop utilisation of the load generator, 0 to 1.',
+        decimals: 4,
+        value: (c) => c.band.client.event_loop_utilization,
+    },
+    {
+        name: 'cpu_us_per_tx',
+        description: 'Client CPU time per committed transaction, microseconds.',
+        decimals: 1,
+        value: (c) => c.band.client.cpu_us_per_tx,
+    },
+    {
+        name: 'client_threads',
+        description: 'Event loops that drove the workers (1: the main thread only).',
+        value: (c) => c.band.client.threads ?? 1,
+    },
+    {
+        name: 'concurrency',
+        description: 'Concurrency the database sees: min(workers, connections); the x axis of the fits.',
+        value: concurrencyOf,
+    },
+    {
+        name: 'region',
+        description: 'Scaling region of the band: linear, diminishing, saturation or degradation (empty without analysis).',
+        value: (c) => c.region?.label ?? null,
+    },
+    {
+        name: 'tps_ci_low',
+        description: 'Lower bound of the TPS confidence interval (batch means, t quantile).',
+        decimals: 2,
+        value: (c) => c.stats?.tps.interval?.low ?? null,
+    },
+    {
+        name: 'tps_ci_high',
+        description: 'Upper bound of the TPS confidence interval.',
+        decimals: 2,
+        value: (c) => c.stats?.tps.interval?.high ?? null,
+    },
+    {
+        name: 'latency_ci_low_ms',
+        description: 'Lower bound of the mean-latency confidence interval, ms.',
+        decimals: 3,
+        value: (c) => c.stats?.latency_mean_ms.interval?.low ?? null,
+    },
+    {
+        name: 'latency_ci_high_ms',
+        description: 'Upper bound of the mean-latency confidence interval, ms.',
+        decimals: 3,
+        value: (c) => c.stats?.latency_mean_ms.interval?.high ?? null,
+    },
+    {
+        name: 'tps_per_worker',
+        description: 'total_tps / workers.',
+        decimals: 3,
+        value: (c) => c.stats?.tps_per_worker ?? (c.band.workers > 0 ? c.band.total_tps / c.band.workers : null),
+    },
+    {
+        name: 'tps_per_connection',
+        description: 'total_tps / connections.',
+        decimals: 3,
+        value: (c) => c.stats?.tps_per_connection ?? (c.band.connections > 0 ? c.band.total_tps / c.band.connections : null),
+    },
+    {
+        name: 'connection_utilization',
+        description: "Busy fraction of the pool by Little's law (service time × TPS / connections), 0 to 1.",
+        decimals: 4,
+        value: (c) => c.stats?.connection_utilization ?? null,
+    },
+    {
+        name: 'bottleneck',
+        description: 'Bottleneck label from the queueing analysis (client-bound, ' +
+            'pool-bound, server-cpu, server-io, server-lock, server).',
+        value: (c) => c.queueing?.bottleneck ?? null,
+    },
+    {
+        name: 'errors',
+        description: 'Failed transactions by SQLSTATE, as CODE=count pairs separated by semicolons.',
+        value: (c) => formatErrors(c.band.errors),
+    },
+    {
+        name: 'started_at',
+        description: 'When the measured window started (ISO 8601).',
+        value: (c) => c.band.started_at || null,
+    },
     { name: 'workload', description: 'Workload name (the same on every row).', value: (c) => c.doc.workload },
 ];
 /** The header every consumer may rely on; later columns may be added, never reordered. */
-const CSV_HEADER_PREFIX = 'band_id,workers,connections,total_tps,total_qps,avg_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,error_rate';
+const CSV_HEADER_PREFIX = (/* unused pure expression or super */ null && ('band_id,workers,connections,total_tps,total_qps,' +
+    'avg_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,error_rate'));
 function formatErrors(errors) {
     const codes = Object.keys(errors).sort();
     if (codes.length === 0)
@@ -79896,13 +78964,10 @@ function formatCell(column, value) {
 }
 /**
  * Spreadsheets execute cells starting with = + - @ (CSV injection); a leading apostrophe makes
- * them text. parseBandCsv removes it again, so the value round-trips.
+ * them text. parseBandCsv (results/import-csv.ts) removes it again, so the value round-trips.
  */
 function neutralizeFormula(text) {
     return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-function restoreFormula(text) {
-    return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
 }
 /** The column reference as a Markdown table, for the README. */
 function csvColumnsMarkdown() {
@@ -79928,374 +78993,8 @@ function toCsv(doc) {
     }
     return lines.join('\r\n') + '\r\n';
 }
-/** Splits RFC 4180 text into rows of cells with the 1-based line:column where each cell starts. */
-function splitCsv(text, file) {
-    const rows = [];
-    let cells = [];
-    let line = 1;
-    let column = 1;
-    let rowLine = 1;
-    let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-    const endRow = () => {
-        const blank = cells.length === 1 && cells[0].text === '';
-        if (!blank)
-            rows.push({ cells, line: rowLine, endColumn: column });
-        cells = [];
-    };
-    while (i <= text.length) {
-        // Start of a cell.
-        const cellLine = line;
-        const cellColumn = column;
-        if (cells.length === 0)
-            rowLine = line;
-        let value = '';
-        if (text[i] === '"') {
-            i++;
-            column++;
-            for (;;) {
-                if (i >= text.length) {
-                    throw new errors_UserError('unterminated quoted field: expected a closing \'"\'', { file, line: cellLine, column: cellColumn });
-                }
-                const ch = text[i];
-                if (ch === '"') {
-                    if (text[i + 1] === '"') {
-                        value += '"';
-                        i += 2;
-                        column += 2;
-                        continue;
-                    }
-                    i++;
-                    column++;
-                    break;
-                }
-                value += ch;
-                i++;
-                if (ch === '\n') {
-                    line++;
-                    column = 1;
-                }
-                else {
-                    column++;
-                }
-            }
-            const next = text[i];
-            if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
-                throw new errors_UserError(`expected ',' or end of line after a closing quote, got '${next}'`, { file, line, column });
-            }
-        }
-        else {
-            while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
-                if (text[i] === '"') {
-                    throw new errors_UserError('unexpected \'"\' inside an unquoted field (quote the whole field)', { file, line, column });
-                }
-                value += text[i];
-                i++;
-                column++;
-            }
-        }
-        cells.push({ text: restoreFormula(value), line: cellLine, column: cellColumn });
-        const sep = text[i];
-        if (sep === ',') {
-            i++;
-            column++;
-            continue;
-        }
-        if (sep === undefined) {
-            endRow();
-            break;
-        }
-        // CR, LF or CRLF ends the row.
-        endRow();
-        i += sep === '\r' && text[i + 1] === '\n' ? 2 : 1;
-        line++;
-        column = 1;
-        if (i >= text.length)
-            break;
-    }
-    return rows;
-}
-const INTEGER_FIELDS = new Set(['band_id', 'workers', 'connections', 'transactions', 'failed_transactions', 'statements']);
-const POSITIVE_FIELDS = new Set(['band_id', 'workers', 'connections']);
-const FRACTION_FIELDS = new Set(['error_rate', 'event_loop_utilization']);
-const NUMERIC_FIELDS = new Set([
-    'band_id', 'workers', 'connections', 'total_tps', 'total_qps', 'avg_latency_ms', 'p50_latency_ms', 'p95_latency_ms',
-    'p99_latency_ms', 'max_latency_ms', 'stddev_latency_ms', 'error_rate', 'avg_pool_wait_ms', 'p95_pool_wait_ms',
-    'avg_service_ms', 'p95_service_ms', 'transactions', 'failed_transactions', 'statements', 'duration_s',
-    'event_loop_utilization', 'cpu_us_per_tx', 'clients',
-]);
-const BOOLEAN_FIELDS = new Set(['degraded', 'client_bound']);
-const TEXT_FIELDS = new Set(['status', 'errors', 'started_at', 'workload']);
-/** Other names for the same quantity, as pgbench summaries and spreadsheets tend to spell them. */
-const ALIASES = {
-    band: 'band_id',
-    id: 'band_id',
-    clients: 'clients',
-    tps: 'total_tps',
-    qps: 'total_qps',
-    latency_ms: 'avg_latency_ms',
-    latency_avg_ms: 'avg_latency_ms',
-    latency_average_ms: 'avg_latency_ms',
-    lat_avg_ms: 'avg_latency_ms',
-    mean_latency_ms: 'avg_latency_ms',
-    avg_latency: 'avg_latency_ms',
-    latency_p50_ms: 'p50_latency_ms',
-    p50_ms: 'p50_latency_ms',
-    latency_p95_ms: 'p95_latency_ms',
-    p95_ms: 'p95_latency_ms',
-    latency_p99_ms: 'p99_latency_ms',
-    p99_ms: 'p99_latency_ms',
-    latency_max_ms: 'max_latency_ms',
-    latency_stddev_ms: 'stddev_latency_ms',
-    failed: 'failed_transactions',
-    xacts: 'transactions',
-    duration: 'duration_s',
-};
-const REQUIRED = ['band_id', 'workers', 'connections', 'total_tps'];
-function canonicalName(header) {
-    const name = header.trim().toLowerCase().replace(/[\s-]+/g, '_');
-    if (NUMERIC_FIELDS.has(name) || BOOLEAN_FIELDS.has(name) || TEXT_FIELDS.has(name))
-        return name;
-    return ALIASES[name] ?? null;
-}
-const NUMBER_PATTERN = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
-function csv_describe(text) {
-    return text === '' ? 'an empty value' : JSON.stringify(text);
-}
-function parseNumberCell(cell, field, header, file) {
-    const text = cell.text.trim();
-    const where = { file, line: cell.line, column: cell.column };
-    const integer = INTEGER_FIELDS.has(field);
-    const positive = POSITIVE_FIELDS.has(field);
-    const kind = integer ? (positive ? 'a positive integer' : 'a non-negative integer') : FRACTION_FIELDS.has(field) ? 'a number from 0 to 1' : 'a non-negative number';
-    const fail = () => new errors_UserError(`column "${header}": expected ${kind}, got ${csv_describe(cell.text)}`, where);
-    if (!NUMBER_PATTERN.test(text))
-        throw fail();
-    const value = Number(text);
-    if (!Number.isFinite(value) || value < 0)
-        throw fail();
-    if (integer && !Number.isInteger(value))
-        throw fail();
-    if (positive && value < 1)
-        throw fail();
-    if (FRACTION_FIELDS.has(field) && value > 1)
-        throw fail();
-    return value;
-}
-function parseBooleanCell(cell, header, file) {
-    const text = cell.text.trim().toLowerCase();
-    if (['true', '1', 'yes', 'y', 't'].includes(text))
-        return true;
-    if (['false', '0', 'no', 'n', 'f'].includes(text))
-        return false;
-    throw new errors_UserError(`column "${header}": expected true or false, got ${csv_describe(cell.text)}`, { file, line: cell.line, column: cell.column });
-}
-function parseErrorsCell(cell, header, file) {
-    const errors = {};
-    for (const part of cell.text.split(';')) {
-        if (part.trim() === '')
-            continue;
-        const match = /^\s*([^=\s]+)\s*=\s*(\d+)\s*$/.exec(part);
-        if (!match) {
-            throw new errors_UserError(`column "${header}": expected CODE=count pairs separated by ';', got ${csv_describe(cell.text)}`, {
-                file, line: cell.line, column: cell.column,
-            });
-        }
-        errors[match[1]] = Number(match[2]);
-    }
-    return errors;
-}
-const STATUSES = new Set(['complete', 'partial', 'failed']);
-function emptySummary() {
-    return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
-}
-function baseName(file) {
-    const last = file.split(/[\\/]/).pop() ?? file;
-    return last.replace(/\.[^.]*$/, '') || 'imported';
-}
-/**
- * Reads a band table written by pgscale or any other tool. Requires band_id, workers,
- * connections and total_tps (or `clients` for both workers and connections, as pgbench
- * reports it); every other known column is optional and unknown columns are ignored.
- * What a CSV cannot carry (per-second series, histograms, environment) is left empty or null,
- * so the analysis states what it could not compute instead of inventing it.
- */
-function parseBandCsv(text, file) {
-    const rows = splitCsv(text, file);
-    const header = rows[0];
-    if (!header) {
-        throw new errors_UserError(`empty CSV: expected a header row with at least ${REQUIRED.join(',')}`, { file, line: 1, column: 1 });
-    }
-    const fieldIndex = new Map();
-    header.cells.forEach((cell, index) => {
-        const field = canonicalName(cell.text);
-        if (!field)
-            return;
-        const existing = fieldIndex.get(field);
-        if (existing) {
-            throw new errors_UserError(`column "${cell.text.trim()}" duplicates column "${existing.header}" (column ${existing.index + 1})`, {
-                file, line: cell.line, column: cell.column,
-            });
-        }
-        fieldIndex.set(field, { index, header: cell.text.trim() });
-    });
-    const clients = fieldIndex.get('clients');
-    for (const field of ['workers', 'connections']) {
-        if (!fieldIndex.has(field) && clients)
-            fieldIndex.set(field, clients);
-    }
-    for (const field of REQUIRED) {
-        if (!fieldIndex.has(field)) {
-            throw new errors_UserError(`missing required column "${field}": a band table needs at least ${REQUIRED.join(',')}`, {
-                file, line: header.line, column: 1,
-            });
-        }
-    }
-    if (rows.length < 2) {
-        throw new errors_UserError('no band rows: expected at least one row after the header', { file, line: header.line + 1, column: 1 });
-    }
-    const width = header.cells.length;
-    const seenBands = new Map();
-    const bands = [];
-    let workload = null;
-    for (const row of rows.slice(1)) {
-        if (row.cells.length !== width) {
-            const extra = row.cells[width];
-            throw new errors_UserError(`expected ${width} fields as in the header, got ${row.cells.length}`, {
-                file,
-                line: row.line,
-                column: extra ? extra.column : row.endColumn,
-            });
-        }
-        const cellOf = (field) => {
-            const entry = fieldIndex.get(field);
-            if (!entry)
-                return null;
-            return { cell: row.cells[entry.index], header: entry.header };
-        };
-        const num = (field) => {
-            const found = cellOf(field);
-            if (!found || found.cell.text.trim() === '') {
-                if (found && REQUIRED.includes(field)) {
-                    parseNumberCell(found.cell, field, found.header, file); // throws with the right message
-                }
-                return null;
-            }
-            return parseNumberCell(found.cell, field, found.header, file);
-        };
-        const bool = (field) => {
-            const found = cellOf(field);
-            if (!found || found.cell.text.trim() === '')
-                return null;
-            return parseBooleanCell(found.cell, found.header, file);
-        };
-        const str = (field) => {
-            const found = cellOf(field);
-            const value = found?.cell.text.trim() ?? '';
-            return value === '' ? null : value;
-        };
-        const bandId = num('band_id');
-        const previous = seenBands.get(bandId);
-        if (previous !== undefined) {
-            const cell = cellOf('band_id').cell;
-            throw new errors_UserError(`column "band_id": duplicate band ${bandId} (first on line ${previous})`, {
-                file, line: cell.line, column: cell.column,
-            });
-        }
-        seenBands.set(bandId, row.line);
-        const statusCell = cellOf('status');
-        const status = str('status');
-        if (status !== null && !STATUSES.has(status)) {
-            throw new errors_UserError(`column "${statusCell.header}": expected complete, partial or failed, got ${csv_describe(status)}`, {
-                file, line: statusCell.cell.line, column: statusCell.cell.column,
-            });
-        }
-        const errorsCell = cellOf('errors');
-        const errors = errorsCell ? parseErrorsCell(errorsCell.cell, errorsCell.header, file) : {};
-        const tps = num('total_tps');
-        const qps = num('total_qps');
-        const duration = num('duration_s');
-        const transactions = num('transactions') ?? (duration !== null ? Math.round(tps * duration) : 0);
-        const statements = num('statements') ?? (duration !== null && qps !== null ? Math.round(qps * duration) : 0);
-        const latency = {
-            count: transactions,
-            mean_ms: num('avg_latency_ms'),
-            stddev_ms: num('stddev_latency_ms'),
-            p50_ms: num('p50_latency_ms'),
-            p95_ms: num('p95_latency_ms'),
-            p99_ms: num('p99_latency_ms'),
-            max_ms: num('max_latency_ms'),
-        };
-        const poolMean = num('avg_pool_wait_ms');
-        const poolP95 = num('p95_pool_wait_ms');
-        const serviceMean = num('avg_service_ms');
-        const serviceP95 = num('p95_service_ms');
-        const rowWorkload = str('workload');
-        if (workload === null && rowWorkload !== null)
-            workload = rowWorkload;
-        bands.push({
-            band_id: bandId,
-            workers: num('workers'),
-            connections: num('connections'),
-            status: (status ?? 'complete'),
-            started_at: str('started_at') ?? '',
-            duration_s: duration ?? 0,
-            transactions,
-            failed_transactions: num('failed_transactions') ?? Object.values(errors).reduce((a, b) => a + b, 0),
-            statements,
-            total_tps: tps,
-            total_qps: qps ?? 0,
-            latency,
-            pool_wait: poolMean === null && poolP95 === null ? emptySummary() : { ...emptySummary(), count: transactions, mean_ms: poolMean, p95_ms: poolP95 },
-            service_time: serviceMean === null && serviceP95 === null ? emptySummary() : { ...emptySummary(), count: transactions, mean_ms: serviceMean, p95_ms: serviceP95 },
-            tps_series: [],
-            latency_histogram: '',
-            errors,
-            error_rate: num('error_rate') ?? 0,
-            degraded: bool('degraded') ?? false,
-            client: {
-                event_loop_utilization: num('event_loop_utilization'),
-                event_loop_delay_p99_ms: null,
-                cpu_us_per_tx: num('cpu_us_per_tx'),
-                client_bound: bool('client_bound') ?? false,
-            },
-            pg_stats: null,
-            rate: null,
-        });
-    }
-    const startTimes = bands.map((b) => b.started_at).filter((s) => s !== '').sort();
-    const strategy = 'linear';
-    return {
-        schema_version: SCHEMA_VERSION,
-        tool: { name: 'pgscale', version: 'unknown' },
-        test_start_time: startTimes[0] ?? '',
-        test_end_time: null,
-        partial: bands.some((b) => b.status !== 'complete'),
-        partial_reason: bands.some((b) => b.status !== 'complete') ? 'the imported table has bands that did not complete' : null,
-        workload: workload ?? baseName(file),
-        // Unknown for an imported table; 0 marks "not stated" (pgbench scales start at 1).
-        scale: 0,
-        strategy,
-        config: { imported_from: 'csv' },
-        // Empty: an imported table carries no plan, so it never matches a baseline's fingerprint by accident.
-        plan_fingerprint: '',
-        workload_files: [],
-        environment: {
-            server_version: null,
-            server_version_num: null,
-            settings: {},
-            client_cpus: 0,
-            client_cpu_model: null,
-            node_version: 'unknown',
-            platform: 'unknown',
-            embedded_server: false,
-        },
-        bands,
-        analysis: null,
-        optimal_config: null,
-    };
-}
 
-;// CONCATENATED MODULE: ./src/report/json-locate.ts
+;// CONCATENATED MODULE: ./src/results/json-locate.ts
 // A small JSON scanner that knows where things are. JSON.parse's error messages differ
 // between Node versions and often carry no position, and schema errors need the place of a
 // value; this gives both as 1-based line:column, independent of the engine.
@@ -80367,7 +79066,16 @@ function scanJson(text, target = null) {
                     i += 6;
                     continue;
                 }
-                const map = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+                const map = {
+                    '"': '"',
+                    '\\': '\\',
+                    '/': '/',
+                    b: '\b',
+                    f: '\f',
+                    n: '\n',
+                    r: '\r',
+                    t: '\t',
+                };
                 if (esc === undefined || !(esc in map))
                     throw new JsonSyntaxError('invalid escape in string', i);
                 out += map[esc];
@@ -80411,7 +79119,7 @@ function scanJson(text, target = null) {
             members('}', 'a property value', () => {
                 ws();
                 if (text[i] !== '"')
-                    fail("a double-quoted property name");
+                    fail('a double-quoted property name');
                 const key = string();
                 ws();
                 if (text[i] !== ':')
@@ -80465,13 +79173,21 @@ function formatJsonPath(path) {
     return out || '(document)';
 }
 
-;// CONCATENATED MODULE: ./src/report/json.ts
-// The results document as JSON, and the reader that accepts results files from users and
-// baseline artifacts: anything malformed becomes one UserError line with its location.
+;// CONCATENATED MODULE: ./src/results/types.ts
+// The results document: one typed, versioned object per run (its bands, the environment, the
+// analysis and the optimum), of which CSV, JSON, Markdown, baselines and comparisons are views.
+// Types and constants only, importing nothing, so every stage may use it. Every number the
+// analysis cannot compute is null with a reason beside it; never NaN or Infinity.
+const SCHEMA_VERSION = 1;
 
-
-
-
+;// CONCATENATED MODULE: ./src/results/write.ts
+// The one way pgscale writes its documents: results.json, the baseline artifact, ab-results.json
+// and --json on stdout. Each carries `schema_version`.
+//
+// Non-finite numbers: refused, everywhere. A number that cannot be computed is null with a reason
+// beside it, so a NaN or Infinity reaching the writer is a bug in its producer; writing it would
+// either break JSON (NaN is no JSON) or, through JSON.stringify, silently become a null without a
+// reason. The writer throws an internal error naming the field's path instead of writing a lie.
 
 
 /** Finds the first non-finite number; JSON.stringify would silently turn it into null. */
@@ -80495,275 +79211,28 @@ function findNonFinite(value, path) {
     }
     return null;
 }
-/**
- * Stable, 2-space JSON with a trailing newline. A NaN or Infinity anywhere is a bug in the
- * producer (the analysis must use null + reason), so it throws instead of writing a lie.
- */
-function toJson(doc) {
+/** Stable, 2-space JSON with a trailing newline; throws on a non-finite number (see above). */
+function serialise(doc, what) {
     const bad = findNonFinite(doc, []);
     if (bad)
-        throw new Error(`internal error: results document holds a non-finite number at ${bad}`);
+        throw new Error(`internal error: ${what} holds a non-finite number at ${bad}`);
     return JSON.stringify(doc, null, 2) + '\n';
 }
-// ---------------------------------------------------------------------------------------------
-// Validation of the essentials. Unknown keys pass through (newer producers may add fields).
-const nonNegative = schemas_number({ error: 'expected a non-negative finite number' }).nonnegative({ error: 'expected a non-negative finite number' });
-const nonNegativeInt = schemas_int({ error: 'expected a non-negative integer' }).nonnegative({ error: 'expected a non-negative integer' });
-const positiveInt = schemas_int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
-const json_fraction = schemas_number({ error: 'expected a number from 0 to 1' })
-    .min(0, { error: 'expected a number from 0 to 1' })
-    .max(1, { error: 'expected a number from 0 to 1' });
-const nullableNonNegative = nonNegative.nullable();
-const json_text = schemas_string({ error: 'expected a string' });
-const bool = schemas_boolean({ error: 'expected true or false' });
-const latencySummary = looseObject({
-    count: nonNegativeInt,
-    mean_ms: nullableNonNegative,
-    stddev_ms: nullableNonNegative,
-    p50_ms: nullableNonNegative,
-    p95_ms: nullableNonNegative,
-    p99_ms: nullableNonNegative,
-    max_ms: nullableNonNegative,
-}, { error: 'expected a latency summary object' });
-const band = looseObject({
-    band_id: positiveInt,
-    workers: positiveInt,
-    connections: positiveInt,
-    status: schemas_enum(['complete', 'partial', 'failed'], { error: 'expected "complete", "partial" or "failed"' }),
-    started_at: json_text,
-    duration_s: nonNegative,
-    transactions: nonNegativeInt,
-    failed_transactions: nonNegativeInt,
-    statements: nonNegativeInt,
-    total_tps: nonNegative,
-    total_qps: nonNegative,
-    latency: latencySummary,
-    pool_wait: latencySummary,
-    service_time: latencySummary,
-    tps_series: array(nonNegative, { error: 'expected an array of numbers' }),
-    latency_histogram: json_text,
-    errors: record(schemas_string(), nonNegativeInt, { error: 'expected an object of SQLSTATE counts' }),
-    error_examples: record(schemas_string(), strictObject({ message: schemas_string(), statement: schemas_string().nullable() }), {
-        error: 'expected an object of {message, statement} by SQLSTATE',
-    })
-        .optional(),
-    error_rate: json_fraction,
-    degraded: bool,
-    outage_s: nonNegative.optional(),
-    notices: record(schemas_string(), nonNegativeInt, { error: 'expected an object of notice counts by severity' }).optional(),
-    client: looseObject({
-        event_loop_utilization: json_fraction.nullable(),
-        event_loop_delay_p99_ms: nullableNonNegative,
-        cpu_us_per_tx: nullableNonNegative,
-        client_bound: bool,
-    }, { error: 'expected a client load object' }),
-    pg_stats: looseObject({}, { error: 'expected an object or null' }).nullable(),
-    rate: looseObject({}, { error: 'expected an object or null' }).nullable(),
-}, { error: 'expected a band object' });
-// The analysis is validated as deeply as the views read it, so a hand-edited or foreign
-// baseline fails here with a located message rather than later with a TypeError.
-const json_finite = schemas_number({ error: 'expected a finite number' });
-const nullableFinite = json_finite.nullable();
-const json_interval = looseObject({ low: json_finite, high: json_finite, level: json_fraction }, { error: 'expected an interval {low, high, level}' }).nullable();
-const json_estimate = looseObject({ value: nullableFinite, interval: json_interval, reason: json_text.nullable() }, { error: 'expected an estimate {value, interval, reason}' });
-const list = (item, what) => array(item, { error: `expected an array of ${what}` });
-const regionLabel = schemas_enum(['linear', 'diminishing', 'saturation', 'degradation'], {
-    error: 'expected "linear", "diminishing", "saturation" or "degradation"',
-});
-const analysis = looseObject({
-    band_statistics: list(looseObject({ band_id: positiveInt, concurrency: nonNegative, tps: json_estimate, latency_mean_ms: json_estimate, connection_utilization: nullableFinite }), 'band statistics'),
-    marginal_gains: list(looseObject({ from_band: positiveInt, to_band: positiveInt, gain: json_estimate, normalized_gain: json_estimate }), 'marginal gains'),
-    inflection_points: list(looseObject({ band_id: positiveInt, axis: json_text, type: json_text, z_score: json_finite, explanation: json_text }), 'inflection points'),
-    curve_fitting: looseObject({
-        points_used: nonNegativeInt,
-        excluded: list(looseObject({ band_id: positiveInt, reason: json_text }), 'excluded bands'),
-        models: list(looseObject({
-            model: json_text,
-            parameters: record(schemas_string(), json_finite, { error: 'expected an object of numbers' }),
-            r_squared: nullableFinite,
-            rmse: nullableFinite,
-            aicc: nullableFinite,
-            reason: json_text.nullable(),
-        }), 'model fits'),
-        best_model: json_text.nullable(),
-        best_model_reason: json_text,
-        usl: looseObject({
-            sigma: nullableFinite,
-            kappa: nullableFinite,
-            lambda: nullableFinite,
-            peak_concurrency: nullableFinite,
-            peak_tps: nullableFinite,
-            r_squared: nullableFinite,
-            sigma_ci: json_interval,
-            kappa_ci: json_interval,
-            peak_concurrency_ci: json_interval,
-            peak_tps_ci: json_interval,
-            reason: json_text.nullable(),
-        }, { error: 'expected a USL fit object' }),
-        predictions: list(looseObject({ concurrency: nonNegative, tps: json_finite, model: json_text }), 'predictions'),
-    }, { error: 'expected a curve_fitting object' }),
-    queueing_theory: looseObject({
-        bands: list(looseObject({
-            band_id: positiveInt,
-            utilization: nullableFinite,
-            service_time_ms: nullableFinite,
-            observed_pool_wait_ms: nullableFinite,
-            predicted_pool_wait_ms: nullableFinite,
-            bottleneck: json_text,
-            evidence: json_text,
-        }), 'queueing bands'),
-        notes: list(json_text, 'strings'),
-    }, { error: 'expected a queueing_theory object' }),
-    band_regions: list(looseObject({ band_id: positiveInt, label: regionLabel.nullable(), reason: json_text }), 'band regions'),
-    regions: list(looseObject({ label: regionLabel, from_band: positiveInt, to_band: positiveInt, band_ids: list(positiveInt, 'band ids') }), 'regions'),
-    recommendations: list(looseObject({ type: json_text, priority: json_text, category: json_text, suggestion: json_text, expected_gain: nullableFinite, confidence: json_fraction }), 'recommendations'),
-    optimal_reason: json_text.nullable(),
-    warnings: list(json_text, 'strings'),
-}, { error: 'expected an analysis object or null' });
-const optimalConfig = looseObject({
-    band_id: positiveInt,
-    workers: positiveInt,
-    connections: positiveInt,
-    tps: nonNegative,
-    p95_latency_ms: nullableNonNegative,
-    fraction_of_peak: nonNegative,
-    objective: json_text,
-    reasoning: json_text,
-    slo_met: bool,
-}, { error: 'expected an optimal_config object or null' });
-const resultsDocument = looseObject({
-    schema_version: literal(SCHEMA_VERSION),
-    tool: looseObject({ name: json_text, version: json_text }, { error: 'expected {name, version}' }),
-    test_start_time: json_text,
-    test_end_time: json_text.nullable(),
-    partial: bool,
-    partial_reason: json_text.nullable(),
-    workload: json_text,
-    scale: nonNegative,
-    strategy: schemas_enum(['linear', 'exponential', 'fibonacci'], { error: 'expected "linear", "exponential" or "fibonacci"' }),
-    config: unknown(),
-    plan_fingerprint: json_text,
-    workload_files: array(looseObject({ path: json_text, role: schemas_enum(['script', 'setup'], { error: 'expected "script" or "setup"' }), sha256: json_text }), { error: 'expected an array of workload file digests' }),
-    environment: looseObject({
-        server_version: json_text.nullable(),
-        server_version_num: nonNegative.nullable(),
-        settings: record(schemas_string(), schemas_string(), { error: 'expected an object of setting strings' }),
-        client_cpus: nonNegativeInt,
-        client_cpu_model: json_text.nullable(),
-        node_version: json_text,
-        platform: json_text,
-        embedded_server: bool,
-    }, { error: 'expected an environment object' }),
-    bands: array(band, { error: 'expected an array of bands' }).min(1, { error: 'expected at least one band' }),
-    analysis: analysis.nullable(),
-    optimal_config: optimalConfig.nullable(),
-});
-function json_valueAt(root, path) {
-    let current = root;
-    for (const part of path) {
-        if (current === null || typeof current !== 'object')
-            return undefined;
-        current = current[part];
-    }
-    return current;
+/** A results document (results.json, the baseline artifact, --json on stdout). */
+function toJson(doc) {
+    return serialise(doc, 'results document');
 }
-function json_describeValue(value) {
-    if (value === undefined)
-        return 'nothing (the field is missing)';
-    if (typeof value === 'string')
-        return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-    if (Array.isArray(value))
-        return 'an array';
-    if (value === null)
-        return 'null';
-    if (typeof value === 'object')
-        return 'an object';
-    return String(value);
+/** The document of an A/B run, as ab-results.json holds it and `pgscale ab --json` prints it. */
+function abResultsDocument(ab, comparison) {
+    return { kind: 'pgscale-ab-results', schema_version: SCHEMA_VERSION, ab, comparison };
 }
-function locate(text, file, path) {
-    try {
-        const offset = scanJson(text, path);
-        if (offset !== null)
-            return { file, ...positionOf(text, offset) };
-        // A missing field: point at its parent object.
-        if (path.length > 0)
-            return locate(text, file, path.slice(0, -1));
-    }
-    catch {
-        // The text parsed with JSON.parse, so the scanner should too; fall back to the start.
-    }
-    return { file, line: 1, column: 1 };
+/** ab-results.json: the A/B document under the same policy as every other. */
+function abResultsJson(ab, comparison) {
+    return serialise(abResultsDocument(ab, comparison), 'A/B results document');
 }
-/** Validates the text of a results JSON document; `file` names it in error messages. */
-function parseResultsJson(text, file) {
-    let data;
-    try {
-        data = JSON.parse(text);
-    }
-    catch {
-        try {
-            scanJson(text);
-        }
-        catch (error) {
-            if (error instanceof JsonSyntaxError) {
-                const truncated = error.offset >= text.trimEnd().length;
-                throw new errors_UserError(`invalid JSON: ${error.message}${truncated ? ' (is the file truncated?)' : ''}`, {
-                    file,
-                    ...positionOf(text, error.offset),
-                });
-            }
-        }
-        throw new errors_UserError('invalid JSON', { file, line: 1, column: 1 });
-    }
-    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-        throw new errors_UserError('expected a results document (a JSON object with schema_version and bands)', { file, line: 1, column: 1 });
-    }
-    const version = data.schema_version;
-    if (version === undefined) {
-        throw new errors_UserError(`${file}: schema_version is missing (expected ${SCHEMA_VERSION}); is this a pgscale results file?`);
-    }
-    if (version !== SCHEMA_VERSION) {
-        throw new errors_UserError(`${file}: schema_version ${JSON.stringify(version)} is not supported (expected ${SCHEMA_VERSION})`);
-    }
-    const result = resultsDocument.safeParse(data);
-    if (!result.success) {
-        const issue = result.error.issues[0];
-        const path = issue.path.filter((p) => typeof p !== 'symbol');
-        const actual = json_valueAt(data, path);
-        throw new errors_UserError(`${formatJsonPath(path)}: ${issue.message}, got ${json_describeValue(actual)}`, locate(text, file, path));
-    }
-    const doc = data;
-    const seen = new Set();
-    doc.bands.forEach((b, index) => {
-        if (seen.has(b.band_id)) {
-            throw new errors_UserError(`bands[${index}].band_id: duplicate band ${b.band_id}`, locate(text, file, ['bands', index, 'band_id']));
-        }
-        seen.add(b.band_id);
-    });
-    return doc;
-}
-function looksLikeJson(text) {
-    return /^\s*[{[]/.test(text.replace(/^\uFEFF/, ''));
-}
-/**
- * Reads a results file: a pgscale JSON results document, or a band-table CSV (chosen by the
- * .json/.csv extension, otherwise by sniffing the first character).
- */
-function readResultsFile(path) {
-    let content;
-    try {
-        content = (0,external_node_fs_.readFileSync)(path, 'utf8');
-    }
-    catch (error) {
-        const code = error.code;
-        const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (code ?? 'unreadable');
-        throw new errors_UserError(`${path}: cannot read results file (${why})`);
-    }
-    const lower = path.toLowerCase();
-    const isCsv = lower.endsWith('.csv') || (!lower.endsWith('.json') && !looksLikeJson(content));
-    if (isCsv)
-        return parseBandCsv(content, path);
-    return parseResultsJson(content.replace(/^\uFEFF/, ''), path);
+/** `pgscale compare --json`: one comparison of a run with its baseline, under the same policy. */
+function comparisonJson(comparison) {
+    return serialise({ kind: 'pgscale-comparison', schema_version: SCHEMA_VERSION, comparison }, 'comparison document');
 }
 
 ;// CONCATENATED MODULE: ./src/analyze/health.ts
@@ -80813,7 +79282,9 @@ function health_runHealth(doc) {
     if (doc.bands.length === 0)
         reason = 'no band was measured';
     else if (empty.length > 0) {
-        reason = `${empty.length === 1 ? 'band' : 'bands'} ${empty.map((b) => b.band_id).join(', ')} committed no transaction`;
+        reason =
+            `${empty.length === 1 ? 'band' : 'bands'} ` +
+                `${empty.map((b) => b.band_id).join(', ')} committed no transaction`;
     }
     else if (degraded.length === doc.bands.length)
         reason = `every band is degraded`;
@@ -80822,29 +79293,39 @@ function health_runHealth(doc) {
 }
 
 ;// CONCATENATED MODULE: ./src/report/curve.ts
-// The TPS-vs-concurrency points that the Markdown chart and the terminal plot both draw.
-/** X(N) = λN / (1 + σ(N−1) + κN(N−1)); null when the fit is missing or the value is not finite. */
-function curve_uslAt(usl, n) {
+// The TPS-vs-concurrency points that every chart draws: the run's Markdown chart, the comparison's
+// and the A/B view's, and the terminal plot.
+
+
+/** The fitted USL's X(N) (analyze/usl.ts); null when the fit is missing or the value is not finite. */
+function uslAt(usl, n) {
     if (!usl || usl.lambda === null || usl.sigma === null || usl.kappa === null)
         return null;
-    const value = (usl.lambda * n) / (1 + usl.sigma * (n - 1) + usl.kappa * n * (n - 1));
+    const value = uslThroughput(n, { lambda: usl.lambda, sigma: usl.sigma, kappa: usl.kappa });
     return Number.isFinite(value) ? value : null;
 }
 function concurrencyOfBand(doc, bandId, workers, connections) {
-    const stats = doc.analysis?.band_statistics.find((s) => s.band_id === bandId);
-    return stats?.concurrency ?? Math.min(workers, connections);
+    const stats = doc.analysis?.band_statistics?.find((s) => s.band_id === bandId);
+    return stats?.concurrency ?? databaseConcurrency(workers, connections);
 }
-/** One point per distinct concurrency, ascending; bands that failed outright are left out. */
-function curve_curvePoints(doc) {
+/**
+ * One point per distinct concurrency, ascending; bands that failed outright are left out. Safe on a
+ * damaged or missing document (a baseline read from elsewhere): it then has fewer points, or none.
+ */
+function curvePoints(doc) {
+    if (!doc || !Array.isArray(doc.bands))
+        return [];
     const byConcurrency = new Map();
-    const usl = doc.analysis?.curve_fitting.usl ?? null;
+    const usl = doc.analysis?.curve_fitting?.usl ?? null;
     for (const band of doc.bands) {
-        if (band.status === 'failed' || !Number.isFinite(band.total_tps))
+        if (!band || typeof band !== 'object' || band.status === 'failed' || !Number.isFinite(band.total_tps))
             continue;
         const n = concurrencyOfBand(doc, band.band_id, band.workers, band.connections);
+        if (!Number.isFinite(n))
+            continue;
         const point = byConcurrency.get(n);
         if (!point) {
-            byConcurrency.set(n, { concurrency: n, measured: band.total_tps, band_ids: [band.band_id], usl: curve_uslAt(usl, n) });
+            byConcurrency.set(n, { concurrency: n, measured: band.total_tps, band_ids: [band.band_id], usl: uslAt(usl, n) });
         }
         else {
             point.band_ids.push(band.band_id);
@@ -80908,7 +79389,14 @@ function formatPercent(fraction, decimals) {
     const percent = fraction * 100;
     const magnitude = Math.abs(percent);
     // Tiny non-zero rates keep two significant digits, so 3 failures in 100k do not read as 0.00%.
-    const digits = decimals ?? (magnitude === 0 ? 1 : magnitude < 0.01 ? Math.min(8, Math.ceil(-Math.log10(magnitude)) + 1) : magnitude < 1 ? 2 : 1);
+    const digits = decimals ??
+        (magnitude === 0
+            ? 1
+            : magnitude < 0.01
+                ? Math.min(8, Math.ceil(-Math.log10(magnitude)) + 1)
+                : magnitude < 1
+                    ? 2
+                    : 1);
     return `${format_formatNumber(percent, digits)}%`;
 }
 /** A signed percentage for gains: 0.12 → "+12.0%". */
@@ -80948,6 +79436,52 @@ function format_formatDuration(seconds) {
     const s = total % 60;
     return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
 }
+/**
+ * At most `decimals` decimals, trailing zeros dropped (en-US grouping): 1234.5 → "1,234.5", 12 → "12"; "n/a" when
+ * missing.
+ */
+function formatUpTo(value, decimals = 1) {
+    return isNumber(value) ? value.toLocaleString('en-US', { maximumFractionDigits: decimals }) : 'n/a';
+}
+/** A compared figure: large ones (TPS, ms) with one decimal, small ones (σ, κ) with four significant digits. */
+function formatFigure(value) {
+    if (!isNumber(value))
+        return 'n/a';
+    return Math.abs(value) >= 100 || value === 0 || Number.isInteger(value)
+        ? formatUpTo(value, 1)
+        : value.toLocaleString('en-US', { maximumSignificantDigits: 4 });
+}
+/** A change in percent, signed: 12.34 → "+12.3%", −5 → "−5.0%"; "n/a" when missing. */
+function formatChange(changePct) {
+    if (changePct === null)
+        return 'n/a';
+    return `${changePct >= 0 ? '+' : '−'}${Math.abs(changePct).toFixed(1)}%`;
+}
+/** An interval of a ratio as changes: { low: 0.95, high: 1.02 } → "−5.0% … +2.0%"; "n/a" when missing. */
+function formatRatioInterval(interval) {
+    if (!interval)
+        return 'n/a';
+    const change = (r) => `${r >= 1 ? '+' : '−'}${Math.abs((r - 1) * 100).toFixed(1)}%`;
+    return `${change(interval.low)} … ${change(interval.high)}`;
+}
+/** A figure's status, a failure in bold: "**FAIL**", "pass (improved)". */
+function format_formatStatus(status, improved) {
+    return `${status === 'fail' ? '**FAIL**' : status}${improved ? ' (improved)' : ''}`;
+}
+/** A verdict as the reports print it. */
+const VERDICT_TEXT = {
+    pass: 'PASS',
+    fail: 'FAIL',
+    inconclusive: 'INCONCLUSIVE',
+    'no-baseline': 'NO BASELINE',
+};
+/** The GitHub alert a verdict's heading is shown in. */
+const VERDICT_ALERT = {
+    pass: 'NOTE',
+    fail: 'CAUTION',
+    inconclusive: 'WARNING',
+    'no-baseline': 'WARNING',
+};
 
 ;// CONCATENATED MODULE: ./src/report/health.ts
 // The run's health in words, for the closing lines of the terminal and the action log and for the
@@ -80997,6 +79531,46 @@ function health_healthFailure(health, side) {
     const top = health.failures[0];
     const who = side ? `The ${side} run` : 'The run';
     return `${who} failed: ${health.reason}.${top ? ` Most frequent failure: ${failureText(top)}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/report/escape.ts
+// Escaping for text that comes from configs, SQL and error messages before it reaches
+// Markdown (job summaries, PR comments) or a terminal. Nothing a user or a server wrote may
+// open a tag, break a table, mention someone or move the cursor.
+const HTML_ENTITIES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** Escapes the five HTML-significant characters. */
+function escapeHtml(text) {
+    return text.replace(/[&<>"']/g, (ch) => HTML_ENTITIES[ch]);
+}
+/** A zero-width space: keeps the text readable while breaking GitHub's auto-linking. */
+const ZWSP = '&#8203;';
+/**
+ * Makes untrusted text safe to place inline in GitHub-flavoured Markdown, including inside a
+ * table cell: line breaks and tabs become one space (so a table row stays one row), other control
+ * characters go, Markdown punctuation is backslash-escaped (':' too, against autolinks), HTML
+ * special characters and quotes become entities, and @mentions, #references and URLs are broken
+ * with a zero-width space so they neither notify anyone nor link anywhere.
+ */
+function escape_escapeMarkdown(text) {
+    let out = String(text)
+        .replace(/[\r\n\t\v\f\u2028\u2029]+/g, ' ')
+        .replace(/[\u0000-\u001f\u007f]/g, '');
+    // Backslash-escape before entities are introduced: their '#' must stay intact.
+    out = out.replace(/[\\`*_{}[\]()#+!|~:$=-]/g, (ch) => `\\${ch}`);
+    // An ordered-list marker only matters at the start of the text.
+    out = out.replace(/^(\s*\d+)\.(?=\s|$)/, '$1\\.');
+    out = escapeHtml(out);
+    out = out.replace(/\\#/g, `\\#${ZWSP}`);
+    out = out.replace(/@/g, `&#64;${ZWSP}`);
+    out = out.replace(/\b(www)\./gi, `$1${ZWSP}.`).replace(/:\/\//g, `:${ZWSP}//`);
+    return out;
+}
+/** Removes control characters (ANSI escapes included) from text bound for a terminal. */
+function sanitizeTerminal(text) {
+    return String(text)
+        .replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '')
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+        .replace(/\r\n|\r|\n|\t/g, ' ');
 }
 
 ;// CONCATENATED MODULE: ./src/report/markdown.ts
@@ -81066,14 +79640,19 @@ function niceCeiling(value) {
     return 10 * magnitude;
 }
 function headline(doc, limits) {
-    const lines = [`## pgscale: ${safe(doc.workload, limits)} · ${doc.strategy} · ${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`, ''];
+    const lines = [
+        `## pgscale: ${safe(doc.workload, limits)} · ${doc.strategy} · ` +
+            `${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`,
+        '',
+    ];
     if (doc.partial) {
         lines.push('> [!WARNING]', `> **Partial results.** ${safe(doc.partial_reason ?? 'The run stopped before every band completed.', limits)}`, '');
     }
     const best = bestBand(doc.bands);
     const facts = [];
     if (best) {
-        facts.push(`**Peak measured:** ${formatTps(best.total_tps)} TPS at band ${best.band_id} (${best.workers} workers / ${best.connections} connections)`);
+        facts.push(`**Peak measured:** ${formatTps(best.total_tps)} TPS at band ${best.band_id} ` +
+            `(${best.workers} workers / ${best.connections} connections)`);
     }
     const opt = doc.optimal_config;
     if (opt) {
@@ -81097,7 +79676,15 @@ function bestBand(bands) {
     }
     return best;
 }
-const IMPORTANT_SETTINGS = ['max_connections', 'shared_buffers', 'work_mem', 'effective_cache_size', 'max_worker_processes', 'synchronous_commit', 'fsync'];
+const IMPORTANT_SETTINGS = [
+    'max_connections',
+    'shared_buffers',
+    'work_mem',
+    'effective_cache_size',
+    'max_worker_processes',
+    'synchronous_commit',
+    'fsync',
+];
 function environmentLine(doc, limits) {
     const env = doc.environment;
     const parts = [];
@@ -81108,7 +79695,8 @@ function environmentLine(doc, limits) {
             parts.push(`${escape_escapeMarkdown(name)} ${safe(value, limits)}`);
     }
     if (env.client_cpus > 0) {
-        parts.push(`client ${env.client_cpus} CPU${env.client_cpus === 1 ? '' : 's'}${env.client_cpu_model ? ` (${safe(env.client_cpu_model, limits)})` : ''}`);
+        const model = env.client_cpu_model ? ` (${safe(env.client_cpu_model, limits)})` : '';
+        parts.push(`client ${env.client_cpus} CPU${env.client_cpus === 1 ? '' : 's'}${model}`);
     }
     if (env.node_version && env.node_version !== 'unknown')
         parts.push(`Node ${safe(env.node_version, limits)}`);
@@ -81174,7 +79762,20 @@ function bandTable(doc, limits) {
     const lines = [
         '### Bands',
         '',
-        ...markdownTable(['Band', 'Workers', 'Connections', 'TPS', 'TPS 95% CI', 'QPS', 'p50 ms', 'p95 ms', 'p99 ms', 'Errors', 'Region', 'Notes'], rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l']),
+        ...markdownTable([
+            'Band',
+            'Workers',
+            'Connections',
+            'TPS',
+            'TPS 95% CI',
+            'QPS',
+            'p50 ms',
+            'p95 ms',
+            'p99 ms',
+            'Errors',
+            'Region',
+            'Notes',
+        ], rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l']),
     ];
     if (shown.length < doc.bands.length)
         lines.push('', truncationNote(shown.length, doc.bands.length, 'bands', 'results.csv'));
@@ -81202,7 +79803,8 @@ function fitsSection(doc, limits) {
         return lines;
     }
     const cf = analysis.curve_fitting;
-    lines.push(`Fitted against concurrency = min(workers, connections), ${cf.points_used} point${cf.points_used === 1 ? '' : 's'}.`, '');
+    lines.push('Fitted against concurrency = min(workers, connections), ' +
+        `${cf.points_used} point${cf.points_used === 1 ? '' : 's'}.`, '');
     const rows = cf.models.map((fit) => {
         const best = fit.model === cf.best_model;
         const name = best ? `**${fit.model}** (best)` : fit.model;
@@ -81217,7 +79819,8 @@ function fitsSection(doc, limits) {
     if (rows.length)
         lines.push(...markdownTable(['Model', 'R²', 'RMSE', 'AICc', 'Parameters'], rows, ['l', 'r', 'r', 'r', 'l']), '');
     lines.push(cf.best_model
-        ? `Best model by AICc: **${cf.best_model}**${cf.best_model_reason ? ` — ${safe(cf.best_model_reason, limits)}` : ''}.`
+        ? 'Best model by AICc: ' +
+            `**${cf.best_model}**${cf.best_model_reason ? ` — ${safe(cf.best_model_reason, limits)}` : ''}.`
         : `No best model${cf.best_model_reason ? `: ${safe(cf.best_model_reason, limits)}` : ''}.`, '');
     const usl = cf.usl;
     if (usl.sigma === null || usl.kappa === null || usl.lambda === null) {
@@ -81226,13 +79829,21 @@ function fitsSection(doc, limits) {
     else {
         const ci = (interval, digits = 3) => interval ? ` (95% CI ${formatRange(interval, (v) => formatSig(v, digits))})` : '';
         const peak = usl.peak_concurrency !== null
-            ? `; peak at **N* = ${formatSig(usl.peak_concurrency, 3)}**${ci(usl.peak_concurrency_ci)} reaching **${formatTps(usl.peak_tps)} TPS**${usl.peak_tps_ci ? ` (95% CI ${formatRange(usl.peak_tps_ci, formatTps)})` : ''}`
+            ? `; peak at **N* = ${formatSig(usl.peak_concurrency, 3)}**${ci(usl.peak_concurrency_ci)} ` +
+                `reaching **${formatTps(usl.peak_tps)} TPS**` +
+                `${usl.peak_tps_ci ? ` (95% CI ${formatRange(usl.peak_tps_ci, formatTps)})` : ''}`
             : usl.kappa === 0
                 ? '; no peak (κ = 0: throughput keeps rising, ever more slowly)'
                 : '; peak not available';
-        lines.push(`**USL:** σ = ${formatSig(usl.sigma, 3)}${ci(usl.sigma_ci)}, κ = ${formatSig(usl.kappa, 3)}${ci(usl.kappa_ci)}, λ = ${formatSig(usl.lambda, 4)} TPS${peak}; R² = ${formatSig(usl.r_squared, 4)}.`, '');
+        lines.push(`**USL:** σ = ${formatSig(usl.sigma, 3)}${ci(usl.sigma_ci)}, κ = ` +
+            `${formatSig(usl.kappa, 3)}${ci(usl.kappa_ci)}, λ = ` +
+            `${formatSig(usl.lambda, 4)} TPS${peak}; R² = ${formatSig(usl.r_squared, 4)}.`, '');
         // A fitted USL may still miss some figures (e.g. no peak interval); say why.
-        const remarks = [usl.reason, ...(usl.superlinear ? ['superlinear: σ is held at 0 while the data pull it lower'] : []), ...(usl.notes ?? [])];
+        const remarks = [
+            usl.reason,
+            ...(usl.superlinear ? ['superlinear: σ is held at 0 while the data pull it lower'] : []),
+            ...(usl.notes ?? []),
+        ];
         const shown = remarks.filter((r) => !!r).slice(0, limits.listRows);
         for (const remark of shown)
             lines.push(`- ${safe(remark, limits)}`);
@@ -81241,10 +79852,11 @@ function fitsSection(doc, limits) {
     }
     if (cf.excluded.length) {
         const shown = cf.excluded.slice(0, limits.listRows);
-        lines.push(`Left out of the fits: ${shown.map((e) => `band ${e.band_id} (${safe(e.reason, limits)})`).join('; ')}${shown.length < cf.excluded.length ? '; …' : ''}.`, '');
+        const listed = shown.map((e) => `band ${e.band_id} (${safe(e.reason, limits)})`).join('; ');
+        lines.push(`Left out of the fits: ${listed}${shown.length < cf.excluded.length ? '; …' : ''}.`, '');
     }
     // Only the untested range is news; a handful of evenly spread points is enough to read it.
-    const measuredMax = Math.max(0, ...curve_curvePoints(doc).map((p) => p.concurrency));
+    const measuredMax = Math.max(0, ...curvePoints(doc).map((p) => p.concurrency));
     const beyond = cf.predictions.filter((p) => p.concurrency > measuredMax);
     if (beyond.length) {
         const count = Math.min(beyond.length, 6);
@@ -81256,7 +79868,13 @@ function fitsSection(doc, limits) {
     }
     const inflections = analysis.inflection_points.slice(0, limits.listRows);
     if (inflections.length) {
-        lines.push('**Inflection points**', '', ...markdownTable(['Band', 'Axis', 'Type', 'z', 'Explanation'], inflections.map((p) => [String(p.band_id), p.axis, p.type, formatSig(p.z_score, 3), safe(p.explanation, limits)]), ['r', 'l', 'l', 'r', 'l']));
+        lines.push('**Inflection points**', '', ...markdownTable(['Band', 'Axis', 'Type', 'z', 'Explanation'], inflections.map((p) => [
+            String(p.band_id),
+            p.axis,
+            p.type,
+            formatSig(p.z_score, 3),
+            safe(p.explanation, limits),
+        ]), ['r', 'l', 'l', 'r', 'l']));
         if (inflections.length < analysis.inflection_points.length) {
             lines.push('', truncationNote(inflections.length, analysis.inflection_points.length, 'inflection points', 'results.json'));
         }
@@ -81265,7 +79883,7 @@ function fitsSection(doc, limits) {
     return lines;
 }
 function chartSection(doc, limits) {
-    const points = curve_curvePoints(doc);
+    const points = curvePoints(doc);
     if (points.length === 0)
         return [];
     const maxPoints = Math.max(limits.bandRows, 8);
@@ -81277,9 +79895,17 @@ function chartSection(doc, limits) {
     const lines = [
         '### Throughput vs concurrency',
         '',
-        hasUsl ? 'Bars: measured TPS (best band at each concurrency). Line: fitted USL.' : 'Bars: measured TPS (best band at each concurrency).',
+        hasUsl
+            ? 'Bars: measured TPS (best band at each concurrency). Line: fitted USL.'
+            : 'Bars: measured TPS (best band at each concurrency).',
         '',
-        ...mermaidXyChart({ title: 'TPS vs concurrency', xLabel: 'concurrency', yLabel: 'TPS', x: shown.map((p) => p.concurrency), series }),
+        ...mermaidXyChart({
+            title: 'TPS vs concurrency',
+            xLabel: 'concurrency',
+            yLabel: 'TPS',
+            x: shown.map((p) => p.concurrency),
+            series,
+        }),
         '',
         ...markdownTable(hasUsl ? ['Concurrency', 'Measured TPS', 'Bands', 'USL TPS'] : ['Concurrency', 'Measured TPS', 'Bands'], shown.map((p) => {
             const row = [formatInteger(p.concurrency), formatTps(p.measured), p.band_ids.join(', ')];
@@ -81301,7 +79927,10 @@ function optimumSection(doc, limits) {
         lines.push(why ? `No optimum: ${safe(why, limits)}.` : '_No optimum: this document has not been analysed._', '');
         return lines;
     }
-    lines.push(`**${opt.workers} workers / ${opt.connections} connections** (band ${opt.band_id}): ${formatTps(opt.tps)} TPS, ${formatPercent(opt.fraction_of_peak, 0)} of peak, ${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}, SLO ${opt.slo_met ? 'met' : '**not met**'}.`, '');
+    lines.push(`**${opt.workers} workers / ${opt.connections} connections** (band ${opt.band_id}): ` +
+        `${formatTps(opt.tps)} TPS, ${formatPercent(opt.fraction_of_peak, 0)} of peak, ` +
+        `${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}, ` +
+        `SLO ${opt.slo_met ? 'met' : '**not met**'}.`, '');
     if (opt.reasoning)
         lines.push(`> ${safe(opt.reasoning, limits)}`, '');
     if (opt.objective)
@@ -81337,7 +79966,15 @@ function queueingSection(doc, limits) {
     const lines = [
         '<details><summary>Queueing and bottlenecks</summary>',
         '',
-        ...markdownTable(['Band', 'Utilisation', 'Service ms', 'Pool wait ms (observed)', 'Pool wait ms (M/M/c)', 'Bottleneck', 'Evidence'], shown.map((b) => [
+        ...markdownTable([
+            'Band',
+            'Utilisation',
+            'Service ms',
+            'Pool wait ms (observed)',
+            'Pool wait ms (M/M/c)',
+            'Bottleneck',
+            'Evidence',
+        ], shown.map((b) => [
             String(b.band_id),
             formatPercent(b.utilization, 0),
             formatMs(b.service_time_ms),
@@ -81381,11 +80018,17 @@ function healthSection(doc, limits) {
     if (health.failures.length > 0) {
         out.push(...markdownTable(['Code', 'Failed transactions', 'Statement', 'First message'], health.failures
             .slice(0, limits.listRows)
-            .map((f) => [safe(f.code, limits), formatInteger(f.count), safe(f.statement, limits), safe(f.message, limits)]), ['l', 'r', 'l', 'l']), '');
+            .map((f) => [
+            safe(f.code, limits),
+            formatInteger(f.count),
+            safe(f.statement, limits),
+            safe(f.message, limits),
+        ]), ['l', 'r', 'l', 'l']), '');
     }
     return out;
 }
 function render(doc, limits) {
+    const plan = doc.plan_fingerprint ? ` · plan ${safe(doc.plan_fingerprint.slice(0, 12), limits)}` : '';
     const lines = [
         ...headline(doc, limits),
         ...healthSection(doc, limits),
@@ -81397,7 +80040,7 @@ function render(doc, limits) {
         ...recommendationsSection(doc, limits),
         ...queueingSection(doc, limits),
         ...warningsSection(doc, limits),
-        `<sub>pgscale ${safe(doc.tool.version, limits)} · results schema ${doc.schema_version}${doc.plan_fingerprint ? ` · plan ${safe(doc.plan_fingerprint.slice(0, 12), limits)}` : ''}</sub>`,
+        `<sub>pgscale ${safe(doc.tool.version, limits)} · results schema ${doc.schema_version}${plan}</sub>`,
     ];
     return lines.join('\n') + '\n';
 }
@@ -81477,7 +80120,12 @@ const ANSI = {
 function painter(color) {
     return (style, text) => (color && text ? `\u001b[${ANSI[style][0]}m${text}\u001b[${ANSI[style][1]}m` : text);
 }
-const REGION_STYLE = { linear: 'green', diminishing: 'yellow', saturation: 'cyan', degradation: 'red' };
+const REGION_STYLE = {
+    linear: 'green',
+    diminishing: 'yellow',
+    saturation: 'cyan',
+    degradation: 'red',
+};
 /** Terminal-safe text, dashes for missing figures (the shared MISSING is a wide em dash). */
 function clean(text) {
     if (text === null || text === undefined || text === '')
@@ -81494,7 +80142,13 @@ function table(headers, rows, rightAligned, paint, indent = '  ') {
         const gap = ' '.repeat(Math.max(0, widths[i] - [...text].length));
         return rightAligned[i] ? gap + text : text + gap;
     };
-    const out = [indent + paint('bold', headers.map((h, i) => pad(h, i)).join('  ').trimEnd())];
+    const out = [
+        indent +
+            paint('bold', headers
+                .map((h, i) => pad(h, i))
+                .join('  ')
+                .trimEnd()),
+    ];
     for (const row of rows) {
         const parts = row.map((cell, i) => {
             const padded = pad(cell.text, i);
@@ -81543,15 +80197,18 @@ function asciiPlot(points, paint, height = 8) {
         lines.push(line.trimEnd());
     }
     lines.push(`  ${'0'.padStart(labelWidth)} └${'─'.repeat(points.length * colWidth)}`);
-    lines.push(`  ${' '.repeat(labelWidth)}  ${points.map((p) => String(p.concurrency).padStart(colWidth - 1) + ' ').join('')}`.trimEnd());
-    lines.push(`  ${' '.repeat(labelWidth)}  concurrency = min(workers, connections); █ measured TPS${points.some((p) => p.usl !== null) ? ', · USL fit' : ''}`);
+    lines.push((`  ${' '.repeat(labelWidth)}  ` +
+        `${points.map((p) => String(p.concurrency).padStart(colWidth - 1) + ' ').join('')}`).trimEnd());
+    lines.push(`  ${' '.repeat(labelWidth)}  concurrency = min(workers, connections); █ ` +
+        `measured TPS${points.some((p) => p.usl !== null) ? ', · USL fit' : ''}`);
     return lines;
 }
 function renderTerminalReport(doc, opts = {}) {
     const paint = painter(opts.color ?? false);
     const analysis = doc.analysis;
     const out = [];
-    out.push(paint('bold', `pgscale report: ${clean(doc.workload)} · ${doc.strategy} · ${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`));
+    out.push(paint('bold', `pgscale report: ${clean(doc.workload)} · ${doc.strategy} · ` +
+        `${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`));
     if (doc.partial) {
         out.push(paint('red', paint('bold', `PARTIAL RESULTS: ${clean(doc.partial_reason ?? 'the run stopped before every band completed')}`)));
     }
@@ -81575,7 +80232,12 @@ function renderTerminalReport(doc, opts = {}) {
     const best = terminal_bestBand(doc.bands);
     const rows = doc.bands.map((b) => {
         const region = regions.get(b.band_id) ?? null;
-        const notes = [b.status !== 'complete' ? b.status : '', b.degraded ? 'degraded' : '', b.outage_s ? `outage ${b.outage_s.toFixed(1)}s` : '', b.client.client_bound ? 'client-bound' : ''].filter(Boolean);
+        const notes = [
+            b.status !== 'complete' ? b.status : '',
+            b.degraded ? 'degraded' : '',
+            b.outage_s ? `outage ${b.outage_s.toFixed(1)}s` : '',
+            b.client.client_bound ? 'client-bound' : '',
+        ].filter(Boolean);
         const s = stats.get(b.band_id);
         const ci = s?.tps.interval ? `±${formatTps((s.tps.interval.high - s.tps.interval.low) / 2)}` : MISSING_TEXT;
         return [
@@ -81587,7 +80249,10 @@ function renderTerminalReport(doc, opts = {}) {
             { text: dash(formatMs(b.latency.mean_ms)) },
             { text: dash(formatMs(b.latency.p95_ms)) },
             { text: dash(formatMs(b.latency.p99_ms)) },
-            { text: b.error_rate === 0 ? '0' : dash(formatPercent(b.error_rate)), style: b.error_rate > 0 ? 'yellow' : undefined },
+            {
+                text: b.error_rate === 0 ? '0' : dash(formatPercent(b.error_rate)),
+                style: b.error_rate > 0 ? 'yellow' : undefined,
+            },
             { text: region ?? MISSING_TEXT, style: region ? REGION_STYLE[region] : undefined },
             { text: notes.join(','), style: notes.length ? 'red' : undefined },
         ];
@@ -81602,7 +80267,7 @@ function renderTerminalReport(doc, opts = {}) {
     }
     out.push('');
     // Curve.
-    const points = curve_curvePoints(doc);
+    const points = curvePoints(doc);
     if (points.length >= 2) {
         out.push(paint('bold', 'TPS vs concurrency') + `  ${sparkline(points.map((p) => p.measured))}`);
         out.push(...asciiPlot(points, paint), '');
@@ -81615,22 +80280,28 @@ function renderTerminalReport(doc, opts = {}) {
     else {
         const cf = analysis.curve_fitting;
         out.push(...table(['Model', 'R²', 'RMSE', 'AICc', 'Note'], cf.models.map((m) => [
-            { text: m.model + (m.model === cf.best_model ? ' *' : ''), style: m.model === cf.best_model ? 'bold' : undefined },
+            {
+                text: m.model + (m.model === cf.best_model ? ' *' : ''),
+                style: m.model === cf.best_model ? 'bold' : undefined,
+            },
             { text: dash(formatSig(m.r_squared, 4)) },
             { text: dash(formatSig(m.rmse, 4)) },
             { text: dash(formatSig(m.aicc, 4)) },
             { text: m.reason ? `not fitted: ${clean(m.reason)}` : '' },
         ]), [false, true, true, true, false], paint));
-        out.push(`  Best model (AICc): ${cf.best_model ?? 'none'}${cf.best_model_reason ? ` — ${clean(cf.best_model_reason)}` : ''}`);
+        out.push('  Best model (AICc): ' +
+            `${cf.best_model ?? 'none'}${cf.best_model_reason ? ` — ${clean(cf.best_model_reason)}` : ''}`);
         const usl = cf.usl;
         if (usl.sigma === null || usl.kappa === null || usl.lambda === null) {
             out.push(`  USL: not available${usl.reason ? `: ${clean(usl.reason)}` : ''}`);
         }
         else {
-            const ci = (i, f = (v) => formatSig(v, 3)) => (i ? ` [${dash(formatRange(i, f))}]` : '');
-            out.push(`  USL: X(N) = λN / (1 + σ(N−1) + κN(N−1)),  σ = ${formatSig(usl.sigma, 3)}${ci(usl.sigma_ci)},  κ = ${formatSig(usl.kappa, 3)}${ci(usl.kappa_ci)},  λ = ${formatSig(usl.lambda, 4)}`);
+            const ci = (i, f = (v) => formatSig(v, 3)) => i ? ` [${dash(formatRange(i, f))}]` : '';
+            out.push(`  USL: X(N) = λN / (1 + σ(N−1) + κN(N−1)),  σ = ${formatSig(usl.sigma, 3)}${ci(usl.sigma_ci)}, ` +
+                ` κ = ${formatSig(usl.kappa, 3)}${ci(usl.kappa_ci)},  λ = ${formatSig(usl.lambda, 4)}`);
             out.push(usl.peak_concurrency !== null
-                ? paint('bold', `  N* = ${formatSig(usl.peak_concurrency, 3)}${ci(usl.peak_concurrency_ci)}, peak ${formatTps(usl.peak_tps)} TPS${ci(usl.peak_tps_ci, formatTps)}`)
+                ? paint('bold', `  N* = ${formatSig(usl.peak_concurrency, 3)}${ci(usl.peak_concurrency_ci)}, ` +
+                    `peak ${formatTps(usl.peak_tps)} TPS${ci(usl.peak_tps_ci, formatTps)}`)
                 : usl.kappa === 0
                     ? '  No peak: κ = 0, throughput keeps rising ever more slowly'
                     : '  Peak not available');
@@ -81647,7 +80318,10 @@ function renderTerminalReport(doc, opts = {}) {
     out.push(paint('bold', 'Optimal configuration'));
     const opt = doc.optimal_config;
     if (opt) {
-        out.push(paint('green', `  ${opt.workers} workers / ${opt.connections} connections (band ${opt.band_id}): ${formatTps(opt.tps)} TPS, ${dash(formatPercent(opt.fraction_of_peak, 0))} of peak, ${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}${opt.slo_met ? '' : ', SLO NOT met'}`));
+        out.push(paint('green', `  ${opt.workers} workers / ${opt.connections} connections (band ${opt.band_id}): ` +
+            `${formatTps(opt.tps)} TPS, ${dash(formatPercent(opt.fraction_of_peak, 0))} of peak, ` +
+            `${opt.p95_latency_ms === null ? 'p95 unknown' : `p95 ${formatMs(opt.p95_latency_ms)} ms`}` +
+            `${opt.slo_met ? '' : ', SLO NOT met'}`));
         if (opt.reasoning)
             out.push(`  ${clean(opt.reasoning)}`);
     }
@@ -81661,8 +80335,11 @@ function renderTerminalReport(doc, opts = {}) {
         out.push(paint('bold', 'Recommendations'));
         const priorityStyle = { high: 'red', medium: 'yellow', low: 'dim' };
         for (const r of recs) {
-            const gain = r.expected_gain === null ? '' : `expected ${r.expected_gain > 0 ? '+' : ''}${formatSig(r.expected_gain, 2)}% TPS, `;
-            out.push(`  ${paint(priorityStyle[r.priority] ?? 'dim', `[${r.priority}]`)} ${r.category}: ${clean(r.suggestion)} (${gain}confidence ${dash(formatPercent(r.confidence, 0))})`);
+            const gain = r.expected_gain === null
+                ? ''
+                : `expected ${r.expected_gain > 0 ? '+' : ''}${formatSig(r.expected_gain, 2)}% TPS, `;
+            out.push(`  ${paint(priorityStyle[r.priority] ?? 'dim', `[${r.priority}]`)} ${r.category}: ` +
+                `${clean(r.suggestion)} (${gain}confidence ${dash(formatPercent(r.confidence, 0))})`);
         }
         out.push('');
     }
@@ -81676,8 +80353,264 @@ function renderTerminalReport(doc, opts = {}) {
     return out.join('\n').replace(/\n+$/, '') + '\n';
 }
 
+;// CONCATENATED MODULE: ./src/report/comparison.ts
+// The comparison as Markdown, for the job summary and the PR comment. Every string that can come from
+// a config, SQL, a file name or an error goes through escapeMarkdown, so nothing can inject Markdown
+// or HTML. The Mermaid chart holds numbers only.
+
+
+
+const change = (f) => formatChange(f.change_pct);
+const interval = (f) => formatRatioInterval(f.interval);
+const comparison_status = (f) => format_formatStatus(f.status, f.improved);
+/** A Mermaid xychart-beta of TPS vs concurrency plus the same numbers as a table. */
+function comparison_renderChart(current, baseline) {
+    const cur = curvePoints(current);
+    if (cur.length === 0)
+        return '_No completed band to chart._\n';
+    const base = new Map(curvePoints(baseline).map((p) => [p.concurrency, p.measured]));
+    const xs = cur.map((p) => p.concurrency);
+    const baseComplete = baseline !== null && xs.every((x) => base.has(x));
+    const usl = cur.map((p) => p.usl);
+    const uslComplete = usl.every((v) => v !== null);
+    const values = [
+        ...cur.map((p) => p.measured),
+        ...(baseComplete ? xs.map((x) => base.get(x)) : []),
+        ...(uslComplete ? usl : []),
+    ];
+    const top = Math.max(1, Math.ceil((Math.max(...values) * 1.1) / 10) * 10);
+    const r = (x) => Math.round(x * 10) / 10;
+    const lines = [`    line [${cur.map((p) => r(p.measured)).join(', ')}]`];
+    const legend = ['line 1: current run'];
+    if (baseComplete) {
+        lines.push(`    line [${xs.map((x) => r(base.get(x))).join(', ')}]`);
+        legend.push(`line ${lines.length}: baseline`);
+    }
+    if (uslComplete) {
+        lines.push(`    line [${usl.map(r).join(', ')}]`);
+        legend.push(`line ${lines.length}: USL fit of the current run`);
+    }
+    const out = [];
+    out.push(`TPS against concurrency = min(workers, connections); ${legend.join(', ')}.`, '');
+    out.push('```mermaid', 'xychart-beta', '    title "TPS vs concurrency"', `    x-axis "concurrency" [${xs.join(', ')}]`, `    y-axis "TPS" 0 --> ${top}`, ...lines, '```', '');
+    out.push('| Concurrency | Current TPS | Baseline TPS | USL fit |', '|---:|---:|---:|---:|');
+    xs.forEach((x, i) => out.push(`| ${x} | ${formatUpTo(cur[i].measured)} | ${formatUpTo(base.get(x) ?? null)} | ${formatUpTo(usl[i] ?? null)} |`));
+    if (baseline && !baseComplete)
+        out.push('', '_The baseline has no band at some of these concurrencies, so its line is left out of the chart._');
+    return out.join('\n') + '\n';
+}
+/** The reasons behind every band figure that is not a plain pass, and the per-band notes. */
+function comparison_bandFigureNotes(c) {
+    const out = [];
+    const explain = c.bands.flatMap((b) => [b.tps, b.p95_latency]).filter((f) => f.status !== 'pass' || f.improved);
+    if (explain.length > 0) {
+        out.push('<details><summary>Why each band figure is not a plain pass</summary>', '');
+        for (const f of explain)
+            out.push(`- **${escape_escapeMarkdown(f.label)}**: ${escape_escapeMarkdown(f.reason)}`);
+        out.push('', '</details>', '');
+    }
+    const notes = c.bands.flatMap((b) => b.notes.map((n) => `${b.workers} workers / ${b.connections} connections: ${n}`));
+    if (notes.length > 0)
+        out.push(...notes.map((n) => `- ${escape_escapeMarkdown(n)}`), '');
+    return out;
+}
+function figureRow(f) {
+    return (`| ${escape_escapeMarkdown(f.label)} | ${formatFigure(f.baseline)} | ` +
+        `${formatFigure(f.current)} | ${change(f)} | ${interval(f)} | ${comparison_status(f)} |`);
+}
+function renderComparisonMarkdown(input) {
+    const { comparison: c, current } = input;
+    const out = [];
+    const title = input.title ? ` — ${escape_escapeMarkdown(input.title)}` : '';
+    out.push(`## pgscale${title}`, '');
+    out.push(`Workload **${escape_escapeMarkdown(current.workload)}** at scale ${formatUpTo(current.scale, 0)}, ` +
+        `${current.bands.length} band(s), strategy ${escape_escapeMarkdown(current.strategy)}.`, '');
+    if (!c) {
+        out.push('**Verdict: NOT COMPARED** (this mode measures and records; it does not gate).', '');
+    }
+    else {
+        out.push(`> [!${VERDICT_ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT_TEXT[c.verdict]}**`, '>', `> ${escape_escapeMarkdown(c.reason)}`);
+        if (c.verdict === 'no-baseline') {
+            out.push('>', '> Nothing was compared, so nothing was gated. Record a baseline with `mode: baseline` on the baseline branch.');
+        }
+        out.push('');
+        if (input.baseline_source)
+            out.push(`Baseline: ${escape_escapeMarkdown(input.baseline_source)}.`, '');
+        const envDiffs = c.environment_differences ?? [];
+        if (c.verdict !== 'no-baseline' && envDiffs.length > 0) {
+            out.push('**Baseline measured on a different machine or server setup** ' +
+                `(baseline vs current): ${envDiffs.map(escape_escapeMarkdown).join('; ')}. ` +
+                ('A regression against it is reported as inconclusive, never ' +
+                    'as a failure; a same-runner A/B run (`mode: ab`) can tell.'), '');
+        }
+        out.push(`Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, ` +
+            `p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, ` +
+            `confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
+    }
+    if (c && c.verdict !== 'no-baseline') {
+        if (c.bands.length > 0) {
+            const pctLevel = `${Math.round(c.thresholds.confidence * 100)}%`;
+            out.push('### Bands: current vs baseline', '');
+            out.push(`| Workers | Connections | TPS baseline → current | Δ TPS | TPS interval (${pctLevel}) ` +
+                `| TPS | p95 ms baseline → current | Δ p95 | p95 interval (${pctLevel}) | p95 |`);
+            out.push('|---:|---:|---:|---:|:---:|:---|---:|---:|:---:|:---|');
+            for (const b of c.bands) {
+                out.push(`| ${b.workers} | ${b.connections} | ${formatUpTo(b.tps.baseline)} → ` +
+                    `${formatUpTo(b.tps.current)} | ${change(b.tps)} | ${interval(b.tps)} | ${comparison_status(b.tps)} ` +
+                    (`| ${formatUpTo(b.p95_latency.baseline, 2)} → ${formatUpTo(b.p95_latency.current, 2)} | ` +
+                        `${change(b.p95_latency)} | ${interval(b.p95_latency)} | ${comparison_status(b.p95_latency)} |`));
+            }
+            out.push('', ...comparison_bandFigureNotes(c));
+        }
+        if (c.curve) {
+            out.push('### Curve', '');
+            out.push('| Figure | Baseline | Current | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
+            for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa])
+                out.push(figureRow(f));
+            out.push('');
+            for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
+                out.push(`- **${escape_escapeMarkdown(f.label)}**: ${escape_escapeMarkdown(f.reason)}`);
+            }
+            out.push(`- **Optimal configuration**: ${escape_escapeMarkdown(c.curve.optimal.message)}`, '');
+        }
+        if (c.changed_files.length > 0) {
+            out.push('### Workload files changed since the baseline', '');
+            out.push(...c.changed_files.map((f) => `- ${escape_escapeMarkdown(f)}`), '');
+        }
+        if (c.unmatched.current_only.length + c.unmatched.baseline_only.length > 0) {
+            const list = (bs) => bs.map((b) => `${b.workers}/${b.connections}`).join(', ') || 'none';
+            out.push('Bands not compared (workers/connections): only in this run: ' +
+                `${list(c.unmatched.current_only)}; only in the baseline: ${list(c.unmatched.baseline_only)}.`, '');
+        }
+    }
+    out.push('### TPS vs concurrency', '', comparison_renderChart(current, input.baseline ?? null));
+    if (current.optimal_config) {
+        const { reasoning, workers, connections } = current.optimal_config;
+        out.push(`**Optimum (current run):** ${escape_escapeMarkdown(reasoning || `${workers} workers / ${connections} connections`)}`, '');
+    }
+    if (c && c.verdict !== 'no-baseline') {
+        out.push('<details><summary>How the verdict is reached</summary>', '');
+        out.push('- Each figure is a ratio current ÷ baseline with an interval. TPS ' +
+            "intervals come from batch means over both runs' per-second series " +
+            ('(so correlated seconds are not counted as independent); p95 ' +
+                "intervals from batch means over both runs' per-second p95 ") +
+            ('(p95 drifts with time, so pooled latencies are not treated ' +
+                'as independent; without that series p95 is inconclusive).'), '- **fail** only when the whole interval lies beyond the threshold; ' +
+            '**pass** when it lies within it; otherwise **inconclusive**, ' +
+            'with the smallest change the noise could have detected.', `- ${escape_escapeMarkdown(c.correction.explanation)}`, '', '</details>', '');
+        if (c.notes.length > 0)
+            out.push('### Notes', '', ...c.notes.map((n) => `- ${escape_escapeMarkdown(n)}`), '');
+    }
+    return out.join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/report/ab.ts
+// Views of an A/B run: Markdown for the job summary and the sticky comment, plain text for the
+// terminal. Untrusted text (labels from configs, sources, reasons) goes through escapeMarkdown.
+
+
+
+
+
+const signed = (f) => formatChange(f.change_pct);
+const intervalText = (f) => formatRatioInterval(f.interval);
+const levelOf = (f) => (f.interval ? `${(f.interval.level * 100).toFixed(1)}%` : '');
+const ab_status = (f) => formatStatus(f.status, f.improved);
+function renderAbMarkdown(input) {
+    const { ab, comparison: c, head, base } = input;
+    const out = [];
+    out.push(`## pgscale A/B${input.title ? ` — ${escapeMarkdown(input.title)}` : ''}`, '');
+    out.push(`> [!${ALERT[c.verdict]}]`, `> **Verdict: ${VERDICT[c.verdict]}**`, '>', `> ${escapeMarkdown(c.reason)}`, '');
+    // A side whose transactions failed outweighs any verdict drawn from it.
+    for (const [side, doc] of [
+        ['base', base],
+        ['head', head],
+    ]) {
+        const health = runHealth(doc);
+        const text = healthFailure(health, side) ??
+            (health.status === 'degraded' ? `The ${side} run: ${healthHeadline(health)}` : null);
+        if (text)
+            out.push(health.status === 'failed' ? '> [!CAUTION]' : '> [!WARNING]', `> **${escapeMarkdown(text)}**`, '');
+    }
+    out.push(`**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) ` +
+        `and head (${escapeMarkdown(ab.sides.head.source)}) ` +
+        ('measured on this runner against one server, each in its own ' +
+            `database, ${ab.rounds} interleaved ABBA rounds per band`) +
+        (`${ab.confirm ? ', failures re-measured for confirmation' : ''}. Workload ` +
+            `**${escapeMarkdown(head.workload)}** at scale ${fmt(head.scale, 0)}.`), '', escapeMarkdown(ab.noise.sentence), '', `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, ` +
+        `p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, ` +
+        `requested confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
+    if (c.bands.length > 0) {
+        out.push('### Bands: head vs base, paired by round', '');
+        out.push('| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS ' +
+            'interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |');
+        out.push('|---:|---:|---:|---:|---:|:---:|---:|:---|---:|---:|:---:|:---|');
+        c.bands.forEach((b, i) => {
+            const s = ab.bands[i];
+            out.push(`| ${b.workers} | ${b.connections} | ` +
+                `${s?.tps.rounds ?? 'n/a'}${s?.confirmation ? ` + ${s.confirmation.rounds}` : ''} ` +
+                `| ${fmt(b.tps.baseline)} → ${fmt(b.tps.current)} | ${signed(b.tps)} ` +
+                `| ${intervalText(b.tps)} | ${levelOf(b.tps)} | ${ab_status(b.tps)} ` +
+                (`| ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} | ` +
+                    `${signed(b.p95_latency)} | ${intervalText(b.p95_latency)} | ${ab_status(b.p95_latency)} |`));
+        });
+        out.push('', ...bandFigureNotes(c));
+    }
+    if (c.curve) {
+        out.push('### Curve (informational in A/B mode)', '');
+        out.push('| Figure | Base | Head | Change | Interval | Status |', '|:---|---:|---:|---:|:---:|:---|');
+        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency, c.curve.usl_sigma, c.curve.usl_kappa]) {
+            out.push(`| ${escapeMarkdown(f.label)} | ${fmt(f.baseline, 4)} | ` +
+                `${fmt(f.current, 4)} | ${signed(f)} | ${intervalText(f)} | ${f.status} |`);
+        }
+        out.push('');
+        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency])
+            out.push(`- ${escapeMarkdown(f.reason)}`);
+        out.push(`- **Optimal configuration**: ${escapeMarkdown(c.curve.optimal.message)}`, '');
+    }
+    if (c.changed_files.length > 0) {
+        out.push('### Workload files that differ between base and head', '', ...c.changed_files.map((f) => `- ${escapeMarkdown(f)}`), '');
+    }
+    out.push('### TPS vs concurrency', '', 'Current run = head, baseline = base (band means over the rounds).', '', renderChart(head, base));
+    out.push('<details><summary>How the verdict is reached</summary>', '');
+    out.push('- Base and head run alternately on the same runner and server ' +
+        '(ABBA order), so machine noise hits both sides of a round alike. ' +
+        'Each round gives one paired log-ratio head ÷ base per band, for TPS and for p95 latency.', '- The estimate is the Hodges–Lehmann median of the pairwise (Walsh) ' +
+        'averages; its interval is the exact Wilcoxon signed-rank interval. ' +
+        ('With few rounds only some levels are exact: the largest one not above the requested ' +
+            'level is used and shown (the widest interval when even that is below it).'), '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies ' +
+        'within; otherwise **inconclusive**, with the smallest change the noise could have detected.', `- ${escapeMarkdown(c.correction.explanation)}`, ab.confirm
+        ? '- With confirmation, a failing band is measured again for as many ' +
+            'rounds, and fails the gate only when the new rounds fail it too.'
+        : '', '', '</details>', '');
+    if (c.notes.length > 1)
+        out.push('### Notes', '', ...c.notes.slice(1).map((n) => `- ${escapeMarkdown(n)}`), '');
+    return out.filter((line, i, all) => !(line === '' && all[i - 1] === '')).join('\n');
+}
+/** A short plain-text report for the terminal. */
+function renderAbText(input) {
+    const { ab, comparison: c } = input;
+    const lines = [];
+    lines.push(`A/B verdict: ${VERDICT_TEXT[c.verdict]} — ${c.reason}`);
+    lines.push(ab.noise.sentence);
+    for (const b of c.bands) {
+        lines.push(`  ${String(b.workers).padStart(4)}w/${String(b.connections).padEnd(4)}c  TPS ${formatUpTo(b.tps.baseline)} ` +
+            `→ ${formatUpTo(b.tps.current)} ${signed(b.tps)} [${intervalText(b.tps)} @${levelOf(b.tps)}] ${b.tps.status}` +
+            (`   p95 ${formatUpTo(b.p95_latency.baseline, 2)} → ${formatUpTo(b.p95_latency.current, 2)} ` +
+                `ms ${signed(b.p95_latency)} ${b.p95_latency.status}`));
+    }
+    if (c.curve) {
+        for (const f of [c.curve.peak_tps, c.curve.usl_peak_concurrency])
+            lines.push(`  ${f.reason}`);
+    }
+    for (const n of c.notes.slice(1))
+        lines.push(`  note: ${n}`);
+    return lines.join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/report/index.ts
-// Report views of the results document: CSV, JSON, Markdown, terminal text and export files.
+// Report views of the results document: CSV, JSON, Markdown (run, comparison, A/B), terminal text and export files.
+
 
 
 
@@ -81740,11 +80673,12 @@ async function openStatsSampler(clientConfig, opts) {
     await client.connect();
     let statementsQuery = null;
     if (opts.statements) {
-        const ext = await client.query("SELECT current_setting('server_version_num') AS version_num, (SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed");
+        const ext = await client.query("SELECT current_setting('server_version_num') AS version_num, (SELECT count(*) " +
+            "FROM pg_extension WHERE extname = 'pg_stat_statements') AS installed");
         const row = ext.rows[0];
         if (!row || Number(row.installed) === 0) {
             opts.warn('pg_stat_statements is not installed in this database, so top statements are not collected ' +
-                "(add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements)");
+                '(add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements)');
         }
         else {
             const totalColumn = Number(row.version_num) >= 130000 ? 'total_exec_time' : 'total_time';
@@ -81894,9 +80828,9 @@ var external_node_worker_threads_ = __nccwpck_require__(5919);
  */
 const THREAD_ENTRY = external_node_path_default().join(external_node_path_default().dirname((0,external_node_url_.fileURLToPath)(import.meta.url)), 'band-thread.js');
 /** How many event loops a run may use for its closed-loop bands; 1 = the main thread only. */
-function runThreadCount(progressive, workload, clientConfig) {
-    const wanted = progressive.client_threads === 'auto' ? external_node_os_default().availableParallelism() : progressive.client_threads;
-    if (wanted <= 1 || progressive.rate !== null || !workload.portable || !(0,external_node_fs_.existsSync)(THREAD_ENTRY))
+function runThreadCount(clientThreads, rate, workload, clientConfig) {
+    const wanted = clientThreads === 'auto' ? external_node_os_default().availableParallelism() : clientThreads;
+    if (wanted <= 1 || rate !== null || !workload.portable || !(0,external_node_fs_.existsSync)(THREAD_ENTRY))
         return 1;
     try {
         structuredClone(clientConfig); // e.g. a password function or a custom stream cannot cross threads
@@ -82029,7 +80963,362 @@ class ClientThreads {
     }
 }
 
-;// CONCATENATED MODULE: ./src/workload/wire.ts
+;// CONCATENATED MODULE: ./src/run/band-result.ts
+// The pure formulas of a band's result: what the runner computes from its counters once the
+// measured window has closed. TPS follows pgbench's definition (PostgreSQL documentation,
+// "pgbench": the "tps = … (without initial connection time)" line): committed transactions over
+// the measured time, connecting (and here the warm-up) left out.
+/** Event-loop utilisation above which the generator, not the database, is the limit. */
+const CLIENT_BOUND_ELU = 0.9;
+function perSecond(count, durationS) {
+    return durationS > 0 ? count / durationS : 0;
+}
+/**
+ * TPS = committed / T: committed transactions per second of the measured window T; 0 for an empty
+ * window. Failed transactions do not count, as in pgbench.
+ *
+ * @example
+ * bandTps(1500, 30); // => 50
+ */
+function bandTps(committed, durationS) {
+    return perSecond(committed, durationS);
+}
+/**
+ * QPS = statements / T: statements executed per second of the measured window T; 0 for an empty
+ * window.
+ *
+ * @example
+ * bandQps(4500, 30); // => 150 (three statements a transaction at 50 TPS)
+ */
+function bandQps(statements, durationS) {
+    return perSecond(statements, durationS);
+}
+/**
+ * Error rate = failed / (committed + failed): the share of attempted transactions that failed;
+ * 0 when nothing was attempted.
+ *
+ * @example
+ * bandErrorRate(95, 5); // => 0.05
+ */
+function bandErrorRate(committed, failed) {
+    const attempted = committed + failed;
+    return attempted > 0 ? failed / attempted : 0;
+}
+/**
+ * A band is degraded when its error rate exceeds the threshold, when it committed nothing (it
+ * measured nothing, whatever the threshold says), or when the server was unreachable for part of
+ * its window (it did not measure the configuration alone).
+ *
+ * @example
+ * isDegraded({ errorRate: 0.06, maxErrorRate: 0.05, committed: 94, outageMs: 0 }); // => true
+ * isDegraded({ errorRate: 0, maxErrorRate: 0.05, committed: 100, outageMs: 0 }); // => false
+ */
+function isDegraded(band) {
+    return band.errorRate > band.maxErrorRate || band.committed === 0 || band.outageMs > 0;
+}
+/**
+ * Client-bound: the busiest event loop was busy more than CLIENT_BOUND_ELU (90 %) of the window,
+ * so the load generator, not PostgreSQL, set the pace.
+ *
+ * @example
+ * isClientBound(0.95); // => true
+ */
+function isClientBound(eventLoopUtilization) {
+    return eventLoopUtilization > CLIENT_BOUND_ELU;
+}
+/**
+ * Client CPU per committed transaction, in microseconds: (user + system) / committed; null when
+ * nothing committed.
+ *
+ * @example
+ * cpuPerTransaction(2_000_000, 40_000); // => 50
+ */
+function cpuPerTransaction(cpuUs, committed) {
+    return committed > 0 ? cpuUs / committed : null;
+}
+
+// EXTERNAL MODULE: ./node_modules/hdr-histogram-js/dist/index.js
+var hdr_histogram_js_dist = __nccwpck_require__(2960);
+;// CONCATENATED MODULE: ./src/run/metrics.ts
+// What one band measured, recorded on the hot path with fixed memory: three HDR histograms
+// (end-to-end latency, pool wait, service time, in microseconds), counters, a per-second series
+// errors by SQLSTATE and server notices by severity. Only what happens inside the measured window
+// is recorded.
+
+/** One hour in microseconds: anything longer is clamped (and would be a broken band anyway). */
+const HIGHEST_TRACKABLE_US = 3_600_000_000;
+function newLatencyHistogram(significantDigits = 3) {
+    return hdr_histogram_js_dist/* build */.jq({
+        bitBucketSize: 32,
+        autoResize: false,
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: HIGHEST_TRACKABLE_US,
+        numberOfSignificantValueDigits: significantDigits,
+    });
+}
+function toMicros(ms) {
+    const us = Math.round(ms * 1000);
+    return us < 0 ? 0 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us;
+}
+/**
+ * Mean is exact (from the running sum); percentiles come from the histogram (3 significant digits).
+ * With `sumSqMs` (running sum of squares) the standard deviation is exact too, and cheap:
+ * hdr-histogram-js's stdDeviation walks every bucket through iterator objects, which took
+ * 60–300 ms per histogram on the 2-core machine, time spent outside the planned bands.
+ */
+function summarise(histogram, sumMs, sumSqMs) {
+    const count = histogram.totalCount;
+    if (count === 0) {
+        return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
+    }
+    const mean = sumMs / count;
+    return {
+        count,
+        mean_ms: mean,
+        stddev_ms: sumSqMs === undefined ? histogram.stdDeviation / 1000 : Math.sqrt(Math.max(0, sumSqMs / count - mean * mean)),
+        p50_ms: histogram.getValueAtPercentile(50) / 1000,
+        p95_ms: histogram.getValueAtPercentile(95) / 1000,
+        p99_ms: histogram.getValueAtPercentile(99) / 1000,
+        max_ms: histogram.maxValue / 1000,
+    };
+}
+const metrics_decode = (encoded) => hdr_histogram_js_dist/* decodeFromCompressedBase64 */.Vc(encoded, 32, false);
+class BandRecorder {
+    /** True between the start and the end of the measured window. */
+    measuring = false;
+    windowStart = 0;
+    windowEnd = 0;
+    /** Completions of any phase, for the live progress line. */
+    completedAnyPhase = 0;
+    committed = 0;
+    failed = 0;
+    statements = 0;
+    latencySumMs = 0;
+    poolWaitSumMs = 0;
+    serviceSumMs = 0;
+    latencySumSqMs = 0;
+    poolWaitSumSqMs = 0;
+    serviceSumSqMs = 0;
+    latency = newLatencyHistogram();
+    poolWait = newLatencyHistogram();
+    service = newLatencyHistogram();
+    perSecond;
+    /** p95 latency (ms) of each whole second; NaN until that second is closed or when it had none. */
+    p95PerSecond;
+    /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
+    secondLatency = newLatencyHistogram(2);
+    currentSecond = 0;
+    /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
+    seconds;
+    errors = new Map();
+    /** The first failure of each code, as ErrorExample. */
+    errorExamples = new Map();
+    /** NoticeResponses (NOTICE, WARNING, …) by severity. */
+    notices = new Map();
+    lagSumMs = 0;
+    lagMaxMs = 0;
+    lagCount = 0;
+    lastLagMs = 0;
+    /** keepSeconds: keep every second's histogram, for a band measured by several threads. */
+    constructor(windowSeconds, keepSeconds = false) {
+        // One spare slot: completions in the final partial second land there and are dropped later.
+        this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
+        this.p95PerSecond = new Float64Array(this.perSecond.length).fill(Number.NaN);
+        this.seconds = keepSeconds ? new Array(this.perSecond.length).fill(null) : null;
+    }
+    /** Completions arrive in time order, so a second is final once a later one starts. */
+    closeSecond() {
+        if (this.secondLatency.totalCount > 0) {
+            this.p95PerSecond[this.currentSecond] = this.secondLatency.getValueAtPercentile(95) / 1000;
+            if (this.seconds !== null)
+                this.seconds[this.currentSecond] = hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.secondLatency);
+            this.secondLatency.reset();
+        }
+    }
+    /** Everything measured, for the main thread to absorb; closes the second in progress. */
+    snapshot() {
+        this.closeSecond();
+        return {
+            committed: this.committed,
+            failed: this.failed,
+            statements: this.statements,
+            latencySumMs: this.latencySumMs,
+            poolWaitSumMs: this.poolWaitSumMs,
+            serviceSumMs: this.serviceSumMs,
+            latencySumSqMs: this.latencySumSqMs,
+            poolWaitSumSqMs: this.poolWaitSumSqMs,
+            serviceSumSqMs: this.serviceSumSqMs,
+            latency: hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.latency),
+            poolWait: hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.poolWait),
+            service: hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.service),
+            perSecond: Array.from(this.perSecond),
+            seconds: this.seconds ?? [],
+            errors: [...this.errors],
+            errorExamples: [...this.errorExamples],
+            notices: [...this.notices],
+        };
+    }
+    /**
+     * Adds the shares other threads measured over the same window. Counts, sums and histograms add
+     * exactly; each second's p95 comes from the merged histograms of that second, not from the
+     * shares' p95s (percentiles do not add). Needs keepSeconds.
+     */
+    absorb(shares) {
+        if (shares.length === 0)
+            return;
+        this.closeSecond();
+        for (const share of shares) {
+            this.committed += share.committed;
+            this.failed += share.failed;
+            this.statements += share.statements;
+            this.latencySumMs += share.latencySumMs;
+            this.poolWaitSumMs += share.poolWaitSumMs;
+            this.serviceSumMs += share.serviceSumMs;
+            this.latencySumSqMs += share.latencySumSqMs;
+            this.poolWaitSumSqMs += share.poolWaitSumSqMs;
+            this.serviceSumSqMs += share.serviceSumSqMs;
+            for (const [own, encoded] of [
+                [this.latency, share.latency],
+                [this.poolWait, share.poolWait],
+                [this.service, share.service],
+            ]) {
+                const other = metrics_decode(encoded);
+                own.add(other);
+                other.destroy();
+            }
+            const n = Math.min(this.perSecond.length, share.perSecond.length);
+            for (let i = 0; i < n; i++)
+                this.perSecond[i] = this.perSecond[i] + share.perSecond[i];
+            for (const [code, count] of share.errors)
+                this.errors.set(code, (this.errors.get(code) ?? 0) + count);
+            for (const [code, example] of share.errorExamples)
+                if (!this.errorExamples.has(code))
+                    this.errorExamples.set(code, example);
+            for (const [severity, count] of share.notices)
+                this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
+        }
+        const own = this.seconds ?? [];
+        for (let i = 0; i < this.p95PerSecond.length; i++) {
+            const parts = [own[i] ?? null, ...shares.map((share) => share.seconds[i] ?? null)].filter((e) => e !== null);
+            if (parts.length === 0)
+                continue;
+            const merged = metrics_decode(parts[0]);
+            for (const encoded of parts.slice(1)) {
+                const other = metrics_decode(encoded);
+                merged.add(other);
+                other.destroy();
+            }
+            this.p95PerSecond[i] = merged.getValueAtPercentile(95) / 1000;
+            merged.destroy();
+        }
+    }
+    startWindow(now) {
+        this.windowStart = now;
+        this.measuring = true;
+    }
+    endWindow(now) {
+        this.windowEnd = now;
+        this.measuring = false;
+    }
+    /**
+     * A committed transaction. Latency runs from `scheduled` (the start a closed loop asked for,
+     * or the rate schedule's slot, so a late start counts against us); pool wait from `started`.
+     */
+    commit(scheduled, started, acquired, ended, statements) {
+        this.completedAnyPhase++;
+        if (!this.measuring)
+            return;
+        this.committed++;
+        this.statements += statements;
+        const latency = ended - scheduled;
+        const wait = acquired - started;
+        const service = ended - acquired;
+        this.latencySumMs += latency;
+        this.poolWaitSumMs += wait;
+        this.serviceSumMs += service;
+        this.latencySumSqMs += latency * latency;
+        this.poolWaitSumSqMs += wait * wait;
+        this.serviceSumSqMs += service * service;
+        this.latency.recordValue(toMicros(latency));
+        this.poolWait.recordValue(toMicros(wait));
+        this.service.recordValue(toMicros(service));
+        let second = Math.floor((ended - this.windowStart) / 1000);
+        if (second < 0)
+            second = 0;
+        if (second >= this.perSecond.length)
+            second = this.perSecond.length - 1;
+        this.perSecond[second] = this.perSecond[second] + 1;
+        if (second > this.currentSecond) {
+            this.closeSecond();
+            this.currentSecond = second;
+        }
+        this.secondLatency.recordValue(toMicros(latency));
+    }
+    /** A failed transaction; `error` is kept as the code's example the first time the code is seen. */
+    fail(code, error) {
+        this.completedAnyPhase++;
+        if (!this.measuring)
+            return;
+        this.failed++;
+        this.errors.set(code, (this.errors.get(code) ?? 0) + 1);
+        if (!this.errorExamples.has(code))
+            this.errorExamples.set(code, errorExample(error));
+    }
+    /** A notice the server sent on a pool connection. */
+    notice(severity) {
+        if (!this.measuring)
+            return;
+        this.notices.set(severity, (this.notices.get(severity) ?? 0) + 1);
+    }
+    /** Rate mode: how late a transaction started against its schedule. */
+    lag(ms) {
+        this.lastLagMs = ms;
+        if (!this.measuring)
+            return;
+        this.lagSumMs += ms;
+        this.lagCount++;
+        if (ms > this.lagMaxMs)
+            this.lagMaxMs = ms;
+    }
+    /**
+     * Committed transactions in each whole second of the window. A window that ends a few
+     * milliseconds short of a whole second (timer granularity) still counts that second: dropping
+     * it would lose a full second of samples to save a bias under 2% in one of them.
+     */
+    series(windowSeconds) {
+        return Array.from(this.perSecond.subarray(0, this.wholeSeconds(windowSeconds)));
+    }
+    /** p95 latency (ms) of each whole second of the window, null for a second without commits. */
+    p95Series(windowSeconds) {
+        this.closeSecond();
+        return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) => Number.isNaN(v) ? null : v);
+    }
+    wholeSeconds(windowSeconds) {
+        return Math.min(Math.floor(windowSeconds + 0.02), this.perSecond.length);
+    }
+    histogramBase64() {
+        return hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.latency);
+    }
+    destroy() {
+        this.latency.destroy();
+        this.poolWait.destroy();
+        this.service.destroy();
+        this.secondLatency.destroy();
+    }
+}
+const EXAMPLE_MESSAGE_CHARS = 300;
+/** A failure as an ErrorExample; the runner masks secrets in the message before it leaves the band. */
+function errorExample(error) {
+    const e = error;
+    const raw = e && typeof e.message === 'string' ? e.message : String(error);
+    const message = raw.replace(/\s+/g, ' ').trim();
+    return {
+        message: message.length > EXAMPLE_MESSAGE_CHARS ? `${message.slice(0, EXAMPLE_MESSAGE_CHARS - 1)}…` : message,
+        statement: e && typeof e.statement === 'string' ? e.statement : null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/db/wire.ts
 // The benchmark's hot path speaks PostgreSQL's extended query protocol itself. pg's Query turns
 // every answer into message objects, events and callbacks, and its writer assembles each message
 // from several buffers; a benchmark only needs to know that a statement completed or how it
@@ -82047,10 +81336,30 @@ class ClientThreads {
 // PQsendQueryPrepared does, so the server's work matches pgbench -M prepared); Execute with no
 // row limit; Sync, so each statement gets its own ReadyForQuery and error recovery point.
 const BIND_TAIL_AND_EXECUTE = Buffer.from([
-    0, 0, // result format codes: none (all text)
-    0x44, 0, 0, 0, 6, 0x50, 0, // Describe portal ""
-    0x45, 0, 0, 0, 9, 0, 0, 0, 0, 0, // Execute portal "", all rows
-    0x53, 0, 0, 0, 4, // Sync
+    0,
+    0, // result format codes: none (all text)
+    0x44,
+    0,
+    0,
+    0,
+    6,
+    0x50,
+    0, // Describe portal ""
+    0x45,
+    0,
+    0,
+    0,
+    9,
+    0,
+    0,
+    0,
+    0,
+    0, // Execute portal "", all rows
+    0x53,
+    0,
+    0,
+    0,
+    4, // Sync
 ]);
 function wireStatement(name, text, paramCount) {
     const nameBytes = Buffer.byteLength(name);
@@ -82676,7 +81985,10 @@ function startLoopMonitor() {
     return () => {
         const utilization = external_node_perf_hooks_.performance.eventLoopUtilization(eluStart).utilization;
         delay.disable();
-        return { event_loop_utilization: utilization, event_loop_delay_p99_ms: delay.count > 0 ? delay.percentile(99) / 1e6 : null };
+        return {
+            event_loop_utilization: utilization,
+            event_loop_delay_p99_ms: delay.count > 0 ? delay.percentile(99) / 1e6 : null,
+        };
     };
 }
 /** The open-loop schedule shared by a band's workers: exponential inter-arrival times. */
@@ -82791,7 +82103,9 @@ async function transactOnce(session, ctx, scheduled, started) {
             connection.charged = true;
         pool.release(connection);
         // The example keeps the statement that was running, with the cause's message.
-        recorder.fail(code, cause === failure ? failure : { message: errorMessage(cause), statement: failure?.statement });
+        recorder.fail(code, cause === failure
+            ? failure
+            : { message: errorMessage(cause), statement: failure?.statement });
         ctx.onError(code, cause);
     }
     return true;
@@ -82836,8 +82150,7 @@ async function openLoopWorker(session, ctx) {
 
 
 
-/** Event-loop utilisation above which the generator, not the database, is the limit. */
-const CLIENT_BOUND_ELU = 0.9;
+
 const DEFAULT_RETRY_WINDOW_S = 15;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** How long finishing workers may take after a band ends before their connections are cut. */
@@ -82868,7 +82181,7 @@ function formatSeconds(s) {
 }
 async function runBand(band, run) {
     const { opts } = run;
-    const { log, plan, progressive, workload } = opts;
+    const { log, plan, workload } = opts;
     if (opts.signal?.aborted)
         return { result: null, stopReason: 'interrupted' };
     // Its tick timer runs until the finally below disposes of it.
@@ -82882,7 +82195,7 @@ async function runBand(band, run) {
         application_name: POOL_APPLICATION_NAME,
         // Lets a workload send all statements of an explicit transaction before the first answer
         // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
-        pipeline: opts.progressive.pipeline,
+        pipeline: plan.pipeline,
         // Without a timeout a blackholed host would hang the band forever.
         connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
     };
@@ -82894,7 +82207,8 @@ async function runBand(band, run) {
     const workerShares = splitEvenly(band.workers, loops);
     const connectionShares = splitEvenly(band.connections, loops);
     const remote = loops > 1 ? run.threads.take(loops - 1) : [];
-    log.info(`🔄 Band ${run.index}/${run.total}: ${band.workers} workers, ${band.connections} connections` + (loops > 1 ? ` on ${loops} event loops` : ''));
+    log.info(`🔄 Band ${run.index}/${run.total}: ${band.workers} workers, ${band.connections} connections` +
+        (loops > 1 ? ` on ${loops} event loops` : ''));
     const pool = new ConnectionPool({
         clientConfig,
         size: connectionShares[0],
@@ -82914,7 +82228,8 @@ async function runBand(band, run) {
         if (run.noticesSeen.has(kind))
             return;
         run.noticesSeen.add(kind);
-        const line = `band ${band.band_id}: first ${severity}${code ? ` ${code}` : ''} notice: ${maskSecrets(message, run.secrets)}`;
+        const line = `band ${band.band_id}: first ${severity}${code ? ` ${code}` : ''} ` +
+            `notice: ${maskSecrets(message, run.secrets)}`;
         if (severity === 'WARNING')
             log.warn(line);
         else
@@ -82972,7 +82287,7 @@ async function runBand(band, run) {
             pool,
             recorder,
             control,
-            scheduler: progressive.rate !== null && progressive.rate > 0 ? new RateScheduler(progressive.rate, external_node_perf_hooks_.performance.now(), seed) : null,
+            scheduler: plan.rate !== null && plan.rate > 0 ? new RateScheduler(plan.rate, external_node_perf_hooks_.performance.now(), seed) : null,
             onError: (code, error) => reportFirstError(code, error instanceof Error ? error.message : String(error)),
         };
         const loop = ctx.scheduler ? openLoopWorker : closedLoopWorker;
@@ -83017,7 +82332,8 @@ async function runBand(band, run) {
                 samplerStarted = true;
             }
             catch (error) {
-                log.warn(`band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets(error.message, run.secrets)}`);
+                log.warn(`band ${band.band_id}: PostgreSQL statistics not collected: ` +
+                    `${maskSecrets(error.message, run.secrets)}`);
             }
         }
         // Taken before the window opens: finding the offset may spin the loop for up to 2 ms.
@@ -83068,24 +82384,24 @@ async function runBand(band, run) {
                 pgStats = await run.sampler.end();
             }
             catch (error) {
-                log.warn(`band ${band.band_id}: PostgreSQL statistics not collected: ${maskSecrets(error.message, run.secrets)}`);
+                log.warn(`band ${band.band_id}: PostgreSQL statistics not collected: ` +
+                    `${maskSecrets(error.message, run.secrets)}`);
             }
         }
         const durationS = (recorder.windowEnd - recorder.windowStart) / 1000;
-        const attempted = recorder.committed + recorder.failed;
-        const errorRate = attempted > 0 ? recorder.failed / attempted : 0;
+        const errorRate = bandErrorRate(recorder.committed, recorder.failed);
         let rate = null;
-        if (ctx.scheduler && progressive.rate !== null) {
+        if (ctx.scheduler && plan.rate !== null) {
             const threshold = Math.max(100, 10 * ctx.scheduler.meanInterArrivalMs);
             const held = recorder.lastLagMs <= threshold;
             rate = {
-                target_tps: progressive.rate,
+                target_tps: plan.rate,
                 lag_mean_ms: recorder.lagCount > 0 ? recorder.lagSumMs / recorder.lagCount : 0,
                 lag_max_ms: recorder.lagMaxMs,
                 held,
             };
             if (!held) {
-                log.warn(`band ${band.band_id}: the target rate of ${progressive.rate} TPS could not be held ` +
+                log.warn(`band ${band.band_id}: the target rate of ${plan.rate} TPS could not be held ` +
                     `(schedule lag reached ${numberFormat.format(recorder.lastLagMs)}ms); add workers or lower the rate`);
             }
         }
@@ -83099,8 +82415,8 @@ async function runBand(band, run) {
             transactions: recorder.committed,
             failed_transactions: recorder.failed,
             statements: recorder.statements,
-            total_tps: durationS > 0 ? recorder.committed / durationS : 0,
-            total_qps: durationS > 0 ? recorder.statements / durationS : 0,
+            total_tps: bandTps(recorder.committed, durationS),
+            total_qps: bandQps(recorder.statements, durationS),
             latency: summarise(recorder.latency, recorder.latencySumMs, recorder.latencySumSqMs),
             pool_wait: summarise(recorder.poolWait, recorder.poolWaitSumMs, recorder.poolWaitSumSqMs),
             service_time: summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs),
@@ -83112,34 +82428,36 @@ async function runBand(band, run) {
                 .sort(([a], [b]) => a.localeCompare(b))
                 .map(([code, example]) => [code, { ...example, message: maskSecrets(example.message, run.secrets) }])),
             error_rate: errorRate,
-            // A band that committed nothing measured nothing, whatever the threshold says; one the server
-            // was unreachable for part of did not measure the configuration alone.
-            degraded: errorRate > progressive.max_error_rate || recorder.committed === 0 || outageMs > 0,
+            degraded: isDegraded({ errorRate, maxErrorRate: plan.max_error_rate, committed: recorder.committed, outageMs }),
             outage_s: outageMs / 1000,
             notices: Object.fromEntries([...recorder.notices].sort(([a], [b]) => a.localeCompare(b))),
             client: {
                 event_loop_utilization: elu,
                 event_loop_delay_p99_ms: delayP99Ms,
-                cpu_us_per_tx: recorder.committed > 0 ? (cpu.user + cpu.system) / recorder.committed : null,
-                client_bound: elu > CLIENT_BOUND_ELU,
+                cpu_us_per_tx: cpuPerTransaction(cpu.user + cpu.system, recorder.committed),
+                client_bound: isClientBound(elu),
                 threads: loops,
                 ...(loops > 1 ? { loops: loopFigures } : {}),
             },
             pg_stats: pgStats,
             rate,
         };
-        const latencyText = result.latency.mean_ms === null ? 'no completed transactions' : `${result.latency.mean_ms.toFixed(1)}ms avg latency`;
+        const latencyText = result.latency.mean_ms === null
+            ? 'no completed transactions'
+            : `${result.latency.mean_ms.toFixed(1)}ms avg latency`;
         log.info(`📊 Band ${band.band_id} completed: ${numberFormat.format(result.total_tps)} TPS, ${latencyText}` +
             (result.failed_transactions > 0 ? `, ${(errorRate * 100).toFixed(1)}% errors` : '') +
             (result.status === 'partial' ? ` (partial: ${control.stopReason ?? 'ended early'})` : ''));
         if (outageMs > 0) {
-            log.warn(`band ${band.band_id}: degraded, the server was unreachable for ${(outageMs / 1000).toFixed(1)}s of the measured window`);
+            log.warn(`band ${band.band_id}: degraded, the server was unreachable ` +
+                `for ${(outageMs / 1000).toFixed(1)}s of the measured window`);
         }
         if (result.transactions === 0) {
             log.warn(`band ${band.band_id}: degraded, no transaction committed`);
         }
-        else if (errorRate > progressive.max_error_rate) {
-            log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% exceeds ${(progressive.max_error_rate * 100).toFixed(1)}%`);
+        else if (errorRate > plan.max_error_rate) {
+            log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% ` +
+                `exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`);
         }
         if (result.client.client_bound) {
             log.warn(`band ${band.band_id}: the load generator was saturated (event-loop utilisation ${elu.toFixed(2)}); ` +
@@ -83169,8 +82487,8 @@ async function runBands(opts) {
     const bands = [];
     let partialReason = null;
     // The caller prints the run's header ("🎯 Starting progressive scaling test…"); bands are ours.
-    if (progressive.rate !== null)
-        log.info(`⏱️  Open-loop rate: ${progressive.rate} TPS per band`);
+    if (plan.rate !== null)
+        log.info(`⏱️  Open-loop rate: ${plan.rate} TPS per band`);
     let sampler = null;
     if (progressive.collect_pg_stats) {
         try {
@@ -83184,7 +82502,7 @@ async function runBands(opts) {
             log.warn(`PostgreSQL statistics are not collected: ${maskSecrets(error.message, secrets)}`);
         }
     }
-    const threadCount = runThreadCount(progressive, opts.workload, opts.clientConfig);
+    const threadCount = runThreadCount(progressive.client_threads, plan.rate, opts.workload, opts.clientConfig);
     const run = {
         opts,
         secrets,
@@ -83317,10 +82635,12 @@ async function setupPgbench(client, scale, log) {
     try {
         await client.query('truncate table pgbench_accounts, pgbench_branches, pgbench_history, pgbench_tellers');
         await client.query(`insert into pgbench_branches(bid,bbalance) select bid, 0 from generate_series(1, ${scale}) as bid`);
-        await client.query(`insert into pgbench_tellers(tid,bid,tbalance) select tid, (tid - 1) / ${TELLERS} + 1, 0 from generate_series(1, ${TELLERS * scale}) as tid`);
+        await client.query('insert into pgbench_tellers(tid,bid,tbalance) select tid, (tid - 1) / ' +
+            `${TELLERS} + 1, 0 from generate_series(1, ${TELLERS * scale}) as tid`);
         for (let from = 1; from <= accounts; from += ACCOUNT_CHUNK) {
             const to = Math.min(accounts, from + ACCOUNT_CHUNK - 1);
-            await client.query(`insert into pgbench_accounts(aid,bid,abalance,filler) select aid, (aid - 1) / ${ACCOUNTS} + 1, 0, '' from generate_series(${from}::${aid}, ${to}) as aid`);
+            await client.query('insert into pgbench_accounts(aid,bid,abalance,filler) select aid, (aid - 1) ' +
+                `/ ${ACCOUNTS} + 1, 0, '' from generate_series(${from}::${aid}, ${to}) as aid`);
             log(`setup: ${to} of ${accounts} accounts generated (${Math.round((100 * to) / accounts)}%)`);
         }
         await client.query('commit');
@@ -83405,22 +82725,9 @@ class Prng {
     }
 }
 
-;// CONCATENATED MODULE: ./src/workload/expr.ts
-// pgbench's \set expression language: a lexer, a precedence parser to an AST, and a compiler
-// that type-checks the AST once and turns it into closures, so the hot path only calls them.
-//
-// Types are static, as a \set script is straight-line code: `int` (a JS number holding an exact
-// integer, |x| <= 2^53), `big` (a BigInt int64: hash results and huge literals), `double` and
-// `bool`. pgbench's rules hold: an operation with a double operand is double, integer division
-// truncates towards zero, `%` and int() round doubles with rint() (half to even).
-/** A runtime failure of a script (division by zero, a bad random range …); `code` is what the runner counts. */
-class ScriptRuntimeError extends Error {
-    code = 'SCRIPT';
-    constructor(message) {
-        super(message);
-        this.name = 'ScriptRuntimeError';
-    }
-}
+;// CONCATENATED MODULE: ./src/workload/expr/lexer.ts
+// The lexer of a \set expression: numbers, identifiers, :variables and operators, with the
+// offset of each token in the script text for error positions.
 const OPS3 = ['<<', '>>', '<=', '>=', '<>', '!='];
 const OPS1 = '+-*/%(),<>=&|#~';
 function isDigit(ch) {
@@ -83505,8 +82812,82 @@ function lex(src, start, end, fail) {
     toks.push({ k: 'eof', pos: end });
     return toks;
 }
+
+;// CONCATENATED MODULE: ./src/workload/expr/values.ts
+// The values of a \set expression at run time: the range checks of pgbench's integer maths,
+// its double-to-integer rounding, and how values are written out as text.
+/** A runtime failure of a script (division by zero, a bad random range …); `code` is what the runner counts. */
+class ScriptRuntimeError extends Error {
+    code = 'SCRIPT';
+    constructor(message) {
+        super(message);
+        this.name = 'ScriptRuntimeError';
+    }
+}
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
+const SAFE = Number.MAX_SAFE_INTEGER;
+function checkInt(v, where) {
+    if (v > SAFE || v < -SAFE)
+        throw new ScriptRuntimeError(`${where}: integer out of range (pgscale evaluates integers exactly up to 2^53)`);
+    return v;
+}
+function checkBig(v, where) {
+    if (v > INT64_MAX || v < INT64_MIN)
+        throw new ScriptRuntimeError(`${where}: bigint out of range`);
+    return v;
+}
+/** C rint(): round half to even, as pgbench coerces doubles to integers. */
+function rint(x) {
+    const r = Math.round(x);
+    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+function doubleToInt(x, where) {
+    const r = rint(x);
+    if (!Number.isFinite(r) || r > SAFE || r < -SAFE)
+        throw new ScriptRuntimeError(`${where}: double to int overflow for ${formatDouble(x)}`);
+    return r;
+}
+function bigToInt(x, where) {
+    if (x > 9007199254740991n || x < -9007199254740991n)
+        throw new ScriptRuntimeError(`${where}: integer ${x} is beyond 2^53, which this argument does not accept`);
+    return Number(x);
+}
+/** C's printf("%.15g"): how pgbench turns a double variable into text. */
+function formatDouble(x) {
+    if (Number.isNaN(x))
+        return 'nan';
+    if (!Number.isFinite(x))
+        return x > 0 ? 'inf' : '-inf';
+    if (x === 0)
+        return Object.is(x, -0) ? '-0' : '0';
+    const e = x.toExponential(14);
+    const cut = e.indexOf('e');
+    const exp = Number(e.slice(cut + 1));
+    const strip = (s) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
+    if (exp < -4 || exp >= 15) {
+        const a = Math.abs(exp);
+        return `${strip(e.slice(0, cut))}e${exp < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`;
+    }
+    return strip(x.toFixed(14 - exp));
+}
+/** How a value of each type is sent as a bind parameter: the text pgbench would send. */
+function paramFormatter(t) {
+    switch (t) {
+        case 'double':
+            return (v) => formatDouble(v);
+        case 'bool':
+            return (v) => (v ? 'true' : 'false');
+        default:
+            return null; // numbers and BigInts: pg's toString() already matches pgbench's %lld
+    }
+}
+
+;// CONCATENATED MODULE: ./src/workload/expr/parser.ts
+// The parser of a \set expression: a precedence parser from tokens to an AST, as pgbench's
+// grammar (exprparse.y) ranks the operators.
+
+
 const MAX_DEPTH = 200;
 const UNSUPPORTED_KEYWORDS = new Set(['case', 'when', 'then', 'else', 'end', 'null', 'is', 'isnull', 'notnull']);
 /** Parses the expression in src[start, end). */
@@ -83517,7 +82898,13 @@ function parseExpression(src, start, end, fail) {
     const peek = () => toks[p];
     const isOp = (t, op) => t.k === 'op' && t.text === op;
     const isWord = (t, w) => t.k === 'ident' && t.text === w;
-    const describe = (t) => t.k === 'eof' ? 'end of expression' : t.k === 'var' ? `":${t.text}"` : t.k === 'double' ? `"${src.slice(t.pos, t.pos + 12).split(/\s/)[0]}"` : `"${t.text}"`;
+    const describe = (t) => t.k === 'eof'
+        ? 'end of expression'
+        : t.k === 'var'
+            ? `":${t.text}"`
+            : t.k === 'double'
+                ? `"${src.slice(t.pos, t.pos + 12).split(/\s/)[0]}"`
+                : `"${t.text}"`;
     const unexpected = (t) => fail(t.pos, `syntax error in expression at ${describe(t)}`);
     const enter = (pos) => {
         if (++depth > MAX_DEPTH)
@@ -83671,34 +83058,229 @@ function parseExpression(src, start, end, fail) {
         unexpected(peek());
     return e;
 }
-// ---------------------------------------------------------------- runtime helpers
-const SAFE = Number.MAX_SAFE_INTEGER;
-function checkInt(v, where) {
-    if (v > SAFE || v < -SAFE)
-        throw new ScriptRuntimeError(`${where}: integer out of range (pgscale evaluates integers exactly up to 2^53)`);
-    return v;
+
+;// CONCATENATED MODULE: ./src/workload/expr/operators.ts
+// How a \set expression's operands are coerced and its operators compiled, with pgbench's
+// typing rules: an operation with a double operand is double, integer division truncates towards
+// zero, `%` and the bitwise operators work on integers.
+
+/** A number operand as a double. */
+function asDouble(env, e, pos) {
+    switch (e.t) {
+        case 'int':
+        case 'double':
+            return e.f;
+        case 'big': {
+            const f = e.f;
+            return (c) => Number(f(c));
+        }
+        default:
+            return env.fail(pos, 'cannot use a boolean as a number');
+    }
 }
-function checkBig(v, where) {
-    if (v > INT64_MAX || v < INT64_MIN)
-        throw new ScriptRuntimeError(`${where}: bigint out of range`);
-    return v;
+/** Integer argument as a JS number: doubles are rint()-ed, BigInts must fit in 2^53. */
+function asInt(env, e, pos) {
+    const where = env.where(pos);
+    switch (e.t) {
+        case 'int':
+            return e.f;
+        case 'double': {
+            const f = e.f;
+            return (c) => doubleToInt(f(c), where);
+        }
+        case 'big': {
+            const f = e.f;
+            return (c) => bigToInt(f(c), where);
+        }
+        default:
+            return env.fail(pos, 'cannot use a boolean as an integer');
+    }
 }
-/** C rint(): round half to even, as pgbench coerces doubles to integers. */
-function rint(x) {
-    const r = Math.round(x);
-    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+/** An integer operand as an int64 BigInt: doubles are rint()-ed. */
+function asBig(env, e, pos) {
+    const where = env.where(pos);
+    switch (e.t) {
+        case 'big':
+            return e.f;
+        case 'int': {
+            const f = e.f;
+            return (c) => BigInt(f(c));
+        }
+        case 'double': {
+            const f = e.f;
+            return (c) => BigInt(doubleToInt(f(c), where));
+        }
+        default:
+            return env.fail(pos, 'cannot use a boolean as an integer');
+    }
 }
-function doubleToInt(x, where) {
-    const r = rint(x);
-    if (!Number.isFinite(r) || r > SAFE || r < -SAFE)
-        throw new ScriptRuntimeError(`${where}: double to int overflow for ${formatDouble(x)}`);
-    return r;
+/** A truth value: numbers are true when not zero. */
+function asBool(e) {
+    switch (e.t) {
+        case 'bool':
+            return e.f;
+        case 'big': {
+            const f = e.f;
+            return (c) => f(c) !== 0n;
+        }
+        default: {
+            const f = e.f;
+            return (c) => f(c) !== 0;
+        }
+    }
 }
-function bigToInt(x, where) {
-    if (x > 9007199254740991n || x < -9007199254740991n)
-        throw new ScriptRuntimeError(`${where}: integer ${x} is beyond 2^53, which this argument does not accept`);
-    return Number(x);
+function arith(env, op, l, r, pos) {
+    const where = env.where(pos);
+    if (l.t === 'bool' || r.t === 'bool')
+        return env.fail(pos, `cannot apply "${op}" to a boolean`);
+    if (op === '%') {
+        // pgbench's % is integer-only; doubles are coerced with rint().
+        if (l.t === 'big' || r.t === 'big') {
+            const a = asBig(env, l, pos), b = asBig(env, r, pos);
+            return {
+                t: 'big',
+                f: (c) => {
+                    const x = a(c), y = b(c);
+                    if (y === 0n)
+                        throw new ScriptRuntimeError(`${where}: division by zero`);
+                    return y === -1n ? 0n : x % y;
+                },
+            };
+        }
+        const a = asInt(env, l, pos), b = asInt(env, r, pos);
+        return {
+            t: 'int',
+            f: (c) => {
+                const x = a(c), y = b(c);
+                if (y === 0)
+                    throw new ScriptRuntimeError(`${where}: division by zero`);
+                return y === -1 ? 0 : (x % y) + 0; // + 0 turns -0 into 0
+            },
+        };
+    }
+    if (l.t === 'double' || r.t === 'double') {
+        const a = asDouble(env, l, pos), b = asDouble(env, r, pos);
+        switch (op) {
+            case '+':
+                return { t: 'double', f: (c) => a(c) + b(c) };
+            case '-':
+                return { t: 'double', f: (c) => a(c) - b(c) };
+            case '*':
+                return { t: 'double', f: (c) => a(c) * b(c) };
+            default:
+                return { t: 'double', f: (c) => a(c) / b(c) };
+        }
+    }
+    if (l.t === 'big' || r.t === 'big') {
+        const a = asBig(env, l, pos), b = asBig(env, r, pos);
+        switch (op) {
+            case '+':
+                return { t: 'big', f: (c) => checkBig(a(c) + b(c), where) };
+            case '-':
+                return { t: 'big', f: (c) => checkBig(a(c) - b(c), where) };
+            case '*':
+                return { t: 'big', f: (c) => checkBig(a(c) * b(c), where) };
+            default:
+                return {
+                    t: 'big',
+                    f: (c) => {
+                        const x = a(c), y = b(c);
+                        if (y === 0n)
+                            throw new ScriptRuntimeError(`${where}: division by zero`);
+                        return checkBig(x / y, where);
+                    },
+                };
+        }
+    }
+    const a = l.f, b = r.f;
+    switch (op) {
+        case '+':
+            return { t: 'int', f: (c) => checkInt(a(c) + b(c), where) };
+        case '-':
+            return { t: 'int', f: (c) => checkInt(a(c) - b(c), where) };
+        case '*':
+            return { t: 'int', f: (c) => checkInt(a(c) * b(c), where) };
+        default:
+            return {
+                t: 'int',
+                f: (c) => {
+                    const x = a(c), y = b(c);
+                    if (y === 0)
+                        throw new ScriptRuntimeError(`${where}: division by zero`);
+                    let q = Math.trunc(x / y);
+                    // Guard the rare case where the double quotient rounded across an integer.
+                    const rem = x - q * y;
+                    if (rem !== 0 && rem < 0 !== x < 0)
+                        q += x < 0 === y < 0 ? -1 : 1;
+                    return q + 0;
+                },
+            };
+    }
 }
+function bitwise(env, op, l, r, pos) {
+    const where = env.where(pos);
+    const a = asBig(env, l, pos), b = asBig(env, r, pos);
+    let f;
+    switch (op) {
+        case '&':
+            f = (c) => a(c) & b(c);
+            break;
+        case '|':
+            f = (c) => a(c) | b(c);
+            break;
+        case '#':
+            f = (c) => a(c) ^ b(c);
+            break;
+        case '<<':
+            f = (c) => BigInt.asIntN(64, a(c) << (b(c) & 63n));
+            break;
+        default:
+            f = (c) => a(c) >> (b(c) & 63n);
+            break;
+    }
+    if (l.t === 'big' || r.t === 'big')
+        return { t: 'big', f };
+    // Bitwise results of 2^53-bounded operands stay bounded, except for shifts.
+    return { t: 'int', f: (c) => bigToInt(f(c), where) };
+}
+function operators_compare(env, op, l, r, pos) {
+    if (l.t === 'bool' || r.t === 'bool')
+        return env.fail(pos, `cannot compare booleans with "${op}"`);
+    let a, b;
+    if (l.t === 'double' || r.t === 'double') {
+        a = asDouble(env, l, pos);
+        b = asDouble(env, r, pos);
+    }
+    else if (l.t === 'big' || r.t === 'big') {
+        a = asBig(env, l, pos);
+        b = asBig(env, r, pos);
+    }
+    else {
+        a = l.f;
+        b = r.f;
+    }
+    const x = a, y = b; // same representation on both sides
+    switch (op) {
+        case '<':
+            return { t: 'bool', f: (c) => x(c) < y(c) };
+        case '<=':
+            return { t: 'bool', f: (c) => x(c) <= y(c) };
+        case '>':
+            return { t: 'bool', f: (c) => x(c) > y(c) };
+        case '>=':
+            return { t: 'bool', f: (c) => x(c) >= y(c) };
+        case '=':
+            return { t: 'bool', f: (c) => x(c) === y(c) };
+        default:
+            return { t: 'bool', f: (c) => x(c) !== y(c) };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/workload/expr/functions.ts
+// pgbench's built-in functions for \set: the hashes and random draws, computed as pgbench
+// computes them, and how a call to each is type-checked and compiled.
+
+
 const U64 = (x) => BigInt.asUintN(64, x);
 const FNV_PRIME = 0x100000001b3n;
 const FNV_OFFSET_BASIS = 0xcbf29ce484222325n;
@@ -83728,24 +83310,6 @@ function hashMurmur2(val, seed) {
     result = U64(result * MM2_MUL);
     result ^= result >> 47n;
     return BigInt.asIntN(64, result);
-}
-/** C's printf("%.15g"): how pgbench turns a double variable into text. */
-function formatDouble(x) {
-    if (Number.isNaN(x))
-        return 'nan';
-    if (!Number.isFinite(x))
-        return x > 0 ? 'inf' : '-inf';
-    if (x === 0)
-        return Object.is(x, -0) ? '-0' : '0';
-    const e = x.toExponential(14);
-    const cut = e.indexOf('e');
-    const exp = Number(e.slice(cut + 1));
-    const strip = (s) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
-    if (exp < -4 || exp >= 15) {
-        const a = Math.abs(exp);
-        return `${strip(e.slice(0, cut))}e${exp < 0 ? '-' : '+'}${a < 10 ? '0' : ''}${a}`;
-    }
-    return strip(x.toFixed(14 - exp));
 }
 function randomUniform(rng, lb, ub, where) {
     if (ub < lb)
@@ -83802,279 +83366,84 @@ function randomZipfian(rng, lb, ub, s, where) {
     }
     return lb + x - 1;
 }
-/** Compiles an AST to a typed closure; type errors are reported at compile time. */
-function compileExpression(ast, env) {
-    const { fail } = env;
-    const asDouble = (e, pos) => {
-        switch (e.t) {
-            case 'int':
-            case 'double':
-                return e.f;
-            case 'big': {
-                const f = e.f;
-                return (c) => Number(f(c));
+function arity(env, name, args, pos, min, max) {
+    if (args.length < min || args.length > max) {
+        const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+        env.fail(pos, `function ${name}() takes ${want} argument${min === 1 && max === 1 ? '' : 's'}, got ${args.length}`);
+    }
+}
+/** Compiles a call of a built-in function; `compile` compiles its arguments. */
+function compileCall(env, node, compile) {
+    const { name, pos } = node;
+    const where = env.where(pos);
+    const args = node.args.map(compile);
+    const argPos = (i) => node.args[i].pos;
+    switch (name) {
+        case 'abs': {
+            arity(env, name, node.args, pos, 1, 1);
+            const a = args[0];
+            if (a.t === 'int') {
+                const f = a.f;
+                return { t: 'int', f: (c) => Math.abs(f(c)) };
             }
-            default:
-                return fail(pos, 'cannot use a boolean as a number');
+            if (a.t === 'double') {
+                const f = a.f;
+                return { t: 'double', f: (c) => Math.abs(f(c)) };
+            }
+            if (a.t === 'big') {
+                const f = a.f;
+                return {
+                    t: 'big',
+                    f: (c) => {
+                        const v = f(c);
+                        return checkBig(v < 0n ? -v : v, where);
+                    },
+                };
+            }
+            return env.fail(argPos(0), 'abs() needs a number, not a boolean');
         }
-    };
-    /** Integer argument as a JS number: doubles are rint()-ed, BigInts must fit in 2^53. */
-    const asInt = (e, pos) => {
-        const where = env.where(pos);
-        switch (e.t) {
-            case 'int':
-                return e.f;
-            case 'double': {
-                const f = e.f;
-                return (c) => doubleToInt(f(c), where);
-            }
-            case 'big': {
-                const f = e.f;
-                return (c) => bigToInt(f(c), where);
-            }
-            default:
-                return fail(pos, 'cannot use a boolean as an integer');
+        case 'int': {
+            arity(env, name, node.args, pos, 1, 1);
+            const a = args[0];
+            if (a.t === 'big')
+                return a;
+            return { t: 'int', f: asInt(env, a, argPos(0)) };
         }
-    };
-    const asBig = (e, pos) => {
-        const where = env.where(pos);
-        switch (e.t) {
-            case 'big':
-                return e.f;
-            case 'int': {
-                const f = e.f;
-                return (c) => BigInt(f(c));
-            }
-            case 'double': {
-                const f = e.f;
-                return (c) => BigInt(doubleToInt(f(c), where));
-            }
-            default:
-                return fail(pos, 'cannot use a boolean as an integer');
+        case 'double': {
+            arity(env, name, node.args, pos, 1, 1);
+            return { t: 'double', f: asDouble(env, args[0], argPos(0)) };
         }
-    };
-    const asBool = (e) => {
-        switch (e.t) {
-            case 'bool':
-                return e.f;
-            case 'big': {
-                const f = e.f;
-                return (c) => f(c) !== 0n;
-            }
-            default: {
-                const f = e.f;
-                return (c) => f(c) !== 0;
-            }
+        case 'sqrt':
+        case 'exp':
+        case 'ln': {
+            arity(env, name, node.args, pos, 1, 1);
+            const f = asDouble(env, args[0], argPos(0));
+            const m = name === 'sqrt' ? Math.sqrt : name === 'exp' ? Math.exp : Math.log;
+            return { t: 'double', f: (c) => m(f(c)) };
         }
-    };
-    const arith = (op, l, r, pos) => {
-        const where = env.where(pos);
-        if (l.t === 'bool' || r.t === 'bool')
-            return fail(pos, `cannot apply "${op}" to a boolean`);
-        if (op === '%') {
-            // pgbench's % is integer-only; doubles are coerced with rint().
-            if (l.t === 'big' || r.t === 'big') {
-                const a = asBig(l, pos), b = asBig(r, pos);
-                return { t: 'big', f: (c) => {
-                        const x = a(c), y = b(c);
-                        if (y === 0n)
-                            throw new ScriptRuntimeError(`${where}: division by zero`);
-                        return y === -1n ? 0n : x % y;
-                    } };
-            }
-            const a = asInt(l, pos), b = asInt(r, pos);
-            return { t: 'int', f: (c) => {
-                    const x = a(c), y = b(c);
-                    if (y === 0)
-                        throw new ScriptRuntimeError(`${where}: division by zero`);
-                    return y === -1 ? 0 : (x % y) + 0; // + 0 turns -0 into 0
-                } };
+        case 'pow':
+        case 'power': {
+            arity(env, name, node.args, pos, 2, 2);
+            const a = asDouble(env, args[0], argPos(0)), b = asDouble(env, args[1], argPos(1));
+            return { t: 'double', f: (c) => Math.pow(a(c), b(c)) };
         }
-        if (l.t === 'double' || r.t === 'double') {
-            const a = asDouble(l, pos), b = asDouble(r, pos);
-            switch (op) {
-                case '+': return { t: 'double', f: (c) => a(c) + b(c) };
-                case '-': return { t: 'double', f: (c) => a(c) - b(c) };
-                case '*': return { t: 'double', f: (c) => a(c) * b(c) };
-                default: return { t: 'double', f: (c) => a(c) / b(c) };
-            }
-        }
-        if (l.t === 'big' || r.t === 'big') {
-            const a = asBig(l, pos), b = asBig(r, pos);
-            switch (op) {
-                case '+': return { t: 'big', f: (c) => checkBig(a(c) + b(c), where) };
-                case '-': return { t: 'big', f: (c) => checkBig(a(c) - b(c), where) };
-                case '*': return { t: 'big', f: (c) => checkBig(a(c) * b(c), where) };
-                default: return { t: 'big', f: (c) => {
-                        const x = a(c), y = b(c);
-                        if (y === 0n)
-                            throw new ScriptRuntimeError(`${where}: division by zero`);
-                        return checkBig(x / y, where);
-                    } };
-            }
-        }
-        const a = l.f, b = r.f;
-        switch (op) {
-            case '+': return { t: 'int', f: (c) => checkInt(a(c) + b(c), where) };
-            case '-': return { t: 'int', f: (c) => checkInt(a(c) - b(c), where) };
-            case '*': return { t: 'int', f: (c) => checkInt(a(c) * b(c), where) };
-            default: return { t: 'int', f: (c) => {
-                    const x = a(c), y = b(c);
-                    if (y === 0)
-                        throw new ScriptRuntimeError(`${where}: division by zero`);
-                    let q = Math.trunc(x / y);
-                    // Guard the rare case where the double quotient rounded across an integer.
-                    const rem = x - q * y;
-                    if (rem !== 0 && (rem < 0) !== (x < 0))
-                        q += (x < 0) === (y < 0) ? -1 : 1;
-                    return q + 0;
-                } };
-        }
-    };
-    const bitwise = (op, l, r, pos) => {
-        const where = env.where(pos);
-        const a = asBig(l, pos), b = asBig(r, pos);
-        let f;
-        switch (op) {
-            case '&':
-                f = (c) => a(c) & b(c);
-                break;
-            case '|':
-                f = (c) => a(c) | b(c);
-                break;
-            case '#':
-                f = (c) => a(c) ^ b(c);
-                break;
-            case '<<':
-                f = (c) => BigInt.asIntN(64, a(c) << (b(c) & 63n));
-                break;
-            default:
-                f = (c) => a(c) >> (b(c) & 63n);
-                break;
-        }
-        if (l.t === 'big' || r.t === 'big')
-            return { t: 'big', f };
-        // Bitwise results of 2^53-bounded operands stay bounded, except for shifts.
-        return { t: 'int', f: (c) => bigToInt(f(c), where) };
-    };
-    const compare = (op, l, r, pos) => {
-        if (l.t === 'bool' || r.t === 'bool')
-            return fail(pos, `cannot compare booleans with "${op}"`);
-        let a, b;
-        if (l.t === 'double' || r.t === 'double') {
-            a = asDouble(l, pos);
-            b = asDouble(r, pos);
-        }
-        else if (l.t === 'big' || r.t === 'big') {
-            a = asBig(l, pos);
-            b = asBig(r, pos);
-        }
-        else {
-            a = l.f;
-            b = r.f;
-        }
-        const x = a, y = b; // same representation on both sides
-        switch (op) {
-            case '<': return { t: 'bool', f: (c) => x(c) < y(c) };
-            case '<=': return { t: 'bool', f: (c) => x(c) <= y(c) };
-            case '>': return { t: 'bool', f: (c) => x(c) > y(c) };
-            case '>=': return { t: 'bool', f: (c) => x(c) >= y(c) };
-            case '=': return { t: 'bool', f: (c) => x(c) === y(c) };
-            default: return { t: 'bool', f: (c) => x(c) !== y(c) };
-        }
-    };
-    const arity = (name, args, pos, min, max) => {
-        if (args.length < min || args.length > max) {
-            const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-            fail(pos, `function ${name}() takes ${want} argument${min === 1 && max === 1 ? '' : 's'}, got ${args.length}`);
-        }
-    };
-    const call = (node) => {
-        const { name, pos } = node;
-        const where = env.where(pos);
-        const args = node.args.map(compile);
-        const argPos = (i) => node.args[i].pos;
-        switch (name) {
-            case 'abs': {
-                arity(name, node.args, pos, 1, 1);
-                const a = args[0];
-                if (a.t === 'int') {
-                    const f = a.f;
-                    return { t: 'int', f: (c) => Math.abs(f(c)) };
-                }
-                if (a.t === 'double') {
-                    const f = a.f;
-                    return { t: 'double', f: (c) => Math.abs(f(c)) };
-                }
-                if (a.t === 'big') {
-                    const f = a.f;
-                    return { t: 'big', f: (c) => { const v = f(c); return checkBig(v < 0n ? -v : v, where); } };
-                }
-                return fail(argPos(0), 'abs() needs a number, not a boolean');
-            }
-            case 'int': {
-                arity(name, node.args, pos, 1, 1);
-                const a = args[0];
-                if (a.t === 'big')
-                    return a;
-                return { t: 'int', f: asInt(a, argPos(0)) };
-            }
-            case 'double': {
-                arity(name, node.args, pos, 1, 1);
-                return { t: 'double', f: asDouble(args[0], argPos(0)) };
-            }
-            case 'sqrt':
-            case 'exp':
-            case 'ln': {
-                arity(name, node.args, pos, 1, 1);
-                const f = asDouble(args[0], argPos(0));
-                const m = name === 'sqrt' ? Math.sqrt : name === 'exp' ? Math.exp : Math.log;
-                return { t: 'double', f: (c) => m(f(c)) };
-            }
-            case 'pow':
-            case 'power': {
-                arity(name, node.args, pos, 2, 2);
-                const a = asDouble(args[0], argPos(0)), b = asDouble(args[1], argPos(1));
-                return { t: 'double', f: (c) => Math.pow(a(c), b(c)) };
-            }
-            case 'pi':
-                arity(name, node.args, pos, 0, 0);
-                return { t: 'double', f: () => Math.PI };
-            case 'mod':
-                arity(name, node.args, pos, 2, 2);
-                return arith('%', args[0], args[1], pos);
-            case 'least':
-            case 'greatest': {
-                arity(name, node.args, pos, 1, Infinity);
-                const isLeast = name === 'least';
-                if (args.some((a) => a.t === 'bool'))
-                    return fail(pos, `${name}() needs numbers, not booleans`);
-                if (args.some((a) => a.t === 'double')) {
-                    const fs = args.map((a, i) => asDouble(a, argPos(i)));
-                    return { t: 'double', f: (c) => {
-                            let best = fs[0](c);
-                            for (let i = 1; i < fs.length; i++) {
-                                const v = fs[i](c);
-                                if (isLeast ? v < best : v > best)
-                                    best = v;
-                            }
-                            return best;
-                        } };
-                }
-                if (args.some((a) => a.t === 'big')) {
-                    const fs = args.map((a, i) => asBig(a, argPos(i)));
-                    return { t: 'big', f: (c) => {
-                            let best = fs[0](c);
-                            for (let i = 1; i < fs.length; i++) {
-                                const v = fs[i](c);
-                                if (isLeast ? v < best : v > best)
-                                    best = v;
-                            }
-                            return best;
-                        } };
-                }
-                const fs = args.map((a) => a.f);
-                return { t: 'int', f: (c) => {
+        case 'pi':
+            arity(env, name, node.args, pos, 0, 0);
+            return { t: 'double', f: () => Math.PI };
+        case 'mod':
+            arity(env, name, node.args, pos, 2, 2);
+            return arith(env, '%', args[0], args[1], pos);
+        case 'least':
+        case 'greatest': {
+            arity(env, name, node.args, pos, 1, Infinity);
+            const isLeast = name === 'least';
+            if (args.some((a) => a.t === 'bool'))
+                return env.fail(pos, `${name}() needs numbers, not booleans`);
+            if (args.some((a) => a.t === 'double')) {
+                const fs = args.map((a, i) => asDouble(env, a, argPos(i)));
+                return {
+                    t: 'double',
+                    f: (c) => {
                         let best = fs[0](c);
                         for (let i = 1; i < fs.length; i++) {
                             const v = fs[i](c);
@@ -84082,36 +83451,78 @@ function compileExpression(ast, env) {
                                 best = v;
                         }
                         return best;
-                    } };
+                    },
+                };
             }
-            case 'random': {
-                arity(name, node.args, pos, 2, 2);
-                const lb = asInt(args[0], argPos(0)), ub = asInt(args[1], argPos(1));
-                return { t: 'int', f: (c) => randomUniform(c.rng, lb(c), ub(c), where) };
+            if (args.some((a) => a.t === 'big')) {
+                const fs = args.map((a, i) => asBig(env, a, argPos(i)));
+                return {
+                    t: 'big',
+                    f: (c) => {
+                        let best = fs[0](c);
+                        for (let i = 1; i < fs.length; i++) {
+                            const v = fs[i](c);
+                            if (isLeast ? v < best : v > best)
+                                best = v;
+                        }
+                        return best;
+                    },
+                };
             }
-            case 'random_exponential':
-            case 'random_gaussian':
-            case 'random_zipfian': {
-                arity(name, node.args, pos, 3, 3);
-                const lb = asInt(args[0], argPos(0)), ub = asInt(args[1], argPos(1)), prm = asDouble(args[2], argPos(2));
-                const draw = name === 'random_exponential' ? randomExponential : name === 'random_gaussian' ? randomGaussian : randomZipfian;
-                return { t: 'int', f: (c) => draw(c.rng, lb(c), ub(c), prm(c), where) };
-            }
-            case 'hash':
-            case 'hash_murmur2':
-            case 'hash_fnv1a': {
-                arity(name, node.args, pos, 1, 2);
-                const v = asBig(args[0], argPos(0));
-                // As in pgbench, the seed defaults to the :default_seed variable.
-                const seedExpr = args[1] ?? compile({ k: 'var', name: 'default_seed', pos });
-                const s = asBig(seedExpr, args[1] ? argPos(1) : pos);
-                const h = name === 'hash_fnv1a' ? hashFnv1a : hashMurmur2;
-                return { t: 'big', f: (c) => h(v(c), s(c)) };
-            }
-            default:
-                return fail(pos, `unknown function ${name}() (supported: abs, double, exp, greatest, hash, hash_fnv1a, hash_murmur2, int, least, ln, mod, pi, pow, power, random, random_exponential, random_gaussian, random_zipfian, sqrt)`);
+            const fs = args.map((a) => a.f);
+            return {
+                t: 'int',
+                f: (c) => {
+                    let best = fs[0](c);
+                    for (let i = 1; i < fs.length; i++) {
+                        const v = fs[i](c);
+                        if (isLeast ? v < best : v > best)
+                            best = v;
+                    }
+                    return best;
+                },
+            };
         }
-    };
+        case 'random': {
+            arity(env, name, node.args, pos, 2, 2);
+            const lb = asInt(env, args[0], argPos(0)), ub = asInt(env, args[1], argPos(1));
+            return { t: 'int', f: (c) => randomUniform(c.rng, lb(c), ub(c), where) };
+        }
+        case 'random_exponential':
+        case 'random_gaussian':
+        case 'random_zipfian': {
+            arity(env, name, node.args, pos, 3, 3);
+            const lb = asInt(env, args[0], argPos(0)), ub = asInt(env, args[1], argPos(1)), prm = asDouble(env, args[2], argPos(2));
+            const draw = name === 'random_exponential' ? randomExponential : name === 'random_gaussian' ? randomGaussian : randomZipfian;
+            return { t: 'int', f: (c) => draw(c.rng, lb(c), ub(c), prm(c), where) };
+        }
+        case 'hash':
+        case 'hash_murmur2':
+        case 'hash_fnv1a': {
+            arity(env, name, node.args, pos, 1, 2);
+            const v = asBig(env, args[0], argPos(0));
+            // As in pgbench, the seed defaults to the :default_seed variable.
+            const seedExpr = args[1] ?? compile({ k: 'var', name: 'default_seed', pos });
+            const s = asBig(env, seedExpr, args[1] ? argPos(1) : pos);
+            const h = name === 'hash_fnv1a' ? hashFnv1a : hashMurmur2;
+            return { t: 'big', f: (c) => h(v(c), s(c)) };
+        }
+        default:
+            return env.fail(pos, `unknown function ${name}() (supported: abs, double, exp, greatest, ` +
+                'hash, hash_fnv1a, hash_murmur2, int, least, ln, mod, pi, pow, power, ' +
+                'random, random_exponential, random_gaussian, random_zipfian, sqrt)');
+    }
+}
+
+;// CONCATENATED MODULE: ./src/workload/expr/compile.ts
+// The compiler of a \set expression: it type-checks the AST once and turns it into closures,
+// so the hot path only calls them. Types are static, as a \set script is straight-line code.
+
+
+
+/** Compiles an AST to a typed closure; type errors are reported at compile time. */
+function compileExpression(ast, env) {
+    const { fail } = env;
     function compile(node) {
         switch (node.k) {
             case 'int': {
@@ -84150,7 +83561,7 @@ function compileExpression(ast, env) {
                     return { t: 'bool', f: (c) => !f(c) };
                 }
                 if (node.op === '~')
-                    return bitwise('#', a, { t: 'int', f: () => -1 }, node.pos);
+                    return bitwise(env, '#', a, { t: 'int', f: () => -1 }, node.pos);
                 if (a.t === 'int') {
                     const f = a.f;
                     return { t: 'int', f: (c) => 0 - f(c) };
@@ -84173,30 +83584,35 @@ function compileExpression(ast, env) {
                 }
                 const l = compile(node.l), r = compile(node.r);
                 if (op === '+' || op === '-' || op === '*' || op === '/' || op === '%')
-                    return arith(op, l, r, pos);
+                    return arith(env, op, l, r, pos);
                 if (op === '&' || op === '|' || op === '#' || op === '<<' || op === '>>')
-                    return bitwise(op, l, r, pos);
-                return compare(op, l, r, pos);
+                    return bitwise(env, op, l, r, pos);
+                return operators_compare(env, op, l, r, pos);
             }
             case 'call':
-                return call(node);
+                return compileCall(env, node, compile);
             default:
                 return fail(0, 'internal error: unknown expression node');
         }
     }
     return compile(ast);
 }
-/** How a value of each type is sent as a bind parameter: the text pgbench would send. */
-function paramFormatter(t) {
-    switch (t) {
-        case 'double':
-            return (v) => formatDouble(v);
-        case 'bool':
-            return (v) => (v ? 'true' : 'false');
-        default:
-            return null; // numbers and BigInts: pg's toString() already matches pgbench's %lld
-    }
-}
+
+;// CONCATENATED MODULE: ./src/workload/expr/index.ts
+// pgbench's \set expression language: a lexer, a precedence parser to an AST, and a compiler
+// that type-checks the AST once and turns it into closures, so the hot path only calls them.
+//
+// Types are static, as a \set script is straight-line code: `int` (a JS number holding an exact
+// integer, |x| <= 2^53), `big` (a BigInt int64: hash results and huge literals), `double` and
+// `bool`. pgbench's rules hold: an operation with a double operand is double, integer division
+// truncates towards zero, `%` and int() round doubles with rint() (half to even).
+//
+// lexer.ts → parser.ts (the AST) → compile.ts, with operators.ts (coercions and operators),
+// functions.ts (pgbench's built-in functions) and values.ts (range checks, rounding, text).
+
+
+
+
 
 ;// CONCATENATED MODULE: ./src/workload/script.ts
 // pgbench script files: a parser (SQL commands ending with `;`, `--` and `/* */` comments,
@@ -84207,7 +83623,18 @@ function paramFormatter(t) {
 
 const SUPPORTED = '(supported: \\set, \\sleep)';
 /** pgbench meta-commands that exist but that pgscale does not run. */
-const KNOWN_UNSUPPORTED = new Set(['shell', 'setshell', 'if', 'elif', 'else', 'endif', 'gset', 'aset', 'startpipeline', 'endpipeline']);
+const KNOWN_UNSUPPORTED = new Set([
+    'shell',
+    'setshell',
+    'if',
+    'elif',
+    'else',
+    'endif',
+    'gset',
+    'aset',
+    'startpipeline',
+    'endpipeline',
+]);
 /** 1-based line and column of an offset. */
 function lineCol(text, offset) {
     let line = 1;
@@ -84226,7 +83653,7 @@ function scriptError(file, text, offset, message) {
     return new errors_UserError(message, { file, line, column });
 }
 function isNameChar(code) {
-    return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127;
+    return ((code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95 || code > 127);
 }
 function isSpace(ch) {
     return ch === ' ' || ch === '\t' || ch === '\r' || ch === '\n' || ch === '\f' || ch === '\v';
@@ -84446,7 +83873,9 @@ function script_parseScript(source, file) {
                 argFail(words[2].at, 'too many arguments in \\sleep');
             const first = words[0];
             let amount;
-            if (first.w.startsWith(':') && first.w.length > 1 && [...first.w.slice(1)].every((c) => isNameChar(c.charCodeAt(0)))) {
+            if (first.w.startsWith(':') &&
+                first.w.length > 1 &&
+                [...first.w.slice(1)].every((c) => isNameChar(c.charCodeAt(0)))) {
                 amount = { name: first.w.slice(1), pos: j + first.at };
             }
             else if (/^[0-9]+$/.test(first.w)) {
@@ -84575,7 +84004,14 @@ function script_compileScript(parsed, index) {
                 paramSlots.push(slot);
                 paramFormat.push(paramFormatter(type));
             }
-            steps.push({ k: STEP_SQL, name: `pgscale_${textHash}_${index}_${statements}`, text: cmd.text, paramSlots, paramFormat, where: where(cmd.pos) });
+            steps.push({
+                k: STEP_SQL,
+                name: `pgscale_${textHash}_${index}_${statements}`,
+                text: cmd.text,
+                paramSlots,
+                paramFormat,
+                where: where(cmd.pos),
+            });
             statements++;
         }
         else {
@@ -84588,7 +84024,13 @@ function script_compileScript(parsed, index) {
                 if (e.t === 'bool')
                     fail(cmd.amount.pos, `\\sleep needs an integer, but :${cmd.amount.name} is a boolean`);
                 const f = compileExpression({ k: 'call', name: 'int', args: [ast], pos: cmd.amount.pos }, { resolveVar, fail, where }).f;
-                steps.push({ k: STEP_SLEEP, us: 0, slot: slotOf(cmd.amount.name), toInt: (c) => Number(f(c)), unitUs: cmd.unitUs });
+                steps.push({
+                    k: STEP_SLEEP,
+                    us: 0,
+                    slot: slotOf(cmd.amount.name),
+                    toInt: (c) => Number(f(c)),
+                    unitUs: cmd.unitUs,
+                });
             }
         }
     }
@@ -84909,7 +84351,7 @@ async function loadWorkload(cfg, baseDir, options = {}) {
         }
         catch (error) {
             const code = error.code;
-            const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : code ?? String(error);
+            const why = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory' : (code ?? String(error));
             throw new errors_UserError(`${field}: cannot read ${role} file ${display(resolve(file))}: ${why}`);
         }
     };
@@ -84971,12 +84413,16 @@ function workloadFromPortable(p) {
     });
 }
 const IDENT = String.raw `(?:"(?:[^"]|"")+"|[A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)`;
-const CREATE_TABLE = new RegExp(String.raw `\bcreate\s+(?:(?:global|local)\s+)?(?:unlogged\s+)?table\s+(?:if\s+not\s+exists\s+)?(${IDENT})(?:\s*\.\s*(${IDENT}))?`, 'gi');
+const CREATE_TABLE = new RegExp(String.raw `\bcreate\s+(?:(?:global|local)\s+)?(?:unlogged\s+)?table\s+` +
+    String.raw `(?:if\s+not\s+exists\s+)?(${IDENT})(?:\s*\.\s*(${IDENT}))?`, 'gi');
 /** Tables the setup SQL creates (not temporary ones): a run needs them, so their absence means --setup. */
 function tablesCreatedBy(sqlTexts) {
     const out = new Set();
     for (const sql of sqlTexts) {
-        const code = sql.replace(/--[^\n]*/g, ' ').replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/'(?:[^']|'')*'/g, "''");
+        const code = sql
+            .replace(/--[^\n]*/g, ' ')
+            .replace(/\/\*[\s\S]*?\*\//g, ' ')
+            .replace(/'(?:[^']|'')*'/g, "''");
         for (const m of code.matchAll(CREATE_TABLE))
             out.add(m[2] ? `${m[1]}.${m[2]}` : m[1]);
     }
@@ -84984,7 +84430,8 @@ function tablesCreatedBy(sqlTexts) {
 }
 /** The one-line error for a run whose workload's tables are missing and --setup was not passed. */
 function missingSchemaError(w, missing) {
-    return new UserError(`workload "${w.name}": missing table${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; run again with --setup to create ${missing.length === 1 ? 'it' : 'them'}`);
+    return new UserError(`workload "${w.name}": missing table${missing.length === 1 ? '' : 's'} ${missing.join(', ')}; ` +
+        `run again with --setup to create ${missing.length === 1 ? 'it' : 'them'}`);
 }
 /** The required tables of `w` that do not exist (as visible through search_path). */
 async function checkSchema(client, w) {
@@ -84996,7 +84443,10 @@ async function checkSchema(client, w) {
     });
     const missing = res.rows.map((r) => r.t);
     // As pgbench does for its built-ins, :scale comes from the database: the number of branches.
-    if (missing.length === 0 && w instanceof engine_ScriptWorkload && w.requiredTables.includes('pgbench_branches') && w.files.length === 0) {
+    if (missing.length === 0 &&
+        w instanceof engine_ScriptWorkload &&
+        w.requiredTables.includes('pgbench_branches') &&
+        w.files.length === 0) {
         const count = await client.query('select count(*) as n from pgbench_branches');
         const n = Number(count.rows[0]?.n ?? 0);
         if (n > 0)
@@ -85013,6 +84463,8 @@ const VERSION = '0.1.0';
 // The one pipeline behind the CLI and the action:
 // config ─▶ plan ─▶ (database, setup, preflight) ─▶ run ─▶ analyze ─▶ exports.
 // Whatever happens after the first band starts, the results measured so far are written, marked partial.
+// The steps of measuring one side (open the database, set the workload up, measure bands, close the
+// analysed document) are exported, so the same-runner A/B run takes them as they are.
 
 
 
@@ -85099,6 +84551,7 @@ async function openDatabase(request, config) {
     const embedded = await startEmbedded(request.log);
     return { clientConfig: embedded.clientConfig, display: embedded.display, embedded };
 }
+/** One admin client on `clientConfig` for the length of `fn`. */
 async function withClient(clientConfig, fn) {
     const client = new esm.Client({ ...clientConfig, application_name: 'pgscale-admin' });
     await client.connect();
@@ -85124,54 +84577,80 @@ async function runBenchmark(request) {
             doc.environment = await readEnvironment(client, database.embedded !== null);
             // Before --setup: a plan the server cannot hold must not cost a (possibly long) data load.
             await preflight(client, plan, { progressive: config.progressive });
-            if (request.setup || database.embedded) {
+            if (request.setup || database.embedded)
                 log.info(`🛠️  Setting up workload ${workload.name} (scale ${config.scale})`);
-                await workload.setup(client, config.scale, (line) => log.info(`   ${line}`));
-            }
-            const missing = await checkSchema(client, workload);
-            if (missing.length > 0) {
-                throw new errors_UserError(`workload ${workload.name}: table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing; pass --setup to create the schema and data`);
-            }
+            await setUpWorkload(client, workload, config.scale, {
+                setup: request.setup || database.embedded !== null,
+                log: (line) => log.info(`   ${line}`),
+                missing: (tables) => `workload ${workload.name}: table${tables.length > 1 ? 's' : ''} ` +
+                    `${tables.join(', ')} missing; pass --setup to create the schema and data`,
+            });
         });
         return await measureAndExport(request, config, plan, workload, doc, database.clientConfig);
     }
     finally {
         if (database.embedded) {
-            await database.embedded.stop().catch((error) => log.warn(`could not stop the embedded server: ${String(error)}`));
+            await database.embedded
+                .stop()
+                .catch((error) => log.warn(`could not stop the embedded server: ${String(error)}`));
         }
     }
 }
 async function measureAndExport(request, config, plan, workload, doc, clientConfig) {
     const log = request.log;
     log.info(`🎯 Starting progressive scaling test with ${plan.bands.length} bands`);
-    log.info(`📊 Strategy: ${plan.strategy}, Band Duration: ${plan.band_duration_s}s, Warmup: ${plan.warmup_time_s}s, Cooldown: ${plan.cooldown_time_s}s`);
+    log.info(`📊 Strategy: ${plan.strategy}, Band Duration: ${plan.band_duration_s}s, ` +
+        `Warmup: ${plan.warmup_time_s}s, Cooldown: ${plan.cooldown_time_s}s`);
     let failure = null;
+    let outcome;
     try {
-        const outcome = await runBands({
-            plan,
-            workload,
-            clientConfig,
-            progressive: config.progressive,
+        outcome = await measureBands(config, plan, workload, clientConfig, {
             signal: request.signal,
             log,
-            seed: config.analysis.seed,
             onBand: (band) => doc.bands.push(band),
         });
-        doc.bands = outcome.bands;
-        doc.partial = outcome.partial;
-        doc.partial_reason = outcome.partial_reason;
     }
     catch (error) {
         failure = error instanceof Error ? error : new Error(String(error));
-        doc.partial = true;
-        doc.partial_reason = maskSecrets(failure.message, log.secrets);
+        outcome = { bands: doc.bands, partial: true, partial_reason: maskSecrets(failure.message, log.secrets) };
     }
-    doc.test_end_time = new Date().toISOString();
-    finishAnalysis(doc, config, log);
+    closeDocument(doc, outcome, config, log);
     const files = await writeExports(doc, config.progressive.export_format, config.progressive.export_path);
     for (const file of files)
         log.info(`💾 Wrote ${file}`);
     return { doc, files, failure };
+}
+/**
+ * Fills the workload's schema and data when `setup` is asked, then checks that its tables are there;
+ * `missing` words the error that names the tables that are not.
+ */
+async function setUpWorkload(client, workload, scale, options) {
+    if (options.setup)
+        await workload.setup(client, scale, options.log);
+    const missing = await checkSchema(client, workload);
+    if (missing.length > 0)
+        throw new errors_UserError(options.missing(missing));
+}
+/** Measures the plan's bands against one database, with the config's load settings and seed (plus `seedOffset`). */
+function measureBands(config, plan, workload, clientConfig, options) {
+    return runBands({
+        plan,
+        workload,
+        clientConfig,
+        progressive: config.progressive,
+        signal: options.signal,
+        log: options.log,
+        seed: config.analysis.seed + (options.seedOffset ?? 0),
+        ...(options.onBand ? { onBand: options.onBand } : {}),
+    });
+}
+/** Closes a results document: the measured bands, whether the run stopped early, the end time, and the analysis. */
+function closeDocument(doc, outcome, config, log) {
+    doc.bands = outcome.bands;
+    doc.partial = outcome.partial;
+    doc.partial_reason = outcome.partial_reason;
+    doc.test_end_time = new Date().toISOString();
+    finishAnalysis(doc, config, log);
 }
 /** Fills analysis and optimum; an analysis fault must never cost the measured bands. */
 function finishAnalysis(doc, config, log) {
@@ -85183,6 +84662,1257 @@ function finishAnalysis(doc, config, log) {
     catch (error) {
         log.warn(`analysis failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+}
+
+;// CONCATENATED MODULE: ./src/compare/paired-stats.ts
+// Paired statistics for same-runner A/B runs: the exact null distribution of the Wilcoxon
+// signed-rank statistic, Walsh averages, the Hodges–Lehmann estimate and its exact
+// distribution-free confidence interval, and exact one-sided p-values. Pure and deterministic.
+//
+// With R paired differences there are M = R(R+1)/2 Walsh averages (dᵢ + dⱼ)/2, i ≤ j. Their
+// median is the Hodges–Lehmann estimate. The interval [W₍ₖ₎, W₍M+1−k₎] covers the true centre
+// (of a symmetric distribution) with probability exactly 1 − 2·P(T⁺ ≤ k − 1), where T⁺ is the
+// signed-rank statistic under the null. Only these discrete levels are attainable; see
+// `wilcoxonInterval` for which one is picked.
+
+/**
+ * counts[t] = number of subsets of {1..n} whose sum is t, t = 0..n(n+1)/2: the exact null
+ * distribution of T⁺ is counts[t] / 2ⁿ. Dynamic programming, O(n³); n is a round count (small).
+ */
+function signedRankCounts(n) {
+    if (!(Number.isInteger(n) && n >= 0 && n <= 200))
+        throw new RangeError(`signedRankCounts: n must be an integer in [0, 200], got ${n}`);
+    const max = (n * (n + 1)) / 2;
+    const counts = new Array(max + 1).fill(0);
+    counts[0] = 1;
+    for (let k = 1; k <= n; k++) {
+        for (let t = (k * (k + 1)) / 2; t >= k; t--)
+            counts[t] += counts[t - k];
+    }
+    return counts;
+}
+/** P(T⁺ ≤ t) under the null for n pairs (t may be fractional: it is floored). */
+function signedRankCdf(t, n) {
+    if (t < 0)
+        return 0;
+    const counts = signedRankCounts(n);
+    const top = Math.min(Math.floor(t), counts.length - 1);
+    let s = 0;
+    for (let i = 0; i <= top; i++)
+        s += counts[i];
+    return s / 2 ** n;
+}
+/** The R(R+1)/2 Walsh averages (xᵢ + xⱼ)/2, i ≤ j, sorted ascending. */
+function walshAverages(xs) {
+    const out = [];
+    for (let i = 0; i < xs.length; i++)
+        for (let j = i; j < xs.length; j++)
+            out.push((xs[i] + xs[j]) / 2);
+    return out.sort((a, b) => a - b);
+}
+/** The median of ascending `sorted` (not empty). */
+function paired_stats_median(sorted) {
+    const n = sorted.length;
+    const mid = Math.floor(n / 2);
+    return n % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+/** Hodges–Lehmann estimate of the centre: the median of the Walsh averages. */
+function hodgesLehmann(xs) {
+    if (xs.length === 0)
+        throw new RangeError('hodgesLehmann: no data');
+    return paired_stats_median(walshAverages(xs));
+}
+/** Median absolute deviation from `centre` (unscaled): the typical size of one pair's noise. */
+function paired_stats_medianAbsoluteDeviation(xs, centre) {
+    if (xs.length === 0)
+        throw new RangeError('medianAbsoluteDeviation: no data');
+    return paired_stats_median(xs.map((x) => Math.abs(x - centre)).sort((a, b) => a - b));
+}
+/**
+ * The exact levels attainable with n pairs: level(k) = 1 − 2·P(T⁺ ≤ k − 1) for k = 1, 2, …
+ * (k = 1 is the widest interval, [min, max] of the Walsh averages). Decreasing in k.
+ */
+function attainableLevels(n) {
+    const counts = signedRankCounts(n);
+    const m = (n * (n + 1)) / 2;
+    const out = [];
+    let cumulative = 0;
+    for (let k = 1; k <= Math.floor((m + 1) / 2); k++) {
+        cumulative += counts[k - 1];
+        const level = 1 - (2 * cumulative) / 2 ** n;
+        if (level <= 0)
+            break;
+        out.push({ k, level });
+    }
+    return out;
+}
+function chooseLevel(n, requested, rule = 'at-most') {
+    const levels = attainableLevels(n);
+    if (levels.length === 0)
+        throw new RangeError(`wilcoxon interval: ${n} pair(s) are too few for any interval`);
+    const widest = levels[0];
+    const eps = 1e-12;
+    if (widest.level < requested - eps)
+        return { ...widest, below_requested: true };
+    if (rule === 'at-least') {
+        let pick = widest;
+        for (const l of levels)
+            if (l.level >= requested - eps)
+                pick = l;
+        return { ...pick, below_requested: false };
+    }
+    for (const l of levels)
+        if (l.level <= requested + eps)
+            return { ...l, below_requested: false };
+    const last = levels[levels.length - 1];
+    return { ...last, below_requested: false };
+}
+/** Exact Wilcoxon signed-rank confidence interval of the centre (Hodges–Lehmann's companion). */
+function wilcoxonInterval(xs, requested, rule = 'at-most') {
+    if (!(requested > 0 && requested < 1))
+        throw new RangeError(`wilcoxonInterval: level must be in (0, 1), got ${requested}`);
+    const n = xs.length;
+    const w = walshAverages(xs);
+    const { k, level, below_requested } = chooseLevel(n, requested, rule);
+    return { low: w[k - 1], high: w[w.length - k], level, requested_level: requested, k, below_requested };
+}
+/**
+ * Exact one-sided p-value of the signed-rank test of H₀: centre ≥ c against "centre < c":
+ * P(T⁺ ≤ t) with t = #{Walsh averages > c} + ½·#{= c} (rounded up: ties never help a rejection).
+ * By duality, the 'at-most'/'at-least' interval of level L lies entirely below c exactly when this
+ * p-value is ≤ (1 − L)/2.
+ */
+function signedRankPValueBelow(xs, c) {
+    const w = walshAverages(xs);
+    let t = 0;
+    for (const v of w)
+        t += v > c ? 1 : v === c ? 0.5 : 0;
+    return signedRankCdf(Math.ceil(t), xs.length);
+}
+/** The mirror image: p-value of H₀: centre ≤ c against "centre > c". */
+function signedRankPValueAbove(xs, c) {
+    return signedRankPValueBelow(xs.map((x) => -x), -c);
+}
+/** Rounds up to this many are enumerated exactly (2^12 = 4096 sign patterns). */
+const MAX_EXACT_FLIP_ROUNDS = 12;
+const RANDOM_FLIPS = 4096;
+/** Mid-ranks of |x| (1-based), so that T⁺ can be re-summed under any sign pattern in O(n). */
+function absoluteRanks(xs) {
+    const order = xs.map((x, i) => ({ a: Math.abs(x), i })).sort((p, q) => p.a - q.a);
+    const ranks = new Array(xs.length);
+    for (let s = 0; s < order.length;) {
+        let e = s;
+        while (e + 1 < order.length && order[e + 1].a === order[s].a)
+            e++;
+        const mid = (s + e) / 2 + 1;
+        for (let k = s; k <= e; k++)
+            ranks[order[k].i] = mid;
+        s = e + 1;
+    }
+    return ranks;
+}
+/**
+ * Westfall–Young step-down minP over a family of paired figures, with the null distribution
+ * generated by flipping the sign of whole rounds: every figure of a round flips together, so the
+ * dependence between figures measured in the same round (TPS and p95 of a band move together in a
+ * closed loop; neighbouring bands share the server's state) is kept, and correlated figures do not
+ * pay Bonferroni's price. Each figure's statistic is its exact one-sided signed-rank p-value
+ * (T⁺ = Σ ranks of the positive x, equal to the count of positive Walsh averages), so a family of
+ * one gives exactly that p-value. Valid under the same assumption as the signed-rank test: each
+ * round's vector of shifted values is symmetric about 0 under H₀ (swapping base and head in a round
+ * negates it). Rounds up to MAX_EXACT_FLIP_ROUNDS are enumerated; beyond, 4096 seeded patterns.
+ */
+function signFlipStepDown(figures, seed) {
+    const roundIds = [...new Set(figures.flatMap((f) => f.rounds))].sort((a, b) => a - b);
+    const roundIndex = new Map(roundIds.map((r, i) => [r, i]));
+    const prepared = figures.map((f) => {
+        if (f.values.length !== f.rounds.length)
+            throw new RangeError('signFlipStepDown: values and rounds differ in length');
+        const xs = f.evidence === 'below' ? f.values : f.values.map((x) => -x);
+        const counts = signedRankCounts(xs.length);
+        const cdf = new Float64Array(counts.length);
+        let s = 0;
+        counts.forEach((c, t) => (cdf[t] = (s += c) / 2 ** xs.length));
+        return { sign: xs.map(Math.sign), ranks: absoluteRanks(xs), round: f.rounds.map((r) => roundIndex.get(r)), cdf };
+    });
+    // p-value of one figure when the rounds in `flipped` change sign: P(T⁺ ≤ ⌈t⌉), ties never helping.
+    const pValue = (f, flipped) => {
+        let t = 0;
+        for (let i = 0; i < f.ranks.length; i++) {
+            const s = flipped(f.round[i]) ? -f.sign[i] : f.sign[i];
+            t += s > 0 ? f.ranks[i] : s === 0 ? f.ranks[i] / 2 : 0;
+        }
+        return f.cdf[Math.min(Math.ceil(t - 1e-9), f.cdf.length - 1)];
+    };
+    const raw = prepared.map((f) => pValue(f, () => false));
+    const m = figures.length;
+    if (m === 0)
+        return { raw, adjusted: [], flips: 0, exact: true };
+    const order = raw.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
+    const exceed = new Array(m).fill(0);
+    const tally = (flipped) => {
+        // Successive minima from the least significant figure up: u_k = min over figures k..m.
+        let u = Infinity;
+        for (let k = m - 1; k >= 0; k--) {
+            u = Math.min(u, pValue(prepared[order[k].i], flipped));
+            if (u <= order[k].p + 1e-12)
+                exceed[k]++;
+        }
+    };
+    const n = roundIds.length;
+    let flips;
+    const exact = n <= MAX_EXACT_FLIP_ROUNDS;
+    if (exact) {
+        flips = 2 ** n;
+        for (let mask = 0; mask < flips; mask++)
+            tally((r) => ((mask >>> r) & 1) === 1);
+    }
+    else {
+        const random = createRandom(seed);
+        flips = RANDOM_FLIPS;
+        tally(() => false);
+        const pattern = new Uint8Array(n);
+        for (let b = 1; b < flips; b++) {
+            for (let r = 0; r < n; r++)
+                pattern[r] = random.next() < 0.5 ? 1 : 0;
+            tally((r) => pattern[r] === 1);
+        }
+    }
+    const adjusted = new Array(m);
+    let running = 0;
+    order.forEach(({ i }, k) => {
+        // Never below the figure's own exact p-value: with sampled patterns the estimate could dip under it.
+        running = Math.max(running, exceed[k] / flips, raw[i]);
+        adjusted[i] = running;
+    });
+    return { raw, adjusted, flips, exact };
+}
+
+;// CONCATENATED MODULE: ./src/compare/thresholds.ts
+// The gate's default thresholds, as the README documents them.
+const DEFAULT_THRESHOLDS = { max_tps_drop: 0.05, max_p95_increase: 0.1, confidence: 0.95 };
+
+;// CONCATENATED MODULE: ./src/compare/words.ts
+// The words of a verdict: how the comparison's sentences quote fractions, figures, intervals and
+// bands. The stored-baseline comparison and the paired A/B analysis both speak through these.
+/** 0.05 → "5.0%". */
+const words_pct = (x, digits = 1) => `${(x * 100).toFixed(digits)}%`;
+/** 0.05 → "+5.0%", −0.05 → "−5.0%". */
+const signedPct = (x, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(digits)}%`;
+/** A figure with at most `digits` decimals, "n/a" when missing. */
+const num = (x, digits = 1) => x === null || !Number.isFinite(x) ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits });
+/** An interval of a ratio: "0.950–1.020". */
+const ratioText = (i) => `${i.low.toFixed(3)}–${i.high.toFixed(3)}`;
+function bandLabel(b) {
+    return `${b.workers} workers / ${b.connections} connections`;
+}
+/** Up to five figures with their change: "TPS at 8 workers / 8 connections (−12.0%); …; and 3 more". */
+function figureList(fs) {
+    return (fs
+        .slice(0, 5)
+        .map((f) => {
+        const change = f.change_pct === null ? 'n/a' : `${f.change_pct >= 0 ? '+' : '−'}${Math.abs(f.change_pct).toFixed(1)}%`;
+        return `${f.label} (${change})`;
+    })
+        .join('; ') + (fs.length > 5 ? `; and ${fs.length - 5} more` : ''));
+}
+
+;// CONCATENATED MODULE: ./src/compare/verdict.ts
+// The verdict, once. Each judge (a stored baseline, a same-runner A/B run) gathers its own evidence
+// for a figure; where the figure's interval and adjusted p-value stand against the threshold is
+// judged here (fail / pass / inconclusive, and the minimum detectable change), and so is the rule
+// that turns the settled figures into one verdict and the sentence behind it:
+// - inconclusive when nothing could be judged;
+// - fail when any figure failed (its whole interval lies past the threshold);
+// - inconclusive when figures would have failed but for a known cause (another environment), or when
+//   gating figures could not be settled at this noise;
+// - pass otherwise. Improvements are named unless the verdict is a fail.
+// A run with nothing to compare against gets no-baseline, which is never a pass. Pure.
+
+
+
+/**
+ * The ratio at the threshold: on the bad side a drop (when higher is better) or a rise; on the good side the mirror.
+ */
+function thresholdRatio(higherIsBetter, threshold, side) {
+    const drop = higherIsBetter === (side === 'bad');
+    return drop ? 1 - threshold : 1 + threshold;
+}
+/** The whole interval of the ratio stays within the threshold. */
+function withinThreshold(iv, higherIsBetter, threshold) {
+    return higherIsBetter ? iv.low >= 1 - threshold : iv.high <= 1 + threshold;
+}
+/** The whole interval of the ratio lies past the threshold, on the bad side. */
+function beyondThreshold(iv, higherIsBetter, threshold) {
+    return higherIsBetter ? iv.high < 1 - threshold : iv.low > 1 + threshold;
+}
+/**
+ * One figure: fail when the adjusted one-sided p-value of "no regression beyond the threshold" is at
+ * most `oneSidedAlpha` (so its interval lies past the threshold), pass when its interval lies within
+ * the threshold, inconclusive otherwise.
+ */
+function figureStatus(pAdjusted, oneSidedAlpha, within) {
+    return pAdjusted <= oneSidedAlpha ? 'fail' : within ? 'pass' : 'inconclusive';
+}
+/** The smallest change whose interval, `logHalfWidth` either side in log space, would lie wholly past the threshold. */
+function minimumDetectableChange(logHalfWidth, higherIsBetter, threshold) {
+    return higherIsBetter ? 1 - (1 - threshold) * Math.exp(-logHalfWidth) : (1 + threshold) * Math.exp(logHalfWidth) - 1;
+}
+/** The three-way rule over settled figures (only gating figures can leave the verdict inconclusive). */
+function decideVerdict(figures, say) {
+    const failures = figures.filter((f) => f.status === 'fail');
+    const inconclusive = figures.filter((f) => f.status === 'inconclusive' && f.gating);
+    const improvements = figures.filter((f) => f.improved);
+    let verdict;
+    let reason;
+    if (say.nothingJudged !== null) {
+        verdict = 'inconclusive';
+        reason = say.nothingJudged;
+    }
+    else if (failures.length > 0) {
+        verdict = 'fail';
+        reason = say.failed(failures.length, figureList(failures));
+    }
+    else if (say.excused && say.excused.figures.length > 0) {
+        verdict = 'inconclusive';
+        reason = say.excused.because(figureList(say.excused.figures));
+    }
+    else if (inconclusive.length > 0) {
+        const mdes = inconclusive.map((f) => f.mde).filter(isFiniteNumber);
+        const worst = mdes.length
+            ? ` ${say.noisiest} could only have detected a change beyond ${words_pct(Math.max(...mdes))}.`
+            : '';
+        verdict = 'inconclusive';
+        reason =
+            `No regression was shown, but ${inconclusive.length} figure(s) could ` +
+                `not be settled at this noise: ${figureList(inconclusive)}.${worst}`;
+    }
+    else {
+        verdict = 'pass';
+        reason = say.passed;
+    }
+    if (improvements.length > 0 && verdict !== 'fail')
+        reason += ` Improved: ${figureList(improvements)}.`;
+    return { verdict, reason, failures, inconclusive, improvements };
+}
+/** Did the optimal configuration move between the baseline and the current run? Never a verdict by itself. */
+function optimalShift(current, baseline, words) {
+    const pick = (d) => d?.optimal_config &&
+        [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(isFiniteNumber)
+        ? {
+            band_id: d.optimal_config.band_id,
+            workers: d.optimal_config.workers,
+            connections: d.optimal_config.connections,
+            tps: d.optimal_config.tps,
+        }
+        : null;
+    const c = pick(current);
+    const b = pick(baseline);
+    if (!c || !b) {
+        return {
+            current: c,
+            baseline: b,
+            shifted: false,
+            message: `No optimal configuration ${!c ? words.current : words.baseline}; no shift to report.`,
+        };
+    }
+    const shifted = c.workers !== b.workers || c.connections !== b.connections;
+    return {
+        current: c,
+        baseline: b,
+        shifted,
+        message: shifted
+            ? `The optimal configuration moved from ${bandLabel(b)} (${num(b.tps)} TPS${words.baselineTag}) ` +
+                `to ${bandLabel(c)} (${num(c.tps)} TPS${words.currentTag}). ${words.gate}`
+            : `The optimal configuration is unchanged: ${bandLabel(c)}.`,
+    };
+}
+/** The verdict for a run with nothing to compare against. Never a pass. */
+function noBaseline(reason, thresholds = DEFAULT_THRESHOLDS) {
+    return {
+        verdict: 'no-baseline',
+        reason: `No baseline to compare against: ${reason}. Nothing was gated; this is not a pass.`,
+        thresholds,
+        correction: {
+            method: 'holm',
+            family_size: 0,
+            alpha: 1 - thresholds.confidence,
+            explanation: 'No comparison was made.',
+        },
+        bands: [],
+        unmatched: { current_only: [], baseline_only: [] },
+        curve: null,
+        failures: [],
+        inconclusive: [],
+        improvements: [],
+        changed_files: [],
+        environment_differences: [],
+        baseline_info: null,
+        notes: [],
+    };
+}
+
+;// CONCATENATED MODULE: ./src/compare/paired-figures.ts
+// The paired statistics of one band figure of a same-runner A/B run (TPS or p95 latency). Pure.
+//
+// The paired per-round log-ratios dᵣ = ln(head/base), the Hodges–Lehmann estimate (median of Walsh
+// averages) and the exact Wilcoxon signed-rank interval at the smallest attainable level ≥ the
+// requested one (the widest interval when none reaches it: fewer than 6 rounds for 95%). Gating:
+// each figure's exact one-sided signed-rank p-value of "no regression beyond the threshold",
+// adjusted across the family (TPS and p95 of every band) by the Westfall–Young step-down minP method
+// over sign flips of whole rounds (paired-stats.ts); a figure fails when its adjusted p-value is at
+// most α/2, passes when its interval lies within the threshold, and is inconclusive otherwise.
+// Flipping whole rounds keeps the dependence between figures: TPS and p95 of a band move together
+// in a closed loop, and Holm would charge for two independent tests, which with 6–7 rounds leaves
+// only the most extreme Walsh averages usable.
+
+
+
+
+/** The arithmetic mean; null without values. */
+const paired_figures_mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+/** Below this many usable rounds no interval is computed (3 rounds give at best a 75% interval). */
+const MIN_ROUNDS = 3;
+function usable(m, figure) {
+    if (m.status === 'failed')
+        return null;
+    const v = figure === 'tps' ? m.tps : m.p95_ms;
+    return isFiniteNumber(v) && v > 0 ? v : null;
+}
+/** Paired statistics of one figure over some pairs, with the interval at `level`. */
+function figureStats(pairs, figure, level, threshold) {
+    const d = [];
+    const roundIds = [];
+    for (const p of [...pairs].sort((a, b) => a.round - b.round)) {
+        const b = usable(p.base, figure);
+        const h = usable(p.head, figure);
+        if (b !== null && h !== null) {
+            d.push(Math.log(h / b));
+            roundIds.push(p.round);
+        }
+    }
+    if (d.length < MIN_ROUNDS) {
+        return {
+            figure,
+            rounds: d.length,
+            log_ratios: d,
+            round_ids: roundIds,
+            hl_log_ratio: null,
+            ratio: null,
+            interval: null,
+            mad_log_ratio: null,
+            p_value: null,
+        };
+    }
+    const hl = hodgesLehmann(d);
+    // At least the requested level: a "pass" (interval within the threshold) is then never claimed at lower confidence.
+    const iv = wilcoxonInterval(d, level, 'at-least');
+    const bad = logBoundary(figure, threshold, 'bad');
+    return {
+        figure,
+        rounds: d.length,
+        log_ratios: d,
+        round_ids: roundIds,
+        hl_log_ratio: hl,
+        ratio: Math.exp(hl),
+        interval: toRatioInterval(iv),
+        mad_log_ratio: paired_stats_medianAbsoluteDeviation(d, hl),
+        p_value: figure === 'tps' ? signedRankPValueBelow(d, bad) : signedRankPValueAbove(d, bad),
+    };
+}
+function toRatioInterval(iv) {
+    return {
+        low: Math.exp(iv.low),
+        high: Math.exp(iv.high),
+        level: iv.level,
+        requested_level: iv.requested_level,
+        k: iv.k,
+        below_requested: iv.below_requested,
+    };
+}
+function levelText(iv) {
+    const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
+    return iv.below_requested
+        ? `${exact} (the widest attainable; ${words_pct(iv.requested_level, 0)} needs more rounds)`
+        : exact;
+}
+const fmtP = (p) => p === null ? 'n/a' : p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(2)));
+/** The per-round values of a figure shifted by a boundary, as the sign-flip test takes them. */
+function flipFigure(f, boundary, evidence) {
+    return { values: f.log_ratios.map((d) => d - boundary), rounds: f.round_ids, evidence };
+}
+/** ln of the regression boundary (bad side) or the improvement boundary (good side) of a figure. */
+function logBoundary(figure, threshold, side) {
+    return Math.log(thresholdRatio(figure === 'tps', threshold, side));
+}
+/** Step-down adjusted p-values of "no change beyond the threshold on `side`" for the figures with evidence. */
+function stepDown(family, thresholds, side, seed) {
+    const withEvidence = family.map((f, i) => ({ f, i })).filter(({ f }) => f.p_value !== null);
+    const out = family.map(() => null);
+    const figures = withEvidence.map(({ f }) => {
+        const towardsLower = (f.figure === 'tps') === (side === 'bad');
+        return flipFigure(f, logBoundary(f.figure, thresholds(f), side), towardsLower ? 'below' : 'above');
+    });
+    const { adjusted } = signFlipStepDown(figures, seed);
+    withEvidence.forEach(({ i }, j) => (out[i] = adjusted[j]));
+    return out;
+}
+/**
+ * The family's judgement. Fail: the step-down adjusted one-sided p-value of "no regression beyond
+ * the threshold" is at most α/2 (the one-sided level of compare mode's two-sided intervals), which
+ * implies that the figure's own interval lies beyond the threshold. Pass: the interval lies within it.
+ * Improved: the same test on the good side.
+ */
+function judgeFamily(family, thresholds, confidence, seed) {
+    const oneSided = (1 - confidence) / 2;
+    const regression = stepDown(family, thresholds, 'bad', seed);
+    const improvement = stepDown(family, thresholds, 'good', seed);
+    return family.map((f, i) => {
+        const p = regression[i] ?? null;
+        if (p === null || !f.interval)
+            return { status: 'inconclusive', improved: false, p_adjusted: null };
+        const status = figureStatus(p, oneSided + 1e-12, withinThreshold(f.interval, f.figure === 'tps', thresholds(f)));
+        return { status, improved: (improvement[i] ?? 1) <= oneSided + 1e-12, p_adjusted: p };
+    });
+}
+function figureComparison(band, stats, judged, threshold, baseValue, headValue, confirmation, rounds, familySize, oneSided) {
+    const tps = stats.figure === 'tps';
+    const label = `${tps ? 'TPS' : 'p95 latency'} at ${bandLabel(band)}`;
+    const higher = tps;
+    const iv = stats.interval;
+    const d = threshold;
+    const limit = higher ? `the ${words_pct(d, 0)} drop threshold` : `the ${words_pct(d, 0)} increase threshold`;
+    let mde = null;
+    let noise = null;
+    if (iv && stats.ratio !== null) {
+        // The smallest change whose interval, as wide as this one, would lie wholly past the threshold.
+        const hw = (Math.log(iv.high) - Math.log(iv.low)) / 2;
+        mde = minimumDetectableChange(hw, higher, d);
+        noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
+    }
+    let status = judged.status;
+    let reason;
+    if (!iv || stats.ratio === null) {
+        reason =
+            `No interval: only ${stats.rounds} round(s) with a usable ` +
+                `${tps ? 'TPS' : 'p95'} on both sides (need ≥ ${MIN_ROUNDS}).`;
+    }
+    else {
+        const noun = tps ? 'TPS' : 'p95';
+        const moved = stats.ratio < 1 ? 'fell' : 'rose';
+        const change = `${noun} ${moved} ${words_pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; ` +
+            `base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
+        const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
+        const test = (p) => `the exact sign-flip test of "no ${higher ? 'drop' : 'rise'} ` +
+            `beyond the threshold" gives p = ${fmtP(p)} one-sided, ` +
+            `adjusted step-down over ${familySize} gating figure(s), at most ${fmtP(oneSided)}`;
+        if (status === 'fail') {
+            reason =
+                `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ` +
+                    `${limit}, and ${test(judged.p_adjusted)}.`;
+        }
+        else if (status === 'pass') {
+            reason = `${change}; ${ivText} stays within ${limit}.`;
+        }
+        else {
+            reason =
+                `${change}; ${ivText} straddles ${limit}. Noise ±${words_pct(noise)}: ` +
+                    `only a ${higher ? 'drop' : 'rise'} beyond ${words_pct(mde)} ` +
+                    `could have been called a regression with ${rounds} rounds.`;
+        }
+        if (confirmation) {
+            const c = confirmation;
+            const civ = c.stats.interval;
+            const ctext = civ && c.stats.ratio !== null
+                ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ` +
+                    `${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
+                : `${c.stats.rounds} confirmation round(s) gave no interval`;
+            if (c.reproduced)
+                reason += ` Confirmed: ${ctext}; the failure reproduces.`;
+            else {
+                status = 'inconclusive';
+                reason += ` Not reproduced: ${ctext}, so the gate does not fail on it.`;
+            }
+        }
+        if (judged.improved)
+            reason += ` Improved: the same test on the good side shows a change beyond the ${words_pct(d, 0)} threshold.`;
+    }
+    return {
+        figure: tps ? 'tps' : 'p95_latency',
+        label,
+        band: {
+            workers: band.workers,
+            connections: band.connections,
+            current_band_id: band.band_id,
+            baseline_band_id: band.band_id,
+        },
+        current: headValue,
+        baseline: baseValue,
+        unit: tps ? 'TPS' : 'ms',
+        ratio: stats.ratio,
+        change_pct: stats.ratio === null ? null : (stats.ratio - 1) * 100,
+        interval: iv ? { low: iv.low, high: iv.high, level: iv.level } : null,
+        adjusted_interval: null,
+        method: iv
+            ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA ` +
+                'rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ' +
+                'exact sign-flip step-down (minP) test across the gating figures'
+            : 'none',
+        direction: higher ? 'higher-is-better' : 'lower-is-better',
+        threshold: d,
+        status,
+        improved: judged.improved,
+        gating: true,
+        p_value: stats.p_value,
+        p_adjusted: judged.p_adjusted,
+        noise,
+        mde,
+        reason,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/compare/paired-curve.ts
+// The curve level of a same-runner A/B run: USL fitted to each side's band means (fitCurves), and a
+// paired bootstrap over whole rounds (the same rounds for both sides, fixed seed) for the ratios of
+// measured peak TPS and USL N*. Curve figures are reported, never gated: a bootstrap over a handful
+// of rounds is too coarse. Pure.
+
+
+
+
+
+
+
+
+
+/** Paired bootstrap over whole rounds: per side, band means → measured peak and USL N*. */
+function curveSection(input) {
+    const bands = input.bands;
+    const main = input.pairs.filter((p) => p.phase === 'main');
+    const rounds = [...new Set(main.map((p) => p.round))].sort((a, b) => a - b);
+    // Only rounds in which every band measured TPS on both sides, so resampled means stay paired.
+    const table = new Map();
+    for (const p of main) {
+        if (!table.has(p.round))
+            table.set(p.round, new Map());
+        table.get(p.round).set(p.band_index, p);
+    }
+    const complete = rounds.filter((r) => bands.every((_b, i) => {
+        const p = table.get(r)?.get(i);
+        return p !== undefined && usable(p.base, 'tps') !== null && usable(p.head, 'tps') !== null;
+    }));
+    const ns = bands.map((b) => databaseConcurrency(b.workers, b.connections));
+    const sideMeans = (side, rs) => bands.map((_b, i) => paired_figures_mean(rs.map((r) => table.get(r).get(i)[side].tps)));
+    const fitSide = (side) => {
+        if (complete.length === 0) {
+            return {
+                side: {
+                    peak_tps_measured: null,
+                    usl: {
+                        sigma: null,
+                        kappa: null,
+                        lambda: null,
+                        peak_concurrency: null,
+                        peak_tps: null,
+                        r_squared: null,
+                        reason: 'no round with every band measured on both sides',
+                    },
+                },
+                fitting: null,
+            };
+        }
+        const means = sideMeans(side, complete);
+        const points = bands.map((b, i) => ({
+            band_id: b.band_id,
+            concurrency: ns[i],
+            tps: means[i],
+            // Per-round TPS stands in for the per-second series: fitCurves' bootstrap then resamples rounds.
+            tps_series: complete.map((r) => table.get(r).get(i)[side].tps),
+            excluded_reason: null,
+        }));
+        const fitting = fitCurves(points, input.settings);
+        const u = fitting.usl;
+        return {
+            side: {
+                peak_tps_measured: Math.max(...means),
+                usl: {
+                    sigma: u.sigma,
+                    kappa: u.kappa,
+                    lambda: u.lambda,
+                    peak_concurrency: u.peak_concurrency,
+                    peak_tps: u.peak_tps,
+                    r_squared: u.r_squared,
+                    reason: u.reason,
+                },
+            },
+            fitting,
+        };
+    };
+    const base = fitSide('base').side;
+    const head = fitSide('head').side;
+    const level = input.thresholds.confidence;
+    const peakRatio = isFiniteNumber(base.peak_tps_measured) && isFiniteNumber(head.peak_tps_measured) && base.peak_tps_measured > 0
+        ? head.peak_tps_measured / base.peak_tps_measured
+        : null;
+    const nStarRatio = isFiniteNumber(base.usl.peak_concurrency) && isFiniteNumber(head.usl.peak_concurrency) && base.usl.peak_concurrency > 0
+        ? head.usl.peak_concurrency / base.usl.peak_concurrency
+        : null;
+    const method = 'percentile interval of a paired bootstrap over whole rounds (the ' +
+        `same resampled rounds for both sides), seed ${input.settings.seed}`;
+    const resamples = Math.max(0, Math.floor(input.settings.bootstrap_resamples));
+    if (complete.length < MIN_ROUNDS || resamples < 2) {
+        const why = complete.length < MIN_ROUNDS
+            ? `only ${complete.length} complete round(s); need ≥ ${MIN_ROUNDS} for a bootstrap`
+            : 'bootstrap disabled (bootstrap_resamples < 2)';
+        return {
+            base,
+            head,
+            peak_tps_ratio: { ratio: peakRatio, interval: null, method, reason: why },
+            peak_concurrency_ratio: {
+                ratio: nStarRatio,
+                interval: null,
+                method,
+                reason: nStarRatio === null ? 'no USL peak on both sides' : why,
+            },
+            bootstrap: null,
+        };
+    }
+    const random = createRandom(input.settings.seed);
+    const peaks = [];
+    const nStars = [];
+    const uslFits = bands.length >= 3;
+    let nStarAttempts = 0;
+    for (let b = 0; b < resamples; b++) {
+        const pick = complete.map(() => complete[random.int(complete.length)]);
+        const mb = sideMeans('base', pick);
+        const mh = sideMeans('head', pick);
+        peaks.push(Math.max(...mh) / Math.max(...mb));
+        if (uslFits && nStarRatio !== null) {
+            nStarAttempts++;
+            const fb = fitUslModel(ns, mb, { maxDefaultStarts: 2 });
+            const fh = fitUslModel(ns, mh, { maxDefaultStarts: 2 });
+            const pb = fb ? uslPeak(fb.params).concurrency : null;
+            const ph = fh ? uslPeak(fh.params).concurrency : null;
+            if (isFiniteNumber(pb) && isFiniteNumber(ph) && pb > 0)
+                nStars.push(ph / pb);
+        }
+    }
+    const peakIv = percentileInterval(peaks.filter(isFiniteNumber), level);
+    let nStarIv = null;
+    let nStarReason = nStarRatio === null ? 'no USL peak on both sides' : null;
+    if (nStarRatio !== null) {
+        if (nStars.length >= 0.8 * nStarAttempts && nStars.length >= 2) {
+            nStarIv = percentileInterval(nStars.filter(isFiniteNumber), level);
+        }
+        else
+            nStarReason =
+                `only ${nStars.length} of ${nStarAttempts} bootstrap ` + 'refits had a USL peak on both sides; no interval';
+    }
+    return {
+        base,
+        head,
+        peak_tps_ratio: { ratio: peakRatio, interval: peakIv, method, reason: null },
+        peak_concurrency_ratio: { ratio: nStarRatio, interval: nStarIv, method, reason: nStarReason },
+        bootstrap: { resamples, usable: complete.length, seed: input.settings.seed },
+    };
+}
+function curveFigure(figure, label, baseValue, headValue, ratio, interval, method, why, threshold) {
+    const higher = figure === 'peak_tps' || figure === 'usl_peak_concurrency';
+    let status = 'inconclusive';
+    let reason;
+    const values = `base ${num(baseValue, 4)} → head ${num(headValue, 4)}`;
+    if (!interval || ratio === null) {
+        reason = `${label}: ${values}; reported, not judged${why ? ` (${why})` : ''}.`;
+    }
+    else {
+        const d = threshold;
+        const ok = withinThreshold(interval, higher, d);
+        const bad = beyondThreshold(interval, higher, d);
+        status = ok ? 'pass' : 'inconclusive';
+        reason =
+            `${label}: ${values}, ratio ${ratio.toFixed(3)}, ` +
+                `${Math.round(interval.level * 100)}% bootstrap interval ${ratioText(interval)}` +
+                (bad
+                    ? `, beyond the ${words_pct(d, 0)} threshold; curve-level A/B figures are informational, the band figures gate.`
+                    : ok
+                        ? `, within ${words_pct(d, 0)}.`
+                        : `, straddling ${words_pct(d, 0)}.`);
+    }
+    return {
+        figure,
+        label,
+        band: null,
+        current: headValue,
+        baseline: baseValue,
+        unit: figure === 'peak_tps' ? 'TPS' : '',
+        ratio,
+        change_pct: ratio === null ? null : (ratio - 1) * 100,
+        interval,
+        adjusted_interval: null,
+        method: interval ? method : 'none',
+        direction: higher ? 'higher-is-better' : 'lower-is-better',
+        threshold,
+        status,
+        improved: false,
+        gating: false,
+        p_value: null,
+        p_adjusted: null,
+        noise: null,
+        mde: null,
+        reason,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/compare/validate.ts
+// Is a baseline comparable with the current run? Same schema, plan (bands and durations), workload
+// name and scale. Workload file contents are what a pull request changes, so they are compared and
+// listed, never refused.
+
+function isRecord(x) {
+    return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+/** Files whose digest differs, or that exist on one side only (marked added/removed). */
+function changedWorkloadFiles(current, baseline) {
+    const key = (f) => `${f.role}:${f.path}`;
+    const base = new Map();
+    const baseFiles = Array.isArray(baseline.workload_files) ? baseline.workload_files : [];
+    const curFiles = Array.isArray(current.workload_files) ? current.workload_files : [];
+    for (const f of baseFiles)
+        if (isRecord(f))
+            base.set(key(f), String(f.sha256));
+    const changed = [];
+    const seen = new Set();
+    for (const f of curFiles) {
+        const k = key(f);
+        seen.add(k);
+        const old = base.get(k);
+        if (old === undefined)
+            changed.push(`${f.path} (added)`);
+        else if (old !== f.sha256)
+            changed.push(f.path);
+    }
+    for (const f of baseFiles)
+        if (isRecord(f) && !seen.has(key(f)))
+            changed.push(`${String(f.path)} (removed)`);
+    return changed;
+}
+function validateBaseline(current, baseline) {
+    const b = baseline;
+    if (!isRecord(b))
+        return { ok: false, reason: 'the baseline is not a results document (expected a JSON object)' };
+    if (b.schema_version !== SCHEMA_VERSION) {
+        return {
+            ok: false,
+            reason: `the baseline has schema_version ${JSON.stringify(b.schema_version)}, ` +
+                `this pgscale writes ${SCHEMA_VERSION}; record a new baseline`,
+        };
+    }
+    if (!Array.isArray(b.bands))
+        return { ok: false, reason: 'the baseline has no bands array' };
+    const badBand = b.bands.findIndex((band) => !isRecord(band) ||
+        !Number.isInteger(band.band_id) ||
+        !Number.isInteger(band.workers) ||
+        !Number.isInteger(band.connections));
+    if (badBand >= 0)
+        return {
+            ok: false,
+            reason: `the baseline's bands[${badBand}] has no whole-number band_id, workers and connections`,
+        };
+    if (b.workload !== current.workload) {
+        return {
+            ok: false,
+            reason: `the baseline ran workload ${JSON.stringify(b.workload)}, this run ${JSON.stringify(current.workload)}`,
+        };
+    }
+    if (b.scale !== current.scale) {
+        return {
+            ok: false,
+            reason: `the baseline ran at scale ${JSON.stringify(b.scale)}, this run at scale ${current.scale}`,
+        };
+    }
+    if (b.plan_fingerprint !== current.plan_fingerprint) {
+        return {
+            ok: false,
+            reason: `the baseline was made under a different plan (fingerprint ${String(b.plan_fingerprint).slice(0, 12)}… vs ` +
+                `${String(current.plan_fingerprint).slice(0, 12)}…): bands or durations changed; record a new baseline`,
+        };
+    }
+    return { ok: true, changed_files: changedWorkloadFiles(current, baseline) };
+}
+
+;// CONCATENATED MODULE: ./src/compare/paired.ts
+// The statistics of a same-runner A/B run, from paired rounds to one verdict. Pure.
+//
+// Each band figure (TPS, p95 latency) is judged by its paired statistics (paired-figures.ts), as one
+// family adjusted by a sign-flip step-down test over whole rounds. With `confirm`, a failing figure
+// fails the gate only when the confirmation rounds fail it again (a family of their own). The curve
+// figures (paired-curve.ts) are reported, never gated. The verdict follows the one rule (verdict.ts).
+
+
+
+
+
+
+
+
+const medianOf = (xs) => (xs.length === 0 ? null : paired_stats_median([...xs].sort((a, b) => a - b)));
+/** The fewest rounds whose smallest exact one-sided signed-rank p-value (2^−R) is at most `oneSided`. */
+function minRoundsFor(oneSided) {
+    return Math.max(MIN_ROUNDS, Math.ceil(-Math.log2(oneSided) - 1e-9));
+}
+/** The optimum's sentence in an A/B run: head is the current side, base the baseline. */
+const SHIFT_WORDS = {
+    current: 'on the head side',
+    baseline: 'on the base side',
+    currentTag: ', head',
+    baselineTag: ', base',
+    gate: 'A shift alone does not fail the gate.',
+};
+/** Everything: the `ab` section and the Comparison that the summary, comment, annotations and outputs read. */
+function analyzeAb(input) {
+    const t = input.thresholds;
+    const level = t.confidence;
+    const alpha = 1 - level;
+    const thresholdOf = (f) => f.figure === 'tps' ? t.max_tps_drop : t.max_p95_increase;
+    const perBand = input.bands.map((band, i) => {
+        const main = input.pairs.filter((p) => p.band_index === i && p.phase === 'main');
+        const confirm = input.pairs.filter((p) => p.band_index === i && p.phase === 'confirm');
+        const sideMean = (side, figure) => paired_figures_mean(main.map((p) => usable(p[side], figure)).filter(isFiniteNumber));
+        return {
+            band,
+            main,
+            confirm,
+            tps: figureStats(main, 'tps', level, t.max_tps_drop),
+            p95: figureStats(main, 'p95_latency', level, t.max_p95_increase),
+            base_tps: sideMean('base', 'tps'),
+            head_tps: sideMean('head', 'tps'),
+            base_p95: sideMean('base', 'p95_latency'),
+            head_p95: sideMean('head', 'p95_latency'),
+        };
+    });
+    const family = perBand.flatMap((b) => [b.tps, b.p95]);
+    const seed = input.settings.seed;
+    const judged = judgeFamily(family, thresholdOf, level, seed);
+    const familySize = family.filter((f) => f.p_value !== null).length;
+    const oneSided = alpha / 2;
+    const bandSections = [];
+    const bandComparisons = [];
+    perBand.forEach((b, i) => {
+        const jt = judged[2 * i];
+        const jp = judged[2 * i + 1];
+        let confirmation = null;
+        const conf = {};
+        const failed = [
+            [b.tps, jt],
+            [b.p95, jp],
+        ]
+            .filter(([, j]) => j.status === 'fail')
+            .map(([f]) => f.figure);
+        if (b.confirm.length > 0) {
+            const ct = figureStats(b.confirm, 'tps', level, t.max_tps_drop);
+            const cp = figureStats(b.confirm, 'p95_latency', level, t.max_p95_increase);
+            const stats = { tps: ct, p95_latency: cp };
+            // The confirmation rounds test the failed figures again, as a family of their own, at the same level.
+            const again = failed.map((kind) => stats[kind]);
+            const adjusted = stepDown(again, thresholdOf, 'bad', seed);
+            const reproduced = {};
+            failed.forEach((kind, k) => {
+                const p = adjusted[k] ?? null;
+                reproduced[kind] = p !== null && p <= oneSided + 1e-12;
+                conf[kind] = { stats: stats[kind], p_adjusted: p, reproduced: reproduced[kind] };
+            });
+            confirmation = { rounds: new Set(b.confirm.map((p) => p.round)).size, tps: ct, p95_latency: cp, reproduced };
+        }
+        else if (input.confirm) {
+            for (const kind of failed)
+                conf[kind] = { stats: figureStats([], kind, level, 1), p_adjusted: null, reproduced: false };
+        }
+        const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, input.rounds, familySize, oneSided);
+        const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, input.rounds, familySize, oneSided);
+        const notes = [];
+        for (const side of ['base', 'head']) {
+            const cb = b.main.filter((p) => p[side].client_bound).length;
+            if (cb > 0)
+                notes.push(`The load generator was saturated (client-bound) in ${cb} ` +
+                    `${side} round(s): TPS there measures pgscale, not PostgreSQL.`);
+            const bad = b.main.filter((p) => p[side].status !== 'complete').length;
+            if (bad > 0)
+                notes.push(`${bad} ${side} round(s) did not complete.`);
+        }
+        bandSections.push({
+            band_id: b.band.band_id,
+            workers: b.band.workers,
+            connections: b.band.connections,
+            base_tps: b.base_tps,
+            head_tps: b.head_tps,
+            base_p95_ms: b.base_p95,
+            head_p95_ms: b.head_p95,
+            tps: b.tps,
+            p95_latency: b.p95,
+            status: { tps: tpsFigure.status, p95_latency: p95Figure.status },
+            confirmation,
+        });
+        bandComparisons.push({
+            workers: b.band.workers,
+            connections: b.band.connections,
+            current_band_id: b.band.band_id,
+            baseline_band_id: b.band.band_id,
+            tps: tpsFigure,
+            p95_latency: p95Figure,
+            notes,
+        });
+    });
+    const curve = curveSection(input);
+    const usl = (s) => s.usl;
+    const curveFigures = {
+        peak_tps: curveFigure('peak_tps', 'Peak TPS (best band, measured)', curve.base.peak_tps_measured, curve.head.peak_tps_measured, curve.peak_tps_ratio.ratio, curve.peak_tps_ratio.interval, curve.peak_tps_ratio.method, curve.peak_tps_ratio.reason, t.max_tps_drop),
+        usl_peak_concurrency: curveFigure('usl_peak_concurrency', 'USL peak concurrency N*', usl(curve.base).peak_concurrency, usl(curve.head).peak_concurrency, curve.peak_concurrency_ratio.ratio, curve.peak_concurrency_ratio.interval, curve.peak_concurrency_ratio.method, curve.peak_concurrency_ratio.reason ?? usl(curve.head).reason ?? usl(curve.base).reason, t.max_tps_drop),
+        usl_sigma: curveFigure('usl_sigma', 'USL contention σ', usl(curve.base).sigma, usl(curve.head).sigma, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
+        usl_kappa: curveFigure('usl_kappa', 'USL coherency κ', usl(curve.base).kappa, usl(curve.head).kappa, null, null, '', usl(curve.base).reason ?? usl(curve.head).reason, t.max_tps_drop),
+    };
+    const optimal = optimalShift(input.headDoc ?? null, input.baseDoc ?? null, SHIFT_WORDS);
+    // Noise and MDE, for the headline.
+    const tpsStats = bandSections.map((b) => b.tps).filter((s) => s.interval && s.ratio !== null);
+    const noise = {
+        tps_mad_log_ratio: medianOf(tpsStats.map((s) => s.mad_log_ratio).filter(isFiniteNumber)),
+        tps_interval_half_width: medianOf(tpsStats.map((s) => Math.max(s.interval.high / s.ratio - 1, 1 - s.interval.low / s.ratio))),
+        tps_mde: (() => {
+            const m = bandComparisons.map((b) => b.tps.mde).filter(isFiniteNumber);
+            return m.length ? Math.max(...m) : null;
+        })(),
+        rounds_for_twice_threshold: null,
+        sentence: '',
+    };
+    noise.rounds_for_twice_threshold = roundsForTwiceThreshold(tpsStats, t.max_tps_drop);
+    noise.sentence =
+        `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
+            (input.confirm ? ', failures re-measured for confirmation' : '') +
+            '. Noise observed: ' +
+            (noise.tps_mad_log_ratio === null
+                ? 'not measurable (too few rounds).'
+                : `a paired round's TPS log-ratio deviates by ${words_pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
+                    `the TPS interval half-width is ±${words_pct(noise.tps_interval_half_width, 1)}` +
+                    (noise.tps_mde !== null
+                        ? `, and the smallest TPS drop this run could call a regression is ${words_pct(noise.tps_mde, 1)}.`
+                        : '.') +
+                    (noise.rounds_for_twice_threshold !== null
+                        ? ` About ${noise.rounds_for_twice_threshold} rounds (shorter bands ` +
+                            `are fine) would bring that down to ${words_pct(2 * t.max_tps_drop, 0)}.`
+                        : ''));
+    const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
+    const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(bandFigures, {
+        nothingJudged: bandFigures.some((f) => f.interval !== null)
+            ? null
+            : `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`,
+        failed: (n, list) => `${n} figure(s) regressed beyond the thresholds with the whole paired interval ` +
+            `past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list}.`,
+        noisiest: 'The noisiest',
+        passed: `Every band figure's paired interval lies within the thresholds (TPS drop ${words_pct(t.max_tps_drop, 0)}, ` +
+            `p95 increase ${words_pct(t.max_p95_increase, 0)}) across ${bandComparisons.length} band(s).`,
+    });
+    const m = familySize;
+    const notes = [noise.sentence];
+    const below = family.some((f) => f.interval?.below_requested);
+    if (below) {
+        notes.push(`With ${input.rounds} rounds the exact signed-rank interval cannot reach ` +
+            `${words_pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
+            ('and no figure can fail (the smallest attainable one-sided p-value is ' +
+                `above ${fmtP(oneSided)}). Use ${minRoundsFor(oneSided)} or more rounds.`));
+    }
+    if (optimal.shifted)
+        notes.push(optimal.message);
+    const comparison = {
+        verdict,
+        reason,
+        thresholds: { ...t },
+        correction: {
+            method: 'sign-flip-step-down',
+            family_size: m,
+            alpha,
+            explanation: `The band figures (TPS and p95 over ${bandComparisons.length} bands) ` +
+                `form one family of ${m} tests of "no regression beyond the threshold". ` +
+                ('Each has an exact one-sided signed-rank p-value; the family is ' +
+                    'adjusted by the Westfall–Young step-down minP method, with the null ') +
+                ('distribution from flipping the sign of whole rounds (all figures of ' +
+                    'a round together), so figures that move together, such as TPS and ') +
+                ('p95 in a closed loop, are not penalised as if independent. A figure ' +
+                    `fails when its adjusted p-value is at most ${fmtP(oneSided)} `) +
+                `(one side of ${words_pct(level, 0)}), which implies its ${words_pct(level, 0)} interval lies beyond the threshold. ` +
+                `Passing needs no correction: every band within its threshold is an intersection of claims.`,
+        },
+        bands: bandComparisons,
+        unmatched: { current_only: [], baseline_only: [] },
+        curve: { ...curveFigures, optimal },
+        failures: failures.map((f) => f.label),
+        inconclusive: inconclusive.map((f) => f.label),
+        improvements: improvements.map((f) => f.label),
+        changed_files: input.baseDoc && input.headDoc ? changedWorkloadFiles(input.headDoc, input.baseDoc) : [],
+        baseline_info: input.baseDoc
+            ? {
+                test_start_time: String(input.baseDoc.test_start_time),
+                tool_version: String(input.baseDoc.tool?.version ?? 'unknown'),
+            }
+            : null,
+        notes,
+    };
+    const ab = {
+        kind: 'pgscale-ab',
+        version: 1,
+        method: 'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact ' +
+            'Wilcoxon signed-rank interval; sign-flip step-down minP across band figures; ' +
+            'curve figures from a paired round bootstrap (informational).',
+        rounds: input.rounds,
+        order: 'ABBA, rounds outer, bands inner',
+        confirm: input.confirm,
+        confidence: level,
+        level_rule: 'smallest attainable level >= requested (widest interval when none is)',
+        thresholds: { ...t },
+        sides: input.sides,
+        pairs: input.pairs,
+        bands: bandSections,
+        curve,
+        noise,
+        verdict,
+        reason,
+    };
+    return { ab, comparison };
+}
+/** R·(hw/hw*)² for the widest TPS interval, where hw* makes the minimum detectable drop 2·d. */
+function roundsForTwiceThreshold(stats, drop) {
+    if (!(drop > 0 && drop < 0.5))
+        return null;
+    const target = Math.log((1 - drop) / (1 - 2 * drop));
+    let worst = null;
+    for (const s of stats) {
+        if (!s.interval)
+            continue;
+        const hw = (Math.log(s.interval.high) - Math.log(s.interval.low)) / 2;
+        if (worst === null || hw > worst.hw)
+            worst = { hw, rounds: s.rounds };
+    }
+    if (worst === null || worst.hw <= target)
+        return null;
+    return Math.ceil(worst.rounds * (worst.hw / target) ** 2);
+}
+
+;// CONCATENATED MODULE: ./src/run/merge-rounds.ts
+// One side's rounds of a band, merged into one BandResult, so each side of an A/B run is an
+// ordinary results document (schema unchanged) that analyze, report and compare can read.
+// End-to-end latency is exact (the rounds' HDR histograms are added). Pool wait and service time
+// keep no histogram in the results, so their percentiles are count-weighted means of the rounds'
+// percentiles (an approximation; their means are exact). pg_stats and rate are kept only when
+// there is a single round.
+
+
+
+function weighted(summaries) {
+    const count = summaries.reduce((s, x) => s + x.count, 0);
+    if (count === 0)
+        return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
+    const avg = (key) => {
+        let s = 0;
+        let n = 0;
+        for (const x of summaries) {
+            const v = x[key];
+            if (x.count > 0 && v !== null) {
+                s += v * x.count;
+                n += x.count;
+            }
+        }
+        return n > 0 ? s / n : null;
+    };
+    const maxes = summaries.map((x) => x.max_ms).filter((v) => v !== null);
+    return {
+        count,
+        mean_ms: avg('mean_ms'),
+        stddev_ms: avg('stddev_ms'),
+        p50_ms: avg('p50_ms'),
+        p95_ms: avg('p95_ms'),
+        p99_ms: avg('p99_ms'),
+        max_ms: maxes.length ? Math.max(...maxes) : null,
+    };
+}
+function mergedLatency(rounds) {
+    const total = newLatencyHistogram();
+    try {
+        let sumMs = 0;
+        for (const r of rounds) {
+            if (r.latency.count > 0 && r.latency.mean_ms !== null)
+                sumMs += r.latency.mean_ms * r.latency.count;
+            if (!r.latency_histogram)
+                continue;
+            const h = hdr_histogram_js_dist/* decodeFromCompressedBase64 */.Vc(r.latency_histogram);
+            try {
+                total.add(h);
+            }
+            finally {
+                h.destroy();
+            }
+        }
+        return { summary: summarise(total, sumMs), encoded: hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(total) };
+    }
+    finally {
+        total.destroy();
+    }
+}
+function mergeRounds(rounds) {
+    const first = rounds[0];
+    if (!first)
+        throw new RangeError('mergeRounds: no rounds');
+    if (rounds.length === 1)
+        return structuredClone(first);
+    const duration = rounds.reduce((s, r) => s + r.duration_s, 0);
+    const transactions = rounds.reduce((s, r) => s + r.transactions, 0);
+    const failed = rounds.reduce((s, r) => s + r.failed_transactions, 0);
+    const statements = rounds.reduce((s, r) => s + r.statements, 0);
+    const errors = {};
+    for (const r of rounds)
+        for (const [code, n] of Object.entries(r.errors))
+            errors[code] = (errors[code] ?? 0) + n;
+    const examples = {};
+    for (const r of rounds)
+        for (const [code, example] of Object.entries(r.error_examples ?? {}))
+            examples[code] ??= example;
+    const latency = mergedLatency(rounds);
+    const elus = rounds.map((r) => r.client.event_loop_utilization).filter((v) => v !== null);
+    const delays = rounds.map((r) => r.client.event_loop_delay_p99_ms).filter((v) => v !== null);
+    const cpu = rounds.filter((r) => r.client.cpu_us_per_tx !== null && r.transactions > 0);
+    const cpuTx = cpu.reduce((s, r) => s + r.transactions, 0);
+    const status = rounds.every((r) => r.status === 'complete')
+        ? 'complete'
+        : rounds.every((r) => r.status === 'failed')
+            ? 'failed'
+            : 'partial';
+    return {
+        band_id: first.band_id,
+        workers: first.workers,
+        connections: first.connections,
+        status,
+        started_at: first.started_at,
+        duration_s: duration,
+        transactions,
+        failed_transactions: failed,
+        statements,
+        total_tps: bandTps(transactions, duration),
+        total_qps: bandQps(statements, duration),
+        latency: latency.summary,
+        pool_wait: weighted(rounds.map((r) => r.pool_wait)),
+        service_time: weighted(rounds.map((r) => r.service_time)),
+        tps_series: rounds.flatMap((r) => r.tps_series),
+        latency_histogram: latency.encoded,
+        errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b))),
+        error_examples: Object.fromEntries(Object.entries(examples).sort(([a], [b]) => a.localeCompare(b))),
+        error_rate: bandErrorRate(transactions, failed),
+        degraded: rounds.some((r) => r.degraded),
+        client: {
+            event_loop_utilization: elus.length ? elus.reduce((a, b) => a + b, 0) / elus.length : null,
+            event_loop_delay_p99_ms: delays.length ? Math.max(...delays) : null,
+            cpu_us_per_tx: cpuTx > 0 ? cpu.reduce((s, r) => s + r.client.cpu_us_per_tx * r.transactions, 0) / cpuTx : null,
+            client_bound: rounds.some((r) => r.client.client_bound),
+        },
+        pg_stats: null,
+        rate: null,
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/ab/plan.ts
@@ -85218,7 +85948,7 @@ function flattenSchedule(slots) {
 ;// CONCATENATED MODULE: ./src/ab/runner.ts
 // The same-runner A/B run: one server, two databases (base and head), each made fresh from a
 // template that the side's own setup SQL filled, bands measured in interleaved ABBA rounds, then
-// the paired analysis. I/O lives here; the statistics are in analyze.ts.
+// the paired analysis. I/O lives here; the statistics are in compare/paired.ts.
 //
 // State: with `reset: 'always'` every measurement starts from a database re-created from its side's
 // template (DROP + CREATE DATABASE … TEMPLATE), so a workload that writes starts each round from the
@@ -85264,35 +85994,33 @@ function abDatabaseNames(suffix = '') {
         head: { db: `pgscale_ab_head${suffix}`, template: `pgscale_ab_head${suffix}_tpl` },
     };
 }
-async function runner_withClient(config, fn) {
-    const client = new esm.Client({ ...config, application_name: 'pgscale-admin' });
-    await client.connect();
-    try {
-        return await fn(client);
-    }
-    finally {
-        await client.end().catch(() => { });
-    }
-}
 async function dropDatabase(admin, name, force) {
     await admin.query(`DROP DATABASE IF EXISTS ${quote(name)}${force ? ' WITH (FORCE)' : ''}`);
 }
 function sideMeasurement(b) {
-    return { tps: b.total_tps, p95_ms: b.latency.p95_ms, status: b.status, client_bound: b.client.client_bound, error_rate: b.error_rate };
+    return {
+        tps: b.total_tps,
+        p95_ms: b.latency.p95_ms,
+        status: b.status,
+        client_bound: b.client.client_bound,
+        error_rate: b.error_rate,
+    };
 }
 /** A logger for the runner's per-band chatter: its lines become debug lines, warnings stay. */
 function quietLogger(log) {
     return { info: (line) => log.debug(line), debug: (line) => log.debug(line), warn: (line) => log.warn(line) };
-}
-function serialise(value) {
-    return `${JSON.stringify(value, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`;
 }
 async function runAb(request) {
     const log = request.log;
     if (!(Number.isInteger(request.rounds) && request.rounds >= 3 && request.rounds <= 50)) {
         throw new errors_UserError(`rounds: expected a whole number from 3 to 50, got ${String(request.rounds)}`);
     }
-    const { config, plan } = prepareRun({ configPath: request.configPath, progressive: true, exportPath: request.exportPath, exportFormat: request.exportFormat });
+    const { config, plan } = prepareRun({
+        configPath: request.configPath,
+        progressive: true,
+        exportPath: request.exportPath,
+        exportFormat: request.exportFormat,
+    });
     const headDir = external_node_path_default().resolve(request.headDir ?? config.source.dir);
     const baseDir = external_node_path_default().resolve(request.baseDir);
     const workloads = {
@@ -85308,7 +86036,12 @@ async function runAb(request) {
     // Every measurement is one warm-up + band + cool-down; confirmation may add as many again per failing band.
     const measured = { ...plan, estimated_duration_s: plan.estimated_duration_s * 2 * request.rounds };
     checkTimeBudget(measured, config.progressive.time_budget_s);
-    const database = await openDatabase({ databaseUrl: request.databaseUrl, databaseUrlName: request.databaseUrlName, env: request.env, log: log }, config);
+    const database = await openDatabase({
+        databaseUrl: request.databaseUrl,
+        databaseUrlName: request.databaseUrlName,
+        env: request.env,
+        log: log,
+    }, config);
     const secrets = log.secrets ?? [];
     const admin = new esm.Client({ ...database.clientConfig, application_name: 'pgscale-admin' });
     let environment = null;
@@ -85330,12 +86063,11 @@ async function runAb(request) {
             await dropDatabase(admin, template, force);
             await admin.query(`CREATE DATABASE ${quote(template)}`);
             log.info(`🛠️  ${side}: setting up workload ${workloads[side].name} (scale ${config.scale}) in template ${template}`);
-            await runner_withClient({ ...database.clientConfig, database: template }, async (client) => {
-                await workloads[side].setup(client, config.scale, (line) => log.info(`   ${side}: ${line}`));
-                const missing = await checkSchema(client, workloads[side]);
-                if (missing.length > 0)
-                    throw new errors_UserError(`${side} side: workload ${workloads[side].name}: setup did not create ${missing.join(', ')}`);
-            });
+            await withClient({ ...database.clientConfig, database: template }, (client) => setUpWorkload(client, workloads[side], config.scale, {
+                setup: true,
+                log: (line) => log.info(`   ${side}: ${line}`),
+                missing: (tables) => `${side} side: workload ${workloads[side].name}: setup did not create ${tables.join(', ')}`,
+            }));
         }
         const ready = new Set();
         const prepare = async (side) => {
@@ -85358,15 +86090,11 @@ async function runAb(request) {
                         return false;
                     }
                     await prepare(side);
-                    const outcome = await runBands({
-                        plan: { ...plan, bands: [band], estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s },
-                        workload: workloads[side],
-                        clientConfig: { ...database.clientConfig, database: names[side].db },
-                        progressive: config.progressive,
-                        signal: request.signal,
-                        log: quietLogger(log),
-                        seed: config.analysis.seed + slot.round,
-                    });
+                    const outcome = await measureBands(config, {
+                        ...plan,
+                        bands: [band],
+                        estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s,
+                    }, workloads[side], { ...database.clientConfig, database: names[side].db }, { signal: request.signal, log: quietLogger(log), seedOffset: slot.round });
                     const result = outcome.bands[0];
                     if (!result || outcome.partial) {
                         failure = new Error(`${side} side, band ${band.band_id}, round ${slot.round + 1}: ${outcome.partial_reason ?? 'no result'}`);
@@ -85379,22 +86107,41 @@ async function runAb(request) {
                 }
                 const b = results.base;
                 const h = results.head;
-                pairs.push({ band_index: slot.band_index, round: slot.round, phase, order: slot.order, base: sideMeasurement(b), head: sideMeasurement(h) });
+                pairs.push({
+                    band_index: slot.band_index,
+                    round: slot.round,
+                    phase,
+                    order: slot.order,
+                    base: sideMeasurement(b),
+                    head: sideMeasurement(h),
+                });
                 const ratio = b.total_tps > 0 ? h.total_tps / b.total_tps : NaN;
-                log.info(`🔁 ${phase === 'confirm' ? 'confirm ' : ''}round ${slot.round + 1}, band ${band.band_id} (${band.workers}w/${band.connections}c), ` +
+                log.info(`🔁 ${phase === 'confirm' ? 'confirm ' : ''}round ${slot.round + 1}, ` +
+                    `band ${band.band_id} (${band.workers}w/${band.connections}c), ` +
                     `${slot.order.join(' then ')}: base ${b.total_tps.toFixed(0)} TPS, head ${h.total_tps.toFixed(0)} TPS, ` +
                     `head/base ${Number.isFinite(ratio) ? ratio.toFixed(3) : 'n/a'}`);
             }
             return true;
         };
         log.info(`🎯 A/B: ${plan.bands.length} band(s) × ${request.rounds} ABBA rounds × 2 sides, ` +
-            `${plan.band_duration_s}s per band (+${plan.warmup_time_s}s warm-up, +${plan.cooldown_time_s}s cool-down), reset ${reset}`);
+            (`${plan.band_duration_s}s per band (+${plan.warmup_time_s}s ` +
+                `warm-up, +${plan.cooldown_time_s}s cool-down), reset ${reset}`));
         const allBands = plan.bands.map((_b, i) => i);
         try {
             const completed = await measure(allBands, 0, 'main');
             if (completed && request.confirm) {
-                const first = analyzeAb({ bands: plan.bands, pairs, rounds: request.rounds, confirm: true, thresholds: request.thresholds, settings: { ...config.analysis, bootstrap_resamples: 0 }, sides: sources });
-                const failing = first.ab.bands.map((b, i) => (b.status.tps === 'fail' || b.status.p95_latency === 'fail' ? i : -1)).filter((i) => i >= 0);
+                const first = analyzeAb({
+                    bands: plan.bands,
+                    pairs,
+                    rounds: request.rounds,
+                    confirm: true,
+                    thresholds: request.thresholds,
+                    settings: { ...config.analysis, bootstrap_resamples: 0 },
+                    sides: sources,
+                });
+                const failing = first.ab.bands
+                    .map((b, i) => (b.status.tps === 'fail' || b.status.p95_latency === 'fail' ? i : -1))
+                    .filter((i) => i >= 0);
                 if (failing.length > 0) {
                     log.info(`🔍 Confirming ${failing.length} failing band(s) with ${request.rounds} more rounds`);
                     await measure(failing, request.rounds, 'confirm');
@@ -85424,11 +86171,12 @@ async function runAb(request) {
         const doc = newResultsDocument(config, plan, workloads[side], secrets);
         if (environment)
             doc.environment = environment;
-        doc.bands = plan.bands.flatMap((_b, i) => (runs[side][i].length > 0 ? [mergeRounds(runs[side][i])] : []));
-        doc.partial = failure !== null;
-        doc.partial_reason = failure ? maskSecrets(failure.message, secrets) : null;
-        doc.test_end_time = new Date().toISOString();
-        finishAnalysis(doc, config, log);
+        const bands = plan.bands.flatMap((_b, i) => (runs[side][i].length > 0 ? [mergeRounds(runs[side][i])] : []));
+        closeDocument(doc, {
+            bands,
+            partial: failure !== null,
+            partial_reason: failure ? maskSecrets(failure.message, secrets) : null,
+        }, config, log);
         docs[side] = doc;
     }
     const { ab, comparison } = analyzeAb({
@@ -85443,11 +86191,12 @@ async function runAb(request) {
         sides: sources,
     });
     if (failure)
-        comparison.notes.unshift(`The A/B run stopped early: ${maskSecrets(failure.message, secrets)}. Only complete pairs were analysed.`);
+        comparison.notes.unshift(`The A/B run stopped early: ${maskSecrets(failure.message, secrets)}. ` +
+            'Only complete pairs were analysed.');
     const exportDir = external_node_path_default().resolve(config.progressive.export_path);
     await (0,promises_namespaceObject.mkdir)(exportDir, { recursive: true });
     const abFile = external_node_path_default().join(exportDir, AB_RESULTS_FILE);
-    await (0,promises_namespaceObject.writeFile)(abFile, maskSecrets(serialise({ kind: 'pgscale-ab-results', ab, comparison }), secrets));
+    await (0,promises_namespaceObject.writeFile)(abFile, maskSecrets(abResultsJson(ab, comparison), secrets));
     const files = [abFile];
     for (const side of ['base', 'head']) {
         files.push(...(await writeExports(docs[side], config.progressive.export_format, external_node_path_default().join(exportDir, side))));
@@ -85529,7 +86278,8 @@ async function materializeBaseFiles(opts) {
         const inRepo = path.relative(root, file).split(path.sep).join('/');
         const relToConfig = path.relative(opts.configDir, file);
         if (inRepo.startsWith('..') || relToConfig.startsWith('..')) {
-            throw new UserError(`workload file ${file} lies outside the repository or the config's directory; ab mode cannot take it from the base commit`);
+            throw new UserError(`workload file ${file} lies outside the repository or the ` +
+                `config's directory; ab mode cannot take it from the base commit`);
         }
         let text;
         try {
@@ -85546,11 +86296,8 @@ async function materializeBaseFiles(opts) {
 }
 
 ;// CONCATENATED MODULE: ./src/ab/index.ts
-// Same-runner A/B mode: base and head measured in one job, paired statistics, confirmation.
-
-
-
-
+// Same-runner A/B mode, the orchestration: the ABBA schedule, each side's files and database, the
+// interleaved rounds and their confirmation. The paired statistics are compare/paired.ts's.
 
 
 
@@ -85608,7 +86355,13 @@ function stats_batchMeans(series, batches = 10) {
     const r = batchMeans(series, batches);
     if (!r.estimate)
         return null;
-    return { mean: r.estimate.mean, standard_error: r.estimate.se, df: r.estimate.df, batches: r.batches_used, batch_size: r.batch_size };
+    return {
+        mean: r.estimate.mean,
+        standard_error: r.estimate.se,
+        df: r.estimate.df,
+        batches: r.batches_used,
+        batch_size: r.batch_size,
+    };
 }
 /** Welch–Satterthwaite degrees of freedom for a sum of two variances with their own df. */
 function welchDf(v1, df1, v2, df2) {
@@ -85637,100 +86390,20 @@ function holmAdjust(pValues) {
     return { adjusted, rank };
 }
 
-;// CONCATENATED MODULE: ./src/compare/types.ts
-// The comparison of a run against its baseline: every figure with its interval, its three-way
-// status and the sentence behind it, then one overall verdict. Plain data, so the summary, the
-// PR comment, the annotations and the outputs are all views of it.
-const DEFAULT_THRESHOLDS = { max_tps_drop: 0.05, max_p95_increase: 0.1, confidence: 0.95 };
-
-;// CONCATENATED MODULE: ./src/compare/environment.ts
-// Was the baseline measured on the same kind of machine and server setup? A stored baseline usually
-// comes from another runner; a different CPU, core count, PostgreSQL version or setting moves TPS and
-// latency by itself, so a "regression" against it is not evidence about the code.
-function environment_isRecord(x) {
-    return typeof x === 'object' && x !== null && !Array.isArray(x);
-}
-/** Unknown values (null, 0 CPUs, 'unknown', as a CSV import or an older runner leaves them) are never a difference. */
-const knownText = (x) => (typeof x === 'string' && x.trim() !== '' && x !== 'unknown' ? x.trim() : null);
-const knownCount = (x) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : null);
-function machine(env) {
-    const cpus = knownCount(env.client_cpus);
-    return `${knownText(env.client_cpu_model) ?? 'unknown CPU'} ×${cpus ?? '?'}`;
-}
-/**
- * What differs between the baseline's environment and the current one, each as "baseline vs current"
- * text, e.g. "client machine AMD EPYC 7763 ×4 vs Intel Xeon 8370C ×2", "shared_buffers 128MB vs 1GB".
- * Only facts known on both sides are compared; settings recorded on one side only are skipped.
- */
-function environmentDifferences(current, baseline) {
-    const c = environment_isRecord(current?.environment) ? current.environment : {};
-    const b = environment_isRecord(baseline?.environment) ? baseline.environment : {};
-    const out = [];
-    const [cm, bm] = [knownText(c.client_cpu_model), knownText(b.client_cpu_model)];
-    const [cc, bc] = [knownCount(c.client_cpus), knownCount(b.client_cpus)];
-    if ((cm !== null && bm !== null && cm !== bm) || (cc !== null && bc !== null && cc !== bc)) {
-        out.push(`client machine ${machine(b)} vs ${machine(c)}`);
-    }
-    const [cv, bv] = [knownCount(c.server_version_num), knownCount(b.server_version_num)];
-    if (cv !== null && bv !== null && cv !== bv) {
-        out.push(`PostgreSQL ${knownText(b.server_version) ?? bv} vs ${knownText(c.server_version) ?? cv}`);
-    }
-    if (typeof c.embedded_server === 'boolean' && typeof b.embedded_server === 'boolean' && c.embedded_server !== b.embedded_server) {
-        const kind = (e) => (e ? 'embedded server' : 'external server');
-        out.push(`${kind(b.embedded_server)} vs ${kind(c.embedded_server)}`);
-    }
-    const [cp, bp] = [knownText(c.platform), knownText(b.platform)];
-    if (cp !== null && bp !== null && cp !== bp)
-        out.push(`platform ${bp} vs ${cp}`);
-    const cs = environment_isRecord(c.settings) ? c.settings : {};
-    const bs = environment_isRecord(b.settings) ? b.settings : {};
-    for (const name of Object.keys(bs).sort()) {
-        if (!Object.hasOwn(cs, name))
-            continue;
-        const [x, y] = [String(bs[name]), String(cs[name])];
-        if (x !== y)
-            out.push(`${name} ${x} vs ${y}`);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/compare/compare.ts
-// Baseline vs current, figure by figure, then one verdict. Pure: plain documents in, plain data out.
-//
-// Method, in brief (the README repeats it in plain words):
-// - TPS per matched band: the log of current/baseline mean TPS, with a standard error from batch means
-//   over each run's per-second series (so autocorrelated seconds are not counted as independent),
-//   Welch–Satterthwaite degrees of freedom and a Student t quantile.
-// - p95 per matched band: the log of current/baseline overall p95, with a standard error from batch means
-//   over each run's log per-second p95 series (p95 drifts with time; thousands of latencies are not
-//   independent, so the pooled histogram's order statistics are not used: they made identical code fail).
-//   A failure must also show in the ratio of the geometric means of the per-second p95. Without the
-//   series (older documents) or with fewer than MIN_P95_SECONDS seconds, p95 is inconclusive, never judged.
-// - Environment: when the baseline's machine or server setup differs (CPU, cores, PostgreSQL version,
-//   settings), a fail is reported as inconclusive, naming what differed.
-// - Status: fail only when the whole interval lies beyond the threshold; pass when it lies within it;
-//   otherwise inconclusive with the minimum detectable effect. Failures (and improvements) among the band
-//   figures are Holm-corrected. Passing needs no correction: "every band is within its threshold" is an
-//   intersection–union claim, which holds at level α when each part does.
+;// CONCATENATED MODULE: ./src/compare/evidence.ts
+// The evidence behind one figure of a comparison against a stored baseline: a log-ratio current ÷
+// baseline with its standard error and degrees of freedom, from batch means over each run's
+// per-second TPS or p95 series, and the interval and one-sided p-values it gives. Pure.
 
 
 
 
-
-const compare_pct = (x, digits = 1) => `${(x * 100).toFixed(digits)}%`;
-const signedPct = (x, digits = 1) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(digits)}%`;
-const compare_num = (x, digits = 1) => x === null ? 'n/a' : x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
-const compare_ratioText = (i) => `${i.low.toFixed(3)}–${i.high.toFixed(3)}`;
-const compare_finite = (x) => typeof x === 'number' && Number.isFinite(x);
-function compare_bandLabel(b) {
-    return `${b.workers} workers / ${b.connections} connections`;
-}
 /** Interval of exp(L ± q·se). */
 function expInterval(ev, level) {
-    const q = compare_quantile(1 - (1 - level) / 2, ev.df);
+    const q = evidence_quantile(1 - (1 - level) / 2, ev.df);
     return { low: Math.exp(ev.log_ratio - q * ev.se), high: Math.exp(ev.log_ratio + q * ev.se), level };
 }
-function compare_quantile(p, df) {
+function evidence_quantile(p, df) {
     return Number.isFinite(df) ? studentTQuantile(p, df) : normalQuantile(p);
 }
 function cdf(t, df) {
@@ -85738,8 +86411,8 @@ function cdf(t, df) {
 }
 /** One-sided p-values: of "no regression beyond the threshold" and of "no improvement beyond it". */
 function pValues(ev, threshold, direction) {
-    const badBound = direction === 'higher-is-better' ? Math.log(1 - threshold) : Math.log(1 + threshold);
-    const goodBound = direction === 'higher-is-better' ? Math.log(1 + threshold) : Math.log(1 - threshold);
+    const badBound = Math.log(thresholdRatio(direction === 'higher-is-better', threshold, 'bad'));
+    const goodBound = Math.log(thresholdRatio(direction === 'higher-is-better', threshold, 'good'));
     const tail = (bound, below) => {
         if (ev.se === 0)
             return (below ? ev.log_ratio < bound : ev.log_ratio > bound) ? 0 : 1;
@@ -85750,39 +86423,9 @@ function pValues(ev, threshold, direction) {
         ? { regression: tail(badBound, true), improvement: tail(goodBound, false) }
         : { regression: tail(badBound, false), improvement: tail(goodBound, true) };
 }
-/**
- * A figure before any judgement: inconclusive, not improved, nothing adjusted. Without evidence it
- * has no interval and its ratio is current ÷ baseline (when both are usable).
- */
-function makeFigure(figure, label, unit, direction, threshold, gating, current, baseline, reason, evidence = null) {
-    const ratio = evidence ? evidence.ratio : compare_finite(current) && compare_finite(baseline) && baseline > 0 ? current / baseline : null;
-    return {
-        figure,
-        label,
-        band: null,
-        current,
-        baseline,
-        unit,
-        ratio,
-        change_pct: ratio === null ? null : (ratio - 1) * 100,
-        interval: evidence?.interval ?? null,
-        adjusted_interval: null,
-        method: evidence?.method ?? 'none',
-        direction,
-        threshold,
-        status: 'inconclusive',
-        improved: false,
-        gating,
-        p_value: evidence?.p_value ?? null,
-        p_adjusted: evidence?.p_value ?? null,
-        noise: evidence?.noise ?? null,
-        mde: null,
-        reason,
-    };
-}
 /** TPS evidence from two bands' per-second series (batch means, Welch df). */
 function tpsEvidence(cur, base, batches) {
-    if (!(compare_finite(cur.total_tps) && compare_finite(base.total_tps)))
+    if (!(isFiniteNumber(cur.total_tps) && isFiniteNumber(base.total_tps)))
         return 'TPS is not a finite number in one of the runs';
     if (base.total_tps <= 0)
         return 'the baseline measured 0 TPS in this band';
@@ -85802,7 +86445,8 @@ function tpsEvidence(cur, base, batches) {
         log_ratio: Math.log(cur.total_tps / base.total_tps),
         se: Math.sqrt(v1 + v2),
         df: welchDf(v1, c.df, v2, b.df),
-        method: `log TPS ratio; batch means (${c.batches}×${c.batch_size} s current, ${b.batches}×${b.batch_size} s baseline), Welch df, t quantile`,
+        method: `log TPS ratio; batch means (${c.batches}×${c.batch_size} s current, ` +
+            `${b.batches}×${b.batch_size} s baseline), Welch df, t quantile`,
     };
 }
 /** Fewer non-empty seconds than this leave the spread of the per-second p95 too poorly known to judge. */
@@ -85827,26 +86471,27 @@ function logP95Series(b, batches) {
     for (const v of raw) {
         if (v === null)
             continue; // a second in which nothing committed
-        if (!compare_finite(v) || v < 0)
+        if (!isFiniteNumber(v) || v < 0)
             return 'p95_series_ms holds a value that is not a latency in ms';
         logs.push(Math.log(Math.max(v, MIN_P95_MS)));
     }
     if (logs.length < MIN_P95_SECONDS) {
-        return `only ${logs.length} second(s) with a per-second p95 (need ≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`;
+        return (`only ${logs.length} second(s) with a per-second p95 (need ` +
+            `≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`);
     }
-    return stats_batchMeans(logs, Math.min(batches, P95_MAX_BATCHES)) ?? `the per-second p95 series is too short for batch means`;
+    return (stats_batchMeans(logs, Math.min(batches, P95_MAX_BATCHES)) ?? `the per-second p95 series is too short for batch means`);
 }
 /** The band's overall p95 in ms: the recorded summary, else the histogram's. */
 function overallP95Ms(b) {
     const recorded = b.latency?.p95_ms;
-    if (compare_finite(recorded) && recorded > 0)
+    if (isFiniteNumber(recorded) && recorded > 0)
         return recorded;
     const encoded = b.latency_histogram;
     if (typeof encoded !== 'string' || encoded.length === 0)
         return 'no p95 latency recorded';
     let h;
     try {
-        h = dist/* decodeFromCompressedBase64 */.Vc(encoded);
+        h = hdr_histogram_js_dist/* decodeFromCompressedBase64 */.Vc(encoded);
     }
     catch (error) {
         return `latency_histogram could not be decoded (${error instanceof Error ? error.message : String(error)})`;
@@ -85893,7 +86538,8 @@ function p95Evidence(cur, base, batches) {
             se,
             df,
             method: `log ratio of the bands' p95; standard error from batch means of the log per-second p95 ` +
-                `(${c.batches}×${c.batch_size} non-empty seconds current, ${b.batches}×${b.batch_size} baseline), Welch df, t quantile; ` +
+                (`(${c.batches}×${c.batch_size} non-empty seconds current, ` +
+                    `${b.batches}×${b.batch_size} baseline), Welch df, t quantile; `) +
                 `a failure must also show in the typical second's p95 (geometric mean of the per-second values)`,
         },
         typical: { log_ratio: c.mean - b.mean, se, df, method: 'log ratio of the geometric means of the per-second p95' },
@@ -85901,12 +86547,138 @@ function p95Evidence(cur, base, batches) {
         base_ms: bm,
     };
 }
+
+;// CONCATENATED MODULE: ./src/compare/environment.ts
+// Was the baseline measured on the same kind of machine and server setup? A stored baseline usually
+// comes from another runner; a different CPU, core count, PostgreSQL version or setting moves TPS and
+// latency by itself, so a "regression" against it is not evidence about the code.
+function environment_isRecord(x) {
+    return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+/** Unknown values (null, 0 CPUs, 'unknown', as a CSV import or an older runner leaves them) are never a difference. */
+const knownText = (x) => typeof x === 'string' && x.trim() !== '' && x !== 'unknown' ? x.trim() : null;
+const knownCount = (x) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : null);
+function machine(env) {
+    const cpus = knownCount(env.client_cpus);
+    return `${knownText(env.client_cpu_model) ?? 'unknown CPU'} ×${cpus ?? '?'}`;
+}
+/**
+ * What differs between the baseline's environment and the current one, each as "baseline vs current"
+ * text, e.g. "client machine AMD EPYC 7763 ×4 vs Intel Xeon 8370C ×2", "shared_buffers 128MB vs 1GB".
+ * Only facts known on both sides are compared; settings recorded on one side only are skipped.
+ */
+function environmentDifferences(current, baseline) {
+    const c = environment_isRecord(current?.environment) ? current.environment : {};
+    const b = environment_isRecord(baseline?.environment)
+        ? baseline.environment
+        : {};
+    const out = [];
+    const [cm, bm] = [knownText(c.client_cpu_model), knownText(b.client_cpu_model)];
+    const [cc, bc] = [knownCount(c.client_cpus), knownCount(b.client_cpus)];
+    if ((cm !== null && bm !== null && cm !== bm) || (cc !== null && bc !== null && cc !== bc)) {
+        out.push(`client machine ${machine(b)} vs ${machine(c)}`);
+    }
+    const [cv, bv] = [knownCount(c.server_version_num), knownCount(b.server_version_num)];
+    if (cv !== null && bv !== null && cv !== bv) {
+        out.push(`PostgreSQL ${knownText(b.server_version) ?? bv} vs ${knownText(c.server_version) ?? cv}`);
+    }
+    if (typeof c.embedded_server === 'boolean' &&
+        typeof b.embedded_server === 'boolean' &&
+        c.embedded_server !== b.embedded_server) {
+        const kind = (e) => (e ? 'embedded server' : 'external server');
+        out.push(`${kind(b.embedded_server)} vs ${kind(c.embedded_server)}`);
+    }
+    const [cp, bp] = [knownText(c.platform), knownText(b.platform)];
+    if (cp !== null && bp !== null && cp !== bp)
+        out.push(`platform ${bp} vs ${cp}`);
+    const cs = environment_isRecord(c.settings) ? c.settings : {};
+    const bs = environment_isRecord(b.settings) ? b.settings : {};
+    for (const name of Object.keys(bs).sort()) {
+        if (!Object.hasOwn(cs, name))
+            continue;
+        const [x, y] = [String(bs[name]), String(cs[name])];
+        if (x !== y)
+            out.push(`${name} ${x} vs ${y}`);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/compare/compare.ts
+// Baseline vs current, figure by figure, then one verdict. Pure: plain documents in, plain data out.
+//
+// Method, in brief (the README repeats it in plain words):
+// - TPS per matched band: the log of current/baseline mean TPS, with a standard error from batch means
+//   over each run's per-second series (so autocorrelated seconds are not counted as independent),
+//   Welch–Satterthwaite degrees of freedom and a Student t quantile.
+// - p95 per matched band: the log of current/baseline overall p95, with a standard error from batch means
+//   over each run's log per-second p95 series (p95 drifts with time; thousands of latencies are not
+//   independent, so the pooled histogram's order statistics are not used: they made identical code fail).
+//   A failure must also show in the ratio of the geometric means of the per-second p95. Without the
+//   series (older documents) or with fewer than MIN_P95_SECONDS seconds, p95 is inconclusive, never judged.
+// - Environment: when the baseline's machine or server setup differs (CPU, cores, PostgreSQL version,
+//   settings), a fail is reported as inconclusive, naming what differed.
+// - Status: fail only when the whole interval lies beyond the threshold; pass when it lies within it;
+//   otherwise inconclusive with the minimum detectable effect. Failures (and improvements) among the band
+//   figures are Holm-corrected. Passing needs no correction: "every band is within its threshold" is an
+//   intersection–union claim, which holds at level α when each part does.
+
+
+
+
+
+
+
+/** The optimum's sentence in a comparison against a stored baseline. */
+const compare_SHIFT_WORDS = {
+    current: 'in the current run',
+    baseline: 'in the baseline',
+    currentTag: '',
+    baselineTag: '',
+    gate: 'A shift alone does not fail the gate; a peak TPS drop does.',
+};
+/**
+ * A figure before any judgement: inconclusive, not improved, nothing adjusted. Without evidence it
+ * has no interval and its ratio is current ÷ baseline (when both are usable).
+ */
+function makeFigure(figure, label, unit, direction, threshold, gating, current, baseline, reason, evidence = null) {
+    const ratio = evidence
+        ? evidence.ratio
+        : isFiniteNumber(current) && isFiniteNumber(baseline) && baseline > 0
+            ? current / baseline
+            : null;
+    return {
+        figure,
+        label,
+        band: null,
+        current,
+        baseline,
+        unit,
+        ratio,
+        change_pct: ratio === null ? null : (ratio - 1) * 100,
+        interval: evidence?.interval ?? null,
+        adjusted_interval: null,
+        method: evidence?.method ?? 'none',
+        direction,
+        threshold,
+        status: 'inconclusive',
+        improved: false,
+        gating,
+        p_value: evidence?.p_value ?? null,
+        p_adjusted: evidence?.p_value ?? null,
+        noise: evidence?.noise ?? null,
+        mde: null,
+        reason,
+    };
+}
 function figureWithEvidence(figure, label, unit, direction, threshold, current, baseline, ev, level, typical = null) {
     const interval = expInterval(ev, level);
     const main = pValues(ev, threshold, direction);
     // Intersection–union: a call needs both views, so its p-value is the larger of the two.
     const second = typical ? pValues(typical, threshold, direction) : main;
-    const p = { regression: Math.max(main.regression, second.regression), improvement: Math.max(main.improvement, second.improvement) };
+    const p = {
+        regression: Math.max(main.regression, second.regression),
+        improvement: Math.max(main.improvement, second.improvement),
+    };
     const ratio = Math.exp(ev.log_ratio);
     const noise = Math.max(interval.high / ratio - 1, 1 - interval.low / ratio);
     return {
@@ -85932,50 +86704,57 @@ function compare_settle(pending, alpha, pRegressionAdjusted, pImprovementAdjuste
     const interval = f.interval;
     const d = f.threshold;
     const higher = f.direction === 'higher-is-better';
-    const halfWidth = compare_quantile(1 - (1 - judgedLevel) / 2, pending.ev.df) * pending.ev.se;
+    const halfWidth = evidence_quantile(1 - (1 - judgedLevel) / 2, pending.ev.df) * pending.ev.se;
     f.p_adjusted = pRegressionAdjusted;
     if (family)
         f.adjusted_interval = expInterval(pending.ev, judgedLevel);
     // Smallest change whose interval (at the judged level) would clear the threshold entirely.
-    f.mde = higher ? 1 - (1 - d) * Math.exp(-halfWidth) : (1 + d) * Math.exp(halfWidth) - 1;
-    const within = higher ? interval.low >= 1 - d : interval.high <= 1 + d;
-    const rawBeyond = higher ? interval.high < 1 - d : interval.low > 1 + d;
-    const change = `${noun} ${higher ? (f.ratio < 1 ? 'fell' : 'rose') : f.ratio > 1 ? 'rose' : 'fell'} ${compare_pct(Math.abs(f.ratio - 1))} (${compare_num(f.baseline)} → ${compare_num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
-    const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${compare_ratioText(interval)}`;
-    const adjustedText = f.adjusted_interval ? `, Holm-adjusted ${compare_ratioText(f.adjusted_interval)} over ${family.size} figures` : '';
-    const limit = higher ? `the ${compare_pct(d, 0)} drop threshold` : `the ${compare_pct(d, 0)} increase threshold`;
+    f.mde = minimumDetectableChange(halfWidth, higher, d);
+    const within = withinThreshold(interval, higher, d);
+    const rawBeyond = beyondThreshold(interval, higher, d);
+    const change = `${noun} ${higher ? (f.ratio < 1 ? 'fell' : 'rose') : f.ratio > 1 ? 'rose' : 'fell'} ` +
+        `${words_pct(Math.abs(f.ratio - 1))} (${num(f.baseline)} → ${num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
+    const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${ratioText(interval)}`;
+    const adjustedText = f.adjusted_interval
+        ? `, Holm-adjusted ${ratioText(f.adjusted_interval)} over ${family.size} figures`
+        : '';
+    const limit = higher ? `the ${words_pct(d, 0)} drop threshold` : `the ${words_pct(d, 0)} increase threshold`;
     // The second view (p95: the typical second), at the unadjusted level, to say why a figure did not fail.
     const typical = pending.typical ? expInterval(pending.typical, interval.level) : null;
-    const typicalBeyond = typical === null || (higher ? typical.high < 1 - d : typical.low > 1 + d);
+    const typicalBeyond = typical === null || beyondThreshold(typical, higher, d);
     const typicalText = typical
-        ? `the typical second's p95 (geometric mean of the per-second values) changed ${signedPct(Math.exp(pending.typical.log_ratio) - 1)}, interval ${compare_ratioText(typical)}`
+        ? `the typical second's p95 (geometric mean of the per-second values) changed ` +
+            `${signedPct(Math.exp(pending.typical.log_ratio) - 1)}, interval ${ratioText(typical)}`
         : '';
-    if (pRegressionAdjusted <= alpha / 2) {
-        f.status = 'fail';
-        f.reason = `${change}; ${intervalText}${adjustedText} lies entirely ${higher ? 'below' : 'above'} ${limit}${typical ? `; ${typicalText}` : ''}.`;
+    f.status = figureStatus(pRegressionAdjusted, alpha / 2, within);
+    if (f.status === 'fail') {
+        f.reason =
+            `${change}; ${intervalText}${adjustedText} lies entirely ` +
+                `${higher ? 'below' : 'above'} ${limit}${typical ? `; ${typicalText}` : ''}.`;
     }
-    else if (within) {
-        f.status = 'pass';
+    else if (f.status === 'pass') {
         f.reason = `${change}; ${intervalText} stays within ${limit}.`;
     }
     else {
-        f.status = 'inconclusive';
         let why = '';
         if (rawBeyond && !typicalBeyond) {
             why =
-                ` The pooled p95's interval lies beyond ${limit}, but ${typicalText}: the change sits in a minority of slow seconds ` +
+                ` The pooled p95's interval lies beyond ${limit}, but ` +
+                    `${typicalText}: the change sits in a minority of slow seconds ` +
                     `(bursts, background load), which runs of identical code also show, so it is not called a regression.`;
         }
         else if (rawBeyond && family) {
-            why = ` Unadjusted, the interval lies beyond ${limit}, but not after the Holm correction over ${family.size} figures.`;
+            why =
+                ` Unadjusted, the interval lies beyond ${limit}, but not ` +
+                    `after the Holm correction over ${family.size} figures.`;
         }
         f.reason =
-            `${change}; ${intervalText}${adjustedText} straddles ${limit}. Noise ±${compare_pct(f.noise)}: only a ` +
-                `${higher ? 'drop' : 'rise'} beyond ${compare_pct(f.mde)} could have been called a regression.${why}`;
+            `${change}; ${intervalText}${adjustedText} straddles ${limit}. Noise ±${words_pct(f.noise)}: only a ` +
+                `${higher ? 'drop' : 'rise'} beyond ${words_pct(f.mde)} could have been called a regression.${why}`;
     }
     f.improved = pImprovementAdjusted <= alpha / 2;
     if (f.improved)
-        f.reason += ` Improved: the interval lies entirely beyond the ${compare_pct(d, 0)} threshold on the good side.`;
+        f.reason += ` Improved: the interval lies entirely beyond the ${words_pct(d, 0)} threshold on the good side.`;
     return f;
 }
 function matchBands(current, baseline) {
@@ -86002,11 +86781,14 @@ function matchBands(current, baseline) {
 }
 function compare_bandNotes(cur, base) {
     const notes = [];
-    for (const [side, b] of [['current run', cur], ['baseline', base]]) {
+    for (const [side, b] of [
+        ['current run', cur],
+        ['baseline', base],
+    ]) {
         if (b.client?.client_bound)
             notes.push(`The load generator was saturated (client-bound) in the ${side}: TPS there measures pgscale, not PostgreSQL.`);
         if (b.degraded)
-            notes.push(`The band was degraded in the ${side} (error rate ${compare_pct(b.error_rate)}).`);
+            notes.push(`The band was degraded in the ${side} (error rate ${words_pct(b.error_rate)}).`);
         if (b.status !== 'complete')
             notes.push(`The band is ${b.status} in the ${side}.`);
     }
@@ -86015,7 +86797,7 @@ function compare_bandNotes(cur, base) {
 function peakBand(doc) {
     let best = null;
     for (const b of doc.bands) {
-        if (b.status === 'failed' || !compare_finite(b.total_tps))
+        if (b.status === 'failed' || !isFiniteNumber(b.total_tps))
             continue;
         if (!best || b.total_tps > best.total_tps)
             best = b;
@@ -86025,12 +86807,17 @@ function peakBand(doc) {
 /** N*, σ, κ: judged from the two fits' own intervals; a fail needs the intervals to disagree beyond the threshold. */
 function uslFigure(figure, cur, base, threshold) {
     const meta = {
-        usl_peak_concurrency: { key: 'peak_concurrency', ci: 'peak_concurrency_ci', label: 'USL peak concurrency N*', dir: 'higher-is-better' },
+        usl_peak_concurrency: {
+            key: 'peak_concurrency',
+            ci: 'peak_concurrency_ci',
+            label: 'USL peak concurrency N*',
+            dir: 'higher-is-better',
+        },
         usl_sigma: { key: 'sigma', ci: 'sigma_ci', label: 'USL contention σ', dir: 'lower-is-better' },
         usl_kappa: { key: 'kappa', ci: 'kappa_ci', label: 'USL coherency κ', dir: 'lower-is-better' },
     }[figure];
-    const cv = cur && compare_finite(cur[meta.key]) ? cur[meta.key] : null;
-    const bv = base && compare_finite(base[meta.key]) ? base[meta.key] : null;
+    const cv = cur && isFiniteNumber(cur[meta.key]) ? cur[meta.key] : null;
+    const bv = base && isFiniteNumber(base[meta.key]) ? base[meta.key] : null;
     const mk = (reason) => makeFigure(figure, meta.label, '', meta.dir, threshold, false, cv, bv, reason);
     if (!cur || !base)
         return mk(`No USL fit in ${!cur ? 'the current run' : 'the baseline'} (analysis missing).`);
@@ -86040,87 +86827,52 @@ function uslFigure(figure, cur, base, threshold) {
     }
     const ci = cur[meta.ci];
     const bci = base[meta.ci];
-    if (!ci || !bci || ![ci.low, ci.high, bci.low, bci.high].every(compare_finite)) {
-        return mk(`USL ${meta.key} ${compare_num(bv, 4)} → ${compare_num(cv, 4)}; no interval on both sides, so the shift is reported, not judged.`);
+    if (!ci || !bci || ![ci.low, ci.high, bci.low, bci.high].every(isFiniteNumber)) {
+        return mk(`USL ${meta.key} ${num(bv, 4)} → ${num(cv, 4)}; no interval on both sides, so the shift is reported, not judged.`);
     }
     const f = mk('');
-    f.method = 'conservative ratio bounds from the two fits\' own intervals (current low ÷ baseline high, current high ÷ baseline low)';
+    f.method =
+        "conservative ratio bounds from the two fits' own intervals " +
+            '(current low ÷ baseline high, current high ÷ baseline low)';
     const low = bci.high > 0 ? ci.low / bci.high : null;
     const high = bci.low > 0 ? ci.high / bci.low : null;
     if (low !== null && high !== null)
         f.interval = { low, high, level: ci.level };
     const d = threshold;
-    const both = `current ${compare_num(cv, 4)} [${compare_num(ci.low, 4)}, ${compare_num(ci.high, 4)}] vs baseline ${compare_num(bv, 4)} [${compare_num(bci.low, 4)}, ${compare_num(bci.high, 4)}]`;
+    const both = `current ${num(cv, 4)} [${num(ci.low, 4)}, ${num(ci.high, 4)}] vs ` +
+        `baseline ${num(bv, 4)} [${num(bci.low, 4)}, ${num(bci.high, 4)}]`;
     if (meta.dir === 'higher-is-better') {
         if (ci.high < bci.low * (1 - d)) {
             f.status = 'fail';
-            f.reason = `${meta.label} fell: ${both}; the intervals disagree by more than ${compare_pct(d, 0)}.`;
+            f.reason = `${meta.label} fell: ${both}; the intervals disagree by more than ${words_pct(d, 0)}.`;
         }
         else if (bci.high > 0 && ci.low >= bci.high * (1 - d)) {
             f.status = 'pass';
-            f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${compare_pct(d, 0)}.`;
+            f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${words_pct(d, 0)}.`;
         }
         else {
-            f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${compare_pct(d, 0)} shift.`;
+            f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${words_pct(d, 0)} shift.`;
         }
         f.improved = ci.low > bci.high * (1 + d);
     }
     else {
         if (ci.low > bci.high * (1 + d)) {
             f.status = 'fail';
-            f.reason = `${meta.label} rose: ${both}; the intervals disagree by more than ${compare_pct(d, 0)}.`;
+            f.reason = `${meta.label} rose: ${both}; the intervals disagree by more than ${words_pct(d, 0)}.`;
         }
         else if (bci.low > 0 && ci.high <= bci.low * (1 + d)) {
             f.status = 'pass';
-            f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${compare_pct(d, 0)}.`;
+            f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${words_pct(d, 0)}.`;
         }
         else {
-            f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${compare_pct(d, 0)} shift.`;
+            f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${words_pct(d, 0)} shift.`;
         }
         f.improved = ci.high < bci.low * (1 - d);
     }
     return f;
 }
-function compare_optimalShift(current, baseline) {
-    const pick = (d) => d.optimal_config && [d.optimal_config.band_id, d.optimal_config.workers, d.optimal_config.connections, d.optimal_config.tps].every(compare_finite)
-        ? { band_id: d.optimal_config.band_id, workers: d.optimal_config.workers, connections: d.optimal_config.connections, tps: d.optimal_config.tps }
-        : null;
-    const c = pick(current);
-    const b = pick(baseline);
-    if (!c || !b) {
-        return { current: c, baseline: b, shifted: false, message: `No optimal configuration in ${!c ? 'the current run' : 'the baseline'}; no shift to report.` };
-    }
-    const shifted = c.workers !== b.workers || c.connections !== b.connections;
-    return {
-        current: c,
-        baseline: b,
-        shifted,
-        message: shifted
-            ? `The optimal configuration moved from ${compare_bandLabel(b)} (${compare_num(b.tps)} TPS) to ${compare_bandLabel(c)} (${compare_num(c.tps)} TPS). A shift alone does not fail the gate; a peak TPS drop does.`
-            : `The optimal configuration is unchanged: ${compare_bandLabel(c)}.`,
-    };
-}
-/** The verdict for a run with nothing to compare against. Never a pass. */
-function noBaseline(reason, thresholds = DEFAULT_THRESHOLDS) {
-    return {
-        verdict: 'no-baseline',
-        reason: `No baseline to compare against: ${reason}. Nothing was gated; this is not a pass.`,
-        thresholds,
-        correction: { method: 'holm', family_size: 0, alpha: 1 - thresholds.confidence, explanation: 'No comparison was made.' },
-        bands: [],
-        unmatched: { current_only: [], baseline_only: [] },
-        curve: null,
-        failures: [],
-        inconclusive: [],
-        improvements: [],
-        changed_files: [],
-        environment_differences: [],
-        baseline_info: null,
-        notes: [],
-    };
-}
 function checkThresholds(t) {
-    const ok = (x, lo, hi) => compare_finite(x) && x > lo && x < hi;
+    const ok = (x, lo, hi) => isFiniteNumber(x) && x > lo && x < hi;
     if (!ok(t.max_tps_drop, 0, 1))
         throw new RangeError(`max_tps_drop must be in (0, 1), got ${t.max_tps_drop}`);
     if (!ok(t.max_p95_increase, 0, Infinity))
@@ -86140,14 +86892,19 @@ function compareResults(current, baseline, t, options = {}) {
     // 1. Per-band evidence; figures without evidence are inconclusive and stay out of the family.
     const pending = [];
     const bands = pairs.map(({ cur, base }) => {
-        const where = compare_bandLabel(cur);
-        const bandRef = { workers: cur.workers, connections: cur.connections, current_band_id: cur.band_id, baseline_band_id: base.band_id };
+        const where = bandLabel(cur);
+        const bandRef = {
+            workers: cur.workers,
+            connections: cur.connections,
+            current_band_id: cur.band_id,
+            baseline_band_id: base.band_id,
+        };
         let tps;
         let p95;
         const failedSide = cur.status === 'failed' ? 'current run' : base.status === 'failed' ? 'baseline' : null;
         const tpsEv = failedSide ? `the band failed in the ${failedSide}` : tpsEvidence(cur, base, batches);
         if (typeof tpsEv === 'string') {
-            tps = makeFigure('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, true, compare_finite(cur.total_tps) ? cur.total_tps : null, compare_finite(base.total_tps) ? base.total_tps : null, `No interval: ${tpsEv}.`);
+            tps = makeFigure('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, true, isFiniteNumber(cur.total_tps) ? cur.total_tps : null, isFiniteNumber(base.total_tps) ? base.total_tps : null, `No interval: ${tpsEv}.`);
         }
         else {
             const pf = figureWithEvidence('tps', `TPS at ${where}`, 'TPS', 'higher-is-better', t.max_tps_drop, cur.total_tps, base.total_tps, tpsEv, level);
@@ -86156,7 +86913,7 @@ function compareResults(current, baseline, t, options = {}) {
         }
         const p95Ev = failedSide ? `the band failed in the ${failedSide}` : p95Evidence(cur, base, batches);
         if (typeof p95Ev === 'string') {
-            p95 = makeFigure('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, true, compare_finite(cur.latency?.p95_ms) ? cur.latency.p95_ms : null, compare_finite(base.latency?.p95_ms) ? base.latency.p95_ms : null, `No interval: ${p95Ev}.`);
+            p95 = makeFigure('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, true, isFiniteNumber(cur.latency?.p95_ms) ? cur.latency.p95_ms : null, isFiniteNumber(base.latency?.p95_ms) ? base.latency.p95_ms : null, `No interval: ${p95Ev}.`);
         }
         else {
             const pf = figureWithEvidence('p95_latency', `p95 latency at ${where}`, 'ms', 'lower-is-better', t.max_p95_increase, p95Ev.cur_ms, p95Ev.base_ms, p95Ev.ev, level, p95Ev.typical);
@@ -86165,7 +86922,15 @@ function compareResults(current, baseline, t, options = {}) {
         }
         tps.band = bandRef;
         p95.band = { ...bandRef };
-        return { workers: cur.workers, connections: cur.connections, current_band_id: cur.band_id, baseline_band_id: base.band_id, tps, p95_latency: p95, notes: compare_bandNotes(cur, base) };
+        return {
+            workers: cur.workers,
+            connections: cur.connections,
+            current_band_id: cur.band_id,
+            baseline_band_id: base.band_id,
+            tps,
+            p95_latency: p95,
+            notes: compare_bandNotes(cur, base),
+        };
     });
     // 2. Peak TPS (curve level): the best band of each run, compared like a band; it joins the family.
     const curPeak = peakBand(current);
@@ -86178,8 +86943,8 @@ function compareResults(current, baseline, t, options = {}) {
         const ev = tpsEvidence(curPeak, basePeak, batches);
         const samePlace = curPeak.workers === basePeak.workers && curPeak.connections === basePeak.connections;
         const label = samePlace
-            ? `Peak TPS (at ${compare_bandLabel(curPeak)})`
-            : `Peak TPS (current at ${compare_bandLabel(curPeak)}, baseline at ${compare_bandLabel(basePeak)})`;
+            ? `Peak TPS (at ${bandLabel(curPeak)})`
+            : `Peak TPS (current at ${bandLabel(curPeak)}, baseline at ${bandLabel(basePeak)})`;
         if (typeof ev === 'string') {
             peak = makeFigure('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak.total_tps, basePeak.total_tps, `No interval: ${ev}.`);
         }
@@ -86212,7 +86977,7 @@ function compareResults(current, baseline, t, options = {}) {
         usl_peak_concurrency: uslFigure('usl_peak_concurrency', curUsl, baseUsl, t.max_tps_drop),
         usl_sigma: uslFigure('usl_sigma', curUsl, baseUsl, t.max_tps_drop),
         usl_kappa: uslFigure('usl_kappa', curUsl, baseUsl, t.max_tps_drop),
-        optimal: compare_optimalShift(current, baseline),
+        optimal: optimalShift(current, baseline, compare_SHIFT_WORDS),
     };
     // 5. Overall verdict.
     const all = [
@@ -86230,11 +86995,10 @@ function compareResults(current, baseline, t, options = {}) {
     for (const f of downgraded) {
         f.status = 'inconclusive';
         f.gating = true;
-        f.reason = `Not called a regression: the baseline was measured on a different machine or server setup (${environmentText}). ${f.reason}`;
+        f.reason =
+            'Not called a regression: the baseline was measured on a different ' +
+                `machine or server setup (${environmentText}). ${f.reason}`;
     }
-    const failures = all.filter((f) => f.status === 'fail');
-    const inconclusive = all.filter((f) => f.status === 'inconclusive' && f.gating);
-    const improvements = all.filter((f) => f.improved);
     const notes = [];
     if (current.partial)
         notes.push(`The current run is partial: ${current.partial_reason ?? 'no reason recorded'}.`);
@@ -86245,41 +87009,27 @@ function compareResults(current, baseline, t, options = {}) {
     if (curve.optimal.shifted)
         notes.push(curve.optimal.message);
     if (environmentDiffs.length > 0) {
-        notes.push(`The baseline was measured on a different machine or server setup: ${environmentText}. Failures are reported as inconclusive; ` +
+        notes.push('The baseline was measured on a different machine or server setup: ' +
+            `${environmentText}. Failures are reported as inconclusive; ` +
             `a same-runner A/B run (mode: ab) can tell.`);
     }
-    let verdict;
-    let reason;
-    const list = (fs) => fs.slice(0, 5).map((f) => `${f.label} (${f.change_pct === null ? 'n/a' : signedPct(f.change_pct / 100)})`).join('; ') +
-        (fs.length > 5 ? `; and ${fs.length - 5} more` : '');
-    if (bands.length === 0) {
-        verdict = 'inconclusive';
-        reason = 'No band of this run matches a band of the baseline (same workers and connections), so nothing could be compared.';
-    }
-    else if (failures.length > 0) {
-        verdict = 'fail';
-        reason = `${failures.length} figure(s) regressed beyond the thresholds, with the whole ${compare_pct(level, 0)} interval past them: ${list(failures)}.`;
-    }
-    else if (downgraded.length > 0) {
-        verdict = 'inconclusive';
-        reason =
-            `Baseline measured on a different machine or server setup: ${environmentText}. ${downgraded.length} figure(s) would have failed ` +
-                `(${list(downgraded)}), but the other environment explains such a shift as well as the code does; a same-runner A/B run (mode: ab) can tell.`;
-    }
-    else if (inconclusive.length > 0) {
-        const mdes = inconclusive.map((f) => f.mde).filter(compare_finite);
-        const worst = mdes.length ? ` The noisiest figure could only have detected a change beyond ${compare_pct(Math.max(...mdes))}.` : '';
-        verdict = 'inconclusive';
-        reason = `No regression was shown, but ${inconclusive.length} figure(s) could not be settled at this noise: ${list(inconclusive)}.${worst}`;
-    }
-    else {
-        verdict = 'pass';
-        reason =
-            `Every figure's ${compare_pct(level, 0)} interval lies within the thresholds (TPS drop ${compare_pct(t.max_tps_drop, 0)}, ` +
-                `p95 increase ${compare_pct(t.max_p95_increase, 0)}) across ${bands.length} matched band(s).`;
-    }
-    if (improvements.length > 0 && verdict !== 'fail')
-        reason += ` Improved: ${list(improvements)}.`;
+    const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(all, {
+        nothingJudged: bands.length === 0
+            ? 'No band of this run matches a band of the baseline (same ' +
+                'workers and connections), so nothing could be compared.'
+            : null,
+        failed: (n, list) => `${n} figure(s) regressed beyond the thresholds, with the whole ${words_pct(level, 0)} interval past them: ${list}.`,
+        excused: {
+            figures: downgraded,
+            because: (list) => 'Baseline measured on a different machine or server setup: ' +
+                `${environmentText}. ${downgraded.length} figure(s) would have failed ` +
+                (`(${list}), but the other environment explains such a shift as ` +
+                    'well as the code does; a same-runner A/B run (mode: ab) can tell.'),
+        },
+        noisiest: 'The noisiest figure',
+        passed: `Every figure's ${words_pct(level, 0)} interval lies within the thresholds (TPS drop ${words_pct(t.max_tps_drop, 0)}, ` +
+            `p95 increase ${words_pct(t.max_p95_increase, 0)}) across ${bands.length} matched band(s).`,
+    });
     return {
         verdict,
         reason,
@@ -86288,10 +87038,14 @@ function compareResults(current, baseline, t, options = {}) {
             method: 'holm',
             family_size: m,
             alpha,
-            explanation: `The band figures (TPS and p95 over ${bands.length} matched bands) and peak TPS form one family of ${m} tests with an interval. A figure fails only if its ` +
-                `Holm-adjusted one-sided p-value is at most ${(alpha / 2).toFixed(3)}, so the chance of any false failure across the family stays at ` +
-                `most ${compare_pct(alpha / 2)}. Equivalently, the k-th smallest p-value is judged with an interval at level 1 − ${alpha.toFixed(2)}/(${m} − k + 1). ` +
-                `Passing needs no correction: every band within its threshold is an intersection of claims, each made at ${compare_pct(level, 0)}.`,
+            explanation: `The band figures (TPS and p95 over ${bands.length} matched bands) and peak TPS ` +
+                `form one family of ${m} tests with an interval. A figure fails only if its ` +
+                (`Holm-adjusted one-sided p-value is at most ${(alpha / 2).toFixed(3)}, ` +
+                    'so the chance of any false failure across the family stays at ') +
+                (`most ${words_pct(alpha / 2)}. Equivalently, the k-th smallest p-value is ` +
+                    `judged with an interval at level 1 − ${alpha.toFixed(2)}/(${m} − k + 1). `) +
+                ('Passing needs no correction: every band within its threshold ' +
+                    `is an intersection of claims, each made at ${words_pct(level, 0)}.`),
         },
         bands,
         unmatched: { current_only: currentOnly, baseline_only: baselineOnly },
@@ -86301,13 +87055,19 @@ function compareResults(current, baseline, t, options = {}) {
         improvements: improvements.map((f) => f.label),
         changed_files: validation.changed_files,
         environment_differences: environmentDiffs,
-        baseline_info: { test_start_time: String(baseline.test_start_time), tool_version: String(baseline.tool?.version ?? 'unknown') },
+        baseline_info: {
+            test_start_time: String(baseline.test_start_time),
+            tool_version: String(baseline.tool?.version ?? 'unknown'),
+        },
         notes,
     };
 }
 
 ;// CONCATENATED MODULE: ./src/compare/index.ts
-// The compare stage: baseline vs current, then the verdict. Pure functions only.
+// The compare stage: baseline vs current, the paired A/B statistics, then the verdict. Pure functions only.
+
+
+
 
 
 
@@ -86331,7 +87091,9 @@ async function measure(request) {
 }
 /** The comparison of a run with its baseline choice: no-baseline with the reason when there is none. */
 function compareWithBaseline(doc, baseline, thresholds) {
-    return baseline.doc ? compareResults(doc, baseline.doc, thresholds) : noBaseline(baseline.reason ?? 'no baseline', thresholds);
+    return baseline.doc
+        ? compareResults(doc, baseline.doc, thresholds)
+        : noBaseline(baseline.reason ?? 'no baseline', thresholds);
 }
 /**
  * The report of a run and its comparison: the job summary, the comment and `pgscale compare`'s
@@ -89389,7 +90151,8 @@ function parseFraction(name, value, max) {
     else if (decimal) {
         fraction = Number(decimal[1]);
         if (fraction >= 1) {
-            throw new errors_UserError(`input ${name}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(inputs_clip(value))} (write "${text}%" if you meant percent)`);
+            throw new errors_UserError(`input ${name}: expected a percentage like "5%" or a fraction like 0.05, ` +
+                `got ${JSON.stringify(inputs_clip(value))} (write "${text}%" if you meant percent)`);
         }
     }
     else {
@@ -89451,7 +90214,8 @@ function readInputs(read = defaultReader, env = process.env) {
             new URL(databaseUrl);
         }
         catch {
-            throw new UserError('input database-url: expected a valid postgres:// URL; percent-encode special characters in the password (the value is masked)');
+            throw new UserError('input database-url: expected a valid postgres:// URL; percent-encode ' +
+                'special characters in the password (the value is masked)');
         }
     }
     const config = get('config');
@@ -89462,7 +90226,8 @@ function readInputs(read = defaultReader, env = process.env) {
     const baselineArtifact = get('baseline-artifact');
     // The artifact service refuses these characters in names; say so here rather than after the run.
     if (/[":<>|*?\\/\r\n]/.test(baselineArtifact)) {
-        throw new UserError(`input baseline-artifact: expected an artifact name without " : < > | * ? \\ / or newlines, got ${JSON.stringify(inputs_clip(baselineArtifact))}`);
+        throw new UserError('input baseline-artifact: expected an artifact name without " : < > | ' +
+            `* ? \\ / or newlines, got ${JSON.stringify(inputs_clip(baselineArtifact))}`);
     }
     const baselineBranch = get('baseline-branch') || null;
     if (baselineBranch && /\s|\.\.|[~^:?*[\\]/.test(baselineBranch)) {
@@ -89481,7 +90246,8 @@ function readInputs(read = defaultReader, env = process.env) {
     let retentionDays = null;
     if (retentionText !== '') {
         if (!/^[0-9]+$/.test(retentionText) || Number(retentionText) < 1 || Number(retentionText) > 400) {
-            throw new UserError(`input retention-days: expected a whole number of days from 1 to 90 (up to 400 where the repository allows), got ${JSON.stringify(inputs_clip(retentionText))}`);
+            throw new UserError('input retention-days: expected a whole number of days from 1 to 90 (up to ' +
+                `400 where the repository allows), got ${JSON.stringify(inputs_clip(retentionText))}`);
         }
         retentionDays = Number(retentionText);
     }
@@ -89526,7 +90292,9 @@ function resolveBaselineBranch(inputs, payload) {
 /** --max-tps-drop and --max-p95-increase as fractions, the defaults where absent. */
 function thresholdsFromFlags(flags) {
     return {
-        max_tps_drop: flags.maxTpsDrop ? parseFraction('--max-tps-drop', flags.maxTpsDrop, 1) : DEFAULT_THRESHOLDS.max_tps_drop,
+        max_tps_drop: flags.maxTpsDrop
+            ? parseFraction('--max-tps-drop', flags.maxTpsDrop, 1)
+            : DEFAULT_THRESHOLDS.max_tps_drop,
         max_p95_increase: flags.maxP95Increase
             ? parseFraction('--max-p95-increase', flags.maxP95Increase, 10)
             : DEFAULT_THRESHOLDS.max_p95_increase,
@@ -89537,6 +90305,8 @@ function thresholdsFromFlags(flags) {
 ;// CONCATENATED MODULE: ./src/commands/ab.ts
 // `pgscale ab`: the same-runner A/B run from the command line. The user names both sides' files:
 // the config's workload and setup paths are resolved against --base-dir and --head-dir.
+
+
 
 
 
@@ -89598,9 +90368,15 @@ async function abCommand(flags) {
             log,
             signal: controller.signal,
         });
-        const summary = { base: result.base, head: result.head, ab: result.ab, comparison: result.comparison, title: flags.config };
+        const summary = {
+            base: result.base,
+            head: result.head,
+            ab: result.ab,
+            comparison: result.comparison,
+            title: flags.config,
+        };
         if (flags.json)
-            process.stdout.write(`${JSON.stringify({ ab: result.ab, comparison: result.comparison }, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v), 2)}\n`);
+            process.stdout.write(abResultsJson(result.ab, result.comparison));
         else
             process.stdout.write(`\n${renderAbText(summary)}\n`);
         for (const { side, health } of result.sides)
@@ -89617,8 +90393,780 @@ async function abCommand(flags) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/results/import-csv.ts
+// The band-table importer: a CSV written by pgscale (report/csv.ts) or by any other tool (pgbench
+// wrappers, spreadsheets) becomes a results document, so it can be analysed and compared.
+// Malformed input is one UserError line with its file:line:column.
+
+
+/** Undoes the writer's guard against CSV injection: a leading apostrophe before = + - @ tab CR. */
+function restoreFormula(text) {
+    return /^'[=+\-@\t\r]/.test(text) ? text.slice(1) : text;
+}
+/** Splits RFC 4180 text into rows of cells with the 1-based line:column where each cell starts. */
+function splitCsv(text, file) {
+    const rows = [];
+    let cells = [];
+    let line = 1;
+    let column = 1;
+    let rowLine = 1;
+    let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+    const endRow = () => {
+        const blank = cells.length === 1 && cells[0].text === '';
+        if (!blank)
+            rows.push({ cells, line: rowLine, endColumn: column });
+        cells = [];
+    };
+    while (i <= text.length) {
+        // Start of a cell.
+        const cellLine = line;
+        const cellColumn = column;
+        if (cells.length === 0)
+            rowLine = line;
+        let value = '';
+        if (text[i] === '"') {
+            i++;
+            column++;
+            for (;;) {
+                if (i >= text.length) {
+                    throw new errors_UserError("unterminated quoted field: expected a closing '\"'", {
+                        file,
+                        line: cellLine,
+                        column: cellColumn,
+                    });
+                }
+                const ch = text[i];
+                if (ch === '"') {
+                    if (text[i + 1] === '"') {
+                        value += '"';
+                        i += 2;
+                        column += 2;
+                        continue;
+                    }
+                    i++;
+                    column++;
+                    break;
+                }
+                value += ch;
+                i++;
+                if (ch === '\n') {
+                    line++;
+                    column = 1;
+                }
+                else {
+                    column++;
+                }
+            }
+            const next = text[i];
+            if (next !== undefined && next !== ',' && next !== '\n' && next !== '\r') {
+                throw new errors_UserError(`expected ',' or end of line after a closing quote, got '${next}'`, { file, line, column });
+            }
+        }
+        else {
+            while (i < text.length && text[i] !== ',' && text[i] !== '\n' && text[i] !== '\r') {
+                if (text[i] === '"') {
+                    throw new errors_UserError("unexpected '\"' inside an unquoted field (quote the whole field)", {
+                        file,
+                        line,
+                        column,
+                    });
+                }
+                value += text[i];
+                i++;
+                column++;
+            }
+        }
+        cells.push({ text: restoreFormula(value), line: cellLine, column: cellColumn });
+        const sep = text[i];
+        if (sep === ',') {
+            i++;
+            column++;
+            continue;
+        }
+        if (sep === undefined) {
+            endRow();
+            break;
+        }
+        // CR, LF or CRLF ends the row.
+        endRow();
+        i += sep === '\r' && text[i + 1] === '\n' ? 2 : 1;
+        line++;
+        column = 1;
+        if (i >= text.length)
+            break;
+    }
+    return rows;
+}
+const INTEGER_FIELDS = new Set([
+    'band_id',
+    'workers',
+    'connections',
+    'transactions',
+    'failed_transactions',
+    'statements',
+]);
+const POSITIVE_FIELDS = new Set(['band_id', 'workers', 'connections']);
+const FRACTION_FIELDS = new Set(['error_rate', 'event_loop_utilization']);
+const NUMERIC_FIELDS = new Set([
+    'band_id',
+    'workers',
+    'connections',
+    'total_tps',
+    'total_qps',
+    'avg_latency_ms',
+    'p50_latency_ms',
+    'p95_latency_ms',
+    'p99_latency_ms',
+    'max_latency_ms',
+    'stddev_latency_ms',
+    'error_rate',
+    'avg_pool_wait_ms',
+    'p95_pool_wait_ms',
+    'avg_service_ms',
+    'p95_service_ms',
+    'transactions',
+    'failed_transactions',
+    'statements',
+    'duration_s',
+    'event_loop_utilization',
+    'cpu_us_per_tx',
+    'clients',
+]);
+const BOOLEAN_FIELDS = new Set(['degraded', 'client_bound']);
+const TEXT_FIELDS = new Set(['status', 'errors', 'started_at', 'workload']);
+/** Other names for the same quantity, as pgbench summaries and spreadsheets tend to spell them. */
+const ALIASES = {
+    band: 'band_id',
+    id: 'band_id',
+    clients: 'clients',
+    tps: 'total_tps',
+    qps: 'total_qps',
+    latency_ms: 'avg_latency_ms',
+    latency_avg_ms: 'avg_latency_ms',
+    latency_average_ms: 'avg_latency_ms',
+    lat_avg_ms: 'avg_latency_ms',
+    mean_latency_ms: 'avg_latency_ms',
+    avg_latency: 'avg_latency_ms',
+    latency_p50_ms: 'p50_latency_ms',
+    p50_ms: 'p50_latency_ms',
+    latency_p95_ms: 'p95_latency_ms',
+    p95_ms: 'p95_latency_ms',
+    latency_p99_ms: 'p99_latency_ms',
+    p99_ms: 'p99_latency_ms',
+    latency_max_ms: 'max_latency_ms',
+    latency_stddev_ms: 'stddev_latency_ms',
+    failed: 'failed_transactions',
+    xacts: 'transactions',
+    duration: 'duration_s',
+};
+const REQUIRED = ['band_id', 'workers', 'connections', 'total_tps'];
+function canonicalName(header) {
+    const name = header
+        .trim()
+        .toLowerCase()
+        .replace(/[\s-]+/g, '_');
+    if (NUMERIC_FIELDS.has(name) || BOOLEAN_FIELDS.has(name) || TEXT_FIELDS.has(name))
+        return name;
+    return ALIASES[name] ?? null;
+}
+const NUMBER_PATTERN = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+function import_csv_describe(text) {
+    return text === '' ? 'an empty value' : JSON.stringify(text);
+}
+function parseNumberCell(cell, field, header, file) {
+    const text = cell.text.trim();
+    const where = { file, line: cell.line, column: cell.column };
+    const integer = INTEGER_FIELDS.has(field);
+    const positive = POSITIVE_FIELDS.has(field);
+    const kind = integer
+        ? positive
+            ? 'a positive integer'
+            : 'a non-negative integer'
+        : FRACTION_FIELDS.has(field)
+            ? 'a number from 0 to 1'
+            : 'a non-negative number';
+    const fail = () => new errors_UserError(`column "${header}": expected ${kind}, got ${import_csv_describe(cell.text)}`, where);
+    if (!NUMBER_PATTERN.test(text))
+        throw fail();
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0)
+        throw fail();
+    if (integer && !Number.isInteger(value))
+        throw fail();
+    if (positive && value < 1)
+        throw fail();
+    if (FRACTION_FIELDS.has(field) && value > 1)
+        throw fail();
+    return value;
+}
+function parseBooleanCell(cell, header, file) {
+    const text = cell.text.trim().toLowerCase();
+    if (['true', '1', 'yes', 'y', 't'].includes(text))
+        return true;
+    if (['false', '0', 'no', 'n', 'f'].includes(text))
+        return false;
+    throw new errors_UserError(`column "${header}": expected true or false, got ${import_csv_describe(cell.text)}`, {
+        file,
+        line: cell.line,
+        column: cell.column,
+    });
+}
+function parseErrorsCell(cell, header, file) {
+    const errors = {};
+    for (const part of cell.text.split(';')) {
+        if (part.trim() === '')
+            continue;
+        const match = /^\s*([^=\s]+)\s*=\s*(\d+)\s*$/.exec(part);
+        if (!match) {
+            throw new errors_UserError(`column "${header}": expected CODE=count pairs separated by ';', got ${import_csv_describe(cell.text)}`, {
+                file,
+                line: cell.line,
+                column: cell.column,
+            });
+        }
+        errors[match[1]] = Number(match[2]);
+    }
+    return errors;
+}
+const STATUSES = new Set(['complete', 'partial', 'failed']);
+function emptySummary() {
+    return { count: 0, mean_ms: null, stddev_ms: null, p50_ms: null, p95_ms: null, p99_ms: null, max_ms: null };
+}
+function baseName(file) {
+    const last = file.split(/[\\/]/).pop() ?? file;
+    return last.replace(/\.[^.]*$/, '') || 'imported';
+}
+/**
+ * Reads a band table written by pgscale or any other tool. Requires band_id, workers,
+ * connections and total_tps (or `clients` for both workers and connections, as pgbench
+ * reports it); every other known column is optional and unknown columns are ignored.
+ * What a CSV cannot carry (per-second series, histograms, environment) is left empty or null,
+ * so the analysis states what it could not compute instead of inventing it.
+ */
+function parseBandCsv(text, file) {
+    const rows = splitCsv(text, file);
+    const header = rows[0];
+    if (!header) {
+        throw new errors_UserError(`empty CSV: expected a header row with at least ${REQUIRED.join(',')}`, {
+            file,
+            line: 1,
+            column: 1,
+        });
+    }
+    const fieldIndex = new Map();
+    header.cells.forEach((cell, index) => {
+        const field = canonicalName(cell.text);
+        if (!field)
+            return;
+        const existing = fieldIndex.get(field);
+        if (existing) {
+            throw new errors_UserError(`column "${cell.text.trim()}" duplicates column "${existing.header}" (column ${existing.index + 1})`, {
+                file,
+                line: cell.line,
+                column: cell.column,
+            });
+        }
+        fieldIndex.set(field, { index, header: cell.text.trim() });
+    });
+    const clients = fieldIndex.get('clients');
+    for (const field of ['workers', 'connections']) {
+        if (!fieldIndex.has(field) && clients)
+            fieldIndex.set(field, clients);
+    }
+    for (const field of REQUIRED) {
+        if (!fieldIndex.has(field)) {
+            throw new errors_UserError(`missing required column "${field}": a band table needs at least ${REQUIRED.join(',')}`, {
+                file,
+                line: header.line,
+                column: 1,
+            });
+        }
+    }
+    if (rows.length < 2) {
+        throw new errors_UserError('no band rows: expected at least one row after the header', {
+            file,
+            line: header.line + 1,
+            column: 1,
+        });
+    }
+    const width = header.cells.length;
+    const seenBands = new Map();
+    const bands = [];
+    let workload = null;
+    for (const row of rows.slice(1)) {
+        if (row.cells.length !== width) {
+            const extra = row.cells[width];
+            throw new errors_UserError(`expected ${width} fields as in the header, got ${row.cells.length}`, {
+                file,
+                line: row.line,
+                column: extra ? extra.column : row.endColumn,
+            });
+        }
+        const cellOf = (field) => {
+            const entry = fieldIndex.get(field);
+            if (!entry)
+                return null;
+            return { cell: row.cells[entry.index], header: entry.header };
+        };
+        const num = (field) => {
+            const found = cellOf(field);
+            if (!found || found.cell.text.trim() === '') {
+                if (found && REQUIRED.includes(field)) {
+                    parseNumberCell(found.cell, field, found.header, file); // throws with the right message
+                }
+                return null;
+            }
+            return parseNumberCell(found.cell, field, found.header, file);
+        };
+        const bool = (field) => {
+            const found = cellOf(field);
+            if (!found || found.cell.text.trim() === '')
+                return null;
+            return parseBooleanCell(found.cell, found.header, file);
+        };
+        const str = (field) => {
+            const found = cellOf(field);
+            const value = found?.cell.text.trim() ?? '';
+            return value === '' ? null : value;
+        };
+        const bandId = num('band_id');
+        const previous = seenBands.get(bandId);
+        if (previous !== undefined) {
+            const cell = cellOf('band_id').cell;
+            throw new errors_UserError(`column "band_id": duplicate band ${bandId} (first on line ${previous})`, {
+                file,
+                line: cell.line,
+                column: cell.column,
+            });
+        }
+        seenBands.set(bandId, row.line);
+        const statusCell = cellOf('status');
+        const status = str('status');
+        if (status !== null && !STATUSES.has(status)) {
+            throw new errors_UserError(`column "${statusCell.header}": expected complete, partial or failed, got ${import_csv_describe(status)}`, {
+                file,
+                line: statusCell.cell.line,
+                column: statusCell.cell.column,
+            });
+        }
+        const errorsCell = cellOf('errors');
+        const errors = errorsCell ? parseErrorsCell(errorsCell.cell, errorsCell.header, file) : {};
+        const tps = num('total_tps');
+        const qps = num('total_qps');
+        const duration = num('duration_s');
+        const transactions = num('transactions') ?? (duration !== null ? Math.round(tps * duration) : 0);
+        const statements = num('statements') ?? (duration !== null && qps !== null ? Math.round(qps * duration) : 0);
+        const latency = {
+            count: transactions,
+            mean_ms: num('avg_latency_ms'),
+            stddev_ms: num('stddev_latency_ms'),
+            p50_ms: num('p50_latency_ms'),
+            p95_ms: num('p95_latency_ms'),
+            p99_ms: num('p99_latency_ms'),
+            max_ms: num('max_latency_ms'),
+        };
+        const poolMean = num('avg_pool_wait_ms');
+        const poolP95 = num('p95_pool_wait_ms');
+        const serviceMean = num('avg_service_ms');
+        const serviceP95 = num('p95_service_ms');
+        const rowWorkload = str('workload');
+        if (workload === null && rowWorkload !== null)
+            workload = rowWorkload;
+        bands.push({
+            band_id: bandId,
+            workers: num('workers'),
+            connections: num('connections'),
+            status: (status ?? 'complete'),
+            started_at: str('started_at') ?? '',
+            duration_s: duration ?? 0,
+            transactions,
+            failed_transactions: num('failed_transactions') ?? Object.values(errors).reduce((a, b) => a + b, 0),
+            statements,
+            total_tps: tps,
+            total_qps: qps ?? 0,
+            latency,
+            pool_wait: poolMean === null && poolP95 === null
+                ? emptySummary()
+                : { ...emptySummary(), count: transactions, mean_ms: poolMean, p95_ms: poolP95 },
+            service_time: serviceMean === null && serviceP95 === null
+                ? emptySummary()
+                : { ...emptySummary(), count: transactions, mean_ms: serviceMean, p95_ms: serviceP95 },
+            tps_series: [],
+            latency_histogram: '',
+            errors,
+            error_rate: num('error_rate') ?? 0,
+            degraded: bool('degraded') ?? false,
+            client: {
+                event_loop_utilization: num('event_loop_utilization'),
+                event_loop_delay_p99_ms: null,
+                cpu_us_per_tx: num('cpu_us_per_tx'),
+                client_bound: bool('client_bound') ?? false,
+            },
+            pg_stats: null,
+            rate: null,
+        });
+    }
+    const startTimes = bands
+        .map((b) => b.started_at)
+        .filter((s) => s !== '')
+        .sort();
+    const strategy = 'linear';
+    return {
+        schema_version: SCHEMA_VERSION,
+        tool: { name: 'pgscale', version: 'unknown' },
+        test_start_time: startTimes[0] ?? '',
+        test_end_time: null,
+        partial: bands.some((b) => b.status !== 'complete'),
+        partial_reason: bands.some((b) => b.status !== 'complete')
+            ? 'the imported table has bands that did not complete'
+            : null,
+        workload: workload ?? baseName(file),
+        // Unknown for an imported table; 0 marks "not stated" (pgbench scales start at 1).
+        scale: 0,
+        strategy,
+        config: { imported_from: 'csv' },
+        // Empty: an imported table carries no plan, so it never matches a baseline's fingerprint by accident.
+        plan_fingerprint: '',
+        workload_files: [],
+        environment: {
+            server_version: null,
+            server_version_num: null,
+            settings: {},
+            client_cpus: 0,
+            client_cpu_model: null,
+            node_version: 'unknown',
+            platform: 'unknown',
+            embedded_server: false,
+        },
+        bands,
+        analysis: null,
+        optimal_config: null,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/results/schema.ts
+// The results document's schema: the essentials of every field the views and the comparison
+// read, as deep as they read them, so a hand-edited or foreign document fails with the field's
+// path rather than later with a TypeError. Unknown keys pass through (newer producers may add
+// fields). Parallels the types in types.ts.
+
+
+const nonNegative = schemas_number({ error: 'expected a non-negative finite number' })
+    .nonnegative({ error: 'expected a non-negative finite number' });
+const nonNegativeInt = schemas_int({ error: 'expected a non-negative integer' })
+    .nonnegative({ error: 'expected a non-negative integer' });
+const positiveInt = schemas_int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
+const schema_fraction = schemas_number({ error: 'expected a number from 0 to 1' })
+    .min(0, { error: 'expected a number from 0 to 1' })
+    .max(1, { error: 'expected a number from 0 to 1' });
+const nullableNonNegative = nonNegative.nullable();
+const results_schema_text = schemas_string({ error: 'expected a string' });
+const bool = schemas_boolean({ error: 'expected true or false' });
+const latencySummary = looseObject({
+    count: nonNegativeInt,
+    mean_ms: nullableNonNegative,
+    stddev_ms: nullableNonNegative,
+    p50_ms: nullableNonNegative,
+    p95_ms: nullableNonNegative,
+    p99_ms: nullableNonNegative,
+    max_ms: nullableNonNegative,
+}, { error: 'expected a latency summary object' });
+const band = looseObject({
+    band_id: positiveInt,
+    workers: positiveInt,
+    connections: positiveInt,
+    status: schemas_enum(['complete', 'partial', 'failed'], { error: 'expected "complete", "partial" or "failed"' }),
+    started_at: results_schema_text,
+    duration_s: nonNegative,
+    transactions: nonNegativeInt,
+    failed_transactions: nonNegativeInt,
+    statements: nonNegativeInt,
+    total_tps: nonNegative,
+    total_qps: nonNegative,
+    latency: latencySummary,
+    pool_wait: latencySummary,
+    service_time: latencySummary,
+    tps_series: array(nonNegative, { error: 'expected an array of numbers' }),
+    latency_histogram: results_schema_text,
+    errors: record(schemas_string(), nonNegativeInt, { error: 'expected an object of SQLSTATE counts' }),
+    error_examples: record(schemas_string(), strictObject({ message: schemas_string(), statement: schemas_string().nullable() }), {
+        error: 'expected an object of {message, statement} by SQLSTATE',
+    })
+        .optional(),
+    error_rate: schema_fraction,
+    degraded: bool,
+    outage_s: nonNegative.optional(),
+    notices: record(schemas_string(), nonNegativeInt, { error: 'expected an object of notice counts by severity' })
+        .optional(),
+    client: looseObject({
+        event_loop_utilization: schema_fraction.nullable(),
+        event_loop_delay_p99_ms: nullableNonNegative,
+        cpu_us_per_tx: nullableNonNegative,
+        client_bound: bool,
+    }, { error: 'expected a client load object' }),
+    pg_stats: looseObject({}, { error: 'expected an object or null' }).nullable(),
+    rate: looseObject({}, { error: 'expected an object or null' }).nullable(),
+}, { error: 'expected a band object' });
+// The analysis is validated as deeply as the views read it, so a hand-edited or foreign
+// baseline fails here with a located message rather than later with a TypeError.
+const finite = schemas_number({ error: 'expected a finite number' });
+const nullableFinite = finite.nullable();
+const schema_interval = looseObject({ low: finite, high: finite, level: schema_fraction }, { error: 'expected an interval {low, high, level}' })
+    .nullable();
+const schema_estimate = looseObject({ value: nullableFinite, interval: schema_interval, reason: results_schema_text.nullable() }, { error: 'expected an estimate {value, interval, reason}' });
+const list = (item, what) => array(item, { error: `expected an array of ${what}` });
+const regionLabel = schemas_enum(['linear', 'diminishing', 'saturation', 'degradation'], {
+    error: 'expected "linear", "diminishing", "saturation" or "degradation"',
+});
+const analysis = looseObject({
+    band_statistics: list(looseObject({
+        band_id: positiveInt,
+        concurrency: nonNegative,
+        tps: schema_estimate,
+        latency_mean_ms: schema_estimate,
+        connection_utilization: nullableFinite,
+    }), 'band statistics'),
+    marginal_gains: list(looseObject({ from_band: positiveInt, to_band: positiveInt, gain: schema_estimate, normalized_gain: schema_estimate }), 'marginal gains'),
+    inflection_points: list(looseObject({ band_id: positiveInt, axis: results_schema_text, type: results_schema_text, z_score: finite, explanation: results_schema_text }), 'inflection points'),
+    curve_fitting: looseObject({
+        points_used: nonNegativeInt,
+        excluded: list(looseObject({ band_id: positiveInt, reason: results_schema_text }), 'excluded bands'),
+        models: list(looseObject({
+            model: results_schema_text,
+            parameters: record(schemas_string(), finite, { error: 'expected an object of numbers' }),
+            r_squared: nullableFinite,
+            rmse: nullableFinite,
+            aicc: nullableFinite,
+            reason: results_schema_text.nullable(),
+        }), 'model fits'),
+        best_model: results_schema_text.nullable(),
+        best_model_reason: results_schema_text,
+        usl: looseObject({
+            sigma: nullableFinite,
+            kappa: nullableFinite,
+            lambda: nullableFinite,
+            peak_concurrency: nullableFinite,
+            peak_tps: nullableFinite,
+            r_squared: nullableFinite,
+            sigma_ci: schema_interval,
+            kappa_ci: schema_interval,
+            peak_concurrency_ci: schema_interval,
+            peak_tps_ci: schema_interval,
+            reason: results_schema_text.nullable(),
+        }, { error: 'expected a USL fit object' }),
+        predictions: list(looseObject({ concurrency: nonNegative, tps: finite, model: results_schema_text }), 'predictions'),
+    }, { error: 'expected a curve_fitting object' }),
+    queueing_theory: looseObject({
+        bands: list(looseObject({
+            band_id: positiveInt,
+            utilization: nullableFinite,
+            service_time_ms: nullableFinite,
+            observed_pool_wait_ms: nullableFinite,
+            predicted_pool_wait_ms: nullableFinite,
+            bottleneck: results_schema_text,
+            evidence: results_schema_text,
+        }), 'queueing bands'),
+        notes: list(results_schema_text, 'strings'),
+    }, { error: 'expected a queueing_theory object' }),
+    band_regions: list(looseObject({ band_id: positiveInt, label: regionLabel.nullable(), reason: results_schema_text }), 'band regions'),
+    regions: list(looseObject({
+        label: regionLabel,
+        from_band: positiveInt,
+        to_band: positiveInt,
+        band_ids: list(positiveInt, 'band ids'),
+    }), 'regions'),
+    recommendations: list(looseObject({
+        type: results_schema_text,
+        priority: results_schema_text,
+        category: results_schema_text,
+        suggestion: results_schema_text,
+        expected_gain: nullableFinite,
+        confidence: schema_fraction,
+    }), 'recommendations'),
+    optimal_reason: results_schema_text.nullable(),
+    warnings: list(results_schema_text, 'strings'),
+}, { error: 'expected an analysis object or null' });
+const optimalConfig = looseObject({
+    band_id: positiveInt,
+    workers: positiveInt,
+    connections: positiveInt,
+    tps: nonNegative,
+    p95_latency_ms: nullableNonNegative,
+    fraction_of_peak: nonNegative,
+    objective: results_schema_text,
+    reasoning: results_schema_text,
+    slo_met: bool,
+}, { error: 'expected an optimal_config object or null' });
+/** The whole document; parseResultsJson checks schema_version first, then this. */
+const resultsDocumentSchema = looseObject({
+    schema_version: literal(SCHEMA_VERSION),
+    tool: looseObject({ name: results_schema_text, version: results_schema_text }, { error: 'expected {name, version}' }),
+    test_start_time: results_schema_text,
+    test_end_time: results_schema_text.nullable(),
+    partial: bool,
+    partial_reason: results_schema_text.nullable(),
+    workload: results_schema_text,
+    scale: nonNegative,
+    strategy: schemas_enum(['linear', 'exponential', 'fibonacci'], {
+        error: 'expected "linear", "exponential" or "fibonacci"',
+    }),
+    config: unknown(),
+    plan_fingerprint: results_schema_text,
+    workload_files: array(looseObject({
+        path: results_schema_text,
+        role: schemas_enum(['script', 'setup'], { error: 'expected "script" or "setup"' }),
+        sha256: results_schema_text,
+    }), { error: 'expected an array of workload file digests' }),
+    environment: looseObject({
+        server_version: results_schema_text.nullable(),
+        server_version_num: nonNegative.nullable(),
+        settings: record(schemas_string(), schemas_string(), { error: 'expected an object of setting strings' }),
+        client_cpus: nonNegativeInt,
+        client_cpu_model: results_schema_text.nullable(),
+        node_version: results_schema_text,
+        platform: results_schema_text,
+        embedded_server: bool,
+    }, { error: 'expected an environment object' }),
+    bands: array(band, { error: 'expected an array of bands' }).min(1, { error: 'expected at least one band' }),
+    analysis: analysis.nullable(),
+    optimal_config: optimalConfig.nullable(),
+});
+
+;// CONCATENATED MODULE: ./src/results/read.ts
+// The one door through which results documents come in: results files from users (JSON or a
+// band-table CSV) and baseline artifacts. Anything malformed becomes one UserError line naming
+// the field and its file:line:column.
+
+
+
+
+
+
+/** The text is not JSON at all, as opposed to JSON that is no valid results document. */
+class JsonTextError extends errors_UserError {
+}
+function read_valueAt(root, path) {
+    let current = root;
+    for (const part of path) {
+        if (current === null || typeof current !== 'object')
+            return undefined;
+        current = current[part];
+    }
+    return current;
+}
+function read_describeValue(value) {
+    if (value === undefined)
+        return 'nothing (the field is missing)';
+    if (typeof value === 'string')
+        return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+    if (Array.isArray(value))
+        return 'an array';
+    if (value === null)
+        return 'null';
+    if (typeof value === 'object')
+        return 'an object';
+    return String(value);
+}
+function locate(text, file, path) {
+    try {
+        const offset = scanJson(text, path);
+        if (offset !== null)
+            return { file, ...positionOf(text, offset) };
+        // A missing field: point at its parent object.
+        if (path.length > 0)
+            return locate(text, file, path.slice(0, -1));
+    }
+    catch {
+        // The text parsed with JSON.parse, so the scanner should too; fall back to the start.
+    }
+    return { file, line: 1, column: 1 };
+}
+/** Validates the text of a results JSON document; `file` names it in error messages. */
+function parseResultsJson(text, file) {
+    let data;
+    try {
+        data = JSON.parse(text);
+    }
+    catch {
+        try {
+            scanJson(text);
+        }
+        catch (error) {
+            if (error instanceof JsonSyntaxError) {
+                const truncated = error.offset >= text.trimEnd().length;
+                throw new JsonTextError(`invalid JSON: ${error.message}${truncated ? ' (is the file truncated?)' : ''}`, {
+                    file,
+                    ...positionOf(text, error.offset),
+                });
+            }
+        }
+        throw new JsonTextError('invalid JSON', { file, line: 1, column: 1 });
+    }
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+        throw new errors_UserError('expected a results document (a JSON object with schema_version and bands)', {
+            file,
+            line: 1,
+            column: 1,
+        });
+    }
+    const version = data.schema_version;
+    if (version === undefined) {
+        throw new errors_UserError(`${file}: schema_version is missing (expected ${SCHEMA_VERSION}); is this a pgscale results file?`);
+    }
+    if (version !== SCHEMA_VERSION) {
+        throw new errors_UserError(`${file}: schema_version ${JSON.stringify(version)} is not supported (expected ${SCHEMA_VERSION})`);
+    }
+    const result = resultsDocumentSchema.safeParse(data);
+    if (!result.success) {
+        const issue = result.error.issues[0];
+        const path = issue.path.filter((p) => typeof p !== 'symbol');
+        const actual = read_valueAt(data, path);
+        throw new errors_UserError(`${formatJsonPath(path)}: ${issue.message}, got ${read_describeValue(actual)}`, locate(text, file, path));
+    }
+    const doc = data;
+    const seen = new Set();
+    doc.bands.forEach((b, index) => {
+        if (seen.has(b.band_id)) {
+            throw new errors_UserError(`bands[${index}].band_id: duplicate band ${b.band_id}`, locate(text, file, ['bands', index, 'band_id']));
+        }
+        seen.add(b.band_id);
+    });
+    return doc;
+}
+function looksLikeJson(text) {
+    return /^\s*[{[]/.test(text.replace(/^\uFEFF/, ''));
+}
+/**
+ * Reads a results file: a pgscale JSON results document, or a band-table CSV (chosen by the
+ * .json/.csv extension, otherwise by sniffing the first character).
+ */
+function readResultsFile(path) {
+    let content;
+    try {
+        content = (0,external_node_fs_.readFileSync)(path, 'utf8');
+    }
+    catch (error) {
+        const code = error.code;
+        const why = code === 'ENOENT'
+            ? 'no such file'
+            : code === 'EISDIR'
+                ? 'it is a directory'
+                : code === 'EACCES'
+                    ? 'permission denied'
+                    : (code ?? 'unreadable');
+        throw new errors_UserError(`${path}: cannot read results file (${why})`);
+    }
+    const lower = path.toLowerCase();
+    const isCsv = lower.endsWith('.csv') || (!lower.endsWith('.json') && !looksLikeJson(content));
+    if (isCsv)
+        return parseBandCsv(content, path);
+    return parseResultsJson(content.replace(/^\uFEFF/, ''), path);
+}
+
 ;// CONCATENATED MODULE: ./src/commands/analyze.ts
 // `pgscale analyze FILE`: the analysis again, on a saved results JSON or any band-table CSV.
+
+
 
 
 
@@ -89647,18 +91195,13 @@ async function analyzeCommand(file, options) {
 
 
 
+
 async function compareCommand(baselineFile, currentFile, flags) {
     const baselineDoc = readResultsFile(baselineFile);
     const current = readResultsFile(currentFile);
     const baseline = { doc: baselineDoc, reason: null, source: `file ${baselineFile}`, runId: null };
     const comparison = compareWithBaseline(current, baseline, thresholdsFromFlags(flags));
-    if (flags.json) {
-        const finite = (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value);
-        process.stdout.write(`${JSON.stringify(comparison, finite, 2)}\n`);
-    }
-    else {
-        process.stdout.write(comparisonReport(current, comparison, baseline, currentFile));
-    }
+    process.stdout.write(flags.json ? comparisonJson(comparison) : comparisonReport(current, comparison, baseline, currentFile));
     const ending = endingOf({
         what: 'run',
         interrupted: false,
@@ -89675,6 +91218,7 @@ async function compareCommand(baselineFile, currentFile, flags) {
 
 ;// CONCATENATED MODULE: ./src/commands/run.ts
 // `pgscale run` and `pgscale run --dry-run`.
+
 
 
 
@@ -89752,10 +91296,12 @@ async function runCommand(request) {
         const optimum = doc.optimal_config;
         log.info((health.status === 'ok'
             ? '✅ Progressive scaling completed successfully'
-            : `⚠️  Progressive scaling finished with ${health.degraded.length} degraded band${health.degraded.length === 1 ? '' : 's'}`) +
+            : `⚠️  Progressive scaling finished with ${health.degraded.length} ` +
+                `degraded band${health.degraded.length === 1 ? '' : 's'}`) +
             `\n📊 Tested ${doc.bands.length} bands` +
             (optimum
-                ? `, optimal config: ${optimum.workers} workers, ${optimum.connections} connections (${Math.round(optimum.tps).toLocaleString('en-US')} TPS)`
+                ? `, optimal config: ${optimum.workers} workers, ${optimum.connections} ` +
+                    `connections (${Math.round(optimum.tps).toLocaleString('en-US')} TPS)`
                 : ''));
         return EXIT_OK;
     }
@@ -89786,7 +91332,8 @@ function addRunOptions(command) {
         .option('-c, --config <file>', 'progressive YAML config file')
         .option('--progressive', 'run progressive mode even if progressive.enabled is false')
         .option('--setup', 'create and fill the workload tables before running (idempotent)')
-        .option('--database-url <url>', 'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)')
+        .option('--database-url <url>', 'postgres:// URL; what it leaves out comes from the config, ' +
+        'DATABASE_URL, then PG* variables (none: an embedded server)')
         .option('--export-path <dir>', 'directory for results.json / results.csv / report.md')
         .addOption(new Option('--export-format <format>', 'which exports to write').choices(['csv', 'json', 'both']))
         .option('--dry-run', 'print the band plan and its estimated duration without connecting')
@@ -89845,17 +91392,20 @@ function buildProgram() {
         .action((baseline, current, flags) => compareCommand(baseline, current, flags).then(setExit));
     program
         .command('ab')
-        .description('same-runner A/B: measure base and head workload files in interleaved ABBA rounds on one server and gate on the paired difference')
-        .option('-c, --config <file>', 'progressive YAML config; its workload/setup paths are taken relative to each side\'s directory')
-        .option('--base-dir <dir>', 'directory holding the base side\'s workload and setup files (laid out as next to the config)')
-        .option('--head-dir <dir>', 'directory holding the head side\'s files (default: the config file\'s directory)')
+        .description('same-runner A/B: measure base and head workload files in interleaved ' +
+        'ABBA rounds on one server and gate on the paired difference')
+        .option('-c, --config <file>', "progressive YAML config; its workload/setup paths are taken relative to each side's directory")
+        .option('--base-dir <dir>', "directory holding the base side's workload and setup files (laid out as next to the config)")
+        .option('--head-dir <dir>', "directory holding the head side's files (default: the config file's directory)")
         .option('--rounds <n>', 'ABBA rounds per band, 3-50 (default 7)')
         .option('--confirm', 're-measure failing bands for as many rounds; fail only if the failure reproduces')
         .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
         .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')
-        .addOption(new Option('--reset <when>', 're-create each side\'s database from its template before every measurement (always), once, or auto (once for select-only)').choices(['always', 'once', 'auto']))
+        .addOption(new Option('--reset <when>', "re-create each side's database from its template before every " +
+        'measurement (always), once, or auto (once for select-only)').choices(['always', 'once', 'auto']))
         .addOption(new Option('--fail-on <verdict>', 'which verdict exits with 3').choices(['regression', 'inconclusive', 'never']))
-        .option('--database-url <url>', 'postgres:// URL; what it leaves out comes from the config, DATABASE_URL, then PG* variables (none: an embedded server)')
+        .option('--database-url <url>', 'postgres:// URL; what it leaves out comes from the config, ' +
+        'DATABASE_URL, then PG* variables (none: an embedded server)')
         .option('--export-path <dir>', 'directory for ab-results.json and the base/ and head/ exports')
         .addOption(new Option('--export-format <format>', 'which per-side exports to write').choices(['csv', 'json', 'both']))
         .option('--json', 'print the ab section and the comparison as JSON on stdout (logs go to stderr)')
@@ -89878,7 +91428,9 @@ async function main(argv) {
 }
 function reportError(error) {
     if (error instanceof CommanderError) {
-        if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') {
+        if (error.code === 'commander.helpDisplayed' ||
+            error.code === 'commander.version' ||
+            error.code === 'commander.help') {
             return 0;
         }
         // Commander puts its "(Did you mean …?)" on a second line; user errors are one line.
