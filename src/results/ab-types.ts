@@ -2,7 +2,7 @@
 // A/B run (base and head measured in one job) to its verdict. Types only.
 
 import type { Comparison, FigureStatus, Thresholds, Verdict } from './comparison-types.js';
-import type { Interval, SCHEMA_VERSION } from './types.js';
+import type { Interval, SCHEMA_VERSION, UslFit } from './types.js';
 
 /** The two sides of an A/B run. */
 export type Side = 'base' | 'head';
@@ -73,15 +73,8 @@ export interface AbBandSection {
 
 export interface AbCurveSide {
   peak_tps_measured: number | null;
-  usl: {
-    sigma: number | null;
-    kappa: number | null;
-    lambda: number | null;
-    peak_concurrency: number | null;
-    peak_tps: number | null;
-    r_squared: number | null;
-    reason: string | null;
-  };
+  /** The USL's point figures, without the intervals a run's own fit carries. */
+  usl: Pick<UslFit, 'sigma' | 'kappa' | 'lambda' | 'peak_concurrency' | 'peak_tps' | 'r_squared' | 'reason'>;
 }
 
 export interface AbCurveSection {
