@@ -16,224 +16,21 @@
 //   figures are Holm-corrected. Passing needs no correction: "every band is within its threshold" is an
 //   intersection–union claim, which holds at level α when each part does.
 
-import type { Interval, UslFit } from '../results/types.js';
 import type { BandResult, ResultsDocument } from '../results/types.js';
-import {
-  expInterval,
-  p95Evidence,
-  pValues,
-  quantile,
-  tpsEvidence,
-  type Direction,
-  type LogRatioEvidence,
-} from './evidence.js';
+import { p95Evidence, tpsEvidence } from './evidence.js';
 import { holmAdjust } from './stats.js';
-import type {
-  BandComparison,
-  Comparison,
-  CurveComparison,
-  FigureComparison,
-  FigureKind,
-  Thresholds,
-} from '../results/comparison-types.js';
+import type { BandComparison, Comparison, FigureComparison, Thresholds } from '../results/comparison-types.js';
 import { environmentDifferences } from './environment.js';
 import { validateBaseline } from './validate.js';
-import {
-  beyondThreshold,
-  decideVerdict,
-  figureStatus,
-  minimumDetectableChange,
-  noBaseline,
-  optimalShift,
-  withinThreshold,
-  type ShiftWords,
-} from './verdict.js';
-import { bandLabel, num, pct, ratioText, signedPct } from './words.js';
+import { decideVerdict, noBaseline } from './verdict.js';
+import { figureWithEvidence, makeFigure, settle, type PendingFigure } from './figure.js';
+import { curveComparison, peakTpsFigure } from './curve-figures.js';
+import { bandLabel, pct } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 export interface CompareOptions {
   /** Batches for the batch-means standard error of TPS (default 10, as the analysis uses). */
   batches?: number;
-}
-
-/** The optimum's sentence in a comparison against a stored baseline. */
-const SHIFT_WORDS: ShiftWords = {
-  current: 'in the current run',
-  baseline: 'in the baseline',
-  currentTag: '',
-  baselineTag: '',
-  gate: 'A shift alone does not fail the gate; a peak TPS drop does.',
-};
-
-/** What a figure's interval and p-value rest on, when there is evidence to rest them on. */
-interface FigureEvidence {
-  /** exp(log ratio) of the evidence, which need not equal current ÷ baseline. */
-  ratio: number;
-  interval: Interval;
-  method: string;
-  p_value: number;
-  noise: number;
-}
-
-/**
- * A figure before any judgement: inconclusive, not improved, nothing adjusted. Without evidence it
- * has no interval and its ratio is current ÷ baseline (when both are usable).
- */
-function makeFigure(
-  figure: FigureKind,
-  label: string,
-  unit: string,
-  direction: Direction,
-  threshold: number,
-  gating: boolean,
-  current: number | null,
-  baseline: number | null,
-  reason: string,
-  evidence: FigureEvidence | null = null,
-): FigureComparison {
-  const ratio = evidence
-    ? evidence.ratio
-    : finite(current) && finite(baseline) && baseline > 0
-      ? current / baseline
-      : null;
-  return {
-    figure,
-    label,
-    band: null,
-    current,
-    baseline,
-    unit,
-    ratio,
-    change_pct: ratio === null ? null : (ratio - 1) * 100,
-    interval: evidence?.interval ?? null,
-    adjusted_interval: null,
-    method: evidence?.method ?? 'none',
-    direction,
-    threshold,
-    status: 'inconclusive',
-    improved: false,
-    gating,
-    p_value: evidence?.p_value ?? null,
-    p_adjusted: evidence?.p_value ?? null,
-    noise: evidence?.noise ?? null,
-    mde: null,
-    reason,
-  };
-}
-
-/** A figure with evidence, before the family correction decides fail / improved. */
-interface PendingFigure {
-  figure: FigureComparison;
-  ev: LogRatioEvidence;
-  /** A second view of the same change that a failure (or improvement) must also show (p95 only). */
-  typical: LogRatioEvidence | null;
-  p_regression: number;
-  p_improvement: number;
-}
-
-function figureWithEvidence(
-  figure: FigureKind,
-  label: string,
-  unit: string,
-  direction: Direction,
-  threshold: number,
-  current: number,
-  baseline: number,
-  ev: LogRatioEvidence,
-  level: number,
-  typical: LogRatioEvidence | null = null,
-): PendingFigure {
-  const interval = expInterval(ev, level);
-  const main = pValues(ev, threshold, direction);
-  // Intersection–union: a call needs both views, so its p-value is the larger of the two.
-  const second = typical ? pValues(typical, threshold, direction) : main;
-  const p = {
-    regression: Math.max(main.regression, second.regression),
-    improvement: Math.max(main.improvement, second.improvement),
-  };
-  const ratio = Math.exp(ev.log_ratio);
-  const noise = Math.max(interval.high / ratio - 1, 1 - interval.low / ratio);
-  return {
-    figure: makeFigure(figure, label, unit, direction, threshold, true, current, baseline, '', {
-      ratio,
-      interval,
-      method: ev.method,
-      p_value: p.regression,
-      noise,
-    }),
-    ev,
-    typical,
-    p_regression: p.regression,
-    p_improvement: p.improvement,
-  };
-}
-
-/**
- * Settles status, improvement, MDE and the sentence, given the (possibly Holm-adjusted) p-values and
- * the confidence level at which this figure is judged.
- */
-function settle(
-  pending: PendingFigure,
-  alpha: number,
-  pRegressionAdjusted: number,
-  pImprovementAdjusted: number,
-  judgedLevel: number,
-  family: { size: number } | null,
-  noun: string,
-): FigureComparison {
-  const f = pending.figure;
-  const interval = f.interval!;
-  const d = f.threshold;
-  const higher = f.direction === 'higher-is-better';
-  const halfWidth = quantile(1 - (1 - judgedLevel) / 2, pending.ev.df) * pending.ev.se;
-  f.p_adjusted = pRegressionAdjusted;
-  if (family) f.adjusted_interval = expInterval(pending.ev, judgedLevel);
-  // Smallest change whose interval (at the judged level) would clear the threshold entirely.
-  f.mde = minimumDetectableChange(halfWidth, higher, d);
-  const within = withinThreshold(interval, higher, d);
-  const rawBeyond = beyondThreshold(interval, higher, d);
-  const change =
-    `${noun} ${higher ? (f.ratio! < 1 ? 'fell' : 'rose') : f.ratio! > 1 ? 'rose' : 'fell'} ` +
-    `${pct(Math.abs(f.ratio! - 1))} (${num(f.baseline)} → ${num(f.current)}${f.unit ? ' ' + f.unit : ''})`;
-  const intervalText = `${Math.round(interval.level * 100)}% interval of the ratio ${ratioText(interval)}`;
-  const adjustedText = f.adjusted_interval
-    ? `, Holm-adjusted ${ratioText(f.adjusted_interval)} over ${family!.size} figures`
-    : '';
-  const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
-  // The second view (p95: the typical second), at the unadjusted level, to say why a figure did not fail.
-  const typical = pending.typical ? expInterval(pending.typical, interval.level) : null;
-  const typicalBeyond = typical === null || beyondThreshold(typical, higher, d);
-  const typicalText = typical
-    ? `the typical second's p95 (geometric mean of the per-second values) changed ` +
-      `${signedPct(Math.exp(pending.typical!.log_ratio) - 1)}, interval ${ratioText(typical)}`
-    : '';
-  f.status = figureStatus(pRegressionAdjusted, alpha / 2, within);
-  if (f.status === 'fail') {
-    f.reason =
-      `${change}; ${intervalText}${adjustedText} lies entirely ` +
-      `${higher ? 'below' : 'above'} ${limit}${typical ? `; ${typicalText}` : ''}.`;
-  } else if (f.status === 'pass') {
-    f.reason = `${change}; ${intervalText} stays within ${limit}.`;
-  } else {
-    let why = '';
-    if (rawBeyond && !typicalBeyond) {
-      why =
-        ` The pooled p95's interval lies beyond ${limit}, but ` +
-        `${typicalText}: the change sits in a minority of slow seconds ` +
-        `(bursts, background load), which runs of identical code also show, so it is not called a regression.`;
-    } else if (rawBeyond && family) {
-      why =
-        ` Unadjusted, the interval lies beyond ${limit}, but not ` +
-        `after the Holm correction over ${family.size} figures.`;
-    }
-    f.reason =
-      `${change}; ${intervalText}${adjustedText} straddles ${limit}. Noise ±${pct(f.noise!)}: only a ` +
-      `${higher ? 'drop' : 'rise'} beyond ${pct(f.mde)} could have been called a regression.${why}`;
-  }
-  f.improved = pImprovementAdjusted <= alpha / 2;
-  if (f.improved)
-    f.reason += ` Improved: the interval lies entirely beyond the ${pct(d, 0)} threshold on the good side.`;
-  return f;
 }
 
 function matchBands(current: ResultsDocument, baseline: ResultsDocument) {
@@ -269,91 +66,6 @@ function bandNotes(cur: BandResult, base: BandResult): string[] {
     if (b.status !== 'complete') notes.push(`The band is ${b.status} in the ${side}.`);
   }
   return notes;
-}
-
-function peakBand(doc: ResultsDocument): BandResult | null {
-  let best: BandResult | null = null;
-  for (const b of doc.bands) {
-    if (b.status === 'failed' || !finite(b.total_tps)) continue;
-    if (!best || b.total_tps > best.total_tps) best = b;
-  }
-  return best;
-}
-
-/** N*, σ, κ: judged from the two fits' own intervals; a fail needs the intervals to disagree beyond the threshold. */
-function uslFigure(
-  figure: 'usl_peak_concurrency' | 'usl_sigma' | 'usl_kappa',
-  cur: UslFit | null,
-  base: UslFit | null,
-  threshold: number,
-): FigureComparison {
-  const meta = {
-    usl_peak_concurrency: {
-      key: 'peak_concurrency',
-      ci: 'peak_concurrency_ci',
-      label: 'USL peak concurrency N*',
-      dir: 'higher-is-better',
-    },
-    usl_sigma: { key: 'sigma', ci: 'sigma_ci', label: 'USL contention σ', dir: 'lower-is-better' },
-    usl_kappa: { key: 'kappa', ci: 'kappa_ci', label: 'USL coherency κ', dir: 'lower-is-better' },
-  }[figure] as {
-    key: 'peak_concurrency' | 'sigma' | 'kappa';
-    ci: 'peak_concurrency_ci' | 'sigma_ci' | 'kappa_ci';
-    label: string;
-    dir: Direction;
-  };
-  const cv = cur && finite(cur[meta.key]) ? (cur[meta.key] as number) : null;
-  const bv = base && finite(base[meta.key]) ? (base[meta.key] as number) : null;
-  const mk = (reason: string) => makeFigure(figure, meta.label, '', meta.dir, threshold, false, cv, bv, reason);
-  if (!cur || !base) return mk(`No USL fit in ${!cur ? 'the current run' : 'the baseline'} (analysis missing).`);
-  if (cv === null || bv === null) {
-    const why = cv === null ? cur.reason : base.reason;
-    return mk(
-      `USL ${meta.key} unavailable in ${cv === null ? 'the current run' : 'the baseline'}${why ? `: ${why}` : ''}.`,
-    );
-  }
-  const ci = cur[meta.ci];
-  const bci = base[meta.ci];
-  if (!ci || !bci || ![ci.low, ci.high, bci.low, bci.high].every(finite)) {
-    return mk(
-      `USL ${meta.key} ${num(bv, 4)} → ${num(cv, 4)}; no interval on both sides, so the shift is reported, not judged.`,
-    );
-  }
-  const f = mk('');
-  f.method =
-    "conservative ratio bounds from the two fits' own intervals " +
-    '(current low ÷ baseline high, current high ÷ baseline low)';
-  const low = bci.high > 0 ? ci.low / bci.high : null;
-  const high = bci.low > 0 ? ci.high / bci.low : null;
-  if (low !== null && high !== null) f.interval = { low, high, level: ci.level };
-  const d = threshold;
-  const both =
-    `current ${num(cv, 4)} [${num(ci.low, 4)}, ${num(ci.high, 4)}] vs ` +
-    `baseline ${num(bv, 4)} [${num(bci.low, 4)}, ${num(bci.high, 4)}]`;
-  if (meta.dir === 'higher-is-better') {
-    if (ci.high < bci.low * (1 - d)) {
-      f.status = 'fail';
-      f.reason = `${meta.label} fell: ${both}; the intervals disagree by more than ${pct(d, 0)}.`;
-    } else if (bci.high > 0 && ci.low >= bci.high * (1 - d)) {
-      f.status = 'pass';
-      f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${pct(d, 0)}.`;
-    } else {
-      f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${pct(d, 0)} shift.`;
-    }
-    f.improved = ci.low > bci.high * (1 + d);
-  } else {
-    if (ci.low > bci.high * (1 + d)) {
-      f.status = 'fail';
-      f.reason = `${meta.label} rose: ${both}; the intervals disagree by more than ${pct(d, 0)}.`;
-    } else if (bci.low > 0 && ci.high <= bci.low * (1 + d)) {
-      f.status = 'pass';
-      f.reason = `${meta.label}: ${both}; even the least favourable ends stay within ${pct(d, 0)}.`;
-    } else {
-      f.reason = `${meta.label}: ${both}; the intervals are too wide to judge a ${pct(d, 0)} shift.`;
-    }
-    f.improved = ci.high < bci.low * (1 - d);
-  }
-  return f;
 }
 
 function checkThresholds(t: Thresholds): void {
@@ -462,55 +174,8 @@ export function compareResults(
   });
 
   // 2. Peak TPS (curve level): the best band of each run, compared like a band; it joins the family.
-  const curPeak = peakBand(current);
-  const basePeak = peakBand(baseline);
-  let peak: FigureComparison;
-  if (!curPeak || !basePeak) {
-    peak = makeFigure(
-      'peak_tps',
-      'Peak TPS',
-      'TPS',
-      'higher-is-better',
-      t.max_tps_drop,
-      true,
-      curPeak?.total_tps ?? null,
-      basePeak?.total_tps ?? null,
-      `No interval: no band completed in ${!curPeak ? 'the current run' : 'the baseline'}.`,
-    );
-  } else {
-    const ev = tpsEvidence(curPeak, basePeak, batches);
-    const samePlace = curPeak.workers === basePeak.workers && curPeak.connections === basePeak.connections;
-    const label = samePlace
-      ? `Peak TPS (at ${bandLabel(curPeak)})`
-      : `Peak TPS (current at ${bandLabel(curPeak)}, baseline at ${bandLabel(basePeak)})`;
-    if (typeof ev === 'string') {
-      peak = makeFigure(
-        'peak_tps',
-        label,
-        'TPS',
-        'higher-is-better',
-        t.max_tps_drop,
-        true,
-        curPeak.total_tps,
-        basePeak.total_tps,
-        `No interval: ${ev}.`,
-      );
-    } else {
-      const pf = figureWithEvidence(
-        'peak_tps',
-        label,
-        'TPS',
-        'higher-is-better',
-        t.max_tps_drop,
-        curPeak.total_tps,
-        basePeak.total_tps,
-        ev,
-        level,
-      );
-      pending.push(pf);
-      peak = pf.figure;
-    }
-  }
+  const { peak, pending: peakPending } = peakTpsFigure(current, baseline, t, batches, level);
+  if (peakPending) pending.push(peakPending);
 
   // 3. Holm over the family (band figures and peak TPS), for regressions and (separately) for improvements.
   const m = pending.length;
@@ -536,15 +201,7 @@ export function compareResults(
   });
 
   // 4. USL and the optimum.
-  const curUsl = current.analysis?.curve_fitting?.usl ?? null;
-  const baseUsl = baseline.analysis?.curve_fitting?.usl ?? null;
-  const curve: CurveComparison = {
-    peak_tps: peak,
-    usl_peak_concurrency: uslFigure('usl_peak_concurrency', curUsl, baseUsl, t.max_tps_drop),
-    usl_sigma: uslFigure('usl_sigma', curUsl, baseUsl, t.max_tps_drop),
-    usl_kappa: uslFigure('usl_kappa', curUsl, baseUsl, t.max_tps_drop),
-    optimal: optimalShift(current, baseline, SHIFT_WORDS),
-  };
+  const curve = curveComparison(current, baseline, peak, t);
 
   // 5. Overall verdict.
   const all: FigureComparison[] = [

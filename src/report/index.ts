@@ -3,8 +3,9 @@
 export { CSV_COLUMNS, CSV_HEADER_PREFIX, csvColumnsMarkdown, csvField, toCsv } from './csv.js';
 export type { CsvColumn } from './csv.js';
 export { EXPORT_FILES, writeExports } from './exports.js';
-export { MARKDOWN_MAX_BYTES, markdownTable, mermaidXyChart, renderRunMarkdown } from './markdown.js';
-export type { ChartSeries } from './markdown.js';
+export { MARKDOWN_MAX_BYTES, renderRunMarkdown } from './markdown.js';
+export { markdownTable, mermaidXyChart } from './markdown-blocks.js';
+export type { ChartSeries } from './markdown-blocks.js';
 export { escapeHtml, escapeMarkdown, sanitizeTerminal } from './escape.js';
 export { renderTerminalReport, sparkline } from './terminal.js';
 export { bandFigureNotes, renderChart, renderComparisonMarkdown, type SummaryInput } from './comparison.js';
