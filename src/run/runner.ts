@@ -9,12 +9,12 @@ import { maskSecrets } from '../db/mask.js';
 import type { Logger } from '../log.js';
 import { POOL_APPLICATION_NAME, openStatsSampler, type PgStatsSampler } from '../db/stats.js';
 import type { BandPlan, BandSpec } from '../plan/types.js';
-import type { BandResult, PgStatsDelta, RateSchedule } from '../results/types.js';
+import type { BandResult, PgStatsDelta } from '../results/types.js';
 import type { ProgressiveConfig } from '../config/types.js';
 import type { Workload } from '../workload/types.js';
 import { ClientThreads, runThreadCount, splitEvenly, type ClientThread, type ShareHandlers } from './client-threads.js';
-import { bandQps, bandTps, cpuPerTransaction, bandErrorRate, isClientBound, isDegraded } from './band-result.js';
-import { BandRecorder, summarise } from './metrics.js';
+import { assembleBandResult, logBandResult, type MeasuredBand } from './assemble-band.js';
+import { BandRecorder } from './metrics.js';
 import { ConnectionPool } from './pool.js';
 import {
   BandControl,
@@ -297,10 +297,6 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
     const cpu = process.cpuUsage(cpuStart);
     recorder.absorb(shares.map((share) => share.snapshot));
     const loopFigures = [mainLoop, ...shares.map((share) => share.loop)];
-    // The busiest loop decides: one saturated loop skews the band even if the others idle.
-    const elu = Math.max(...loopFigures.map((l) => l.event_loop_utilization));
-    const delays = loopFigures.map((l) => l.event_loop_delay_p99_ms).filter((d): d is number => d !== null);
-    const delayP99Ms = delays.length > 0 ? Math.max(...delays) : null;
     const replaced = pool.replaced + shares.reduce((sum, share) => sum + share.replaced, 0);
     // Every share's pool sees the same server go away: the longest view of it is the band's.
     const outageMs = Math.max(
@@ -319,94 +315,22 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
       }
     }
 
-    const durationS = (recorder.windowEnd - recorder.windowStart) / 1000;
-    const errorRate = bandErrorRate(recorder.committed, recorder.failed);
-    let rate: RateSchedule | null = null;
-    if (ctx.scheduler && plan.rate !== null) {
-      const threshold = Math.max(100, 10 * ctx.scheduler.meanInterArrivalMs);
-      const held = recorder.lastLagMs <= threshold;
-      rate = {
-        target_tps: plan.rate,
-        lag_mean_ms: recorder.lagCount > 0 ? recorder.lagSumMs / recorder.lagCount : 0,
-        lag_max_ms: recorder.lagMaxMs,
-        held,
-      };
-      if (!held) {
-        log.warn(
-          `band ${band.band_id}: the target rate of ${plan.rate} TPS could not be held ` +
-            `(schedule lag reached ${numberFormat.format(recorder.lastLagMs)}ms); add workers or lower the rate`,
-        );
-      }
-    }
-    const result: BandResult = {
-      band_id: band.band_id,
-      workers: band.workers,
-      connections: band.connections,
-      status: endedEarly ? 'partial' : 'complete',
-      started_at: startedAt,
-      duration_s: durationS,
-      transactions: recorder.committed,
-      failed_transactions: recorder.failed,
-      statements: recorder.statements,
-      total_tps: bandTps(recorder.committed, durationS),
-      total_qps: bandQps(recorder.statements, durationS),
-      latency: summarise(recorder.latency, recorder.latencySumMs, recorder.latencySumSqMs),
-      pool_wait: summarise(recorder.poolWait, recorder.poolWaitSumMs, recorder.poolWaitSumSqMs),
-      service_time: summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs),
-      tps_series: recorder.series(durationS),
-      p95_series_ms: recorder.p95Series(durationS),
-      latency_histogram: recorder.histogramBase64(),
-      errors: Object.fromEntries([...recorder.errors].sort(([a], [b]) => a.localeCompare(b))),
-      error_examples: Object.fromEntries(
-        [...recorder.errorExamples]
-          .sort(([a], [b]) => a.localeCompare(b))
-          .map(([code, example]) => [code, { ...example, message: maskSecrets(example.message, run.secrets) }]),
-      ),
-      error_rate: errorRate,
-      degraded: isDegraded({ errorRate, maxErrorRate: plan.max_error_rate, committed: recorder.committed, outageMs }),
-      outage_s: outageMs / 1000,
-      notices: Object.fromEntries([...recorder.notices].sort(([a], [b]) => a.localeCompare(b))),
-      client: {
-        event_loop_utilization: elu,
-        event_loop_delay_p99_ms: delayP99Ms,
-        cpu_us_per_tx: cpuPerTransaction(cpu.user + cpu.system, recorder.committed),
-        client_bound: isClientBound(elu),
-        threads: loops,
-        ...(loops > 1 ? { loops: loopFigures } : {}),
-      },
-      pg_stats: pgStats,
-      rate,
+    const measured: MeasuredBand = {
+      band,
+      plan,
+      recorder,
+      scheduler: ctx.scheduler,
+      startedAt,
+      endedEarly,
+      outageMs,
+      cpu,
+      loops,
+      loopFigures,
+      pgStats,
+      secrets: run.secrets,
     };
-    const latencyText =
-      result.latency.mean_ms === null
-        ? 'no completed transactions'
-        : `${result.latency.mean_ms.toFixed(1)}ms avg latency`;
-    log.info(
-      `📊 Band ${band.band_id} completed: ${numberFormat.format(result.total_tps)} TPS, ${latencyText}` +
-        (result.failed_transactions > 0 ? `, ${(errorRate * 100).toFixed(1)}% errors` : '') +
-        (result.status === 'partial' ? ` (partial: ${control.stopReason ?? 'ended early'})` : ''),
-    );
-    if (outageMs > 0) {
-      log.warn(
-        `band ${band.band_id}: degraded, the server was unreachable ` +
-          `for ${(outageMs / 1000).toFixed(1)}s of the measured window`,
-      );
-    }
-    if (result.transactions === 0) {
-      log.warn(`band ${band.band_id}: degraded, no transaction committed`);
-    } else if (errorRate > plan.max_error_rate) {
-      log.warn(
-        `band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% ` +
-          `exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`,
-      );
-    }
-    if (result.client.client_bound) {
-      log.warn(
-        `band ${band.band_id}: the load generator was saturated (event-loop utilisation ${elu.toFixed(2)}); ` +
-          'this band measures pgscale, not PostgreSQL',
-      );
-    }
-    if (replaced > 0) log.info(`🔌 Band ${band.band_id}: replaced ${replaced} broken connections`);
+    const result = assembleBandResult(measured);
+    logBandResult(log, result, measured, control.stopReason, replaced);
     return { result, stopReason: control.stopReason };
   } finally {
     control.stopping = true;
