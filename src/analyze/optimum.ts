@@ -73,9 +73,21 @@ export function findOptimum(
   slo: SloConfig,
   settings: AnalysisSettings,
 ): OptimumResult {
-  const candidates = summaries.filter((s) => s.usable && (s.stats.tps.value as number) > 0);
-  if (candidates.length === 0) {
+  const positive = summaries.filter((s) => s.usable && (s.stats.tps.value as number) > 0);
+  if (positive.length === 0) {
     return { optimal: null, reason: 'no band completed with a positive TPS', reference: null };
+  }
+  // A degraded band (too many failed transactions, nothing committed, or an outage) is no pool
+  // size to recommend, however fast its survivors were.
+  const candidates = positive.filter((s) => !s.band.degraded);
+  if (candidates.length === 0) {
+    return {
+      optimal: null,
+      reason: `every band with a positive TPS is degraded (band${positive.length === 1 ? '' : 's'} ${positive
+        .map((s) => s.stats.band_id)
+        .join(', ')}): no configuration to recommend`,
+      reference: null,
+    };
   }
   const failures = candidates.map((s) => ({ s, why: sloFailure(s, slo) }));
   const compliant = failures.filter((f) => f.why === null).map((f) => f.s);

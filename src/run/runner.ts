@@ -419,7 +419,8 @@ export async function runBands(opts: RunOptions): Promise<RunOutcome> {
     (top, b) => (top === null || b.total_tps > top.total_tps ? b : top),
     null,
   );
-  if (best) {
+  // A band that committed nothing has no throughput to crown; the run's health lines say why.
+  if (best && best.transactions > 0) {
     log.info(
       `🏁 Highest throughput: band ${best.band_id} (${best.workers} workers, ${best.connections} connections) ` +
         `at ${numberFormat.format(best.total_tps)} TPS`,

@@ -52,6 +52,25 @@ describe('optimal configuration', () => {
     }).optimal_config!;
     expect(o.band_id).toBe(3);
   });
+  it('never recommends a degraded band, however fast: the fastest band that is not degraded wins', () => {
+    // Band 4 is the fastest, but 45% of its transactions failed (the run marked it degraded).
+    const bands = [1, 2, 4, 8].map((n, i) =>
+      makeBand(i + 1, {
+        workers: n,
+        connections: n,
+        tps: 100 * n,
+        overrides: n === 8 ? { error_rate: 0.45, degraded: true } : {},
+      }),
+    );
+    const o = analyzeResults(makeDoc(bands, 'exponential'), SETTINGS, NO_SLO).optimal_config!;
+    expect(o.band_id).toBe(3);
+    const all = bands.map((b) => ({ ...b, degraded: true }));
+    const r = analyzeResults(makeDoc(all, 'exponential'), SETTINGS, NO_SLO);
+    expect(r.optimal_config).toBeNull();
+    expect(r.analysis.optimal_reason).toBe(
+      'every band with a positive TPS is degraded (bands 1, 2, 3, 4): no configuration to recommend',
+    );
+  });
   it('is null with the reason when no band meets the SLO', () => {
     const r = analyzeResults(
       diagonalDoc(NS, (n) => 100 * n),
