@@ -17,6 +17,16 @@ export function failureText(f: FailureSummary): string {
   return `${f.code} ×${formatInteger(f.count)}${where}: ${f.message ?? 'no message'}`;
 }
 
+/**
+ * What to try for failures a script's own text usually causes. pgscale sends every :variable as a
+ * bind parameter (like pgbench -M prepared), so the server must infer each one's type.
+ */
+export function failureHint(f: FailureSummary): string | null {
+  const untyped = f.code === '42P18' || (f.code === '42883' && /\(.*unknown.*\)/.test(f.message ?? ''));
+  if (!untyped) return null;
+  return ':variables are sent as bind parameters, so the server cannot always infer their type; cast them (:x::int)';
+}
+
 /** The headline: why the run failed, or which bands degraded; null for a healthy run. */
 export function healthHeadline(health: RunHealth): string | null {
   if (health.status === 'failed') return `The run failed: ${health.reason}.`;
@@ -37,7 +47,11 @@ export function healthLines(health: RunHealth): string[] {
   }
   if (health.failures.length > 0) {
     lines.push(`   Failed transactions by ${health.failures.length === 1 ? 'code' : 'code, most frequent first'}:`);
-    for (const failure of health.failures) lines.push(`   ${failureText(failure)}`);
+    for (const failure of health.failures) {
+      lines.push(`   ${failureText(failure)}`);
+      const hint = failureHint(failure);
+      if (hint) lines.push(`     hint: ${hint}`);
+    }
   }
   return lines;
 }

@@ -69,6 +69,22 @@ describe('runHealth', () => {
     ]);
   });
 
+  it('hints at a cast when a bind parameter has no type the server can infer (42P18, unknown in 42883)', () => {
+    const band = failing(1, 1, 0, 10, {
+      message: 'could not determine data type of parameter $1',
+      statement: 'j.sql:2',
+    });
+    band.errors = { '42P18': 10 };
+    band.error_examples = {
+      '42P18': { message: 'could not determine data type of parameter $1', statement: 'j.sql:2' },
+    };
+    const lines = healthLines(runHealth(makeDoc([band])));
+    expect(lines).toContain('   42P18 ×10 at j.sql:2: could not determine data type of parameter $1');
+    expect(lines.some((l) => l.includes('hint:') && l.includes('(:x::int)'))).toBe(true);
+    // A deadlock gets no such hint.
+    expect(healthLines(runHealth(makeDoc([failing(1, 1, 0, 10)]))).some((l) => l.includes('hint:'))).toBe(false);
+  });
+
   it('fails when no band was measured', () => {
     expect(runHealth(makeDoc([]))).toMatchObject({ status: 'failed', reason: 'no band was measured' });
   });
