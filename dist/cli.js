@@ -65592,9 +65592,21 @@ const optimum_UNIT = {
     concurrency: 'unit of concurrency',
 };
 function findOptimum(summaries, gains, slo, settings) {
-    const candidates = summaries.filter((s) => s.usable && s.stats.tps.value > 0);
-    if (candidates.length === 0) {
+    const positive = summaries.filter((s) => s.usable && s.stats.tps.value > 0);
+    if (positive.length === 0) {
         return { optimal: null, reason: 'no band completed with a positive TPS', reference: null };
+    }
+    // A degraded band (too many failed transactions, nothing committed, or an outage) is no pool
+    // size to recommend, however fast its survivors were.
+    const candidates = positive.filter((s) => !s.band.degraded);
+    if (candidates.length === 0) {
+        return {
+            optimal: null,
+            reason: `every band with a positive TPS is degraded (band${positive.length === 1 ? '' : 's'} ${positive
+                .map((s) => s.stats.band_id)
+                .join(', ')}): no configuration to recommend`,
+            reference: null,
+        };
     }
     const failures = candidates.map((s) => ({ s, why: sloFailure(s, slo) }));
     const compliant = failures.filter((f) => f.why === null).map((f) => f.s);
@@ -79471,6 +79483,16 @@ function failureText(f) {
     const where = f.statement ? ` at ${f.statement}` : '';
     return `${f.code} ×${formatInteger(f.count)}${where}: ${f.message ?? 'no message'}`;
 }
+/**
+ * What to try for failures a script's own text usually causes. pgscale sends every :variable as a
+ * bind parameter (like pgbench -M prepared), so the server must infer each one's type.
+ */
+function failureHint(f) {
+    const untyped = f.code === '42P18' || (f.code === '42883' && /\(.*unknown.*\)/.test(f.message ?? ''));
+    if (!untyped)
+        return null;
+    return ':variables are sent as bind parameters, so the server cannot always infer their type; cast them (:x::int)';
+}
 /** The headline: why the run failed, or which bands degraded; null for a healthy run. */
 function health_healthHeadline(health) {
     if (health.status === 'failed')
@@ -79493,8 +79515,12 @@ function healthLines(health) {
     }
     if (health.failures.length > 0) {
         lines.push(`   Failed transactions by ${health.failures.length === 1 ? 'code' : 'code, most frequent first'}:`);
-        for (const failure of health.failures)
+        for (const failure of health.failures) {
             lines.push(`   ${failureText(failure)}`);
+            const hint = failureHint(failure);
+            if (hint)
+                lines.push(`     hint: ${hint}`);
+        }
     }
     return lines;
 }
@@ -82629,7 +82655,8 @@ async function runBands(opts) {
         log.warn(`run stopped early: ${partialReason}; ${bands.length} band(s) measured are kept`);
     }
     const best = bands.reduce((top, b) => (top === null || b.total_tps > top.total_tps ? b : top), null);
-    if (best) {
+    // A band that committed nothing has no throughput to crown; the run's health lines say why.
+    if (best && best.transactions > 0) {
         log.info(`🏁 Highest throughput: band ${best.band_id} (${best.workers} workers, ${best.connections} connections) ` +
             `at ${runner_numberFormat.format(best.total_tps)} TPS`);
     }
