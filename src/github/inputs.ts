@@ -78,6 +78,8 @@ function parseBoolean(name: string, value: string): boolean {
  * "5" is ambiguous between 5% and 500%.
  */
 export function parseFraction(name: string, value: string, max: number): number {
+  // An action input is named as such; a command-line flag (--max-tps-drop) by itself.
+  const field = name.startsWith('--') ? name : `input ${name}`;
   const text = value.trim();
   const percent = /^([0-9]+(?:\.[0-9]+)?)\s*%$/.exec(text);
   const decimal = /^(0?\.[0-9]+|[0-9]+(?:\.[0-9]+)?)$/.exec(text);
@@ -87,18 +89,18 @@ export function parseFraction(name: string, value: string, max: number): number 
     fraction = Number(decimal[1]);
     if (fraction >= 1) {
       throw new UserError(
-        `input ${name}: expected a percentage like "5%" or a fraction like 0.05, ` +
+        `${field}: expected a percentage like "5%" or a fraction like 0.05, ` +
           `got ${JSON.stringify(clip(value))} (write "${text}%" if you meant percent)`,
       );
     }
   } else {
     throw new UserError(
-      `input ${name}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(clip(value))}`,
+      `${field}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(clip(value))}`,
     );
   }
   if (!(fraction > 0 && fraction < max)) {
     throw new UserError(
-      `input ${name}: expected more than 0% and less than ${max * 100}%, got ${JSON.stringify(clip(value))}`,
+      `${field}: expected more than 0% and less than ${max * 100}%, got ${JSON.stringify(clip(value))}`,
     );
   }
   return fraction;

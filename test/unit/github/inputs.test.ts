@@ -150,4 +150,9 @@ describe('action inputs', () => {
     expect(parseFraction('x', '.1', 1)).toBeCloseTo(0.1, 12);
     expect(parseFraction('x', '250%', 10)).toBeCloseTo(2.5, 12);
   });
+
+  it('names an action input as an input, and a command-line flag as itself', () => {
+    expect(() => parseFraction('max-tps-drop', 'abc', 1)).toThrow(/^input max-tps-drop: expected a percentage/);
+    expect(() => parseFraction('--max-tps-drop', 'abc', 1)).toThrow(/^--max-tps-drop: expected a percentage/);
+  });
 });
