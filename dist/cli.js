@@ -90282,6 +90282,8 @@ function parseBoolean(name, value) {
  * "5" is ambiguous between 5% and 500%.
  */
 function parseFraction(name, value, max) {
+    // An action input is named as such; a command-line flag (--max-tps-drop) by itself.
+    const field = name.startsWith('--') ? name : `input ${name}`;
     const text = value.trim();
     const percent = /^([0-9]+(?:\.[0-9]+)?)\s*%$/.exec(text);
     const decimal = /^(0?\.[0-9]+|[0-9]+(?:\.[0-9]+)?)$/.exec(text);
@@ -90291,15 +90293,15 @@ function parseFraction(name, value, max) {
     else if (decimal) {
         fraction = Number(decimal[1]);
         if (fraction >= 1) {
-            throw new errors_UserError(`input ${name}: expected a percentage like "5%" or a fraction like 0.05, ` +
+            throw new errors_UserError(`${field}: expected a percentage like "5%" or a fraction like 0.05, ` +
                 `got ${JSON.stringify(inputs_clip(value))} (write "${text}%" if you meant percent)`);
         }
     }
     else {
-        throw new errors_UserError(`input ${name}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(inputs_clip(value))}`);
+        throw new errors_UserError(`${field}: expected a percentage like "5%" or a fraction like 0.05, got ${JSON.stringify(inputs_clip(value))}`);
     }
     if (!(fraction > 0 && fraction < max)) {
-        throw new errors_UserError(`input ${name}: expected more than 0% and less than ${max * 100}%, got ${JSON.stringify(inputs_clip(value))}`);
+        throw new errors_UserError(`${field}: expected more than 0% and less than ${max * 100}%, got ${JSON.stringify(inputs_clip(value))}`);
     }
     return fraction;
 }
