@@ -11,6 +11,7 @@ const CORRECTNESS_ONLY = [
   'test/integration/db/precedence.test.ts',
   'test/integration/db/embedded*.test.ts',
   'test/integration/db/wire.test.ts',
+  'test/integration/e2e/action-behaviour.test.ts',
   'test/integration/e2e/run-health.test.ts',
   'test/integration/e2e/compare-cli.test.ts',
   'test/integration/github/**/*.test.ts',
