@@ -1,123 +1,40 @@
 // End to end: the bundled action (dist/index.js) as the runner starts it, against the real PostgreSQL
-// and a local GitHub that speaks the real artifact (Twirp + Azure blob) and REST protocols.
-// Workload: test/fixtures/e2e/<variant>/ copied to <workspace>/bench/ — a 200k-row table looked up by
-// an indexed column; the head-noindex variant's setup creates it without the index.
+// and a local GitHub (the harness: test/support/e2e-action.ts). The scenarios that compare measurements;
+// each action run costs ~19 s, so runs that can serve several checks do.
 
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { commentMarker } from '../../../src/github/comment.js';
+import { describe, expect, it, vi } from 'vitest';
 import { escapeMarkdown } from '../../../src/report/escape.js';
-import { startFakeGitHub, type FakeGitHub } from '../../support/fake-github.js';
-import {
-  ACTION_ENTRY,
-  commands,
-  pullRequestPayload,
-  pushPayload,
-  REPO_ROOT,
-  runAction,
-  transcript,
-  type ActionRun,
-} from '../../support/e2e-runner.js';
+import { commands, REPO_ROOT, transcript } from '../../support/e2e-runner.js';
+import { REPO, STACK_FRAME, useActionHarness, type ScenarioRun } from '../../support/e2e-action.js';
 
 // Each action run is ~20 s of bands, setup and analysis; some tests make two runs on a shared machine.
 vi.setConfig({ testTimeout: 240_000 });
 
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const DB = `pgscale_t_e2e_action_${process.pid}`;
-const DB_URL = `postgres://postgres@127.0.0.1:5432/${DB}`;
-const CONFIG = 'bench/pgscale.yml';
-const MARKER = commentMarker(CONFIG);
-const REPO = { id: 4242, owner: 'acme', name: 'shop', default_branch: 'main' };
-const PR = 7;
+const h = useActionHarness('action');
+const { act, ourComments, root } = h;
+const DB = h.db;
+const DB_URL = h.dbUrl;
 
-const root = mkdtempSync(path.join(tmpdir(), 'pgscale-e2e-'));
-let fake: FakeGitHub;
+// Trust authentication accepts any password, so a URL carrying one really connects.
+// Characters that URLs must percent-encode, so both spellings are checked.
+const PASSWORD = 'S3cr3t e2e/pa55#w0rd';
+const ENCODED = encodeURIComponent(PASSWORD);
+const secretUrl = `postgres://postgres:${ENCODED}@127.0.0.1:5432/${DB}`;
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-beforeAll(async () => {
-  if (!existsSync(ACTION_ENTRY)) throw new Error(`${ACTION_ENTRY} is missing: run npm run bundle first`);
-  fake = await startFakeGitHub({ owner: REPO.owner, repo: REPO.name, repository_id: REPO.id });
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  await admin(`CREATE DATABASE ${DB}`);
-});
-
-afterAll(async () => {
-  await fake?.close();
-  await admin(`DROP DATABASE IF EXISTS ${DB} WITH (FORCE)`);
-  rmSync(root, { recursive: true, force: true });
-});
-
-let workspaces = 0;
-/** A fresh checkout: the fixture variant as bench/. */
-function workspace(variant: 'base' | 'head-noindex'): string {
-  const dir = path.join(root, `ws-${++workspaces}`, 'repo');
-  cpSync(path.join(REPO_ROOT, 'test', 'fixtures', 'e2e', variant), path.join(dir, 'bench'), { recursive: true });
-  return dir;
-}
-
-interface Scenario {
-  gh?: FakeGitHub;
-  variant?: 'base' | 'head-noindex';
-  inputs: Record<string, string>;
-  /** Workflow run id; the fake records uploads under it. */
-  runId: number;
-  branch?: string;
-  event?: 'pull_request' | 'push';
-  /** Rewrites the checked-out bench/pgscale.yml. */
-  editConfig?: (text: string) => string;
-}
-
-async function act(s: Scenario): Promise<ActionRun & { workspace: string }> {
-  const gh = s.gh ?? fake;
-  const branch = s.branch ?? (s.event === 'push' ? 'main' : 'feature');
-  gh.setCurrentRun({ id: s.runId, head_branch: branch, head_repository_id: REPO.id, conclusion: null });
-  const ws = workspace(s.variant ?? 'base');
-  if (s.editConfig) {
-    const file = path.join(ws, CONFIG);
-    writeFileSync(file, s.editConfig(readFileSync(file, 'utf8')));
-  }
-  const event =
-    s.event === 'push'
-      ? { name: 'push', ref: `refs/heads/${branch}`, payload: pushPayload(REPO, branch) }
-      : {
-          name: 'pull_request',
-          ref: `refs/pull/${PR}/merge`,
-          payload: pullRequestPayload({ number: PR, repository: REPO, head_ref: branch }),
-        };
-  const run = await runAction({
-    inputs: { config: CONFIG, 'database-url': DB_URL, setup: 'true', 'export-path': 'out', ...s.inputs },
-    workspace: ws,
-    event,
-    runId: s.runId,
-    githubEnv: gh.env(),
-  });
-  // The runner marks the run finished once the job is over; a failed step fails the run.
-  gh.runs.get(s.runId)!.conclusion = run.code === 0 ? 'success' : 'failure';
-  return { ...run, workspace: ws };
-}
-
-const ourComments = (gh: FakeGitHub) => gh.comments.filter((c) => c.issue_number === PR && c.body.startsWith(MARKER));
-
-const STACK_FRAME = /^\s+at .+[(\s].+:\d+:\d+\)?$/m;
+// Runs that later checks read too, so that each costs its ~19 s once.
+let baselineRun: ScenarioRun;
+let secondCompare: ScenarioRun;
+let secondCompareComments: string;
 
 describe('baseline on main, then compare on the identical setup', () => {
-  let baseline: Awaited<ReturnType<typeof act>>;
-  let compare: Awaited<ReturnType<typeof act>>;
+  let baseline: ScenarioRun;
+  let compare: ScenarioRun;
 
   it('baseline mode uploads the results as the baseline artifact through the real artifact client', async () => {
     baseline = await act({ inputs: { mode: 'baseline' }, runId: 101, event: 'push' });
+    baselineRun = baseline;
     expect(baseline.code, transcript(baseline)).toBe(0);
     expect(baseline.outputs.verdict).toBe('not-compared');
     // A URL without a password is no secret: the log names the server and the runner is not asked to mask it.
@@ -126,13 +43,13 @@ describe('baseline on main, then compare on the identical setup', () => {
     );
     expect(commands(baseline.stdout, 'add-mask')).not.toContain(DB_URL);
 
-    const uploaded = [...fake.artifacts.values()].filter((a) => a.run_id === 101);
+    const uploaded = [...h.fake.artifacts.values()].filter((a) => a.run_id === 101);
     expect(uploaded.map((a) => a.name).sort()).toEqual(['pgscale-baseline', 'pgscale-results-bench-1']);
     expect(uploaded.every((a) => a.finalized && a.size > 0)).toBe(true);
-    expect(fake.requests.some((r) => /^PUT \/blob\/.*comp=blocklist/.test(r))).toBe(true);
+    expect(h.fake.requests.some((r) => /^PUT \/blob\/.*comp=blocklist/.test(r))).toBe(true);
 
     // The REST listing a later compare will read: main, this repository, a successful run.
-    const res = await fetch(`${fake.url}/repos/acme/shop/actions/artifacts?name=pgscale-baseline`, {
+    const res = await fetch(`${h.fake.url}/repos/acme/shop/actions/artifacts?name=pgscale-baseline`, {
       headers: { authorization: 'token x' },
     });
     const list = (await res.json()) as {
@@ -144,7 +61,7 @@ describe('baseline on main, then compare on the identical setup', () => {
       head_branch: 'main',
       head_repository_id: REPO.id,
     });
-    expect(fake.runs.get(101)!.conclusion).toBe('success');
+    expect(h.fake.runs.get(101)!.conclusion).toBe('success');
   });
 
   it('compare mode finds it, does not fail, and reports everywhere', async () => {
@@ -178,21 +95,29 @@ describe('baseline on main, then compare on the identical setup', () => {
     expect(compare.summary).not.toContain('### Workload files changed since the baseline');
 
     // The sticky comment: one, carrying the same verdict headline.
-    const mine = ourComments(fake);
+    const mine = ourComments();
     expect(mine).toHaveLength(1);
     expect(mine[0]!.body).toContain(headline);
     expect(o['comment-url']).toBe(mine[0]!.html_url);
   });
 
   it('a second compare updates the same comment instead of adding one', async () => {
-    const before = fake.requests.filter((r) => r.startsWith('PATCH /repos/acme/shop/issues/comments/')).length;
-    // fail-on: never, so that this test is about the comment whatever the verdict.
-    const again = await act({ inputs: { mode: 'compare', comment: 'always', 'fail-on': 'never' }, runId: 202 });
+    const before = h.fake.requests.filter((r) => r.startsWith('PATCH /repos/acme/shop/issues/comments/')).length;
+    // fail-on: never, so that this test is about the comment whatever the verdict. The URL carries a
+    // password: the secrets check below reads this run.
+    const again = await act({
+      inputs: { mode: 'compare', comment: 'always', 'fail-on': 'never', 'database-url': secretUrl },
+      runId: 202,
+    });
+    secondCompare = again;
+    secondCompareComments = ourComments()
+      .map((c) => c.body)
+      .join('\n');
     expect(again.code, transcript(again)).toBe(0);
     expect(['pass', 'inconclusive', 'fail']).toContain(again.outputs.verdict);
-    expect(ourComments(fake)).toHaveLength(1);
+    expect(ourComments()).toHaveLength(1);
     expect(again.outputs['comment-url']).toBe(compare.outputs['comment-url']);
-    expect(fake.requests.filter((r) => r.startsWith('PATCH /repos/acme/shop/issues/comments/')).length).toBe(
+    expect(h.fake.requests.filter((r) => r.startsWith('PATCH /repos/acme/shop/issues/comments/')).length).toBe(
       before + 1,
     );
   });
@@ -239,7 +164,7 @@ describe('a real regression: the pull request drops the index the lookup uses', 
     expect(setup.sha256).not.toBe(createHash('sha256').update(baseSetup).digest('hex'));
 
     // on-regression: the failure is posted to the same sticky comment.
-    const mine = ourComments(fake);
+    const mine = ourComments();
     expect(mine).toHaveLength(1);
     expect(mine[0]!.body).toContain('**Verdict: FAIL**');
     expect(r.outputs['comment-url']).toBe(mine[0]!.html_url);
@@ -249,11 +174,9 @@ describe('a real regression: the pull request drops the index the lookup uses', 
 describe('other baselines', () => {
   it('baseline-file: compares with a local results file, on a push (no pull request, so no comment)', async () => {
     const file = path.join(root, 'baseline-from-file.json');
-    // The results document of a fresh baseline-mode run stands in for a file kept in the repository.
-    const base = await act({ inputs: { mode: 'run' }, runId: 901, event: 'push' });
-    expect(base.code, transcript(base)).toBe(0);
-    cpSync(base.outputs['results-json']!, file);
-    const requestsBefore = fake.requests.length;
+    // The results document of the baseline-mode run above stands in for a file kept in the repository.
+    cpSync(baselineRun.outputs['results-json']!, file);
+    const requestsBefore = h.fake.requests.length;
     const r = await act({
       inputs: { mode: 'compare', 'baseline-file': file, comment: 'always', 'fail-on': 'never' },
       runId: 902,
@@ -266,7 +189,7 @@ describe('other baselines', () => {
     expect(r.summary).toContain('### Bands: current vs baseline');
     expect(r.summary).toContain(`Baseline: ${escapeMarkdown(`file ${file}`)}.`);
     // Neither the artifact list nor the comments were asked for.
-    const asked = fake.requests.slice(requestsBefore);
+    const asked = h.fake.requests.slice(requestsBefore);
     expect(asked.filter((q) => q.includes('/actions/artifacts?') || q.includes('/comments'))).toEqual([]);
   });
 
@@ -274,7 +197,9 @@ describe('other baselines', () => {
     const r = await act({
       inputs: { mode: 'compare' },
       runId: 903,
-      editConfig: (t) => t.replace('max_workers: 4', 'max_workers: 2'),
+      // Another plan either way; 1 s bands make it cheaper.
+      editConfig: (t) =>
+        t.replace('max_workers: 4', 'max_workers: 2').replace('band_duration: 5s', 'band_duration: 1s'),
     });
     expect(r.code, transcript(r)).toBe(0);
     expect(r.outputs.verdict).toBe('no-baseline');
@@ -291,9 +216,9 @@ describe('other baselines', () => {
 
 describe('a read-only token', () => {
   it('warns when the comment is refused with 403, and the verdict and step result stand', async () => {
-    fake.commentWriteStatus = 403;
+    h.fake.commentWriteStatus = 403;
     try {
-      const before = fake.comments.map((c) => c.body).join('\n');
+      const before = h.fake.comments.map((c) => c.body).join('\n');
       const r = await act({ inputs: { mode: 'compare', comment: 'always' }, runId: 501 });
       expect(['pass', 'inconclusive', 'fail']).toContain(r.outputs.verdict);
       // The step result is the gate's alone: exit 1 only for a fail verdict (fail-on: regression).
@@ -304,30 +229,23 @@ describe('a read-only token', () => {
       expect(warnings[0]).toMatch(/pull request #7 \(HTTP 403\).*verdict stands/);
       expect(commands(r.stdout, 'error').filter((e) => /comment/i.test(e))).toEqual([]);
       expect(r.summary).toContain('**Verdict: ');
-      expect(fake.comments.map((c) => c.body).join('\n')).toBe(before);
+      expect(h.fake.comments.map((c) => c.body).join('\n')).toBe(before);
     } finally {
-      fake.commentWriteStatus = null;
+      h.fake.commentWriteStatus = null;
     }
   });
 });
 
 describe('secrets', () => {
-  // Trust authentication accepts any password, so this one really connects.
-  // Characters that URLs must percent-encode, so both spellings are checked.
-  const PASSWORD = 'S3cr3t e2e/pa55#w0rd';
-  const ENCODED = encodeURIComponent(PASSWORD);
-  const secretUrl = `postgres://postgres:${ENCODED}@127.0.0.1:5432/${DB}`;
   const withoutMaskCommands = (text: string) =>
     text
       .split('\n')
       .filter((l) => !l.startsWith('::add-mask::'))
       .join('\n');
 
-  it('the database password is masked and appears in no log, summary, output, export or comment', async () => {
-    const r = await act({
-      inputs: { mode: 'compare', comment: 'always', 'fail-on': 'never', 'database-url': secretUrl },
-      runId: 701,
-    });
+  it('the database password is masked and appears in no log, summary, output, export or comment', () => {
+    // The second compare above connected with the password in its URL.
+    const r = secondCompare;
     expect(r.code, transcript(r)).toBe(0);
     const masks = commands(r.stdout, 'add-mask');
     expect(masks).toContain(PASSWORD);
@@ -339,9 +257,7 @@ describe('secrets', () => {
 
     const exports = ['results-json', 'report-markdown'].map((k) => readFileSync(r.outputs[k]!, 'utf8'));
     const csv = readFileSync(r.outputs['results-json']!.replace(/\.json$/, '.csv'), 'utf8');
-    const comment = ourComments(fake)
-      .map((c) => c.body)
-      .join('\n');
+    const comment = secondCompareComments;
     expect(comment).toContain('**Verdict:');
     const places = {
       stdout: withoutMaskCommands(r.stdout),
