@@ -81148,6 +81148,102 @@ function summarise(histogram, sumMs, sumSqMs) {
     };
 }
 const metrics_decode = (encoded) => hdr_histogram_js_dist/* decodeFromCompressedBase64 */.Vc(encoded, 32, false);
+/** Width of the sub-second slices (ms): short bands still give enough batches for an interval. */
+const SLICE_MS = 250;
+/**
+ * Commits and p95 latency in consecutive slices of the measured window (a second, or 250 ms). Commits
+ * arrive in time order, so a slice is final once a later one starts; its p95 comes from its own
+ * histogram (2 significant digits is plenty for one slice). With `keep`, each closed slice's histogram
+ * is kept so that shares measured by other threads can be merged exactly (percentiles do not add).
+ */
+class SliceSeries {
+    widthMs;
+    counts;
+    /** p95 latency (ms) of each slice; NaN until the slice is closed or when it had no commits. */
+    p95;
+    open = newLatencyHistogram(2);
+    openIndex = 0;
+    kept;
+    constructor(widthMs, windowSeconds, keep) {
+        this.widthMs = widthMs;
+        // One spare slot: completions in the final partial slice land there and are dropped later.
+        this.counts = new Uint32Array(Math.ceil((windowSeconds * 1000) / widthMs) + 2);
+        this.p95 = new Float64Array(this.counts.length).fill(Number.NaN);
+        this.kept = keep ? new Array(this.counts.length).fill(null) : null;
+    }
+    /** A commit `elapsedMs` after the window opened, with its latency in µs. */
+    record(elapsedMs, latencyUs) {
+        let i = Math.floor(elapsedMs / this.widthMs);
+        if (i < 0)
+            i = 0;
+        if (i >= this.counts.length)
+            i = this.counts.length - 1;
+        this.counts[i] = this.counts[i] + 1;
+        if (i > this.openIndex) {
+            this.close();
+            this.openIndex = i;
+        }
+        this.open.recordValue(latencyUs);
+    }
+    /** Closes the slice in progress. */
+    close() {
+        if (this.open.totalCount === 0)
+            return;
+        this.p95[this.openIndex] = this.open.getValueAtPercentile(95) / 1000;
+        if (this.kept !== null)
+            this.kept[this.openIndex] = hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.open);
+        this.open.reset();
+    }
+    snapshot() {
+        this.close();
+        return { counts: Array.from(this.counts), histograms: this.kept ?? [] };
+    }
+    /** Adds other threads' shares of the same window: counts add, each slice's p95 from the merged histograms. */
+    absorb(shares) {
+        if (shares.length === 0)
+            return;
+        this.close();
+        for (const share of shares) {
+            const n = Math.min(this.counts.length, share.counts.length);
+            for (let i = 0; i < n; i++)
+                this.counts[i] = this.counts[i] + share.counts[i];
+        }
+        const own = this.kept ?? [];
+        for (let i = 0; i < this.p95.length; i++) {
+            const parts = [own[i] ?? null, ...shares.map((share) => share.histograms[i] ?? null)].filter((e) => e !== null);
+            if (parts.length === 0)
+                continue;
+            const merged = metrics_decode(parts[0]);
+            for (const encoded of parts.slice(1)) {
+                const other = metrics_decode(encoded);
+                merged.add(other);
+                other.destroy();
+            }
+            this.p95[i] = merged.getValueAtPercentile(95) / 1000;
+            merged.destroy();
+        }
+    }
+    /**
+     * How many whole slices the window holds. A window that ends a few milliseconds short of a whole
+     * slice (timer granularity) still counts that slice: dropping it would lose a full slice of samples
+     * to save a bias under 2% in one of them.
+     */
+    whole(windowSeconds) {
+        return Math.min(Math.floor((windowSeconds * 1000 + 20) / this.widthMs), this.counts.length);
+    }
+    /** Commits in each whole slice of the window. */
+    countSeries(windowSeconds) {
+        return Array.from(this.counts.subarray(0, this.whole(windowSeconds)));
+    }
+    /** p95 latency (ms) of each whole slice of the window, null for a slice without commits. */
+    p95Series(windowSeconds) {
+        this.close();
+        return Array.from(this.p95.subarray(0, this.whole(windowSeconds)), (v) => (Number.isNaN(v) ? null : v));
+    }
+    destroy() {
+        this.open.destroy();
+    }
+}
 class BandRecorder {
     /** True between the start and the end of the measured window. */
     measuring = false;
@@ -81167,14 +81263,9 @@ class BandRecorder {
     latency = newLatencyHistogram();
     poolWait = newLatencyHistogram();
     service = newLatencyHistogram();
-    perSecond;
-    /** p95 latency (ms) of each whole second; NaN until that second is closed or when it had none. */
-    p95PerSecond;
-    /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
-    secondLatency = newLatencyHistogram(2);
-    currentSecond = 0;
-    /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
+    /** Commits and p95 per whole second (tps_series, p95_series_ms) and per 250 ms slice. */
     seconds;
+    slices;
     errors = new Map();
     /** The first failure of each code, as ErrorExample. */
     errorExamples = new Map();
@@ -81184,25 +81275,13 @@ class BandRecorder {
     lagMaxMs = 0;
     lagCount = 0;
     lastLagMs = 0;
-    /** keepSeconds: keep every second's histogram, for a band measured by several threads. */
+    /** keepSeconds: keep every slice's histogram, for a band measured by several threads. */
     constructor(windowSeconds, keepSeconds = false) {
-        // One spare slot: completions in the final partial second land there and are dropped later.
-        this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
-        this.p95PerSecond = new Float64Array(this.perSecond.length).fill(Number.NaN);
-        this.seconds = keepSeconds ? new Array(this.perSecond.length).fill(null) : null;
-    }
-    /** Completions arrive in time order, so a second is final once a later one starts. */
-    closeSecond() {
-        if (this.secondLatency.totalCount > 0) {
-            this.p95PerSecond[this.currentSecond] = this.secondLatency.getValueAtPercentile(95) / 1000;
-            if (this.seconds !== null)
-                this.seconds[this.currentSecond] = hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.secondLatency);
-            this.secondLatency.reset();
-        }
+        this.seconds = new SliceSeries(1000, windowSeconds, keepSeconds);
+        this.slices = new SliceSeries(SLICE_MS, windowSeconds, keepSeconds);
     }
     /** Everything measured, for the main thread to absorb; closes the second in progress. */
     snapshot() {
-        this.closeSecond();
         return {
             committed: this.committed,
             failed: this.failed,
@@ -81216,8 +81295,8 @@ class BandRecorder {
             latency: hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.latency),
             poolWait: hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.poolWait),
             service: hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.service),
-            perSecond: Array.from(this.perSecond),
-            seconds: this.seconds ?? [],
+            seconds: this.seconds.snapshot(),
+            slices: this.slices.snapshot(),
             errors: [...this.errors],
             errorExamples: [...this.errorExamples],
             notices: [...this.notices],
@@ -81231,7 +81310,6 @@ class BandRecorder {
     absorb(shares) {
         if (shares.length === 0)
             return;
-        this.closeSecond();
         for (const share of shares) {
             this.committed += share.committed;
             this.failed += share.failed;
@@ -81251,9 +81329,6 @@ class BandRecorder {
                 own.add(other);
                 other.destroy();
             }
-            const n = Math.min(this.perSecond.length, share.perSecond.length);
-            for (let i = 0; i < n; i++)
-                this.perSecond[i] = this.perSecond[i] + share.perSecond[i];
             for (const [code, count] of share.errors)
                 this.errors.set(code, (this.errors.get(code) ?? 0) + count);
             for (const [code, example] of share.errorExamples)
@@ -81262,20 +81337,8 @@ class BandRecorder {
             for (const [severity, count] of share.notices)
                 this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
         }
-        const own = this.seconds ?? [];
-        for (let i = 0; i < this.p95PerSecond.length; i++) {
-            const parts = [own[i] ?? null, ...shares.map((share) => share.seconds[i] ?? null)].filter((e) => e !== null);
-            if (parts.length === 0)
-                continue;
-            const merged = metrics_decode(parts[0]);
-            for (const encoded of parts.slice(1)) {
-                const other = metrics_decode(encoded);
-                merged.add(other);
-                other.destroy();
-            }
-            this.p95PerSecond[i] = merged.getValueAtPercentile(95) / 1000;
-            merged.destroy();
-        }
+        this.seconds.absorb(shares.map((share) => share.seconds));
+        this.slices.absorb(shares.map((share) => share.slices));
     }
     startWindow(now) {
         this.windowStart = now;
@@ -81304,20 +81367,12 @@ class BandRecorder {
         this.latencySumSqMs += latency * latency;
         this.poolWaitSumSqMs += wait * wait;
         this.serviceSumSqMs += service * service;
-        this.latency.recordValue(toMicros(latency));
+        const latencyUs = toMicros(latency);
+        this.latency.recordValue(latencyUs);
         this.poolWait.recordValue(toMicros(wait));
         this.service.recordValue(toMicros(service));
-        let second = Math.floor((ended - this.windowStart) / 1000);
-        if (second < 0)
-            second = 0;
-        if (second >= this.perSecond.length)
-            second = this.perSecond.length - 1;
-        this.perSecond[second] = this.perSecond[second] + 1;
-        if (second > this.currentSecond) {
-            this.closeSecond();
-            this.currentSecond = second;
-        }
-        this.secondLatency.recordValue(toMicros(latency));
+        this.seconds.record(ended - this.windowStart, latencyUs);
+        this.slices.record(ended - this.windowStart, latencyUs);
     }
     /** A failed transaction; `error` is kept as the code's example the first time the code is seen. */
     fail(code, error) {
@@ -81345,21 +81400,13 @@ class BandRecorder {
         if (ms > this.lagMaxMs)
             this.lagMaxMs = ms;
     }
-    /**
-     * Committed transactions in each whole second of the window. A window that ends a few
-     * milliseconds short of a whole second (timer granularity) still counts that second: dropping
-     * it would lose a full second of samples to save a bias under 2% in one of them.
-     */
+    /** Committed transactions in each whole second of the window. */
     series(windowSeconds) {
-        return Array.from(this.perSecond.subarray(0, this.wholeSeconds(windowSeconds)));
+        return this.seconds.countSeries(windowSeconds);
     }
     /** p95 latency (ms) of each whole second of the window, null for a second without commits. */
     p95Series(windowSeconds) {
-        this.closeSecond();
-        return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) => Number.isNaN(v) ? null : v);
-    }
-    wholeSeconds(windowSeconds) {
-        return Math.min(Math.floor(windowSeconds + 0.02), this.perSecond.length);
+        return this.seconds.p95Series(windowSeconds);
     }
     histogramBase64() {
         return hdr_histogram_js_dist/* encodeIntoCompressedBase64 */.dH(this.latency);
@@ -81368,7 +81415,8 @@ class BandRecorder {
         this.latency.destroy();
         this.poolWait.destroy();
         this.service.destroy();
-        this.secondLatency.destroy();
+        this.seconds.destroy();
+        this.slices.destroy();
     }
 }
 const EXAMPLE_MESSAGE_CHARS = 300;
@@ -81430,6 +81478,9 @@ function assembleBandResult(measured) {
         service_time: summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs),
         tps_series: recorder.series(durationS),
         p95_series_ms: recorder.p95Series(durationS),
+        slice_ms: recorder.slices.widthMs,
+        tps_slices: recorder.slices.countSeries(durationS),
+        p95_slices_ms: recorder.slices.p95Series(durationS),
         latency_histogram: recorder.histogramBase64(),
         errors: Object.fromEntries([...recorder.errors].sort(([a], [b]) => a.localeCompare(b))),
         error_examples: Object.fromEntries([...recorder.errorExamples]
@@ -85961,6 +86012,12 @@ function mergedLatency(rounds) {
         total.destroy();
     }
 }
+/** The rounds' series laid end to end, or absent when a round lacks it (older runners) or slices differ. */
+function joined(rounds, key) {
+    if (!rounds.every((r) => Array.isArray(r[key]) && r.slice_ms === rounds[0].slice_ms))
+        return undefined;
+    return rounds.flatMap((r) => r[key]);
+}
 function mergeRounds(rounds) {
     const first = rounds[0];
     if (!first)
@@ -86005,6 +86062,10 @@ function mergeRounds(rounds) {
         pool_wait: weighted(rounds.map((r) => r.pool_wait)),
         service_time: weighted(rounds.map((r) => r.service_time)),
         tps_series: rounds.flatMap((r) => r.tps_series),
+        p95_series_ms: joined(rounds, 'p95_series_ms'),
+        ...(first.slice_ms === undefined ? {} : { slice_ms: first.slice_ms }),
+        tps_slices: joined(rounds, 'tps_slices'),
+        p95_slices_ms: joined(rounds, 'p95_slices_ms'),
         latency_histogram: latency.encoded,
         errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b))),
         error_examples: Object.fromEntries(Object.entries(examples).sort(([a], [b]) => a.localeCompare(b))),
@@ -86529,7 +86590,51 @@ function pValues(ev, threshold, direction) {
         ? { regression: tail(badBound, true), improvement: tail(goodBound, false) }
         : { regression: tail(badBound, false), improvement: tail(goodBound, true) };
 }
-/** TPS evidence from two bands' per-second series (batch means, Welch df). */
+/**
+ * The shortest measured window (s) in which pgscale can decide a band figure against a baseline:
+ * 8 slices of 250 ms give 4 batches (t with 3 df). Shorter bands leave TPS and p95 inconclusive.
+ */
+const MIN_DECIDABLE_WINDOW_S = 2;
+/** The warning for a plan whose bands are too short to be judged against a baseline, or null. */
+function shortBandWarning(bandDurationS) {
+    if (bandDurationS >= MIN_DECIDABLE_WINDOW_S)
+        return null;
+    return (`band_duration ${bandDurationS}s is below ${MIN_DECIDABLE_WINDOW_S}s, the shortest band pgscale can judge ` +
+        `against a baseline: every TPS and p95 figure would be inconclusive. Use band_duration: ` +
+        `${MIN_DECIDABLE_WINDOW_S}s or more (a band of a few seconds decides only gross changes)`);
+}
+/** Fewest batches of whole seconds worth using before falling back to sub-second slices. */
+const MIN_SECOND_BATCHES = 3;
+function resolutions(b) {
+    const seconds = {
+        unit: 's',
+        label: 's',
+        tps: Array.isArray(b.tps_series) ? b.tps_series : [],
+        p95: b.p95_series_ms,
+    };
+    const width = b.slice_ms;
+    const slices = isFiniteNumber(width) && width > 0 && Array.isArray(b.tps_slices)
+        ? { unit: 'slice', label: `×${width} ms`, tps: b.tps_slices, p95: b.p95_slices_ms }
+        : null;
+    return { seconds, slices };
+}
+/**
+ * Batch means of a TPS series: of whole seconds when they make at least MIN_SECOND_BATCHES batches,
+ * else of the 250 ms slices (a band of 2–5 s), so a short band still yields an interval. Batches of
+ * slices are shorter, so their means are less independent; only a gross change clears the threshold
+ * with so few batches and a t quantile of few df, which is what a short band can honestly decide.
+ */
+function tpsBatches(b, batches) {
+    const { seconds, slices } = resolutions(b);
+    const s = stats_batchMeans(seconds.tps, batches);
+    if (s && s.batches >= MIN_SECOND_BATCHES)
+        return { est: s, label: `${s.batches}×${s.batch_size} s` };
+    const sl = slices ? stats_batchMeans(slices.tps, batches) : null;
+    if (sl && slices && sl.batches > (s?.batches ?? 0) && slices.tps.length * (b.slice_ms ?? 0) >= 2000)
+        return { est: sl, label: `${sl.batches}×${sl.batch_size}${slices.label}` };
+    return s ? { est: s, label: `${s.batches}×${s.batch_size} s` } : null;
+}
+/** TPS evidence from two bands' per-second (or, for short bands, per-slice) series: batch means, Welch df. */
 function tpsEvidence(cur, base, batches) {
     if (!(isFiniteNumber(cur.total_tps) && isFiniteNumber(base.total_tps)))
         return 'TPS is not a finite number in one of the runs';
@@ -86537,26 +86642,28 @@ function tpsEvidence(cur, base, batches) {
         return 'the baseline measured 0 TPS in this band';
     if (cur.total_tps <= 0)
         return 'the current run measured 0 TPS in this band';
-    const c = stats_batchMeans(Array.isArray(cur.tps_series) ? cur.tps_series : [], batches);
-    const b = stats_batchMeans(Array.isArray(base.tps_series) ? base.tps_series : [], batches);
+    const c = tpsBatches(cur, batches);
+    const b = tpsBatches(base, batches);
     if (!c || !b) {
         const which = !c ? 'current run' : 'baseline';
-        return `the ${which}'s per-second TPS series is too short for an interval (need ≥ 4 seconds)`;
+        return (`the ${which}'s TPS series is too short for an interval (a measured window of ` +
+            `≥ ${MIN_DECIDABLE_WINDOW_S} s is needed; a longer band_duration settles it)`);
     }
-    if (c.mean <= 0 || b.mean <= 0)
-        return 'a per-second TPS series averages 0';
-    const v1 = (c.standard_error / c.mean) ** 2;
-    const v2 = (b.standard_error / b.mean) ** 2;
+    if (c.est.mean <= 0 || b.est.mean <= 0)
+        return 'a TPS series averages 0';
+    const v1 = (c.est.standard_error / c.est.mean) ** 2;
+    const v2 = (b.est.standard_error / b.est.mean) ** 2;
     return {
         log_ratio: Math.log(cur.total_tps / base.total_tps),
         se: Math.sqrt(v1 + v2),
-        df: welchDf(v1, c.df, v2, b.df),
-        method: `log TPS ratio; batch means (${c.batches}×${c.batch_size} s current, ` +
-            `${b.batches}×${b.batch_size} s baseline), Welch df, t quantile`,
+        df: welchDf(v1, c.est.df, v2, b.est.df),
+        method: `log TPS ratio; batch means (${c.label} current, ${b.label} baseline), Welch df, t quantile`,
     };
 }
 /** Fewer non-empty seconds than this leave the spread of the per-second p95 too poorly known to judge. */
 const MIN_P95_SECONDS = 10;
+/** Fewest non-empty slices for a p95 interval from sub-second slices (2 s of 250 ms slices). */
+const MIN_P95_SLICES = 8;
 /**
  * At most this many batches for the per-second p95 (TPS uses 10): p95 drifts more slowly than TPS
  * (slow spells last several seconds), so batches must be longer for their means to be nearly
@@ -86566,26 +86673,59 @@ const MIN_P95_SECONDS = 10;
 const P95_MAX_BATCHES = 5;
 /** Per-second p95 values are rounded by the runner; below 1 µs (the histogram's unit) they are clamped. */
 const MIN_P95_MS = 0.001;
-/** Batch means of the log per-second p95 of one band, or why there are none. */
-function logP95Series(b, batches) {
-    const raw = b.p95_series_ms;
-    if (raw === undefined || raw === null)
-        return 'no per-second p95 series (p95_series_ms; the run was recorded by an older pgscale)';
+/** The log of a p95 series' non-empty entries, or why the series is unusable. */
+function logP95(raw, name) {
     if (!Array.isArray(raw))
-        return 'p95_series_ms is not an array';
+        return `${name} is not an array`;
     const logs = [];
     for (const v of raw) {
         if (v === null)
-            continue; // a second in which nothing committed
+            continue; // a second (or slice) in which nothing committed
         if (!isFiniteNumber(v) || v < 0)
-            return 'p95_series_ms holds a value that is not a latency in ms';
+            return `${name} holds a value that is not a latency in ms`;
         logs.push(Math.log(Math.max(v, MIN_P95_MS)));
     }
-    if (logs.length < MIN_P95_SECONDS) {
-        return (`only ${logs.length} second(s) with a per-second p95 (need ` +
-            `≥ ${MIN_P95_SECONDS} to see how p95 moves over time)`);
+    return logs;
+}
+/**
+ * Batch means of the log p95 series of both bands, at one resolution for both (a slice's p95 and a
+ * second's differ in level): whole seconds when each band has MIN_P95_SECONDS of them, else 250 ms
+ * slices when each has MIN_P95_SLICES, else why neither will do.
+ */
+function logP95Pair(cur, base, batches) {
+    const sides = [
+        { who: 'current run', r: resolutions(cur) },
+        { who: 'baseline', r: resolutions(base) },
+    ];
+    for (const { who, r } of sides) {
+        if (r.seconds.p95 === undefined || r.seconds.p95 === null)
+            return `${who}: no per-second p95 series (p95_series_ms; the run was recorded by an older pgscale)`;
     }
-    return (stats_batchMeans(logs, Math.min(batches, P95_MAX_BATCHES)) ?? `the per-second p95 series is too short for batch means`);
+    const bySeconds = sides.map(({ who, r }) => ({ who, logs: logP95(r.seconds.p95, 'p95_series_ms') }));
+    for (const { who, logs } of bySeconds)
+        if (typeof logs === 'string')
+            return `${who}: ${logs}`;
+    const k = Math.min(batches, P95_MAX_BATCHES);
+    const pair = (logs, unit) => {
+        const [c, b] = logs.map((l) => stats_batchMeans(l, k));
+        return c && b ? { c, b, unit } : null;
+    };
+    const secondLogs = bySeconds.map((s) => s.logs);
+    if (secondLogs.every((l) => l.length >= MIN_P95_SECONDS)) {
+        const p = pair(secondLogs, 'non-empty seconds');
+        if (p)
+            return p;
+    }
+    const bySlices = sides.map(({ r }) => (r.slices ? logP95(r.slices.p95, 'p95_slices_ms') : null));
+    if (bySlices.every((l) => Array.isArray(l) && l.length >= MIN_P95_SLICES)) {
+        const p = pair(bySlices, `non-empty ${cur.slice_ms} ms slices`);
+        if (p)
+            return p;
+    }
+    const short = bySeconds.find((s) => s.logs.length < MIN_P95_SECONDS) ?? bySeconds[0];
+    return (`${short.who}: only ${short.logs.length} second(s) with a p95 and no ` +
+        `${MIN_P95_SLICES} sub-second slices on both sides (a measured window of ≥ ${MIN_DECIDABLE_WINDOW_S} s ` +
+        `recorded by this pgscale, or ≥ ${MIN_P95_SECONDS} s, settles it)`);
 }
 /** The band's overall p95 in ms: the recorded summary, else the histogram's. */
 function overallP95Ms(b) {
@@ -86627,12 +86767,10 @@ function p95Evidence(cur, base, batches) {
     const bm = overallP95Ms(base);
     if (typeof bm === 'string')
         return `baseline: ${bm}`;
-    const c = logP95Series(cur, batches);
-    if (typeof c === 'string')
-        return `current run: ${c}`;
-    const b = logP95Series(base, batches);
-    if (typeof b === 'string')
-        return `baseline: ${b}`;
+    const series = logP95Pair(cur, base, batches);
+    if (typeof series === 'string')
+        return series;
+    const { c, b } = series;
     // HDR buckets resolve ~0.1%: never claim more precision than that, even for a flat series.
     const v1 = Math.max(c.standard_error, 0.001) ** 2;
     const v2 = Math.max(b.standard_error, 0.001) ** 2;
@@ -86644,7 +86782,7 @@ function p95Evidence(cur, base, batches) {
             se,
             df,
             method: `log ratio of the bands' p95; standard error from batch means of the log per-second p95 ` +
-                (`(${c.batches}×${c.batch_size} non-empty seconds current, ` +
+                (`(${c.batches}×${c.batch_size} ${series.unit} current, ` +
                     `${b.batches}×${b.batch_size} baseline), Welch df, t quantile; `) +
                 `a failure must also show in the typical second's p95 (geometric mean of the per-second values)`,
         },
@@ -87205,6 +87343,7 @@ function compareResults(current, baseline, t, options = {}) {
 
 ;// CONCATENATED MODULE: ./src/compare/index.ts
 // The compare stage: baseline vs current, the paired A/B statistics, then the verdict. Pure functions only.
+
 
 
 
@@ -91375,11 +91514,13 @@ async function compareCommand(baselineFile, currentFile, flags) {
 
 
 
+
 async function dryRunCommand(request) {
     const { plan } = prepareRun(request);
     if (request.json) {
         const bands = plan.bands.map(({ band_id, workers, connections }) => ({ band_id, workers, connections }));
-        process.stdout.write(`${JSON.stringify({ bands, estimated_duration_s: plan.estimated_duration_s })}\n`);
+        const warnings = [shortBandWarning(plan.band_duration_s)].filter((w) => w !== null);
+        process.stdout.write(`${JSON.stringify({ bands, estimated_duration_s: plan.estimated_duration_s, warnings })}\n`);
         return EXIT_OK;
     }
     process.stdout.write(`Plan: ${plan.bands.length} bands, strategy ${plan.strategy}, ${plan.band_duration_s}s per band ` +
@@ -91388,6 +91529,9 @@ async function dryRunCommand(request) {
         process.stdout.write(`  band ${band.band_id}: ${band.workers} workers, ${band.connections} connections\n`);
     }
     process.stdout.write(`Estimated duration: ${run_formatSeconds(plan.estimated_duration_s)}\n`);
+    const short = shortBandWarning(plan.band_duration_s);
+    if (short)
+        process.stdout.write(`Warning: ${short}\n`);
     return EXIT_OK;
 }
 function run_formatSeconds(total) {

@@ -28,6 +28,8 @@ import {
 import type { Logger } from '../log.js';
 import { healthLines, renderAbMarkdown } from '../report/index.js';
 import { readResultsFile } from '../results/read.js';
+import { shortBandWarning } from '../compare/index.js';
+import { prepareRun } from '../pipeline.js';
 import type { ResultsDocument } from '../results/types.js';
 import { endingOf } from './gate.js';
 import {
@@ -132,6 +134,10 @@ export async function runMeasuredMode(
   // A broken baseline file is bad input: say so before a benchmark of many minutes, not after.
   const baselineFromFile =
     inputs.mode === 'compare' && inputs.baseline_file ? readResultsFile(inputs.baseline_file) : null;
+  if (inputs.mode !== 'run') {
+    const short = shortBandWarning(prepareRun({ configPath: inputs.config, progressive: false }).plan.band_duration_s);
+    if (short) core.warning(short, { file: inputs.config });
+  }
   const measured = await measure({
     configPath: inputs.config,
     progressive: false,

@@ -9,6 +9,7 @@ import { measure, measuredEnding } from '../app/modes.js';
 import { healthLines } from '../report/health.js';
 import { renderTerminalReport } from '../report/index.js';
 import { toJson } from '../results/write.js';
+import { shortBandWarning } from '../compare/index.js';
 
 /** The run's options as the command line gives them, plus --json. */
 export interface RunCommandRequest extends Pick<
@@ -22,7 +23,8 @@ export async function dryRunCommand(request: RunCommandRequest): Promise<number>
   const { plan } = prepareRun(request);
   if (request.json) {
     const bands = plan.bands.map(({ band_id, workers, connections }) => ({ band_id, workers, connections }));
-    process.stdout.write(`${JSON.stringify({ bands, estimated_duration_s: plan.estimated_duration_s })}\n`);
+    const warnings = [shortBandWarning(plan.band_duration_s)].filter((w) => w !== null);
+    process.stdout.write(`${JSON.stringify({ bands, estimated_duration_s: plan.estimated_duration_s, warnings })}\n`);
     return EXIT_OK;
   }
   process.stdout.write(
@@ -33,6 +35,8 @@ export async function dryRunCommand(request: RunCommandRequest): Promise<number>
     process.stdout.write(`  band ${band.band_id}: ${band.workers} workers, ${band.connections} connections\n`);
   }
   process.stdout.write(`Estimated duration: ${formatSeconds(plan.estimated_duration_s)}\n`);
+  const short = shortBandWarning(plan.band_duration_s);
+  if (short) process.stdout.write(`Warning: ${short}\n`);
   return EXIT_OK;
 }
 

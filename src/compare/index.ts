@@ -11,4 +11,5 @@ export {
 export { analyzeAb, figureStats, MIN_ROUNDS } from './paired.js';
 export * from './paired-stats.js';
 export { validateBaseline, changedWorkloadFiles, type BaselineValidation } from './validate.js';
+export { MIN_DECIDABLE_WINDOW_S, shortBandWarning } from './evidence.js';
 export { DEFAULT_THRESHOLDS } from './thresholds.js';

@@ -95,6 +95,15 @@ export interface BandResult {
    * within one pooled histogram. Absent in documents from older runners.
    */
   p95_series_ms?: (number | null)[];
+  /**
+   * Width (ms) of the sub-second slices below (250): a band of a few seconds still yields enough
+   * batches for an interval. Absent in documents from older runners.
+   */
+  slice_ms?: number;
+  /** Committed transactions in each whole slice of the measured window. */
+  tps_slices?: number[];
+  /** p95 latency (ms) of each whole slice, null for a slice with none. */
+  p95_slices_ms?: (number | null)[];
   /** HDR histograms of end-to-end latency in microseconds, base64 compressed (hdr-histogram-js encoding). */
   latency_histogram: string;
   /** Failed transactions by SQLSTATE (or a pgscale code such as 'CONNECTION' when there is none). */

@@ -75,6 +75,9 @@ export function assembleBandResult(measured: MeasuredBand): BandResult {
     service_time: summarise(recorder.service, recorder.serviceSumMs, recorder.serviceSumSqMs),
     tps_series: recorder.series(durationS),
     p95_series_ms: recorder.p95Series(durationS),
+    slice_ms: recorder.slices.widthMs,
+    tps_slices: recorder.slices.countSeries(durationS),
+    p95_slices_ms: recorder.slices.p95Series(durationS),
     latency_histogram: recorder.histogramBase64(),
     errors: Object.fromEntries([...recorder.errors].sort(([a], [b]) => a.localeCompare(b))),
     error_examples: Object.fromEntries(

@@ -58,6 +58,15 @@ function mergedLatency(rounds: BandResult[]): { summary: LatencySummary; encoded
   }
 }
 
+/** The rounds' series laid end to end, or absent when a round lacks it (older runners) or slices differ. */
+function joined<K extends 'p95_series_ms' | 'tps_slices' | 'p95_slices_ms'>(
+  rounds: BandResult[],
+  key: K,
+): BandResult[K] | undefined {
+  if (!rounds.every((r) => Array.isArray(r[key]) && r.slice_ms === rounds[0]!.slice_ms)) return undefined;
+  return rounds.flatMap((r) => r[key] as (number | null)[]) as BandResult[K];
+}
+
 export function mergeRounds(rounds: BandResult[]): BandResult {
   const first = rounds[0];
   if (!first) throw new RangeError('mergeRounds: no rounds');
@@ -97,6 +106,10 @@ export function mergeRounds(rounds: BandResult[]): BandResult {
     pool_wait: weighted(rounds.map((r) => r.pool_wait)),
     service_time: weighted(rounds.map((r) => r.service_time)),
     tps_series: rounds.flatMap((r) => r.tps_series),
+    p95_series_ms: joined(rounds, 'p95_series_ms'),
+    ...(first.slice_ms === undefined ? {} : { slice_ms: first.slice_ms }),
+    tps_slices: joined(rounds, 'tps_slices'),
+    p95_slices_ms: joined(rounds, 'p95_slices_ms'),
     latency_histogram: latency.encoded,
     errors: Object.fromEntries(Object.entries(errors).sort(([a], [b]) => a.localeCompare(b))),
     error_examples: Object.fromEntries(Object.entries(examples).sort(([a], [b]) => a.localeCompare(b))),

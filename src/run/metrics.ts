@@ -62,15 +62,126 @@ export interface RecorderSnapshot {
   latency: string;
   poolWait: string;
   service: string;
-  perSecond: number[];
-  /** Each second's latency histogram (compressed), null for a second without commits. */
-  seconds: (string | null)[];
+  /** Commits and each closed slice's latency histogram, per second and per 250 ms slice. */
+  seconds: SliceSnapshot;
+  slices: SliceSnapshot;
   errors: [string, number][];
   errorExamples: [string, ErrorExample][];
   notices: [string, number][];
 }
 
 const decode = (encoded: string): hdr.Histogram => hdr.decodeFromCompressedBase64(encoded, 32, false);
+
+/** What one SliceSeries counted, in a form that crosses threads. */
+export interface SliceSnapshot {
+  counts: number[];
+  /** Each slice's latency histogram (compressed), null for a slice without commits; empty unless kept. */
+  histograms: (string | null)[];
+}
+
+/** Width of the sub-second slices (ms): short bands still give enough batches for an interval. */
+export const SLICE_MS = 250;
+
+/**
+ * Commits and p95 latency in consecutive slices of the measured window (a second, or 250 ms). Commits
+ * arrive in time order, so a slice is final once a later one starts; its p95 comes from its own
+ * histogram (2 significant digits is plenty for one slice). With `keep`, each closed slice's histogram
+ * is kept so that shares measured by other threads can be merged exactly (percentiles do not add).
+ */
+export class SliceSeries {
+  readonly counts: Uint32Array;
+  /** p95 latency (ms) of each slice; NaN until the slice is closed or when it had no commits. */
+  readonly p95: Float64Array;
+  private readonly open = newLatencyHistogram(2);
+  private openIndex = 0;
+  private readonly kept: (string | null)[] | null;
+
+  constructor(
+    readonly widthMs: number,
+    windowSeconds: number,
+    keep: boolean,
+  ) {
+    // One spare slot: completions in the final partial slice land there and are dropped later.
+    this.counts = new Uint32Array(Math.ceil((windowSeconds * 1000) / widthMs) + 2);
+    this.p95 = new Float64Array(this.counts.length).fill(Number.NaN);
+    this.kept = keep ? new Array<string | null>(this.counts.length).fill(null) : null;
+  }
+
+  /** A commit `elapsedMs` after the window opened, with its latency in µs. */
+  record(elapsedMs: number, latencyUs: number): void {
+    let i = Math.floor(elapsedMs / this.widthMs);
+    if (i < 0) i = 0;
+    if (i >= this.counts.length) i = this.counts.length - 1;
+    this.counts[i] = this.counts[i]! + 1;
+    if (i > this.openIndex) {
+      this.close();
+      this.openIndex = i;
+    }
+    this.open.recordValue(latencyUs);
+  }
+
+  /** Closes the slice in progress. */
+  close(): void {
+    if (this.open.totalCount === 0) return;
+    this.p95[this.openIndex] = this.open.getValueAtPercentile(95) / 1000;
+    if (this.kept !== null) this.kept[this.openIndex] = hdr.encodeIntoCompressedBase64(this.open);
+    this.open.reset();
+  }
+
+  snapshot(): SliceSnapshot {
+    this.close();
+    return { counts: Array.from(this.counts), histograms: this.kept ?? [] };
+  }
+
+  /** Adds other threads' shares of the same window: counts add, each slice's p95 from the merged histograms. */
+  absorb(shares: readonly SliceSnapshot[]): void {
+    if (shares.length === 0) return;
+    this.close();
+    for (const share of shares) {
+      const n = Math.min(this.counts.length, share.counts.length);
+      for (let i = 0; i < n; i++) this.counts[i] = this.counts[i]! + share.counts[i]!;
+    }
+    const own = this.kept ?? [];
+    for (let i = 0; i < this.p95.length; i++) {
+      const parts = [own[i] ?? null, ...shares.map((share) => share.histograms[i] ?? null)].filter(
+        (e): e is string => e !== null,
+      );
+      if (parts.length === 0) continue;
+      const merged = decode(parts[0]!);
+      for (const encoded of parts.slice(1)) {
+        const other = decode(encoded);
+        merged.add(other);
+        other.destroy();
+      }
+      this.p95[i] = merged.getValueAtPercentile(95) / 1000;
+      merged.destroy();
+    }
+  }
+
+  /**
+   * How many whole slices the window holds. A window that ends a few milliseconds short of a whole
+   * slice (timer granularity) still counts that slice: dropping it would lose a full slice of samples
+   * to save a bias under 2% in one of them.
+   */
+  private whole(windowSeconds: number): number {
+    return Math.min(Math.floor((windowSeconds * 1000 + 20) / this.widthMs), this.counts.length);
+  }
+
+  /** Commits in each whole slice of the window. */
+  countSeries(windowSeconds: number): number[] {
+    return Array.from(this.counts.subarray(0, this.whole(windowSeconds)));
+  }
+
+  /** p95 latency (ms) of each whole slice of the window, null for a slice without commits. */
+  p95Series(windowSeconds: number): (number | null)[] {
+    this.close();
+    return Array.from(this.p95.subarray(0, this.whole(windowSeconds)), (v) => (Number.isNaN(v) ? null : v));
+  }
+
+  destroy(): void {
+    this.open.destroy();
+  }
+}
 
 export class BandRecorder {
   /** True between the start and the end of the measured window. */
@@ -92,14 +203,9 @@ export class BandRecorder {
   readonly latency = newLatencyHistogram();
   readonly poolWait = newLatencyHistogram();
   readonly service = newLatencyHistogram();
-  readonly perSecond: Uint32Array;
-  /** p95 latency (ms) of each whole second; NaN until that second is closed or when it had none. */
-  readonly p95PerSecond: Float64Array;
-  /** Latencies of the second in progress (2 significant digits is plenty for a per-second p95). */
-  private readonly secondLatency = newLatencyHistogram(2);
-  private currentSecond = 0;
-  /** With keepSeconds: each closed second's latency histogram, so shares can be merged. */
-  private readonly seconds: (string | null)[] | null;
+  /** Commits and p95 per whole second (tps_series, p95_series_ms) and per 250 ms slice. */
+  readonly seconds: SliceSeries;
+  readonly slices: SliceSeries;
   readonly errors = new Map<string, number>();
   /** The first failure of each code, as ErrorExample. */
   readonly errorExamples = new Map<string, ErrorExample>();
@@ -111,26 +217,14 @@ export class BandRecorder {
   lagCount = 0;
   lastLagMs = 0;
 
-  /** keepSeconds: keep every second's histogram, for a band measured by several threads. */
+  /** keepSeconds: keep every slice's histogram, for a band measured by several threads. */
   constructor(windowSeconds: number, keepSeconds = false) {
-    // One spare slot: completions in the final partial second land there and are dropped later.
-    this.perSecond = new Uint32Array(Math.ceil(windowSeconds) + 2);
-    this.p95PerSecond = new Float64Array(this.perSecond.length).fill(Number.NaN);
-    this.seconds = keepSeconds ? new Array<string | null>(this.perSecond.length).fill(null) : null;
-  }
-
-  /** Completions arrive in time order, so a second is final once a later one starts. */
-  private closeSecond(): void {
-    if (this.secondLatency.totalCount > 0) {
-      this.p95PerSecond[this.currentSecond] = this.secondLatency.getValueAtPercentile(95) / 1000;
-      if (this.seconds !== null) this.seconds[this.currentSecond] = hdr.encodeIntoCompressedBase64(this.secondLatency);
-      this.secondLatency.reset();
-    }
+    this.seconds = new SliceSeries(1000, windowSeconds, keepSeconds);
+    this.slices = new SliceSeries(SLICE_MS, windowSeconds, keepSeconds);
   }
 
   /** Everything measured, for the main thread to absorb; closes the second in progress. */
   snapshot(): RecorderSnapshot {
-    this.closeSecond();
     return {
       committed: this.committed,
       failed: this.failed,
@@ -144,8 +238,8 @@ export class BandRecorder {
       latency: hdr.encodeIntoCompressedBase64(this.latency),
       poolWait: hdr.encodeIntoCompressedBase64(this.poolWait),
       service: hdr.encodeIntoCompressedBase64(this.service),
-      perSecond: Array.from(this.perSecond),
-      seconds: this.seconds ?? [],
+      seconds: this.seconds.snapshot(),
+      slices: this.slices.snapshot(),
       errors: [...this.errors],
       errorExamples: [...this.errorExamples],
       notices: [...this.notices],
@@ -159,7 +253,6 @@ export class BandRecorder {
    */
   absorb(shares: RecorderSnapshot[]): void {
     if (shares.length === 0) return;
-    this.closeSecond();
     for (const share of shares) {
       this.committed += share.committed;
       this.failed += share.failed;
@@ -179,29 +272,14 @@ export class BandRecorder {
         own.add(other);
         other.destroy();
       }
-      const n = Math.min(this.perSecond.length, share.perSecond.length);
-      for (let i = 0; i < n; i++) this.perSecond[i] = this.perSecond[i]! + share.perSecond[i]!;
       for (const [code, count] of share.errors) this.errors.set(code, (this.errors.get(code) ?? 0) + count);
       for (const [code, example] of share.errorExamples)
         if (!this.errorExamples.has(code)) this.errorExamples.set(code, example);
       for (const [severity, count] of share.notices)
         this.notices.set(severity, (this.notices.get(severity) ?? 0) + count);
     }
-    const own = this.seconds ?? [];
-    for (let i = 0; i < this.p95PerSecond.length; i++) {
-      const parts = [own[i] ?? null, ...shares.map((share) => share.seconds[i] ?? null)].filter(
-        (e): e is string => e !== null,
-      );
-      if (parts.length === 0) continue;
-      const merged = decode(parts[0]!);
-      for (const encoded of parts.slice(1)) {
-        const other = decode(encoded);
-        merged.add(other);
-        other.destroy();
-      }
-      this.p95PerSecond[i] = merged.getValueAtPercentile(95) / 1000;
-      merged.destroy();
-    }
+    this.seconds.absorb(shares.map((share) => share.seconds));
+    this.slices.absorb(shares.map((share) => share.slices));
   }
 
   startWindow(now: number): void {
@@ -232,18 +310,12 @@ export class BandRecorder {
     this.latencySumSqMs += latency * latency;
     this.poolWaitSumSqMs += wait * wait;
     this.serviceSumSqMs += service * service;
-    this.latency.recordValue(toMicros(latency));
+    const latencyUs = toMicros(latency);
+    this.latency.recordValue(latencyUs);
     this.poolWait.recordValue(toMicros(wait));
     this.service.recordValue(toMicros(service));
-    let second = Math.floor((ended - this.windowStart) / 1000);
-    if (second < 0) second = 0;
-    if (second >= this.perSecond.length) second = this.perSecond.length - 1;
-    this.perSecond[second] = (this.perSecond[second] as number) + 1;
-    if (second > this.currentSecond) {
-      this.closeSecond();
-      this.currentSecond = second;
-    }
-    this.secondLatency.recordValue(toMicros(latency));
+    this.seconds.record(ended - this.windowStart, latencyUs);
+    this.slices.record(ended - this.windowStart, latencyUs);
   }
 
   /** A failed transaction; `error` is kept as the code's example the first time the code is seen. */
@@ -270,25 +342,14 @@ export class BandRecorder {
     if (ms > this.lagMaxMs) this.lagMaxMs = ms;
   }
 
-  /**
-   * Committed transactions in each whole second of the window. A window that ends a few
-   * milliseconds short of a whole second (timer granularity) still counts that second: dropping
-   * it would lose a full second of samples to save a bias under 2% in one of them.
-   */
+  /** Committed transactions in each whole second of the window. */
   series(windowSeconds: number): number[] {
-    return Array.from(this.perSecond.subarray(0, this.wholeSeconds(windowSeconds)));
+    return this.seconds.countSeries(windowSeconds);
   }
 
   /** p95 latency (ms) of each whole second of the window, null for a second without commits. */
   p95Series(windowSeconds: number): (number | null)[] {
-    this.closeSecond();
-    return Array.from(this.p95PerSecond.subarray(0, this.wholeSeconds(windowSeconds)), (v) =>
-      Number.isNaN(v) ? null : v,
-    );
-  }
-
-  private wholeSeconds(windowSeconds: number): number {
-    return Math.min(Math.floor(windowSeconds + 0.02), this.perSecond.length);
+    return this.seconds.p95Series(windowSeconds);
   }
 
   histogramBase64(): string {
@@ -299,7 +360,8 @@ export class BandRecorder {
     this.latency.destroy();
     this.poolWait.destroy();
     this.service.destroy();
-    this.secondLatency.destroy();
+    this.seconds.destroy();
+    this.slices.destroy();
   }
 }
 

@@ -37,43 +37,66 @@ export interface BandSpecInput {
   /** A fraction of seconds (chosen at random) whose latencies are multiplied by factor: bursts. */
   burst?: { fraction: number; factor: number };
   seconds?: number;
+  /**
+   * Also record sub-second slices of this width (ms, e.g. 250), as the runner does: the TPS noise and
+   * the latency drift then apply per slice, and the per-second series are the slices summed.
+   */
+  slice_ms?: number;
   status?: BandResult['status'];
   /** Use this per-second series as is (tps and noise are then ignored). */
   series?: number[];
   client_bound?: boolean;
 }
 
+const p95Of = (us: number[]): number => {
+  const sorted = [...us].sort((a, b) => a - b);
+  return sorted[Math.ceil(0.95 * sorted.length) - 1]! / 1000;
+};
+
 function band(id: number, spec: BandSpecInput, rand: () => number): BandResult {
   const seconds = spec.seconds ?? 30;
   const noise = spec.noise ?? 0.02;
-  const series: number[] = spec.series ? [...spec.series] : [];
-  if (!spec.series)
-    for (let s = 0; s < seconds; s++) series.push(Math.max(0, Math.round(spec.tps * (1 + noise * gaussian(rand)))));
+  // The unit of generation: a second, or a slice when slices are recorded.
+  const perUnit = spec.slice_ms ? spec.slice_ms / 1000 : 1;
+  const unitsPerSecond = Math.round(1 / perUnit);
+  const units: number[] = [];
+  if (spec.series) units.push(...spec.series);
+  else
+    for (let s = 0; s < seconds * unitsPerSecond; s++)
+      units.push(Math.max(0, Math.round(spec.tps * perUnit * (1 + noise * gaussian(rand)))));
+  const group = <T>(xs: T[]): T[][] =>
+    Array.from({ length: Math.floor(xs.length / unitsPerSecond) }, (_, i) =>
+      xs.slice(i * unitsPerSecond, (i + 1) * unitsPerSecond),
+    );
+  const series = spec.slice_ms ? group(units).map((g) => g.reduce((a, b) => a + b, 0)) : units;
   const transactions = series.reduce((a, b) => a + b, 0);
   const median = spec.median_ms ?? 5;
   let encoded = '';
   let p95: number | null = null;
   let p95Series: (number | null)[] | undefined;
+  let p95Slices: (number | null)[] | undefined;
   if (!spec.no_histogram) {
     const h = hdr.build({ numberOfSignificantValueDigits: 3 });
     const perSecond = Math.max(1, Math.ceil((spec.latencies ?? 4000) / series.length));
+    const perSlice = Math.max(1, Math.ceil(perSecond / unitsPerSecond));
     const wobble = spec.p95_wobble ?? 0;
     const phi = spec.p95_ar ?? 0.6;
     const level = Math.log(spec.latency_level ?? 1);
-    p95Series = [];
+    const unitLatencies: number[][] = [];
     let drift = wobble * gaussian(rand); // start in the stationary distribution
-    for (let s = 0; s < series.length; s++) {
+    for (let s = 0; s < units.length; s++) {
       if (s > 0) drift = phi * drift + wobble * Math.sqrt(1 - phi * phi) * gaussian(rand);
       const burst = spec.burst && rand() < spec.burst.fraction ? Math.log(spec.burst.factor) : 0;
-      const second: number[] = [];
-      for (let i = 0; i < perSecond; i++) {
+      const unit: number[] = [];
+      for (let i = 0; i < perSlice; i++) {
         const us = Math.max(1, Math.round(median * 1000 * Math.exp(0.5 * gaussian(rand) + level + drift + burst)));
         h.recordValue(us);
-        second.push(us);
+        unit.push(us);
       }
-      second.sort((a, b) => a - b);
-      p95Series.push(second[Math.ceil(0.95 * second.length) - 1]! / 1000);
+      unitLatencies.push(unit);
     }
+    p95Series = (spec.slice_ms ? group(unitLatencies).map((g) => g.flat()) : unitLatencies).map(p95Of);
+    if (spec.slice_ms) p95Slices = unitLatencies.map(p95Of);
     encoded = hdr.encodeIntoCompressedBase64(h);
     p95 = h.getValueAtPercentile(95) / 1000;
     h.destroy();
@@ -105,6 +128,8 @@ function band(id: number, spec: BandSpecInput, rand: () => number): BandResult {
     service_time: { ...latency },
     tps_series: series,
     ...(p95Series ? { p95_series_ms: p95Series } : {}),
+    ...(spec.slice_ms ? { slice_ms: spec.slice_ms, tps_slices: units } : {}),
+    ...(p95Slices ? { p95_slices_ms: p95Slices } : {}),
     latency_histogram: encoded,
     errors: {},
     error_rate: 0,

@@ -65,7 +65,13 @@ describe('baseline on main, then compare on the identical setup', () => {
   });
 
   it('compare mode finds it, does not fail, and reports everywhere', async () => {
-    compare = await act({ inputs: { mode: 'compare', comment: 'always' }, runId: 201 });
+    // Wide thresholds: this test is about finding the baseline and reporting, and two separate runs of
+    // identical code on a shared 2-core machine drift by 15% and more between runs (seen under load:
+    // TPS −15.2% at 2×2 with a within-run interval of 0.809–0.889), which only mode ab can tell from code.
+    compare = await act({
+      inputs: { mode: 'compare', comment: 'always', 'max-tps-drop': '50%', 'max-p95-increase': '200%' },
+      runId: 201,
+    });
     expect(compare.code, transcript(compare)).toBe(0);
     const o = compare.outputs;
     expect(['pass', 'inconclusive']).toContain(o.verdict);

@@ -387,7 +387,8 @@ describe('p95: judged from the per-second series, not from pooled latencies', ()
     const c = compareResults(cur, base, T);
     for (const b of c.bands) {
       expect(b.p95_latency.status).toBe('inconclusive');
-      expect(b.p95_latency.reason).toContain('only 8 second(s) with a per-second p95 (need ≥ 10');
+      expect(b.p95_latency.reason).toContain('only 8 second(s) with a p95 and no 8 sub-second slices');
+      expect(b.p95_latency.reason).toContain('or ≥ 10 s, settles it');
     }
     // Empty seconds (null) do not count.
     const sparse = makeDoc({ bands: grid(1), seed: 4 });
