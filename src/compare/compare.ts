@@ -24,7 +24,8 @@ import { environmentDifferences } from './environment.js';
 import { validateBaseline } from './validate.js';
 import { decideVerdict, noBaseline } from './verdict.js';
 import { figureWithEvidence, makeFigure, settle, type PendingFigure } from './figure.js';
-import { curveComparison, peakTpsFigure } from './curve-figures.js';
+import { curveComparison, peakTpsFigure, type TpsFailure } from './curve-figures.js';
+import { databaseConcurrency } from '../analyze/laws.js';
 import { bandLabel, pct } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
@@ -173,9 +174,19 @@ export function compareResults(
     };
   });
 
-  // 2. Peak TPS (curve level): the best band of each run, compared like a band; it joins the family.
-  const { peak, pending: peakPending } = peakTpsFigure(current, baseline, t, batches, level);
-  if (peakPending) pending.push(peakPending);
+  // 2. Peak TPS (curve level): the best band of each run, compared like a band. When both runs peak at
+  //    the same band, peak TPS is that band's TPS figure (the same data): it is settled from that band's
+  //    test and does not enter the family a second time.
+  const { peak, pending: peakPending, samePlace } = peakTpsFigure(current, baseline, t, batches, level);
+  const twin = samePlace
+    ? pending.findIndex(
+        (p) =>
+          p.figure.figure === 'tps' &&
+          p.figure.band?.workers === samePlace.workers &&
+          p.figure.band?.connections === samePlace.connections,
+      )
+    : -1;
+  if (peakPending && twin < 0) pending.push(peakPending);
 
   // 3. Holm over the family (band figures and peak TPS), for regressions and (separately) for improvements.
   const m = pending.length;
@@ -187,21 +198,20 @@ export function compareResults(
   pending.forEach((_p, i) => {
     if (reg.adjusted[i]! > alpha / 2) stopRank = Math.min(stopRank, reg.rank[i]!);
   });
+  const stepLevel = (i: number) => 1 - alpha / (m - Math.min(reg.rank[i]!, stopRank) + 1);
+  const noun = (p: PendingFigure) =>
+    p.figure.figure === 'p95_latency' ? 'p95' : p.figure.figure === 'peak_tps' ? 'Peak TPS' : 'TPS';
   pending.forEach((p, i) => {
-    const stepLevel = 1 - alpha / (m - Math.min(reg.rank[i]!, stopRank) + 1);
-    settle(
-      p,
-      alpha,
-      reg.adjusted[i]!,
-      imp.adjusted[i]!,
-      stepLevel,
-      { size: m },
-      p.figure.figure === 'p95_latency' ? 'p95' : p.figure.figure === 'peak_tps' ? 'Peak TPS' : 'TPS',
-    );
+    settle(p, alpha, reg.adjusted[i]!, imp.adjusted[i]!, stepLevel(i), { size: m }, noun(p));
   });
+  if (peakPending && twin >= 0)
+    settle(peakPending, alpha, reg.adjusted[twin]!, imp.adjusted[twin]!, stepLevel(twin), { size: m }, 'Peak TPS');
 
   // 4. USL and the optimum.
-  const curve = curveComparison(current, baseline, peak, t);
+  const tpsFailures: TpsFailure[] = [...bands.map((b) => b.tps), peak]
+    .filter((f) => f.status === 'fail' && f.band !== null)
+    .map((f) => ({ label: f.label, concurrency: databaseConcurrency(f.band!.workers, f.band!.connections) }));
+  const curve = curveComparison(current, baseline, peak, t, tpsFailures);
 
   // 5. Overall verdict.
   const all: FigureComparison[] = [
