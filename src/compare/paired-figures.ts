@@ -4,12 +4,13 @@
 // averages) and the exact Wilcoxon signed-rank interval at the smallest attainable level ≥ the
 // requested one (the widest interval when none reaches it: fewer than 6 rounds for 95%). Gating:
 // each figure's exact one-sided signed-rank p-value of "no regression beyond the threshold",
-// adjusted across the family (TPS and p95 of every band) by the Westfall–Young step-down minP method
-// over sign flips of whole rounds (paired-stats.ts); a figure fails when its adjusted p-value is at
-// most α/2, passes when its interval lies within the threshold, and is inconclusive otherwise.
-// Flipping whole rounds keeps the dependence between figures: TPS and p95 of a band move together
-// in a closed loop, and Holm would charge for two independent tests, which with 6–7 rounds leaves
-// only the most extreme Walsh averages usable.
+// adjusted across the family (TPS and p95 of every band) by the two-step sign-flip step-down of
+// paired-stats.ts (centredStepDown): whole rounds flip together, which keeps the dependence between
+// figures (TPS and p95 of a band move together in a closed loop; Holm would charge for independent
+// tests, which 6–7 rounds cannot pay), and figures clearly inside their thresholds are moved there
+// for the null, so they do not charge the figure under test. A figure fails when its adjusted p-value
+// is at most 0.99·α/2, passes when its interval lies within the threshold, and is inconclusive
+// otherwise; the minimum detectable change is computed at the level the adjusted test decides at.
 
 import type { AbFigureKind, AbFigureStats, AbPair, AbSideMeasurement } from '../results/ab-types.js';
 import type { BandSpec } from '../plan/types.js';
@@ -18,13 +19,14 @@ import {
   medianAbsoluteDeviation,
   signedRankPValueAbove,
   signedRankPValueBelow,
-  signFlipStepDown,
+  centredStepDown,
+  SLACK_SHARE,
   wilcoxonInterval,
   type FlipFigure,
   type WilcoxonInterval,
 } from './paired-stats.js';
 import type { FigureComparison, FigureStatus } from '../results/comparison-types.js';
-import { figureStatus, minimumDetectableChange, thresholdRatio, withinThreshold } from './verdict.js';
+import { beyondThreshold, figureStatus, minimumDetectableChange, thresholdRatio, withinThreshold } from './verdict.js';
 import { bandLabel, num, pct, ratioText } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
@@ -120,11 +122,16 @@ interface Judged {
   improved: boolean;
   /** Step-down adjusted one-sided p-value of "no regression beyond the threshold" (null without evidence). */
   p_adjusted: number | null;
+  /**
+   * The family's first-step critical p-value: a figure whose exact one-sided p-value is at most this
+   * fails. Sets the minimum detectable change under the test that decides (null without evidence).
+   */
+  critical_p: number | null;
 }
 
-/** The per-round values of a figure shifted by a boundary, as the sign-flip test takes them. */
+/** A figure's per-round values and boundary, as the step-down test takes them. */
 function flipFigure(f: AbFigureStats, boundary: number, evidence: 'below' | 'above'): FlipFigure {
-  return { values: f.log_ratios.map((d) => d - boundary), rounds: f.round_ids, evidence };
+  return { values: f.log_ratios, rounds: f.round_ids, boundary, evidence };
 }
 
 /** ln of the regression boundary (bad side) or the improvement boundary (good side) of a figure. */
@@ -132,29 +139,35 @@ function logBoundary(figure: AbFigureKind, threshold: number, side: 'bad' | 'goo
   return Math.log(thresholdRatio(figure === 'tps', threshold, side));
 }
 
-/** Step-down adjusted p-values of "no change beyond the threshold on `side`" for the figures with evidence. */
+/**
+ * Step-down adjusted p-values of "no change beyond the threshold on `side`" for the figures with
+ * evidence (null without), and the family's first-step critical p-value at one-sided `level`.
+ */
 export function stepDown(
   family: readonly AbFigureStats[],
   thresholds: (f: AbFigureStats) => number,
   side: 'bad' | 'good',
   seed: number,
-): (number | null)[] {
+  level: number,
+): { adjusted: (number | null)[]; critical: number | null } {
   const withEvidence = family.map((f, i) => ({ f, i })).filter(({ f }) => f.p_value !== null);
-  const out: (number | null)[] = family.map(() => null);
+  const adjusted: (number | null)[] = family.map(() => null);
   const figures = withEvidence.map(({ f }) => {
     const towardsLower = (f.figure === 'tps') === (side === 'bad');
     return flipFigure(f, logBoundary(f.figure, thresholds(f), side), towardsLower ? 'below' : 'above');
   });
-  const { adjusted } = signFlipStepDown(figures, seed);
-  withEvidence.forEach(({ i }, j) => (out[i] = adjusted[j]!));
-  return out;
+  const r = centredStepDown(figures, seed, level);
+  withEvidence.forEach(({ i }, j) => (adjusted[i] = r.adjusted[j]!));
+  return { adjusted, critical: figures.length ? r.critical : null };
 }
+
+/** The level the step-down rejects at: the one-sided α less the share its first step spends. */
+export const stepDownLevel = (oneSided: number): number => oneSided * (1 - SLACK_SHARE);
 
 /**
  * The family's judgement. Fail: the step-down adjusted one-sided p-value of "no regression beyond
- * the threshold" is at most α/2 (the one-sided level of compare mode's two-sided intervals), which
- * implies that the figure's own interval lies beyond the threshold. Pass: the interval lies within it.
- * Improved: the same test on the good side.
+ * the threshold" is at most α/2 (the one-sided level of compare mode's two-sided intervals). Pass:
+ * the interval lies within the threshold. Improved: the same test on the good side.
  */
 export function judgeFamily(
   family: AbFigureStats[],
@@ -163,13 +176,20 @@ export function judgeFamily(
   seed: number,
 ): Judged[] {
   const oneSided = (1 - confidence) / 2;
-  const regression = stepDown(family, thresholds, 'bad', seed);
-  const improvement = stepDown(family, thresholds, 'good', seed);
+  const test = stepDownLevel(oneSided) + 1e-12;
+  const regression = stepDown(family, thresholds, 'bad', seed, oneSided);
+  const improvement = stepDown(family, thresholds, 'good', seed, oneSided);
   return family.map((f, i) => {
-    const p = regression[i] ?? null;
-    if (p === null || !f.interval) return { status: 'inconclusive', improved: false, p_adjusted: null };
-    const status = figureStatus(p, oneSided + 1e-12, withinThreshold(f.interval, f.figure === 'tps', thresholds(f)));
-    return { status, improved: (improvement[i] ?? 1) <= oneSided + 1e-12, p_adjusted: p };
+    const p = regression.adjusted[i] ?? null;
+    if (p === null || !f.interval)
+      return { status: 'inconclusive', improved: false, p_adjusted: null, critical_p: null };
+    const status = figureStatus(p, test, withinThreshold(f.interval, f.figure === 'tps', thresholds(f)));
+    return {
+      status,
+      improved: (improvement.adjusted[i] ?? 1) <= test,
+      p_adjusted: p,
+      critical_p: regression.critical,
+    };
   });
 }
 
@@ -183,7 +203,7 @@ export function figureComparison(
   confirmation: Confirmation | null,
   rounds: number,
   familySize: number,
-  oneSided: number,
+  testLevel: number,
 ): FigureComparison {
   const tps = stats.figure === 'tps';
   const label = `${tps ? 'TPS' : 'p95 latency'} at ${bandLabel(band)}`;
@@ -193,10 +213,12 @@ export function figureComparison(
   const limit = higher ? `the ${pct(d, 0)} drop threshold` : `the ${pct(d, 0)} increase threshold`;
   let mde: number | null = null;
   let noise: number | null = null;
+  const decisive = decisiveHalfWidth(stats, judged.critical_p);
   if (iv && stats.ratio !== null) {
-    // The smallest change whose interval, as wide as this one, would lie wholly past the threshold.
+    // The smallest change the deciding test could fail with noise like this: its half-width at the
+    // family's critical level; never smaller than the interval's own.
     const hw = (Math.log(iv.high) - Math.log(iv.low)) / 2;
-    mde = minimumDetectableChange(hw, higher, d);
+    mde = Number.isFinite(decisive ?? NaN) ? minimumDetectableChange(Math.max(hw, decisive!), higher, d) : null;
     noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
   }
   let status = judged.status;
@@ -213,20 +235,37 @@ export function figureComparison(
       `base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
     const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
     const test = (p: number | null) =>
-      `the exact sign-flip test of "no ${higher ? 'drop' : 'rise'} ` +
+      `the step-down sign-flip test of "no ${higher ? 'drop' : 'rise'} ` +
       `beyond the threshold" gives p = ${fmtP(p)} one-sided, ` +
-      `adjusted step-down over ${familySize} gating figure(s), at most ${fmtP(oneSided)}`;
+      `adjusted over ${familySize} gating figure(s), at most ${fmtP(testLevel)}`;
+    const settle = roundsToSettle(stats, higher, d, decisive, rounds, testLevel);
+    const settleText =
+      settle === null
+        ? ' Its estimate sits on the threshold: no number of rounds settles it.'
+        : ` About ${settle} rounds would settle it.`;
     if (status === 'fail') {
       reason =
         `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ` +
         `${limit}, and ${test(judged.p_adjusted)}.`;
     } else if (status === 'pass') {
       reason = `${change}; ${ivText} stays within ${limit}.`;
+    } else if (beyondThreshold(iv, higher, d)) {
+      // Beyond the threshold yet not failed: the adjusted test is what did not reject. Say so.
+      reason =
+        `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ${limit}, but ` +
+        `${test(judged.p_adjusted)}, so it does not fail` +
+        (mde === null
+          ? `: with ${stats.rounds} rounds the family's adjusted test cannot reach that level for this figure.`
+          : `: only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde)} could fail with ${stats.rounds} rounds.`) +
+        settleText;
     } else {
       reason =
         `${change}; ${ivText} straddles ${limit}. Noise ±${pct(noise!)}: ` +
-        `only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde!)} ` +
-        `could have been called a regression with ${rounds} rounds.`;
+        (mde === null
+          ? `with ${stats.rounds} rounds the family's adjusted test cannot reach that level for this figure.`
+          : `only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde)} could have been called a regression ` +
+            `with ${stats.rounds} rounds.`) +
+        settleText;
     }
     if (confirmation) {
       const c = confirmation;
@@ -264,7 +303,7 @@ export function figureComparison(
     method: iv
       ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA ` +
         'rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ' +
-        'exact sign-flip step-down (minP) test across the gating figures'
+        'two-step sign-flip step-down (minP) test across the gating figures'
       : 'none',
     direction: higher ? 'higher-is-better' : 'lower-is-better',
     threshold: d,
@@ -277,4 +316,51 @@ export function figureComparison(
     mde,
     reason,
   };
+}
+
+/**
+ * The log half-width, on the bad side, of the figure's exact signed-rank interval at the family's
+ * critical level: by the duality of interval and test, the figure fails its first step exactly when
+ * its estimate lies this far past the boundary. Infinity when R rounds cannot reach that level; null
+ * without evidence.
+ */
+export function decisiveHalfWidth(stats: AbFigureStats, criticalP: number | null): number | null {
+  if (criticalP === null || stats.hl_log_ratio === null || stats.log_ratios.length < MIN_ROUNDS) return null;
+  if (!(criticalP > 0)) return Infinity;
+  const iv = wilcoxonInterval(stats.log_ratios, 1 - 2 * criticalP, 'at-least');
+  if (iv.below_requested) return Infinity;
+  return stats.figure === 'tps' ? iv.high - stats.hl_log_ratio : stats.hl_log_ratio - iv.low;
+}
+
+/**
+ * About how many rounds would settle an inconclusive figure, from half-widths shrinking as 1/√R: to
+ * fail, the decisive half-width must fit between the estimate and the boundary; to pass, the
+ * interval's. At least the rounds whose smallest p-value (2⁻ᴿ) reaches the test level. Null when
+ * the estimate sits on the boundary.
+ */
+export function roundsToSettle(
+  stats: AbFigureStats,
+  higherIsBetter: boolean,
+  threshold: number,
+  decisive: number | null,
+  rounds: number,
+  testLevel: number,
+): number | null {
+  const iv = stats.interval;
+  if (!iv || stats.hl_log_ratio === null) return null;
+  const boundary = Math.log(thresholdRatio(higherIsBetter, threshold, 'bad'));
+  // Positive when the estimate lies inside the threshold.
+  const gap = higherIsBetter ? stats.hl_log_ratio - boundary : boundary - stats.hl_log_ratio;
+  if (Math.abs(gap) < 1e-9) return null;
+  const r = Math.max(stats.rounds, 1);
+  let hw: number;
+  if (gap > 0) hw = higherIsBetter ? stats.hl_log_ratio - Math.log(iv.low) : Math.log(iv.high) - stats.hl_log_ratio;
+  else hw = Number.isFinite(decisive ?? NaN) ? decisive! : (Math.log(iv.high) - Math.log(iv.low)) / 2;
+  const needed = Math.ceil(r * (hw / Math.abs(gap)) ** 2);
+  return Math.max(needed, rounds + 1, gap < 0 ? minRoundsFor(testLevel) : 0);
+}
+
+/** The fewest rounds whose smallest exact one-sided signed-rank p-value (2⁻ᴿ) is at most `test`. */
+export function minRoundsFor(test: number): number {
+  return Math.max(MIN_ROUNDS, Math.ceil(-Math.log2(test) - 1e-9));
 }

@@ -20,8 +20,11 @@ import {
   figureComparison,
   figureStats,
   fmtP,
+  decisiveHalfWidth,
   judgeFamily,
+  stepDownLevel,
   mean,
+  minRoundsFor,
   MIN_ROUNDS,
   stepDown,
   usable,
@@ -37,11 +40,6 @@ import { isFiniteNumber as finite } from '../analyze/stats.js';
 export { figureStats, MIN_ROUNDS } from './paired-figures.js';
 
 const medianOf = (xs: number[]): number | null => (xs.length === 0 ? null : median([...xs].sort((a, b) => a - b)));
-
-/** The fewest rounds whose smallest exact one-sided signed-rank p-value (2^−R) is at most `oneSided`. */
-function minRoundsFor(oneSided: number): number {
-  return Math.max(MIN_ROUNDS, Math.ceil(-Math.log2(oneSided) - 1e-9));
-}
 
 /** The optimum's sentence in an A/B run: head is the current side, base the baseline. */
 const SHIFT_WORDS: ShiftWords = {
@@ -83,6 +81,7 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   const judged = judgeFamily(family, thresholdOf, level, seed);
   const familySize = family.filter((f) => f.p_value !== null).length;
   const oneSided = alpha / 2;
+  const test = stepDownLevel(oneSided);
 
   const bandSections: AbBandSection[] = [];
   const bandComparisons: BandComparison[] = [];
@@ -105,11 +104,11 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       const stats = { tps: ct, p95_latency: cp };
       // The confirmation rounds test the failed figures again, as a family of their own, at the same level.
       const again = failed.map((kind) => stats[kind]);
-      const adjusted = stepDown(again, thresholdOf, 'bad', seed);
+      const { adjusted } = stepDown(again, thresholdOf, 'bad', seed, oneSided);
       const reproduced: Partial<Record<AbFigureKind, boolean>> = {};
       failed.forEach((kind, k) => {
         const p = adjusted[k] ?? null;
-        reproduced[kind] = p !== null && p <= oneSided + 1e-12;
+        reproduced[kind] = p !== null && p <= test + 1e-12;
         conf[kind] = { stats: stats[kind], p_adjusted: p, reproduced: reproduced[kind] };
       });
       confirmation = { rounds: new Set(b.confirm.map((p) => p.round)).size, tps: ct, p95_latency: cp, reproduced };
@@ -127,7 +126,7 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       conf.tps ?? null,
       input.rounds,
       familySize,
-      oneSided,
+      test,
     );
     const p95Figure = figureComparison(
       b.band,
@@ -139,7 +138,7 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       conf.p95_latency ?? null,
       input.rounds,
       familySize,
-      oneSided,
+      test,
     );
     const notes: string[] = [];
     for (const side of ['base', 'head'] as const) {
@@ -240,7 +239,12 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     rounds_for_twice_threshold: null,
     sentence: '',
   };
-  noise.rounds_for_twice_threshold = roundsForTwiceThreshold(tpsStats, t.max_tps_drop);
+  noise.rounds_for_twice_threshold = roundsForTwiceThreshold(
+    tpsStats,
+    t.max_tps_drop,
+    judged.find((j) => j.critical_p !== null)?.critical_p ?? null,
+    test,
+  );
   noise.sentence =
     `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
     (input.confirm ? ', failures re-measured for confirmation' : '') +
@@ -279,7 +283,7 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       `With ${input.rounds} rounds the exact signed-rank interval cannot reach ` +
         `${pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
         ('and no figure can fail (the smallest attainable one-sided p-value is ' +
-          `above ${fmtP(oneSided)}). Use ${minRoundsFor(oneSided)} or more rounds.`),
+          `above ${fmtP(test)}). Use ${minRoundsFor(test)} or more rounds.`),
     );
   }
   if (optimal.shifted) notes.push(optimal.message);
@@ -288,19 +292,20 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     reason,
     thresholds: { ...t },
     correction: {
-      method: 'sign-flip-step-down',
+      method: 'two-step-sign-flip',
       family_size: m,
       alpha,
       explanation:
         `The band figures (TPS and p95 over ${bandComparisons.length} bands) ` +
         `form one family of ${m} tests of "no regression beyond the threshold". ` +
-        ('Each has an exact one-sided signed-rank p-value; the family is ' +
-          'adjusted by the Westfall–Young step-down minP method, with the null ') +
-        ('distribution from flipping the sign of whole rounds (all figures of ' +
-          'a round together), so figures that move together, such as TPS and ') +
-        ('p95 in a closed loop, are not penalised as if independent. A figure ' +
-          `fails when its adjusted p-value is at most ${fmtP(oneSided)} `) +
-        `(one side of ${pct(level, 0)}), which implies its ${pct(level, 0)} interval lies beyond the threshold. ` +
+        ('Each has an exact one-sided signed-rank p-value; the family is adjusted by a step-down over ' +
+          'sign flips of whole rounds (all figures of a round together, so figures that move together, such ' +
+          "as TPS and p95 in a closed loop, are not penalised as if independent), with each figure's values " +
+          'centred on its own estimate and moved inside its threshold by as much as a ' +
+          `${fmtP(oneSided - test)} one-sided bound allows (Romano, Shaikh & Wolf 2014), so healthy ` +
+          'figures are not charged for the regression being tested. A figure ') +
+        `fails when its adjusted p-value is at most ${fmtP(test)} (one side of ${pct(level, 0)}, less ` +
+        `the first step's share), which implies its ${pct(level, 0)} interval lies beyond the threshold. ` +
         `Passing needs no correction: every band within its threshold is an intersection of claims.`,
     },
     bands: bandComparisons,
@@ -342,16 +347,29 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   return { ab, comparison };
 }
 
-/** R·(hw/hw*)² for the widest TPS interval, where hw* makes the minimum detectable drop 2·d. */
-function roundsForTwiceThreshold(stats: readonly AbFigureStats[], drop: number): number | null {
+/**
+ * About how many rounds would make the minimum detectable TPS drop 2·d: R·(hw/hw*)² for the widest
+ * deciding half-width (the test's at the family's critical level, or the interval's when wider), where
+ * hw* makes the drop 2·d; at least the rounds whose smallest p-value reaches the test level.
+ */
+function roundsForTwiceThreshold(
+  stats: readonly AbFigureStats[],
+  drop: number,
+  criticalP: number | null,
+  testLevel: number,
+): number | null {
   if (!(drop > 0 && drop < 0.5)) return null;
   const target = Math.log((1 - drop) / (1 - 2 * drop));
   let worst: { hw: number; rounds: number } | null = null;
   for (const s of stats) {
     if (!s.interval) continue;
-    const hw = (Math.log(s.interval.high) - Math.log(s.interval.low)) / 2;
+    const decisive = decisiveHalfWidth(s, criticalP);
+    const own = (Math.log(s.interval.high) - Math.log(s.interval.low)) / 2;
+    const hw = Number.isFinite(decisive ?? NaN) ? Math.max(own, decisive!) : own;
     if (worst === null || hw > worst.hw) worst = { hw, rounds: s.rounds };
   }
-  if (worst === null || worst.hw <= target) return null;
-  return Math.ceil(worst.rounds * (worst.hw / target) ** 2);
+  if (worst === null) return null;
+  const canFail = stats.every((s) => Number.isFinite(decisiveHalfWidth(s, criticalP) ?? NaN));
+  if (worst.hw <= target && canFail) return null;
+  return Math.max(Math.ceil(worst.rounds * (worst.hw / target) ** 2), minRoundsFor(testLevel));
 }

@@ -99,7 +99,7 @@ export interface Comparison {
   thresholds: Thresholds;
   correction: {
     /** Holm over t-based intervals (compare mode); exact sign-flip step-down minP (A/B mode). */
-    method: 'holm' | 'sign-flip-step-down';
+    method: 'holm' | 'two-step-sign-flip';
     /** Number of figures in the family (band TPS and p95 over matched bands, plus peak TPS) that had an interval. */
     family_size: number;
     /** Family-wise error rate for calling failures: 1 − confidence, split over both tails. */

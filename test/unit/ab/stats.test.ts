@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   attainableLevels,
+  centredStepDown,
+  SLACK_SHARE,
   hodgesLehmann,
   signedRankCdf,
   signedRankCounts,
   signedRankPValueAbove,
   signedRankPValueBelow,
-  signFlipStepDown,
   walshAverages,
   wilcoxonInterval,
 } from '../../../src/compare/paired-stats.js';
@@ -113,70 +114,101 @@ describe('Hodges–Lehmann and the exact interval (known answers)', () => {
   });
 });
 
-describe('signFlipStepDown (Westfall–Young minP over sign flips of whole rounds)', () => {
+describe('centredStepDown (Romano–Wolf max-T over values centred on their own estimate)', () => {
   const rounds = (n: number) => Array.from({ length: n }, (_, i) => i);
-  it('a family of one gives exactly the signed-rank p-value', () => {
+  const below = (values: number[], boundary: number, ids = rounds(values.length)) =>
+    ({ values, rounds: ids, boundary, evidence: 'below' }) as const;
+  it('a family of one is never below its own exact signed-rank p-value, and equals it for a gross effect', () => {
     const random = createRandom(7);
     for (let trial = 0; trial < 20; trial++) {
       const n = 4 + (trial % 6);
       const xs = Array.from({ length: n }, () => random.normal() - 0.5);
-      const r = signFlipStepDown([{ values: xs, rounds: rounds(n), evidence: 'below' }], 1);
+      const r = centredStepDown([below(xs, 0)], 1);
       expect(r.exact).toBe(true);
       expect(r.raw[0]).toBeCloseTo(signedRankPValueBelow(xs, 0), 12);
-      expect(r.adjusted[0]).toBeCloseTo(r.raw[0]!, 12);
-      const up = signFlipStepDown([{ values: xs, rounds: rounds(n), evidence: 'above' }], 1);
-      expect(up.adjusted[0]).toBeCloseTo(signedRankPValueAbove(xs, 0), 12);
+      expect(r.adjusted[0]!).toBeGreaterThanOrEqual(r.raw[0]! - 1e-12);
+      const up = centredStepDown([{ values: xs, rounds: rounds(n), boundary: 0, evidence: 'above' }], 1);
+      expect(up.raw[0]).toBeCloseTo(signedRankPValueAbove(xs, 0), 12);
+      expect(up.adjusted[0]!).toBeGreaterThanOrEqual(up.raw[0]! - 1e-12);
+    }
+    // Every value far below the boundary: the exact floor 2⁻⁶ is the answer.
+    const gross = centredStepDown([below([-0.36, -0.35, -0.37, -0.36, -0.34, -0.36], Math.log(0.95))], 1);
+    expect(gross.adjusted[0]).toBeCloseTo(1 / 64, 12);
+  });
+  it('6 rounds, TPS 0.70× ± 1% beside a healthy p95: TPS reaches 1/64, below α/2 = 0.025 (the sign-flip test could not)', () => {
+    const random = createRandom(11);
+    const tps = rounds(6).map(() => Math.log(0.7) + 0.01 * random.normal());
+    // p95 well inside a +10% threshold, every round on the same side: under a sign-flip null centred on the
+    // boundary it reached the extreme statistic under every pattern and charged TPS for it.
+    const p95 = rounds(6).map(() => Math.log(0.98) + 0.01 * random.normal());
+    const r = centredStepDown(
+      [below(tps, Math.log(0.95)), { values: p95, rounds: rounds(6), boundary: Math.log(1.1), evidence: 'above' }],
+      5,
+      0.025,
+    );
+    expect(r.adjusted[0]).toBeCloseTo(1 / 64, 12);
+    expect(r.adjusted[1]!).toBeGreaterThan(0.5);
+    // The healthy p95 is moved inside its threshold for the null; the TPS figure is not (it is past its own).
+    expect(r.slack[1]!).toBeGreaterThan(0.05);
+    expect(r.slack[0]).toBe(0);
+    expect(r.raw[0]!).toBeLessThanOrEqual(r.critical!);
+  });
+  it('families on their boundaries (least favourable) and A/A families reject at most α/2, simulated', () => {
+    // 2 bands × (TPS, p95), TPS and p95 of a band correlated through the round as in a closed loop.
+    // Simulated rates on this seed, 1200 runs each: on the boundaries 6 rounds 0, 8 rounds 0.017,
+    // 10 rounds 0.025 (binomial SE 0.0045); A/A (no change: 5% and 10% inside) 0 at 6, 7 and 10 rounds.
+    const random = createRandom(2026);
+    const alpha = 0.025;
+    const decide = alpha * (1 - SLACK_SHARE);
+    const cases = [6, 8, 10]
+      .map((n) => ({ n, centre: 'boundary' }))
+      .concat([6, 7, 10].map((n) => ({ n, centre: 'aa' })));
+    for (const { n, centre } of cases) {
+      const [tpsCentre, p95Centre] = centre === 'aa' ? [0, 0] : [Math.log(0.95), Math.log(1.1)];
+      const trials = 1200;
+      let familyWiseErrors = 0;
+      for (let t = 0; t < trials; t++) {
+        const figures = [0, 1].flatMap(() => {
+          const tps: number[] = [];
+          const p95: number[] = [];
+          for (let r = 0; r < n; r++) {
+            const shared = random.normal() * 0.03;
+            tps.push(tpsCentre + shared + 0.01 * random.normal());
+            p95.push(p95Centre - shared + 0.02 * random.normal());
+          }
+          return [
+            below(tps, Math.log(0.95)),
+            { values: p95, rounds: rounds(n), boundary: Math.log(1.1), evidence: 'above' as const },
+          ];
+        });
+        const r = centredStepDown(figures, t, alpha);
+        if (r.adjusted.some((p) => p <= decide + 1e-12)) familyWiseErrors++;
+      }
+      const rate = familyWiseErrors / trials;
+      // Binomial standard error at α over 1200 runs is 0.0045; allow 3 of them.
+      expect(rate, `${centre}, n = ${n}: simulated family-wise rate ${rate}`).toBeLessThanOrEqual(
+        alpha + 3 * Math.sqrt((alpha * (1 - alpha)) / trials),
+      );
     }
   });
-  it('two figures that always move together cost nothing; two whose extreme rounds differ pay Bonferroni', () => {
-    const a = [-1, -2, -3, -4];
-    const same = signFlipStepDown(
-      [
-        { values: a, rounds: rounds(4), evidence: 'below' },
-        { values: a.map((x) => 2 * x), rounds: rounds(4), evidence: 'below' },
-      ],
-      1,
-    );
-    expect(same.adjusted).toEqual([1 / 16, 1 / 16]);
-    // A is extreme unflipped (T⁺ = 0), B only with round 4 flipped: 2 of 16 patterns reach p ≤ 1/16.
-    const b = [-1, -2, -3, 4];
-    const apart = signFlipStepDown(
-      [
-        { values: a, rounds: rounds(4), evidence: 'below' },
-        { values: b, rounds: rounds(4), evidence: 'below' },
-      ],
-      1,
-    );
-    expect(apart.raw).toEqual([1 / 16, 7 / 16]);
-    expect(apart.adjusted[0]).toBeCloseTo(2 / 16, 12);
-    // B's own step: patterns where B alone reaches p ≤ 7/16 (its null distribution), monotone after A's.
-    expect(apart.adjusted[1]).toBeCloseTo(7 / 16, 12);
+  it('figures over different rounds are aligned by round id, whatever order their values come in', () => {
+    const a = below([-0.2, -0.1, -0.3, -0.25, -0.15], -0.05, [0, 1, 2, 3, 4]);
+    const b = below([-0.12, -0.3, -0.2, -0.22, -0.18], -0.05, [1, 2, 3, 4, 5]);
+    const shuffled = below([-0.18, -0.12, -0.22, -0.3, -0.2], -0.05, [5, 1, 4, 2, 3]);
+    const r = centredStepDown([a, b], 1);
+    expect(r.flips).toBe(64);
+    expect(centredStepDown([a, shuffled], 1).adjusted).toEqual(r.adjusted);
   });
-  it('figures over different rounds are aligned by round id', () => {
-    // A over rounds 0–3, B over rounds 1–4, both extreme when unflipped. Of the 32 patterns of 5 rounds,
-    // A reaches p = 1/16 with rounds 0–3 unflipped (round 4 free), B with rounds 1–4 unflipped (round 0
-    // free): 3 distinct patterns, so 3/32 (misaligned onto the same 4 rounds it would be 2/32).
-    const r = signFlipStepDown(
-      [
-        { values: [-1, -2, -3, -4], rounds: [0, 1, 2, 3], evidence: 'below' },
-        { values: [-1, -2, -3, -4], rounds: [1, 2, 3, 4], evidence: 'below' },
-      ],
-      1,
-    );
-    expect(r.raw).toEqual([1 / 16, 1 / 16]);
-    expect(r.flips).toBe(32);
-    expect(r.adjusted[0]).toBeCloseTo(3 / 32, 12);
-    expect(r.adjusted[1]).toBeCloseTo(3 / 32, 12);
-  });
-  it('beyond 12 rounds: a seeded random subset of patterns, reproducible and close to the exact answer', () => {
+  it('beyond 12 rounds: a seeded random subset of patterns, reproducible, and close across seeds', () => {
     const random = createRandom(3);
-    const xs = Array.from({ length: 16 }, () => random.normal() - 0.4);
-    const one = signFlipStepDown([{ values: xs, rounds: rounds(16), evidence: 'below' }], 99);
+    const xs = Array.from({ length: 16 }, () => 0.05 * random.normal() - 0.02);
+    const one = centredStepDown([below(xs, 0)], 99);
     expect(one.exact).toBe(false);
     expect(one.flips).toBe(4096);
-    expect(signFlipStepDown([{ values: xs, rounds: rounds(16), evidence: 'below' }], 99)).toEqual(one);
-    const exact = signedRankPValueBelow(xs, 0);
-    // Monte Carlo standard error of a proportion over 4096 draws, 4 of them.
-    expect(Math.abs(one.adjusted[0]! - exact)).toBeLessThan(4 * Math.sqrt((exact * (1 - exact)) / 4096) + 1 / 4096);
+    expect(centredStepDown([below(xs, 0)], 99)).toEqual(one);
+    const other = centredStepDown([below(xs, 0)], 100);
+    const p = one.adjusted[0]!;
+    // Two estimates of one proportion over 4096 draws each differ by less than 4 standard errors of the difference.
+    expect(Math.abs(other.adjusted[0]! - p)).toBeLessThan(4 * Math.sqrt((2 * p * (1 - p)) / 4096) + 2 / 4096);
   });
 });
