@@ -20785,6 +20785,29 @@ async function rollbackQuietly(connection) {
         connection.broken = true;
     }
 }
+/**
+ * Lets a side's closed-loop workers run only during its turns (the same-runner A/B run interleaves
+ * two sides on one server): a worker finishes the transaction in flight, then waits for the next turn.
+ */
+class TurnGate {
+    isOpen = false;
+    waiters = [];
+    get open() {
+        return this.isOpen;
+    }
+    set(open) {
+        this.isOpen = open;
+        if (!open)
+            return;
+        const waiting = this.waiters;
+        this.waiters = [];
+        for (const wake of waiting)
+            wake();
+    }
+    wait() {
+        return this.isOpen ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+    }
+}
 async function yieldToLoop() {
     await new Promise((resolve) => setImmediate(resolve));
 }
@@ -20851,8 +20874,12 @@ async function transactOnce(session, ctx, scheduled, started) {
     return true;
 }
 async function closedLoopWorker(session, ctx) {
-    const { control } = ctx;
+    const { control, gate } = ctx;
     while (!control.stopping) {
+        if (gate && !gate.open) {
+            await gate.wait();
+            continue;
+        }
         const started = external_node_perf_hooks_namespaceObject.performance.now();
         if (started - control.lastTimerTick > STARVATION_MS)
             await yieldToLoop();

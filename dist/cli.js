@@ -80599,14 +80599,15 @@ function renderAbMarkdown(input) {
     out.push(`**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) ` +
         `and head (${escapeMarkdown(ab.sides.head.source)}) ` +
         ('measured on this runner against one server, each in its own ' +
-            `database, ${ab.rounds} interleaved ABBA rounds per band`) +
+            `database, both pools open: ${ab.rounds} round(s) per band of ${ab.blocks_per_round} ABBA block(s) ` +
+            `of ${ab.turn_ms} ms turns`) +
         (`${ab.confirm ? ', failures re-measured for confirmation' : ''}. Workload ` +
             `**${escapeMarkdown(head.workload)}** at scale ${fmt(head.scale, 0)}.`), '', escapeMarkdown(ab.noise.sentence), '', `Thresholds: TPS drop ${(c.thresholds.max_tps_drop * 100).toFixed(1)}%, ` +
         `p95 increase ${(c.thresholds.max_p95_increase * 100).toFixed(1)}%, ` +
         `requested confidence ${(c.thresholds.confidence * 100).toFixed(0)}%.`, '');
     if (c.bands.length > 0) {
-        out.push('### Bands: head vs base, paired by round', '');
-        out.push('| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS ' +
+        out.push('### Bands: head vs base, paired by block', '');
+        out.push('| Workers | Connections | Blocks | TPS base → head | Δ TPS (HL) | TPS ' +
             'interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |');
         out.push('|---:|---:|---:|---:|---:|:---:|---:|:---|---:|---:|:---:|:---|');
         c.bands.forEach((b, i) => {
@@ -80637,11 +80638,11 @@ function renderAbMarkdown(input) {
     }
     out.push('### TPS vs concurrency', '', 'Current run = head, baseline = base (band means over the rounds).', '', renderChart(head, base));
     out.push('<details><summary>How the verdict is reached</summary>', '');
-    out.push('- Base and head run alternately on the same runner and server ' +
-        '(ABBA order), so machine noise hits both sides of a round alike. ' +
-        'Each round gives one paired log-ratio head ÷ base per band, for TPS and for p95 latency.', '- The estimate is the Hodges–Lehmann median of the pairwise (Walsh) ' +
+    out.push('- Base and head take turns on the same runner and server, both pools open, in ABBA blocks ' +
+        '(A B B A | B A A B …), so machine drift hits both sides of a block alike. ' +
+        'Each block gives one paired log-ratio head ÷ base per band, for TPS and for p95 latency.', '- The estimate is the Hodges–Lehmann median of the pairwise (Walsh) ' +
         'averages; its interval is the exact Wilcoxon signed-rank interval. ' +
-        ('With few rounds only some levels are exact: the largest one not above the requested ' +
+        ('With few blocks only some levels are exact: the largest one not above the requested ' +
             'level is used and shown (the widest interval when even that is below it).'), '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies ' +
         'within; otherwise **inconclusive**, with the smallest change the noise could have detected.', `- ${escapeMarkdown(c.correction.explanation)}`, ab.confirm
         ? '- With confirmation, a failing band is measured again for as many ' +
@@ -82266,6 +82267,29 @@ async function rollbackQuietly(connection) {
         connection.broken = true;
     }
 }
+/**
+ * Lets a side's closed-loop workers run only during its turns (the same-runner A/B run interleaves
+ * two sides on one server): a worker finishes the transaction in flight, then waits for the next turn.
+ */
+class TurnGate {
+    isOpen = false;
+    waiters = [];
+    get open() {
+        return this.isOpen;
+    }
+    set(open) {
+        this.isOpen = open;
+        if (!open)
+            return;
+        const waiting = this.waiters;
+        this.waiters = [];
+        for (const wake of waiting)
+            wake();
+    }
+    wait() {
+        return this.isOpen ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+    }
+}
 async function yieldToLoop() {
     await new Promise((resolve) => setImmediate(resolve));
 }
@@ -82332,8 +82356,12 @@ async function transactOnce(session, ctx, scheduled, started) {
     return true;
 }
 async function closedLoopWorker(session, ctx) {
-    const { control } = ctx;
+    const { control, gate } = ctx;
     while (!control.stopping) {
+        if (gate && !gate.open) {
+            await gate.wait();
+            continue;
+        }
         const started = external_node_perf_hooks_.performance.now();
         if (started - control.lastTimerTick > STARVATION_MS)
             await yieldToLoop();
@@ -85365,7 +85393,7 @@ function toRatioInterval(iv) {
 function levelText(iv) {
     const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
     return iv.below_requested
-        ? `${exact} (the widest attainable; ${words_pct(iv.requested_level, 0)} needs more rounds)`
+        ? `${exact} (the widest attainable; ${words_pct(iv.requested_level, 0)} needs more blocks)`
         : exact;
 }
 const fmtP = (p) => p === null ? 'n/a' : p < 0.0001 ? p.toExponential(1) : String(Number(p.toPrecision(2)));
@@ -85438,22 +85466,22 @@ function figureComparison(band, stats, judged, threshold, baseValue, headValue, 
     let reason;
     if (!iv || stats.ratio === null) {
         reason =
-            `No interval: only ${stats.rounds} round(s) with a usable ` +
+            `No interval: only ${stats.rounds} paired block(s) with a usable ` +
                 `${tps ? 'TPS' : 'p95'} on both sides (need ≥ ${MIN_ROUNDS}).`;
     }
     else {
         const noun = tps ? 'TPS' : 'p95';
         const moved = stats.ratio < 1 ? 'fell' : 'rose';
-        const change = `${noun} ${moved} ${words_pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; ` +
+        const change = `${noun} ${moved} ${words_pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired blocks; ` +
             `base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
         const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
         const test = (p) => `the step-down sign-flip test of "no ${higher ? 'drop' : 'rise'} ` +
             `beyond the threshold" gives p = ${fmtP(p)} one-sided, ` +
             `adjusted over ${familySize} gating figure(s), at most ${fmtP(testLevel)}`;
-        const settle = roundsToSettle(stats, higher, d, decisive, rounds, testLevel);
+        const settle = roundsToSettle(stats, higher, d, decisive, testLevel, Math.max(1, familySize));
         const settleText = settle === null
-            ? ' Its estimate sits on the threshold: no number of rounds settles it.'
-            : ` About ${settle} rounds would settle it.`;
+            ? ' Its estimate sits on the threshold: no number of blocks settles it.'
+            : ` About ${settle} paired blocks would settle it (more rounds, or a longer band_duration).`;
         if (status === 'fail') {
             reason =
                 `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ` +
@@ -85468,26 +85496,26 @@ function figureComparison(band, stats, judged, threshold, baseValue, headValue, 
                 `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ${limit}, but ` +
                     `${test(judged.p_adjusted)}, so it does not fail` +
                     (mde === null
-                        ? `: with ${stats.rounds} rounds the family's adjusted test cannot reach that level for this figure.`
-                        : `: only a ${higher ? 'drop' : 'rise'} beyond ${words_pct(mde)} could fail with ${stats.rounds} rounds.`) +
+                        ? `: with ${stats.rounds} blocks the family's adjusted test cannot reach that level for this figure.`
+                        : `: only a ${higher ? 'drop' : 'rise'} beyond ${words_pct(mde)} could fail with ${stats.rounds} blocks.`) +
                     settleText;
         }
         else {
             reason =
                 `${change}; ${ivText} straddles ${limit}. Noise ±${words_pct(noise)}: ` +
                     (mde === null
-                        ? `with ${stats.rounds} rounds the family's adjusted test cannot reach that level for this figure.`
+                        ? `with ${stats.rounds} blocks the family's adjusted test cannot reach that level for this figure.`
                         : `only a ${higher ? 'drop' : 'rise'} beyond ${words_pct(mde)} could have been called a regression ` +
-                            `with ${stats.rounds} rounds.`) +
+                            `with ${stats.rounds} blocks.`) +
                     settleText;
         }
         if (confirmation) {
             const c = confirmation;
             const civ = c.stats.interval;
             const ctext = civ && c.stats.ratio !== null
-                ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ` +
+                ? `${c.stats.rounds} confirmation blocks: ratio ${c.stats.ratio.toFixed(3)}, ` +
                     `${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
-                : `${c.stats.rounds} confirmation round(s) gave no interval`;
+                : `${c.stats.rounds} confirmation block(s) gave no interval`;
             if (c.reproduced)
                 reason += ` Confirmed: ${ctext}; the failure reproduces.`;
             else {
@@ -85515,8 +85543,8 @@ function figureComparison(band, stats, judged, threshold, baseValue, headValue, 
         interval: iv ? { low: iv.low, high: iv.high, level: iv.level } : null,
         adjusted_interval: null,
         method: iv
-            ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA ` +
-                'rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ' +
+            ? `paired per-block log-ratio head/base over ${stats.rounds} ABBA ` +
+                'blocks; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ' +
                 'two-step sign-flip step-down (minP) test across the gating figures'
             : 'none',
         direction: higher ? 'higher-is-better' : 'lower-is-better',
@@ -85550,10 +85578,11 @@ function decisiveHalfWidth(stats, criticalP) {
 /**
  * About how many rounds would settle an inconclusive figure, from half-widths shrinking as 1/√R: to
  * fail, the decisive half-width must fit between the estimate and the boundary; to pass, the
- * interval's. At least the rounds whose smallest p-value (2⁻ᴿ) reaches the test level. Null when
+ * interval's. More than today's blocks, and to fail at least the blocks whose smallest p-value (2⁻ᴿ)
+ * reaches the test level (divided by the family's size when the family cannot fail now). Null when
  * the estimate sits on the boundary.
  */
-function roundsToSettle(stats, higherIsBetter, threshold, decisive, rounds, testLevel) {
+function roundsToSettle(stats, higherIsBetter, threshold, decisive, testLevel, familySize) {
     const iv = stats.interval;
     if (!iv || stats.hl_log_ratio === null)
         return null;
@@ -85569,7 +85598,11 @@ function roundsToSettle(stats, higherIsBetter, threshold, decisive, rounds, test
     else
         hw = Number.isFinite(decisive ?? NaN) ? decisive : (Math.log(iv.high) - Math.log(iv.low)) / 2;
     const needed = Math.ceil(r * (hw / Math.abs(gap)) ** 2);
-    return Math.max(needed, rounds + 1, gap < 0 ? minRoundsFor(testLevel) : 0);
+    const canFail = Number.isFinite(decisive ?? NaN);
+    // To fail, at least the blocks whose smallest p-value reaches the level (Bonferroni over the family
+    // when it cannot fail now).
+    const toFail = canFail ? minRoundsFor(testLevel) : minRoundsFor(testLevel / familySize);
+    return Math.max(needed, r + 1, gap < 0 ? toFail : 0);
 }
 /** The fewest rounds whose smallest exact one-sided signed-rank p-value (2⁻ᴿ) is at most `test`. */
 function minRoundsFor(test) {
@@ -85896,6 +85929,7 @@ function analyzeAb(input) {
     const judged = judgeFamily(family, thresholdOf, level, seed);
     const familySize = family.filter((f) => f.p_value !== null).length;
     const oneSided = alpha / 2;
+    const perRound = input.blocks_per_round ?? 1;
     const test = stepDownLevel(oneSided);
     const bandSections = [];
     const bandComparisons = [];
@@ -85985,27 +86019,28 @@ function analyzeAb(input) {
         rounds_for_twice_threshold: null,
         sentence: '',
     };
-    noise.rounds_for_twice_threshold = roundsForTwiceThreshold(tpsStats, t.max_tps_drop, judged.find((j) => j.critical_p !== null)?.critical_p ?? null, test);
+    noise.rounds_for_twice_threshold = roundsForTwiceThreshold(tpsStats, t.max_tps_drop, judged.find((j) => j.critical_p !== null)?.critical_p ?? null, test, Math.max(1, familySize));
     noise.sentence =
-        `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
+        `Same-runner A/B run: base and head on one runner and one server, both pools open, taking turns in ABBA ` +
+            `blocks: ${input.rounds} round(s) × ${perRound} block(s) per band` +
             (input.confirm ? ', failures re-measured for confirmation' : '') +
             '. Noise observed: ' +
             (noise.tps_mad_log_ratio === null
-                ? 'not measurable (too few rounds).'
-                : `a paired round's TPS log-ratio deviates by ${words_pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
+                ? 'not measurable (too few paired blocks).'
+                : `a paired block's TPS log-ratio deviates by ${words_pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
                     `the TPS interval half-width is ±${words_pct(noise.tps_interval_half_width, 1)}` +
                     (noise.tps_mde !== null
                         ? `, and the smallest TPS drop this run could call a regression is ${words_pct(noise.tps_mde, 1)}.`
                         : '.') +
                     (noise.rounds_for_twice_threshold !== null
-                        ? ` About ${noise.rounds_for_twice_threshold} rounds (shorter bands ` +
-                            `are fine) would bring that down to ${words_pct(2 * t.max_tps_drop, 0)}.`
+                        ? ` About ${noise.rounds_for_twice_threshold} paired blocks per band (more rounds, or a longer ` +
+                            `band_duration: one block per second) would bring that down to ${words_pct(2 * t.max_tps_drop, 0)}.`
                         : ''));
     const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
     const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(bandFigures, {
         nothingJudged: bandFigures.some((f) => f.interval !== null)
             ? null
-            : `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`,
+            : `No band had ${MIN_ROUNDS} or more complete paired blocks, so nothing could be judged.`,
         failed: (n, list) => `${n} figure(s) regressed beyond the thresholds with the whole paired interval ` +
             `past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list}.`,
         noisiest: 'The noisiest',
@@ -86016,10 +86051,10 @@ function analyzeAb(input) {
     const notes = [noise.sentence];
     const below = family.some((f) => f.interval?.below_requested);
     if (below) {
-        notes.push(`With ${input.rounds} rounds the exact signed-rank interval cannot reach ` +
+        notes.push(`With ${input.rounds * perRound} paired block(s) per band the exact signed-rank interval cannot reach ` +
             `${words_pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
             ('and no figure can fail (the smallest attainable one-sided p-value is ' +
-                `above ${fmtP(test)}). Use ${minRoundsFor(test)} or more rounds.`));
+                `above ${fmtP(test)}). Use ${minRoundsFor(test)} or more blocks: more rounds, or a longer band_duration.`));
     }
     if (optimal.shifted)
         notes.push(optimal.message);
@@ -86061,11 +86096,13 @@ function analyzeAb(input) {
     const ab = {
         kind: 'pgscale-ab',
         version: 1,
-        method: 'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact ' +
-            'Wilcoxon signed-rank interval; sign-flip step-down minP across band figures; ' +
-            'curve figures from a paired round bootstrap (informational).',
+        method: 'Paired per-block log-ratios head/base (ABBA blocks of turns, both pools open); Hodges–Lehmann ' +
+            'estimate; exact Wilcoxon signed-rank interval; two-step sign-flip step-down across band figures; ' +
+            'curve figures from a paired block bootstrap (informational).',
         rounds: input.rounds,
-        order: 'ABBA, rounds outer, bands inner',
+        blocks_per_round: perRound,
+        turn_ms: input.turn_ms ?? 0,
+        order: 'rounds outer, bands inner; inside a round, ABBA blocks of turns',
         confirm: input.confirm,
         confidence: level,
         level_rule: 'smallest attainable level >= requested (widest interval when none is)',
@@ -86085,7 +86122,7 @@ function analyzeAb(input) {
  * deciding half-width (the test's at the family's critical level, or the interval's when wider), where
  * hw* makes the drop 2·d; at least the rounds whose smallest p-value reaches the test level.
  */
-function roundsForTwiceThreshold(stats, drop, criticalP, testLevel) {
+function roundsForTwiceThreshold(stats, drop, criticalP, testLevel, familySize) {
     if (!(drop > 0 && drop < 0.5))
         return null;
     const target = Math.log((1 - drop) / (1 - 2 * drop));
@@ -86104,7 +86141,9 @@ function roundsForTwiceThreshold(stats, drop, criticalP, testLevel) {
     const canFail = stats.every((s) => Number.isFinite(decisiveHalfWidth(s, criticalP) ?? NaN));
     if (worst.hw <= target && canFail)
         return null;
-    return Math.max(Math.ceil(worst.rounds * (worst.hw / target) ** 2), minRoundsFor(testLevel));
+    // A family that cannot fail now needs more blocks: at most enough for Bonferroni over its figures.
+    const floor = canFail ? minRoundsFor(testLevel) : Math.max(worst.rounds + 1, minRoundsFor(testLevel / familySize));
+    return Math.max(Math.ceil(worst.rounds * (worst.hw / target) ** 2), floor);
 }
 
 ;// CONCATENATED MODULE: ./src/run/merge-rounds.ts
@@ -86266,6 +86305,243 @@ function abSchedule(bandIndices, rounds, firstRound = 0) {
 function flattenSchedule(slots) {
     return slots.flatMap((s) => s.order.map((side) => ({ band_index: s.band_index, round: s.round, side })));
 }
+/**
+ * Width of one turn (ms): inside a round, the two sides take turns on the server, both pools open,
+ * so that a pair is measured within a second and the machine's slow drift cancels out of it.
+ */
+const TURN_MS = 250;
+/** ABBA blocks (4 turns, one paired observation each) in `bandDurationS` of interleaving; at least 1. */
+function blocksPerRound(bandDurationS) {
+    return Math.max(1, Math.round((bandDurationS * 1000) / (4 * TURN_MS)));
+}
+/**
+ * The turns of a round's blocks: block k runs first, second, second, first, with `order` for k = 0
+ * and the sides swapped from block to block (A B B A | B A A B | …), so each side goes first equally
+ * often and a linear drift cancels inside every block.
+ * @example blockTurns(['base', 'head'], 2) // [['base','head','head','base'], ['head','base','base','head']]
+ */
+function blockTurns(order, blocks) {
+    return Array.from({ length: blocks }, (_, k) => {
+        const [a, b] = k % 2 === 0 ? order : [order[1], order[0]];
+        return [a, b, b, a];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/ab/interleave.ts
+// One round of one band of a same-runner A/B run: both sides' pools open for the whole round, and
+// the sides take turns of TURN_MS on the server in ABBA blocks (plan.ts), each block one paired
+// observation. Pairs close in time cancel the machine's slow drift that reconnecting per round
+// threw away. I/O lives here; what a block measured becomes an AbPair in runner.ts.
+//
+// Accounting: a side's transaction counts in its turn when it commits during the turn (the other
+// side's in-flight transactions finish in the first milliseconds of a turn, alike for both sides);
+// a turn's TPS is its commits over its measured length. Each side's BandRecorder sees only its
+// turns, on a clock that runs during them, so its BandResult (per-second series included) is that
+// of the side alone over its own active time.
+
+
+
+
+
+
+
+
+
+const interleave_CONNECT_TIMEOUT_MS = 10_000;
+const RETRY_WINDOW_MS = 15_000;
+const interleave_DRAIN_MS = 2000;
+/** A side's transactions during its turns: into its recorder, and into the block's own tally. */
+class TurnSink {
+    recorder;
+    active = false;
+    commits = 0;
+    failed = 0;
+    activeMs = 0;
+    block = newLatencyHistogram(2);
+    constructor(recorder) {
+        this.recorder = recorder;
+    }
+    commit(scheduled, started, acquired, ended, statements) {
+        this.recorder.commit(scheduled, started, acquired, ended, statements);
+        if (!this.active)
+            return;
+        this.commits++;
+        this.block.recordValue(Math.max(0, Math.round((ended - scheduled) * 1000)));
+    }
+    fail(code, error) {
+        this.recorder.fail(code, error);
+        if (this.active)
+            this.failed++;
+    }
+    lag(ms) {
+        this.recorder.lag(ms);
+    }
+    /** The block's figures, then a fresh tally for the next block. */
+    take() {
+        const m = {
+            tps: this.activeMs > 0 ? (this.commits * 1000) / this.activeMs : 0,
+            p95_ms: this.block.totalCount > 0 ? this.block.getValueAtPercentile(95) / 1000 : null,
+            status: this.commits > 0 ? 'complete' : 'failed',
+            client_bound: false,
+            error_rate: bandErrorRate(this.commits, this.failed),
+        };
+        this.commits = 0;
+        this.failed = 0;
+        this.activeMs = 0;
+        this.block.reset();
+        return m;
+    }
+    destroy() {
+        this.block.destroy();
+    }
+}
+const SIDES = ['base', 'head'];
+/** Measures one round of one band, both sides interleaved; never throws for database trouble. */
+async function measureInterleaved(request) {
+    const { band, plan, log, secrets } = request;
+    const control = new BandControl();
+    const onAbort = () => control.halt('interrupted');
+    request.signal?.addEventListener('abort', onAbort);
+    const windowS = (request.blocks * 2 * TURN_MS) / 1000 + 1;
+    const state = {};
+    for (const side of SIDES) {
+        const recorder = new BandRecorder(windowS);
+        const pool = new ConnectionPool({
+            clientConfig: {
+                ...request.sides[side].clientConfig,
+                application_name: POOL_APPLICATION_NAME,
+                pipeline: plan.pipeline,
+                connectionTimeoutMillis: request.sides[side].clientConfig.connectionTimeoutMillis ?? interleave_CONNECT_TIMEOUT_MS,
+            },
+            size: band.connections,
+            retryWindowMs: RETRY_WINDOW_MS,
+            onFatal: (reason) => control.halt(`${side} side: ${reason}`),
+            cancelled: () => control.stopReason !== null,
+            debug: (line) => log.debug(maskSecrets(line, secrets)),
+            onNotice: (notice) => recorder.notice(notice.severity),
+        });
+        state[side] = { pool, sink: new TurnSink(recorder), gate: new TurnGate(), workers: [] };
+    }
+    const errorsSeen = new Set();
+    const blocks = [];
+    const results = { base: null, head: null };
+    try {
+        try {
+            await Promise.all(SIDES.map((side) => state[side].pool.open()));
+        }
+        catch (error) {
+            return {
+                blocks,
+                results,
+                stopReason: control.stopReason ??
+                    `band ${band.band_id} could not open ${band.connections} connections: ` +
+                        maskSecrets(error.message ?? String(error), secrets),
+            };
+        }
+        for (const side of SIDES) {
+            const s = state[side];
+            s.workers = Array.from({ length: band.workers }, (_, i) => closedLoopWorker(request.sides[side].workload.createWorker(i + 1, request.seed), {
+                pool: s.pool,
+                recorder: s.sink,
+                control,
+                scheduler: null,
+                gate: s.gate,
+                onError: (code, error) => {
+                    if (errorsSeen.has(`${side} ${code}`))
+                        return;
+                    errorsSeen.add(`${side} ${code}`);
+                    const message = error instanceof Error ? error.message : String(error);
+                    log.warn(`${side} side, band ${band.band_id}: first ${code} error: ${maskSecrets(message, secrets)}`);
+                },
+            }).catch((error) => log.debug(`${side} worker ${i + 1} stopped: ${maskSecrets(String(error), secrets)}`)));
+        }
+        // Warm-up: the same alternation, nothing recorded.
+        const warmTurns = Math.max(0, Math.round((request.warmupS * 1000) / TURN_MS));
+        for (let t = 0; t < warmTurns && control.stopReason === null; t++) {
+            const side = request.order[t % 2];
+            state[side].gate.set(true);
+            await control.phase(TURN_MS);
+            state[side].gate.set(false);
+        }
+        const clockMs = { base: 0, head: 0 };
+        const startedAt = new Date().toISOString();
+        const measureStart = external_node_perf_hooks_.performance.now();
+        const cpuStart = process.cpuUsage();
+        const stopLoopMonitor = startLoopMonitor();
+        const schedule = blockTurns(request.order, request.blocks);
+        for (let k = 0; k < schedule.length && control.stopReason === null; k++) {
+            for (const side of schedule[k]) {
+                const { sink, gate } = state[side];
+                const start = external_node_perf_hooks_.performance.now();
+                // The side's recorder runs on its own clock: only its turns advance it.
+                sink.recorder.startWindow(start - clockMs[side]);
+                sink.active = true;
+                gate.set(true);
+                await control.phase(TURN_MS);
+                gate.set(false);
+                sink.active = false;
+                const end = external_node_perf_hooks_.performance.now();
+                sink.recorder.measuring = false;
+                clockMs[side] += end - start;
+                sink.activeMs += end - start;
+                if (control.stopReason !== null)
+                    break;
+            }
+            if (control.stopReason !== null)
+                break;
+            const measured = { base: state.base.sink.take(), head: state.head.sink.take() };
+            blocks.push({ index: k, first: schedule[k][0], sides: measured });
+        }
+        const measureEnd = external_node_perf_hooks_.performance.now();
+        const loop = stopLoopMonitor();
+        const cpu = process.cpuUsage(cpuStart);
+        const clientBound = isClientBound(loop.event_loop_utilization);
+        for (const b of blocks)
+            for (const side of SIDES)
+                b.sides[side].client_bound = clientBound;
+        for (const side of SIDES) {
+            const { sink, pool } = state[side];
+            if (clockMs[side] <= 0)
+                continue;
+            sink.recorder.windowStart = 0;
+            sink.recorder.windowEnd = clockMs[side];
+            // The process's CPU is shared by both sides: each is charged its share of the time.
+            const share = clockMs[side] / Math.max(1, clockMs.base + clockMs.head);
+            results[side] = assembleBandResult({
+                band,
+                plan,
+                recorder: sink.recorder,
+                scheduler: null,
+                startedAt,
+                endedEarly: control.stopReason !== null,
+                outageMs: pool.outageMs(measureStart, measureEnd),
+                cpu: { user: cpu.user * share, system: cpu.system * share },
+                loops: 1,
+                loopFigures: [loop],
+                pgStats: null,
+                secrets,
+            });
+        }
+        return { blocks, results, stopReason: control.stopReason };
+    }
+    finally {
+        control.stopping = true;
+        for (const side of SIDES) {
+            state[side].pool.stopHandingOut();
+            state[side].gate.set(true);
+        }
+        const all = SIDES.flatMap((side) => state[side].workers);
+        await Promise.race([Promise.all(all), worker_loop_sleep(interleave_DRAIN_MS)]);
+        await Promise.all(SIDES.map((side) => state[side].pool.close()));
+        await Promise.race([Promise.all(all), worker_loop_sleep(1000)]);
+        control.dispose();
+        request.signal?.removeEventListener('abort', onAbort);
+        for (const side of SIDES) {
+            state[side].sink.destroy();
+            state[side].sink.recorder.destroy();
+        }
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/ab/runner.ts
 // The same-runner A/B run: one server, two databases (base and head), each made fresh from a
@@ -86291,8 +86567,10 @@ function flattenSchedule(slots) {
 
 
 
-// 7: the fewest rounds at which one off round still leaves a 2.5% one-sided p-value reachable (2/128).
-const DEFAULT_AB_ROUNDS = 7;
+
+
+// 3 rounds of an 18 s band_duration: 54 paired blocks in about a minute per band (README, A/B mode).
+const DEFAULT_AB_ROUNDS = 3;
 const AB_RESULTS_FILE = 'ab-results.json';
 const quote = (name) => `"${name.replace(/"/g, '""')}"`;
 /** The config's workload with its files re-rooted from the config's directory to `sideDir`. */
@@ -86319,15 +86597,6 @@ function abDatabaseNames(suffix = '') {
 async function dropDatabase(admin, name, force) {
     await admin.query(`DROP DATABASE IF EXISTS ${quote(name)}${force ? ' WITH (FORCE)' : ''}`);
 }
-function sideMeasurement(b) {
-    return {
-        tps: b.total_tps,
-        p95_ms: b.latency.p95_ms,
-        status: b.status,
-        client_bound: b.client.client_bound,
-        error_rate: b.error_rate,
-    };
-}
 /** A logger for the runner's per-band chatter: its lines become debug lines, warnings stay. */
 function quietLogger(log) {
     return { info: (line) => log.debug(line), debug: (line) => log.debug(line), warn: (line) => log.warn(line) };
@@ -86351,12 +86620,14 @@ async function runAb(request) {
     };
     const names = abDatabaseNames(request.dbSuffix ?? '');
     const reset = resolveReset(request.reset ?? 'auto', config.workload);
+    // Paired observations per round: one ABBA block of turns per second of band_duration.
+    const blocks = blocksPerRound(plan.band_duration_s);
     const sources = {
         base: { source: request.baseLabel ?? baseDir, database: names.base.db },
         head: { source: request.headLabel ?? headDir, database: names.head.db },
     };
-    // Every measurement is one warm-up + band + cool-down; confirmation may add as many again per failing band.
-    const measured = { ...plan, estimated_duration_s: plan.estimated_duration_s * 2 * request.rounds };
+    // Every round of a band is one warm-up + band of both sides interleaved; confirmation may add as many again.
+    const measured = { ...plan, estimated_duration_s: plan.estimated_duration_s * request.rounds };
     checkTimeBudget(measured, config.progressive.time_budget_s);
     const database = await openDatabase({
         databaseUrl: request.databaseUrl,
@@ -86402,52 +86673,63 @@ async function runAb(request) {
             log.debug(`${side}: database re-created from its template in ${(performance.now() - started).toFixed(0)} ms`);
         };
         const measure = async (bandIndices, firstRound, phase) => {
-            const slots = abSchedule(bandIndices, request.rounds, firstRound);
-            for (const slot of slots) {
+            for (const slot of abSchedule(bandIndices, request.rounds, firstRound)) {
                 const band = plan.bands[slot.band_index];
-                const results = {};
-                for (const side of slot.order) {
-                    if (request.signal?.aborted) {
-                        failure = new Error('interrupted');
-                        return false;
-                    }
-                    await prepare(side);
-                    const outcome = await measureBands(config, {
-                        ...plan,
-                        bands: [band],
-                        estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s,
-                    }, workloads[side], { ...database.clientConfig, database: names[side].db }, { signal: request.signal, log: quietLogger(log), seedOffset: slot.round });
-                    const result = outcome.bands[0];
-                    if (!result || outcome.partial) {
-                        failure = new Error(`${side} side, band ${band.band_id}, round ${slot.round + 1}: ${outcome.partial_reason ?? 'no result'}`);
-                        if (result)
-                            runs[side][slot.band_index].push(result);
-                        return false;
-                    }
-                    runs[side][slot.band_index].push(result);
-                    results[side] = result;
+                if (request.signal?.aborted) {
+                    failure = new Error('interrupted');
+                    return false;
                 }
-                const b = results.base;
-                const h = results.head;
-                pairs.push({
-                    band_index: slot.band_index,
-                    round: slot.round,
-                    phase,
+                for (const side of slot.order)
+                    await prepare(side);
+                const round = await measureInterleaved({
+                    band,
+                    plan,
+                    sides: {
+                        base: { workload: workloads.base, clientConfig: { ...database.clientConfig, database: names.base.db } },
+                        head: { workload: workloads.head, clientConfig: { ...database.clientConfig, database: names.head.db } },
+                    },
                     order: slot.order,
-                    base: sideMeasurement(b),
-                    head: sideMeasurement(h),
+                    blocks,
+                    warmupS: plan.warmup_time_s,
+                    seed: bandSeed(config.analysis.seed + slot.round, band.band_id),
+                    signal: request.signal,
+                    log: quietLogger(log),
+                    secrets,
                 });
-                const ratio = b.total_tps > 0 ? h.total_tps / b.total_tps : NaN;
+                for (const side of ['base', 'head']) {
+                    const result = round.results[side];
+                    if (result)
+                        runs[side][slot.band_index].push(result);
+                }
+                for (const block of round.blocks) {
+                    pairs.push({
+                        band_index: slot.band_index,
+                        // Blocks are the paired observations: numbered across rounds, alike for every band.
+                        round: slot.round * blocks + block.index,
+                        phase,
+                        order: [block.first, block.first === 'base' ? 'head' : 'base'],
+                        base: block.sides.base,
+                        head: block.sides.head,
+                    });
+                }
+                if (round.stopReason !== null) {
+                    failure = new Error(`band ${band.band_id}, round ${slot.round + 1}: ${round.stopReason}`);
+                    return false;
+                }
+                const b = round.results.base;
+                const h = round.results.head;
+                const ratio = b && h && b.total_tps > 0 ? h.total_tps / b.total_tps : NaN;
                 log.info(`🔁 ${phase === 'confirm' ? 'confirm ' : ''}round ${slot.round + 1}, ` +
-                    `band ${band.band_id} (${band.workers}w/${band.connections}c), ` +
-                    `${slot.order.join(' then ')}: base ${b.total_tps.toFixed(0)} TPS, head ${h.total_tps.toFixed(0)} TPS, ` +
+                    `band ${band.band_id} (${band.workers}w/${band.connections}c), ${round.blocks.length} ABBA block(s) ` +
+                    `of ${TURN_MS} ms turns, ${slot.order[0]} first: base ${(b?.total_tps ?? 0).toFixed(0)} TPS, ` +
+                    `head ${(h?.total_tps ?? 0).toFixed(0)} TPS, ` +
                     `head/base ${Number.isFinite(ratio) ? ratio.toFixed(3) : 'n/a'}`);
             }
             return true;
         };
-        log.info(`🎯 A/B: ${plan.bands.length} band(s) × ${request.rounds} ABBA rounds × 2 sides, ` +
-            (`${plan.band_duration_s}s per band (+${plan.warmup_time_s}s ` +
-                `warm-up, +${plan.cooldown_time_s}s cool-down), reset ${reset}`));
+        log.info(`🎯 A/B: ${plan.bands.length} band(s) × ${request.rounds} round(s), each ${plan.band_duration_s}s of base ` +
+            `and head taking ${TURN_MS} ms turns (${blocks} ABBA block(s), both pools open) after ` +
+            `${plan.warmup_time_s}s warm-up, reset ${reset}`);
         const allBands = plan.bands.map((_b, i) => i);
         try {
             const completed = await measure(allBands, 0, 'main');
@@ -86456,6 +86738,8 @@ async function runAb(request) {
                     bands: plan.bands,
                     pairs,
                     rounds: request.rounds,
+                    blocks_per_round: blocks,
+                    turn_ms: TURN_MS,
                     confirm: true,
                     thresholds: request.thresholds,
                     settings: { ...config.analysis, bootstrap_resamples: 0 },
@@ -86505,6 +86789,8 @@ async function runAb(request) {
         bands: plan.bands,
         pairs,
         rounds: request.rounds,
+        blocks_per_round: blocks,
+        turn_ms: TURN_MS,
         confirm: request.confirm,
         thresholds: request.thresholds,
         settings: config.analysis,
@@ -90582,7 +90868,7 @@ const INPUT_DEFAULTS = {
     'max-p95-increase': '10%',
     'export-path': '',
     'retention-days': '90',
-    'ab-rounds': '7',
+    'ab-rounds': '3',
     confirm: 'false',
     'base-ref': '',
 };
@@ -91876,7 +92162,7 @@ function buildProgram() {
         .option('-c, --config <file>', "progressive YAML config; its workload/setup paths are taken relative to each side's directory")
         .option('--base-dir <dir>', "directory holding the base side's workload and setup files (laid out as next to the config)")
         .option('--head-dir <dir>', "directory holding the head side's files (default: the config file's directory)")
-        .option('--rounds <n>', 'ABBA rounds per band, 3-50 (default 7)')
+        .option('--rounds <n>', 'rounds per band, 3-50 (default 3): each a warm-up and band_duration of ABBA blocks of 250 ms turns')
         .option('--confirm', 're-measure failing bands for as many rounds; fail only if the failure reproduces')
         .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
         .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')

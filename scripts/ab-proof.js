@@ -25,8 +25,9 @@ const flag = (name, fallback) => {
   return i >= 0 && args[i + 1] !== undefined ? args[i + 1] : fallback;
 };
 const REPS = Number(flag('--reps', '10'));
-const ROUNDS = flag('--rounds', '24');
-const BAND_S = Number(flag('--band-duration', '1'));
+const ROUNDS = flag('--rounds', '3');
+const BAND_S = Number(flag('--band-duration', '18'));
+const WARMUP_S = Number(flag('--warmup', '1'));
 const URL = flag('--database-url', 'postgres://postgres@127.0.0.1:5432/postgres');
 const cli = path.join(root, 'dist', 'cli.js');
 
@@ -46,7 +47,7 @@ const CONFIG = `progressive:
   max_workers: 4
   strategy: exponential
   band_duration: ${BAND_S}s
-  warmup_time: 0.5s
+  warmup_time: ${WARMUP_S}s
   cooldown_time: 0s
   export_format: json
   export_path: ./out
@@ -137,7 +138,7 @@ const load = () =>
     .map((x) => x.toFixed(1))
     .join(' ');
 console.log(
-  `A/B proof: ${REPS} A/A + ${REPS} slowdown repetitions, ${ROUNDS} rounds, 1 band (4 workers / 4 connections) of ${BAND_S} s after 0.5 s warm-up; cpus ${os.cpus().length}, load ${load()}`,
+  `A/B proof: ${REPS} A/A + ${REPS} slowdown repetitions, ${ROUNDS} rounds, 1 band (4 workers / 4 connections) of ${BAND_S} s interleaved after ${WARMUP_S} s warm-up; cpus ${os.cpus().length}, load ${load()}`,
 );
 try {
   for (const [label, headDir] of [

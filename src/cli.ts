@@ -123,7 +123,10 @@ export function buildProgram(): Command {
       "directory holding the base side's workload and setup files (laid out as next to the config)",
     )
     .option('--head-dir <dir>', "directory holding the head side's files (default: the config file's directory)")
-    .option('--rounds <n>', 'ABBA rounds per band, 3-50 (default 7)')
+    .option(
+      '--rounds <n>',
+      'rounds per band, 3-50 (default 3): each a warm-up and band_duration of ABBA blocks of 250 ms turns',
+    )
     .option('--confirm', 're-measure failing bands for as many rounds; fail only if the failure reproduces')
     .option('--max-tps-drop <pct>', 'largest tolerated TPS drop, e.g. 5% (default 5%)')
     .option('--max-p95-increase <pct>', 'largest tolerated p95 increase, e.g. 10% (default 10%)')

@@ -39,3 +39,27 @@ export function abSchedule(bandIndices: readonly number[], rounds: number, first
 export function flattenSchedule(slots: readonly AbSlot[]): { band_index: number; round: number; side: Side }[] {
   return slots.flatMap((s) => s.order.map((side) => ({ band_index: s.band_index, round: s.round, side })));
 }
+
+/**
+ * Width of one turn (ms): inside a round, the two sides take turns on the server, both pools open,
+ * so that a pair is measured within a second and the machine's slow drift cancels out of it.
+ */
+export const TURN_MS = 250;
+
+/** ABBA blocks (4 turns, one paired observation each) in `bandDurationS` of interleaving; at least 1. */
+export function blocksPerRound(bandDurationS: number): number {
+  return Math.max(1, Math.round((bandDurationS * 1000) / (4 * TURN_MS)));
+}
+
+/**
+ * The turns of a round's blocks: block k runs first, second, second, first, with `order` for k = 0
+ * and the sides swapped from block to block (A B B A | B A A B | …), so each side goes first equally
+ * often and a linear drift cancels inside every block.
+ * @example blockTurns(['base', 'head'], 2) // [['base','head','head','base'], ['head','base','base','head']]
+ */
+export function blockTurns(order: readonly [Side, Side], blocks: number): Side[][] {
+  return Array.from({ length: blocks }, (_, k) => {
+    const [a, b] = k % 2 === 0 ? order : [order[1], order[0]];
+    return [a, b, b, a];
+  });
+}

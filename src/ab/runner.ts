@@ -13,7 +13,6 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import pg from 'pg';
 import {
   closeDocument,
-  measureBands,
   newResultsDocument,
   openDatabase,
   prepareRun,
@@ -37,10 +36,12 @@ import type { Workload } from '../workload/types.js';
 import { analyzeAb } from '../compare/paired.js';
 import type { AbPair, AbSection, AbSideMeasurement, Side } from '../results/ab-types.js';
 import { mergeRounds } from '../run/merge-rounds.js';
-import { abSchedule } from './plan.js';
+import { abSchedule, blocksPerRound, TURN_MS } from './plan.js';
+import { measureInterleaved } from './interleave.js';
+import { bandSeed } from '../run/runner.js';
 
-// 7: the fewest rounds at which one off round still leaves a 2.5% one-sided p-value reachable (2/128).
-export const DEFAULT_AB_ROUNDS = 7;
+// 3 rounds of an 18 s band_duration: 54 paired blocks in about a minute per band (README, A/B mode).
+export const DEFAULT_AB_ROUNDS = 3;
 export const AB_RESULTS_FILE = 'ab-results.json';
 
 export interface AbRequest extends Pick<
@@ -107,16 +108,6 @@ async function dropDatabase(admin: pg.Client, name: string, force: boolean): Pro
   await admin.query(`DROP DATABASE IF EXISTS ${quote(name)}${force ? ' WITH (FORCE)' : ''}`);
 }
 
-function sideMeasurement(b: BandResult): AbSideMeasurement {
-  return {
-    tps: b.total_tps,
-    p95_ms: b.latency.p95_ms,
-    status: b.status,
-    client_bound: b.client.client_bound,
-    error_rate: b.error_rate,
-  };
-}
-
 /** A logger for the runner's per-band chatter: its lines become debug lines, warnings stay. */
 function quietLogger(log: Logger): Logger {
   return { info: (line) => log.debug(line), debug: (line) => log.debug(line), warn: (line) => log.warn(line) };
@@ -141,12 +132,14 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   };
   const names = abDatabaseNames(request.dbSuffix ?? '');
   const reset = resolveReset(request.reset ?? 'auto', config.workload);
+  // Paired observations per round: one ABBA block of turns per second of band_duration.
+  const blocks = blocksPerRound(plan.band_duration_s);
   const sources: Record<Side, { source: string; database: string }> = {
     base: { source: request.baseLabel ?? baseDir, database: names.base.db },
     head: { source: request.headLabel ?? headDir, database: names.head.db },
   };
-  // Every measurement is one warm-up + band + cool-down; confirmation may add as many again per failing band.
-  const measured: BandPlan = { ...plan, estimated_duration_s: plan.estimated_duration_s * 2 * request.rounds };
+  // Every round of a band is one warm-up + band of both sides interleaved; confirmation may add as many again.
+  const measured: BandPlan = { ...plan, estimated_duration_s: plan.estimated_duration_s * request.rounds };
   checkTimeBudget(measured, config.progressive.time_budget_s);
 
   const database = await openDatabase(
@@ -203,53 +196,55 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     };
 
     const measure = async (bandIndices: number[], firstRound: number, phase: 'main' | 'confirm'): Promise<boolean> => {
-      const slots = abSchedule(bandIndices, request.rounds, firstRound);
-      for (const slot of slots) {
+      for (const slot of abSchedule(bandIndices, request.rounds, firstRound)) {
         const band = plan.bands[slot.band_index]!;
-        const results: Partial<Record<Side, BandResult>> = {};
-        for (const side of slot.order) {
-          if (request.signal?.aborted) {
-            failure = new Error('interrupted');
-            return false;
-          }
-          await prepare(side);
-          const outcome = await measureBands(
-            config,
-            {
-              ...plan,
-              bands: [band],
-              estimated_duration_s: plan.warmup_time_s + plan.band_duration_s + plan.cooldown_time_s,
-            },
-            workloads[side],
-            { ...database.clientConfig, database: names[side].db },
-            { signal: request.signal, log: quietLogger(log), seedOffset: slot.round },
-          );
-          const result = outcome.bands[0];
-          if (!result || outcome.partial) {
-            failure = new Error(
-              `${side} side, band ${band.band_id}, round ${slot.round + 1}: ${outcome.partial_reason ?? 'no result'}`,
-            );
-            if (result) runs[side][slot.band_index]!.push(result);
-            return false;
-          }
-          runs[side][slot.band_index]!.push(result);
-          results[side] = result;
+        if (request.signal?.aborted) {
+          failure = new Error('interrupted');
+          return false;
         }
-        const b = results.base!;
-        const h = results.head!;
-        pairs.push({
-          band_index: slot.band_index,
-          round: slot.round,
-          phase,
+        for (const side of slot.order) await prepare(side);
+        const round = await measureInterleaved({
+          band,
+          plan,
+          sides: {
+            base: { workload: workloads.base, clientConfig: { ...database.clientConfig, database: names.base.db } },
+            head: { workload: workloads.head, clientConfig: { ...database.clientConfig, database: names.head.db } },
+          },
           order: slot.order,
-          base: sideMeasurement(b),
-          head: sideMeasurement(h),
+          blocks,
+          warmupS: plan.warmup_time_s,
+          seed: bandSeed(config.analysis.seed + slot.round, band.band_id),
+          signal: request.signal,
+          log: quietLogger(log),
+          secrets,
         });
-        const ratio = b.total_tps > 0 ? h.total_tps / b.total_tps : NaN;
+        for (const side of ['base', 'head'] as const) {
+          const result = round.results[side];
+          if (result) runs[side][slot.band_index]!.push(result);
+        }
+        for (const block of round.blocks) {
+          pairs.push({
+            band_index: slot.band_index,
+            // Blocks are the paired observations: numbered across rounds, alike for every band.
+            round: slot.round * blocks + block.index,
+            phase,
+            order: [block.first, block.first === 'base' ? 'head' : 'base'],
+            base: block.sides.base,
+            head: block.sides.head,
+          });
+        }
+        if (round.stopReason !== null) {
+          failure = new Error(`band ${band.band_id}, round ${slot.round + 1}: ${round.stopReason}`);
+          return false;
+        }
+        const b = round.results.base;
+        const h = round.results.head;
+        const ratio = b && h && b.total_tps > 0 ? h.total_tps / b.total_tps : NaN;
         log.info(
           `🔁 ${phase === 'confirm' ? 'confirm ' : ''}round ${slot.round + 1}, ` +
-            `band ${band.band_id} (${band.workers}w/${band.connections}c), ` +
-            `${slot.order.join(' then ')}: base ${b.total_tps.toFixed(0)} TPS, head ${h.total_tps.toFixed(0)} TPS, ` +
+            `band ${band.band_id} (${band.workers}w/${band.connections}c), ${round.blocks.length} ABBA block(s) ` +
+            `of ${TURN_MS} ms turns, ${slot.order[0]} first: base ${(b?.total_tps ?? 0).toFixed(0)} TPS, ` +
+            `head ${(h?.total_tps ?? 0).toFixed(0)} TPS, ` +
             `head/base ${Number.isFinite(ratio) ? ratio.toFixed(3) : 'n/a'}`,
         );
       }
@@ -257,9 +252,9 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     };
 
     log.info(
-      `🎯 A/B: ${plan.bands.length} band(s) × ${request.rounds} ABBA rounds × 2 sides, ` +
-        (`${plan.band_duration_s}s per band (+${plan.warmup_time_s}s ` +
-          `warm-up, +${plan.cooldown_time_s}s cool-down), reset ${reset}`),
+      `🎯 A/B: ${plan.bands.length} band(s) × ${request.rounds} round(s), each ${plan.band_duration_s}s of base ` +
+        `and head taking ${TURN_MS} ms turns (${blocks} ABBA block(s), both pools open) after ` +
+        `${plan.warmup_time_s}s warm-up, reset ${reset}`,
     );
     const allBands = plan.bands.map((_b, i) => i);
     try {
@@ -269,6 +264,8 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
           bands: plan.bands,
           pairs,
           rounds: request.rounds,
+          blocks_per_round: blocks,
+          turn_ms: TURN_MS,
           confirm: true,
           thresholds: request.thresholds,
           settings: { ...config.analysis, bootstrap_resamples: 0 },
@@ -320,6 +317,8 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     bands: plan.bands,
     pairs,
     rounds: request.rounds,
+    blocks_per_round: blocks,
+    turn_ms: TURN_MS,
     confirm: request.confirm,
     thresholds: request.thresholds,
     settings: config.analysis,

@@ -103,7 +103,7 @@ function toRatioInterval(iv: WilcoxonInterval): NonNullable<AbFigureStats['inter
 export function levelText(iv: AbFigureStats['interval'] & object): string {
   const exact = `${(iv.level * 100).toFixed(2).replace(/\.?0+$/, '')}%`;
   return iv.below_requested
-    ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more rounds)`
+    ? `${exact} (the widest attainable; ${pct(iv.requested_level, 0)} needs more blocks)`
     : exact;
 }
 
@@ -225,24 +225,24 @@ export function figureComparison(
   let reason: string;
   if (!iv || stats.ratio === null) {
     reason =
-      `No interval: only ${stats.rounds} round(s) with a usable ` +
+      `No interval: only ${stats.rounds} paired block(s) with a usable ` +
       `${tps ? 'TPS' : 'p95'} on both sides (need ≥ ${MIN_ROUNDS}).`;
   } else {
     const noun = tps ? 'TPS' : 'p95';
     const moved = stats.ratio < 1 ? 'fell' : 'rose';
     const change =
-      `${noun} ${moved} ${pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired rounds; ` +
+      `${noun} ${moved} ${pct(Math.abs(stats.ratio - 1))} (Hodges–Lehmann over ${stats.rounds} paired blocks; ` +
       `base ${num(baseValue, tps ? 1 : 2)} → head ${num(headValue, tps ? 1 : 2)}${tps ? ' TPS' : ' ms'})`;
     const ivText = `${levelText(iv)} signed-rank interval of the ratio ${ratioText(iv)}`;
     const test = (p: number | null) =>
       `the step-down sign-flip test of "no ${higher ? 'drop' : 'rise'} ` +
       `beyond the threshold" gives p = ${fmtP(p)} one-sided, ` +
       `adjusted over ${familySize} gating figure(s), at most ${fmtP(testLevel)}`;
-    const settle = roundsToSettle(stats, higher, d, decisive, rounds, testLevel);
+    const settle = roundsToSettle(stats, higher, d, decisive, testLevel, Math.max(1, familySize));
     const settleText =
       settle === null
-        ? ' Its estimate sits on the threshold: no number of rounds settles it.'
-        : ` About ${settle} rounds would settle it.`;
+        ? ' Its estimate sits on the threshold: no number of blocks settles it.'
+        : ` About ${settle} paired blocks would settle it (more rounds, or a longer band_duration).`;
     if (status === 'fail') {
       reason =
         `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ` +
@@ -255,16 +255,16 @@ export function figureComparison(
         `${change}; ${ivText} lies entirely ${higher ? 'below' : 'above'} ${limit}, but ` +
         `${test(judged.p_adjusted)}, so it does not fail` +
         (mde === null
-          ? `: with ${stats.rounds} rounds the family's adjusted test cannot reach that level for this figure.`
-          : `: only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde)} could fail with ${stats.rounds} rounds.`) +
+          ? `: with ${stats.rounds} blocks the family's adjusted test cannot reach that level for this figure.`
+          : `: only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde)} could fail with ${stats.rounds} blocks.`) +
         settleText;
     } else {
       reason =
         `${change}; ${ivText} straddles ${limit}. Noise ±${pct(noise!)}: ` +
         (mde === null
-          ? `with ${stats.rounds} rounds the family's adjusted test cannot reach that level for this figure.`
+          ? `with ${stats.rounds} blocks the family's adjusted test cannot reach that level for this figure.`
           : `only a ${higher ? 'drop' : 'rise'} beyond ${pct(mde)} could have been called a regression ` +
-            `with ${stats.rounds} rounds.`) +
+            `with ${stats.rounds} blocks.`) +
         settleText;
     }
     if (confirmation) {
@@ -272,9 +272,9 @@ export function figureComparison(
       const civ = c.stats.interval;
       const ctext =
         civ && c.stats.ratio !== null
-          ? `${c.stats.rounds} confirmation rounds: ratio ${c.stats.ratio.toFixed(3)}, ` +
+          ? `${c.stats.rounds} confirmation blocks: ratio ${c.stats.ratio.toFixed(3)}, ` +
             `${levelText(civ)} interval ${ratioText(civ)}, adjusted p = ${fmtP(c.p_adjusted)}`
-          : `${c.stats.rounds} confirmation round(s) gave no interval`;
+          : `${c.stats.rounds} confirmation block(s) gave no interval`;
       if (c.reproduced) reason += ` Confirmed: ${ctext}; the failure reproduces.`;
       else {
         status = 'inconclusive';
@@ -301,8 +301,8 @@ export function figureComparison(
     interval: iv ? { low: iv.low, high: iv.high, level: iv.level } : null,
     adjusted_interval: null,
     method: iv
-      ? `paired per-round log-ratio head/base over ${stats.rounds} ABBA ` +
-        'rounds; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ' +
+      ? `paired per-block log-ratio head/base over ${stats.rounds} ABBA ` +
+        'blocks; Hodges–Lehmann estimate; exact Wilcoxon signed-rank interval; ' +
         'two-step sign-flip step-down (minP) test across the gating figures'
       : 'none',
     direction: higher ? 'higher-is-better' : 'lower-is-better',
@@ -335,7 +335,8 @@ export function decisiveHalfWidth(stats: AbFigureStats, criticalP: number | null
 /**
  * About how many rounds would settle an inconclusive figure, from half-widths shrinking as 1/√R: to
  * fail, the decisive half-width must fit between the estimate and the boundary; to pass, the
- * interval's. At least the rounds whose smallest p-value (2⁻ᴿ) reaches the test level. Null when
+ * interval's. More than today's blocks, and to fail at least the blocks whose smallest p-value (2⁻ᴿ)
+ * reaches the test level (divided by the family's size when the family cannot fail now). Null when
  * the estimate sits on the boundary.
  */
 export function roundsToSettle(
@@ -343,8 +344,8 @@ export function roundsToSettle(
   higherIsBetter: boolean,
   threshold: number,
   decisive: number | null,
-  rounds: number,
   testLevel: number,
+  familySize: number,
 ): number | null {
   const iv = stats.interval;
   if (!iv || stats.hl_log_ratio === null) return null;
@@ -357,7 +358,11 @@ export function roundsToSettle(
   if (gap > 0) hw = higherIsBetter ? stats.hl_log_ratio - Math.log(iv.low) : Math.log(iv.high) - stats.hl_log_ratio;
   else hw = Number.isFinite(decisive ?? NaN) ? decisive! : (Math.log(iv.high) - Math.log(iv.low)) / 2;
   const needed = Math.ceil(r * (hw / Math.abs(gap)) ** 2);
-  return Math.max(needed, rounds + 1, gap < 0 ? minRoundsFor(testLevel) : 0);
+  const canFail = Number.isFinite(decisive ?? NaN);
+  // To fail, at least the blocks whose smallest p-value reaches the level (Bonferroni over the family
+  // when it cannot fail now).
+  const toFail = canFail ? minRoundsFor(testLevel) : minRoundsFor(testLevel / familySize);
+  return Math.max(needed, r + 1, gap < 0 ? toFail : 0);
 }
 
 /** The fewest rounds whose smallest exact one-sided signed-rank p-value (2⁻ᴿ) is at most `test`. */

@@ -10,7 +10,12 @@ import type { ResultsDocument } from '../results/types.js';
 export interface AbAnalysisInput {
   bands: BandSpec[];
   pairs: AbPair[];
+  /** Rounds per band: each a reset, both pools opened, a warm-up and `blocks_per_round` ABBA blocks. */
   rounds: number;
+  /** Paired observations (ABBA blocks of turns) per round; 1 when omitted. */
+  blocks_per_round?: number;
+  /** Width of one turn (ms), as reported; 0 when not interleaved (tests). */
+  turn_ms?: number;
   confirm: boolean;
   thresholds: Thresholds;
   settings: AnalysisSettings;

@@ -81,6 +81,7 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   const judged = judgeFamily(family, thresholdOf, level, seed);
   const familySize = family.filter((f) => f.p_value !== null).length;
   const oneSided = alpha / 2;
+  const perRound = input.blocks_per_round ?? 1;
   const test = stepDownLevel(oneSided);
 
   const bandSections: AbBandSection[] = [];
@@ -244,28 +245,30 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     t.max_tps_drop,
     judged.find((j) => j.critical_p !== null)?.critical_p ?? null,
     test,
+    Math.max(1, familySize),
   );
   noise.sentence =
-    `Same-runner A/B run: base and head on one runner and one server, ${input.rounds} ABBA round(s) per band` +
+    `Same-runner A/B run: base and head on one runner and one server, both pools open, taking turns in ABBA ` +
+    `blocks: ${input.rounds} round(s) × ${perRound} block(s) per band` +
     (input.confirm ? ', failures re-measured for confirmation' : '') +
     '. Noise observed: ' +
     (noise.tps_mad_log_ratio === null
-      ? 'not measurable (too few rounds).'
-      : `a paired round's TPS log-ratio deviates by ${pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
+      ? 'not measurable (too few paired blocks).'
+      : `a paired block's TPS log-ratio deviates by ${pct(noise.tps_mad_log_ratio, 2)} (median absolute deviation), ` +
         `the TPS interval half-width is ±${pct(noise.tps_interval_half_width!, 1)}` +
         (noise.tps_mde !== null
           ? `, and the smallest TPS drop this run could call a regression is ${pct(noise.tps_mde, 1)}.`
           : '.') +
         (noise.rounds_for_twice_threshold !== null
-          ? ` About ${noise.rounds_for_twice_threshold} rounds (shorter bands ` +
-            `are fine) would bring that down to ${pct(2 * t.max_tps_drop, 0)}.`
+          ? ` About ${noise.rounds_for_twice_threshold} paired blocks per band (more rounds, or a longer ` +
+            `band_duration: one block per second) would bring that down to ${pct(2 * t.max_tps_drop, 0)}.`
           : ''));
 
   const bandFigures = bandComparisons.flatMap((b) => [b.tps, b.p95_latency]);
   const { verdict, reason, failures, inconclusive, improvements } = decideVerdict(bandFigures, {
     nothingJudged: bandFigures.some((f) => f.interval !== null)
       ? null
-      : `No band had ${MIN_ROUNDS} or more complete paired rounds, so nothing could be judged.`,
+      : `No band had ${MIN_ROUNDS} or more complete paired blocks, so nothing could be judged.`,
     failed: (n, list) =>
       `${n} figure(s) regressed beyond the thresholds with the whole paired interval ` +
       `past them${input.confirm ? ', confirmed by re-measurement' : ''}: ${list}.`,
@@ -280,10 +283,10 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
   const below = family.some((f) => f.interval?.below_requested);
   if (below) {
     notes.push(
-      `With ${input.rounds} rounds the exact signed-rank interval cannot reach ` +
+      `With ${input.rounds * perRound} paired block(s) per band the exact signed-rank interval cannot reach ` +
         `${pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
         ('and no figure can fail (the smallest attainable one-sided p-value is ' +
-          `above ${fmtP(test)}). Use ${minRoundsFor(test)} or more rounds.`),
+          `above ${fmtP(test)}). Use ${minRoundsFor(test)} or more blocks: more rounds, or a longer band_duration.`),
     );
   }
   if (optimal.shifted) notes.push(optimal.message);
@@ -327,11 +330,13 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
     kind: 'pgscale-ab',
     version: 1,
     method:
-      'Paired per-round log-ratios head/base; Hodges–Lehmann estimate; exact ' +
-      'Wilcoxon signed-rank interval; sign-flip step-down minP across band figures; ' +
-      'curve figures from a paired round bootstrap (informational).',
+      'Paired per-block log-ratios head/base (ABBA blocks of turns, both pools open); Hodges–Lehmann ' +
+      'estimate; exact Wilcoxon signed-rank interval; two-step sign-flip step-down across band figures; ' +
+      'curve figures from a paired block bootstrap (informational).',
     rounds: input.rounds,
-    order: 'ABBA, rounds outer, bands inner',
+    blocks_per_round: perRound,
+    turn_ms: input.turn_ms ?? 0,
+    order: 'rounds outer, bands inner; inside a round, ABBA blocks of turns',
     confirm: input.confirm,
     confidence: level,
     level_rule: 'smallest attainable level >= requested (widest interval when none is)',
@@ -357,6 +362,7 @@ function roundsForTwiceThreshold(
   drop: number,
   criticalP: number | null,
   testLevel: number,
+  familySize: number,
 ): number | null {
   if (!(drop > 0 && drop < 0.5)) return null;
   const target = Math.log((1 - drop) / (1 - 2 * drop));
@@ -371,5 +377,7 @@ function roundsForTwiceThreshold(
   if (worst === null) return null;
   const canFail = stats.every((s) => Number.isFinite(decisiveHalfWidth(s, criticalP) ?? NaN));
   if (worst.hw <= target && canFail) return null;
-  return Math.max(Math.ceil(worst.rounds * (worst.hw / target) ** 2), minRoundsFor(testLevel));
+  // A family that cannot fail now needs more blocks: at most enough for Bonferroni over its figures.
+  const floor = canFail ? minRoundsFor(testLevel) : Math.max(worst.rounds + 1, minRoundsFor(testLevel / familySize));
+  return Math.max(Math.ceil(worst.rounds * (worst.hw / target) ** 2), floor);
 }

@@ -48,7 +48,7 @@ export const INPUT_DEFAULTS = {
   'max-p95-increase': '10%',
   'export-path': '',
   'retention-days': '90',
-  'ab-rounds': '7',
+  'ab-rounds': '3',
   confirm: 'false',
   'base-ref': '',
 } as const;

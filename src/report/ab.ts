@@ -57,7 +57,8 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
     `**Same-runner A/B run**: base (${escapeMarkdown(ab.sides.base.source)}) ` +
       `and head (${escapeMarkdown(ab.sides.head.source)}) ` +
       ('measured on this runner against one server, each in its own ' +
-        `database, ${ab.rounds} interleaved ABBA rounds per band`) +
+        `database, both pools open: ${ab.rounds} round(s) per band of ${ab.blocks_per_round} ABBA block(s) ` +
+        `of ${ab.turn_ms} ms turns`) +
       (`${ab.confirm ? ', failures re-measured for confirmation' : ''}. Workload ` +
         `**${escapeMarkdown(head.workload)}** at scale ${fmt(head.scale, 0)}.`),
     '',
@@ -69,9 +70,9 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
     '',
   );
   if (c.bands.length > 0) {
-    out.push('### Bands: head vs base, paired by round', '');
+    out.push('### Bands: head vs base, paired by block', '');
     out.push(
-      '| Workers | Connections | Rounds | TPS base → head | Δ TPS (HL) | TPS ' +
+      '| Workers | Connections | Blocks | TPS base → head | Δ TPS (HL) | TPS ' +
         'interval | level | TPS | p95 ms base → head | Δ p95 | p95 interval | p95 |',
     );
     out.push('|---:|---:|---:|---:|---:|:---:|---:|:---|---:|---:|:---:|:---|');
@@ -118,12 +119,12 @@ export function renderAbMarkdown(input: AbSummaryInput): string {
   );
   out.push('<details><summary>How the verdict is reached</summary>', '');
   out.push(
-    '- Base and head run alternately on the same runner and server ' +
-      '(ABBA order), so machine noise hits both sides of a round alike. ' +
-      'Each round gives one paired log-ratio head ÷ base per band, for TPS and for p95 latency.',
+    '- Base and head take turns on the same runner and server, both pools open, in ABBA blocks ' +
+      '(A B B A | B A A B …), so machine drift hits both sides of a block alike. ' +
+      'Each block gives one paired log-ratio head ÷ base per band, for TPS and for p95 latency.',
     '- The estimate is the Hodges–Lehmann median of the pairwise (Walsh) ' +
       'averages; its interval is the exact Wilcoxon signed-rank interval. ' +
-      ('With few rounds only some levels are exact: the largest one not above the requested ' +
+      ('With few blocks only some levels are exact: the largest one not above the requested ' +
         'level is used and shown (the widest interval when even that is below it).'),
     '- **fail** only when the whole interval lies beyond the threshold; **pass** when it lies ' +
       'within; otherwise **inconclusive**, with the smallest change the noise could have detected.',

@@ -30,9 +30,9 @@ export type AbFigureKind = 'tps' | 'p95_latency';
 /** The paired statistics of one figure of one band (over the main or the confirmation rounds). */
 export interface AbFigureStats {
   figure: AbFigureKind;
-  /** Rounds with a usable value on both sides. */
+  /** Paired blocks with a usable value on both sides (the field keeps its first name). */
   rounds: number;
-  /** ln(head / base) per usable round, in round order. */
+  /** ln(head / base) per usable block, in block order. */
   log_ratios: number[];
   /** The round each log-ratio came from (rounds flip together in the family test). */
   round_ids: number[];
@@ -92,8 +92,8 @@ export interface AbNoise {
   /** Median over bands of the TPS interval half-width (as a fraction of the ratio). */
   tps_interval_half_width: number | null;
   /**
-   * Rounds that would bring the noisiest band's minimum detectable TPS drop down to twice the
-   * threshold, at this run's noise (interval width shrinks as 1/√R); null when it already is there.
+   * Paired blocks per band that would bring the noisiest band's minimum detectable TPS drop down to
+   * twice the threshold, at this run's noise (width shrinks as 1/√R); null when it already is there.
    */
   rounds_for_twice_threshold: number | null;
   /** Largest minimum detectable TPS drop over the bands, at the level each was judged. */
@@ -106,8 +106,13 @@ export interface AbSection {
   kind: 'pgscale-ab';
   version: 1;
   method: string;
+  /** Rounds per band: each one reset, both pools opened, a warm-up, then `blocks_per_round` ABBA blocks. */
   rounds: number;
-  order: 'ABBA, rounds outer, bands inner';
+  /** Paired observations per round: ABBA blocks of turns (TURN_MS each), one per second of band_duration. */
+  blocks_per_round: number;
+  /** Width of one turn (ms). */
+  turn_ms: number;
+  order: 'rounds outer, bands inner; inside a round, ABBA blocks of turns';
   confirm: boolean;
   confidence: number;
   level_rule: 'smallest attainable level >= requested (widest interval when none is)';

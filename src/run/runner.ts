@@ -69,7 +69,7 @@ function wallClockOffsetMs(): number {
 }
 
 /** A band's own seed, so that bands of one run draw unrelated streams. */
-function bandSeed(seed: number, bandId: number): number {
+export function bandSeed(seed: number, bandId: number): number {
   return (Math.imul(seed >>> 0, 0x9e3779b1) + bandId * 0x85ebca6b) >>> 0;
 }
 

@@ -140,11 +140,39 @@ async function rollbackQuietly(connection: PooledConnection): Promise<void> {
   }
 }
 
+/**
+ * Lets a side's closed-loop workers run only during its turns (the same-runner A/B run interleaves
+ * two sides on one server): a worker finishes the transaction in flight, then waits for the next turn.
+ */
+export class TurnGate {
+  private isOpen = false;
+  private waiters: (() => void)[] = [];
+
+  get open(): boolean {
+    return this.isOpen;
+  }
+
+  set(open: boolean): void {
+    this.isOpen = open;
+    if (!open) return;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const wake of waiting) wake();
+  }
+
+  wait(): Promise<void> {
+    return this.isOpen ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
 export interface WorkerContext {
   pool: ConnectionPool;
-  recorder: BandRecorder;
+  /** Where each transaction's outcome goes: the band's recorder, or a sink in front of it. */
+  recorder: Pick<BandRecorder, 'commit' | 'fail' | 'lag'>;
   control: BandControl;
   scheduler: RateScheduler | null;
+  /** Closed loop only: the workers run while it is open. */
+  gate?: TurnGate;
   onError(code: string, error: unknown): void;
 }
 
@@ -221,8 +249,12 @@ async function transactOnce(
 }
 
 export async function closedLoopWorker(session: WorkerSession, ctx: WorkerContext): Promise<void> {
-  const { control } = ctx;
+  const { control, gate } = ctx;
   while (!control.stopping) {
+    if (gate && !gate.open) {
+      await gate.wait();
+      continue;
+    }
     const started = performance.now();
     if (started - control.lastTimerTick > STARVATION_MS) await yieldToLoop();
     if (!(await transactOnce(session, ctx, started, started))) return;

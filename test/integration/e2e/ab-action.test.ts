@@ -23,7 +23,7 @@ const CONFIG = 'bench/pgscale.yml';
 const root = mkdtempSync(path.join(tmpdir(), 'pgscale-e2e-ab-'));
 let fake: FakeGitHub;
 
-// One band of 2 workers, 2 s after a short warm-up: 6 rounds × 2 sides stay under a minute.
+// One band of 2 workers, 2 s of interleaved turns after a short warm-up, 6 rounds: well under a minute.
 const SHORT = (text: string) =>
   text
     .replace(/min_workers: \d+/, 'min_workers: 2')
@@ -130,23 +130,28 @@ describe('mode ab on a pull request', () => {
     // (read without Markdown's backslash escapes).
     const summary = r.summary.replace(/\\/g, '');
     expect(summary).toMatch(
-      /Same-runner A\/B run: base and head on one runner and one server, 6 ABBA round\(s\) per band/,
+      /Same-runner A\/B run: base and head on one runner and one server, both pools open, taking turns in ABBA blocks: 6 round\(s\) × 2 block\(s\) per band/,
     );
-    expect(summary).toMatch(/Noise observed: a paired round\S* TPS log-ratio deviates by [\d.]+%/);
+    expect(summary).toMatch(/Noise observed: a paired block\S* TPS log-ratio deviates by [\d.]+%/);
     expect(summary).toContain(`base commit ${checkout.base.slice(0, 12)}`);
     expect(summary).toMatch(/TPS at 2 workers \/ 2 connections/);
     // One sticky comment with the same report.
     const comments = fake.comments.filter((c) => c.issue_number === 9 && c.body.startsWith(commentMarker(CONFIG)));
     expect(comments).toHaveLength(1);
     expect(comments[0]!.body).toMatch(/Same-runner A\/B run/);
-    // ab-results.json: the paired rounds, the head side far slower in every round.
+    // ab-results.json: the paired blocks (2 s bands: 2 per round), the head side far slower in every one.
     const results = JSON.parse(readFileSync(r.outputs['results-json']!, 'utf8')) as {
-      ab: { rounds: number; pairs: { phase: string; base: { tps: number }; head: { tps: number } }[] };
+      ab: {
+        rounds: number;
+        blocks_per_round: number;
+        turn_ms: number;
+        pairs: { phase: string; base: { tps: number }; head: { tps: number } }[];
+      };
       comparison: { verdict: string; bands: { tps: { status: string; ratio: number } }[] };
     };
-    expect(results.ab.rounds).toBe(6);
+    expect(results.ab).toMatchObject({ rounds: 6, blocks_per_round: 2, turn_ms: 250 });
     const main = results.ab.pairs.filter((p) => p.phase === 'main');
-    expect(main).toHaveLength(6);
+    expect(main).toHaveLength(12);
     for (const p of main) expect(p.head.tps).toBeLessThan(0.5 * p.base.tps);
     expect(results.comparison.bands[0]!.tps.status).toBe('fail');
     // The results went up as an artifact through the real artifact client.

@@ -94,7 +94,7 @@ describe('A/B verdict rules', () => {
     // p95 (= 4/TPS) crosses its 10% threshold in round 1 and is not clearly healthy, and its rounds rank
     // differently from TPS's: the family's smallest p-value, 1/64, falls on 2 of the 64 patterns, 2/64 > 0.02475.
     expect(tps.mde).toBeNull();
-    expect(tps.reason).toMatch(/with 6 rounds the family's adjusted test cannot reach that level for this figure/);
+    expect(tps.reason).toMatch(/with 6 blocks the family's adjusted test cannot reach that level for this figure/);
     // The same noise beside a clearly healthy p95 can fail a drop past the minimum detectable one.
     const quiet = run(one, pairs(one, [[0.9, 0.95, 0.93, 0.94, 0.91, 0.95]]), 6).comparison.bands[0]!.tps;
     expect(quiet.mde!).toBeGreaterThan(0.05);
@@ -105,7 +105,9 @@ describe('A/B verdict rules', () => {
     // so 6 · (0.15923 / 0.05407)² = 52.04 → 53 rounds.
     const { ab, comparison } = run(one, pairs(one, [[0.8, 1.1, 0.9, 1.05, 0.85, 1.0]]), 6);
     expect(ab.noise.rounds_for_twice_threshold).toBe(53);
-    expect(comparison.notes[0]).toMatch(/About 53 rounds \(shorter bands are fine\) would bring that down to 10%\./);
+    expect(comparison.notes[0]).toMatch(
+      /About 53 paired blocks per band \(more rounds, or a longer band_duration: one block per second\) would bring that down to 10%\./,
+    );
     // A quiet run needs no advice.
     expect(
       run(one, pairs(one, [[1.01, 0.99, 1.0, 1.005, 0.995, 1.0]]), 6).ab.noise.rounds_for_twice_threshold,
@@ -159,7 +161,7 @@ describe('A/B verdict rules', () => {
       expect(tps.status).toBe('inconclusive');
       expect(tps.reason).toMatch(/lies entirely below the 5% drop threshold, but the step-down/);
       expect(tps.reason).toMatch(/at most 0\.025, so it does not fail/);
-      expect(tps.reason).toMatch(/About \d+ rounds would settle it\./);
+      expect(tps.reason).toMatch(/About \d+ paired blocks would settle it/);
       expect(tps.reason).not.toMatch(/straddles/);
     }
   });
@@ -168,7 +170,7 @@ describe('A/B verdict rules', () => {
     const { comparison } = run(one, pairs(one, [[0.9, 1.0, 0.93, 0.97, 0.91, 0.99]]), 6);
     const tps = comparison.bands[0]!.tps;
     expect(tps.reason).toMatch(/straddles the 5% drop threshold/);
-    const settle = Number(/About (\d+) rounds would settle it/.exec(tps.reason)![1]);
+    const settle = Number(/About (\d+) paired blocks would settle it/.exec(tps.reason)![1]);
     expect(settle).toBeGreaterThan(6);
   });
   it('fewer rounds than 6: the widest interval is reported at its exact level, and nothing can fail', () => {
@@ -177,9 +179,9 @@ describe('A/B verdict rules', () => {
     // The smallest one-sided p-value with 5 rounds is 1/32 > 0.025.
     expect(comparison.bands[0]!.tps.p_adjusted).toBeCloseTo(1 / 32, 12);
     expect(comparison.verdict).toBe('inconclusive');
-    expect(comparison.notes.join(' ')).toMatch(/cannot reach 95%.*no figure can fail.*Use 6 or more rounds/);
+    expect(comparison.notes.join(' ')).toMatch(/cannot reach 95%.*no figure can fail.*Use 6 or more blocks/);
     expect(comparison.bands[0]!.tps.reason).toMatch(
-      /with 5 rounds the family's adjusted test cannot reach that level for this figure/,
+      /with 5 blocks the family's adjusted test cannot reach that level for this figure/,
     );
     expect(comparison.bands[0]!.tps.mde).toBeNull();
   });
@@ -232,7 +234,7 @@ describe('A/B verdict rules', () => {
     expect(peak.gating).toBe(false);
     expect(peak.status).not.toBe('fail');
     expect(b.comparison.curve!.peak_tps.interval).toEqual(peak.interval);
-    expect(a.ab.noise.sentence).toMatch(/Same-runner A\/B run.*6 ABBA round/);
+    expect(a.ab.noise.sentence).toMatch(/Same-runner A\/B run.*6 round\(s\) × 1 block\(s\) per band/);
   });
   it('too few usable rounds: inconclusive, never pass or fail', () => {
     const { comparison } = run(one, pairs(one, [[0.5, 0.5]]), 2);

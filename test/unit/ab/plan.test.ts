@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { abSchedule, flattenSchedule } from '../../../src/ab/plan.js';
+import { abSchedule, blocksPerRound, blockTurns, flattenSchedule } from '../../../src/ab/plan.js';
 
 describe('ABBA schedule', () => {
   it('one band: A B B A A B … across rounds', () => {
@@ -45,9 +45,9 @@ import { parseRounds } from '../../../src/commands/ab.js';
 describe('ab inputs and flags', () => {
   const reader = (values: Record<string, string>) => (name: string) => values[name] ?? '';
   it('defaults: 7 rounds, no confirmation, base from the event', () => {
-    expect(readAbInputs(reader({}))).toEqual({ rounds: 7, confirm: false, base_ref: null });
-    expect(INPUT_DEFAULTS['ab-rounds']).toBe('7');
-    expect(parseRounds(undefined)).toBe(7);
+    expect(readAbInputs(reader({}))).toEqual({ rounds: 3, confirm: false, base_ref: null });
+    expect(INPUT_DEFAULTS['ab-rounds']).toBe('3');
+    expect(parseRounds(undefined)).toBe(3);
   });
   it('reads and checks each input with a one-line error', () => {
     expect(readAbInputs(reader({ 'ab-rounds': '8', confirm: 'true', 'base-ref': 'abc1234' }))).toEqual({
@@ -61,5 +61,29 @@ describe('ab inputs and flags', () => {
     expect(() => readAbInputs(reader({ confirm: 'maybe' }))).toThrow(/^input confirm: expected true or false/);
     expect(() => readAbInputs(reader({ 'base-ref': '--upload-pack=x' }))).toThrow(/^input base-ref: /);
     expect(() => parseRounds('x')).toThrow(/^--rounds: expected a whole number from 3 to 50/);
+  });
+});
+
+describe('ABBA blocks of turns inside a round', () => {
+  it('one block per second of interleaving, at least one', () => {
+    expect(blocksPerRound(15)).toBe(15);
+    expect(blocksPerRound(1)).toBe(1);
+    expect(blocksPerRound(0.3)).toBe(1);
+    expect(blocksPerRound(2.4)).toBe(2);
+  });
+  it('blocks alternate A B B A | B A A B, so each side opens half of them and has two turns in each', () => {
+    const turns = blockTurns(['head', 'base'], 4);
+    expect(turns).toEqual([
+      ['head', 'base', 'base', 'head'],
+      ['base', 'head', 'head', 'base'],
+      ['head', 'base', 'base', 'head'],
+      ['base', 'head', 'head', 'base'],
+    ]);
+    // Turn k's position, averaged over a side's turns, is the same for both sides: a linear drift cancels.
+    const mean = (side: string) => {
+      const at = turns.flat().flatMap((s, i) => (s === side ? [i] : []));
+      return at.reduce((a, b) => a + b, 0) / at.length;
+    };
+    expect(mean('base')).toBe(mean('head'));
   });
 });

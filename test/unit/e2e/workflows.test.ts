@@ -268,7 +268,7 @@ describe('docs/workflows (the README examples)', () => {
     expect(Object.keys(wf.events)).toEqual(['pull_request']);
     const job = Object.keys(wf.raw.jobs)[0]!;
     expect(permissions(wf.raw, job)).toMatchObject({ contents: 'read', 'pull-requests': 'write' });
-    expect(pgscaleStep(wf.raw).with).toMatchObject({ mode: 'ab', 'ab-rounds': '24' });
+    expect(pgscaleStep(wf.raw).with).toMatchObject({ mode: 'ab', 'ab-rounds': '3' });
     expect(Object.values(wf.raw.jobs)[0]!.services?.['postgres']?.image).toMatch(/^postgres:/);
     expect(checkActionUses(rel, wf.raw, isPgscale)).toBe(1);
   });
