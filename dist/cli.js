@@ -85445,7 +85445,7 @@ function judgeFamily(family, thresholds, confidence, seed) {
         };
     });
 }
-function figureComparison(band, stats, judged, threshold, baseValue, headValue, confirmation, rounds, familySize, testLevel) {
+function figureComparison(band, stats, judged, threshold, baseValue, headValue, confirmation, familySize, testLevel) {
     const tps = stats.figure === 'tps';
     const label = `${tps ? 'TPS' : 'p95 latency'} at ${bandLabel(band)}`;
     const higher = tps;
@@ -85963,8 +85963,8 @@ function analyzeAb(input) {
             for (const kind of failed)
                 conf[kind] = { stats: figureStats([], kind, level, 1), p_adjusted: null, reproduced: false };
         }
-        const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, input.rounds, familySize, test);
-        const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, input.rounds, familySize, test);
+        const tpsFigure = figureComparison(b.band, b.tps, jt, t.max_tps_drop, b.base_tps, b.head_tps, conf.tps ?? null, familySize, test);
+        const p95Figure = figureComparison(b.band, b.p95, jp, t.max_p95_increase, b.base_p95, b.head_p95, conf.p95_latency ?? null, familySize, test);
         const notes = [];
         for (const side of ['base', 'head']) {
             const cb = b.main.filter((p) => p[side].client_bound).length;
@@ -86641,6 +86641,7 @@ async function runAb(request) {
     let connected = false;
     const runs = { base: plan.bands.map(() => []), head: plan.bands.map(() => []) };
     const pairs = [];
+    const wall = plan.bands.map(() => 0);
     let failure = null;
     try {
         log.info(`🔌 Database: ${database.display}`);
@@ -86675,6 +86676,7 @@ async function runAb(request) {
         const measure = async (bandIndices, firstRound, phase) => {
             for (const slot of abSchedule(bandIndices, request.rounds, firstRound)) {
                 const band = plan.bands[slot.band_index];
+                const slotStart = performance.now();
                 if (request.signal?.aborted) {
                     failure = new Error('interrupted');
                     return false;
@@ -86696,6 +86698,7 @@ async function runAb(request) {
                     log: quietLogger(log),
                     secrets,
                 });
+                wall[slot.band_index] += (performance.now() - slotStart) / 1000;
                 for (const side of ['base', 'head']) {
                     const result = round.results[side];
                     if (result)
@@ -86798,6 +86801,7 @@ async function runAb(request) {
         headDoc: docs.head,
         sides: sources,
     });
+    ab.band_wall_s = wall;
     if (failure)
         comparison.notes.unshift(`The A/B run stopped early: ${maskSecrets(failure.message, secrets)}. ` +
             'Only complete pairs were analysed.');

@@ -6,10 +6,10 @@
 // It prints every repetition, the noise observed (median absolute paired log-ratio deviation, interval
 // half-width) and the minimum detectable effect.
 //
-// Usage: npm run bundle && node scripts/ab-proof.js [--reps 10] [--rounds 24] [--band-duration 1] [--database-url URL]
-// Many short rounds rather than a few long ones: on a shared 2-core VM, throughput drifts by ±10–15%
-// from one second to the next (pgbench shows the same), so what buys power is the number of paired
-// rounds per second of measuring, not the length of each band.
+// Usage: npm run bundle && node scripts/ab-proof.js [--reps 10] [--rounds 3] [--band-duration 18] [--warmup 1]
+//          [--slow-rows 650] [--skip-aa] [--database-url URL]
+// Inside a round both pools stay open and the sides take 250 ms turns in ABBA blocks: on a shared
+// 2-core VM throughput drifts by 10–30% within minutes, and pairs measured within one second cancel it.
 // Runs dist/cli.js (the shipped CLI) against the server (default postgres://postgres@127.0.0.1:5432/postgres).
 
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -29,12 +29,15 @@ const ROUNDS = flag('--rounds', '3');
 const BAND_S = Number(flag('--band-duration', '18'));
 const WARMUP_S = Number(flag('--warmup', '1'));
 const URL = flag('--database-url', 'postgres://postgres@127.0.0.1:5432/postgres');
+// Rows the slow head reads per statement (base reads 500): 650 is ~30% more work per statement.
+const SLOW_ROWS = Number(flag('--slow-rows', '650'));
+const SKIP_AA = args.includes('--skip-aa');
 const cli = path.join(root, 'dist', 'cli.js');
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'pgscale-ab-proof-'));
 const BASE_SQL = '\\set id random(1, 99000)\nSELECT sum(v) FROM ab_items WHERE id BETWEEN :id AND :id + 499;\n';
 // ~30% more rows in the same statement: about 10% more cost per transaction here (calibrated with pgbench).
-const SLOW_SQL = '\\set id random(1, 99000)\nSELECT sum(v) FROM ab_items WHERE id BETWEEN :id AND :id + 649;\n';
+const SLOW_SQL = `\\set id random(1, 99000)\nSELECT sum(v) FROM ab_items WHERE id BETWEEN :id AND :id + ${SLOW_ROWS - 1};\n`;
 const SCHEMA = [
   'DROP TABLE IF EXISTS ab_items;',
   'CREATE TABLE ab_items (id int PRIMARY KEY, v bigint NOT NULL DEFAULT 1, pad text);',
@@ -119,7 +122,8 @@ function once(headDir, label, rep, attempt) {
     mde: comparison.bands[i].tps.mde,
     status: comparison.bands[i].tps.status,
   }));
-  return { verdict: comparison.verdict, bands, seconds: (Date.now() - started) / 1000, noise: ab.noise };
+  const bandWall = Math.max(...(ab.band_wall_s ?? [NaN]));
+  return { verdict: comparison.verdict, bands, seconds: (Date.now() - started) / 1000, bandWall, noise: ab.noise };
 }
 
 const f = (x, d = 3) => (typeof x === 'number' ? x.toFixed(d) : 'n/a');
@@ -138,11 +142,11 @@ const load = () =>
     .map((x) => x.toFixed(1))
     .join(' ');
 console.log(
-  `A/B proof: ${REPS} A/A + ${REPS} slowdown repetitions, ${ROUNDS} rounds, 1 band (4 workers / 4 connections) of ${BAND_S} s interleaved after ${WARMUP_S} s warm-up; cpus ${os.cpus().length}, load ${load()}`,
+  `A/B proof: ${SKIP_AA ? 0 : REPS} A/A + ${REPS} slowdown repetitions (head reads ${SLOW_ROWS} rows, base 500), ${ROUNDS} rounds, 1 band (4 workers / 4 connections) of ${BAND_S} s interleaved after ${WARMUP_S} s warm-up; cpus ${os.cpus().length}, load ${load()}`,
 );
 try {
   for (const [label, headDir] of [
-    ['aa', path.join(work, 'same')],
+    ...(SKIP_AA ? [] : [['aa', path.join(work, 'same')]]),
     ['slow', path.join(work, 'slow')],
   ]) {
     for (let rep = 1; rep <= REPS; rep++) {
@@ -155,7 +159,8 @@ try {
         )
         .join(' | ');
       console.log(
-        `${label === 'aa' ? 'A/A     ' : 'slowdown'} ${String(rep).padStart(2)}: ${r.verdict.padEnd(12)} ${bands}  (${r.seconds.toFixed(0)} s, load ${load()})`,
+        `${label === 'aa' ? 'A/A     ' : 'slowdown'} ${String(rep).padStart(2)}: ${r.verdict.padEnd(12)} ${bands}  ` +
+          `(band ${r.bandWall.toFixed(1)} s, whole run ${r.seconds.toFixed(0)} s, load ${load()})`,
       );
     }
   }
@@ -182,5 +187,9 @@ console.log(
 );
 console.log(
   `MDE:      median minimum detectable TPS drop ${pct(median(allBands.map((b) => b.mde)))} (threshold 5%), worst ${pct(Math.max(...allBands.map((b) => b.mde).filter((x) => typeof x === 'number')))}`,
+);
+const walls = [...results.aa, ...results.slow].map((r) => r.bandWall);
+console.log(
+  `wall:     per band (resets, pools, warm-ups and turns) median ${f(median(walls), 1)} s, max ${f(Math.max(...walls), 1)} s`,
 );
 process.exitCode = aaFails === 0 && slowFails >= Math.ceil(0.9 * REPS) ? 0 : 1;

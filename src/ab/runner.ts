@@ -157,6 +157,7 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   let connected = false;
   const runs: Record<Side, BandResult[][]> = { base: plan.bands.map(() => []), head: plan.bands.map(() => []) };
   const pairs: AbPair[] = [];
+  const wall = plan.bands.map(() => 0);
   let failure: Error | null = null;
   try {
     log.info(`🔌 Database: ${database.display}`);
@@ -198,6 +199,7 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     const measure = async (bandIndices: number[], firstRound: number, phase: 'main' | 'confirm'): Promise<boolean> => {
       for (const slot of abSchedule(bandIndices, request.rounds, firstRound)) {
         const band = plan.bands[slot.band_index]!;
+        const slotStart = performance.now();
         if (request.signal?.aborted) {
           failure = new Error('interrupted');
           return false;
@@ -218,6 +220,7 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
           log: quietLogger(log),
           secrets,
         });
+        wall[slot.band_index]! += (performance.now() - slotStart) / 1000;
         for (const side of ['base', 'head'] as const) {
           const result = round.results[side];
           if (result) runs[side][slot.band_index]!.push(result);
@@ -326,6 +329,7 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     headDoc: docs.head,
     sides: sources,
   });
+  ab.band_wall_s = wall;
   if (failure)
     comparison.notes.unshift(
       `The A/B run stopped early: ${maskSecrets((failure as Error).message, secrets)}. ` +

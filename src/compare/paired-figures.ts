@@ -201,7 +201,6 @@ export function figureComparison(
   baseValue: number | null,
   headValue: number | null,
   confirmation: Confirmation | null,
-  rounds: number,
   familySize: number,
   testLevel: number,
 ): FigureComparison {

@@ -125,7 +125,6 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       b.base_tps,
       b.head_tps,
       conf.tps ?? null,
-      input.rounds,
       familySize,
       test,
     );
@@ -137,7 +136,6 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
       b.base_p95,
       b.head_p95,
       conf.p95_latency ?? null,
-      input.rounds,
       familySize,
       test,
     );

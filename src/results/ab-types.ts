@@ -112,6 +112,11 @@ export interface AbSection {
   blocks_per_round: number;
   /** Width of one turn (ms). */
   turn_ms: number;
+  /**
+   * Wall time (s) spent on each band of the plan, every round's database reset, pool opening, warm-up
+   * and turns included (confirmation rounds too). Absent when the analysis ran without a measurement.
+   */
+  band_wall_s?: number[];
   order: 'rounds outer, bands inner; inside a round, ABBA blocks of turns';
   confirm: boolean;
   confidence: number;

@@ -62,6 +62,11 @@ describe('pgscale ab on the local server', () => {
     const abJson = JSON.parse(readFileSync(path.join(out, 'ab-results.json'), 'utf8'));
     expect(abJson.schema_version).toBe(1);
     expect(abJson.ab.rounds).toBe(4);
+    // 1 s bands: one ABBA block of 250 ms turns per round; each band spent at least its 4 × (0.5 s warm-up
+    // + 1 s of turns) on the server, and the pairs carry block ids.
+    expect(abJson.ab).toMatchObject({ blocks_per_round: 1, turn_ms: 250 });
+    expect(abJson.ab.band_wall_s).toHaveLength(2);
+    for (const wall of abJson.ab.band_wall_s) expect(wall).toBeGreaterThanOrEqual(4 * 1.5);
     expect(abJson.comparison.verdict).toBe(result.comparison.verdict);
     expect(readFileSync(path.join(out, 'base', 'results.json'), 'utf8')).toContain('"schema_version": 1');
     // The writes of one round do not leak into the next: each round starts from the template, so
