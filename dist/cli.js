@@ -80659,7 +80659,7 @@ function renderAbText(input) {
     lines.push(`A/B verdict: ${VERDICT_TEXT[c.verdict]} — ${c.reason}`);
     lines.push(ab.noise.sentence);
     for (const b of c.bands) {
-        lines.push(`  ${String(b.workers).padStart(4)}w/${String(b.connections).padEnd(4)}c  TPS ${formatUpTo(b.tps.baseline)} ` +
+        lines.push(`  ${`${b.workers}w/${b.connections}c`.padStart(9)}  TPS ${formatUpTo(b.tps.baseline)} ` +
             `→ ${formatUpTo(b.tps.current)} ${signed(b.tps)} [${intervalText(b.tps)} @${levelOf(b.tps)}] ${b.tps.status}` +
             (`   p95 ${formatUpTo(b.p95_latency.baseline, 2)} → ${formatUpTo(b.p95_latency.current, 2)} ` +
                 `ms ${signed(b.p95_latency)} ${b.p95_latency.status}`));
@@ -85758,7 +85758,8 @@ function curveFigure(figure, label, baseValue, headValue, ratio, interval, metho
     const higher = figure === 'peak_tps' || figure === 'usl_peak_concurrency';
     let status = 'inconclusive';
     let reason;
-    const values = `base ${num(baseValue, 4)} → head ${num(headValue, 4)}`;
+    // Four significant digits: TPS 2,611, N* 28.12, κ 0.0005120.
+    const values = `base ${sig(baseValue, 4)} → head ${sig(headValue, 4)}`;
     if (!interval || ratio === null) {
         reason = `${label}: ${values}; reported, not judged${why ? ` (${why})` : ''}.`;
     }
@@ -86049,9 +86050,11 @@ function analyzeAb(input) {
     });
     const m = familySize;
     const notes = [noise.sentence];
-    const below = family.some((f) => f.interval?.below_requested);
-    if (below) {
-        notes.push(`With ${input.rounds * perRound} paired block(s) per band the exact signed-rank interval cannot reach ` +
+    const below = family.filter((f) => f.interval?.below_requested);
+    if (below.length > 0) {
+        // The blocks actually paired: a run that stopped early has fewer than planned.
+        const fewest = Math.min(...below.map((f) => f.rounds));
+        notes.push(`With ${fewest} paired block(s) in a band the exact signed-rank interval cannot reach ` +
             `${words_pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
             ('and no figure can fail (the smallest attainable one-sided p-value is ' +
                 `above ${fmtP(test)}). Use ${minRoundsFor(test)} or more blocks: more rounds, or a longer band_duration.`));
@@ -86278,11 +86281,9 @@ function mergeRounds(rounds) {
 
 ;// CONCATENATED MODULE: ./src/ab/plan.ts
 // The order of an A/B run. Rounds are the outer loop and bands the inner one, so each band's rounds
-// are spread over the whole run and slow drifts (page cache, thermal, neighbours) hit both sides of
-// a round alike. Inside a round the two sides of a band run back to back, and which side goes first
-// alternates from pair to pair (A B | B A | A B …, the ABBA pattern) and, for each band, from round
-// to round, so every band sees base-first and head-first rounds alternately and a linear drift
-// cancels out of its pairs.
+// are spread over the whole run and slow drifts (page cache, thermal, neighbours) hit both sides
+// alike. Inside a round both sides of a band take turns on the server in ABBA blocks (blockTurns);
+// which side opens a round alternates from band to band and, for each band, from round to round.
 /**
  * The (band, round) pairs in execution order, for rounds [firstRound, firstRound + rounds).
  * The pair of the j-th listed band in round r runs base first when r + j is even, so within a round
@@ -86545,10 +86546,11 @@ async function measureInterleaved(request) {
 
 ;// CONCATENATED MODULE: ./src/ab/runner.ts
 // The same-runner A/B run: one server, two databases (base and head), each made fresh from a
-// template that the side's own setup SQL filled, bands measured in interleaved ABBA rounds, then
-// the paired analysis. I/O lives here; the statistics are in compare/paired.ts.
+// template that the side's own setup SQL filled, bands measured in rounds (plan.ts) in which both
+// sides take turns on the server with their pools open (interleave.ts), then the paired analysis.
+// I/O lives here; the statistics are in compare/paired.ts.
 //
-// State: with `reset: 'always'` every measurement starts from a database re-created from its side's
+// State: with `reset: 'always'` every round starts from databases re-created from each side's
 // template (DROP + CREATE DATABASE … TEMPLATE), so a workload that writes starts each round from the
 // same state; measured on the 2-core dev box at scale 1: 0.4–2 s per re-creation under load (the
 // WAL of the copy). `reset: 'once'` creates each side's database once (read-only workloads).
@@ -86612,6 +86614,9 @@ async function runAb(request) {
         exportPath: request.exportPath,
         exportFormat: request.exportFormat,
     });
+    if (plan.rate !== null)
+        throw new errors_UserError(`progressive.rate: mode ab measures closed-loop bands (both sides take turns on the server); ` +
+            'remove rate for the A/B run, or compare open-loop runs with mode compare');
     const headDir = external_node_path_default().resolve(request.headDir ?? config.source.dir);
     const baseDir = external_node_path_default().resolve(request.baseDir);
     const workloads = {
@@ -86803,7 +86808,8 @@ async function runAb(request) {
     });
     ab.band_wall_s = wall;
     if (failure)
-        comparison.notes.unshift(`The A/B run stopped early: ${maskSecrets(failure.message, secrets)}. ` +
+        // After the noise sentence, which the reports print on its own line first.
+        comparison.notes.splice(1, 0, `The A/B run stopped early: ${maskSecrets(failure.message, secrets)}. ` +
             'Only complete pairs were analysed.');
     const exportDir = external_node_path_default().resolve(config.progressive.export_path);
     await (0,promises_namespaceObject.mkdir)(exportDir, { recursive: true });

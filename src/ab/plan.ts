@@ -1,9 +1,7 @@
 // The order of an A/B run. Rounds are the outer loop and bands the inner one, so each band's rounds
-// are spread over the whole run and slow drifts (page cache, thermal, neighbours) hit both sides of
-// a round alike. Inside a round the two sides of a band run back to back, and which side goes first
-// alternates from pair to pair (A B | B A | A B …, the ABBA pattern) and, for each band, from round
-// to round, so every band sees base-first and head-first rounds alternately and a linear drift
-// cancels out of its pairs.
+// are spread over the whole run and slow drifts (page cache, thermal, neighbours) hit both sides
+// alike. Inside a round both sides of a band take turns on the server in ABBA blocks (blockTurns);
+// which side opens a round alternates from band to band and, for each band, from round to round.
 
 import type { Side } from '../results/ab-types.js';
 

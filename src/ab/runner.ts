@@ -1,8 +1,9 @@
 // The same-runner A/B run: one server, two databases (base and head), each made fresh from a
-// template that the side's own setup SQL filled, bands measured in interleaved ABBA rounds, then
-// the paired analysis. I/O lives here; the statistics are in compare/paired.ts.
+// template that the side's own setup SQL filled, bands measured in rounds (plan.ts) in which both
+// sides take turns on the server with their pools open (interleave.ts), then the paired analysis.
+// I/O lives here; the statistics are in compare/paired.ts.
 //
-// State: with `reset: 'always'` every measurement starts from a database re-created from its side's
+// State: with `reset: 'always'` every round starts from databases re-created from each side's
 // template (DROP + CREATE DATABASE … TEMPLATE), so a workload that writes starts each round from the
 // same state; measured on the 2-core dev box at scale 1: 0.4–2 s per re-creation under load (the
 // WAL of the copy). `reset: 'once'` creates each side's database once (read-only workloads).
@@ -124,6 +125,11 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
     exportPath: request.exportPath,
     exportFormat: request.exportFormat,
   });
+  if (plan.rate !== null)
+    throw new UserError(
+      `progressive.rate: mode ab measures closed-loop bands (both sides take turns on the server); ` +
+        'remove rate for the A/B run, or compare open-loop runs with mode compare',
+    );
   const headDir = path.resolve(request.headDir ?? config.source.dir);
   const baseDir = path.resolve(request.baseDir);
   const workloads: Record<Side, Workload> = {
@@ -331,7 +337,10 @@ export async function runAb(request: AbRequest): Promise<AbResult> {
   });
   ab.band_wall_s = wall;
   if (failure)
-    comparison.notes.unshift(
+    // After the noise sentence, which the reports print on its own line first.
+    comparison.notes.splice(
+      1,
+      0,
       `The A/B run stopped early: ${maskSecrets((failure as Error).message, secrets)}. ` +
         'Only complete pairs were analysed.',
     );

@@ -14,7 +14,7 @@ import type { AbCurveSection, AbCurveSide, AbPair, Side } from '../results/ab-ty
 import { mean, MIN_ROUNDS, usable } from './paired-figures.js';
 import type { FigureComparison, FigureStatus } from '../results/comparison-types.js';
 import { beyondThreshold, withinThreshold } from './verdict.js';
-import { num, pct, ratioText } from './words.js';
+import { pct, ratioText, sig } from './words.js';
 import { isFiniteNumber as finite } from '../analyze/stats.js';
 
 /** Paired bootstrap over whole rounds: per side, band means → measured peak and USL N*. */
@@ -167,7 +167,8 @@ export function curveFigure(
   const higher = figure === 'peak_tps' || figure === 'usl_peak_concurrency';
   let status: FigureStatus = 'inconclusive';
   let reason: string;
-  const values = `base ${num(baseValue, 4)} → head ${num(headValue, 4)}`;
+  // Four significant digits: TPS 2,611, N* 28.12, κ 0.0005120.
+  const values = `base ${sig(baseValue, 4)} → head ${sig(headValue, 4)}`;
   if (!interval || ratio === null) {
     reason = `${label}: ${values}; reported, not judged${why ? ` (${why})` : ''}.`;
   } else {

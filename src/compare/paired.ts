@@ -278,10 +278,12 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
 
   const m = familySize;
   const notes: string[] = [noise.sentence];
-  const below = family.some((f) => f.interval?.below_requested);
-  if (below) {
+  const below = family.filter((f) => f.interval?.below_requested);
+  if (below.length > 0) {
+    // The blocks actually paired: a run that stopped early has fewer than planned.
+    const fewest = Math.min(...below.map((f) => f.rounds));
     notes.push(
-      `With ${input.rounds * perRound} paired block(s) per band the exact signed-rank interval cannot reach ` +
+      `With ${fewest} paired block(s) in a band the exact signed-rank interval cannot reach ` +
         `${pct(level, 0)}; the widest attainable one is used and its exact level is shown, ` +
         ('and no figure can fail (the smallest attainable one-sided p-value is ' +
           `above ${fmtP(test)}). Use ${minRoundsFor(test)} or more blocks: more rounds, or a longer band_duration.`),

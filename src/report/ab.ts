@@ -149,7 +149,7 @@ export function renderAbText(input: AbSummaryInput): string {
   lines.push(ab.noise.sentence);
   for (const b of c.bands) {
     lines.push(
-      `  ${String(b.workers).padStart(4)}w/${String(b.connections).padEnd(4)}c  TPS ${fmt(b.tps.baseline)} ` +
+      `  ${`${b.workers}w/${b.connections}c`.padStart(9)}  TPS ${fmt(b.tps.baseline)} ` +
         `→ ${fmt(b.tps.current)} ${signed(b.tps)} [${intervalText(b.tps)} @${levelOf(b.tps)}] ${b.tps.status}` +
         (`   p95 ${fmt(b.p95_latency.baseline, 2)} → ${fmt(b.p95_latency.current, 2)} ` +
           `ms ${signed(b.p95_latency)} ${b.p95_latency.status}`),

@@ -77,4 +77,44 @@ describe('pgscale ab on the local server', () => {
     await admin.end();
     expect(left.rows).toEqual([]);
   }, 120_000);
+  it('interrupted mid-band: what was measured is written, marked as stopped early; databases dropped', async () => {
+    const partialOut = mkdtempSync(path.join(os.tmpdir(), 'pgscale-ab-partial-'));
+    const controller = new AbortController();
+    // 10 rounds × 2 bands of about 1.7 s each (0.5 s warm-up, one block of 4 × 250 ms turns, resets) would
+    // take over 30 s; the abort at 6 s cuts the run short.
+    const timer = setTimeout(() => controller.abort(), 6000);
+    try {
+      const result = await runAb({
+        configPath: path.join(FIXTURE, 'ab.yaml'),
+        baseDir: FIXTURE,
+        rounds: 10,
+        confirm: false,
+        thresholds: DEFAULT_THRESHOLDS,
+        databaseUrl: URL,
+        exportPath: partialOut,
+        env: {},
+        log,
+        dbSuffix: `${suffix}p`,
+        signal: controller.signal,
+      });
+      expect(result.partial).toBe(true);
+      const abJson = JSON.parse(readFileSync(path.join(partialOut, 'ab-results.json'), 'utf8'));
+      const pairs = abJson.ab.pairs.length;
+      expect(pairs).toBeGreaterThan(0);
+      expect(pairs).toBeLessThan(20);
+      // The stop is said once, after the noise sentence that the reports print first.
+      expect(abJson.comparison.notes[0]).toMatch(/^Same-runner A\/B run/);
+      expect(abJson.comparison.notes.filter((n: string) => /stopped early/.test(n))).toHaveLength(1);
+      const admin = new pg.Client({ connectionString: URL });
+      await admin.connect();
+      const left = await admin.query(`select datname from pg_database where datname like $1`, [
+        `pgscale_ab_%${suffix}p%`,
+      ]);
+      await admin.end();
+      expect(left.rows).toEqual([]);
+    } finally {
+      clearTimeout(timer);
+      rmSync(partialOut, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
