@@ -20129,6 +20129,7 @@ function newLatencyHistogram(significantDigits = 3) {
         numberOfSignificantValueDigits: significantDigits,
     });
 }
+/** Milliseconds as whole microseconds, clamped to what the histograms track. */
 function toMicros(ms) {
     const us = Math.round(ms * 1000);
     return us < 0 ? 0 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us;

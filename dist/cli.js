@@ -81122,6 +81122,7 @@ function newLatencyHistogram(significantDigits = 3) {
         numberOfSignificantValueDigits: significantDigits,
     });
 }
+/** Milliseconds as whole microseconds, clamped to what the histograms track. */
 function toMicros(ms) {
     const us = Math.round(ms * 1000);
     return us < 0 ? 0 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us;
@@ -82420,6 +82421,18 @@ function wallClockOffsetMs() {
             return wall - mono;
     }
 }
+/** What a band's pool connects with: the run's client config, named, pipelined as planned, with a timeout. */
+function poolClientConfig(clientConfig, plan) {
+    return {
+        ...clientConfig,
+        application_name: POOL_APPLICATION_NAME,
+        // Lets a workload send all statements of an explicit transaction before the first answer
+        // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
+        pipeline: plan.pipeline,
+        // Without a timeout a blackholed host would hang the band forever.
+        connectionTimeoutMillis: clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
+    };
+}
 /** A band's own seed, so that bands of one run draw unrelated streams. */
 function bandSeed(seed, bandId) {
     return (Math.imul(seed >>> 0, 0x9e3779b1) + bandId * 0x85ebca6b) >>> 0;
@@ -82439,15 +82452,7 @@ async function runBand(band, run) {
         control.halt('interrupted');
     };
     opts.signal?.addEventListener('abort', onAbort);
-    const clientConfig = {
-        ...opts.clientConfig,
-        application_name: POOL_APPLICATION_NAME,
-        // Lets a workload send all statements of an explicit transaction before the first answer
-        // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
-        pipeline: plan.pipeline,
-        // Without a timeout a blackholed host would hang the band forever.
-        connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
-    };
+    const clientConfig = poolClientConfig(opts.clientConfig, plan);
     const retryWindowMs = (opts.retryWindowS ?? DEFAULT_RETRY_WINDOW_S) * 1000;
     // With several event loops each runs a share of the workers on a share of the connections;
     // share 0 is this thread's. Workers keep their band-wide ids, so their random streams (and
@@ -84648,8 +84653,9 @@ const VERSION = '0.1.0';
 // The one pipeline behind the CLI and the action:
 // config ─▶ plan ─▶ (database, setup, preflight) ─▶ run ─▶ analyze ─▶ exports.
 // Whatever happens after the first band starts, the results measured so far are written, marked partial.
-// The steps of measuring one side (open the database, set the workload up, measure bands, close the
-// analysed document) are exported, so the same-runner A/B run takes them as they are.
+// The steps of measuring one side (open the database, set the workload up, close the analysed
+// document) are exported, so the same-runner A/B run takes them as they are; it measures its bands
+// itself, both sides interleaved (ab/interleave.ts).
 
 
 
@@ -84816,7 +84822,7 @@ async function setUpWorkload(client, workload, scale, options) {
     if (missing.length > 0)
         throw new errors_UserError(options.missing(missing));
 }
-/** Measures the plan's bands against one database, with the config's load settings and seed (plus `seedOffset`). */
+/** Measures the plan's bands against one database, with the config's load settings and seed. */
 function measureBands(config, plan, workload, clientConfig, options) {
     return runBands({
         plan,
@@ -84825,7 +84831,7 @@ function measureBands(config, plan, workload, clientConfig, options) {
         progressive: config.progressive,
         signal: options.signal,
         log: options.log,
-        seed: config.analysis.seed + (options.seedOffset ?? 0),
+        seed: config.analysis.seed,
         ...(options.onBand ? { onBand: options.onBand } : {}),
     });
 }
@@ -84877,16 +84883,21 @@ function signedRankCounts(n) {
     }
     return counts;
 }
+/** P(T⁺ ≤ t) for t = 0 … n(n+1)/2, tabulated once per n: the step-down reads it for every sign pattern. */
+const cumulativeByN = new Map();
 /** P(T⁺ ≤ t) under the null for n pairs (t may be fractional: it is floored). */
 function signedRankCdf(t, n) {
     if (t < 0)
         return 0;
-    const counts = signedRankCounts(n);
-    const top = Math.min(Math.floor(t), counts.length - 1);
-    let s = 0;
-    for (let i = 0; i <= top; i++)
-        s += counts[i];
-    return s / 2 ** n;
+    let cdf = cumulativeByN.get(n);
+    if (cdf === undefined) {
+        const counts = signedRankCounts(n);
+        const table = new Float64Array(counts.length);
+        let s = 0;
+        counts.forEach((c, i) => (table[i] = (s += c) / 2 ** n));
+        cumulativeByN.set(n, (cdf = table));
+    }
+    return cdf[Math.min(Math.floor(t), cdf.length - 1)];
 }
 /** The R(R+1)/2 Walsh averages (xᵢ + xⱼ)/2, i ≤ j, sorted ascending. */
 function walshAverages(xs) {
@@ -85045,17 +85056,6 @@ function centredStepDown(figures, seed, level = 0.025) {
     const m = figures.length;
     if (m === 0)
         return { raw, slack, adjusted: [], critical: null, flips: 0, exact: true };
-    // P(T⁺ ≤ t) for each figure's R, tabulated once: the null p-values are read from it per pattern.
-    const cdfs = new Map();
-    for (const f of prepared) {
-        const n = f.moved.length;
-        if (cdfs.has(n))
-            continue;
-        const cdf = new Float64Array((n * (n + 1)) / 2 + 1);
-        let acc = 0;
-        signedRankCounts(n).forEach((c, t) => (cdf[t] = (acc += c) / 2 ** n));
-        cdfs.set(n, cdf);
-    }
     const v = new Float64Array(Math.max(...prepared.map((f) => f.moved.length)));
     // The signed-rank p-value of the pattern's values against 0: T⁺ = #{Walsh averages > 0} + ½·#{= 0}.
     const nullP = (f, flipped) => {
@@ -85068,8 +85068,7 @@ function centredStepDown(figures, seed, level = 0.025) {
                 const w = v[i] + v[j];
                 t += w > 0 ? 1 : w === 0 ? 0.5 : 0;
             }
-        const cdf = cdfs.get(n);
-        return cdf[Math.min(Math.ceil(t), cdf.length - 1)];
+        return signedRankCdf(Math.ceil(t), n);
     };
     const order = raw.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
     const exceed = new Array(m).fill(0);
@@ -85459,7 +85458,7 @@ function figureComparison(band, stats, judged, threshold, baseValue, headValue, 
         // The smallest change the deciding test could fail with noise like this: its half-width at the
         // family's critical level; never smaller than the interval's own.
         const hw = (Math.log(iv.high) - Math.log(iv.low)) / 2;
-        mde = Number.isFinite(decisive ?? NaN) ? minimumDetectableChange(Math.max(hw, decisive), higher, d) : null;
+        mde = isFiniteNumber(decisive) ? minimumDetectableChange(Math.max(hw, decisive), higher, d) : null;
         noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
     }
     let status = judged.status;
@@ -85596,9 +85595,9 @@ function roundsToSettle(stats, higherIsBetter, threshold, decisive, testLevel, f
     if (gap > 0)
         hw = higherIsBetter ? stats.hl_log_ratio - Math.log(iv.low) : Math.log(iv.high) - stats.hl_log_ratio;
     else
-        hw = Number.isFinite(decisive ?? NaN) ? decisive : (Math.log(iv.high) - Math.log(iv.low)) / 2;
+        hw = isFiniteNumber(decisive) ? decisive : (Math.log(iv.high) - Math.log(iv.low)) / 2;
     const needed = Math.ceil(r * (hw / Math.abs(gap)) ** 2);
-    const canFail = Number.isFinite(decisive ?? NaN);
+    const canFail = isFiniteNumber(decisive);
     // To fail, at least the blocks whose smallest p-value reaches the level (Bonferroni over the family
     // when it cannot fail now).
     const toFail = canFail ? minRoundsFor(testLevel) : minRoundsFor(testLevel / familySize);
@@ -86072,11 +86071,11 @@ function analyzeAb(input) {
             explanation: `The band figures (TPS and p95 over ${bandComparisons.length} bands) ` +
                 `form one family of ${m} tests of "no regression beyond the threshold". ` +
                 ('Each has an exact one-sided signed-rank p-value; the family is adjusted by a step-down over ' +
-                    'sign flips of whole rounds (all figures of a round together, so figures that move together, such ' +
-                    "as TPS and p95 in a closed loop, are not penalised as if independent), with each figure's values " +
-                    'centred on its own estimate and moved inside its threshold by as much as a ' +
-                    `${fmtP(oneSided - test)} one-sided bound allows (Romano, Shaikh & Wolf 2014), so healthy ` +
-                    'figures are not charged for the regression being tested. A figure ') +
+                    'sign flips of whole blocks (all figures of a block together, so figures that move together, such ' +
+                    'as TPS and p95 in a closed loop, are not penalised as if independent). A figure clearly inside ' +
+                    `its threshold (a one-sided ${words_pct(1 - (oneSided - test), 3)} bound of its centre lies inside) is ` +
+                    'moved there for the null (Romano, Shaikh & Wolf 2014), so healthy figures are not charged for ' +
+                    'the regression being tested. A figure ') +
                 `fails when its adjusted p-value is at most ${fmtP(test)} (one side of ${words_pct(level, 0)}, less ` +
                 `the first step's share), which implies its ${words_pct(level, 0)} interval lies beyond the threshold. ` +
                 `Passing needs no correction: every band within its threshold is an intersection of claims.`,
@@ -86130,18 +86129,20 @@ function roundsForTwiceThreshold(stats, drop, criticalP, testLevel, familySize) 
         return null;
     const target = Math.log((1 - drop) / (1 - 2 * drop));
     let worst = null;
+    let canFail = true;
     for (const s of stats) {
         if (!s.interval)
             continue;
         const decisive = decisiveHalfWidth(s, criticalP);
         const own = (Math.log(s.interval.high) - Math.log(s.interval.low)) / 2;
-        const hw = Number.isFinite(decisive ?? NaN) ? Math.max(own, decisive) : own;
+        const hw = isFiniteNumber(decisive) ? Math.max(own, decisive) : own;
+        if (!isFiniteNumber(decisive))
+            canFail = false;
         if (worst === null || hw > worst.hw)
             worst = { hw, rounds: s.rounds };
     }
     if (worst === null)
         return null;
-    const canFail = stats.every((s) => Number.isFinite(decisiveHalfWidth(s, criticalP) ?? NaN));
     if (worst.hw <= target && canFail)
         return null;
     // A family that cannot fail now needs more blocks: at most enough for Bonferroni over its figures.
@@ -86348,26 +86349,39 @@ function blockTurns(order, blocks) {
 
 
 
-const interleave_CONNECT_TIMEOUT_MS = 10_000;
-const RETRY_WINDOW_MS = 15_000;
-const interleave_DRAIN_MS = 2000;
-/** A side's transactions during its turns: into its recorder, and into the block's own tally. */
+/**
+ * A side's transactions during its turns: into its recorder, and into the block's own tally. Its
+ * clock (`clockMs`) advances only during the side's turns; the recorder's window runs on it.
+ */
 class TurnSink {
     recorder;
     active = false;
     commits = 0;
     failed = 0;
-    activeMs = 0;
+    turnStart = 0;
+    /** The side's measured time so far, and at the start of the current block. */
+    clockMs = 0;
+    blockStartMs = 0;
     block = newLatencyHistogram(2);
     constructor(recorder) {
         this.recorder = recorder;
+    }
+    openTurn(now) {
+        this.turnStart = now;
+        this.recorder.startWindow(now - this.clockMs);
+        this.active = true;
+    }
+    closeTurn(now) {
+        this.active = false;
+        this.recorder.measuring = false;
+        this.clockMs += now - this.turnStart;
     }
     commit(scheduled, started, acquired, ended, statements) {
         this.recorder.commit(scheduled, started, acquired, ended, statements);
         if (!this.active)
             return;
         this.commits++;
-        this.block.recordValue(Math.max(0, Math.round((ended - scheduled) * 1000)));
+        this.block.recordValue(toMicros(ended - scheduled));
     }
     fail(code, error) {
         this.recorder.fail(code, error);
@@ -86379,8 +86393,9 @@ class TurnSink {
     }
     /** The block's figures, then a fresh tally for the next block. */
     take() {
+        const activeMs = this.clockMs - this.blockStartMs;
         const m = {
-            tps: this.activeMs > 0 ? (this.commits * 1000) / this.activeMs : 0,
+            tps: activeMs > 0 ? (this.commits * 1000) / activeMs : 0,
             p95_ms: this.block.totalCount > 0 ? this.block.getValueAtPercentile(95) / 1000 : null,
             status: this.commits > 0 ? 'complete' : 'failed',
             client_bound: false,
@@ -86388,7 +86403,7 @@ class TurnSink {
         };
         this.commits = 0;
         this.failed = 0;
-        this.activeMs = 0;
+        this.blockStartMs = this.clockMs;
         this.block.reset();
         return m;
     }
@@ -86408,14 +86423,9 @@ async function measureInterleaved(request) {
     for (const side of SIDES) {
         const recorder = new BandRecorder(windowS);
         const pool = new ConnectionPool({
-            clientConfig: {
-                ...request.sides[side].clientConfig,
-                application_name: POOL_APPLICATION_NAME,
-                pipeline: plan.pipeline,
-                connectionTimeoutMillis: request.sides[side].clientConfig.connectionTimeoutMillis ?? interleave_CONNECT_TIMEOUT_MS,
-            },
+            clientConfig: poolClientConfig(request.sides[side].clientConfig, plan),
             size: band.connections,
-            retryWindowMs: RETRY_WINDOW_MS,
+            retryWindowMs: DEFAULT_RETRY_WINDOW_S * 1000,
             onFatal: (reason) => control.halt(`${side} side: ${reason}`),
             cancelled: () => control.stopReason !== null,
             debug: (line) => log.debug(maskSecrets(line, secrets)),
@@ -86464,7 +86474,6 @@ async function measureInterleaved(request) {
             await control.phase(TURN_MS);
             state[side].gate.set(false);
         }
-        const clockMs = { base: 0, head: 0 };
         const startedAt = new Date().toISOString();
         const measureStart = external_node_perf_hooks_.performance.now();
         const cpuStart = process.cpuUsage();
@@ -86473,18 +86482,11 @@ async function measureInterleaved(request) {
         for (let k = 0; k < schedule.length && control.stopReason === null; k++) {
             for (const side of schedule[k]) {
                 const { sink, gate } = state[side];
-                const start = external_node_perf_hooks_.performance.now();
-                // The side's recorder runs on its own clock: only its turns advance it.
-                sink.recorder.startWindow(start - clockMs[side]);
-                sink.active = true;
+                sink.openTurn(external_node_perf_hooks_.performance.now());
                 gate.set(true);
                 await control.phase(TURN_MS);
                 gate.set(false);
-                sink.active = false;
-                const end = external_node_perf_hooks_.performance.now();
-                sink.recorder.measuring = false;
-                clockMs[side] += end - start;
-                sink.activeMs += end - start;
+                sink.closeTurn(external_node_perf_hooks_.performance.now());
                 if (control.stopReason !== null)
                     break;
             }
@@ -86500,14 +86502,15 @@ async function measureInterleaved(request) {
         for (const b of blocks)
             for (const side of SIDES)
                 b.sides[side].client_bound = clientBound;
+        const totalMs = state.base.sink.clockMs + state.head.sink.clockMs;
         for (const side of SIDES) {
             const { sink, pool } = state[side];
-            if (clockMs[side] <= 0)
+            if (sink.clockMs <= 0)
                 continue;
             sink.recorder.windowStart = 0;
-            sink.recorder.windowEnd = clockMs[side];
+            sink.recorder.windowEnd = sink.clockMs;
             // The process's CPU is shared by both sides: each is charged its share of the time.
-            const share = clockMs[side] / Math.max(1, clockMs.base + clockMs.head);
+            const share = sink.clockMs / Math.max(1, totalMs);
             results[side] = assembleBandResult({
                 band,
                 plan,
@@ -86532,7 +86535,7 @@ async function measureInterleaved(request) {
             state[side].gate.set(true);
         }
         const all = SIDES.flatMap((side) => state[side].workers);
-        await Promise.race([Promise.all(all), worker_loop_sleep(interleave_DRAIN_MS)]);
+        await Promise.race([Promise.all(all), worker_loop_sleep(DRAIN_MS)]);
         await Promise.all(SIDES.map((side) => state[side].pool.close()));
         await Promise.race([Promise.all(all), worker_loop_sleep(1000)]);
         control.dispose();

@@ -1,8 +1,9 @@
 // The one pipeline behind the CLI and the action:
 // config ─▶ plan ─▶ (database, setup, preflight) ─▶ run ─▶ analyze ─▶ exports.
 // Whatever happens after the first band starts, the results measured so far are written, marked partial.
-// The steps of measuring one side (open the database, set the workload up, measure bands, close the
-// analysed document) are exported, so the same-runner A/B run takes them as they are.
+// The steps of measuring one side (open the database, set the workload up, close the analysed
+// document) are exported, so the same-runner A/B run takes them as they are; it measures its bands
+// itself, both sides interleaved (ab/interleave.ts).
 
 import os from 'node:os';
 import pg from 'pg';
@@ -225,13 +226,13 @@ export async function setUpWorkload(
   if (missing.length > 0) throw new UserError(options.missing(missing));
 }
 
-/** Measures the plan's bands against one database, with the config's load settings and seed (plus `seedOffset`). */
+/** Measures the plan's bands against one database, with the config's load settings and seed. */
 export function measureBands(
   config: Pick<PgscaleConfig, 'progressive' | 'analysis'>,
   plan: BandPlan,
   workload: Workload,
   clientConfig: pg.ClientConfig,
-  options: { signal?: AbortSignal | undefined; log: Logger; seedOffset?: number; onBand?: (band: BandResult) => void },
+  options: { signal?: AbortSignal | undefined; log: Logger; onBand?: (band: BandResult) => void },
 ): Promise<RunOutcome> {
   return runBands({
     plan,
@@ -240,7 +241,7 @@ export function measureBands(
     progressive: config.progressive,
     signal: options.signal,
     log: options.log,
-    seed: config.analysis.seed + (options.seedOffset ?? 0),
+    seed: config.analysis.seed,
     ...(options.onBand ? { onBand: options.onBand } : {}),
   });
 }

@@ -12,22 +12,18 @@
 import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { maskSecrets } from '../db/mask.js';
-import { POOL_APPLICATION_NAME } from '../db/stats.js';
 import type { Logger } from '../log.js';
 import type { BandPlan, BandSpec } from '../plan/types.js';
 import type { AbSideMeasurement, Side } from '../results/ab-types.js';
 import type { BandResult } from '../results/types.js';
 import { assembleBandResult } from '../run/assemble-band.js';
 import { bandErrorRate, isClientBound } from '../run/band-result.js';
-import { BandRecorder, newLatencyHistogram } from '../run/metrics.js';
+import { BandRecorder, newLatencyHistogram, toMicros } from '../run/metrics.js';
 import { ConnectionPool } from '../run/pool.js';
+import { DEFAULT_RETRY_WINDOW_S, DRAIN_MS, poolClientConfig } from '../run/runner.js';
 import { BandControl, TurnGate, closedLoopWorker, sleep, startLoopMonitor } from '../run/worker-loop.js';
 import type { Workload } from '../workload/types.js';
 import { blockTurns, TURN_MS } from './plan.js';
-
-const CONNECT_TIMEOUT_MS = 10_000;
-const RETRY_WINDOW_MS = 15_000;
-const DRAIN_MS = 2000;
 
 /** One side of the round: its workload and its database. */
 export interface InterleavedSide {
@@ -63,21 +59,39 @@ export interface InterleavedRound {
   stopReason: string | null;
 }
 
-/** A side's transactions during its turns: into its recorder, and into the block's own tally. */
+/**
+ * A side's transactions during its turns: into its recorder, and into the block's own tally. Its
+ * clock (`clockMs`) advances only during the side's turns; the recorder's window runs on it.
+ */
 class TurnSink {
-  active = false;
-  commits = 0;
-  failed = 0;
-  activeMs = 0;
-  readonly block = newLatencyHistogram(2);
+  private active = false;
+  private commits = 0;
+  private failed = 0;
+  private turnStart = 0;
+  /** The side's measured time so far, and at the start of the current block. */
+  clockMs = 0;
+  private blockStartMs = 0;
+  private readonly block = newLatencyHistogram(2);
 
   constructor(readonly recorder: BandRecorder) {}
+
+  openTurn(now: number): void {
+    this.turnStart = now;
+    this.recorder.startWindow(now - this.clockMs);
+    this.active = true;
+  }
+
+  closeTurn(now: number): void {
+    this.active = false;
+    this.recorder.measuring = false;
+    this.clockMs += now - this.turnStart;
+  }
 
   commit(scheduled: number, started: number, acquired: number, ended: number, statements: number): void {
     this.recorder.commit(scheduled, started, acquired, ended, statements);
     if (!this.active) return;
     this.commits++;
-    this.block.recordValue(Math.max(0, Math.round((ended - scheduled) * 1000)));
+    this.block.recordValue(toMicros(ended - scheduled));
   }
 
   fail(code: string, error?: unknown): void {
@@ -91,8 +105,9 @@ class TurnSink {
 
   /** The block's figures, then a fresh tally for the next block. */
   take(): AbSideMeasurement {
+    const activeMs = this.clockMs - this.blockStartMs;
     const m: AbSideMeasurement = {
-      tps: this.activeMs > 0 ? (this.commits * 1000) / this.activeMs : 0,
+      tps: activeMs > 0 ? (this.commits * 1000) / activeMs : 0,
       p95_ms: this.block.totalCount > 0 ? this.block.getValueAtPercentile(95) / 1000 : null,
       status: this.commits > 0 ? 'complete' : 'failed',
       client_bound: false,
@@ -100,7 +115,7 @@ class TurnSink {
     };
     this.commits = 0;
     this.failed = 0;
-    this.activeMs = 0;
+    this.blockStartMs = this.clockMs;
     this.block.reset();
     return m;
   }
@@ -123,14 +138,9 @@ export async function measureInterleaved(request: InterleaveRequest): Promise<In
   for (const side of SIDES) {
     const recorder = new BandRecorder(windowS);
     const pool = new ConnectionPool({
-      clientConfig: {
-        ...request.sides[side].clientConfig,
-        application_name: POOL_APPLICATION_NAME,
-        pipeline: plan.pipeline,
-        connectionTimeoutMillis: request.sides[side].clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
-      } as pg.ClientConfig,
+      clientConfig: poolClientConfig(request.sides[side].clientConfig, plan),
       size: band.connections,
-      retryWindowMs: RETRY_WINDOW_MS,
+      retryWindowMs: DEFAULT_RETRY_WINDOW_S * 1000,
       onFatal: (reason) => control.halt(`${side} side: ${reason}`),
       cancelled: () => control.stopReason !== null,
       debug: (line) => log.debug(maskSecrets(line, secrets)),
@@ -184,7 +194,6 @@ export async function measureInterleaved(request: InterleaveRequest): Promise<In
       state[side].gate.set(false);
     }
 
-    const clockMs: Record<Side, number> = { base: 0, head: 0 };
     const startedAt = new Date().toISOString();
     const measureStart = performance.now();
     const cpuStart = process.cpuUsage();
@@ -193,18 +202,11 @@ export async function measureInterleaved(request: InterleaveRequest): Promise<In
     for (let k = 0; k < schedule.length && control.stopReason === null; k++) {
       for (const side of schedule[k]!) {
         const { sink, gate } = state[side];
-        const start = performance.now();
-        // The side's recorder runs on its own clock: only its turns advance it.
-        sink.recorder.startWindow(start - clockMs[side]);
-        sink.active = true;
+        sink.openTurn(performance.now());
         gate.set(true);
         await control.phase(TURN_MS);
         gate.set(false);
-        sink.active = false;
-        const end = performance.now();
-        sink.recorder.measuring = false;
-        clockMs[side] += end - start;
-        sink.activeMs += end - start;
+        sink.closeTurn(performance.now());
         if (control.stopReason !== null) break;
       }
       if (control.stopReason !== null) break;
@@ -217,13 +219,14 @@ export async function measureInterleaved(request: InterleaveRequest): Promise<In
     const clientBound = isClientBound(loop.event_loop_utilization);
     for (const b of blocks) for (const side of SIDES) b.sides[side].client_bound = clientBound;
 
+    const totalMs = state.base.sink.clockMs + state.head.sink.clockMs;
     for (const side of SIDES) {
       const { sink, pool } = state[side];
-      if (clockMs[side] <= 0) continue;
+      if (sink.clockMs <= 0) continue;
       sink.recorder.windowStart = 0;
-      sink.recorder.windowEnd = clockMs[side];
+      sink.recorder.windowEnd = sink.clockMs;
       // The process's CPU is shared by both sides: each is charged its share of the time.
-      const share = clockMs[side] / Math.max(1, clockMs.base + clockMs.head);
+      const share = sink.clockMs / Math.max(1, totalMs);
       results[side] = assembleBandResult({
         band,
         plan,

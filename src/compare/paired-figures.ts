@@ -217,7 +217,7 @@ export function figureComparison(
     // The smallest change the deciding test could fail with noise like this: its half-width at the
     // family's critical level; never smaller than the interval's own.
     const hw = (Math.log(iv.high) - Math.log(iv.low)) / 2;
-    mde = Number.isFinite(decisive ?? NaN) ? minimumDetectableChange(Math.max(hw, decisive!), higher, d) : null;
+    mde = finite(decisive) ? minimumDetectableChange(Math.max(hw, decisive), higher, d) : null;
     noise = Math.max(iv.high / stats.ratio - 1, 1 - iv.low / stats.ratio);
   }
   let status = judged.status;
@@ -355,9 +355,9 @@ export function roundsToSettle(
   const r = Math.max(stats.rounds, 1);
   let hw: number;
   if (gap > 0) hw = higherIsBetter ? stats.hl_log_ratio - Math.log(iv.low) : Math.log(iv.high) - stats.hl_log_ratio;
-  else hw = Number.isFinite(decisive ?? NaN) ? decisive! : (Math.log(iv.high) - Math.log(iv.low)) / 2;
+  else hw = finite(decisive) ? decisive : (Math.log(iv.high) - Math.log(iv.low)) / 2;
   const needed = Math.ceil(r * (hw / Math.abs(gap)) ** 2);
-  const canFail = Number.isFinite(decisive ?? NaN);
+  const canFail = finite(decisive);
   // To fail, at least the blocks whose smallest p-value reaches the level (Bonferroni over the family
   // when it cannot fail now).
   const toFail = canFail ? minRoundsFor(testLevel) : minRoundsFor(testLevel / familySize);

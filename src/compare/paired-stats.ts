@@ -27,14 +27,21 @@ export function signedRankCounts(n: number): number[] {
   return counts;
 }
 
+/** P(T⁺ ≤ t) for t = 0 … n(n+1)/2, tabulated once per n: the step-down reads it for every sign pattern. */
+const cumulativeByN = new Map<number, Float64Array>();
+
 /** P(T⁺ ≤ t) under the null for n pairs (t may be fractional: it is floored). */
 export function signedRankCdf(t: number, n: number): number {
   if (t < 0) return 0;
-  const counts = signedRankCounts(n);
-  const top = Math.min(Math.floor(t), counts.length - 1);
-  let s = 0;
-  for (let i = 0; i <= top; i++) s += counts[i]!;
-  return s / 2 ** n;
+  let cdf = cumulativeByN.get(n);
+  if (cdf === undefined) {
+    const counts = signedRankCounts(n);
+    const table = new Float64Array(counts.length);
+    let s = 0;
+    counts.forEach((c, i) => (table[i] = (s += c) / 2 ** n));
+    cumulativeByN.set(n, (cdf = table));
+  }
+  return cdf[Math.min(Math.floor(t), cdf.length - 1)]!;
 }
 
 /** The R(R+1)/2 Walsh averages (xᵢ + xⱼ)/2, i ≤ j, sorted ascending. */
@@ -255,16 +262,6 @@ export function centredStepDown(figures: readonly FlipFigure[], seed: number, le
   const slack = prepared.map((f) => f.slack);
   const m = figures.length;
   if (m === 0) return { raw, slack, adjusted: [], critical: null, flips: 0, exact: true };
-  // P(T⁺ ≤ t) for each figure's R, tabulated once: the null p-values are read from it per pattern.
-  const cdfs = new Map<number, Float64Array>();
-  for (const f of prepared) {
-    const n = f.moved.length;
-    if (cdfs.has(n)) continue;
-    const cdf = new Float64Array((n * (n + 1)) / 2 + 1);
-    let acc = 0;
-    signedRankCounts(n).forEach((c, t) => (cdf[t] = (acc += c) / 2 ** n));
-    cdfs.set(n, cdf);
-  }
   const v = new Float64Array(Math.max(...prepared.map((f) => f.moved.length)));
   // The signed-rank p-value of the pattern's values against 0: T⁺ = #{Walsh averages > 0} + ½·#{= 0}.
   const nullP = (f: (typeof prepared)[number], flipped: (round: number) => boolean): number => {
@@ -276,8 +273,7 @@ export function centredStepDown(figures: readonly FlipFigure[], seed: number, le
         const w = v[i]! + v[j]!;
         t += w > 0 ? 1 : w === 0 ? 0.5 : 0;
       }
-    const cdf = cdfs.get(n)!;
-    return cdf[Math.min(Math.ceil(t), cdf.length - 1)]!;
+    return signedRankCdf(Math.ceil(t), n);
   };
   const order = raw.map((p, i) => ({ p, i })).sort((a, b) => a.p - b.p || a.i - b.i);
   const exceed = new Array<number>(m).fill(0);

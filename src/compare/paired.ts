@@ -302,11 +302,11 @@ export function analyzeAb(input: AbAnalysisInput): { ab: AbSection; comparison: 
         `The band figures (TPS and p95 over ${bandComparisons.length} bands) ` +
         `form one family of ${m} tests of "no regression beyond the threshold". ` +
         ('Each has an exact one-sided signed-rank p-value; the family is adjusted by a step-down over ' +
-          'sign flips of whole rounds (all figures of a round together, so figures that move together, such ' +
-          "as TPS and p95 in a closed loop, are not penalised as if independent), with each figure's values " +
-          'centred on its own estimate and moved inside its threshold by as much as a ' +
-          `${fmtP(oneSided - test)} one-sided bound allows (Romano, Shaikh & Wolf 2014), so healthy ` +
-          'figures are not charged for the regression being tested. A figure ') +
+          'sign flips of whole blocks (all figures of a block together, so figures that move together, such ' +
+          'as TPS and p95 in a closed loop, are not penalised as if independent). A figure clearly inside ' +
+          `its threshold (a one-sided ${pct(1 - (oneSided - test), 3)} bound of its centre lies inside) is ` +
+          'moved there for the null (Romano, Shaikh & Wolf 2014), so healthy figures are not charged for ' +
+          'the regression being tested. A figure ') +
         `fails when its adjusted p-value is at most ${fmtP(test)} (one side of ${pct(level, 0)}, less ` +
         `the first step's share), which implies its ${pct(level, 0)} interval lies beyond the threshold. ` +
         `Passing needs no correction: every band within its threshold is an intersection of claims.`,
@@ -367,15 +367,16 @@ function roundsForTwiceThreshold(
   if (!(drop > 0 && drop < 0.5)) return null;
   const target = Math.log((1 - drop) / (1 - 2 * drop));
   let worst: { hw: number; rounds: number } | null = null;
+  let canFail = true;
   for (const s of stats) {
     if (!s.interval) continue;
     const decisive = decisiveHalfWidth(s, criticalP);
     const own = (Math.log(s.interval.high) - Math.log(s.interval.low)) / 2;
-    const hw = Number.isFinite(decisive ?? NaN) ? Math.max(own, decisive!) : own;
+    const hw = finite(decisive) ? Math.max(own, decisive) : own;
+    if (!finite(decisive)) canFail = false;
     if (worst === null || hw > worst.hw) worst = { hw, rounds: s.rounds };
   }
   if (worst === null) return null;
-  const canFail = stats.every((s) => Number.isFinite(decisiveHalfWidth(s, criticalP) ?? NaN));
   if (worst.hw <= target && canFail) return null;
   // A family that cannot fail now needs more blocks: at most enough for Bonferroni over its figures.
   const floor = canFail ? minRoundsFor(testLevel) : Math.max(worst.rounds + 1, minRoundsFor(testLevel / familySize));

@@ -19,7 +19,8 @@ export function newLatencyHistogram(significantDigits: 2 | 3 = 3): hdr.Histogram
   });
 }
 
-function toMicros(ms: number): number {
+/** Milliseconds as whole microseconds, clamped to what the histograms track. */
+export function toMicros(ms: number): number {
   const us = Math.round(ms * 1000);
   return us < 0 ? 0 : us > HIGHEST_TRACKABLE_US ? HIGHEST_TRACKABLE_US : us;
 }

@@ -47,10 +47,10 @@ export interface RunOutcome {
   partial_reason: string | null;
 }
 
-const DEFAULT_RETRY_WINDOW_S = 15;
+export const DEFAULT_RETRY_WINDOW_S = 15;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** How long finishing workers may take after a band ends before their connections are cut. */
-const DRAIN_MS = 2000;
+export const DRAIN_MS = 2000;
 const DRAIN_ON_ABORT_MS = 500;
 
 /**
@@ -66,6 +66,19 @@ function wallClockOffsetMs(): number {
     const mono = performance.now();
     if (wall !== first || mono > deadline) return wall - mono;
   }
+}
+
+/** What a band's pool connects with: the run's client config, named, pipelined as planned, with a timeout. */
+export function poolClientConfig(clientConfig: pg.ClientConfig, plan: Pick<BandPlan, 'pipeline'>): pg.ClientConfig {
+  return {
+    ...clientConfig,
+    application_name: POOL_APPLICATION_NAME,
+    // Lets a workload send all statements of an explicit transaction before the first answer
+    // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
+    pipeline: plan.pipeline,
+    // Without a timeout a blackholed host would hang the band forever.
+    connectionTimeoutMillis: clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
+  };
 }
 
 /** A band's own seed, so that bands of one run draw unrelated streams. */
@@ -109,15 +122,7 @@ async function runBand(band: BandSpec, run: RunContext): Promise<BandRun> {
   };
   opts.signal?.addEventListener('abort', onAbort);
 
-  const clientConfig: pg.ClientConfig = {
-    ...opts.clientConfig,
-    application_name: POOL_APPLICATION_NAME,
-    // Lets a workload send all statements of an explicit transaction before the first answer
-    // (see pipelineBlock); opt-in, since pgbench itself waits for each statement.
-    pipeline: plan.pipeline,
-    // Without a timeout a blackholed host would hang the band forever.
-    connectionTimeoutMillis: opts.clientConfig.connectionTimeoutMillis ?? CONNECT_TIMEOUT_MS,
-  };
+  const clientConfig = poolClientConfig(opts.clientConfig, plan);
   const retryWindowMs = (opts.retryWindowS ?? DEFAULT_RETRY_WINDOW_S) * 1000;
   // With several event loops each runs a share of the workers on a share of the connections;
   // share 0 is this thread's. Workers keep their band-wide ids, so their random streams (and
